@@ -1,0 +1,381 @@
+//! The async shell: runs nodes and clients on madsim and moves messages between them.
+//!
+//! Transport design (see DESIGN.md): delivery times are whole-millisecond ticks. Each endpoint
+//! keeps its pending inputs per tick; the first input for a (endpoint, tick) arms one madsim
+//! task on the endpoint's madsim node that sleeps until the tick and then hands the whole batch
+//! to the endpoint's state machine. No task or timer per message, and a madsim `kill` drops the
+//! armed tasks, so messages to a crashed node are lost for free.
+
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use madsim::runtime::{Handle, NodeHandle};
+use madsim::time::Instant;
+use rand_chacha::ChaCha8Rng;
+
+use crate::actor::{Input, Outbox};
+use crate::client::{Client, ClientConfig, Workload};
+use crate::message::{Addr, Msg};
+use crate::network::{Fate, Links, NetConfig};
+use crate::node::{NodeConfig, StorageNode};
+use crate::observer::{Event, NodeChange, Observer};
+use crate::placement::ShardMap;
+use crate::store::Store;
+
+/// Everything needed to build a cluster.
+pub struct ClusterConfig {
+    /// Storage node names, index = address.
+    pub node_names: Vec<String>,
+    /// Zone index of each node.
+    pub node_zones: Vec<u16>,
+    /// Shard placement.
+    pub shards: Arc<ShardMap>,
+    /// Link conditions.
+    pub net: NetConfig,
+    /// Node settings.
+    pub node: NodeConfig,
+    /// Seed of the network's random stream.
+    pub net_seed: ChaCha8Rng,
+}
+
+/// One client to start: its settings, workload and random stream.
+pub struct ClientSetup {
+    /// Client settings.
+    pub cfg: ClientConfig,
+    /// What it does.
+    pub workload: Box<dyn Workload>,
+    /// Its own random stream (coordinator choice).
+    pub rng: ChaCha8Rng,
+}
+
+/// Counters of the transport.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetStats {
+    /// Messages handed to the network.
+    pub sent: u64,
+    /// Inputs (messages and timers) handed to state machines.
+    pub delivered: u64,
+    /// Messages dropped by partitions.
+    pub partitioned: u64,
+    /// Messages dropped by random loss.
+    pub lost: u64,
+    /// Messages to nodes that were down (or crashed before delivery).
+    pub to_down_node: u64,
+    /// Extra copies delivered by duplication.
+    pub duplicated: u64,
+    /// Delivery batches (one armed timer each).
+    pub batches: u64,
+}
+
+enum Actor {
+    Node(StorageNode),
+    Client(Client),
+}
+
+struct Endpoint {
+    actor: Actor,
+    up: bool,
+    incarnation: u32,
+    /// The madsim node hosting this endpoint; refreshed after each restart.
+    host: Option<NodeHandle>,
+    /// Its id, to find the fresh handle after a restart.
+    host_id: Option<madsim::task::NodeId>,
+    pending: BTreeMap<u64, Vec<Input>>,
+}
+
+struct World {
+    endpoints: Vec<Endpoint>,
+    links: Links,
+    rng: ChaCha8Rng,
+    observer: Box<dyn Observer>,
+    start: Instant,
+    stats: NetStats,
+    outbox: Outbox,
+    nodes: usize,
+}
+
+type Shared = Arc<Mutex<World>>;
+
+/// A running cluster: the handle the simulator uses to inject faults and read state.
+#[derive(Clone)]
+pub struct Cluster {
+    world: Shared,
+    madsim_ids: Vec<madsim::task::NodeId>,
+    clients_host: madsim::task::NodeId,
+}
+
+fn lock(world: &Shared) -> MutexGuard<'_, World> {
+    // A panic inside a handler poisons the lock; the run is already lost, so keep going
+    // far enough to report it rather than panicking again here.
+    world.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Cluster {
+    /// Builds nodes and clients on the current madsim runtime. Clients start at once.
+    pub fn build(cfg: ClusterConfig, clients: Vec<ClientSetup>, observer: Box<dyn Observer>) -> Cluster {
+        let handle = Handle::current();
+        let n = cfg.node_names.len();
+        let mut endpoints = Vec::with_capacity(n + clients.len());
+        for id in 0..n as Addr {
+            let node = StorageNode::new(id, cfg.node.clone(), cfg.shards.clone(), Store::new(), 0);
+            endpoints.push(Endpoint { actor: Actor::Node(node), up: false, incarnation: 0, host: None, host_id: None, pending: BTreeMap::new() });
+        }
+        for (i, c) in clients.into_iter().enumerate() {
+            let client = Client::new((n + i) as Addr, c.cfg, c.workload, c.rng);
+            endpoints.push(Endpoint { actor: Actor::Client(client), up: false, incarnation: 0, host: None, host_id: None, pending: BTreeMap::new() });
+        }
+        let world = Arc::new(Mutex::new(World {
+            endpoints,
+            links: Links::new(cfg.net, cfg.node_zones.clone()),
+            rng: cfg.net_seed,
+            observer,
+            start: Instant::now(),
+            stats: NetStats::default(),
+            outbox: Outbox::default(),
+            nodes: n,
+        }));
+        let mut madsim_ids = Vec::with_capacity(n);
+        for (id, name) in cfg.node_names.iter().enumerate() {
+            let w = world.clone();
+            let node = handle
+                .create_node()
+                .name(name.clone())
+                .ip(IpAddr::V4(Ipv4Addr::new(10, 0, (id / 250) as u8, (id % 250 + 1) as u8)))
+                .init(move || {
+                    let w = w.clone();
+                    async move {
+                        boot_node(&w, id as Addr);
+                        // The init task must never finish: madsim stops a node whose init returns.
+                        std::future::pending::<()>().await
+                    }
+                })
+                .build();
+            madsim_ids.push(node.id());
+            lock(&world).endpoints[id].host_id = Some(node.id());
+        }
+        let w = world.clone();
+        let clients_host = handle
+            .create_node()
+            .name("clients")
+            .ip(IpAddr::V4(Ipv4Addr::new(10, 1, 0, 1)))
+            .init(move || {
+                let w = w.clone();
+                async move {
+                    boot_clients(&w);
+                    std::future::pending::<()>().await
+                }
+            })
+            .build()
+            .id();
+        for ep in &mut lock(&world).endpoints[n..] {
+            ep.host_id = Some(clients_host);
+        }
+        Cluster { world, madsim_ids, clients_host }
+    }
+
+    /// Number of storage nodes.
+    pub fn nodes(&self) -> usize {
+        self.madsim_ids.len()
+    }
+
+    /// Simulated milliseconds since the cluster was built.
+    pub fn now_ms(&self) -> u64 {
+        lock(&self.world).start.elapsed().as_millis() as u64
+    }
+
+    /// True when the node is up (not crashed).
+    pub fn is_up(&self, node: Addr) -> bool {
+        lock(&self.world).endpoints[node as usize].up
+    }
+
+    /// Kills a node: volatile state and in-flight deliveries to it are lost; its store survives.
+    pub fn crash(&self, node: Addr) {
+        {
+            let mut w = lock(&self.world);
+            let now = w.start.elapsed().as_millis() as u64;
+            let ep = &mut w.endpoints[node as usize];
+            if !ep.up {
+                return;
+            }
+            ep.up = false;
+            ep.incarnation += 1;
+            ep.pending.clear();
+            w.observer.record(now, Event::Node { node, change: NodeChange::Crashed });
+        }
+        Handle::current().kill(self.madsim_ids[node as usize]);
+    }
+
+    /// Restarts a crashed node from its durable store (a running node is crashed first).
+    pub fn restart(&self, node: Addr) {
+        self.crash(node);
+        {
+            let mut w = lock(&self.world);
+            let now = w.start.elapsed().as_millis() as u64;
+            w.observer.record(now, Event::Node { node, change: NodeChange::Restarted });
+        }
+        Handle::current().restart(self.madsim_ids[node as usize]);
+    }
+
+    /// Freezes a node (a long GC pause): deliveries wait until it resumes.
+    pub fn pause(&self, node: Addr) {
+        self.record_node(node, NodeChange::Paused);
+        Handle::current().pause(self.madsim_ids[node as usize]);
+    }
+
+    /// Resumes a paused node.
+    pub fn resume(&self, node: Addr) {
+        self.record_node(node, NodeChange::Resumed);
+        Handle::current().resume(self.madsim_ids[node as usize]);
+    }
+
+    fn record_node(&self, node: Addr, change: NodeChange) {
+        let mut w = lock(&self.world);
+        let now = w.start.elapsed().as_millis() as u64;
+        w.observer.record(now, Event::Node { node, change });
+    }
+
+    /// Changes link conditions (partitions, slow nodes, loss) under the world's lock.
+    pub fn with_links<R>(&self, f: impl FnOnce(&mut Links) -> R) -> R {
+        f(&mut lock(&self.world).links)
+    }
+
+    /// Transport counters so far.
+    pub fn stats(&self) -> NetStats {
+        lock(&self.world).stats
+    }
+
+    /// True while any client still has an operation outstanding.
+    pub fn clients_busy(&self) -> bool {
+        lock(&self.world).endpoints.iter().any(|e| matches!(&e.actor, Actor::Client(c) if c.busy()))
+    }
+
+    /// A copy of every node's durable store, by node address.
+    pub fn stores(&self) -> Vec<Store> {
+        lock(&self.world)
+            .endpoints
+            .iter()
+            .filter_map(|e| match &e.actor {
+                Actor::Node(n) => Some(n.store().clone()),
+                Actor::Client(_) => None,
+            })
+            .collect()
+    }
+
+    /// The madsim node id hosting the clients (never faulted).
+    pub fn clients_host(&self) -> madsim::task::NodeId {
+        self.clients_host
+    }
+
+    /// Hands the observer back (call once the run is over).
+    pub fn replace_observer(&self, observer: Box<dyn Observer>) -> Box<dyn Observer> {
+        std::mem::replace(&mut lock(&self.world).observer, observer)
+    }
+}
+
+fn boot_node(world: &Shared, node: Addr) {
+    let mut w = lock(world);
+    let ep = &mut w.endpoints[node as usize];
+    ep.up = true;
+    ep.host = ep.host_id.and_then(|id| Handle::current().get_node(id));
+    let incarnation = ep.incarnation;
+    if let Actor::Node(n) = &mut ep.actor {
+        n.reboot(incarnation);
+    }
+}
+
+fn boot_clients(world: &Shared) {
+    let mut guard = lock(world);
+    let w = &mut *guard;
+    let host = w.endpoints.get(w.nodes).and_then(|e| e.host_id).and_then(|id| Handle::current().get_node(id));
+    let now = w.start.elapsed().as_millis() as u64;
+    for addr in w.nodes..w.endpoints.len() {
+        let ep = &mut w.endpoints[addr];
+        ep.up = true;
+        ep.host = host.clone();
+        if let Actor::Client(c) = &mut ep.actor {
+            c.start(now, &mut w.outbox);
+        }
+        flush(world, w, addr as Addr, now);
+    }
+}
+
+/// Delivers the batch due at `tick` to `addr`, if it is still the same life of that endpoint.
+fn fire(world: &Shared, addr: Addr, tick: u64, incarnation: u32) {
+    let mut guard = lock(world);
+    let w = &mut *guard;
+    let now = w.start.elapsed().as_millis() as u64;
+    let ep = &mut w.endpoints[addr as usize];
+    let Some(batch) = ep.pending.remove(&tick) else { return };
+    if !ep.up || ep.incarnation != incarnation {
+        w.stats.to_down_node += batch.len() as u64;
+        return;
+    }
+    w.stats.delivered += batch.len() as u64;
+    for input in batch {
+        match &mut ep.actor {
+            Actor::Node(n) => n.on_input(now, input, &mut w.outbox),
+            Actor::Client(c) => c.on_input(now, input, &mut w.outbox),
+        }
+    }
+    flush(world, w, addr, now);
+}
+
+/// Performs what a state machine queued: report events, arm timers, transmit messages.
+fn flush(world: &Shared, w: &mut World, from: Addr, now: u64) {
+    let mut out = std::mem::take(&mut w.outbox);
+    for event in out.events.drain(..) {
+        w.observer.record(now, event);
+    }
+    for (delay_ms, timer) in out.timers.drain(..) {
+        schedule(world, w, from, now + delay_ms.max(1), Input::Timer(timer));
+    }
+    for (to, msg) in out.sends.drain(..) {
+        transmit(world, w, from, to, msg, now);
+    }
+    w.outbox = out; // keep the buffers: no allocation per batch once warm
+}
+
+fn transmit(world: &Shared, w: &mut World, from: Addr, to: Addr, msg: Msg, now: u64) {
+    w.stats.sent += 1;
+    match w.links.fate(from, to, &mut w.rng) {
+        Fate::Partitioned => w.stats.partitioned += 1,
+        Fate::Lost => w.stats.lost += 1,
+        Fate::Deliver { delay_ms, duplicate_ms } => {
+            if !w.endpoints[to as usize].up {
+                w.stats.to_down_node += 1;
+                if let (true, Msg::ClientRead { op, .. } | Msg::ClientWrite { op, .. }) = (msg.is_client_request(), &msg) {
+                    // A process that is down refuses connections: the client hears so after a round trip.
+                    let refused = Input::Msg { from: to, msg: Msg::Refused { op: *op } };
+                    schedule(world, w, from, now + 2 * delay_ms, refused);
+                }
+                return;
+            }
+            if let Some(dup_ms) = duplicate_ms {
+                w.stats.duplicated += 1;
+                schedule(world, w, to, now + dup_ms, Input::Msg { from, msg: msg.clone() });
+            }
+            schedule(world, w, to, now + delay_ms, Input::Msg { from, msg });
+        }
+    }
+}
+
+fn schedule(world: &Shared, w: &mut World, to: Addr, tick: u64, input: Input) {
+    let ep = &mut w.endpoints[to as usize];
+    match ep.pending.entry(tick) {
+        Entry::Occupied(mut slot) => slot.get_mut().push(input),
+        Entry::Vacant(slot) => {
+            slot.insert(vec![input]);
+            let Some(host) = &ep.host else { return };
+            w.stats.batches += 1;
+            let (world, incarnation) = (world.clone(), ep.incarnation);
+            let at = w.start + Duration::from_millis(tick);
+            host.spawn(async move {
+                madsim::time::sleep_until(at).await;
+                fire(&world, to, tick, incarnation);
+            });
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Messages exchanged between clients, coordinators and replicas.
+
+use crate::version::{VersionVector, Versioned};
+
+/// An endpoint on the simulated network: storage nodes first (0..n), then clients.
+pub type Addr = u32;
+
+/// A message on the simulated network.
+#[derive(Clone, Debug)]
+pub enum Msg {
+    /// Client asks a coordinator to read `key` and wait for `r` replica answers.
+    ClientRead { op: u64, key: u64, r: u8 },
+    /// Client asks a coordinator to write `value` to `key` with `w` acks, superseding `context`.
+    ClientWrite { op: u64, key: u64, w: u8, value: u64, context: VersionVector },
+    /// A coordinator's answer to a client request.
+    ClientReply { op: u64, reply: Reply },
+    /// The network's answer when a client connects to a node that is down (connection refused).
+    Refused { op: u64 },
+    /// Coordinator asks a replica to store a version.
+    ReplicaWrite { req: u64, key: u64, item: Versioned },
+    /// A replica confirms that it durably holds the version (or a newer one).
+    ReplicaWriteAck { req: u64 },
+    /// Coordinator asks a replica for its versions of a key.
+    ReplicaRead { req: u64, key: u64 },
+    /// A replica's versions of a key (its siblings).
+    ReplicaReadReply { req: u64, versions: Vec<Versioned> },
+}
+
+/// The outcome a coordinator reports to a client.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// The write reached `w` replicas under `version`.
+    WriteOk { version: VersionVector },
+    /// The read got `r` answers; these are the surviving (mutually concurrent) versions.
+    ReadOk { versions: Vec<Versioned> },
+    /// Not enough replicas answered before the coordinator's timeout. A write may still have
+    /// been applied on some replicas, so `version` is reported for writes.
+    Timeout { version: Option<VersionVector>, answers: u8 },
+}
+
+impl Msg {
+    /// True for requests a client sends to a coordinator (refused when the node is down).
+    pub fn is_client_request(&self) -> bool {
+        matches!(self, Msg::ClientRead { .. } | Msg::ClientWrite { .. })
+    }
+}

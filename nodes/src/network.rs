@@ -1,0 +1,169 @@
+//! Link conditions of the simulated network: latency per link, loss, duplication, partitions, slow nodes.
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use crate::latency::Latency;
+use crate::message::Addr;
+
+/// Network settings of a cluster.
+#[derive(Clone, Debug)]
+pub struct NetConfig {
+    /// One-way delay between nodes of the same zone, and between clients and nodes.
+    pub latency: Latency,
+    /// One-way delay between nodes of different zones (defaults to `latency`).
+    pub cross_zone: Option<Latency>,
+    /// Probability that a message is lost.
+    pub loss: f64,
+    /// Probability that a message is delivered twice.
+    pub duplicate: f64,
+}
+
+/// What the network decides for one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Deliver after this many milliseconds (and again after the second delay if duplicated).
+    Deliver { delay_ms: u64, duplicate_ms: Option<u64> },
+    /// Dropped by a partition.
+    Partitioned,
+    /// Dropped by random loss.
+    Lost,
+}
+
+/// Current link conditions between `nodes` storage nodes; clients are never partitioned.
+///
+/// Faults are counted, not flagged, so overlapping faults compose and each one's undo
+/// removes exactly what it added.
+#[derive(Clone, Debug)]
+pub struct Links {
+    cfg: NetConfig,
+    nodes: usize,
+    zones: Vec<u16>,
+    /// `blocked[from * nodes + to]`: how many active faults cut the link from -> to.
+    blocked: Vec<u16>,
+    /// Extra one-way delay on every link touching a node ("slow node").
+    extra_delay_ms: Vec<u64>,
+}
+
+impl Links {
+    /// Healthy links between nodes placed in `zones`.
+    pub fn new(cfg: NetConfig, zones: Vec<u16>) -> Self {
+        let nodes = zones.len();
+        Links { cfg, nodes, zones, blocked: vec![0; nodes * nodes], extra_delay_ms: vec![0; nodes] }
+    }
+
+    /// Decides the fate of one message; all network randomness goes through here.
+    pub fn fate(&self, from: Addr, to: Addr, rng: &mut ChaCha8Rng) -> Fate {
+        let (f, t) = (from as usize, to as usize);
+        if f < self.nodes && t < self.nodes && self.blocked[f * self.nodes + t] > 0 {
+            return Fate::Partitioned;
+        }
+        if self.cfg.loss > 0.0 && rng.random_bool(self.cfg.loss) {
+            return Fate::Lost;
+        }
+        let delay_ms = self.delay_ms(f, t, rng);
+        let duplicate_ms =
+            (self.cfg.duplicate > 0.0 && rng.random_bool(self.cfg.duplicate)).then(|| self.delay_ms(f, t, rng));
+        Fate::Deliver { delay_ms, duplicate_ms }
+    }
+
+    fn delay_ms(&self, f: usize, t: usize, rng: &mut ChaCha8Rng) -> u64 {
+        let dist = match (&self.cfg.cross_zone, self.zones.get(f), self.zones.get(t)) {
+            (Some(cross), Some(zf), Some(zt)) if zf != zt => cross,
+            _ => &self.cfg.latency,
+        };
+        let extra = self.extra_delay_ms.get(f).copied().unwrap_or(0) + self.extra_delay_ms.get(t).copied().unwrap_or(0);
+        // Whole-millisecond ticks (madsim timers have 1 ms granularity); never zero, so a
+        // message never arrives in the tick that sent it.
+        (dist.sample_ms(rng).ceil() as u64).max(1) + extra
+    }
+
+    /// Cuts (`cut = true`) or restores one direction of one link.
+    pub fn set_blocked(&mut self, from: Addr, to: Addr, cut: bool) {
+        let cell = &mut self.blocked[from as usize * self.nodes + to as usize];
+        *cell = if cut { cell.saturating_add(1) } else { cell.saturating_sub(1) };
+    }
+
+    /// True when the link from -> to is cut.
+    pub fn is_blocked(&self, from: Addr, to: Addr) -> bool {
+        self.blocked[from as usize * self.nodes + to as usize] > 0
+    }
+
+    /// Adds (or with `add = false` removes) extra delay on a node's links.
+    pub fn slow(&mut self, node: Addr, delay_ms: u64, add: bool) {
+        let d = &mut self.extra_delay_ms[node as usize];
+        *d = if add { *d + delay_ms } else { d.saturating_sub(delay_ms) };
+    }
+
+    /// Sets the loss probability, returning the previous one.
+    pub fn set_loss(&mut self, p: f64) -> f64 {
+        std::mem::replace(&mut self.cfg.loss, p)
+    }
+
+    /// Sets the duplication probability, returning the previous one.
+    pub fn set_duplicate(&mut self, p: f64) -> f64 {
+        std::mem::replace(&mut self.cfg.duplicate, p)
+    }
+
+    /// Removes every partition and slow-down (the end-of-run heal).
+    pub fn heal_all(&mut self) {
+        self.blocked.iter_mut().for_each(|b| *b = 0);
+        self.extra_delay_ms.iter_mut().for_each(|d| *d = 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn links() -> Links {
+        let cfg = NetConfig {
+            latency: Latency::Constant { ms: 2.0 },
+            cross_zone: Some(Latency::Constant { ms: 10.0 }),
+            loss: 0.0,
+            duplicate: 0.0,
+        };
+        Links::new(cfg, vec![0, 0, 1])
+    }
+
+    #[test]
+    fn cross_zone_links_use_their_own_latency_and_slow_nodes_add_delay() {
+        let mut l = links();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        assert_eq!(l.fate(0, 1, &mut rng), Fate::Deliver { delay_ms: 2, duplicate_ms: None });
+        assert_eq!(l.fate(0, 2, &mut rng), Fate::Deliver { delay_ms: 10, duplicate_ms: None });
+        l.slow(1, 100, true);
+        assert_eq!(l.fate(0, 1, &mut rng), Fate::Deliver { delay_ms: 102, duplicate_ms: None });
+        l.slow(1, 100, false);
+        assert_eq!(l.fate(1, 0, &mut rng), Fate::Deliver { delay_ms: 2, duplicate_ms: None });
+    }
+
+    #[test]
+    fn overlapping_cuts_heal_one_at_a_time_and_are_directional() {
+        let mut l = links();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        l.set_blocked(0, 1, true);
+        l.set_blocked(0, 1, true);
+        assert_eq!(l.fate(0, 1, &mut rng), Fate::Partitioned);
+        assert!(matches!(l.fate(1, 0, &mut rng), Fate::Deliver { .. }), "one-way cut");
+        l.set_blocked(0, 1, false);
+        assert_eq!(l.fate(0, 1, &mut rng), Fate::Partitioned);
+        l.set_blocked(0, 1, false);
+        assert!(matches!(l.fate(0, 1, &mut rng), Fate::Deliver { .. }));
+        assert!(matches!(l.fate(0, 9, &mut rng), Fate::Deliver { .. }), "clients are never cut");
+    }
+
+    #[test]
+    fn loss_and_duplication_happen_at_their_rates() {
+        let mut l = links();
+        l.set_loss(0.25);
+        l.set_duplicate(0.5);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let fates: Vec<_> = (0..10_000).map(|_| l.fate(0, 1, &mut rng)).collect();
+        let lost = fates.iter().filter(|f| **f == Fate::Lost).count();
+        let dup = fates.iter().filter(|f| matches!(f, Fate::Deliver { duplicate_ms: Some(_), .. })).count();
+        assert!((2_300..2_700).contains(&lost), "{lost}");
+        assert!((3_500..4_000).contains(&dup), "{dup}");
+    }
+}

@@ -1,0 +1,53 @@
+//! A storage node's durable state: versioned values per key and the node's write counter.
+
+use std::collections::BTreeMap;
+
+use crate::version::{add_sibling, Versioned};
+
+/// Durable state of one storage node; survives crash and restart (it models an fsynced disk).
+#[derive(Clone, Debug, Default)]
+pub struct Store {
+    /// Per key, the mutually concurrent versions this replica holds.
+    data: BTreeMap<u64, Vec<Versioned>>,
+    /// Counter for versions this node assigns as coordinator; durable so that a restarted
+    /// node never reuses a counter (which would give two different writes the same version).
+    write_counter: u64,
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies a replicated write; returns false if the store already had it or something newer.
+    pub fn apply(&mut self, key: u64, item: &Versioned) -> bool {
+        add_sibling(self.data.entry(key).or_default(), item)
+    }
+
+    /// The versions held for `key` (empty when none).
+    pub fn get(&self, key: u64) -> &[Versioned] {
+        self.data.get(&key).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Takes the next write counter for a version this node coordinates.
+    pub fn next_counter(&mut self) -> u64 {
+        self.write_counter += 1;
+        self.write_counter
+    }
+
+    /// All keys with their versions, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &[Versioned])> {
+        self.data.iter().map(|(k, v)| (*k, v.as_slice()))
+    }
+
+    /// Number of keys held.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True when no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+}
