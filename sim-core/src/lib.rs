@@ -1,1 +1,20 @@
+//! clustersim's simulator: scenarios, seeded runs, workload, faults, history, checkers and
+//! the command line's logic. The binary in `main.rs` is glue.
 
+#[cfg(not(madsim))]
+compile_error!(
+    "clustersim only runs under madsim's deterministic runtime: build with RUSTFLAGS=\"--cfg madsim\" \
+     (the workspace's .cargo/config.toml sets it; do not override RUSTFLAGS without it)"
+);
+
+pub mod check;
+pub mod cli;
+pub mod faults;
+pub mod history;
+pub mod run;
+pub mod scenario;
+pub mod seed;
+pub mod stats;
+pub mod summarize;
+pub mod trace;
+pub mod workload;

@@ -1,0 +1,297 @@
+//! The run summary: a documented, machine-readable record of one run, and its renderings.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the `summary.json` schema; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything a person or a CI job needs to know about one run (`summary.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Schema version of this document.
+    pub schema: u32,
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario description.
+    pub description: String,
+    /// Scenario file as given on the command line.
+    pub file: String,
+    /// Root seed of the run.
+    pub seed: u64,
+    /// The command that reproduces this run exactly.
+    pub replay: String,
+    /// Trace hash over the ordered event log, 16 hex digits.
+    pub trace_hash: String,
+    /// Simulated time covered, including the heal phase.
+    pub simulated_ms: u64,
+    /// Wall-clock time of the simulation, in milliseconds.
+    pub wall_ms: f64,
+    /// Client operations completed per wall-clock second.
+    pub ops_per_wall_s: f64,
+    /// Simulated time divided by wall time.
+    pub speedup: f64,
+    /// Operation counts, success rates and latencies per consistency level and kind.
+    pub ops: Vec<LevelStats>,
+    /// Transport counters.
+    pub net: NetSummary,
+    /// Faults as applied, with resolved targets.
+    pub faults: Vec<FaultSummary>,
+    /// Property verdicts.
+    pub verdicts: Vec<VerdictSummary>,
+    /// Process exit code: 0 pass, 1 safety failure, 3 liveness failure.
+    pub exit_code: i32,
+}
+
+/// Figures for the operations of one consistency level and kind (`kind` = `all` for both).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LevelStats {
+    /// `ONE`, `QUORUM`, `ALL` or a number.
+    pub consistency: String,
+    /// `read`, `write` or `all`.
+    pub kind: String,
+    /// Operations issued.
+    pub total: u64,
+    /// Completed successfully.
+    pub ok: u64,
+    /// Known not to have taken effect.
+    pub fail: u64,
+    /// Outcome unknown (writes that timed out).
+    pub indeterminate: u64,
+    /// `ok / total`.
+    pub success_rate: f64,
+    /// Latency percentiles of successful operations, in ms (0 when none).
+    pub p50_ms: f64,
+    /// 95th percentile.
+    pub p95_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Maximum.
+    pub max_ms: f64,
+}
+
+/// Transport counters.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetSummary {
+    /// Messages handed to the network.
+    pub sent: u64,
+    /// Inputs (messages and timers) delivered to state machines.
+    pub delivered: u64,
+    /// Dropped by partitions.
+    pub partitioned: u64,
+    /// Dropped by random loss.
+    pub lost: u64,
+    /// Sent to nodes that were down.
+    pub to_down_node: u64,
+    /// Extra duplicate copies.
+    pub duplicated: u64,
+}
+
+/// A fault as applied.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaultSummary {
+    /// Simulated time it was applied.
+    pub at_ms: u64,
+    /// What it did, with resolved targets.
+    pub label: String,
+    /// When it was undone, if it had a duration.
+    pub until_ms: Option<u64>,
+}
+
+/// The verdict on one expected property.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VerdictSummary {
+    /// Property as named in `expect`.
+    pub name: String,
+    /// `safety`, `liveness` or `sometimes`.
+    pub class: String,
+    /// The scenario expects this property to be violated.
+    pub expected_violation: bool,
+    /// The expectation was met.
+    pub passed: bool,
+    /// Violations found.
+    pub violations: u64,
+    /// Things examined.
+    pub checked: u64,
+    /// One line with figures.
+    pub detail: String,
+    /// Some offending operations.
+    pub examples: Vec<String>,
+}
+
+impl Summary {
+    /// Writes `summary.json` and `summary.md` into `dir` (which must exist).
+    pub fn write_files(&self, dir: &Path) -> io::Result<()> {
+        let json = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
+        std::fs::write(dir.join("summary.json"), json + "\n")?;
+        std::fs::write(dir.join("summary.md"), self.to_markdown())
+    }
+
+    /// The summary as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "# {}\n\n{}\n", self.scenario, self.description);
+        let _ = writeln!(s, "- seed: `{}`\n- replay: `{}`\n- trace hash: `{}`", self.seed, self.replay, self.trace_hash);
+        let _ = writeln!(
+            s,
+            "- simulated {:.1} s in {:.0} ms wall ({:.0}x real time, {:.0} ops/s wall)\n",
+            self.simulated_ms as f64 / 1000.0,
+            self.wall_ms,
+            self.speedup,
+            self.ops_per_wall_s
+        );
+        let _ = writeln!(s, "## Properties\n\n| property | result | violations | checked | detail |\n|---|---|---|---|---|");
+        for v in &self.verdicts {
+            let result = verdict_word(v);
+            let _ = writeln!(s, "| {} | {} | {} | {} | {} |", v.name, result, v.violations, v.checked, v.detail);
+        }
+        let _ = writeln!(
+            s,
+            "\n## Operations\n\n| level | kind | total | ok | fail | indet. | success | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|---|---|"
+        );
+        for l in &self.ops {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {:.4} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                l.consistency, l.kind, l.total, l.ok, l.fail, l.indeterminate, l.success_rate, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms
+            );
+        }
+        if !self.faults.is_empty() {
+            let _ = writeln!(s, "\n## Faults\n");
+            for f in &self.faults {
+                let _ = writeln!(s, "- {:.3}s {}", f.at_ms as f64 / 1000.0, f.label);
+            }
+        }
+        let failing: Vec<_> = self.verdicts.iter().filter(|v| !v.passed && !v.examples.is_empty()).collect();
+        if !failing.is_empty() {
+            let _ = writeln!(s, "\n## Offending operations\n");
+            for v in failing {
+                let _ = writeln!(s, "### {}\n", v.name);
+                for e in &v.examples {
+                    let _ = writeln!(s, "- {e}");
+                }
+            }
+        }
+        s
+    }
+
+    /// A compact plain-text summary for the terminal.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "{:<8} {:<6} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}", "level", "kind", "ops", "success", "p50 ms", "p95 ms", "p99 ms", "max ms");
+        for l in self.ops.iter().filter(|l| l.kind == "all") {
+            let _ = writeln!(
+                s,
+                "{:<8} {:<6} {:>8} {:>8.2}% {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
+                l.consistency,
+                l.kind,
+                l.total,
+                l.success_rate * 100.0,
+                l.p50_ms,
+                l.p95_ms,
+                l.p99_ms,
+                l.max_ms
+            );
+        }
+        let _ = writeln!(s);
+        for v in &self.verdicts {
+            let _ = writeln!(s, "{:<5} {:<40} {}", verdict_word(v), v.name, v.detail);
+            if !v.passed {
+                for e in &v.examples {
+                    let _ = writeln!(s, "        {e}");
+                }
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\nsimulated {:.1}s in {:.0} ms ({:.0}x real time, {:.0} ops/s wall); messages: {} sent, {} partitioned, {} lost",
+            self.simulated_ms as f64 / 1000.0,
+            self.wall_ms,
+            self.speedup,
+            self.ops_per_wall_s,
+            self.net.sent,
+            self.net.partitioned,
+            self.net.lost
+        );
+        let _ = writeln!(s, "trace hash: {}", self.trace_hash);
+        s
+    }
+}
+
+fn verdict_word(v: &VerdictSummary) -> &'static str {
+    match (v.passed, v.expected_violation) {
+        (true, false) => "PASS",
+        (true, true) => "PASS (violation expected and found)",
+        (false, true) => "FAIL (violation expected, none found)",
+        (false, false) => "FAIL",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Summary {
+        Summary {
+            schema: SCHEMA_VERSION,
+            scenario: "baseline".into(),
+            description: "healthy".into(),
+            file: "scenarios/baseline.yaml".into(),
+            seed: 7,
+            replay: "clustersim run --scenario scenarios/baseline.yaml --seed 7".into(),
+            trace_hash: "00000000deadbeef".into(),
+            simulated_ms: 65_000,
+            wall_ms: 120.0,
+            ops_per_wall_s: 1000.0,
+            speedup: 541.0,
+            ops: vec![LevelStats {
+                consistency: "QUORUM".into(),
+                kind: "all".into(),
+                total: 10,
+                ok: 9,
+                fail: 1,
+                indeterminate: 0,
+                success_rate: 0.9,
+                p50_ms: 4.0,
+                p95_ms: 6.0,
+                p99_ms: 7.0,
+                max_ms: 9.0,
+            }],
+            net: NetSummary::default(),
+            faults: vec![],
+            verdicts: vec![VerdictSummary {
+                name: "no_stale_quorum_reads".into(),
+                class: "safety".into(),
+                expected_violation: false,
+                passed: false,
+                violations: 1,
+                checked: 5,
+                detail: "1 stale read".into(),
+                examples: vec!["read c1#2 key 3".into()],
+            }],
+            exit_code: 1,
+        }
+    }
+
+    #[test]
+    fn json_round_trips() {
+        let s = sample();
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<Summary>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn markdown_and_text_show_failures_with_examples() {
+        let s = sample();
+        let md = s.to_markdown();
+        assert!(md.contains("| no_stale_quorum_reads | FAIL |"), "{md}");
+        assert!(md.contains("- read c1#2 key 3"));
+        let text = s.to_text();
+        assert!(text.contains("FAIL"));
+        assert!(text.contains("read c1#2 key 3"));
+        assert!(text.contains("trace hash: 00000000deadbeef"));
+    }
+}

@@ -1,0 +1,111 @@
+//! Siblings seen: the run really produced concurrent versions that a reader saw.
+
+use nodes::{OpKind, Outcome};
+
+use super::stale_reads::{op_label, secs, versions};
+use super::{PropertyClass, Verdict, EXAMPLES_MAX};
+use crate::history::History;
+
+/// Judges `siblings_seen`: holds when at least one ok read returned more than one version.
+///
+/// `checked` counts ok reads; `violations` is 0 when siblings were seen, else 1. `examples`
+/// lists the first reads that saw siblings (the offenders when the scenario expects none).
+pub fn check(history: &History) -> Verdict {
+    let mut ok_reads = 0u64;
+    let mut sibling_reads = 0u64;
+    let mut widest = 0usize;
+    let mut examples = Vec::new();
+    for op in history.ops.iter().filter(|o| o.kind == OpKind::Read && o.outcome == Outcome::Ok) {
+        ok_reads += 1;
+        if op.read.len() > 1 {
+            sibling_reads += 1;
+            widest = widest.max(op.read.len());
+            if examples.len() < EXAMPLES_MAX {
+                examples.push(format!(
+                    "read {} invoked {} returned {} siblings {}",
+                    op_label(op),
+                    secs(op.invoke_ms),
+                    op.read.len(),
+                    versions(&op.read)
+                ));
+            }
+        }
+    }
+    let seen = sibling_reads > 0;
+    let detail = if seen {
+        format!("{sibling_reads} of {ok_reads} ok reads returned siblings (up to {widest} versions)")
+    } else {
+        format!("none of {ok_reads} ok reads returned more than one version")
+    };
+    Verdict {
+        name: "siblings_seen".to_string(),
+        class: PropertyClass::Sometimes,
+        expected_violation: false,
+        violations: u64::from(!seen),
+        checked: ok_reads,
+        passed: seen,
+        detail,
+        examples,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nodes::{Consistency, OpRecord, VersionVector, Versioned};
+
+    use super::*;
+
+    fn read(outcome: Outcome, result: &[(u32, u64)]) -> OpRecord {
+        OpRecord {
+            client: 10,
+            group: 0,
+            seq: 1,
+            kind: OpKind::Read,
+            key: 4,
+            consistency: Consistency::One,
+            required: 1,
+            n: 3,
+            invoke_ms: 2000,
+            complete_ms: 2010,
+            outcome,
+            reason: None,
+            coordinator: Some(0),
+            value: None,
+            context: VersionVector::new(),
+            version: None,
+            read: result
+                .iter()
+                .map(|&(node, value)| Versioned { version: VersionVector::from_entries([(node, 1)]), value })
+                .collect(),
+        }
+    }
+
+    fn history(ops: Vec<OpRecord>) -> History {
+        let mut h = History::new();
+        h.ops = ops;
+        h
+    }
+
+    #[test]
+    fn a_read_returning_two_versions_counts_as_siblings() {
+        let v = check(&history(vec![read(Outcome::Ok, &[(0, 5)]), read(Outcome::Ok, &[(0, 5), (1, 6)])]));
+        assert!(v.passed, "{v:?}");
+        assert_eq!((v.violations, v.checked), (0, 2));
+        assert_eq!(v.class, PropertyClass::Sometimes);
+        assert_eq!(v.name, "siblings_seen");
+        assert_eq!(
+            v.examples,
+            vec!["read c10#1 key 4 ONE R=1 invoked 2.000s returned 2 siblings [{n0:1}=5, {n1:1}=6]"]
+        );
+    }
+
+    #[test]
+    fn single_version_reads_never_show_siblings() {
+        // A failed read is not looked at, whatever it carries.
+        let failed = read(Outcome::Fail, &[(0, 5), (1, 6)]);
+        let v = check(&history(vec![read(Outcome::Ok, &[(0, 5)]), read(Outcome::Ok, &[]), failed]));
+        assert!(!v.passed, "{v:?}");
+        assert_eq!((v.violations, v.checked), (1, 2));
+        assert!(v.examples.is_empty());
+    }
+}

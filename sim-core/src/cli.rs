@@ -1,0 +1,159 @@
+//! The command line: `clustersim run --scenario FILE [--seed N] [--out DIR] [--check-determinism]`,
+//! or the bare `clustersim --scenario FILE ...` form.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::run::{run_seed, RunResult};
+use crate::scenario::{self, model::Scenario};
+use crate::seed::fresh_seed;
+use crate::summarize::summarize;
+
+/// Exit code: every property held.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: a safety property failed.
+pub const EXIT_SAFETY: i32 = 1;
+/// Exit code: bad input (scenario file or arguments).
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code: a liveness (or sometimes) property failed.
+pub const EXIT_LIVENESS: i32 = 3;
+/// Exit code: the simulation itself crashed, or was not deterministic.
+pub const EXIT_SIM_CRASH: i32 = 4;
+
+/// Deterministic simulation testbed for a quorum-replicated cluster.
+#[derive(Parser, Debug)]
+#[command(name = "clustersim", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run one scenario with one seed, check its properties and write a report folder.
+    Run(RunArgs),
+}
+
+/// Arguments of `run`.
+#[derive(Args, Debug, Default)]
+pub struct RunArgs {
+    /// Scenario file (YAML).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Root seed; overrides the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Folder for the run's report (default: target/clustersim/<scenario>/seed-<seed>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Run the seed twice, each on a fresh thread, and fail unless the trace hashes match.
+    #[arg(long)]
+    pub check_determinism: bool,
+}
+
+/// Parses the command line and runs it; returns the process exit code.
+pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
+        }
+    };
+    let args = match cli.command {
+        Some(Command::Run(args)) => args,
+        None => cli.run,
+    };
+    let Some(path) = args.scenario.clone() else {
+        eprintln!("error: --scenario FILE is required (try `clustersim run --help`)");
+        return EXIT_BAD_INPUT;
+    };
+    match scenario::load(&path) {
+        Ok(scenario) => run_command(Arc::new(scenario), &args),
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+/// The exact command that replays `seed` of the scenario at `path`.
+pub fn replay_command(path: &Path, seed: u64) -> String {
+    format!("cargo run --release -- run --scenario {} --seed {seed}", path.display())
+}
+
+fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
+    let (seed, origin) = match (args.seed, scenario.seed) {
+        (Some(s), _) => (s, "from --seed"),
+        (None, Some(s)) => (s, "from the scenario file"),
+        (None, None) => (fresh_seed(), "drawn at random"),
+    };
+    let replay = replay_command(&scenario.path, seed);
+    println!("clustersim: scenario {} ({})", scenario.name, scenario.path.display());
+    println!("seed: {seed} ({origin})");
+    println!("replay: {replay}");
+    let result = match run_seed(&scenario, seed) {
+        Ok(r) => r,
+        Err(crash) => {
+            eprintln!("error: the simulation crashed with seed {}: {}", crash.seed, crash.message);
+            eprintln!("replay: {replay}");
+            return EXIT_SIM_CRASH;
+        }
+    };
+    if args.check_determinism {
+        match run_seed(&scenario, seed) {
+            Ok(again) if again.trace_hash() == result.trace_hash() => {
+                println!("determinism: two runs of seed {seed} gave trace hash {}", result.trace_hash());
+            }
+            Ok(again) => {
+                eprintln!(
+                    "error: not deterministic: seed {seed} gave trace hashes {} and {}",
+                    result.trace_hash(),
+                    again.trace_hash()
+                );
+                eprintln!("replay: {replay} --check-determinism");
+                return EXIT_SIM_CRASH;
+            }
+            Err(crash) => {
+                eprintln!("error: the simulation crashed on the second run of seed {seed}: {}", crash.message);
+                return EXIT_SIM_CRASH;
+            }
+        }
+    }
+    report(&scenario, &result, &replay, args.out.as_deref())
+}
+
+fn report(scenario: &Scenario, result: &RunResult, replay: &str, out: Option<&Path>) -> i32 {
+    let summary = summarize(scenario, result, replay);
+    println!();
+    print!("{}", summary.to_text());
+    let dir = out.map(Path::to_path_buf).unwrap_or_else(|| default_run_dir(&scenario.name, result.seed));
+    match write_run_folder(&dir, &summary, replay) {
+        Ok(()) => println!("report: {}", dir.display()),
+        Err(e) => eprintln!("warning: cannot write the report to {}: {e}", dir.display()),
+    }
+    let code = result.exit_code();
+    match code {
+        EXIT_SAFETY => eprintln!("FAILED: a safety property was violated (seed {}). replay: {replay}", result.seed),
+        EXIT_LIVENESS => eprintln!("FAILED: a liveness property did not hold (seed {}). replay: {replay}", result.seed),
+        _ => println!("all expectations met"),
+    }
+    code
+}
+
+/// `target/clustersim/<scenario>/seed-<seed>` (honouring `CARGO_TARGET_DIR`).
+pub fn default_run_dir(name: &str, seed: u64) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
+    target.join("clustersim").join(name).join(format!("seed-{seed}"))
+}
+
+fn write_run_folder(dir: &Path, summary: &reports::Summary, replay: &str) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    summary.write_files(dir)?;
+    std::fs::write(dir.join("trace-hash.txt"), format!("{}\n", summary.trace_hash))?;
+    std::fs::write(dir.join("command.txt"), format!("{replay}\n"))
+}

@@ -1,0 +1,280 @@
+//! Fault injection: walks the scenario's timeline, resolves targets, applies faults to the
+//! cluster, undoes them when their `for` runs out, and heals everything at the end.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use madsim::time::Instant;
+use nodes::Cluster;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use crate::history::{FaultRecord, SharedHistory};
+use crate::scenario::model::{Fault, FaultAction, Scenario, Target};
+
+/// Something a fault changed that can be undone.
+#[derive(Clone, Debug)]
+enum Active {
+    Cuts(Vec<(u32, u32)>),
+    Slow(Vec<u32>, u64),
+    Crashed(Vec<u32>),
+    Paused(Vec<u32>),
+    Loss(f64),
+    Duplicate(f64),
+}
+
+impl Active {
+    fn is_link_fault(&self) -> bool {
+        matches!(self, Active::Cuts(_) | Active::Slow(..))
+    }
+}
+
+/// Applies a scenario's faults to a running cluster.
+pub struct Injector<'a> {
+    cluster: Cluster,
+    scenario: &'a Scenario,
+    rng: ChaCha8Rng,
+    history: SharedHistory,
+    start: Instant,
+    /// Faults in effect, by id; ids grow with time, so undoing in reverse id order unwinds
+    /// overlapping loss settings correctly.
+    active: BTreeMap<u64, (Active, String)>,
+    /// Scheduled automatic undos: (time, fault id).
+    undos: BTreeSet<(u64, u64)>,
+    paused: BTreeSet<u32>,
+    next_id: u64,
+}
+
+impl<'a> Injector<'a> {
+    /// An injector for `cluster`, built at simulated instant `start`.
+    pub fn new(cluster: Cluster, scenario: &'a Scenario, rng: ChaCha8Rng, history: SharedHistory, start: Instant) -> Self {
+        Injector {
+            cluster,
+            scenario,
+            rng,
+            history,
+            start,
+            active: BTreeMap::new(),
+            undos: BTreeSet::new(),
+            paused: BTreeSet::new(),
+            next_id: 0,
+        }
+    }
+
+    /// Applies every fault and due undo until `end_ms`, sleeping in simulated time in between.
+    pub async fn run_until(&mut self, end_ms: u64) {
+        let faults = &self.scenario.faults;
+        let mut next = 0;
+        loop {
+            let script = faults.get(next).map(|f| f.at_ms);
+            let undo = self.undos.first().copied();
+            // Undos due at the same time as a new fault go first, so back-to-back faults compose.
+            let take_undo = match (script, undo) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(s), Some((u, _))) => u <= s,
+            };
+            let at = if take_undo { undo.map(|u| u.0) } else { script };
+            let Some(at) = at.filter(|&t| t < end_ms) else { break };
+            madsim::time::sleep_until(self.start + Duration::from_millis(at)).await;
+            if take_undo {
+                let (_, id) = self.undos.pop_first().expect("checked above");
+                self.undo(id, at);
+            } else {
+                let fault = faults[next].clone();
+                next += 1;
+                self.apply(&fault, at);
+            }
+        }
+    }
+
+    /// Undoes everything still in effect: cuts, slow-downs, loss, crashes and pauses.
+    pub fn heal_all(&mut self, now_ms: u64) {
+        let ids: Vec<u64> = self.active.keys().rev().copied().collect();
+        for id in ids {
+            self.undo(id, now_ms);
+        }
+        self.undos.clear();
+        for node in std::mem::take(&mut self.paused) {
+            self.cluster.resume(node);
+        }
+        let down: Vec<u32> = (0..self.cluster.nodes() as u32).filter(|&n| !self.cluster.is_up(n)).collect();
+        for &node in &down {
+            self.cluster.restart(node);
+        }
+        self.cluster.with_links(|l| l.heal_all());
+        let label = if down.is_empty() { "heal all".to_string() } else { format!("heal all, restart {}", self.names(&down)) };
+        self.record(now_ms, label, down, None, true);
+    }
+
+    fn apply(&mut self, fault: &Fault, now: u64) {
+        let until = fault.for_ms.map(|d| now + d);
+        let (active, label, nodes) = match &fault.action {
+            FaultAction::Crash(t) => {
+                let nodes = self.resolve(t, true);
+                nodes.iter().for_each(|&n| self.cluster.crash(n));
+                (Some(Active::Crashed(nodes.clone())), format!("crash {}", self.names(&nodes)), nodes)
+            }
+            FaultAction::Restart(t) => {
+                let nodes = self.resolve(t, false);
+                nodes.iter().for_each(|&n| self.cluster.restart(n));
+                (None, format!("restart {}", self.names(&nodes)), nodes)
+            }
+            FaultAction::Pause(t) => {
+                let nodes = self.resolve(t, true);
+                for &n in &nodes {
+                    if self.paused.insert(n) {
+                        self.cluster.pause(n);
+                    }
+                }
+                (Some(Active::Paused(nodes.clone())), format!("pause {}", self.names(&nodes)), nodes)
+            }
+            FaultAction::Resume(t) => {
+                let nodes = self.resolve(t, false);
+                self.resume(&nodes);
+                (None, format!("resume {}", self.names(&nodes)), nodes)
+            }
+            FaultAction::Partition(groups) => {
+                let groups: Vec<Vec<u32>> = groups.iter().map(|g| self.resolve(g, false)).collect();
+                let mut cuts = vec![];
+                for (i, a) in groups.iter().enumerate() {
+                    for b in groups.iter().skip(i + 1) {
+                        cuts.extend(pairs(a, b));
+                        cuts.extend(pairs(b, a));
+                    }
+                }
+                let label = groups.iter().map(|g| format!("[{}]", self.names(g))).collect::<Vec<_>>().join(" | ");
+                self.cut(&cuts);
+                (Some(Active::Cuts(cuts)), format!("partition {label}"), groups.concat())
+            }
+            FaultAction::OneWay { from, to } => {
+                let (from, to) = (self.resolve(from, false), self.resolve(to, false));
+                let cuts = pairs(&from, &to);
+                self.cut(&cuts);
+                let label = format!("one-way cut {} -> {}", self.names(&from), self.names(&to));
+                (Some(Active::Cuts(cuts)), label, [from, to].concat())
+            }
+            FaultAction::Isolate(t) => {
+                let nodes = self.resolve(t, false);
+                let rest: Vec<u32> = (0..self.cluster.nodes() as u32).filter(|n| !nodes.contains(n)).collect();
+                let mut cuts = pairs(&nodes, &rest);
+                cuts.extend(pairs(&rest, &nodes));
+                self.cut(&cuts);
+                (Some(Active::Cuts(cuts)), format!("isolate {}", self.names(&nodes)), nodes)
+            }
+            FaultAction::Heal => {
+                let ids: Vec<u64> = self.active.iter().filter(|(_, a)| a.0.is_link_fault()).map(|(id, _)| *id).collect();
+                for id in ids.into_iter().rev() {
+                    self.undo(id, now);
+                }
+                (None, "heal links".to_string(), vec![])
+            }
+            FaultAction::Slow { targets, delay_ms } => {
+                let nodes = self.resolve(targets, false);
+                self.cluster.with_links(|l| nodes.iter().for_each(|&n| l.slow(n, *delay_ms, true)));
+                let label = format!("slow {} +{}ms", self.names(&nodes), delay_ms);
+                (Some(Active::Slow(nodes.clone(), *delay_ms)), label, nodes)
+            }
+            FaultAction::Loss(p) => {
+                let prev = self.cluster.with_links(|l| l.set_loss(*p));
+                (Some(Active::Loss(prev)), format!("loss {p}"), vec![])
+            }
+            FaultAction::Duplicate(p) => {
+                let prev = self.cluster.with_links(|l| l.set_duplicate(*p));
+                (Some(Active::Duplicate(prev)), format!("duplicate {p}"), vec![])
+            }
+        };
+        self.record(now, label.clone(), nodes, until, false);
+        if let Some(active) = active {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.active.insert(id, (active, label));
+            if let Some(until) = until {
+                self.undos.insert((until, id));
+            }
+        }
+    }
+
+    fn undo(&mut self, id: u64, now: u64) {
+        let Some((active, label)) = self.active.remove(&id) else {
+            return; // already undone (e.g. by a heal)
+        };
+        let nodes = match active {
+            Active::Cuts(cuts) => {
+                self.cluster.with_links(|l| cuts.iter().for_each(|&(a, b)| l.set_blocked(a, b, false)));
+                vec![]
+            }
+            Active::Slow(nodes, delay) => {
+                self.cluster.with_links(|l| nodes.iter().for_each(|&n| l.slow(n, delay, false)));
+                nodes
+            }
+            Active::Crashed(nodes) => {
+                nodes.iter().filter(|&&n| !self.cluster.is_up(n)).for_each(|&n| self.cluster.restart(n));
+                nodes
+            }
+            Active::Paused(nodes) => {
+                self.resume(&nodes);
+                nodes
+            }
+            Active::Loss(prev) => {
+                self.cluster.with_links(|l| l.set_loss(prev));
+                vec![]
+            }
+            Active::Duplicate(prev) => {
+                self.cluster.with_links(|l| l.set_duplicate(prev));
+                vec![]
+            }
+        };
+        self.record(now, format!("end {label}"), nodes, None, true);
+    }
+
+    fn resume(&mut self, nodes: &[u32]) {
+        for &n in nodes {
+            if self.paused.remove(&n) {
+                self.cluster.resume(n);
+            }
+        }
+    }
+
+    fn cut(&self, cuts: &[(u32, u32)]) {
+        self.cluster.with_links(|l| cuts.iter().for_each(|&(a, b)| l.set_blocked(a, b, true)));
+    }
+
+    /// Resolves targets to sorted, distinct node addresses. `random` draws from the fault
+    /// stream; with `prefer_up` it draws among nodes that are up (so it crashes a live one).
+    fn resolve(&mut self, targets: &[Target], prefer_up: bool) -> Vec<u32> {
+        let mut out = BTreeSet::new();
+        for t in targets {
+            match t {
+                Target::Node(n) => {
+                    out.insert(*n);
+                }
+                Target::Zone(z) => {
+                    let nodes = &self.scenario.cluster.nodes;
+                    out.extend((0..nodes.len() as u32).filter(|&n| nodes[n as usize].zone == *z));
+                }
+                Target::Random => {
+                    let all = self.cluster.nodes() as u32;
+                    let up: Vec<u32> = (0..all).filter(|&n| !prefer_up || self.cluster.is_up(n)).collect();
+                    let pool: Vec<u32> = if up.is_empty() { (0..all).collect() } else { up };
+                    out.insert(pool[self.rng.random_range(0..pool.len())]);
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    fn names(&self, nodes: &[u32]) -> String {
+        nodes.iter().map(|&n| self.scenario.cluster.nodes[n as usize].name.as_str()).collect::<Vec<_>>().join(",")
+    }
+
+    fn record(&self, at_ms: u64, label: String, nodes: Vec<u32>, until_ms: Option<u64>, undo: bool) {
+        let mut h = self.history.0.lock().unwrap_or_else(|e| e.into_inner());
+        h.record_fault(FaultRecord { at_ms, label, nodes, until_ms, undo });
+    }
+}
+
+/// Every directed link from a node of `a` to a different node of `b`.
+fn pairs(a: &[u32], b: &[u32]) -> Vec<(u32, u32)> {
+    a.iter().flat_map(|&x| b.iter().filter(move |&&y| y != x).map(move |&y| (x, y))).collect()
+}

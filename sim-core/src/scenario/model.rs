@@ -1,0 +1,214 @@
+//! The typed, validated scenario: what a run builds, offers and breaks. Produced only by
+//! `scenario::validate` from the raw serde form, so everything here is already checked.
+
+use std::path::PathBuf;
+
+use nodes::network::NetConfig;
+use nodes::{Consistency, OpKind};
+
+/// A validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file it came from (for messages and replay commands).
+    pub path: PathBuf,
+    /// Short name, used for the run folder.
+    pub name: String,
+    /// What the scenario shows.
+    pub description: String,
+    /// Seed from the file, if any (the CLI's `--seed` overrides it).
+    pub seed: Option<u64>,
+    /// Simulated time during which clients issue operations and faults fire.
+    pub duration_ms: u64,
+    /// After `duration_ms`, every fault is healed and the cluster gets this long to converge
+    /// (and outstanding operations to finish) before final state is read.
+    pub heal_ms: u64,
+    /// The cluster to build.
+    pub cluster: ClusterSpec,
+    /// Groups of clients and what they do.
+    pub workload: Vec<WorkloadGroup>,
+    /// Scripted faults, sorted by `at_ms`.
+    pub faults: Vec<Fault>,
+    /// Properties the run must satisfy.
+    pub expect: Vec<Expectation>,
+}
+
+/// The cluster: nodes, zones, replication and network.
+#[derive(Clone, Debug)]
+pub struct ClusterSpec {
+    /// Zone names; a node's zone is an index into this list.
+    pub zones: Vec<String>,
+    /// Storage nodes, index = network address.
+    pub nodes: Vec<NodeSpec>,
+    /// Replication factor N (1..=nodes).
+    pub n: u8,
+    /// Number of shards.
+    pub shards: u32,
+    /// Link conditions.
+    pub net: NetConfig,
+    /// How long a coordinator waits for W/R answers.
+    pub request_timeout_ms: u64,
+    /// How long a client waits for a coordinator.
+    pub client_timeout_ms: u64,
+}
+
+/// One storage node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeSpec {
+    /// Unique name, used by fault targets.
+    pub name: String,
+    /// Index into `ClusterSpec::zones`.
+    pub zone: u16,
+}
+
+/// A group of identical clients.
+#[derive(Clone, Debug)]
+pub struct WorkloadGroup {
+    /// Number of clients; each runs one operation at a time.
+    pub clients: u32,
+    /// Offered operations per second for the whole group, over time.
+    pub rate: RateSchedule,
+    /// Keys are `0..keys`.
+    pub keys: u64,
+    /// How keys are picked.
+    pub key_dist: KeyDist,
+    /// Fraction of operations that are reads (0..=1).
+    pub reads: f64,
+    /// Level of reads.
+    pub read_consistency: Consistency,
+    /// Level of writes.
+    pub write_consistency: Consistency,
+    /// Writes carry the context of the client's last read of the key.
+    pub send_context: bool,
+    /// Simulated time the group starts at.
+    pub start_ms: u64,
+    /// Simulated time the group stops at (at most the scenario's duration).
+    pub stop_ms: u64,
+}
+
+impl WorkloadGroup {
+    /// The level an operation of `kind` uses.
+    pub fn consistency(&self, kind: OpKind) -> Consistency {
+        match kind {
+            OpKind::Read => self.read_consistency,
+            OpKind::Write => self.write_consistency,
+        }
+    }
+}
+
+/// Offered rate over time: `base_per_s` until the first change, then each change in turn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RateSchedule {
+    /// Operations per second at the start.
+    pub base_per_s: f64,
+    /// `(at_ms, per_s)` changes, sorted by time.
+    pub changes: Vec<(u64, f64)>,
+}
+
+impl RateSchedule {
+    /// The offered rate at simulated time `t_ms`.
+    pub fn at(&self, t_ms: u64) -> f64 {
+        self.changes.iter().take_while(|(at, _)| *at <= t_ms).last().map_or(self.base_per_s, |c| c.1)
+    }
+}
+
+/// Key popularity.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KeyDist {
+    /// Every key equally likely.
+    Uniform,
+    /// Zipf with this exponent (key 0 most popular).
+    Zipf(f64),
+}
+
+/// A scripted fault.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fault {
+    /// When it fires.
+    pub at_ms: u64,
+    /// If set, it is undone automatically this long after it fires.
+    pub for_ms: Option<u64>,
+    /// What it does.
+    pub action: FaultAction,
+    /// Line in the scenario file, for messages.
+    pub line: usize,
+}
+
+/// What a fault does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultAction {
+    /// Kill the targets' processes.
+    Crash(Vec<Target>),
+    /// Restart the targets from their durable state.
+    Restart(Vec<Target>),
+    /// Freeze the targets (a GC pause).
+    Pause(Vec<Target>),
+    /// Resume paused targets.
+    Resume(Vec<Target>),
+    /// Split nodes into groups that cannot talk to each other (nodes in no group keep all links).
+    Partition(Vec<Vec<Target>>),
+    /// Cut messages from `from` to `to` only.
+    OneWay { from: Vec<Target>, to: Vec<Target> },
+    /// Cut the targets off from every other node, both ways.
+    Isolate(Vec<Target>),
+    /// Undo every active partition, isolation, one-way cut and slow-down.
+    Heal,
+    /// Add `delay_ms` to every message to or from the targets.
+    Slow { targets: Vec<Target>, delay_ms: u64 },
+    /// Set the loss probability of every link.
+    Loss(f64),
+    /// Set the duplication probability of every link.
+    Duplicate(f64),
+}
+
+/// Who a fault hits; resolved to nodes when it fires, and the resolution is recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// One node, by address.
+    Node(u32),
+    /// Every node of a zone, by zone index.
+    Zone(u16),
+    /// One node drawn from the fault stream when the fault fires.
+    Random,
+}
+
+/// A property the run is expected to satisfy (or, to prove a checker can fail, to violate).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expectation {
+    /// The property must hold.
+    Holds(Property),
+    /// The checker must find at least one violation.
+    Violated(Property),
+    /// Success rate of matching operations within bounds.
+    Availability(AvailabilityBound),
+}
+
+/// Properties checked over the history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Property {
+    /// Safety: no read with W+R>N misses a write acknowledged before it began.
+    NoStaleQuorumReads,
+    /// Safety, any levels: no read misses a write acknowledged before it began (fails with W+R<=N).
+    NoStaleReads,
+    /// Safety: after healing, every acknowledged write is held (or superseded) by a replica,
+    /// and no write known to have failed is present.
+    NoLostAcknowledgedWrites,
+    /// Sometimes: some read returned concurrent versions (siblings).
+    SiblingsSeen,
+}
+
+/// A bound on the success rate of operations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AvailabilityBound {
+    /// Only operations at this level (all levels when `None`).
+    pub consistency: Option<Consistency>,
+    /// Only reads or only writes (both when `None`).
+    pub kind: Option<OpKind>,
+    /// Minimum success rate.
+    pub min: Option<f64>,
+    /// Maximum success rate (to show that something is unavailable).
+    pub max: Option<f64>,
+    /// Only operations invoked at or after this time.
+    pub from_ms: u64,
+    /// Only operations invoked before this time.
+    pub to_ms: Option<u64>,
+}
