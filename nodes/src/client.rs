@@ -274,7 +274,11 @@ mod tests {
         c.on_input(5, Input::Timer(Timer::ClientIssue), &mut out);
         let seen = VersionVector::from_entries([(0, 4), (2, 1)]);
         let versions = vec![crate::version::Versioned { version: seen.clone(), value: 3 }];
-        c.on_input(8, Input::Msg { from: 0, msg: Msg::ClientReply { op: 1, reply: Reply::ReadOk { versions } } }, &mut out);
+        c.on_input(
+            8,
+            Input::Msg { from: 0, msg: Msg::ClientReply { op: 1, reply: Reply::ReadOk { versions } } },
+            &mut out,
+        );
         c.on_input(9, Input::Timer(Timer::ClientIssue), &mut out);
         let sent = out.sends.iter().rev().find_map(|(_, m)| match m {
             Msg::ClientWrite { context, .. } => Some(context.clone()),

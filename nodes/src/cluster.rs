@@ -121,11 +121,25 @@ impl Cluster {
         let mut endpoints = Vec::with_capacity(n + clients.len());
         for id in 0..n as Addr {
             let node = StorageNode::new(id, cfg.node.clone(), cfg.shards.clone(), Store::new(), 0);
-            endpoints.push(Endpoint { actor: Actor::Node(node), up: false, incarnation: 0, host: None, host_id: None, pending: BTreeMap::new() });
+            endpoints.push(Endpoint {
+                actor: Actor::Node(node),
+                up: false,
+                incarnation: 0,
+                host: None,
+                host_id: None,
+                pending: BTreeMap::new(),
+            });
         }
         for (i, c) in clients.into_iter().enumerate() {
             let client = Client::new((n + i) as Addr, c.cfg, c.workload, c.rng);
-            endpoints.push(Endpoint { actor: Actor::Client(client), up: false, incarnation: 0, host: None, host_id: None, pending: BTreeMap::new() });
+            endpoints.push(Endpoint {
+                actor: Actor::Client(client),
+                up: false,
+                incarnation: 0,
+                host: None,
+                host_id: None,
+                pending: BTreeMap::new(),
+            });
         }
         let world = Arc::new(Mutex::new(World {
             endpoints,
@@ -346,7 +360,9 @@ fn transmit(world: &Shared, w: &mut World, from: Addr, to: Addr, msg: Msg, now: 
         Fate::Deliver { delay_ms, duplicate_ms } => {
             if !w.endpoints[to as usize].up {
                 w.stats.to_down_node += 1;
-                if let (true, Msg::ClientRead { op, .. } | Msg::ClientWrite { op, .. }) = (msg.is_client_request(), &msg) {
+                if let (true, Msg::ClientRead { op, .. } | Msg::ClientWrite { op, .. }) =
+                    (msg.is_client_request(), &msg)
+                {
                     // A process that is down refuses connections: the client hears so after a round trip.
                     let refused = Input::Msg { from: to, msg: Msg::Refused { op: *op } };
                     schedule(world, w, from, now + 2 * delay_ms, refused);

@@ -96,10 +96,7 @@ mod tests {
             Latency::Uniform { lo_ms: 1.0, hi_ms: 5.0 },
             Latency::Exponential { min_ms: 1.0, mean_ms: 4.0 },
             Latency::Pareto { scale_ms: 1.0, shape: 3.0 },
-            Latency::Mixture(vec![
-                (0.9, Latency::Constant { ms: 1.0 }),
-                (0.1, Latency::Constant { ms: 100.0 }),
-            ]),
+            Latency::Mixture(vec![(0.9, Latency::Constant { ms: 1.0 }), (0.1, Latency::Constant { ms: 100.0 })]),
         ];
         for l in cases {
             let (got, want) = (mean_of(&l), l.mean_ms());

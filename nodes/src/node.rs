@@ -66,14 +66,7 @@ impl StorageNode {
     /// A node booting with durable state `store`; `incarnation` keeps request ids of different
     /// lives apart so a late answer to a previous life never matches a new request.
     pub fn new(id: Addr, cfg: NodeConfig, shards: Arc<ShardMap>, store: Store, incarnation: u32) -> Self {
-        StorageNode {
-            id,
-            cfg,
-            shards,
-            store,
-            pending: BTreeMap::new(),
-            next_req: (incarnation as u64) << 40,
-        }
+        StorageNode { id, cfg, shards, store, pending: BTreeMap::new(), next_req: (incarnation as u64) << 40 }
     }
 
     /// Forgets volatile state, as a crash does, keeping the durable store.

@@ -34,9 +34,8 @@ impl ShardMap {
                 break;
             }
         }
-        let replicas = (0..shards as usize)
-            .map(|s| (0..n as usize).map(|i| ring[(s + i) % ring.len()]).collect())
-            .collect();
+        let replicas =
+            (0..shards as usize).map(|s| (0..n as usize).map(|i| ring[(s + i) % ring.len()]).collect()).collect();
         ShardMap { replicas, n }
     }
 

@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 /// A version vector: for each coordinator node id, the highest write counter seen from it.
+/// Displayed as `{#0:4,#2:1}`, where `#0` is the node at address 0 (the first node).
 ///
 /// Kept as a small vector sorted by node id: vectors have at most one entry per node, are
 /// compared far more often than built, and a sorted vec compares with one linear merge.
@@ -142,7 +143,7 @@ impl fmt::Display for VersionVector {
             if i > 0 {
                 f.write_str(",")?;
             }
-            write!(f, "n{node}:{counter}")?;
+            write!(f, "#{node}:{counter}")?;
         }
         f.write_str("}")
     }

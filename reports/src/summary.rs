@@ -134,7 +134,8 @@ impl Summary {
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "# {}\n\n{}\n", self.scenario, self.description);
-        let _ = writeln!(s, "- seed: `{}`\n- replay: `{}`\n- trace hash: `{}`", self.seed, self.replay, self.trace_hash);
+        let _ =
+            writeln!(s, "- seed: `{}`\n- replay: `{}`\n- trace hash: `{}`", self.seed, self.replay, self.trace_hash);
         let _ = writeln!(
             s,
             "- simulated {:.1} s in {:.0} ms wall ({:.0}x real time, {:.0} ops/s wall)\n",
@@ -143,7 +144,10 @@ impl Summary {
             self.speedup,
             self.ops_per_wall_s
         );
-        let _ = writeln!(s, "## Properties\n\n| property | result | violations | checked | detail |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            s,
+            "## Properties\n\n| property | result | violations | checked | detail |\n|---|---|---|---|---|"
+        );
         for v in &self.verdicts {
             let result = verdict_word(v);
             let _ = writeln!(s, "| {} | {} | {} | {} | {} |", v.name, result, v.violations, v.checked, v.detail);
@@ -156,7 +160,17 @@ impl Summary {
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} | {:.4} | {:.1} | {:.1} | {:.1} | {:.1} |",
-                l.consistency, l.kind, l.total, l.ok, l.fail, l.indeterminate, l.success_rate, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms
+                l.consistency,
+                l.kind,
+                l.total,
+                l.ok,
+                l.fail,
+                l.indeterminate,
+                l.success_rate,
+                l.p50_ms,
+                l.p95_ms,
+                l.p99_ms,
+                l.max_ms
             );
         }
         if !self.faults.is_empty() {
@@ -181,7 +195,11 @@ impl Summary {
     /// A compact plain-text summary for the terminal.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "{:<8} {:<6} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}", "level", "kind", "ops", "success", "p50 ms", "p95 ms", "p99 ms", "max ms");
+        let _ = writeln!(
+            s,
+            "{:<8} {:<6} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}",
+            "level", "kind", "ops", "success", "p50 ms", "p95 ms", "p99 ms", "max ms"
+        );
         for l in self.ops.iter().filter(|l| l.kind == "all") {
             let _ = writeln!(
                 s,

@@ -47,7 +47,13 @@ pub struct Injector<'a> {
 
 impl<'a> Injector<'a> {
     /// An injector for `cluster`, built at simulated instant `start`.
-    pub fn new(cluster: Cluster, scenario: &'a Scenario, rng: ChaCha8Rng, history: SharedHistory, start: Instant) -> Self {
+    pub fn new(
+        cluster: Cluster,
+        scenario: &'a Scenario,
+        rng: ChaCha8Rng,
+        history: SharedHistory,
+        start: Instant,
+    ) -> Self {
         Injector {
             cluster,
             scenario,
@@ -76,7 +82,12 @@ impl<'a> Injector<'a> {
             };
             let at = if take_undo { undo.map(|u| u.0) } else { script };
             let Some(at) = at.filter(|&t| t < end_ms) else { break };
-            madsim::time::sleep_until(self.start + Duration::from_millis(at)).await;
+            let due = self.start + Duration::from_millis(at);
+            // madsim sleeps at least 1 ms even for a past deadline: only sleep when needed,
+            // so faults due at the same instant apply at that instant.
+            if Instant::now() < due {
+                madsim::time::sleep_until(due).await;
+            }
             if take_undo {
                 let (_, id) = self.undos.pop_first().expect("checked above");
                 self.undo(id, at);
@@ -103,7 +114,8 @@ impl<'a> Injector<'a> {
             self.cluster.restart(node);
         }
         self.cluster.with_links(|l| l.heal_all());
-        let label = if down.is_empty() { "heal all".to_string() } else { format!("heal all, restart {}", self.names(&down)) };
+        let label =
+            if down.is_empty() { "heal all".to_string() } else { format!("heal all, restart {}", self.names(&down)) };
         self.record(now_ms, label, down, None, true);
     }
 
@@ -163,7 +175,8 @@ impl<'a> Injector<'a> {
                 (Some(Active::Cuts(cuts)), format!("isolate {}", self.names(&nodes)), nodes)
             }
             FaultAction::Heal => {
-                let ids: Vec<u64> = self.active.iter().filter(|(_, a)| a.0.is_link_fault()).map(|(id, _)| *id).collect();
+                let ids: Vec<u64> =
+                    self.active.iter().filter(|(_, a)| a.0.is_link_fault()).map(|(id, _)| *id).collect();
                 for id in ids.into_iter().rev() {
                     self.undo(id, now);
                 }

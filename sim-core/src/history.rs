@@ -56,6 +56,8 @@ pub struct History {
     pub healed_at_ms: Option<u64>,
     /// Replica state after the heal phase.
     pub final_state: Option<FinalState>,
+    /// Node names by address, for messages.
+    pub node_names: Vec<String>,
     trace: TraceHasher,
 }
 
@@ -96,6 +98,11 @@ impl History {
         for &v in values {
             self.trace.u64(v);
         }
+    }
+
+    /// The name of the node at `addr` (`#addr` when unknown).
+    pub fn node_name(&self, addr: u32) -> String {
+        self.node_names.get(addr as usize).cloned().unwrap_or_else(|| format!("#{addr}"))
     }
 
     /// The trace hash of everything recorded so far.

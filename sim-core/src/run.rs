@@ -80,15 +80,7 @@ pub fn run_seed(scenario: &Arc<Scenario>, seed: u64) -> Result<RunResult, SimCra
     let wall = started.elapsed();
     let (history, net, shards) = joined.map_err(|panic| SimCrash { seed, message: panic_message(&panic) })?;
     let verdicts = check_all(&CheckInput { history: &history, scenario, shards: &shards });
-    Ok(RunResult {
-        seed,
-        history,
-        net,
-        shards,
-        simulated_ms: scenario.duration_ms + scenario.heal_ms,
-        wall,
-        verdicts,
-    })
+    Ok(RunResult { seed, history, net, shards, simulated_ms: scenario.duration_ms + scenario.heal_ms, wall, verdicts })
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -131,7 +123,11 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
                     n: c.n,
                     send_context: group.send_context,
                 },
-                workload: Box::new(ClientWorkload::new(group.clone(), zipf.clone(), stream(seed, Stream::Workload, index))),
+                workload: Box::new(ClientWorkload::new(
+                    group.clone(),
+                    zipf.clone(),
+                    stream(seed, Stream::Workload, index),
+                )),
                 rng: stream(seed, Stream::Client, index),
             });
         }
@@ -149,7 +145,8 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats, Arc<ShardMap>
         let history = SharedHistory::default();
         let start = Instant::now();
         let cluster = Cluster::build(cfg, clients, Box::new(history.clone()));
-        let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), history.clone(), start);
+        let mut injector =
+            Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), history.clone(), start);
         injector.run_until(scenario.duration_ms).await;
         madsim::time::sleep_until(start + Duration::from_millis(scenario.duration_ms)).await;
         injector.heal_all(scenario.duration_ms);
@@ -159,6 +156,7 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats, Arc<ShardMap>
         let replicas = cluster.stores();
         let mut h = std::mem::take(&mut *history.0.lock().unwrap_or_else(|e| e.into_inner()));
         h.healed_at_ms = Some(scenario.duration_ms);
+        h.node_names = scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect();
         h.record_final_state(FinalState { at_ms: end_ms, replicas });
         h.mix_into_trace(&[net.sent, net.delivered, net.partitioned, net.lost, net.to_down_node, net.duplicated]);
         (h, net, shards)

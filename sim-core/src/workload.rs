@@ -117,7 +117,9 @@ mod tests {
         assert!((second - 500.0).abs() < 80.0, "{second}");
         let reads = ops.iter().filter(|o| o.kind == OpKind::Read).count() as f64 / ops.len() as f64;
         assert!((reads - 0.25).abs() < 0.02, "{reads}");
-        assert!(ops.iter().all(|o| o.consistency == if o.kind == OpKind::Read { Consistency::One } else { Consistency::All }));
+        assert!(ops
+            .iter()
+            .all(|o| o.consistency == if o.kind == OpKind::Read { Consistency::One } else { Consistency::All }));
     }
 
     #[test]

@@ -29,7 +29,8 @@ fn every_shipped_scenario_meets_its_expectations() {
     for path in scenario_files() {
         let sc = load(&path);
         let seed = sc.seed.expect("shipped scenarios pin their seed");
-        let result = run_seed(&sc, seed).unwrap_or_else(|c| panic!("{}: simulation crashed: {}", path.display(), c.message));
+        let result =
+            run_seed(&sc, seed).unwrap_or_else(|c| panic!("{}: simulation crashed: {}", path.display(), c.message));
         let failed: Vec<String> = result
             .verdicts
             .iter()

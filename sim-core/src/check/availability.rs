@@ -57,7 +57,7 @@ pub fn check(history: &History, bound: &AvailabilityBound) -> Verdict {
     let examples = if too_low || too_high {
         let mut picked: Vec<&OpRecord> = matching().filter(|op| (op.outcome == Outcome::Ok) == too_high).collect();
         picked.sort_by_key(|op| (op.invoke_ms, op.client, op.seq));
-        picked.iter().take(EXAMPLES_MAX).map(|op| describe(op)).collect()
+        picked.iter().take(EXAMPLES_MAX).map(|op| describe(history, op)).collect()
     } else {
         vec![]
     };
@@ -137,7 +137,7 @@ fn limits(bound: &AvailabilityBound) -> String {
 
 /// Seconds without trailing zeros, e.g. `12s` or `12.5s`.
 fn short_secs(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         let frac = format!("{:03}", ms % 1000);
@@ -145,7 +145,7 @@ fn short_secs(ms: u64) -> String {
     }
 }
 
-fn describe(op: &OpRecord) -> String {
+fn describe(history: &History, op: &OpRecord) -> String {
     let kind = match op.kind {
         OpKind::Read => "read",
         OpKind::Write => "write",
@@ -155,7 +155,9 @@ fn describe(op: &OpRecord) -> String {
         (outcome, Some(reason)) => format!("{outcome:?} ({reason:?})"),
         (outcome, None) => format!("{outcome:?}"),
     };
-    let coordinator = op.coordinator.map_or_else(|| "no coordinator".to_string(), |c| format!("coordinator n{c}"));
+    let coordinator = op
+        .coordinator
+        .map_or_else(|| "no coordinator".to_string(), |c| format!("coordinator {}", history.node_name(c)));
     format!(
         "{kind} {} invoked {} ended {} after {} ms, {coordinator}",
         op_label(op),

@@ -190,8 +190,11 @@ mod tests {
         }
     }
 
-    /// A history of `ops` whose final state puts each `(node, key, version, value)` on `node`.
-    fn history(ops: Vec<OpRecord>, stored: &[(u32, u64, &[(u32, u64)], u64)]) -> History {
+    /// `(node, key, version entries, value)`: one versioned value a node holds at the end.
+    type Stored<'a> = (u32, u64, &'a [(u32, u64)], u64);
+
+    /// A history of `ops` whose final state puts each stored value on its node.
+    fn history(ops: Vec<OpRecord>, stored: &[Stored<'_>]) -> History {
         let mut replicas = vec![Store::new(); NODES];
         for &(node, key, version, value) in stored {
             replicas[node as usize].apply(key, &Versioned { version: vv(version), value });

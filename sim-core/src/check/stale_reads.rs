@@ -63,6 +63,7 @@ pub fn check(history: &History, quorum_only: bool) -> Verdict {
             }
             if let Some(missed) = frontiers.first_missed(ops, 1, r) {
                 stale_any += 1;
+                // W + R > N  <=>  W >= N - R + 1, with N the key's replication factor (the read's).
                 let quorum_threshold = (r.n as usize + 1).saturating_sub(r.required as usize).max(1);
                 let missed_quorum = frontiers.first_missed(ops, quorum_threshold, r);
                 if missed_quorum.is_some() {
@@ -455,6 +456,85 @@ mod tests {
         for (i, e) in v.examples.iter().enumerate() {
             assert!(e.contains(&format!(" key {} ", 19 - i)), "{e}");
         }
+    }
+
+    /// The definition applied literally to every (read, write) pair.
+    fn brute_force(h: &History, quorum_only: bool) -> u64 {
+        let is_ok = |o: &&OpRecord| o.outcome == Outcome::Ok;
+        let writes: Vec<&OpRecord> = h.ops.iter().filter(is_ok).filter(|o| o.kind == OpKind::Write).collect();
+        let stale = |r: &OpRecord| {
+            writes.iter().any(|w| {
+                w.key == r.key
+                    && w.complete_ms < r.invoke_ms
+                    && (!quorum_only || w.required + r.required > r.n)
+                    && !r.read.iter().any(|v| v.version.descends(w.version.as_ref().unwrap()))
+            })
+        };
+        h.ops.iter().filter(is_ok).filter(|o| o.kind == OpKind::Read && stale(o)).count() as u64
+    }
+
+    #[test]
+    fn sweep_agrees_with_the_definition_on_random_overlapping_histories() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |bound: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % bound
+        };
+        let (mut stale_quorum, mut stale_any, mut reads) = (0, 0, 0);
+        for round in 0..20 {
+            let mut written: Vec<Vec<Versioned>> = vec![vec![]; 4];
+            let mut latest: Vec<Vec<Versioned>> = vec![vec![]; 4];
+            let mut ops = vec![];
+            for i in 0..400u64 {
+                let key = next(4);
+                let invoke_ms = i * 3 + next(5);
+                let at = (invoke_ms, invoke_ms + next(40));
+                let required = 1 + next(3) as u8;
+                let past = &written[key as usize];
+                if next(2) == 0 {
+                    // Descends from a random earlier write of the key, or from nothing.
+                    let mut version = if past.is_empty() || next(3) == 0 {
+                        VersionVector::new()
+                    } else {
+                        past[next(past.len() as u64) as usize].version.clone()
+                    };
+                    let coord = next(3) as u32;
+                    version.set(coord, version.get(coord) + 1 + next(2));
+                    let item = Versioned { version, value: i };
+                    ops.push(OpRecord {
+                        value: Some(i),
+                        version: Some(item.version.clone()),
+                        ..op(OpKind::Write, key, required, at)
+                    });
+                    add_sibling(&mut latest[key as usize], &item);
+                    written[key as usize].push(item);
+                } else if next(3) != 0 {
+                    // Everything written so far (acknowledged or not): never stale.
+                    ops.push(OpRecord { read: latest[key as usize].clone(), ..op(OpKind::Read, key, required, at) });
+                } else {
+                    // A few random past versions: often stale, sometimes not.
+                    let result = (0..next(3))
+                        .filter(|_| !past.is_empty())
+                        .map(|_| past[next(past.len() as u64) as usize].clone());
+                    ops.push(OpRecord { read: result.collect(), ..op(OpKind::Read, key, required, at) });
+                }
+            }
+            let h = history(ops);
+            for quorum_only in [true, false] {
+                let expected = brute_force(&h, quorum_only);
+                let v = check(&h, quorum_only);
+                assert_eq!(v.violations, expected, "round {round}, quorum_only {quorum_only}");
+                *(if quorum_only { &mut stale_quorum } else { &mut stale_any }) += expected;
+                reads += if quorum_only { v.checked } else { 0 };
+            }
+        }
+        // The histories are varied enough to be a test: some reads stale, most not, levels matter.
+        assert!(
+            0 < stale_quorum && stale_quorum < stale_any && stale_any < reads / 2,
+            "{stale_quorum} {stale_any} {reads}"
+        );
     }
 
     /// Not a benchmark (nothing is timed): a 200,000-operation history with siblings, checked

@@ -1,4 +1,560 @@
 //! Scenario files: the raw serde form, validation into a typed [`model::Scenario`], and
 //! errors that name the file, line and field.
+//!
+//! `parse` reads the text twice: serde_yaml into the raw [`spec::ScenarioSpec`] (strict about
+//! unknown fields and types), and yaml-rust2 into a [`locate::Index`] of field positions, which
+//! validation errors need because serde keeps no positions once it is done.
 
+mod error;
+mod expect;
+mod faults;
+mod latency;
+mod locate;
 pub mod model;
+mod spec;
+mod targets;
+mod units;
+mod validate;
+mod value;
+
+use std::path::Path;
+
+pub use error::ScenarioError;
+pub use units::{DURATION_MS_MAX, RATE_PER_S_MAX};
+
+use locate::Index;
+
+/// Largest scenario file we read; anything bigger is surely not a hand-written scenario.
+pub const FILE_BYTES_MAX: usize = 1 << 20;
+
+/// Reads, parses and validates the scenario file at `path`.
+pub fn load(path: &Path) -> Result<model::Scenario, ScenarioError> {
+    let size =
+        std::fs::metadata(path).map_err(|e| ScenarioError::file(path, format!("cannot read the file: {e}")))?.len();
+    if size > FILE_BYTES_MAX as u64 {
+        return Err(too_large(path, size));
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|e| ScenarioError::file(path, format!("cannot read the file: {e}")))?;
+    parse(path, &text)
+}
+
+/// Parses and validates scenario `text`; `path` is only used in messages and in the result.
+pub fn parse(path: &Path, text: &str) -> Result<model::Scenario, ScenarioError> {
+    if text.len() > FILE_BYTES_MAX {
+        return Err(too_large(path, text.len() as u64));
+    }
+    let index = Index::build(text);
+    if let Some(dup) = index.duplicate() {
+        let line = dup.first.line;
+        let message = format!("this field is written twice (first on line {line})");
+        return Err(ScenarioError::at(path, Some(dup.again), Some(dup.path.clone()), message));
+    }
+    let spec: spec::ScenarioSpec = serde_yaml::from_str(text).map_err(|e| ScenarioError::serde(path, &index, &e))?;
+    // An empty file or one of only comments deserializes as a scenario with every field absent.
+    if matches!(serde_yaml::from_str(text), Ok(serde_yaml::Value::Null)) {
+        return Err(ScenarioError::file(
+            path,
+            "the file is empty: a scenario needs at least `name`, `description`, `duration`, `cluster` and `workload`",
+        ));
+    }
+    validate::scenario(path, &spec, &index).map_err(|invalid| ScenarioError::invalid(path, &index, invalid))
+}
+
+fn too_large(path: &Path, size: u64) -> ScenarioError {
+    ScenarioError::file(path, format!("the file has {size} bytes; scenario files are at most {FILE_BYTES_MAX}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use nodes::{Consistency, Latency, OpKind};
+
+    use super::model::{AvailabilityBound, Expectation, FaultAction, KeyDist, Property, Scenario, Target};
+    use super::*;
+
+    const FULL: &str = "\
+name: quorum-two-replicas-down
+description: QUORUM stays available with 2 of 5 replicas crashed; ALL does not.
+seed: 42
+duration: 60s
+heal: 5s
+cluster:
+  zones: [az-a, az-b, az-c]
+  nodes: 5
+  replication: { n: 5 }
+  shards: 8
+  network:
+    latency: { uniform: [1ms, 5ms] }
+    cross_zone_latency: { exponential: { min: 2ms, mean: 3ms } }
+    loss: 0.01
+  timeouts: { request: 400ms, client: 1s }
+workload:
+  - clients: 8
+    rate: 400/s
+    keys: 1000
+    key_distribution: { zipf: 0.99 }
+    reads: 0.6
+    consistency: QUORUM
+    write_consistency: ALL
+    rate_changes: [{ at: 20s, rate: 800/s }]
+  - { clients: 2, rate: 10/s, keys: 10, consistency: 2, context: false, start: 5s, stop: 50s }
+faults:
+  - { at: 40s, restart: [n4, n5] }
+  - { at: 10s, crash: [n4, n5] }
+  - { at: 20s, for: 10s, slow: n3, delay: 200ms }
+  - { at: 30s, for: 5s, partition: [[n1, n2], [n3, az-c]] }
+  - { at: 30s, for: 5s, one_way: { from: [n1], to: [n2, random] } }
+  - { at: 35s, isolate: az-a }
+  - { at: 45s, heal: true }
+  - { at: 5s, for: 5s, loss: 0.2 }
+  - { at: 5s, for: 5s, duplicate: 0.1 }
+  - { at: 21s, pause: [n2] }
+  - { at: 22s, resume: n2 }
+expect:
+  - no_stale_quorum_reads
+  - no_lost_acknowledged_writes
+  - { violated: no_stale_reads }
+  - { availability: { consistency: QUORUM, kind: read, min: 0.99, from: 12s, to: 40s } }
+";
+
+    const MINIMAL: &str = "\
+name: minimal
+description: the smallest valid scenario
+duration: 10s
+cluster:
+  nodes: 3
+  replication: { n: 3 }
+workload:
+  - { clients: 1, rate: 10/s, keys: 5 }
+";
+
+    fn file() -> PathBuf {
+        PathBuf::from("scenarios/test.yaml")
+    }
+
+    fn ok(text: &str) -> Scenario {
+        parse(&file(), text).unwrap_or_else(|e| panic!("expected a valid scenario, got: {e}"))
+    }
+
+    fn err(text: &str) -> ScenarioError {
+        match parse(&file(), text) {
+            Ok(_) => panic!("expected an error for:\n{text}"),
+            Err(e) => e,
+        }
+    }
+
+    /// `base` with `from` (which must occur) replaced by `to`.
+    fn with(base: &str, from: &str, to: &str) -> String {
+        assert!(base.contains(from), "`{from}` is not in the base text");
+        base.replacen(from, to, 1)
+    }
+
+    /// The 1-based line of the first line containing `needle`.
+    fn line_of(text: &str, needle: &str) -> usize {
+        text.lines().position(|l| l.contains(needle)).map(|i| i + 1).expect("needle in text")
+    }
+
+    /// Asserts the error points at the line holding `needle`, names `field` and says `says`.
+    fn assert_error(text: &str, needle: &str, field: &str, says: &str) {
+        let e = err(text);
+        let shown = e.to_string();
+        assert_eq!(e.line, Some(line_of(text, needle)), "wrong line in: {shown}");
+        assert_eq!(e.field.as_deref(), Some(field), "wrong field in: {shown}");
+        assert!(e.message.contains(says), "message lacks `{says}`: {shown}");
+        assert!(shown.starts_with(&format!("scenarios/test.yaml:{}:", line_of(text, needle))), "{shown}");
+        assert!(shown.contains(&format!(": {field}: ")), "{shown}");
+    }
+
+    #[test]
+    fn a_full_scenario_parses_into_the_model() {
+        let s = ok(FULL);
+        assert_eq!(s.path, file());
+        assert_eq!(
+            (s.name.as_str(), s.seed, s.duration_ms, s.heal_ms),
+            ("quorum-two-replicas-down", Some(42), 60_000, 5_000)
+        );
+        let c = &s.cluster;
+        assert_eq!(c.zones, ["az-a", "az-b", "az-c"]);
+        let zones: Vec<(&str, u16)> = c.nodes.iter().map(|n| (n.name.as_str(), n.zone)).collect();
+        assert_eq!(zones, [("n1", 0), ("n2", 1), ("n3", 2), ("n4", 0), ("n5", 1)]);
+        assert_eq!((c.n, c.shards, c.request_timeout_ms, c.client_timeout_ms), (5, 8, 400, 1_000));
+        assert_eq!(c.net.latency, Latency::Uniform { lo_ms: 1.0, hi_ms: 5.0 });
+        assert_eq!(c.net.cross_zone, Some(Latency::Exponential { min_ms: 2.0, mean_ms: 3.0 }));
+        assert_eq!((c.net.loss, c.net.duplicate), (0.01, 0.0));
+
+        let g = &s.workload[0];
+        assert_eq!((g.clients, g.keys, g.key_dist, g.reads), (8, 1_000, KeyDist::Zipf(0.99), 0.6));
+        assert_eq!((g.read_consistency, g.write_consistency), (Consistency::Quorum, Consistency::All));
+        assert_eq!(g.consistency(OpKind::Write), Consistency::All);
+        assert_eq!((g.rate.base_per_s, g.rate.changes.clone()), (400.0, vec![(20_000, 800.0)]));
+        assert_eq!((g.send_context, g.start_ms, g.stop_ms), (true, 0, 60_000));
+        let g = &s.workload[1];
+        assert_eq!(
+            (g.read_consistency, g.send_context, g.start_ms, g.stop_ms),
+            (Consistency::Count(2), false, 5_000, 50_000)
+        );
+        assert_eq!((g.key_dist, g.reads), (KeyDist::Uniform, 0.5));
+
+        let times: Vec<u64> = s.faults.iter().map(|f| f.at_ms / 1_000).collect();
+        assert_eq!(times, [5, 5, 10, 20, 21, 22, 30, 30, 35, 40, 45]);
+        assert_eq!(s.faults[0].action, FaultAction::Loss(0.2));
+        assert_eq!(s.faults[1].action, FaultAction::Duplicate(0.1));
+        assert_eq!(s.faults[2].action, FaultAction::Crash(vec![Target::Node(3), Target::Node(4)]));
+        assert_eq!(s.faults[2].line, line_of(FULL, "crash: [n4, n5]"));
+        assert_eq!(s.faults[3].action, FaultAction::Slow { targets: vec![Target::Node(2)], delay_ms: 200 });
+        assert_eq!(s.faults[3].for_ms, Some(10_000));
+        assert_eq!(s.faults[5].action, FaultAction::Resume(vec![Target::Node(1)]));
+        assert_eq!(
+            s.faults[6].action,
+            FaultAction::Partition(vec![
+                vec![Target::Node(0), Target::Node(1)],
+                vec![Target::Node(2), Target::Zone(2)]
+            ])
+        );
+        assert_eq!(
+            s.faults[7].action,
+            FaultAction::OneWay { from: vec![Target::Node(0)], to: vec![Target::Node(1), Target::Random] }
+        );
+        assert_eq!(s.faults[8].action, FaultAction::Isolate(vec![Target::Zone(0)]));
+        assert_eq!(s.faults[10].action, FaultAction::Heal);
+        assert_eq!(s.faults[9].line, line_of(FULL, "restart"));
+
+        assert_eq!(
+            s.expect,
+            [
+                Expectation::Holds(Property::NoStaleQuorumReads),
+                Expectation::Holds(Property::NoLostAcknowledgedWrites),
+                Expectation::Violated(Property::NoStaleReads),
+                Expectation::Availability(AvailabilityBound {
+                    consistency: Some(Consistency::Quorum),
+                    kind: Some(OpKind::Read),
+                    min: Some(0.99),
+                    max: None,
+                    from_ms: 12_000,
+                    to_ms: Some(40_000),
+                }),
+            ]
+        );
+    }
+
+    #[test]
+    fn defaults_fill_in_what_a_minimal_scenario_leaves_out() {
+        let s = ok(MINIMAL);
+        assert_eq!((s.seed, s.heal_ms), (None, 5_000));
+        assert_eq!(s.cluster.zones, ["az-a"]);
+        assert!(s.cluster.nodes.iter().all(|n| n.zone == 0));
+        assert_eq!((s.cluster.shards, s.cluster.request_timeout_ms, s.cluster.client_timeout_ms), (16, 500, 1_000));
+        assert_eq!(s.cluster.net.latency, Latency::Uniform { lo_ms: 1.0, hi_ms: 5.0 });
+        assert_eq!((s.cluster.net.cross_zone.clone(), s.cluster.net.loss), (None, 0.0));
+        let g = &s.workload[0];
+        assert_eq!((g.reads, g.read_consistency, g.write_consistency), (0.5, Consistency::Quorum, Consistency::Quorum));
+        assert_eq!((g.send_context, g.start_ms, g.stop_ms, g.key_dist), (true, 0, 10_000, KeyDist::Uniform));
+        assert!(s.faults.is_empty() && s.expect.is_empty());
+    }
+
+    #[test]
+    fn nodes_can_be_listed_with_their_zones() {
+        let text = with(
+            &with(
+                MINIMAL,
+                "  nodes: 3\n",
+                "  zones: [east, west]\n  nodes:\n    - { name: a1, zone: west }\n    - { name: b1, zone: east }\n",
+            ),
+            "{ n: 3 }",
+            "{ n: 2 }",
+        );
+        let nodes: Vec<(String, u16)> = ok(&text).cluster.nodes.into_iter().map(|n| (n.name, n.zone)).collect();
+        assert_eq!(nodes, [("a1".to_string(), 1), ("b1".to_string(), 0)]);
+    }
+
+    #[test]
+    fn unknown_top_level_field_is_named_at_its_line() {
+        let text = with(FULL, "seed: 42\n", "seed: 42\ncolour: blue\n");
+        assert_error(&text, "colour", "colour", "unknown field `colour`");
+    }
+
+    #[test]
+    fn unknown_nested_field_is_named_with_its_path() {
+        let text = with(FULL, "    loss: 0.01\n", "    loss: 0.01\n    jitter: 2ms\n");
+        assert_error(&text, "jitter", "cluster.network.jitter", "unknown field `jitter`");
+        let e = err(&text);
+        assert_eq!(e.column, Some(5));
+    }
+
+    #[test]
+    fn unknown_fault_field_is_named_with_its_item() {
+        let text = with(FULL, "{ at: 21s, pause: [n2] }", "{ at: 21s, pause: [n2], forr: 1s }");
+        assert_error(&text, "forr", "faults[9].forr", "unknown field `forr`");
+    }
+
+    #[test]
+    fn unknown_node_in_a_fault_is_named_with_its_index() {
+        let text = with(FULL, "crash: [n4, n5]", "crash: [n4, n9]");
+        assert_error(&text, "n9", "faults[1].crash[1]", "unknown node `n9` (nodes are n1, n2, n3, n4, n5");
+        assert_eq!(err(&text).column, Some(28));
+    }
+
+    #[test]
+    fn unknown_zone_for_a_node_is_named() {
+        let text = with(
+            MINIMAL,
+            "  nodes: 3\n",
+            "  zones: [east]\n  nodes:\n    - { name: a1, zone: east }\n    - { name: a2, zone: west }\n",
+        );
+        assert_error(&text, "west", "cluster.nodes[1].zone", "unknown zone `west`");
+    }
+
+    #[test]
+    fn consistency_above_the_replication_factor_is_rejected() {
+        let text = with(FULL, "consistency: 2,", "consistency: 7,");
+        assert_error(&text, "consistency: 7", "workload[1].consistency", "more than the replication factor");
+    }
+
+    #[test]
+    fn negative_and_zero_durations_are_rejected() {
+        assert_error(&with(FULL, "duration: 60s", "duration: -5s"), "duration", "duration", "negative");
+        assert_error(&with(FULL, "duration: 60s", "duration: 0s"), "duration", "duration", "greater than 0");
+        assert_error(&with(FULL, "duration: 60s", "duration: 60"), "duration", "duration", "no unit");
+        assert_error(&with(FULL, "for: 10s, slow", "for: 0ms, slow"), "for: 0ms", "faults[2].for", "greater than 0");
+        assert_error(
+            &with(FULL, "delay: 200ms", "delay: 0.5ms"),
+            "0.5ms",
+            "faults[2].delay",
+            "whole number of milliseconds",
+        );
+    }
+
+    #[test]
+    fn faults_at_or_after_the_end_are_rejected() {
+        let text = with(FULL, "{ at: 45s, heal: true }", "{ at: 60s, heal: true }");
+        assert_error(&text, "at: 60s", "faults[6].at", "at or after the end");
+    }
+
+    #[test]
+    fn malformed_rates_are_rejected() {
+        for (rate, says) in
+            [("400", "no unit"), ("abc/s", "not a number"), ("-3/s", "negative"), ("0/s", "greater than 0")]
+        {
+            let text = with(FULL, "rate: 400/s", &format!("rate: {rate}"));
+            assert_error(&text, &format!("rate: {rate}"), "workload[0].rate", says);
+        }
+    }
+
+    #[test]
+    fn bad_latencies_point_at_the_inner_value() {
+        let text = with(FULL, "{ uniform: [1ms, 5ms] }", "{ uniform: [1ms, 5] }");
+        assert_error(&text, "uniform", "cluster.network.latency.uniform[1]", "no unit");
+        let text = with(FULL, "{ uniform: [1ms, 5ms] }", "{ normal: 3ms }");
+        assert_error(&text, "normal", "cluster.network.latency.normal", "unknown field `normal`");
+    }
+
+    #[test]
+    fn heal_shorter_than_the_client_timeout_is_rejected() {
+        let text = with(FULL, "heal: 5s", "heal: 500ms");
+        assert_error(&text, "heal: 500ms", "heal", "shorter than the client timeout");
+        let text = with(&with(FULL, "heal: 5s\n", ""), "client: 1s", "client: 10s");
+        assert_error(&text, "client: 10s", "cluster.timeouts.client", "default heal");
+    }
+
+    #[test]
+    fn leader_targets_are_not_supported_yet() {
+        let text = with(FULL, "slow: n3", "slow: leader");
+        assert_error(&text, "leader", "faults[2].slow", "leader election, which is not implemented yet");
+        let text = with(FULL, "pause: [n2]", "pause: [n2, leader]");
+        assert_error(&text, "leader", "faults[9].pause[1]", "not implemented yet");
+    }
+
+    #[test]
+    fn wrong_types_carry_serde_positions_and_fields() {
+        let text = with(FULL, "clients: 8", "clients: many");
+        assert_error(&text, "clients: many", "workload[0].clients", "invalid type");
+        let text = with(FULL, "shards: 8", "shards: [8]");
+        assert_error(&text, "shards: [8]", "cluster.shards", "invalid type");
+    }
+
+    #[test]
+    fn malformed_yaml_reports_its_line() {
+        let text = with(FULL, "  zones: [az-a, az-b, az-c]", "  zones: [az-a, az-b, az-c");
+        let e = err(&text);
+        assert!(e.line.is_some_and(|l| l >= line_of(&text, "zones")), "{e}");
+        assert!(e.to_string().starts_with("scenarios/test.yaml:"), "{e}");
+    }
+
+    #[test]
+    fn a_repeated_field_is_reported_where_it_repeats() {
+        let text = with(FULL, "seed: 42\n", "seed: 42\nseed: 43\n");
+        assert_error(&text, "seed: 43", "seed", "written twice (first on line 3)");
+    }
+
+    #[test]
+    fn several_documents_are_rejected_at_the_second() {
+        let text = format!("{FULL}---\nname: other\n");
+        let e = err(&text);
+        assert_eq!((e.line, e.field.as_deref()), (Some(line_of(&text, "---")), None), "{e}");
+        assert!(e.message.contains("one YAML document"), "{e}");
+    }
+
+    #[test]
+    fn empty_files_say_what_a_scenario_needs() {
+        for text in ["", "# only a comment\n", "~\n"] {
+            let e = err(text);
+            assert!(e.message.contains("empty") || e.message.contains("mapping"), "{e}");
+        }
+    }
+
+    #[test]
+    fn missing_required_fields_are_named() {
+        assert_error(&with(MINIMAL, "duration: 10s\n", ""), "name:", "duration", "required field `duration`");
+        assert_error(&with(MINIMAL, "  replication: { n: 3 }\n", ""), "cluster:", "cluster.replication", "missing");
+        assert_error(
+            &with(MINIMAL, "{ clients: 1, rate: 10/s, keys: 5 }", "{ clients: 1, keys: 5 }"),
+            "clients",
+            "workload[0].rate",
+            "missing",
+        );
+    }
+
+    #[test]
+    fn malformed_variants_are_errors_not_panics() {
+        let definitely_bad = [
+            "[]",
+            "just a string",
+            "name: [",
+            "\t- tab",
+            "name: *nowhere",
+            &with(FULL, "seed: 42", "seed: -1"),
+            &with(FULL, "name: quorum-two-replicas-down", "name: Bad Name"),
+            &with(FULL, "nodes: 5", "nodes: 0"),
+            &with(FULL, "nodes: 5", "nodes: []"),
+            &with(FULL, "nodes: 5", "nodes: { count: 5 }"),
+            &with(FULL, "{ n: 5 }", "{ n: 9 }"),
+            &with(FULL, "zones: [az-a, az-b, az-c]", "zones: []"),
+            &with(FULL, "zones: [az-a, az-b, az-c]", "zones: [az-a, az-a]"),
+            &with(FULL, "zones: [az-a, az-b, az-c]", "zones: [n1, az-b]"),
+            &with(FULL, "zones: [az-a, az-b, az-c]", "zones: [random]"),
+            &with(FULL, "shards: 8", "shards: 0"),
+            &with(FULL, "loss: 0.01", "loss: 1.0"),
+            &with(FULL, "{ request: 400ms, client: 1s }", "{ request: 2s, client: 1s }"),
+            &with(FULL, "reads: 0.6", "reads: 1.5"),
+            &with(FULL, "{ zipf: 0.99 }", "{ zipf: -1 }"),
+            &with(FULL, "{ zipf: 0.99 }", "normal"),
+            &with(FULL, "consistency: QUORUM\n", "consistency: quorum\n"),
+            &with(FULL, "consistency: 2,", "consistency: 0,"),
+            &with(FULL, "[{ at: 20s, rate: 800/s }]", "[{ at: 20s, rate: 800/s }, { at: 10s, rate: 5/s }]"),
+            &with(FULL, "[{ at: 20s, rate: 800/s }]", "[{ at: 70s, rate: 800/s }]"),
+            &with(FULL, "start: 5s, stop: 50s", "start: 50s, stop: 5s"),
+            &with(FULL, "{ at: 40s, restart: [n4, n5] }", "{ at: 40s, restart: [] }"),
+            &with(FULL, "{ at: 40s, restart: [n4, n5] }", "{ at: 40s, restart: }"),
+            &with(FULL, "{ at: 40s, restart: [n4, n5] }", "{ at: 40s }"),
+            &with(FULL, "{ at: 40s, restart: [n4, n5] }", "{ at: 40s, crash: n1, pause: n2 }"),
+            &with(FULL, "{ at: 45s, heal: true }", "{ at: 45s, heal: false }"),
+            &with(FULL, "{ at: 45s, heal: true }", "{ at: 45s, for: 2s, heal: true }"),
+            &with(FULL, "{ at: 40s, restart: [n4, n5] }", "{ at: 40s, slow: n1 }"),
+            &with(FULL, "{ at: 40s, restart: [n4, n5] }", "{ at: 40s, crash: n1, delay: 1s }"),
+            &with(FULL, "{ at: 40s, restart: [n4, n5] }", "{ at: 40s, for: 1s, restart: n1 }"),
+            &with(FULL, "{ at: 40s, restart: [n4, n5] }", "{ at: 40s, crash: [n1, n1] }"),
+            &with(FULL, "partition: [[n1, n2], [n3, az-c]]", "partition: [[n1, n2]]"),
+            &with(FULL, "partition: [[n1, n2], [n3, az-c]]", "partition: [[n1, n2], [n2, n3]]"),
+            &with(FULL, "partition: [[n1, n2], [n3, az-c]]", "partition: [[n1, az-a], [n4]]"),
+            &with(FULL, "to: [n2, random]", "to: [n1]"),
+            &with(FULL, "- no_stale_quorum_reads", "- no_leader_twice"),
+            &with(FULL, "- no_lost_acknowledged_writes", "- no_stale_reads"),
+            &with(FULL, "- no_lost_acknowledged_writes", "- no_stale_quorum_reads"),
+            &with(FULL, "min: 0.99", "min: 0.99, max: 0.5"),
+            &with(FULL, "min: 0.99", "min: 2"),
+            &with(FULL, "min: 0.99, ", ""),
+            &with(FULL, "to: 40s", "to: 90s"),
+            &with(FULL, "to: 40s", "to: 5s"),
+            &format!("{FULL}---\n{FULL}"),
+        ];
+        assert!(definitely_bad.len() > 20);
+        for text in definitely_bad {
+            let e = err(text);
+            assert!(e.to_string().starts_with("scenarios/test.yaml"), "{e}");
+            assert!(!e.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn deleting_or_duplicating_any_line_never_panics() {
+        for base in [FULL, MINIMAL] {
+            let lines: Vec<&str> = base.lines().collect();
+            for i in 0..lines.len() {
+                let mut deleted = lines.clone();
+                deleted.remove(i);
+                let mut duplicated = lines.clone();
+                duplicated.insert(i, lines[i]);
+                for text in [deleted.join("\n"), duplicated.join("\n")] {
+                    if let Err(e) = parse(&file(), &text) {
+                        assert!(!e.message.is_empty(), "{e}");
+                    }
+                }
+                // Cutting the text mid-line exercises half-written YAML.
+                let cut: String = base.chars().take(base.len() * i / lines.len()).collect();
+                let _ = parse(&file(), &cut);
+            }
+        }
+    }
+
+    #[test]
+    fn load_reports_unreadable_files_with_their_path() {
+        let e = load(Path::new("/nonexistent/scenario.yaml")).expect_err("a missing file");
+        assert!(e.to_string().starts_with("/nonexistent/scenario.yaml: cannot read the file"), "{e}");
+    }
+
+    #[test]
+    fn every_shipped_scenario_is_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("scenarios folder")
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
+        files.sort();
+        for file in files {
+            if let Err(e) = load(&file) {
+                panic!("{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn random_byte_edits_never_panic() {
+        // A fixed linear congruential generator: reproducible without a proptest dependency.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |bound: usize| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % bound
+        };
+        let alphabet = b"{}[],:-#&*!|>'\" \t\n0123456789.sm/abnz";
+        for _ in 0..3_000 {
+            let mut bytes = FULL.as_bytes().to_vec();
+            for _ in 0..1 + next(4) {
+                let at = next(bytes.len());
+                match next(3) {
+                    0 => bytes[at] = alphabet[next(alphabet.len())],
+                    1 => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, alphabet[next(alphabet.len())]),
+                }
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = parse(&file(), &text);
+        }
+    }
+
+    #[test]
+    fn pathological_yaml_is_an_error_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let laughs = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+                      c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+                      e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n";
+        let huge = "x".repeat(FILE_BYTES_MAX + 1);
+        for text in [deep.as_str(), laughs, huge.as_str(), "name: \u{1F600}\n", "? [a]\n: b\n", "!!binary aGk="] {
+            assert!(parse(&file(), text).is_err());
+        }
+    }
+}

@@ -196,6 +196,44 @@ pub enum Property {
     SiblingsSeen,
 }
 
+impl Property {
+    /// Every property, in the order the scenario format documents them.
+    pub const ALL: [Property; 4] = [
+        Property::NoStaleQuorumReads,
+        Property::NoStaleReads,
+        Property::NoLostAcknowledgedWrites,
+        Property::SiblingsSeen,
+    ];
+
+    /// The name scenario files use for the property, like `no_stale_reads`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::NoStaleQuorumReads => "no_stale_quorum_reads",
+            Property::NoStaleReads => "no_stale_reads",
+            Property::NoLostAcknowledgedWrites => "no_lost_acknowledged_writes",
+            Property::SiblingsSeen => "siblings_seen",
+        }
+    }
+}
+
+impl std::fmt::Display for Property {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Property {
+    type Err = String;
+
+    /// Parses a property name as scenario files write it; the error lists the known names.
+    fn from_str(s: &str) -> Result<Property, String> {
+        Property::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| {
+            let known: Vec<&str> = Property::ALL.iter().map(|p| p.name()).collect();
+            format!("unknown property `{s}` (known properties are {})", known.join(", "))
+        })
+    }
+}
+
 /// A bound on the success rate of operations.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AvailabilityBound {

@@ -1,0 +1,158 @@
+//! Scripted faults: `at`, an optional `for`, and exactly one action field per item.
+
+use std::collections::BTreeMap;
+
+use serde_yaml::Value;
+
+use super::error::Invalid;
+use super::locate::{item, join, Index};
+use super::model::{ClusterSpec, Fault, FaultAction};
+use super::spec::RawFault;
+use super::targets::Names;
+use super::units::{self, format_ms};
+use super::validate::{duration, positive_ms, required};
+use super::value::{describe, number, one_of, Fields};
+
+/// Most faults in one scenario.
+const FAULTS_MAX: usize = 10_000;
+
+/// Most groups in one partition.
+const PARTITION_GROUPS_MAX: usize = 1_024;
+
+const ACTIONS: &[&str] =
+    &["crash", "restart", "pause", "resume", "partition", "one_way", "isolate", "heal", "slow", "loss", "duplicate"];
+
+/// Checks every fault and returns them sorted by time (ties keep file order).
+pub fn faults(raw: &[RawFault], cluster: &ClusterSpec, duration_ms: u64, index: &Index) -> Result<Vec<Fault>, Invalid> {
+    if raw.len() > FAULTS_MAX {
+        return Err(Invalid::new("faults", format!("at most {FAULTS_MAX} faults")));
+    }
+    let names = Names::new(cluster);
+    let mut faults = raw
+        .iter()
+        .enumerate()
+        .map(|(i, f)| fault(f, &item("faults", i), &names, duration_ms, index))
+        .collect::<Result<Vec<_>, _>>()?;
+    faults.sort_by_key(|f| f.at_ms);
+    Ok(faults)
+}
+
+fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &Index) -> Result<Fault, Invalid> {
+    let field = |key: &str| join(path, key);
+    let at_ms = duration(required(&raw.at, &field("at"))?, &field("at"))?;
+    if at_ms >= duration_ms {
+        return Err(Invalid::new(
+            field("at"),
+            format!(
+                "the fault fires at or after the end of the run ({}): faults must fire before it",
+                format_ms(duration_ms)
+            ),
+        ));
+    }
+    let for_ms = raw.for_.as_deref().map(|text| positive_ms(text, &field("for"))).transpose()?;
+    let present = [
+        ("crash", &raw.crash),
+        ("restart", &raw.restart),
+        ("pause", &raw.pause),
+        ("resume", &raw.resume),
+        ("partition", &raw.partition),
+        ("one_way", &raw.one_way),
+        ("isolate", &raw.isolate),
+        ("heal", &raw.heal),
+        ("slow", &raw.slow),
+        ("loss", &raw.loss),
+        ("duplicate", &raw.duplicate),
+    ];
+    let mut actions = present.iter().filter_map(|(key, value)| value.as_ref().map(|v| (*key, v)));
+    let Some((kind, value)) = actions.next() else {
+        return Err(Invalid::new(path, format!("a fault needs exactly one action: {}", one_of(ACTIONS))));
+    };
+    if let Some((second, _)) = actions.next() {
+        return Err(Invalid::new(
+            field(second),
+            format!("a fault has exactly one action, but this one has both `{kind}` and `{second}`: split it into two faults"),
+        ));
+    }
+    if raw.delay.is_some() && kind != "slow" {
+        return Err(Invalid::new(field("delay"), "`delay` only goes with `slow`"));
+    }
+    let at = field(kind);
+    let action = match kind {
+        "crash" => FaultAction::Crash(names.targets(value, &at)?),
+        "restart" => FaultAction::Restart(names.targets(value, &at)?),
+        "pause" => FaultAction::Pause(names.targets(value, &at)?),
+        "resume" => FaultAction::Resume(names.targets(value, &at)?),
+        "isolate" => FaultAction::Isolate(names.targets(value, &at)?),
+        "partition" => partition(value, &at, names)?,
+        "one_way" => one_way(value, &at, names)?,
+        "heal" => match value {
+            Value::Bool(true) => FaultAction::Heal,
+            other => return Err(Invalid::new(at, format!("write `heal: true` (found {})", describe(other)))),
+        },
+        "slow" => {
+            let targets = names.targets(value, &at)?;
+            let delay = required(&raw.delay, &field("delay"))
+                .map_err(|_| Invalid::new(field("delay"), "`slow` needs a `delay`, e.g. `delay: 200ms`"))?;
+            FaultAction::Slow { targets, delay_ms: positive_ms(delay, &field("delay"))? }
+        }
+        "loss" => FaultAction::Loss(probability(value, &at)?),
+        _ => FaultAction::Duplicate(probability(value, &at)?),
+    };
+    if for_ms.is_some() && matches!(kind, "heal" | "restart" | "resume") {
+        return Err(Invalid::new(field("for"), format!("`{kind}` cannot be undone, so it cannot have `for`")));
+    }
+    let line = index.locate(path).map_or(0, |p| p.line);
+    Ok(Fault { at_ms, for_ms, action, line })
+}
+
+fn probability(value: &Value, field: &str) -> Result<f64, Invalid> {
+    units::probability(number(value, field)?, true).map_err(|m| Invalid::new(field, m))
+}
+
+/// Groups that cannot reach each other; a node may be in at most one group.
+fn partition(value: &Value, field: &str, names: &Names) -> Result<FaultAction, Invalid> {
+    let groups = match value.as_sequence() {
+        Some(list) if list.len() >= 2 && list.len() <= PARTITION_GROUPS_MAX => list,
+        _ => return Err(Invalid::new(field, "a partition is a list of at least 2 groups, e.g. `[[n1, n2], [n3]]`")),
+    };
+    let mut owner: BTreeMap<u32, usize> = BTreeMap::new();
+    let mut out = Vec::with_capacity(groups.len());
+    for (g, group) in groups.iter().enumerate() {
+        let group_field = item(field, g);
+        let targets = names.targets(group, &group_field)?;
+        for (t, target) in targets.iter().enumerate() {
+            for node in names.nodes_of(target) {
+                if let Some(first) = owner.insert(node, g) {
+                    if first != g {
+                        return Err(Invalid::new(
+                            item(&group_field, t),
+                            format!(
+                                "node `{}` is already in group {first}: a node can be on one side only",
+                                names.node_name(node)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        out.push(targets);
+    }
+    Ok(FaultAction::Partition(out))
+}
+
+/// Cuts messages from `from` to `to` only.
+fn one_way(value: &Value, field: &str, names: &Names) -> Result<FaultAction, Invalid> {
+    let fields = Fields::new(value, field, &["from", "to"])?;
+    let from = names.targets(fields.required("from")?, &fields.field("from"))?;
+    let to = names.targets(fields.required("to")?, &fields.field("to"))?;
+    let senders: Vec<u32> = from.iter().flat_map(|t| names.nodes_of(t)).collect();
+    for (t, target) in to.iter().enumerate() {
+        if let Some(node) = names.nodes_of(target).into_iter().find(|n| senders.contains(n)) {
+            return Err(Invalid::new(
+                item(&fields.field("to"), t),
+                format!("node `{}` is on both sides of the cut", names.node_name(node)),
+            ));
+        }
+    }
+    Ok(FaultAction::OneWay { from, to })
+}

@@ -1,0 +1,132 @@
+//! The raw form of a scenario file, exactly as serde reads it.
+//!
+//! Every field is optional here, even the required ones, so that a missing field is reported
+//! by validation with the same wording and position as any other mistake. Fields that take
+//! several shapes (`nodes: 5` or a list, `crash: n4` or a list, latencies, expectations) are
+//! kept as YAML values: serde's messages for untagged enums do not say what went wrong.
+
+use serde::{Deserialize, Deserializer};
+use serde_yaml::Value;
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub seed: Option<u64>,
+    pub duration: Option<String>,
+    pub heal: Option<String>,
+    pub cluster: Option<RawCluster>,
+    pub workload: Option<Vec<RawGroup>>,
+    pub faults: Option<Vec<RawFault>>,
+    pub expect: Option<Vec<Value>>,
+}
+
+/// `cluster:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    pub zones: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub nodes: Option<Value>,
+    pub replication: Option<RawReplication>,
+    pub shards: Option<u32>,
+    pub network: Option<RawNetwork>,
+    pub timeouts: Option<RawTimeouts>,
+}
+
+/// `cluster.replication:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplication {
+    pub n: Option<u32>,
+}
+
+/// `cluster.network:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    #[serde(default, deserialize_with = "present")]
+    pub latency: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub cross_zone_latency: Option<Value>,
+    pub loss: Option<f64>,
+    pub duplicate: Option<f64>,
+}
+
+/// `cluster.timeouts:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTimeouts {
+    pub request: Option<String>,
+    pub client: Option<String>,
+}
+
+/// One item of `workload:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    pub clients: Option<u32>,
+    pub rate: Option<String>,
+    pub keys: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
+    pub key_distribution: Option<Value>,
+    pub reads: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    pub consistency: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub read_consistency: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub write_consistency: Option<Value>,
+    pub context: Option<bool>,
+    pub start: Option<String>,
+    pub stop: Option<String>,
+    pub rate_changes: Option<Vec<RawRateChange>>,
+}
+
+/// One item of `workload[i].rate_changes:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRateChange {
+    pub at: Option<String>,
+    pub rate: Option<String>,
+}
+
+/// One item of `faults:`: a time, an optional duration and one action field.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    pub at: Option<String>,
+    #[serde(rename = "for")]
+    pub for_: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub crash: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub restart: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub pause: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub resume: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub partition: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub one_way: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub isolate: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub heal: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub slow: Option<Value>,
+    pub delay: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub loss: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub duplicate: Option<Value>,
+}
+
+/// Keeps a field that is written but empty (`crash:`) as `Some(Null)`, so validation can say
+/// "needs at least one target" instead of "has no action".
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
