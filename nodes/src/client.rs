@@ -109,7 +109,7 @@ impl Client {
                 }
             }
             Input::Msg { msg: Msg::ClientReply { op, reply }, .. } => {
-                if !self.current.as_ref().is_some_and(|c| c.seq == op) {
+                if self.current.as_ref().is_none_or(|c| c.seq != op) {
                     return; // an answer to an operation we gave up on
                 }
                 match reply {
@@ -138,7 +138,7 @@ impl Client {
     fn issue(&mut self, now_ms: u64, out: &mut Outbox) {
         let Some(op) = self.planned.take() else { return };
         self.seq += 1;
-        let value = (op.kind == OpKind::Write).then(|| ((self.addr as u64) << 40) | self.seq);
+        let value = (op.kind == OpKind::Write).then_some(((self.addr as u64) << 40) | self.seq);
         let context = match (op.kind, self.cfg.send_context) {
             (OpKind::Write, true) => self.contexts.get(&op.key).cloned().unwrap_or_default(),
             _ => VersionVector::new(),

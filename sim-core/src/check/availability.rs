@@ -223,7 +223,7 @@ mod tests {
         assert_eq!(v.examples.len(), 2);
         assert_eq!(
             v.examples[0],
-            "read c10#0 key 1 QUORUM R=2 invoked 0.000s ended Fail (QuorumTimeout) after 5 ms, coordinator n2"
+            "read c10#0 key 1 QUORUM R=2 invoked 0.000s ended Fail (QuorumTimeout) after 5 ms, coordinator #2"
         );
     }
 

@@ -144,7 +144,7 @@ fn node_list(nodes: &[u32]) -> String {
     names.join(",")
 }
 
-/// What each replica holds for `key`, e.g. `n1 [{n0:3}=7], n2 []`.
+/// What each replica holds for `key`, e.g. `n1 [{#0:3}=7], n2 []`.
 fn replica_contents<'a>(replicas: &[u32], key: u64, store_of: &impl Fn(u32) -> &'a Store) -> String {
     let parts: Vec<String> =
         replicas.iter().map(|&node| format!("n{node} {}", versions(store_of(node).get(key)))).collect();
@@ -224,7 +224,7 @@ mod tests {
         assert_eq!((v.violations, v.checked), (1, 1));
         assert_eq!(v.name, "no_lost_acknowledged_writes");
         assert_eq!(v.class, PropertyClass::Safety);
-        assert!(v.examples[0].starts_with("write c10#11 key 3 QUORUM W=2 {n0:1}=11 acknowledged at 1.020s"));
+        assert!(v.examples[0].starts_with("write c10#11 key 3 QUORUM W=2 {#0:1}=11 acknowledged at 1.020s"));
         assert!(v.examples[0].contains("=12]"), "{}", v.examples[0]);
     }
 

@@ -95,7 +95,7 @@ mod tests {
         assert_eq!(v.name, "siblings_seen");
         assert_eq!(
             v.examples,
-            vec!["read c10#1 key 4 ONE R=1 invoked 2.000s returned 2 siblings [{n0:1}=5, {n1:1}=6]"]
+            vec!["read c10#1 key 4 ONE R=1 invoked 2.000s returned 2 siblings [{#0:1}=5, {#1:1}=6]"]
         );
     }
 

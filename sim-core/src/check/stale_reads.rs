@@ -225,7 +225,7 @@ pub(super) fn op_label(op: &OpRecord) -> String {
     format!("c{}#{} key {} {level}{letter}={}", op.client, op.seq, op.key, op.required)
 }
 
-/// Versioned values for a human: `[{n1:4}=881, {n2:1}=90]`.
+/// Versioned values for a human: `[{#1:4}=881, {#2:1}=90]`.
 pub(super) fn versions(items: &[Versioned]) -> String {
     let parts: Vec<String> = items.iter().map(|v| format!("{}={}", v.version, v.value)).collect();
     format!("[{}]", parts.join(", "))
@@ -316,8 +316,8 @@ mod tests {
         assert_eq!(v.examples.len(), 2);
         assert_eq!(
             v.examples[0],
-            "read c10#2 key 7 QUORUM R=2 N=3 invoked 0.250s returned [{n0:1}=1] at 0.260s (only \
-             versions older than the write), but write c10#1 key 7 QUORUM W=2 {n0:2}=2 was \
+            "read c10#2 key 7 QUORUM R=2 N=3 invoked 0.250s returned [{#0:1}=1] at 0.260s (only \
+             versions older than the write), but write c10#1 key 7 QUORUM W=2 {#0:2}=2 was \
              acknowledged at 0.200s"
         );
         assert!(v.examples[1].contains("returned [] at 0.310s (nothing)"), "{}", v.examples[1]);
@@ -403,7 +403,7 @@ mod tests {
     #[test]
     fn quorum_write_dominated_by_a_weak_write_still_counts() {
         // The W=1 write supersedes the W=3 one; an R=1 read pairs only with the W=3 write, so it
-        // must be judged against {n0:1}, not against the newer {n0:2}.
+        // must be judged against {#0:1}, not against the newer {#0:2}.
         let h = history(vec![
             write(1, 3, (0, 10), &[(0, 1)], 1),
             write(1, 1, (20, 30), &[(0, 2)], 2),
@@ -412,8 +412,8 @@ mod tests {
         ]);
         let quorum = check(&h, true);
         assert_eq!(quorum.violations, 1, "{quorum:?}");
-        assert!(quorum.examples[0].contains("returned [{n1:1}=8]"), "{}", quorum.examples[0]);
-        assert!(quorum.examples[0].contains("W=3 {n0:1}=1"), "{}", quorum.examples[0]);
+        assert!(quorum.examples[0].contains("returned [{#1:1}=8]"), "{}", quorum.examples[0]);
+        assert!(quorum.examples[0].contains("W=3 {#0:1}=1"), "{}", quorum.examples[0]);
         assert_eq!(check(&h, false).violations, 2);
     }
 
