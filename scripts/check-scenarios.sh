@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin=target/release/clustersim
+bin=${CARGO_TARGET_DIR:-target}/release/clustersim
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 status=0
@@ -13,8 +13,10 @@ scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(scenarios/*.yaml)
 for s in "${scenarios[@]}"; do
   name=$(basename "$s" .yaml)
-  if ! "$bin" run --scenario "$s" --check-determinism --out "$out/$name-a" >"$out/$name-a.log" 2>&1; then
-    echo "FAIL $s (exit $?)"; tail -n 30 "$out/$name-a.log"; status=1; continue
+  code=0
+  "$bin" run --scenario "$s" --check-determinism --out "$out/$name-a" >"$out/$name-a.log" 2>&1 || code=$?
+  if [ "$code" -ne 0 ]; then
+    echo "FAIL $s (exit $code)"; tail -n 30 "$out/$name-a.log"; status=1; continue
   fi
   "$bin" run --scenario "$s" --out "$out/$name-b" >"$out/$name-b.log" 2>&1 || true
   seed=$(sed -n 's/^seed: \([0-9]*\).*/\1/p' "$out/$name-a.log")

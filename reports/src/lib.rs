@@ -3,4 +3,4 @@
 
 pub mod summary;
 
-pub use summary::{FaultSummary, LevelStats, NetSummary, Summary, VerdictSummary};
+pub use summary::{FaultSummary, LevelStats, NetSummary, Summary, VerdictSummary, WindowSummary};

@@ -36,6 +36,8 @@ pub struct Summary {
     pub speedup: f64,
     /// Operation counts, success rates and latencies per consistency level and kind.
     pub ops: Vec<LevelStats>,
+    /// Success counts per one-second window (by invocation time) and level.
+    pub availability_windows: Vec<WindowSummary>,
     /// Transport counters.
     pub net: NetSummary,
     /// Faults as applied, with resolved targets.
@@ -71,6 +73,23 @@ pub struct LevelStats {
     pub p99_ms: f64,
     /// Maximum.
     pub max_ms: f64,
+    /// Lowest success rate over the one-second windows that had operations of this row.
+    pub worst_window_rate: f64,
+}
+
+/// Operations invoked in one window at one level, and how many succeeded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WindowSummary {
+    /// Window start, simulated ms.
+    pub start_ms: u64,
+    /// Window length, ms.
+    pub window_ms: u64,
+    /// `ONE`, `QUORUM`, `ALL` or a number.
+    pub consistency: String,
+    /// Successful operations.
+    pub ok: u64,
+    /// All operations invoked in the window.
+    pub total: u64,
 }
 
 /// Transport counters.
@@ -154,7 +173,7 @@ impl Summary {
         }
         let _ = writeln!(
             s,
-            "\n## Operations\n\n| level | kind | total | ok | fail | indet. | success | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|---|---|"
+            "\n## Operations\n\n| level | kind | total | ok | fail | indet. | success | worst 1s window | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
         for l in &self.ops {
             let _ = writeln!(
@@ -197,17 +216,18 @@ impl Summary {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{:<8} {:<6} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}",
-            "level", "kind", "ops", "success", "p50 ms", "p95 ms", "p99 ms", "max ms"
+            "{:<8} {:<6} {:>8} {:>9} {:>10} {:>8} {:>8} {:>8} {:>8}",
+            "level", "kind", "ops", "success", "worst 1s", "p50 ms", "p95 ms", "p99 ms", "max ms"
         );
         for l in self.ops.iter().filter(|l| l.kind == "all") {
             let _ = writeln!(
                 s,
-                "{:<8} {:<6} {:>8} {:>8.2}% {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
+                "{:<8} {:<6} {:>8} {:>8.2}% {:>9.2}% {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
                 l.consistency,
                 l.kind,
                 l.total,
                 l.success_rate * 100.0,
+                l.worst_window_rate * 100.0,
                 l.p50_ms,
                 l.p95_ms,
                 l.p99_ms,
@@ -277,6 +297,14 @@ mod tests {
                 p95_ms: 6.0,
                 p99_ms: 7.0,
                 max_ms: 9.0,
+                worst_window_rate: 0.5,
+            }],
+            availability_windows: vec![WindowSummary {
+                start_ms: 0,
+                window_ms: 1000,
+                consistency: "QUORUM".into(),
+                ok: 9,
+                total: 10,
             }],
             net: NetSummary::default(),
             faults: vec![],

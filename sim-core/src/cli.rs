@@ -11,6 +11,14 @@ use crate::scenario::{self, model::Scenario};
 use crate::seed::fresh_seed;
 use crate::summarize::summarize;
 
+/// Prints a line to stdout, ignoring a closed pipe (`clustersim ... | head` must not panic).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Exit code: every property held.
 pub const EXIT_OK: i32 = 0;
 /// Exit code: a safety property failed.
@@ -93,9 +101,9 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
         (None, None) => (fresh_seed(), "drawn at random"),
     };
     let replay = replay_command(&scenario.path, seed);
-    println!("clustersim: scenario {} ({})", scenario.name, scenario.path.display());
-    println!("seed: {seed} ({origin})");
-    println!("replay: {replay}");
+    say!("clustersim: scenario {} ({})", scenario.name, scenario.path.display());
+    say!("seed: {seed} ({origin})");
+    say!("replay: {replay}");
     let result = match run_seed(&scenario, seed) {
         Ok(r) => r,
         Err(crash) => {
@@ -107,7 +115,7 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     if args.check_determinism {
         match run_seed(&scenario, seed) {
             Ok(again) if again.trace_hash() == result.trace_hash() => {
-                println!("determinism: two runs of seed {seed} gave trace hash {}", result.trace_hash());
+                say!("determinism: two runs of seed {seed} gave trace hash {}", result.trace_hash());
             }
             Ok(again) => {
                 eprintln!(
@@ -129,18 +137,17 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
 
 fn report(scenario: &Scenario, result: &RunResult, replay: &str, out: Option<&Path>) -> i32 {
     let summary = summarize(scenario, result, replay);
-    println!();
-    print!("{}", summary.to_text());
+    say!("\n{}", summary.to_text().trim_end());
     let dir = out.map(Path::to_path_buf).unwrap_or_else(|| default_run_dir(&scenario.name, result.seed));
     match write_run_folder(&dir, &summary, replay) {
-        Ok(()) => println!("report: {}", dir.display()),
+        Ok(()) => say!("report: {}", dir.display()),
         Err(e) => eprintln!("warning: cannot write the report to {}: {e}", dir.display()),
     }
     let code = result.exit_code();
     match code {
         EXIT_SAFETY => eprintln!("FAILED: a safety property was violated (seed {}). replay: {replay}", result.seed),
         EXIT_LIVENESS => eprintln!("FAILED: a liveness property did not hold (seed {}). replay: {replay}", result.seed),
-        _ => println!("all expectations met"),
+        _ => say!("all expectations met"),
     }
     code
 }

@@ -14,6 +14,9 @@ pub fn quantile(sorted: &[u64], q: f64) -> f64 {
     sorted[rank - 1] as f64
 }
 
+/// Length of the windows availability is measured over.
+pub const WINDOW_MS: u64 = 1000;
+
 /// Stats per (level, kind), plus a row with kind `all` per level, ordered ONE, QUORUM, ALL, k.
 pub fn level_stats(ops: &[OpRecord]) -> Vec<LevelStats> {
     let mut groups: BTreeMap<(Consistency, u8), Vec<&OpRecord>> = BTreeMap::new();
@@ -32,6 +35,13 @@ pub fn level_stats(ops: &[OpRecord]) -> Vec<LevelStats> {
             let mut lat: Vec<u64> = ops.iter().filter(|o| o.outcome == Outcome::Ok).map(|o| o.latency_ms()).collect();
             lat.sort_unstable();
             let ok = count(Outcome::Ok);
+            let mut windows: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+            for op in &ops {
+                let w = windows.entry(op.invoke_ms / WINDOW_MS).or_default();
+                w.0 += u64::from(op.outcome == Outcome::Ok);
+                w.1 += 1;
+            }
+            let worst_window_rate = windows.values().map(|&(ok, n)| ok as f64 / n as f64).fold(1.0, f64::min);
             LevelStats {
                 consistency: level.to_string(),
                 kind: ["all", "read", "write"][kind as usize].to_string(),
@@ -44,6 +54,7 @@ pub fn level_stats(ops: &[OpRecord]) -> Vec<LevelStats> {
                 p95_ms: quantile(&lat, 0.95),
                 p99_ms: quantile(&lat, 0.99),
                 max_ms: lat.last().copied().unwrap_or(0) as f64,
+                worst_window_rate,
             }
         })
         .collect()

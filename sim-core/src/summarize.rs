@@ -1,11 +1,13 @@
 //! Turns a run's result into the report crate's plain-data [`reports::Summary`].
 
-use reports::{FaultSummary, NetSummary, Summary, VerdictSummary};
+use reports::{FaultSummary, NetSummary, Summary, VerdictSummary, WindowSummary};
+
+use crate::check::availability::per_window;
 
 use crate::check::PropertyClass;
 use crate::run::RunResult;
 use crate::scenario::model::Scenario;
-use crate::stats::level_stats;
+use crate::stats::{level_stats, WINDOW_MS};
 
 /// Builds the summary of `result`; `replay` is the exact command that reproduces it.
 pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summary {
@@ -24,6 +26,16 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         ops_per_wall_s: result.history.ops.len() as f64 / wall_s,
         speedup: result.simulated_ms as f64 / 1000.0 / wall_s,
         ops: level_stats(&result.history.ops),
+        availability_windows: per_window(&result.history, WINDOW_MS)
+            .into_iter()
+            .map(|w| WindowSummary {
+                start_ms: w.start_ms,
+                window_ms: WINDOW_MS,
+                consistency: w.consistency.to_string(),
+                ok: w.ok,
+                total: w.total,
+            })
+            .collect(),
         net: NetSummary {
             sent: n.sent,
             delivered: n.delivered,
