@@ -21,6 +21,8 @@ pub enum Timer {
     ClientIssue,
     /// Client: give up on operation `seq`.
     ClientTimeout { seq: u64 },
+    /// Node: the control plane's periodic wake-up.
+    ControlTick,
 }
 
 /// Commands a state machine produces while handling inputs; the driver performs them.

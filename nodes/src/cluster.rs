@@ -18,6 +18,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Input, Outbox};
 use crate::client::{Client, ClientConfig, Workload};
+use crate::clock::Clock;
+use crate::control::ControlEvent;
 use crate::message::{Addr, Msg};
 use crate::network::{Fate, Links, NetConfig};
 use crate::node::{NodeConfig, StorageNode};
@@ -39,6 +41,8 @@ pub struct ClusterConfig {
     pub node: NodeConfig,
     /// Seed of the network's random stream.
     pub net_seed: ChaCha8Rng,
+    /// Random stream of each node (election timeouts), by address.
+    pub node_seeds: Vec<ChaCha8Rng>,
 }
 
 /// One client to start: its settings, workload and random stream.
@@ -87,6 +91,8 @@ struct Endpoint {
     /// Its id, to find the fresh handle after a restart.
     host_id: Option<madsim::task::NodeId>,
     pending: BTreeMap<u64, Vec<Input>>,
+    /// The endpoint's clock (clients keep a perfect one).
+    clock: Clock,
 }
 
 struct World {
@@ -122,8 +128,10 @@ impl Cluster {
         let handle = Handle::current();
         let n = cfg.node_names.len();
         let mut endpoints = Vec::with_capacity(n + clients.len());
+        let mut node_seeds = cfg.node_seeds.into_iter();
         for id in 0..n as Addr {
-            let node = StorageNode::new(id, cfg.node.clone(), cfg.shards.clone(), Store::new(), 0);
+            let rng = node_seeds.next().expect("one random stream per node");
+            let node = StorageNode::new(id, cfg.node.clone(), cfg.shards.clone(), Store::new(), rng);
             endpoints.push(Endpoint {
                 actor: Actor::Node(node),
                 up: false,
@@ -131,6 +139,7 @@ impl Cluster {
                 host: None,
                 host_id: None,
                 pending: BTreeMap::new(),
+                clock: Clock::default(),
             });
         }
         for (i, c) in clients.into_iter().enumerate() {
@@ -142,6 +151,7 @@ impl Cluster {
                 host: None,
                 host_id: None,
                 pending: BTreeMap::new(),
+                clock: Clock::default(),
             });
         }
         let world = Arc::new(Mutex::new(World {
@@ -259,6 +269,27 @@ impl Cluster {
         f(&mut lock(&self.world).links)
     }
 
+    /// The leader with the highest term among nodes that are up and believe they lead.
+    pub fn current_leader(&self) -> Option<Addr> {
+        let w = lock(&self.world);
+        w.endpoints
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match &e.actor {
+                Actor::Node(n) if e.up && n.control().is_leader() => Some((n.control().term(), i as Addr)),
+                _ => None,
+            })
+            .max()
+            .map(|(_, i)| i)
+    }
+
+    /// From now on, the node's clock jumps by `offset_ms` and runs at `rate` (1.0 exact).
+    pub fn set_clock(&self, node: Addr, offset_ms: i64, rate: f64) {
+        let mut w = lock(&self.world);
+        let now = w.start.elapsed().as_millis() as u64;
+        w.endpoints[node as usize].clock.adjust(now, offset_ms, rate);
+    }
+
     /// Transport counters so far.
     pub fn stats(&self) -> NetStats {
         lock(&self.world).stats
@@ -293,14 +324,17 @@ impl Cluster {
 }
 
 fn boot_node(world: &Shared, node: Addr) {
-    let mut w = lock(world);
+    let mut guard = lock(world);
+    let w = &mut *guard;
+    let real = w.start.elapsed().as_millis() as u64;
     let ep = &mut w.endpoints[node as usize];
     ep.up = true;
     ep.host = ep.host_id.and_then(|id| Handle::current().get_node(id));
-    let incarnation = ep.incarnation;
+    let (incarnation, local) = (ep.incarnation, ep.clock.local(real));
     if let Actor::Node(n) = &mut ep.actor {
-        n.reboot(incarnation);
+        n.boot(local, incarnation, &mut w.outbox);
     }
+    flush(world, w, node, real);
 }
 
 fn boot_clients(world: &Shared) {
@@ -331,9 +365,10 @@ fn fire(world: &Shared, addr: Addr, tick: u64, incarnation: u32) {
         return;
     }
     w.stats.delivered += batch.len() as u64;
+    let local = ep.clock.local(now);
     for input in batch {
         match &mut ep.actor {
-            Actor::Node(n) => n.on_input(now, input, &mut w.outbox),
+            Actor::Node(n) => n.on_input(local, input, &mut w.outbox),
             Actor::Client(c) => c.on_input(now, input, &mut w.outbox),
         }
     }
@@ -343,11 +378,20 @@ fn fire(world: &Shared, addr: Addr, tick: u64, incarnation: u32) {
 /// Performs what a state machine queued: report events, arm timers, transmit messages.
 fn flush(world: &Shared, w: &mut World, from: Addr, now: u64) {
     let mut out = std::mem::take(&mut w.outbox);
+    let clock = w.endpoints[from as usize].clock;
     for event in out.events.drain(..) {
+        let event = match event {
+            // Leases end at a local time; checkers judge in simulated time.
+            Event::Control { node, event: ControlEvent::Lease { until_local } } => {
+                Event::Lease { node, until_ms: clock.real_at(until_local) }
+            }
+            e => e,
+        };
         w.observer.record(now, event);
     }
     for (delay_ms, timer) in out.timers.drain(..) {
-        schedule(world, w, from, now + delay_ms.max(1), Input::Timer(timer));
+        // Timers measure local durations: a slow clock fires late in simulated time.
+        schedule(world, w, from, now + clock.real_delay(delay_ms), Input::Timer(timer));
     }
     for (to, msg) in out.sends.drain(..) {
         transmit(world, w, from, to, msg, now);

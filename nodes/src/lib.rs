@@ -13,8 +13,10 @@ compile_error!(
 
 pub mod actor;
 pub mod client;
+pub mod clock;
 pub mod cluster;
 pub mod consistency;
+pub mod control;
 pub mod latency;
 pub mod message;
 pub mod network;

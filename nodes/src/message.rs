@@ -1,5 +1,6 @@
 //! Messages exchanged between clients, coordinators and replicas.
 
+use crate::control::Ctl;
 use crate::version::{VersionVector, Versioned};
 
 /// An endpoint on the simulated network: storage nodes first (0..n), then clients.
@@ -24,6 +25,8 @@ pub enum Msg {
     ReplicaRead { req: u64, key: u64 },
     /// A replica's versions of a key (its siblings).
     ReplicaReadReply { req: u64, versions: Vec<Versioned> },
+    /// Leader election and shard assignment.
+    Ctl(Ctl),
 }
 
 /// The outcome a coordinator reports to a client.

@@ -3,7 +3,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rand_chacha::ChaCha8Rng;
+
 use crate::actor::{Input, Outbox, Timer};
+use crate::control::{Control, ControlConfig, ControlDurable, ControlOut};
+use crate::observer::Event;
 use crate::message::{Addr, Msg, Reply};
 use crate::placement::ShardMap;
 use crate::store::Store;
@@ -14,6 +18,10 @@ use crate::version::{add_sibling, VersionVector, Versioned};
 pub struct NodeConfig {
     /// How long a coordinator waits for W or R answers before failing the request.
     pub request_timeout_ms: u64,
+    /// Leader election and shard assignment settings.
+    pub control: ControlConfig,
+    /// Number of storage nodes (all take part in elections).
+    pub nodes: u32,
 }
 
 /// A request this node coordinates, waiting for replica answers.
@@ -60,19 +68,55 @@ pub struct StorageNode {
     store: Store,
     pending: BTreeMap<u64, Pending>,
     next_req: u64,
+    /// Always `Some` outside `boot`, which rebuilds it from its durable part.
+    control: Option<Control>,
+    control_out: ControlOut,
 }
 
 impl StorageNode {
-    /// A node booting with durable state `store`; `incarnation` keeps request ids of different
-    /// lives apart so a late answer to a previous life never matches a new request.
-    pub fn new(id: Addr, cfg: NodeConfig, shards: Arc<ShardMap>, store: Store, incarnation: u32) -> Self {
-        StorageNode { id, cfg, shards, store, pending: BTreeMap::new(), next_req: (incarnation as u64) << 40 }
+    /// A node with durable state `store`, not yet booted; `rng` drives its election timeouts.
+    pub fn new(id: Addr, cfg: NodeConfig, shards: Arc<ShardMap>, store: Store, rng: ChaCha8Rng) -> Self {
+        let durable = ControlDurable::new(shards.shards());
+        let replicas = shards.replica_sets().to_vec();
+        let control = Control::new(id, cfg.nodes, cfg.control.clone(), replicas, durable, rng, 0);
+        StorageNode {
+            id,
+            cfg,
+            shards,
+            store,
+            pending: BTreeMap::new(),
+            next_req: 0,
+            control: Some(control),
+            control_out: ControlOut::default(),
+        }
     }
 
-    /// Forgets volatile state, as a crash does, keeping the durable store.
-    pub fn reboot(&mut self, incarnation: u32) {
+    /// Starts a life of the node at local time `now`: volatile state is rebuilt from the
+    /// durable parts, as after a crash. `incarnation` keeps request ids of different lives
+    /// apart so a late answer to a previous life never matches a new request.
+    pub fn boot(&mut self, now: u64, incarnation: u32, out: &mut Outbox) {
         self.pending.clear();
         self.next_req = (incarnation as u64) << 40;
+        let (durable, rng) = self.control.take().expect("control present").into_parts();
+        let replicas = self.shards.replica_sets().to_vec();
+        self.control = Some(Control::new(self.id, self.cfg.nodes, self.cfg.control.clone(), replicas, durable, rng, now));
+        out.timer(self.cfg.control.tick_ms, Timer::ControlTick);
+    }
+
+    /// The control plane (election and assignment state).
+    pub fn control(&self) -> &Control {
+        self.control.as_ref().expect("control present")
+    }
+
+    fn run_control(&mut self, out: &mut Outbox, step: impl FnOnce(&mut Control, &mut ControlOut)) {
+        let control = self.control.as_mut().expect("control present");
+        step(control, &mut self.control_out);
+        for (to, msg) in self.control_out.sends.drain(..) {
+            out.send(to, Msg::Ctl(msg));
+        }
+        for event in self.control_out.events.drain(..) {
+            out.event(Event::Control { node: self.id, event });
+        }
     }
 
     /// The durable store.
@@ -85,9 +129,16 @@ impl StorageNode {
         self.pending.len()
     }
 
-    /// Handles one input at simulated time `now_ms`.
-    pub fn on_input(&mut self, _now_ms: u64, input: Input, out: &mut Outbox) {
+    /// Handles one input at the node's local time `now_ms`.
+    pub fn on_input(&mut self, now_ms: u64, input: Input, out: &mut Outbox) {
         match input {
+            Input::Msg { from, msg: Msg::Ctl(msg) } => {
+                self.run_control(out, |c, o| c.on_msg(now_ms, from, msg, o));
+            }
+            Input::Timer(Timer::ControlTick) => {
+                self.run_control(out, |c, o| c.on_tick(now_ms, o));
+                out.timer(self.cfg.control.tick_ms, Timer::ControlTick);
+            }
             Input::Msg { from, msg } => self.on_msg(from, msg, out),
             Input::Timer(Timer::RequestTimeout { req }) => {
                 if let Some(p) = self.pending.remove(&req) {
@@ -134,7 +185,7 @@ impl StorageNode {
             }
             Msg::ReplicaWriteAck { req } => self.on_answer(req, from, None, out),
             Msg::ReplicaReadReply { req, versions } => self.on_answer(req, from, Some(versions), out),
-            Msg::ClientReply { .. } | Msg::Refused { .. } => {}
+            Msg::ClientReply { .. } | Msg::Refused { .. } | Msg::Ctl(_) => {}
         }
     }
 
@@ -192,8 +243,12 @@ mod tests {
     use super::*;
 
     fn node(id: Addr) -> StorageNode {
+        use rand::SeedableRng;
         let map = Arc::new(ShardMap::ring(&[0, 1, 2], 1, 3));
-        StorageNode::new(id, NodeConfig { request_timeout_ms: 100 }, map, Store::new(), 0)
+        let cfg = NodeConfig { request_timeout_ms: 100, control: ControlConfig::default(), nodes: 3 };
+        let mut n = StorageNode::new(id, cfg, map, Store::new(), ChaCha8Rng::seed_from_u64(1));
+        n.boot(0, 0, &mut Outbox::default());
+        n
     }
 
     fn client_write(w: u8) -> Input {
@@ -248,7 +303,7 @@ mod tests {
         let mut n = node(0);
         let mut out = Outbox::default();
         n.on_input(0, client_write(1), &mut out);
-        n.reboot(1);
+        n.boot(3, 1, &mut Outbox::default());
         n.on_input(5, client_write(1), &mut out);
         let versions: Vec<_> = replies(&out)
             .into_iter()

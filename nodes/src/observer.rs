@@ -1,6 +1,7 @@
 //! What the system under test reports: typed events, delivered to an observer the simulator supplies.
 
 use crate::consistency::Consistency;
+use crate::control::ControlEvent;
 use crate::message::Addr;
 use crate::version::{VersionVector, Versioned};
 
@@ -17,6 +18,11 @@ pub enum Event {
     Op(OpRecord),
     /// A node changed state.
     Node { node: Addr, change: NodeChange },
+    /// The control plane of a node reported something (elections, roles, commits).
+    Control { node: Addr, event: ControlEvent },
+    /// A node's lease now runs until this simulated time (the driver converts the node's
+    /// local lease end through the node's clock).
+    Lease { node: Addr, until_ms: u64 },
 }
 
 /// A change in a node's life.

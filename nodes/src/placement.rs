@@ -49,6 +49,11 @@ impl ShardMap {
         &self.replicas[self.shard_of(key) as usize]
     }
 
+    /// The replica set of every shard, by shard.
+    pub fn replica_sets(&self) -> &[Vec<u32>] {
+        &self.replicas
+    }
+
     /// Replication factor N.
     pub fn n(&self) -> u8 {
         self.n

@@ -21,6 +21,7 @@ enum Active {
     Paused(Vec<u32>),
     Loss(f64),
     Duplicate(f64),
+    Skewed(Vec<u32>),
 }
 
 impl Active {
@@ -196,6 +197,12 @@ impl<'a> Injector<'a> {
                 let prev = self.cluster.with_links(|l| l.set_duplicate(*p));
                 (Some(Active::Duplicate(prev)), format!("duplicate {p}"), vec![])
             }
+            FaultAction::Skew { targets, rate, offset_ms } => {
+                let nodes = self.resolve(targets, false);
+                nodes.iter().for_each(|&n| self.cluster.set_clock(n, *offset_ms, *rate));
+                let label = format!("skew {} rate {rate} offset {offset_ms}ms", self.names(&nodes));
+                (Some(Active::Skewed(nodes.clone())), label, nodes)
+            }
         };
         self.record(now, label.clone(), nodes, until, false);
         if let Some(active) = active {
@@ -237,6 +244,10 @@ impl<'a> Injector<'a> {
                 self.cluster.with_links(|l| l.set_duplicate(prev));
                 vec![]
             }
+            Active::Skewed(nodes) => {
+                nodes.iter().for_each(|&n| self.cluster.set_clock(n, 0, 1.0));
+                nodes
+            }
         };
         self.record(now, format!("end {label}"), nodes, None, true);
     }
@@ -265,6 +276,13 @@ impl<'a> Injector<'a> {
                 Target::Zone(z) => {
                     let nodes = &self.scenario.cluster.nodes;
                     out.extend((0..nodes.len() as u32).filter(|&n| nodes[n as usize].zone == *z));
+                }
+                Target::Leader => {
+                    // No leader at this instant (e.g. mid-election): the fault hits nobody,
+                    // and its record says so.
+                    if let Some(l) = self.cluster.current_leader() {
+                        out.insert(l);
+                    }
                 }
                 Target::Random => {
                     let all = self.cluster.nodes() as u32;

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use nodes::control::ControlEvent;
 use nodes::store::Store;
 use nodes::{Event, NodeChange, Observer, OpKind, OpRecord, Outcome};
 
@@ -17,6 +18,28 @@ pub struct NodeEventRecord {
     pub node: u32,
     /// What happened.
     pub change: NodeChange,
+}
+
+/// Something a node's control plane reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ControlRecord {
+    /// Simulated time.
+    pub at_ms: u64,
+    /// Node address.
+    pub node: u32,
+    /// What happened.
+    pub event: ControlEvent,
+}
+
+/// A node's lease was extended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeaseRecord {
+    /// Simulated time of the renewal.
+    pub at_ms: u64,
+    /// Node address.
+    pub node: u32,
+    /// Simulated time the lease now ends (converted from the node's clock).
+    pub until_ms: u64,
 }
 
 /// A fault as it was applied, with its targets resolved to nodes.
@@ -50,6 +73,14 @@ pub struct History {
     pub ops: Vec<OpRecord>,
     /// Node crashes, restarts, pauses.
     pub node_events: Vec<NodeEventRecord>,
+    /// Elections, step-downs, primary roles and commits.
+    pub control: Vec<ControlRecord>,
+    /// Lease renewals.
+    pub leases: Vec<LeaseRecord>,
+    /// Number of storage nodes.
+    pub nodes: u32,
+    /// Number of shards.
+    pub shards: u32,
     /// Applied faults and undos.
     pub faults: Vec<FaultRecord>,
     /// When the end-of-run heal happened (faults are healed from then on).
@@ -152,6 +183,49 @@ impl Observer for History {
                 self.trace.u64(change as u64);
                 self.node_events.push(NodeEventRecord { at_ms: now_ms, node, change });
             }
+            Event::Control { node, event } => {
+                self.trace.u64(0x0C);
+                self.trace.u64(now_ms);
+                self.trace.u64(node as u64);
+                hash_control(&mut self.trace, &event);
+                self.control.push(ControlRecord { at_ms: now_ms, node, event });
+            }
+            Event::Lease { node, until_ms } => {
+                self.trace.u64(0x0D);
+                self.trace.u64(now_ms);
+                self.trace.u64(node as u64);
+                self.trace.u64(until_ms);
+                self.leases.push(LeaseRecord { at_ms: now_ms, node, until_ms });
+            }
+        }
+    }
+}
+
+fn hash_control(t: &mut TraceHasher, event: &ControlEvent) {
+    match event {
+        ControlEvent::BecameLeader { term } => {
+            t.u64(1);
+            t.u64(*term);
+        }
+        ControlEvent::SteppedDown { term, reason } => {
+            t.u64(2);
+            t.u64(*term);
+            t.u64(*reason as u64);
+        }
+        ControlEvent::Roles { epoch, shards } => {
+            t.u64(3);
+            t.u64(*epoch);
+            t.u64(shards.len() as u64);
+            shards.iter().for_each(|&s| t.u64(s as u64));
+        }
+        ControlEvent::Lease { until_local } => {
+            t.u64(4);
+            t.u64(*until_local);
+        }
+        ControlEvent::Committed { epoch, assigned } => {
+            t.u64(5);
+            t.u64(*epoch);
+            t.u64(*assigned as u64);
         }
     }
 }

@@ -103,8 +103,9 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
         node_zones: zones,
         shards,
         net: c.net.clone(),
-        node: NodeConfig { request_timeout_ms: c.request_timeout_ms },
+        node: NodeConfig { request_timeout_ms: c.request_timeout_ms, control: c.control.clone(), nodes: c.nodes.len() as u32 },
         net_seed: stream(seed, Stream::Network, 0),
+        node_seeds: (0..c.nodes.len() as u32).map(|i| stream(seed, Stream::Node, i)).collect(),
     };
     let mut clients = vec![];
     for (gi, group) in scenario.workload.iter().enumerate() {
@@ -157,6 +158,8 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats, Arc<ShardMap>
         let mut h = std::mem::take(&mut *history.0.lock().unwrap_or_else(|e| e.into_inner()));
         h.healed_at_ms = Some(scenario.duration_ms);
         h.node_names = scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect();
+        h.nodes = scenario.cluster.nodes.len() as u32;
+        h.shards = scenario.cluster.shards;
         h.record_final_state(FinalState { at_ms: end_ms, replicas });
         h.mix_into_trace(&[net.sent, net.delivered, net.partitioned, net.lost, net.to_down_node, net.duplicated]);
         (h, net, shards)

@@ -15,6 +15,8 @@ pub enum Stream {
     Client = 3,
     /// Fault targets such as `random`.
     Faults = 4,
+    /// Per-node control-plane randomness (election timeouts), per node.
+    Node = 6,
 }
 
 /// The stream for `stream`, sub-stream `index` (e.g. the client number), of root seed `root`.

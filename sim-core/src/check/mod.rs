@@ -7,7 +7,9 @@ use crate::history::History;
 use crate::scenario::model::{Expectation, Property, Scenario};
 
 pub mod availability;
+pub mod leaders;
 pub mod lost_writes;
+pub mod primaries;
 pub mod siblings;
 pub mod stale_reads;
 
@@ -77,6 +79,20 @@ fn check_property(input: &CheckInput<'_>, property: Property, expected_violation
         Property::NoStaleReads => stale_reads::check(input.history, false),
         Property::NoLostAcknowledgedWrites => lost_writes::check(input.history, input.shards),
         Property::SiblingsSeen => siblings::check(input.history),
+        Property::NoSiblings => {
+            // The same count as siblings_seen, judged the other way round, as a safety property.
+            let mut v = siblings::check(input.history);
+            v.name = "no_siblings".into();
+            v.class = PropertyClass::Safety;
+            v.passed = !v.passed;
+            v.violations = if v.passed { 0 } else { v.examples.len().max(1) as u64 };
+            v
+        }
+        Property::OneLeaderPerTerm => leaders::one_per_term(input.history),
+        Property::EventuallyOneLeader => leaders::eventually_one(input.history),
+        Property::LeaderChanged => leaders::changed(input.history),
+        Property::OnePrimaryPerShard => primaries::one_per_shard(input.history),
+        Property::EventuallyAllShardsOwned => primaries::eventually_all_owned(input.history),
     };
     v.expected_violation = expected_violation;
     if expected_violation {

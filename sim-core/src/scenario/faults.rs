@@ -20,7 +20,7 @@ const FAULTS_MAX: usize = 10_000;
 const PARTITION_GROUPS_MAX: usize = 1_024;
 
 const ACTIONS: &[&str] =
-    &["crash", "restart", "pause", "resume", "partition", "one_way", "isolate", "heal", "slow", "loss", "duplicate"];
+    &["crash", "restart", "pause", "resume", "partition", "one_way", "isolate", "heal", "slow", "loss", "duplicate", "skew"];
 
 /// Checks every fault and returns them sorted by time (ties keep file order).
 pub fn faults(raw: &[RawFault], cluster: &ClusterSpec, duration_ms: u64, index: &Index) -> Result<Vec<Fault>, Invalid> {
@@ -62,6 +62,7 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
         ("slow", &raw.slow),
         ("loss", &raw.loss),
         ("duplicate", &raw.duplicate),
+        ("skew", &raw.skew),
     ];
     let mut actions = present.iter().filter_map(|(key, value)| value.as_ref().map(|v| (*key, v)));
     let Some((kind, value)) = actions.next() else {
@@ -75,6 +76,11 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
     }
     if raw.delay.is_some() && kind != "slow" {
         return Err(Invalid::new(field("delay"), "`delay` only goes with `slow`"));
+    }
+    for (key, set) in [("drift", raw.drift.is_some()), ("offset", raw.offset.is_some())] {
+        if set && kind != "skew" {
+            return Err(Invalid::new(field(key), format!("`{key}` only goes with `skew`")));
+        }
     }
     let at = field(kind);
     let action = match kind {
@@ -96,6 +102,27 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
             FaultAction::Slow { targets, delay_ms: positive_ms(delay, &field("delay"))? }
         }
         "loss" => FaultAction::Loss(probability(value, &at)?),
+        "skew" => {
+            let targets = names.targets(value, &at)?;
+            let drift = raw.drift.unwrap_or(0.0);
+            if !drift.is_finite() || drift <= -1.0 || drift > 10.0 {
+                return Err(Invalid::new(
+                    field("drift"),
+                    format!("drift {drift} is a rate error: above -1 (a stopped clock) and at most 10"),
+                ));
+            }
+            let offset_ms = match raw.offset.as_deref() {
+                None => 0,
+                Some(text) => {
+                    let (sign, magnitude) = text.strip_prefix('-').map_or((1, text), |rest| (-1, rest));
+                    sign * duration(magnitude, &field("offset"))? as i64
+                }
+            };
+            if raw.drift.is_none() && raw.offset.is_none() {
+                return Err(Invalid::new(at, "`skew` needs a `drift` (e.g. `drift: 0.05`) or an `offset` (e.g. `offset: -50ms`)"));
+            }
+            FaultAction::Skew { targets, rate: 1.0 + drift, offset_ms }
+        }
         _ => FaultAction::Duplicate(probability(value, &at)?),
     };
     if for_ms.is_some() && matches!(kind, "heal" | "restart" | "resume") {

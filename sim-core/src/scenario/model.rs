@@ -49,6 +49,8 @@ pub struct ClusterSpec {
     pub request_timeout_ms: u64,
     /// How long a client waits for a coordinator.
     pub client_timeout_ms: u64,
+    /// Leader election and shard assignment settings.
+    pub control: nodes::control::ControlConfig,
 }
 
 /// One storage node.
@@ -158,6 +160,9 @@ pub enum FaultAction {
     Loss(f64),
     /// Set the duplication probability of every link.
     Duplicate(f64),
+    /// From now on the targets' clocks jump by `offset_ms` and run at `rate` (1.0 exact);
+    /// undoing sets the rate back to 1.0 (the offset stays).
+    Skew { targets: Vec<Target>, rate: f64, offset_ms: i64 },
 }
 
 /// Who a fault hits; resolved to nodes when it fires, and the resolution is recorded.
@@ -169,6 +174,8 @@ pub enum Target {
     Zone(u16),
     /// One node drawn from the fault stream when the fault fires.
     Random,
+    /// Whichever node leads (highest term) when the fault fires.
+    Leader,
 }
 
 /// A property the run is expected to satisfy (or, to prove a checker can fail, to violate).
@@ -194,15 +201,33 @@ pub enum Property {
     NoLostAcknowledgedWrites,
     /// Sometimes: some read returned concurrent versions (siblings).
     SiblingsSeen,
+    /// Safety: no read ever returned siblings (e.g. with writes serialized by a primary).
+    NoSiblings,
+    /// Safety: at most one node became leader in any term.
+    OneLeaderPerTerm,
+    /// Safety: at no simulated instant do two nodes act as primary of one shard.
+    OnePrimaryPerShard,
+    /// Liveness: after the heal phase exactly one node leads.
+    EventuallyOneLeader,
+    /// Liveness: after the heal phase every shard has an acting primary.
+    EventuallyAllShardsOwned,
+    /// Sometimes: leadership changed hands at least once.
+    LeaderChanged,
 }
 
 impl Property {
     /// Every property, in the order the scenario format documents them.
-    pub const ALL: [Property; 4] = [
+    pub const ALL: [Property; 10] = [
         Property::NoStaleQuorumReads,
         Property::NoStaleReads,
         Property::NoLostAcknowledgedWrites,
         Property::SiblingsSeen,
+        Property::NoSiblings,
+        Property::OneLeaderPerTerm,
+        Property::OnePrimaryPerShard,
+        Property::EventuallyOneLeader,
+        Property::EventuallyAllShardsOwned,
+        Property::LeaderChanged,
     ];
 
     /// The name scenario files use for the property, like `no_stale_reads`.
@@ -212,6 +237,12 @@ impl Property {
             Property::NoStaleReads => "no_stale_reads",
             Property::NoLostAcknowledgedWrites => "no_lost_acknowledged_writes",
             Property::SiblingsSeen => "siblings_seen",
+            Property::NoSiblings => "no_siblings",
+            Property::OneLeaderPerTerm => "one_leader_per_term",
+            Property::OnePrimaryPerShard => "one_primary_per_shard",
+            Property::EventuallyOneLeader => "eventually_one_leader",
+            Property::EventuallyAllShardsOwned => "eventually_all_shards_owned",
+            Property::LeaderChanged => "leader_changed",
         }
     }
 }

@@ -34,6 +34,19 @@ pub struct RawCluster {
     pub shards: Option<u32>,
     pub network: Option<RawNetwork>,
     pub timeouts: Option<RawTimeouts>,
+    pub control: Option<RawControl>,
+}
+
+/// `cluster.control:` leader election and shard assignment settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawControl {
+    pub election_timeout: Option<Vec<String>>,
+    pub heartbeat: Option<String>,
+    pub lease: Option<String>,
+    pub max_drift: Option<f64>,
+    pub slow_leader_rtt: Option<String>,
+    pub step_down_cooldown: Option<String>,
 }
 
 /// `cluster.replication:`.
@@ -123,6 +136,10 @@ pub struct RawFault {
     pub loss: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     pub duplicate: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub skew: Option<Value>,
+    pub drift: Option<f64>,
+    pub offset: Option<String>,
 }
 
 /// Keeps a field that is written but empty (`crash:`) as `Some(Null)`, so validation can say

@@ -27,13 +27,11 @@ impl<'a> Names<'a> {
     /// Reads one target name at `field`.
     pub fn target(&self, value: &Value, field: &str) -> Result<Target, Invalid> {
         let Some(name) = value.as_str() else {
-            return Err(expected(field, "a node name, a zone name or `random`", value));
+            return Err(expected(field, "a node name, a zone name, `random` or `leader`", value));
         };
         match name {
             "random" => return Ok(Target::Random),
-            "leader" => {
-                return Err(Invalid::new(field, "leader targets need leader election, which is not implemented yet"))
-            }
+            "leader" => return Ok(Target::Leader),
             "all" => return Err(Invalid::new(field, "`all` is not a target: name the nodes or a zone")),
             _ => {}
         }
@@ -82,7 +80,7 @@ impl<'a> Names<'a> {
             Target::Zone(z) => (0..self.cluster.nodes.len() as u32)
                 .filter(|i| self.cluster.nodes.get(*i as usize).is_some_and(|n| n.zone == *z))
                 .collect(),
-            Target::Random => Vec::new(),
+            Target::Random | Target::Leader => Vec::new(),
         }
     }
 
@@ -92,6 +90,7 @@ impl<'a> Names<'a> {
             Target::Node(i) => self.node_name(*i),
             Target::Zone(z) => self.cluster.zones.get(*z as usize).cloned().unwrap_or_default(),
             Target::Random => "random".into(),
+            Target::Leader => "leader".into(),
         }
     }
 

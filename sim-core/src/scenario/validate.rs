@@ -13,7 +13,8 @@ use super::faults::faults;
 use super::latency::latency as read_latency;
 use super::locate::{item, join, Index};
 use super::model::{ClusterSpec, KeyDist, NodeSpec, RateSchedule, Scenario, WorkloadGroup};
-use super::spec::{RawCluster, RawGroup, RawNetwork, RawTimeouts, ScenarioSpec};
+use super::spec::{RawCluster, RawGroup, RawNetwork, RawTimeouts, ScenarioSpec, RawControl};
+use nodes::control::ControlConfig;
 use super::units::{self, format_ms};
 use super::value::{describe, expected, number, string, Fields};
 
@@ -160,6 +161,7 @@ fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
         None => default_net(),
     };
     let (request_timeout_ms, client_timeout_ms) = timeouts(raw.timeouts.as_ref())?;
+    let control = control(raw.control.as_ref())?;
     Ok(ClusterSpec {
         zones,
         nodes,
@@ -168,7 +170,48 @@ fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
         net,
         request_timeout_ms,
         client_timeout_ms,
+        control,
     })
+}
+
+/// Reads `cluster.control`; every field has a default.
+fn control(raw: Option<&RawControl>) -> Result<ControlConfig, Invalid> {
+    let mut cfg = ControlConfig::default();
+    let Some(raw) = raw else { return Ok(cfg) };
+    let field = |key: &str| format!("cluster.control.{key}");
+    if let Some(range) = &raw.election_timeout {
+        let f = field("election_timeout");
+        let [lo, hi] = range.as_slice() else {
+            return Err(Invalid::new(f, "give the range as two durations, e.g. `[150ms, 300ms]`"));
+        };
+        let (lo, hi) = (positive_ms(lo, &item(&f, 0))?, positive_ms(hi, &item(&f, 1))?);
+        if lo > hi {
+            return Err(Invalid::new(f, "the first bound must not exceed the second"));
+        }
+        cfg.election_timeout_ms = (lo, hi);
+    }
+    if let Some(t) = &raw.heartbeat {
+        cfg.heartbeat_ms = positive_ms(t, &field("heartbeat"))?;
+    }
+    if cfg.heartbeat_ms >= cfg.election_timeout_ms.0 {
+        return Err(Invalid::new(field("heartbeat"), "the heartbeat must be shorter than the election timeout"));
+    }
+    if let Some(t) = &raw.lease {
+        cfg.lease_ms = positive_ms(t, &field("lease"))?;
+    }
+    if let Some(d) = raw.max_drift {
+        if !(0.0..0.5).contains(&d) {
+            return Err(Invalid::new(field("max_drift"), format!("{d}: the promised drift bound is from 0 to below 0.5")));
+        }
+        cfg.max_drift = d;
+    }
+    if let Some(t) = &raw.slow_leader_rtt {
+        cfg.slow_leader_rtt_ms = positive_ms(t, &field("slow_leader_rtt"))?;
+    }
+    if let Some(t) = &raw.step_down_cooldown {
+        cfg.step_down_cooldown_ms = positive_ms(t, &field("step_down_cooldown"))?;
+    }
+    Ok(cfg)
 }
 
 fn zones(raw: Option<&[String]>) -> Result<Vec<String>, Invalid> {

@@ -1,0 +1,196 @@
+//! Leadership: at most one leader per term (safety), exactly one leader after the heal
+//! (liveness), leadership changed at least once (sometimes), and the leader timeline that
+//! reports draw and the downtime figures come from.
+
+use std::collections::BTreeMap;
+
+use nodes::control::ControlEvent;
+use nodes::NodeChange;
+
+use super::stale_reads::secs;
+use super::{PropertyClass, Verdict, EXAMPLES_MAX};
+use crate::history::History;
+
+/// One node's time as leader of one term.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaderInterval {
+    /// The leader's address.
+    pub node: u32,
+    /// Its term.
+    pub term: u64,
+    /// When it became leader.
+    pub from_ms: u64,
+    /// When it stepped down or crashed (`None`: still leading at the end of the run).
+    pub to_ms: Option<u64>,
+}
+
+/// Every leadership interval, in order of start.
+pub fn leader_intervals(history: &History) -> Vec<LeaderInterval> {
+    // Merge control events and crashes in time order; both vectors are already time-ordered.
+    let mut changes: Vec<(u64, u32, Option<&ControlEvent>)> = history
+        .control
+        .iter()
+        .filter(|c| matches!(c.event, ControlEvent::BecameLeader { .. } | ControlEvent::SteppedDown { .. }))
+        .map(|c| (c.at_ms, c.node, Some(&c.event)))
+        .chain(history.node_events.iter().filter(|e| e.change == NodeChange::Crashed).map(|e| (e.at_ms, e.node, None)))
+        .collect();
+    changes.sort_by_key(|c| c.0);
+    let mut open: BTreeMap<u32, usize> = BTreeMap::new();
+    let mut out: Vec<LeaderInterval> = Vec::new();
+    for (at, node, event) in changes {
+        match event {
+            Some(ControlEvent::BecameLeader { term }) => {
+                if let Some(i) = open.insert(node, out.len()) {
+                    out[i].to_ms = Some(at);
+                }
+                out.push(LeaderInterval { node, term: *term, from_ms: at, to_ms: None });
+            }
+            _ => {
+                if let Some(i) = open.remove(&node) {
+                    out[i].to_ms = Some(at);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Judges `one_leader_per_term`: no two nodes became leader in the same term.
+pub fn one_per_term(history: &History) -> Verdict {
+    let intervals = leader_intervals(history);
+    let mut by_term: BTreeMap<u64, Vec<&LeaderInterval>> = BTreeMap::new();
+    for i in &intervals {
+        by_term.entry(i.term).or_default().push(i);
+    }
+    let mut violations = 0;
+    let mut examples = Vec::new();
+    for (term, leaders) in &by_term {
+        let mut nodes: Vec<u32> = leaders.iter().map(|l| l.node).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        if nodes.len() > 1 {
+            violations += 1;
+            if examples.len() < EXAMPLES_MAX {
+                let who: Vec<String> =
+                    leaders.iter().map(|l| format!("{} at {}", history.node_name(l.node), secs(l.from_ms))).collect();
+                examples.push(format!("term {term} had leaders {}", who.join(" and ")));
+            }
+        }
+    }
+    Verdict {
+        name: "one_leader_per_term".into(),
+        class: PropertyClass::Safety,
+        expected_violation: false,
+        violations,
+        checked: by_term.len() as u64,
+        passed: violations == 0,
+        detail: format!("{} terms with a leader, {violations} with more than one", by_term.len()),
+        examples,
+    }
+}
+
+/// Judges `eventually_one_leader`: at the end of the heal phase exactly one node leads.
+pub fn eventually_one(history: &History) -> Verdict {
+    let leading: Vec<LeaderInterval> = leader_intervals(history).into_iter().filter(|i| i.to_ms.is_none()).collect();
+    let passed = leading.len() == 1;
+    let who: Vec<String> =
+        leading.iter().map(|l| format!("{} (term {}, since {})", history.node_name(l.node), l.term, secs(l.from_ms))).collect();
+    Verdict {
+        name: "eventually_one_leader".into(),
+        class: PropertyClass::Liveness,
+        expected_violation: false,
+        violations: u64::from(!passed),
+        checked: 1,
+        passed,
+        detail: if who.is_empty() { "no leader at the end of the run".into() } else { format!("leading at the end: {}", who.join(", ")) },
+        examples: Vec::new(),
+    }
+}
+
+/// Judges `leader_changed`: leadership passed to another term at least once.
+pub fn changed(history: &History) -> Verdict {
+    let intervals = leader_intervals(history);
+    let passed = intervals.len() > 1;
+    Verdict {
+        name: "leader_changed".into(),
+        class: PropertyClass::Sometimes,
+        expected_violation: false,
+        violations: u64::from(!passed),
+        checked: intervals.len() as u64,
+        passed,
+        detail: format!("{} leaders elected", intervals.len()),
+        examples: Vec::new(),
+    }
+}
+
+/// For each loss of leadership before the end, how long the cluster was without any leader.
+pub fn downtimes_ms(history: &History) -> Vec<u64> {
+    let intervals = leader_intervals(history);
+    let mut out = Vec::new();
+    for lost in intervals.iter().filter_map(|i| i.to_ms) {
+        let covered = intervals.iter().any(|j| j.from_ms <= lost && j.to_ms.is_none_or(|t| t > lost));
+        if covered {
+            out.push(0);
+        } else if let Some(next) = intervals.iter().filter(|j| j.from_ms > lost).map(|j| j.from_ms).min() {
+            out.push(next - lost);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{ControlRecord, NodeEventRecord};
+    use nodes::control::StepDownReason;
+
+    fn became(h: &mut History, at_ms: u64, node: u32, term: u64) {
+        h.control.push(ControlRecord { at_ms, node, event: ControlEvent::BecameLeader { term } });
+    }
+
+    #[test]
+    fn two_leaders_in_one_term_fail() {
+        let mut h = History::new();
+        became(&mut h, 100, 0, 1);
+        became(&mut h, 200, 1, 1);
+        let v = one_per_term(&h);
+        assert!(!v.passed);
+        assert_eq!(v.violations, 1);
+        assert!(v.examples[0].starts_with("term 1 had leaders #0 at 0.100s and #1 at 0.200s"), "{:?}", v.examples);
+    }
+
+    #[test]
+    fn successive_terms_hold_and_count_as_a_change() {
+        let mut h = History::new();
+        became(&mut h, 100, 0, 1);
+        h.node_events.push(NodeEventRecord { at_ms: 500, node: 0, change: NodeChange::Crashed });
+        became(&mut h, 900, 1, 2);
+        assert!(one_per_term(&h).passed);
+        assert!(changed(&h).passed);
+        assert!(eventually_one(&h).passed);
+        assert_eq!(downtimes_ms(&h), vec![400]);
+    }
+
+    #[test]
+    fn a_deposed_leader_that_never_stepped_down_fails_eventually_one_leader() {
+        let mut h = History::new();
+        became(&mut h, 100, 0, 1);
+        became(&mut h, 900, 1, 2);
+        let v = eventually_one(&h);
+        assert!(!v.passed, "{}", v.detail);
+        h.control.push(ControlRecord {
+            at_ms: 950,
+            node: 0,
+            event: ControlEvent::SteppedDown { term: 1, reason: StepDownReason::HigherTerm },
+        });
+        assert!(eventually_one(&h).passed);
+        assert_eq!(downtimes_ms(&h), vec![0], "a leader existed when the old one stepped down");
+    }
+
+    #[test]
+    fn no_leader_at_all_fails_liveness_and_sometimes() {
+        let h = History::new();
+        assert!(!eventually_one(&h).passed);
+        assert!(!changed(&h).passed);
+    }
+}
