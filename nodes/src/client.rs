@@ -117,6 +117,9 @@ impl Client {
                         self.finish(now_ms, Outcome::Ok, None, Some(version), Vec::new(), out)
                     }
                     Reply::ReadOk { versions } => self.finish(now_ms, Outcome::Ok, None, None, versions, out),
+                    Reply::NotPrimary => {
+                        self.finish(now_ms, Outcome::Fail, Some(FailReason::NotPrimary), None, Vec::new(), out)
+                    }
                     Reply::Timeout { version, .. } => {
                         let write = self.current.as_ref().is_some_and(|c| c.op.kind == OpKind::Write);
                         let outcome = if write { Outcome::Indeterminate } else { Outcome::Fail };

@@ -84,6 +84,9 @@ pub struct Assignment {
     pub epoch: u64,
     /// Primary per shard (`None`: unassigned).
     pub primaries: Vec<Option<Addr>>,
+    /// Per shard, the epoch its current primary (or vacancy) was set at: the fencing token
+    /// a primary stamps its writes with.
+    pub granted_at: Vec<u64>,
 }
 
 /// The durable part of the control plane (Raft's persistent state).
@@ -103,7 +106,11 @@ impl ControlDurable {
     /// Fresh state with `shards` unassigned shards.
     pub fn new(shards: u32) -> Self {
         ControlDurable {
-            assignment: Assignment { epoch: 0, primaries: vec![None; shards as usize] },
+            assignment: Assignment {
+                epoch: 0,
+                primaries: vec![None; shards as usize],
+                granted_at: vec![0; shards as usize],
+            },
             ..Default::default()
         }
     }
@@ -293,6 +300,11 @@ impl Control {
         self.durable.assignment.primaries.get(shard as usize).copied().flatten()
     }
 
+    /// The epoch at which `shard`'s current primary was granted (its fencing token).
+    pub fn granted_at(&self, shard: u32) -> u64 {
+        self.durable.assignment.granted_at.get(shard as usize).copied().unwrap_or(0)
+    }
+
     /// The epoch of the accepted assignment.
     pub fn epoch(&self) -> u64 {
         self.durable.assignment.epoch
@@ -461,7 +473,10 @@ impl Control {
                 self.observe_term(term, now, out);
                 if term < self.durable.term {
                     let accepted = self.durable.last();
-                    out.sends.push((from, Ctl::AppendAck { term: self.durable.term, ok: false, accepted, sent: now, echo: sent }));
+                    out.sends.push((
+                        from,
+                        Ctl::AppendAck { term: self.durable.term, ok: false, accepted, sent: now, echo: sent },
+                    ));
                     return;
                 }
                 if !matches!(self.role, Role::Follower { leader: Some(l) } if l == from) {
@@ -609,7 +624,8 @@ impl Control {
                     continue;
                 }
                 let p = &mut l.peers[peer as usize];
-                let assignment = (p.accepted < last).then(|| (self.durable.accepted_term, self.durable.assignment.clone()));
+                let assignment =
+                    (p.accepted < last).then(|| (self.durable.accepted_term, self.durable.assignment.clone()));
                 let lease_echo = p.lease_anchor.take();
                 if lease_echo.is_some() {
                     p.last_echo_sent = Some(now);
@@ -644,6 +660,7 @@ impl Control {
                 Some(old) => {
                     // Revoke first.
                     next.primaries[s] = None;
+                    next.granted_at[s] = current.epoch + 1;
                     changed = true;
                     let last_echo = l.peers[*old as usize].last_echo_sent.unwrap_or(0);
                     let wait_until = if *old == id { now } else { last_echo + lease_wait };
@@ -654,6 +671,7 @@ impl Control {
                     let pending = l.revokes.iter().any(|r| r.shard == s as u32);
                     if now >= l.grant_ready_at && !pending {
                         next.primaries[s] = *want;
+                        next.granted_at[s] = current.epoch + 1;
                         l.planned[s] = None;
                         changed = true;
                     }
@@ -690,7 +708,8 @@ impl Control {
         // Unassigned shards go to their least loaded live replica.
         for (s, p) in target.iter_mut().enumerate() {
             if p.is_none() {
-                let best = self.replicas[s].iter().filter(|&&r| live[r as usize]).min_by_key(|&&r| (count[r as usize], r));
+                let best =
+                    self.replicas[s].iter().filter(|&&r| live[r as usize]).min_by_key(|&&r| (count[r as usize], r));
                 if let Some(&r) = best {
                     *p = Some(r);
                     count[r as usize] += 1;
@@ -700,14 +719,14 @@ impl Control {
         // Move shards from the most to the least loaded live node while the spread exceeds one.
         for _ in 0..target.len() {
             let mut moved = false;
-            for s in 0..target.len() {
-                let Some(from) = target[s] else { continue };
-                let to = self.replicas[s]
+            for (slot, replicas) in target.iter_mut().zip(&self.replicas) {
+                let Some(from) = *slot else { continue };
+                let to = replicas
                     .iter()
                     .filter(|&&r| live[r as usize] && count[r as usize] + 1 < count[from as usize])
                     .min_by_key(|&&r| (count[r as usize], r));
                 if let Some(&to) = to {
-                    target[s] = Some(to);
+                    *slot = Some(to);
                     count[from as usize] -= 1;
                     count[to as usize] += 1;
                     moved = true;
@@ -762,7 +781,7 @@ mod tests {
                     self.nodes[to as usize].on_msg(self.now, from, msg, &mut out);
                     self.absorb(to, out);
                 }
-                if self.now % 10 == 0 {
+                if self.now.is_multiple_of(10) {
                     for id in 0..self.nodes.len() as u32 {
                         if self.down.contains(&id) {
                             continue;
@@ -785,7 +804,9 @@ mod tests {
         }
 
         fn leaders(&self) -> Vec<Addr> {
-            (0..self.nodes.len() as u32).filter(|&i| !self.down.contains(&i) && self.nodes[i as usize].is_leader()).collect()
+            (0..self.nodes.len() as u32)
+                .filter(|&i| !self.down.contains(&i) && self.nodes[i as usize].is_leader())
+                .collect()
         }
     }
 
@@ -857,13 +878,17 @@ mod tests {
             net.run_until(net.now + 10);
         }
         assert!(!net.nodes[l as usize].is_leader(), "check-quorum made it step down");
-        assert!(net.events.iter().any(|(_, n, e)| *n == l
-            && matches!(e, ControlEvent::SteppedDown { reason: StepDownReason::LostQuorum, .. })));
+        assert!(net
+            .events
+            .iter()
+            .any(|(_, n, e)| *n == l
+                && matches!(e, ControlEvent::SteppedDown { reason: StepDownReason::LostQuorum, .. })));
     }
 
     #[test]
     fn lease_waits_cover_clock_drift() {
-        let cfg = ControlConfig { lease_ms: 1_000, max_drift: 0.05, election_timeout_ms: (150, 300), ..Default::default() };
+        let cfg =
+            ControlConfig { lease_ms: 1_000, max_drift: 0.05, election_timeout_ms: (150, 300), ..Default::default() };
         assert_eq!(cfg.lease_wait_ms(), 1_106);
         assert_eq!(cfg.election_wait_ms(), 1_437);
     }

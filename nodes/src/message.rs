@@ -17,8 +17,12 @@ pub enum Msg {
     ClientReply { op: u64, reply: Reply },
     /// The network's answer when a client connects to a node that is down (connection refused).
     Refused { op: u64 },
-    /// Coordinator asks a replica to store a version.
-    ReplicaWrite { req: u64, key: u64, item: Versioned },
+    /// Coordinator asks a replica to store a version. A shard's primary fences its writes
+    /// with the epoch it was granted the shard at; replicas that know a later grant refuse.
+    ReplicaWrite { req: u64, key: u64, item: Versioned, fence: Option<u64> },
+    /// A coordinator that is not the shard's primary hands a client write to the primary,
+    /// which answers the client directly.
+    ForwardWrite { client: Addr, op: u64, key: u64, w: u8, value: u64, context: VersionVector },
     /// A replica confirms that it durably holds the version (or a newer one).
     ReplicaWriteAck { req: u64 },
     /// Coordinator asks a replica for its versions of a key.
@@ -39,6 +43,9 @@ pub enum Reply {
     /// Not enough replicas answered before the coordinator's timeout. A write may still have
     /// been applied on some replicas, so `version` is reported for writes.
     Timeout { version: Option<VersionVector>, answers: u8 },
+    /// With writes through primaries: no node could act as the shard's primary, so the write
+    /// was not applied anywhere.
+    NotPrimary,
 }
 
 impl Msg {

@@ -7,8 +7,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Input, Outbox, Timer};
 use crate::control::{Control, ControlConfig, ControlDurable, ControlOut};
-use crate::observer::Event;
 use crate::message::{Addr, Msg, Reply};
+use crate::observer::Event;
 use crate::placement::ShardMap;
 use crate::store::Store;
 use crate::version::{add_sibling, VersionVector, Versioned};
@@ -22,6 +22,9 @@ pub struct NodeConfig {
     pub control: ControlConfig,
     /// Number of storage nodes (all take part in elections).
     pub nodes: u32,
+    /// Only a shard's primary coordinates writes to it (others forward), so writes to a shard
+    /// are serialized and produce no siblings.
+    pub writes_via_primary: bool,
 }
 
 /// A request this node coordinates, waiting for replica answers.
@@ -29,6 +32,7 @@ pub struct NodeConfig {
 struct Pending {
     client: Addr,
     op: u64,
+    key: u64,
     required: u8,
     /// Bit i set when replica i of the key's replica set answered; duplicated messages
     /// from one replica must not count twice toward W or R.
@@ -39,8 +43,22 @@ struct Pending {
 
 #[derive(Debug)]
 enum PendingKind {
-    Write { version: VersionVector },
-    Read { versions: Vec<Versioned> },
+    /// `fence`: set when written as the shard's primary, to remember the version afterwards.
+    Write {
+        version: VersionVector,
+        fence: Option<u64>,
+    },
+    Read {
+        versions: Vec<Versioned>,
+    },
+    /// A primary's quorum read before its first write to a key in this tenure.
+    PrimaryRead {
+        w: u8,
+        value: u64,
+        context: VersionVector,
+        fence: u64,
+        versions: Vec<Versioned>,
+    },
 }
 
 impl Pending {
@@ -71,6 +89,11 @@ pub struct StorageNode {
     /// Always `Some` outside `boot`, which rebuilds it from its durable part.
     control: Option<Control>,
     control_out: ControlOut,
+    /// Local time of the input being handled.
+    now: u64,
+    /// As primary: the latest version written per key, tagged with the tenure's fence, so
+    /// only the first write to a key in a tenure needs a quorum read.
+    primary_cache: BTreeMap<u64, (u64, VersionVector)>,
 }
 
 impl StorageNode {
@@ -88,6 +111,8 @@ impl StorageNode {
             next_req: 0,
             control: Some(control),
             control_out: ControlOut::default(),
+            now: 0,
+            primary_cache: BTreeMap::new(),
         }
     }
 
@@ -96,10 +121,13 @@ impl StorageNode {
     /// apart so a late answer to a previous life never matches a new request.
     pub fn boot(&mut self, now: u64, incarnation: u32, out: &mut Outbox) {
         self.pending.clear();
+        self.primary_cache.clear();
+        self.now = now;
         self.next_req = (incarnation as u64) << 40;
         let (durable, rng) = self.control.take().expect("control present").into_parts();
         let replicas = self.shards.replica_sets().to_vec();
-        self.control = Some(Control::new(self.id, self.cfg.nodes, self.cfg.control.clone(), replicas, durable, rng, now));
+        self.control =
+            Some(Control::new(self.id, self.cfg.nodes, self.cfg.control.clone(), replicas, durable, rng, now));
         out.timer(self.cfg.control.tick_ms, Timer::ControlTick);
     }
 
@@ -131,6 +159,7 @@ impl StorageNode {
 
     /// Handles one input at the node's local time `now_ms`.
     pub fn on_input(&mut self, now_ms: u64, input: Input, out: &mut Outbox) {
+        self.now = now_ms;
         match input {
             Input::Msg { from, msg: Msg::Ctl(msg) } => {
                 self.run_control(out, |c, o| c.on_msg(now_ms, from, msg, o));
@@ -143,8 +172,8 @@ impl StorageNode {
             Input::Timer(Timer::RequestTimeout { req }) => {
                 if let Some(p) = self.pending.remove(&req) {
                     let version = match p.kind {
-                        PendingKind::Write { version } => Some(version),
-                        PendingKind::Read { .. } => None,
+                        PendingKind::Write { version, .. } => Some(version),
+                        PendingKind::Read { .. } | PendingKind::PrimaryRead { .. } => None,
                     };
                     let answers = p.answered.count_ones() as u8;
                     out.send(p.client, Msg::ClientReply { op: p.op, reply: Reply::Timeout { version, answers } });
@@ -157,16 +186,14 @@ impl StorageNode {
     fn on_msg(&mut self, from: Addr, msg: Msg, out: &mut Outbox) {
         match msg {
             Msg::ClientWrite { op, key, w, value, context } => {
-                let mut version = context;
-                let counter = self.store.next_counter().max(version.get(self.id) + 1);
-                version.set(self.id, counter);
-                let item = Versioned { version: version.clone(), value };
-                let req = self.begin(from, op, key, w, PendingKind::Write { version }, out);
-                self.fan_out(req, key, out, |req, key| Msg::ReplicaWrite { req, key, item: item.clone() });
-                if self.replicas_contain_self(key) {
-                    self.store.apply(key, &item);
-                    self.on_answer(req, self.id, None, out);
+                if self.cfg.writes_via_primary {
+                    self.route_write(from, op, key, w, value, context, false, out);
+                } else {
+                    self.write(from, op, key, w, value, context, None, out);
                 }
+            }
+            Msg::ForwardWrite { client, op, key, w, value, context } => {
+                self.route_write(client, op, key, w, value, context, true, out);
             }
             Msg::ClientRead { op, key, r } => {
                 let req = self.begin(from, op, key, r, PendingKind::Read { versions: Vec::new() }, out);
@@ -176,7 +203,11 @@ impl StorageNode {
                     self.on_answer(req, self.id, Some(local), out);
                 }
             }
-            Msg::ReplicaWrite { req, key, item } => {
+            Msg::ReplicaWrite { req, key, item, fence } => {
+                let shard = self.shards.shard_of(key);
+                if fence.is_some_and(|f| f < self.control().granted_at(shard)) {
+                    return; // a deposed primary's write: refused, so it cannot reach W
+                }
                 self.store.apply(key, &item);
                 out.send(from, Msg::ReplicaWriteAck { req });
             }
@@ -189,6 +220,80 @@ impl StorageNode {
         }
     }
 
+    /// Coordinates a write: assigns its version (the context plus this node's next counter)
+    /// and fans it out to the key's replicas.
+    #[allow(clippy::too_many_arguments)]
+    fn write(
+        &mut self,
+        client: Addr,
+        op: u64,
+        key: u64,
+        w: u8,
+        value: u64,
+        context: VersionVector,
+        fence: Option<u64>,
+        out: &mut Outbox,
+    ) {
+        let mut version = context;
+        let counter = self.store.next_counter().max(version.get(self.id) + 1);
+        version.set(self.id, counter);
+        let item = Versioned { version: version.clone(), value };
+        let req = self.begin(client, op, key, w, PendingKind::Write { version, fence }, out);
+        self.fan_out(req, key, out, |req, key| Msg::ReplicaWrite { req, key, item: item.clone(), fence });
+        if self.replicas_contain_self(key) {
+            self.store.apply(key, &item);
+            self.on_answer(req, self.id, None, out);
+        }
+    }
+
+    /// With writes through primaries: write as the acting primary, forward to the primary,
+    /// or refuse when nobody can take the write (it is then known not to be applied).
+    #[allow(clippy::too_many_arguments)]
+    fn route_write(
+        &mut self,
+        client: Addr,
+        op: u64,
+        key: u64,
+        w: u8,
+        value: u64,
+        mut context: VersionVector,
+        forwarded: bool,
+        out: &mut Outbox,
+    ) {
+        let shard = self.shards.shard_of(key);
+        let (acting, fence, primary) = {
+            let c = self.control();
+            (c.is_primary(shard, self.now), c.granted_at(shard), c.primary_of(shard))
+        };
+        if acting {
+            match self.primary_cache.get(&key) {
+                Some((f, latest)) if *f == fence => {
+                    context.merge(latest);
+                    self.write(client, op, key, w, value, context, Some(fence), out);
+                }
+                _ => {
+                    // First write to this key in this tenure: read a quorum so the new version
+                    // descends from every acknowledged write, including the previous primary's.
+                    let r = self.shards.n() / 2 + 1;
+                    let kind = PendingKind::PrimaryRead { w, value, context, fence, versions: Vec::new() };
+                    let req = self.begin(client, op, key, r, kind, out);
+                    self.fan_out(req, key, out, |req, key| Msg::ReplicaRead { req, key });
+                    if self.replicas_contain_self(key) {
+                        let local = self.store.get(key).to_vec();
+                        self.on_answer(req, self.id, Some(local), out);
+                    }
+                }
+            }
+            return;
+        }
+        match primary {
+            Some(p) if p != self.id && !forwarded => {
+                out.send(p, Msg::ForwardWrite { client, op, key, w, value, context });
+            }
+            _ => out.send(client, Msg::ClientReply { op, reply: Reply::NotPrimary }),
+        }
+    }
+
     fn replicas_contain_self(&self, key: u64) -> bool {
         self.shards.replicas_of(key).contains(&self.id)
     }
@@ -198,7 +303,7 @@ impl StorageNode {
         let req = self.next_req;
         let replicas = self.shards.replicas_of(key).to_vec();
         debug_assert!(replicas.len() <= 64, "answer bitmask holds 64 replicas");
-        self.pending.insert(req, Pending { client, op, required, answered: 0, replicas, kind });
+        self.pending.insert(req, Pending { client, op, key, required, answered: 0, replicas, kind });
         out.timer(self.cfg.request_timeout_ms, Timer::RequestTimeout { req });
         req
     }
@@ -218,7 +323,9 @@ impl StorageNode {
         if !p.mark(replica) {
             return;
         }
-        if let (PendingKind::Read { versions: acc }, Some(got)) = (&mut p.kind, versions) {
+        if let (PendingKind::Read { versions: acc } | PendingKind::PrimaryRead { versions: acc, .. }, Some(got)) =
+            (&mut p.kind, versions)
+        {
             for v in &got {
                 add_sibling(acc, v);
             }
@@ -228,7 +335,19 @@ impl StorageNode {
         }
         let p = self.pending.remove(&req).expect("present");
         let reply = match p.kind {
-            PendingKind::Write { version } => Reply::WriteOk { version },
+            PendingKind::Write { version, fence } => {
+                if let Some(fence) = fence {
+                    self.primary_cache.insert(p.key, (fence, version.clone()));
+                }
+                Reply::WriteOk { version }
+            }
+            PendingKind::PrimaryRead { w, value, mut context, fence, versions } => {
+                for v in &versions {
+                    context.merge(&v.version);
+                }
+                self.write(p.client, p.op, p.key, w, value, context, Some(fence), out);
+                return;
+            }
             PendingKind::Read { mut versions } => {
                 versions.sort_by(|a, b| a.version.cmp(&b.version));
                 Reply::ReadOk { versions }
@@ -245,7 +364,12 @@ mod tests {
     fn node(id: Addr) -> StorageNode {
         use rand::SeedableRng;
         let map = Arc::new(ShardMap::ring(&[0, 1, 2], 1, 3));
-        let cfg = NodeConfig { request_timeout_ms: 100, control: ControlConfig::default(), nodes: 3 };
+        let cfg = NodeConfig {
+            request_timeout_ms: 100,
+            control: ControlConfig::default(),
+            nodes: 3,
+            writes_via_primary: false,
+        };
         let mut n = StorageNode::new(id, cfg, map, Store::new(), ChaCha8Rng::seed_from_u64(1));
         n.boot(0, 0, &mut Outbox::default());
         n

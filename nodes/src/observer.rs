@@ -67,6 +67,8 @@ pub enum FailReason {
     ClientTimeout,
     /// Every coordinator the client tried refused the connection.
     NoCoordinator,
+    /// The shard had no acting primary to take the write.
+    NotPrimary,
 }
 
 /// One client operation from invocation to completion.

@@ -3,4 +3,6 @@
 
 pub mod summary;
 
-pub use summary::{FaultSummary, LevelStats, NetSummary, Summary, VerdictSummary, WindowSummary};
+pub use summary::{
+    ControlSummary, FaultSummary, LeaderSpan, LevelStats, NetSummary, Summary, VerdictSummary, WindowSummary,
+};

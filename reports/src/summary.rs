@@ -42,6 +42,8 @@ pub struct Summary {
     pub net: NetSummary,
     /// Faults as applied, with resolved targets.
     pub faults: Vec<FaultSummary>,
+    /// Leader election and shard ownership figures.
+    pub control: ControlSummary,
     /// Property verdicts.
     pub verdicts: Vec<VerdictSummary>,
     /// Process exit code: 0 pass, 1 safety failure, 3 liveness failure.
@@ -107,6 +109,47 @@ pub struct NetSummary {
     pub to_down_node: u64,
     /// Extra duplicate copies.
     pub duplicated: u64,
+}
+
+/// Leader election and shard ownership over the run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ControlSummary {
+    /// Every leadership: who, which term, from when to when (`None`: to the end).
+    pub leaders: Vec<LeaderSpan>,
+    /// Leaders elected.
+    pub elections: u64,
+    /// For each loss of a leader, milliseconds until a new one existed (0 if one already did).
+    pub leaderless_ms: Vec<u64>,
+    /// Times a shard's primary changed hands.
+    pub ownership_changes: u64,
+    /// Per shard, milliseconds without a primary after its first one.
+    pub unowned_ms: Vec<u64>,
+}
+
+/// One node's time as leader.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeaderSpan {
+    /// Node name.
+    pub node: String,
+    /// Term.
+    pub term: u64,
+    /// Became leader.
+    pub from_ms: u64,
+    /// Stopped leading (`None`: still leading at the end).
+    pub to_ms: Option<u64>,
+}
+
+impl ControlSummary {
+    /// `min / p50 / p90 / max` of the leaderless gaps, or `none`.
+    pub fn leaderless_text(&self) -> String {
+        if self.leaderless_ms.is_empty() {
+            return "none".into();
+        }
+        let mut v = self.leaderless_ms.clone();
+        v.sort_unstable();
+        let q = |f: f64| v[((f * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+        format!("n={} min {} / p50 {} / p90 {} / max {} ms", v.len(), v[0], q(0.5), q(0.9), v[v.len() - 1])
+    }
 }
 
 /// A fault as applied.
@@ -192,6 +235,14 @@ impl Summary {
                 l.max_ms
             );
         }
+        let _ = writeln!(s, "\n## Control plane\n\n- leaders elected: {}\n- leaderless after a loss: {}\n- primary changes: {}\n- unowned ms per shard: {:?}\n", self.control.elections, self.control.leaderless_text(), self.control.ownership_changes, self.control.unowned_ms);
+        if !self.control.leaders.is_empty() {
+            let _ = writeln!(s, "| leader | term | from | to |\n|---|---|---|---|");
+            for l in &self.control.leaders {
+                let to = l.to_ms.map_or("end".to_string(), |t| format!("{:.3}s", t as f64 / 1000.0));
+                let _ = writeln!(s, "| {} | {} | {:.3}s | {} |", l.node, l.term, l.from_ms as f64 / 1000.0, to);
+            }
+        }
         if !self.faults.is_empty() {
             let _ = writeln!(s, "\n## Faults\n");
             for f in &self.faults {
@@ -243,9 +294,21 @@ impl Summary {
                 }
             }
         }
+        let c = &self.control;
+        let unowned_total: u64 = c.unowned_ms.iter().sum();
+        let unowned_max = c.unowned_ms.iter().max().copied().unwrap_or(0);
         let _ = writeln!(
             s,
-            "\nsimulated {:.1}s in {:.0} ms ({:.0}x real time, {:.0} ops/s wall); messages: {} sent, {} partitioned, {} lost",
+            "\ncontrol: {} leaders elected; leaderless after a loss: {}; {} primary changes; shards without a primary: {} ms in all, at most {} ms for one shard",
+            c.elections,
+            c.leaderless_text(),
+            c.ownership_changes,
+            unowned_total,
+            unowned_max
+        );
+        let _ = writeln!(
+            s,
+            "simulated {:.1}s in {:.0} ms ({:.0}x real time, {:.0} ops/s wall); messages: {} sent, {} partitioned, {} lost",
             self.simulated_ms as f64 / 1000.0,
             self.wall_ms,
             self.speedup,
@@ -308,6 +371,7 @@ mod tests {
             }],
             net: NetSummary::default(),
             faults: vec![],
+            control: ControlSummary::default(),
             verdicts: vec![VerdictSummary {
                 name: "no_stale_quorum_reads".into(),
                 class: "safety".into(),

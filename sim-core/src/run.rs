@@ -103,7 +103,12 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
         node_zones: zones,
         shards,
         net: c.net.clone(),
-        node: NodeConfig { request_timeout_ms: c.request_timeout_ms, control: c.control.clone(), nodes: c.nodes.len() as u32 },
+        node: NodeConfig {
+            request_timeout_ms: c.request_timeout_ms,
+            control: c.control.clone(),
+            nodes: c.nodes.len() as u32,
+            writes_via_primary: c.writes_via_primary,
+        },
         net_seed: stream(seed, Stream::Network, 0),
         node_seeds: (0..c.nodes.len() as u32).map(|i| stream(seed, Stream::Node, i)).collect(),
     };

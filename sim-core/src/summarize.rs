@@ -1,6 +1,6 @@
 //! Turns a run's result into the report crate's plain-data [`reports::Summary`].
 
-use reports::{FaultSummary, NetSummary, Summary, VerdictSummary, WindowSummary};
+use reports::{ControlSummary, FaultSummary, LeaderSpan, NetSummary, Summary, VerdictSummary, WindowSummary};
 
 use crate::check::availability::per_window;
 
@@ -50,6 +50,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
             .iter()
             .map(|f| FaultSummary { at_ms: f.at_ms, label: f.label.clone(), until_ms: f.until_ms })
             .collect(),
+        control: control_summary(&result.history),
         verdicts: result
             .verdicts
             .iter()
@@ -70,5 +71,21 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
             })
             .collect(),
         exit_code: result.exit_code(),
+    }
+}
+
+/// Leader timeline, leaderless gaps and ownership figures of a history.
+pub fn control_summary(history: &crate::history::History) -> ControlSummary {
+    use crate::check::{leaders, primaries};
+    let intervals = leaders::leader_intervals(history);
+    ControlSummary {
+        elections: intervals.len() as u64,
+        leaders: intervals
+            .iter()
+            .map(|i| LeaderSpan { node: history.node_name(i.node), term: i.term, from_ms: i.from_ms, to_ms: i.to_ms })
+            .collect(),
+        leaderless_ms: leaders::downtimes_ms(history),
+        ownership_changes: primaries::ownership_changes(history),
+        unowned_ms: primaries::unowned_ms(history),
     }
 }

@@ -93,8 +93,10 @@ pub fn one_per_term(history: &History) -> Verdict {
 pub fn eventually_one(history: &History) -> Verdict {
     let leading: Vec<LeaderInterval> = leader_intervals(history).into_iter().filter(|i| i.to_ms.is_none()).collect();
     let passed = leading.len() == 1;
-    let who: Vec<String> =
-        leading.iter().map(|l| format!("{} (term {}, since {})", history.node_name(l.node), l.term, secs(l.from_ms))).collect();
+    let who: Vec<String> = leading
+        .iter()
+        .map(|l| format!("{} (term {}, since {})", history.node_name(l.node), l.term, secs(l.from_ms)))
+        .collect();
     Verdict {
         name: "eventually_one_leader".into(),
         class: PropertyClass::Liveness,
@@ -102,7 +104,11 @@ pub fn eventually_one(history: &History) -> Verdict {
         violations: u64::from(!passed),
         checked: 1,
         passed,
-        detail: if who.is_empty() { "no leader at the end of the run".into() } else { format!("leading at the end: {}", who.join(", ")) },
+        detail: if who.is_empty() {
+            "no leader at the end of the run".into()
+        } else {
+            format!("leading at the end: {}", who.join(", "))
+        },
         examples: Vec::new(),
     }
 }

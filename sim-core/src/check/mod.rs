@@ -85,7 +85,12 @@ fn check_property(input: &CheckInput<'_>, property: Property, expected_violation
             v.name = "no_siblings".into();
             v.class = PropertyClass::Safety;
             v.passed = !v.passed;
-            v.violations = if v.passed { 0 } else { v.examples.len().max(1) as u64 };
+            v.violations = input
+                .history
+                .ops
+                .iter()
+                .filter(|o| o.kind == nodes::OpKind::Read && o.outcome == nodes::Outcome::Ok && o.read.len() > 1)
+                .count() as u64;
             v
         }
         Property::OneLeaderPerTerm => leaders::one_per_term(input.history),

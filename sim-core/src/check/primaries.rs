@@ -85,7 +85,10 @@ pub fn tenures(history: &History, end_ms: u64) -> Vec<Tenure> {
 }
 
 fn end_of(history: &History) -> u64 {
-    history.final_state.as_ref().map_or_else(|| history.ops.iter().map(|o| o.complete_ms).max().unwrap_or(0), |f| f.at_ms)
+    history
+        .final_state
+        .as_ref()
+        .map_or_else(|| history.ops.iter().map(|o| o.complete_ms).max().unwrap_or(0), |f| f.at_ms)
 }
 
 /// Judges `one_primary_per_shard`.
@@ -131,7 +134,11 @@ pub fn one_per_shard(history: &History) -> Verdict {
         violations,
         checked: tenures.len() as u64,
         passed: violations == 0,
-        detail: format!("{} primary tenures over {} shards, {violations} overlapping pairs", tenures.len(), history.shards),
+        detail: format!(
+            "{} primary tenures over {} shards, {violations} overlapping pairs",
+            tenures.len(),
+            history.shards
+        ),
         examples,
     }
 }
@@ -225,7 +232,11 @@ mod tests {
         let v = one_per_shard(&h);
         assert!(!v.passed);
         assert_eq!(v.violations, 1);
-        assert!(v.examples[0].starts_with("shard 1: #0 was primary 0.100s..3.000s and #1 was primary 2.000s"), "{:?}", v.examples);
+        assert!(
+            v.examples[0].starts_with("shard 1: #0 was primary 0.100s..3.000s and #1 was primary 2.000s"),
+            "{:?}",
+            v.examples
+        );
     }
 
     #[test]

@@ -19,8 +19,20 @@ const FAULTS_MAX: usize = 10_000;
 /// Most groups in one partition.
 const PARTITION_GROUPS_MAX: usize = 1_024;
 
-const ACTIONS: &[&str] =
-    &["crash", "restart", "pause", "resume", "partition", "one_way", "isolate", "heal", "slow", "loss", "duplicate", "skew"];
+const ACTIONS: &[&str] = &[
+    "crash",
+    "restart",
+    "pause",
+    "resume",
+    "partition",
+    "one_way",
+    "isolate",
+    "heal",
+    "slow",
+    "loss",
+    "duplicate",
+    "skew",
+];
 
 /// Checks every fault and returns them sorted by time (ties keep file order).
 pub fn faults(raw: &[RawFault], cluster: &ClusterSpec, duration_ms: u64, index: &Index) -> Result<Vec<Fault>, Invalid> {
@@ -119,7 +131,10 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
                 }
             };
             if raw.drift.is_none() && raw.offset.is_none() {
-                return Err(Invalid::new(at, "`skew` needs a `drift` (e.g. `drift: 0.05`) or an `offset` (e.g. `offset: -50ms`)"));
+                return Err(Invalid::new(
+                    at,
+                    "`skew` needs a `drift` (e.g. `drift: 0.05`) or an `offset` (e.g. `offset: -50ms`)",
+                ));
             }
             FaultAction::Skew { targets, rate: 1.0 + drift, offset_ms }
         }

@@ -51,6 +51,8 @@ pub struct ClusterSpec {
     pub client_timeout_ms: u64,
     /// Leader election and shard assignment settings.
     pub control: nodes::control::ControlConfig,
+    /// `writes: primary`: only each shard's primary coordinates its writes.
+    pub writes_via_primary: bool,
 }
 
 /// One storage node.

@@ -35,6 +35,7 @@ pub struct RawCluster {
     pub network: Option<RawNetwork>,
     pub timeouts: Option<RawTimeouts>,
     pub control: Option<RawControl>,
+    pub writes: Option<String>,
 }
 
 /// `cluster.control:` leader election and shard assignment settings.

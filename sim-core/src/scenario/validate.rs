@@ -13,10 +13,10 @@ use super::faults::faults;
 use super::latency::latency as read_latency;
 use super::locate::{item, join, Index};
 use super::model::{ClusterSpec, KeyDist, NodeSpec, RateSchedule, Scenario, WorkloadGroup};
-use super::spec::{RawCluster, RawGroup, RawNetwork, RawTimeouts, ScenarioSpec, RawControl};
-use nodes::control::ControlConfig;
+use super::spec::{RawCluster, RawControl, RawGroup, RawNetwork, RawTimeouts, ScenarioSpec};
 use super::units::{self, format_ms};
 use super::value::{describe, expected, number, string, Fields};
+use nodes::control::ControlConfig;
 
 /// Most storage nodes in a cluster.
 pub const NODES_MAX: u64 = 1_024;
@@ -162,6 +162,17 @@ fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
     };
     let (request_timeout_ms, client_timeout_ms) = timeouts(raw.timeouts.as_ref())?;
     let control = control(raw.control.as_ref())?;
+    let writes_via_primary =
+        match raw.writes.as_deref() {
+            None | Some("any") => false,
+            Some("primary") => true,
+            Some(other) => return Err(Invalid::new(
+                "cluster.writes",
+                format!(
+                    "`{other}`: write `any` (every node coordinates writes) or `primary` (only each shard's primary)"
+                ),
+            )),
+        };
     Ok(ClusterSpec {
         zones,
         nodes,
@@ -171,6 +182,7 @@ fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
         request_timeout_ms,
         client_timeout_ms,
         control,
+        writes_via_primary,
     })
 }
 
@@ -201,7 +213,10 @@ fn control(raw: Option<&RawControl>) -> Result<ControlConfig, Invalid> {
     }
     if let Some(d) = raw.max_drift {
         if !(0.0..0.5).contains(&d) {
-            return Err(Invalid::new(field("max_drift"), format!("{d}: the promised drift bound is from 0 to below 0.5")));
+            return Err(Invalid::new(
+                field("max_drift"),
+                format!("{d}: the promised drift bound is from 0 to below 0.5"),
+            ));
         }
         cfg.max_drift = d;
     }
