@@ -285,9 +285,20 @@ impl Cluster {
 
     /// From now on, the node's clock jumps by `offset_ms` and runs at `rate` (1.0 exact).
     pub fn set_clock(&self, node: Addr, offset_ms: i64, rate: f64) {
-        let mut w = lock(&self.world);
+        let mut guard = lock(&self.world);
+        let w = &mut *guard;
         let now = w.start.elapsed().as_millis() as u64;
-        w.endpoints[node as usize].clock.adjust(now, offset_ms, rate);
+        let ep = &mut w.endpoints[node as usize];
+        ep.clock.adjust(now, offset_ms, rate);
+        // The node's lease ends at a local time: under the new clock that is another simulated
+        // time, and the checkers must see it.
+        if let (true, Actor::Node(n)) = (ep.up, &ep.actor) {
+            let until_local = n.control().lease_until();
+            if until_local > 0 {
+                let until_ms = ep.clock.real_at(until_local);
+                w.observer.record(now, Event::Lease { node, until_ms });
+            }
+        }
     }
 
     /// Transport counters so far.

@@ -310,6 +310,11 @@ impl Control {
         self.durable.assignment.epoch
     }
 
+    /// Local time this node's lease runs until.
+    pub fn lease_until(&self) -> u64 {
+        self.lease_until
+    }
+
     /// True when this node may act as primary of `shard` at local time `now`.
     pub fn is_primary(&self, shard: u32, now: u64) -> bool {
         self.roles.contains(&shard) && now < self.lease_until

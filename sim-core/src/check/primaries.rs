@@ -57,7 +57,8 @@ pub fn tenures(history: &History, end_ms: u64) -> Vec<Tenure> {
             let (at, change) = changes[i];
             match change {
                 Change::Roles(r) => roles = r,
-                Change::Lease(until) => lease_until = lease_until.max(until),
+                // The latest conversion wins: a clock change can move a lease's end either way.
+                Change::Lease(until) => lease_until = until,
                 Change::Crash => {
                     roles = &[];
                     lease_until = 0;
