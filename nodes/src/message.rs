@@ -26,7 +26,10 @@ pub enum Msg {
     /// A replica confirms that it durably holds the version (or a newer one).
     ReplicaWriteAck { req: u64 },
     /// Coordinator asks a replica for its versions of a key.
-    ReplicaRead { req: u64, key: u64 },
+    ///
+    /// A new primary's read carries its fence: the replica then refuses writes fenced with an
+    /// older epoch, so a deposed primary's late writes cannot land behind the new one's read.
+    ReplicaRead { req: u64, key: u64, fence: Option<u64> },
     /// A replica's versions of a key (its siblings).
     ReplicaReadReply { req: u64, versions: Vec<Versioned> },
     /// Leader election and shard assignment.

@@ -91,6 +91,9 @@ pub struct StorageNode {
     control_out: ControlOut,
     /// Local time of the input being handled.
     now: u64,
+    /// Per shard, the highest fence a primary announced here: older fenced writes are refused.
+    /// Kept across restarts, like the store.
+    fences: BTreeMap<u32, u64>,
     /// As primary: the latest version written per key, tagged with the tenure's fence, so
     /// only the first write to a key in a tenure needs a quorum read.
     primary_cache: BTreeMap<u64, (u64, VersionVector)>,
@@ -112,6 +115,7 @@ impl StorageNode {
             control: Some(control),
             control_out: ControlOut::default(),
             now: 0,
+            fences: BTreeMap::new(),
             primary_cache: BTreeMap::new(),
         }
     }
@@ -170,6 +174,17 @@ impl StorageNode {
             }
             Input::Msg { from, msg } => self.on_msg(from, msg, out),
             Input::Timer(Timer::RequestTimeout { req }) => {
+                let quorum = self.shards.n() / 2 + 1;
+                if self
+                    .pending
+                    .get(&req)
+                    .is_some_and(|p| matches!(p.kind, PendingKind::PrimaryRead { .. }) && p.answers() >= quorum)
+                {
+                    // Not every replica answered, but a quorum did: enough to descend from
+                    // every acknowledged write.
+                    self.finish_primary_read(req, out);
+                    return;
+                }
                 if let Some(p) = self.pending.remove(&req) {
                     let version = match p.kind {
                         PendingKind::Write { version, .. } => Some(version),
@@ -197,7 +212,7 @@ impl StorageNode {
             }
             Msg::ClientRead { op, key, r } => {
                 let req = self.begin(from, op, key, r, PendingKind::Read { versions: Vec::new() }, out);
-                self.fan_out(req, key, out, |req, key| Msg::ReplicaRead { req, key });
+                self.fan_out(req, key, out, |req, key| Msg::ReplicaRead { req, key, fence: None });
                 if self.replicas_contain_self(key) {
                     let local = self.store.get(key).to_vec();
                     self.on_answer(req, self.id, Some(local), out);
@@ -205,13 +220,18 @@ impl StorageNode {
             }
             Msg::ReplicaWrite { req, key, item, fence } => {
                 let shard = self.shards.shard_of(key);
-                if fence.is_some_and(|f| f < self.control().granted_at(shard)) {
+                if fence.is_some_and(|f| f < self.fence_of(shard)) {
                     return; // a deposed primary's write: refused, so it cannot reach W
                 }
                 self.store.apply(key, &item);
                 out.send(from, Msg::ReplicaWriteAck { req });
             }
-            Msg::ReplicaRead { req, key } => {
+            Msg::ReplicaRead { req, key, fence } => {
+                if let Some(f) = fence {
+                    let shard = self.shards.shard_of(key);
+                    let known = self.fences.entry(shard).or_insert(0);
+                    *known = (*known).max(f);
+                }
                 out.send(from, Msg::ReplicaReadReply { req, versions: self.store.get(key).to_vec() });
             }
             Msg::ReplicaWriteAck { req } => self.on_answer(req, from, None, out),
@@ -274,10 +294,11 @@ impl StorageNode {
                 _ => {
                     // First write to this key in this tenure: read a quorum so the new version
                     // descends from every acknowledged write, including the previous primary's.
-                    let r = self.shards.n() / 2 + 1;
+                    // Ask every replica (and fence them all); the timeout settles for a quorum.
+                    let n = self.shards.n();
                     let kind = PendingKind::PrimaryRead { w, value, context, fence, versions: Vec::new() };
-                    let req = self.begin(client, op, key, r, kind, out);
-                    self.fan_out(req, key, out, |req, key| Msg::ReplicaRead { req, key });
+                    let req = self.begin(client, op, key, n, kind, out);
+                    self.fan_out(req, key, out, |req, key| Msg::ReplicaRead { req, key, fence: Some(fence) });
                     if self.replicas_contain_self(key) {
                         let local = self.store.get(key).to_vec();
                         self.on_answer(req, self.id, Some(local), out);
@@ -291,6 +312,22 @@ impl StorageNode {
                 out.send(p, Msg::ForwardWrite { client, op, key, w, value, context });
             }
             _ => out.send(client, Msg::ClientReply { op, reply: Reply::NotPrimary }),
+        }
+    }
+
+    /// The fence a write to `shard` must carry at least: the latest grant this node knows of.
+    fn fence_of(&self, shard: u32) -> u64 {
+        self.control().granted_at(shard).max(self.fences.get(&shard).copied().unwrap_or(0))
+    }
+
+    fn finish_primary_read(&mut self, req: u64, out: &mut Outbox) {
+        if let Some(p) = self.pending.remove(&req) {
+            if let PendingKind::PrimaryRead { w, value, mut context, fence, versions } = p.kind {
+                for v in &versions {
+                    context.merge(&v.version);
+                }
+                self.write(p.client, p.op, p.key, w, value, context, Some(fence), out);
+            }
         }
     }
 

@@ -374,29 +374,52 @@ workload:
             "  timeouts: { request: 400ms, client: 1s }\n",
             "  timeouts: { request: 400ms, client: 1s }\n  writes: primary\n  control: { election_timeout: [100ms, 200ms], heartbeat: 20ms, lease: 1s, max_drift: 0.05, slow_leader_rtt: 80ms, step_down_cooldown: 3s }\n",
         );
-        let text = with(&text, "  - { at: 22s, resume: n2 }", "  - { at: 22s, resume: n2 }\n  - { at: 23s, for: 2s, skew: [n1, leader], drift: -0.25, offset: -40ms }");
+        let text = with(
+            &text,
+            "  - { at: 22s, resume: n2 }",
+            "  - { at: 22s, resume: n2 }\n  - { at: 23s, for: 2s, skew: [n1, leader], drift: -0.25, offset: -40ms }",
+        );
         let sc = ok(&text);
         assert!(sc.cluster.writes_via_primary);
         let c = &sc.cluster.control;
         assert_eq!((c.election_timeout_ms, c.heartbeat_ms, c.lease_ms), ((100, 200), 20, 1_000));
         assert_eq!((c.max_drift, c.slow_leader_rtt_ms, c.step_down_cooldown_ms), (0.05, 80, 3_000));
         let skew = sc.faults.iter().find(|f| matches!(f.action, FaultAction::Skew { .. })).unwrap();
-        assert_eq!(skew.action, FaultAction::Skew { targets: vec![Target::Node(0), Target::Leader], rate: 0.75, offset_ms: -40 });
+        assert_eq!(
+            skew.action,
+            FaultAction::Skew { targets: vec![Target::Node(0), Target::Leader], rate: 0.75, offset_ms: -40 }
+        );
         assert_eq!(skew.for_ms, Some(2_000));
         assert!(!ok(FULL).cluster.writes_via_primary, "writes go through any node by default");
     }
 
     #[test]
     fn bad_control_settings_and_skews_are_located() {
-        let base = with(FULL, "  timeouts: { request: 400ms, client: 1s }\n", "  timeouts: { request: 400ms, client: 1s }\n  control: { election_timeout: [300ms, 100ms] }\n");
+        let base = with(
+            FULL,
+            "  timeouts: { request: 400ms, client: 1s }\n",
+            "  timeouts: { request: 400ms, client: 1s }\n  control: { election_timeout: [300ms, 100ms] }\n",
+        );
         assert_error(&base, "election_timeout", "cluster.control.election_timeout", "must not exceed");
-        let text = with(FULL, "  timeouts: { request: 400ms, client: 1s }\n", "  timeouts: { request: 400ms, client: 1s }\n  writes: leader\n");
+        let text = with(
+            FULL,
+            "  timeouts: { request: 400ms, client: 1s }\n",
+            "  timeouts: { request: 400ms, client: 1s }\n  writes: leader\n",
+        );
         assert_error(&text, "writes: leader", "cluster.writes", "`primary`");
-        let text = with(FULL, "  - { at: 22s, resume: n2 }", "  - { at: 22s, resume: n2 }\n  - { at: 23s, skew: n1, drift: -1.5 }");
+        let text = with(
+            FULL,
+            "  - { at: 22s, resume: n2 }",
+            "  - { at: 22s, resume: n2 }\n  - { at: 23s, skew: n1, drift: -1.5 }",
+        );
         assert_error(&text, "drift: -1.5", "faults[11].drift", "rate error");
         let text = with(FULL, "  - { at: 22s, resume: n2 }", "  - { at: 22s, resume: n2 }\n  - { at: 23s, skew: n1 }");
         assert_error(&text, "skew: n1", "faults[11].skew", "needs a `drift`");
-        let text = with(FULL, "  - { at: 22s, resume: n2 }", "  - { at: 22s, resume: n2 }\n  - { at: 23s, crash: n1, drift: 0.1 }");
+        let text = with(
+            FULL,
+            "  - { at: 22s, resume: n2 }",
+            "  - { at: 22s, resume: n2 }\n  - { at: 23s, crash: n1, drift: 0.1 }",
+        );
         assert_error(&text, "drift: 0.1", "faults[11].drift", "only goes with `skew`");
     }
 

@@ -162,17 +162,18 @@ fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
     };
     let (request_timeout_ms, client_timeout_ms) = timeouts(raw.timeouts.as_ref())?;
     let control = control(raw.control.as_ref())?;
-    let writes_via_primary =
-        match raw.writes.as_deref() {
-            None | Some("any") => false,
-            Some("primary") => true,
-            Some(other) => return Err(Invalid::new(
+    let writes_via_primary = match raw.writes.as_deref() {
+        None | Some("any") => false,
+        Some("primary") => true,
+        Some(other) => {
+            return Err(Invalid::new(
                 "cluster.writes",
                 format!(
                     "`{other}`: write `any` (every node coordinates writes) or `primary` (only each shard's primary)"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     Ok(ClusterSpec {
         zones,
         nodes,
