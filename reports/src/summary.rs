@@ -109,6 +109,8 @@ pub struct NetSummary {
     pub to_down_node: u64,
     /// Extra duplicate copies.
     pub duplicated: u64,
+    /// Delivery batches: one armed madsim timer each (inputs due at one tick for one endpoint).
+    pub batches: u64,
 }
 
 /// Leader election and shard ownership over the run.
@@ -308,14 +310,16 @@ impl Summary {
         );
         let _ = writeln!(
             s,
-            "simulated {:.1}s in {:.0} ms ({:.0}x real time, {:.0} ops/s wall); messages: {} sent, {} partitioned, {} lost",
+            "simulated {:.1}s in {:.0} ms ({:.0}x real time, {:.0} ops/s wall); messages: {} sent, {} partitioned, {} lost; {} inputs delivered in {} batches",
             self.simulated_ms as f64 / 1000.0,
             self.wall_ms,
             self.speedup,
             self.ops_per_wall_s,
             self.net.sent,
             self.net.partitioned,
-            self.net.lost
+            self.net.lost,
+            self.net.delivered,
+            self.net.batches
         );
         let _ = writeln!(s, "trace hash: {}", self.trace_hash);
         s

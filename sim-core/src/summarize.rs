@@ -43,6 +43,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
             lost: n.lost,
             to_down_node: n.to_down_node,
             duplicated: n.duplicated,
+            batches: n.batches,
         },
         faults: result
             .history
