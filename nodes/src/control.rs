@@ -187,6 +187,8 @@ struct Revoke {
 
 #[derive(Clone, Debug)]
 struct LeaderState {
+    /// When this node became leader: check-quorum counts a peer as heard from then.
+    since: u64,
     peers: Vec<Peer>,
     last_heartbeat: u64,
     grant_ready_at: u64,
@@ -382,6 +384,7 @@ impl Control {
         // The first leader of a cluster (term 1) has no predecessor whose leases it must outwait.
         let grant_ready_at = if term <= 1 { now } else { now + self.cfg.election_wait_ms() };
         self.role = Role::Leader(Box::new(LeaderState {
+            since: now,
             peers: vec![Peer::default(); self.nodes as usize],
             last_heartbeat: 0,
             grant_ready_at,
@@ -597,14 +600,15 @@ impl Control {
         let Role::Leader(l) = &mut self.role else { return };
         // Check-quorum: a leader that has not heard from a majority for an election timeout
         // steps down, so a partitioned leader stops granting leases.
-        let since_start = l.peers.iter().all(|p| p.last_ack.is_none());
+        // A peer not heard from yet counts from the election, so a new leader gets a full
+        // election timeout to collect its first acknowledgements.
         let recent = l
             .peers
             .iter()
             .enumerate()
-            .filter(|(i, p)| *i == id as usize || p.last_ack.is_some_and(|t| now < t + election_max))
+            .filter(|(i, p)| *i == id as usize || now < p.last_ack.unwrap_or(l.since).max(l.since) + election_max)
             .count();
-        if recent < majority && !since_start {
+        if recent < majority {
             self.step_down(now, StepDownReason::LostQuorum, out);
             return;
         }
@@ -759,6 +763,8 @@ mod tests {
         now: u64,
         down: BTreeSet<Addr>,
         events: Vec<(u64, Addr, ControlEvent)>,
+        /// One-way delay of messages to each node.
+        delay: Vec<u64>,
     }
 
     impl Net {
@@ -770,7 +776,7 @@ mod tests {
                     Control::new(id, n, ControlConfig::default(), replicas.clone(), ControlDurable::new(shards), rng, 0)
                 })
                 .collect();
-            Net { nodes, queue: vec![], now: 0, down: BTreeSet::new(), events: vec![] }
+            Net { nodes, queue: vec![], now: 0, down: BTreeSet::new(), events: vec![], delay: vec![1; n as usize] }
         }
 
         fn run_until(&mut self, end: u64) {
@@ -804,7 +810,7 @@ mod tests {
                 self.events.push((self.now, from, e));
             }
             for (to, msg) in out.sends {
-                self.queue.push((self.now + 1, from, to, msg));
+                self.queue.push((self.now + self.delay[to as usize] + self.delay[from as usize] - 1, from, to, msg));
             }
         }
 
@@ -888,6 +894,26 @@ mod tests {
             .iter()
             .any(|(_, n, e)| *n == l
                 && matches!(e, ControlEvent::SteppedDown { reason: StepDownReason::LostQuorum, .. })));
+    }
+
+    #[test]
+    fn a_new_leader_is_not_deposed_by_check_quorum_before_its_first_acks() {
+        let mut net = Net::new(5, 4);
+        // Three of five nodes are far away: a new leader hears from them only after 80 ms.
+        net.delay = vec![1, 1, 40, 40, 40];
+        net.run_until(3_000);
+        let step_downs = net
+            .events
+            .iter()
+            .filter(|(_, _, e)| matches!(e, ControlEvent::SteppedDown { reason: StepDownReason::LostQuorum, .. }))
+            .count();
+        assert_eq!(
+            step_downs,
+            0,
+            "{:?}",
+            net.events.iter().filter(|e| !matches!(e.2, ControlEvent::Lease { .. })).collect::<Vec<_>>()
+        );
+        assert_eq!(net.events.iter().filter(|(_, _, e)| matches!(e, ControlEvent::BecameLeader { .. })).count(), 1);
     }
 
     #[test]
