@@ -95,6 +95,20 @@ struct Endpoint {
     clock: Clock,
 }
 
+impl Endpoint {
+    fn new(actor: Actor) -> Self {
+        Endpoint {
+            actor,
+            up: false,
+            incarnation: 0,
+            host: None,
+            host_id: None,
+            pending: BTreeMap::new(),
+            clock: Clock::default(),
+        }
+    }
+}
+
 struct World {
     endpoints: Vec<Endpoint>,
     links: Links,
@@ -132,27 +146,11 @@ impl Cluster {
         for id in 0..n as Addr {
             let rng = node_seeds.next().expect("one random stream per node");
             let node = StorageNode::new(id, cfg.node.clone(), cfg.shards.clone(), Store::new(), rng);
-            endpoints.push(Endpoint {
-                actor: Actor::Node(node),
-                up: false,
-                incarnation: 0,
-                host: None,
-                host_id: None,
-                pending: BTreeMap::new(),
-                clock: Clock::default(),
-            });
+            endpoints.push(Endpoint::new(Actor::Node(node)));
         }
         for (i, c) in clients.into_iter().enumerate() {
             let client = Client::new((n + i) as Addr, c.cfg, c.workload, c.rng);
-            endpoints.push(Endpoint {
-                actor: Actor::Client(client),
-                up: false,
-                incarnation: 0,
-                host: None,
-                host_id: None,
-                pending: BTreeMap::new(),
-                clock: Clock::default(),
-            });
+            endpoints.push(Endpoint::new(Actor::Client(client)));
         }
         let world = Arc::new(Mutex::new(World {
             endpoints,

@@ -27,6 +27,18 @@ pub struct NodeConfig {
     pub writes_via_primary: bool,
 }
 
+/// A client write as a coordinator receives it.
+#[derive(Clone, Debug)]
+struct WriteReq {
+    client: Addr,
+    op: u64,
+    key: u64,
+    w: u8,
+    value: u64,
+    /// The version the client had seen; the new version descends from it.
+    context: VersionVector,
+}
+
 /// A request this node coordinates, waiting for replica answers.
 #[derive(Debug)]
 struct Pending {
@@ -53,9 +65,7 @@ enum PendingKind {
     },
     /// A primary's quorum read before its first write to a key in this tenure.
     PrimaryRead {
-        w: u8,
-        value: u64,
-        context: VersionVector,
+        write: WriteReq,
         fence: u64,
         versions: Vec<Versioned>,
     },
@@ -202,13 +212,13 @@ impl StorageNode {
         match msg {
             Msg::ClientWrite { op, key, w, value, context } => {
                 if self.cfg.writes_via_primary {
-                    self.route_write(from, op, key, w, value, context, false, out);
+                    self.route_write(WriteReq { client: from, op, key, w, value, context }, false, out);
                 } else {
-                    self.write(from, op, key, w, value, context, None, out);
+                    self.write(WriteReq { client: from, op, key, w, value, context }, None, out);
                 }
             }
             Msg::ForwardWrite { client, op, key, w, value, context } => {
-                self.route_write(client, op, key, w, value, context, true, out);
+                self.route_write(WriteReq { client, op, key, w, value, context }, true, out);
             }
             Msg::ClientRead { op, key, r } => {
                 let req = self.begin(from, op, key, r, PendingKind::Read { versions: Vec::new() }, out);
@@ -242,19 +252,8 @@ impl StorageNode {
 
     /// Coordinates a write: assigns its version (the context plus this node's next counter)
     /// and fans it out to the key's replicas.
-    #[allow(clippy::too_many_arguments)]
-    fn write(
-        &mut self,
-        client: Addr,
-        op: u64,
-        key: u64,
-        w: u8,
-        value: u64,
-        context: VersionVector,
-        fence: Option<u64>,
-        out: &mut Outbox,
-    ) {
-        let mut version = context;
+    fn write(&mut self, write: WriteReq, fence: Option<u64>, out: &mut Outbox) {
+        let WriteReq { client, op, key, w, value, context: mut version } = write;
         let counter = self.store.next_counter().max(version.get(self.id) + 1);
         version.set(self.id, counter);
         let item = Versioned { version: version.clone(), value };
@@ -268,18 +267,8 @@ impl StorageNode {
 
     /// With writes through primaries: write as the acting primary, forward to the primary,
     /// or refuse when nobody can take the write (it is then known not to be applied).
-    #[allow(clippy::too_many_arguments)]
-    fn route_write(
-        &mut self,
-        client: Addr,
-        op: u64,
-        key: u64,
-        w: u8,
-        value: u64,
-        mut context: VersionVector,
-        forwarded: bool,
-        out: &mut Outbox,
-    ) {
+    fn route_write(&mut self, mut write: WriteReq, forwarded: bool, out: &mut Outbox) {
+        let key = write.key;
         let shard = self.shards.shard_of(key);
         let (acting, fence, primary) = {
             let c = self.control();
@@ -288,15 +277,16 @@ impl StorageNode {
         if acting {
             match self.primary_cache.get(&key) {
                 Some((f, latest)) if *f == fence => {
-                    context.merge(latest);
-                    self.write(client, op, key, w, value, context, Some(fence), out);
+                    write.context.merge(latest);
+                    self.write(write, Some(fence), out);
                 }
                 _ => {
                     // First write to this key in this tenure: read a quorum so the new version
                     // descends from every acknowledged write, including the previous primary's.
                     // Ask every replica (and fence them all); the timeout settles for a quorum.
                     let n = self.shards.n();
-                    let kind = PendingKind::PrimaryRead { w, value, context, fence, versions: Vec::new() };
+                    let (client, op) = (write.client, write.op);
+                    let kind = PendingKind::PrimaryRead { write, fence, versions: Vec::new() };
                     let req = self.begin(client, op, key, n, kind, out);
                     self.fan_out(req, key, out, |req, key| Msg::ReplicaRead { req, key, fence: Some(fence) });
                     if self.replicas_contain_self(key) {
@@ -309,9 +299,10 @@ impl StorageNode {
         }
         match primary {
             Some(p) if p != self.id && !forwarded => {
+                let WriteReq { client, op, key, w, value, context } = write;
                 out.send(p, Msg::ForwardWrite { client, op, key, w, value, context });
             }
-            _ => out.send(client, Msg::ClientReply { op, reply: Reply::NotPrimary }),
+            _ => out.send(write.client, Msg::ClientReply { op: write.op, reply: Reply::NotPrimary }),
         }
     }
 
@@ -320,13 +311,18 @@ impl StorageNode {
         self.control().granted_at(shard).max(self.fences.get(&shard).copied().unwrap_or(0))
     }
 
+    /// Writes as primary with a version that descends from everything the read returned.
+    fn write_after_read(&mut self, mut write: WriteReq, fence: u64, versions: &[Versioned], out: &mut Outbox) {
+        for v in versions {
+            write.context.merge(&v.version);
+        }
+        self.write(write, Some(fence), out);
+    }
+
     fn finish_primary_read(&mut self, req: u64, out: &mut Outbox) {
         if let Some(p) = self.pending.remove(&req) {
-            if let PendingKind::PrimaryRead { w, value, mut context, fence, versions } = p.kind {
-                for v in &versions {
-                    context.merge(&v.version);
-                }
-                self.write(p.client, p.op, p.key, w, value, context, Some(fence), out);
+            if let PendingKind::PrimaryRead { write, fence, versions } = p.kind {
+                self.write_after_read(write, fence, &versions, out);
             }
         }
     }
@@ -378,11 +374,8 @@ impl StorageNode {
                 }
                 Reply::WriteOk { version }
             }
-            PendingKind::PrimaryRead { w, value, mut context, fence, versions } => {
-                for v in &versions {
-                    context.merge(&v.version);
-                }
-                self.write(p.client, p.op, p.key, w, value, context, Some(fence), out);
+            PendingKind::PrimaryRead { write, fence, versions } => {
+                self.write_after_read(write, fence, &versions, out);
                 return;
             }
             PendingKind::Read { mut versions } => {
