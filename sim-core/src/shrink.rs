@@ -173,7 +173,7 @@ impl Shrinker {
     /// Tries ending the run earlier, shortest first, in whole seconds.
     fn duration(&mut self, best: Scenario) -> Scenario {
         self.first_that_fails(&best, |s| {
-            [(1, 8), (1, 4), (1, 2), (3, 4)]
+            [(1, 8), (1, 4), (1, 2), (3, 4), (7, 8)]
                 .iter()
                 .map(|&(num, den)| {
                     let ms = (s.duration_ms * num / den).div_ceil(1_000).max(1) * 1_000;
@@ -265,24 +265,33 @@ pub fn command(args: &ShrinkArgs) -> i32 {
             (Goal::Crash, Scenario::clone(&resolved))
         }
         Ok(r) => {
-            let failed: Vec<_> = r.verdicts.iter().filter(|v| !v.passed).collect();
+            // Verdicts come one per expectation, in order: keep the index to keep the expectation.
+            let failed: Vec<(usize, &crate::check::Verdict)> =
+                r.verdicts.iter().enumerate().filter(|(_, v)| !v.passed).collect();
             let chosen = match &args.property {
-                Some(p) => failed.iter().find(|v| &v.name == p).copied(),
-                None => failed.iter().min_by_key(|v| v.class).copied(),
+                Some(p) => failed.iter().find(|(_, v)| &v.name == p).copied(),
+                None => failed.iter().min_by_key(|(_, v)| v.class).copied(),
             };
-            let Some(verdict) = chosen else {
+            let Some((index, verdict)) = chosen else {
                 let what = args.property.as_deref().map_or("any property".to_string(), |p| format!("`{p}`"));
                 println!("seed {seed} does not fail {what}: nothing to shrink");
                 return EXIT_OK;
             };
             println!("seed {seed} fails {}: {}", verdict.name, verdict.detail);
-            (Goal::Property(verdict.name.clone()), edit::concrete(&resolved, &r.history))
+            let mut concrete = edit::concrete(&resolved, &r.history);
+            // Only the failing expectation stays: the others would only distract from it.
+            concrete.expect = vec![concrete.expect[index].clone()];
+            (Goal::Property(verdict.name.clone()), concrete)
         }
     };
     let ops_before = first.as_ref().map_or(0, |r| r.history.ops.len());
     let mut start = start;
     start.path = out.clone();
     start.seed = Some(seed);
+    // A name of its own keeps its report folder apart from the original's.
+    start.name = format!("{}-shrunk", original.name.chars().take(57).collect::<String>());
+    start.description =
+        format!("Shrunk from {} seed {seed}. {}", args.scenario.display(), original.description.trim_end());
     let mut shrinker = Shrinker::new(seed, goal.clone(), out.clone(), args.max_runs.max(1));
     if !shrinker.fails(&start) {
         eprintln!("error: the concrete form of the run did not fail again; shrinking needs a reproducible failure");

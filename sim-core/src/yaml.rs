@@ -295,7 +295,7 @@ expect:
         let again = parse(Path::new("a.yaml"), &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert!(text.starts_with("# a comment\n"));
         assert_eq!(to_yaml(&again, &[]), to_yaml(&original, &[]), "writing is a fixed point");
-        assert_eq!((again.name, again.description), (original.name.clone(), original.description.trim_end().into()));
+        assert_eq!((&again.name, again.description.as_str()), (&original.name, original.description.trim_end()));
         assert_eq!((again.seed, again.duration_ms, again.heal_ms), (Some(42), 60_000, 7_000));
         assert_eq!(again.cluster.nodes, original.cluster.nodes);
         let net = |s: &Scenario| (s.cluster.net.latency.clone(), s.cluster.net.cross_zone.clone(), s.cluster.net.loss);
