@@ -9,7 +9,7 @@ target=${CARGO_TARGET_DIR:-target}
 bin=$target/release/clustersim
 status=0
 "$bin" sweep --scenario scenarios --seeds "${SWEEP_SEEDS:-1..20}" --out "$target/clustersim/ci-sweep" || status=$?
-"$bin" sweep --scenario scenarios/swarm-chaos.yaml --seeds "${SWARM_SEEDS:-21..60}" \
+"$bin" sweep --scenario scenarios/swarm-chaos.yaml --seeds "${SWARM_SEEDS:-21..40}" \
   --out "$target/clustersim/ci-sweep-swarm" || status=$?
 "$bin" corpus scenarios/regressions || status=$?
 exit $status

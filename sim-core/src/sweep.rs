@@ -336,6 +336,9 @@ mod tests {
         let files = scenario_files(std::slice::from_ref(&dir)).expect("scenarios");
         assert!(files.len() >= 6 && files.windows(2).all(|w| w[0] < w[1]));
         assert!(files.iter().all(|f| f.extension().is_some_and(|x| x == "yaml")));
-        assert!(scenario_files(&[dir.join("regressions")]).is_err(), "no scenarios in the corpus folder");
+        let empty = std::env::temp_dir().join(format!("clustersim-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).expect("temp dir");
+        assert!(scenario_files(std::slice::from_ref(&empty)).is_err(), "a folder without scenarios is an error");
+        std::fs::remove_dir_all(&empty).ok();
     }
 }
