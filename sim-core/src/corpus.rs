@@ -207,6 +207,40 @@ mod tests {
     }
 
     #[test]
+    fn recording_a_sweep_appends_each_failing_seed_once() {
+        use crate::sweep::SeedOutcome;
+        use crate::sweep_report::ScenarioSweep;
+        let outcome = |seed, exit_code, failed: &[&str]| SeedOutcome {
+            seed,
+            exit_code,
+            failed: failed.iter().map(|s| s.to_string()).collect(),
+            trace_hash: None,
+            crash: None,
+            ops: 1,
+            wall_ms: 1.0,
+        };
+        let results = vec![outcome(1, 0, &[]), outcome(2, 1, &["no_stale_quorum_reads", "x"]), outcome(3, 4, &[])];
+        let report = SweepReport::new(
+            vec![ScenarioSweep::new("s", Path::new("scenarios/s.yaml"), results)],
+            "1..3".into(),
+            None,
+            1.0,
+            1,
+        );
+        let file = std::env::temp_dir().join(format!("clustersim-corpus-{}.txt", std::process::id()));
+        std::fs::remove_file(&file).ok();
+        assert_eq!(record_failures(&file, &report, "found by a test").expect("recorded"), 2);
+        assert_eq!(record_failures(&file, &report, "again").expect("recorded"), 0, "already there");
+        let text = std::fs::read_to_string(&file).expect("written");
+        let entries = parse(&file, &text).expect("valid corpus");
+        let kept: Vec<(u64, &str, &str)> =
+            entries.iter().map(|e| (e.seed, e.property.as_str(), e.note.as_str())).collect();
+        assert_eq!(kept, [(2, "no_stale_quorum_reads", "found by a test"), (3, "unknown", "found by a test")]);
+        assert!(text.starts_with("# clustersim regression corpus"));
+        std::fs::remove_file(&file).ok();
+    }
+
+    #[test]
     fn malformed_entries_name_their_line() {
         let e = parse(Path::new("c.txt"), "a.yaml 1 p\na.yaml seven p\n").expect_err("bad seed");
         assert!(e.starts_with("c.txt:2: `seven` is not a seed"), "{e}");
