@@ -129,7 +129,7 @@ pub(crate) fn swarm(raw: &RawSwarm, cluster: &ClusterSpec, duration_ms: u64, ind
             "required field `rate` is missing: how many faults per second, e.g. `0.1/s` or `6/min`",
         )
     })?;
-    let rate_per_s = units::rate_per_s(rate_text).map_err(|m| Invalid::new("swarm.rate", m))?;
+    let rate_per_s = rate(rate_text).map_err(|m| Invalid::new("swarm.rate", m))?;
     let max_concurrent = raw.max_concurrent.unwrap_or(1);
     if max_concurrent == 0 || max_concurrent > CONCURRENT_MAX {
         return Err(Invalid::new("swarm.max_concurrent", format!("use 1 to {CONCURRENT_MAX}")));
@@ -193,6 +193,21 @@ pub(crate) fn swarm(raw: &RawSwarm, cluster: &ClusterSpec, duration_ms: u64, ind
         duplicate,
         line,
     })
+}
+
+/// A rate as workloads write it (`0.1/s`, `6/min`), or as a count per duration (`1/10s`).
+fn rate(text: &str) -> Result<f64, String> {
+    if let Some((count, per)) = text.split_once('/') {
+        if per.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
+            let per_ms = units::positive_duration_ms(per)?;
+            let count: f64 = match count.trim().parse() {
+                Ok(n) if n > 0.0 && f64::is_finite(n) => n,
+                _ => return Err(format!("`{count}` in `{text}` is not a count greater than 0")),
+            };
+            return Ok(count * 1_000.0 / per_ms as f64);
+        }
+    }
+    units::rate_per_s(text)
 }
 
 fn kinds(value: Option<&Value>, cluster: &ClusterSpec) -> Result<Vec<SwarmFault>, Invalid> {
@@ -311,6 +326,16 @@ swarm:
         assert_eq!((s.rate_per_s, s.max_concurrent, s.for_ms, s.max_nodes), (0.2, 2, (2_000, 8_000), 2));
         assert_eq!((s.start_ms, s.stop_ms, s.delay_ms, s.loss), (0, 60_000, (100, 200), (0.3, 0.3)));
         assert_eq!((s.duplicate, s.line), (DUPLICATE_DEFAULT, 9));
+    }
+
+    #[test]
+    fn rates_read_per_unit_or_as_a_count_per_duration() {
+        for (text, per_s) in [("0.2/s", 0.2), ("6/min", 0.1), ("1/10s", 0.1), ("3/1m", 0.05), ("1/500ms", 2.0)] {
+            assert_eq!(rate(text), Ok(per_s), "{text}");
+        }
+        for bad in ["1/0s", "0/10s", "x/10s", "1/10", "10"] {
+            assert!(rate(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
