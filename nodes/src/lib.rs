@@ -26,6 +26,10 @@ pub mod placement;
 pub mod store;
 pub mod version;
 
+/// True in the deliberately broken test build (`--features clustersim-nodes/bug-early-ack`),
+/// whose coordinators acknowledge writes after W-1 replicas.
+pub const BUG_EARLY_ACK: bool = cfg!(feature = "bug-early-ack");
+
 pub use cluster::{ClientSetup, Cluster, ClusterConfig, NetStats};
 pub use consistency::Consistency;
 pub use latency::Latency;

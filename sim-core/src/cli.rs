@@ -1,5 +1,5 @@
-//! The command line: `clustersim run --scenario FILE [--seed N] [--out DIR] [--check-determinism]`,
-//! or the bare `clustersim --scenario FILE ...` form.
+//! The command line: `clustersim run --scenario FILE [--seed N] [--out DIR] [--check-determinism]`
+//! (or the bare `clustersim --scenario FILE ...` form), and `sweep`, `merge`, `shrink`, `corpus`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,6 +44,14 @@ pub struct Cli {
 enum Command {
     /// Run one scenario with one seed, check its properties and write a report folder.
     Run(RunArgs),
+    /// Run many seeds of one or more scenarios in parallel; table, JSON and JUnit XML results.
+    Sweep(crate::sweep::SweepArgs),
+    /// Combine the sweep.json files of several sweeps (for example shards) into one.
+    Merge(crate::sweep::MergeArgs),
+    /// Search for a smaller scenario that still fails the same property with the same seed.
+    Shrink(crate::shrink::ShrinkArgs),
+    /// Re-run the regression corpus (scenarios/regressions/*.txt): every entry must pass.
+    Corpus(crate::corpus::CorpusArgs),
 }
 
 /// Arguments of `run`.
@@ -61,6 +69,22 @@ pub struct RunArgs {
     /// Run the seed twice, each on a fresh thread, and fail unless the trace hashes match.
     #[arg(long)]
     pub check_determinism: bool,
+    /// Write the ordered event log as JSON lines (simulated time, node, event) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Stop at this simulated time (e.g. `25s`): later faults are not applied, heal then.
+    #[arg(long, value_name = "TIME", value_parser = parse_until)]
+    pub until: Option<u64>,
+    /// Write the concrete schedule that ran (swarm and `random` resolved) as a plain scenario.
+    #[arg(long, value_name = "FILE")]
+    pub emit_scenario: Option<PathBuf>,
+}
+
+fn parse_until(text: &str) -> Result<u64, String> {
+    match scenario::duration_ms(text)? {
+        0 => Err("--until must be after 0s".into()),
+        ms => Ok(ms),
+    }
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -74,6 +98,10 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     };
     let args = match cli.command {
         Some(Command::Run(args)) => args,
+        Some(Command::Sweep(args)) => return crate::sweep::command(&args),
+        Some(Command::Merge(args)) => return crate::sweep::merge_command(&args),
+        Some(Command::Shrink(args)) => return crate::shrink::command(&args),
+        Some(Command::Corpus(args)) => return crate::corpus::command(&args),
         None => cli.run,
     };
     let Some(path) = args.scenario.clone() else {
@@ -91,7 +119,9 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
 
 /// The exact command that replays `seed` of the scenario at `path`.
 pub fn replay_command(path: &Path, seed: u64) -> String {
-    format!("cargo run --release -- run --scenario {} --seed {seed}", path.display())
+    // A failure of the deliberately broken build only replays with the same feature.
+    let features = if nodes::BUG_EARLY_ACK { " --features clustersim-nodes/bug-early-ack" } else { "" };
+    format!("cargo run --release{features} -- run --scenario {} --seed {seed}", path.display())
 }
 
 fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
@@ -104,6 +134,31 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     say!("clustersim: scenario {} ({})", scenario.name, scenario.path.display());
     say!("seed: {seed} ({origin})");
     say!("replay: {replay}");
+    if nodes::BUG_EARLY_ACK {
+        say!("warning: built with the test-only bug `bug-early-ack` (writes acknowledged after W-1 replicas)");
+    }
+    // What runs: the swarm drawn into concrete faults, cut short by --until.
+    let resolved = crate::swarm::resolve(&scenario, seed);
+    if let Some(swarm) = &scenario.swarm {
+        let drawn = resolved.faults.len() - scenario.faults.len();
+        say!("swarm: {drawn} random faults drawn from seed {seed} ({} kinds)", swarm.kinds.len());
+    }
+    let scenario = match args.until {
+        None => resolved,
+        Some(until_ms) => match crate::edit::until(&resolved, until_ms) {
+            Some(s) => {
+                say!(
+                    "until: stopping at {} (faults after it are not applied; heal then)",
+                    scenario::format_ms(until_ms)
+                );
+                Arc::new(s)
+            }
+            None => {
+                eprintln!("error: --until {}: no client group starts by then", scenario::format_ms(until_ms));
+                return EXIT_BAD_INPUT;
+            }
+        },
+    };
     let result = match run_seed(&scenario, seed) {
         Ok(r) => r,
         Err(crash) => {
@@ -132,7 +187,36 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
             }
         }
     }
+    if let Some(path) = &args.trace {
+        match write_trace(path, &result) {
+            Ok(()) => say!("trace: {}", path.display()),
+            Err(e) => eprintln!("warning: cannot write the trace to {}: {e}", path.display()),
+        }
+    }
+    if let Some(path) = &args.emit_scenario {
+        match emit_scenario(path, &scenario, &result, seed) {
+            Ok(()) => say!("scenario: {} (replay: {})", path.display(), replay_command(path, seed)),
+            Err(e) => eprintln!("warning: cannot write the scenario to {}: {e}", path.display()),
+        }
+    }
     report(&scenario, &result, &replay, args.out.as_deref())
+}
+
+fn write_trace(path: &Path, result: &RunResult) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    crate::event_log::write(&result.history, &result.shards, &mut out)?;
+    std::io::Write::flush(&mut out)
+}
+
+/// Writes what ran as a plain scenario: every fault at its time with its resolved targets.
+fn emit_scenario(path: &Path, ran: &Scenario, result: &RunResult, seed: u64) -> std::io::Result<()> {
+    let mut concrete = crate::edit::concrete(ran, &result.history);
+    concrete.seed = Some(seed);
+    let comments = [
+        format!("The concrete schedule of {} seed {seed}: swarm and `random` faults resolved.", ran.path.display()),
+        format!("Same trace as the original run: {}", replay_command(path, seed)),
+    ];
+    std::fs::write(path, crate::yaml::to_yaml(&concrete, &comments))
 }
 
 fn report(scenario: &Scenario, result: &RunResult, replay: &str, out: Option<&Path>) -> i32 {

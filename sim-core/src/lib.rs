@@ -9,12 +9,21 @@ compile_error!(
 
 pub mod check;
 pub mod cli;
+pub mod corpus;
+pub mod edit;
+pub mod event_log;
 pub mod faults;
 pub mod history;
 pub mod run;
 pub mod scenario;
 pub mod seed;
+pub mod seed_set;
+pub mod shrink;
 pub mod stats;
 pub mod summarize;
+pub mod swarm;
+pub mod sweep;
+pub mod sweep_report;
 pub mod trace;
 pub mod workload;
+pub mod yaml;

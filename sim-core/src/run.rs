@@ -70,6 +70,7 @@ pub struct SimCrash {
 /// A fresh thread per seed matters: std's `RandomState` is seeded once per thread, and a
 /// second runtime on one thread was seen to give a different trace for the same seed.
 pub fn run_seed(scenario: &Arc<Scenario>, seed: u64) -> Result<RunResult, SimCrash> {
+    let scenario = &crate::swarm::resolve(scenario, seed);
     let sc = scenario.clone();
     let started = WallInstant::now();
     let joined = std::thread::Builder::new()

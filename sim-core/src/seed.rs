@@ -15,6 +15,8 @@ pub enum Stream {
     Client = 3,
     /// Fault targets such as `random`.
     Faults = 4,
+    /// The swarm generator: which random faults a scenario's `swarm:` adds, when and where.
+    Swarm = 5,
     /// Per-node control-plane randomness (election timeouts), per node.
     Node = 6,
 }

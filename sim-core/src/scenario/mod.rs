@@ -12,6 +12,7 @@ mod latency;
 mod locate;
 pub mod model;
 mod spec;
+pub mod swarm;
 mod targets;
 mod units;
 mod validate;
@@ -20,7 +21,7 @@ mod value;
 use std::path::Path;
 
 pub use error::ScenarioError;
-pub use units::{DURATION_MS_MAX, RATE_PER_S_MAX};
+pub use units::{duration_ms, format_ms, rate_per_s, DURATION_MS_MAX, RATE_PER_S_MAX};
 
 use locate::Index;
 

@@ -30,6 +30,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// Properties the run must satisfy.
     pub expect: Vec<Expectation>,
+    /// Random faults drawn from the seed on top of `faults` (see `crate::swarm`).
+    pub swarm: Option<super::swarm::Swarm>,
 }
 
 /// The cluster: nodes, zones, replication and network.

@@ -21,6 +21,7 @@ pub struct ScenarioSpec {
     pub workload: Option<Vec<RawGroup>>,
     pub faults: Option<Vec<RawFault>>,
     pub expect: Option<Vec<Value>>,
+    pub swarm: Option<super::swarm::RawSwarm>,
 }
 
 /// `cluster:`.

@@ -76,6 +76,7 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
     let groups = required(&spec.workload, "workload")?;
     let workload = workload(groups, &cluster, duration_ms)?;
     let faults = faults(spec.faults.as_deref().unwrap_or_default(), &cluster, duration_ms, index)?;
+    let swarm = spec.swarm.as_ref().map(|raw| super::swarm::swarm(raw, &cluster, duration_ms, index)).transpose()?;
     let expect = expectations(spec.expect.as_deref().unwrap_or_default(), cluster.n, duration_ms + heal_ms)?;
     Ok(Scenario {
         path: path.to_path_buf(),
@@ -88,6 +89,7 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
         workload,
         faults,
         expect,
+        swarm,
     })
 }
 

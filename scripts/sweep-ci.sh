@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The short property sweep CI runs: every shipped scenario over a range of seeds (not only its
+# pinned one), the swarm scenario over more, then the regression corpus. Results (sweep.json,
+# junit.xml) go to target/clustersim/ci-sweep*. Exit code: the worst run's (see README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+target=${CARGO_TARGET_DIR:-target}
+bin=$target/release/clustersim
+status=0
+"$bin" sweep --scenario scenarios --seeds "${SWEEP_SEEDS:-1..20}" --out "$target/clustersim/ci-sweep" || status=$?
+"$bin" sweep --scenario scenarios/swarm-chaos.yaml --seeds "${SWARM_SEEDS:-21..40}" \
+  --out "$target/clustersim/ci-sweep-swarm" || status=$?
+"$bin" corpus scenarios/regressions || status=$?
+exit $status

@@ -1,0 +1,249 @@
+//! The regression corpus: seeds that once failed, kept in `scenarios/regressions/*.txt` and
+//! re-run by CI (`clustersim corpus`). One entry a line: scenario path, seed, property, note.
+//!
+//! ```text
+//! # scenario                    seed  property               note
+//! scenarios/partition-heal.yaml 17    no_stale_quorum_reads  early ack after W-1 replicas
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::Args;
+
+use crate::cli::{EXIT_BAD_INPUT, EXIT_OK, EXIT_SAFETY};
+use crate::scenario;
+use crate::sweep::{progress_bar, run_all, worst, Job};
+use crate::sweep_report::SweepReport;
+
+/// Arguments of `corpus`.
+#[derive(Args, Debug)]
+pub struct CorpusArgs {
+    /// Corpus files, or folders whose `*.txt` files are corpora.
+    #[arg(value_name = "FILE|DIR", default_value = "scenarios/regressions")]
+    pub paths: Vec<PathBuf>,
+    /// Seeds run at once (default: the number of cores).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Require every entry to fail its property instead of passing (to check that a broken
+    /// build, such as `bug-early-ack`, is still caught).
+    #[arg(long)]
+    pub expect_fail: bool,
+}
+
+/// One regression: a scenario, a seed, the property it failed and why it is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Scenario file, relative to the working directory (the repository root in CI).
+    pub scenario: PathBuf,
+    /// The seed.
+    pub seed: u64,
+    /// The property that failed, as verdicts name it.
+    pub property: String,
+    /// Free text: what was broken, where it was found.
+    pub note: String,
+    /// Line in the corpus file, for messages.
+    pub line: usize,
+}
+
+/// Reads corpus text; `path` names it in errors.
+pub fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, String> {
+    let mut entries = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let content = line.trim();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let mut words = content.split_whitespace();
+        let at = |what: &str| format!("{}:{}: {what}", path.display(), i + 1);
+        let scenario = words.next().ok_or_else(|| at("missing scenario path"))?;
+        let seed = words.next().ok_or_else(|| at("missing seed: write `scenario seed property note`"))?;
+        let seed: u64 = seed.parse().map_err(|_| at(&format!("`{seed}` is not a seed")))?;
+        let property = words.next().ok_or_else(|| at("missing property: write `scenario seed property note`"))?;
+        entries.push(Entry {
+            scenario: PathBuf::from(scenario),
+            seed,
+            property: property.to_string(),
+            note: words.collect::<Vec<_>>().join(" "),
+            line: i + 1,
+        });
+    }
+    Ok(entries)
+}
+
+/// Every entry of the corpus files named by `paths` (folders give their `*.txt` files, sorted).
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Entry>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut all = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+        all.extend(parse(&file, &text)?);
+    }
+    Ok(all)
+}
+
+/// Appends the first failing property of every failing seed in `report` to the corpus `file`,
+/// skipping scenario and seed pairs already in it; returns how many were added.
+pub fn record_failures(file: &Path, report: &SweepReport, note: &str) -> std::io::Result<usize> {
+    let existing = match std::fs::read_to_string(file) {
+        Ok(text) => parse(file, &text).map_err(std::io::Error::other)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let mut text = String::new();
+    let mut added = 0;
+    for s in &report.scenarios {
+        for r in s.results.iter().filter(|r| !r.passed()) {
+            let known = existing.iter().any(|e| e.scenario == Path::new(&s.file) && e.seed == r.seed);
+            if known {
+                continue;
+            }
+            let property = r.failed.first().map_or("unknown", String::as_str).replace(char::is_whitespace, "_");
+            let _ = writeln!(text, "{} {} {} {note}", s.file, r.seed, property);
+            added += 1;
+        }
+    }
+    if added > 0 {
+        use std::io::Write as _;
+        let header = if existing.is_empty() && !file.exists() { HEADER } else { "" };
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(file)?;
+        f.write_all(format!("{header}{text}").as_bytes())?;
+    }
+    Ok(added)
+}
+
+const HEADER: &str = "# clustersim regression corpus: scenario, seed, property that failed, note.\n";
+
+/// `clustersim corpus`: re-runs every entry; each must pass (or, with `--expect-fail`, fail
+/// its property). Returns the process exit code.
+pub fn command(args: &CorpusArgs) -> i32 {
+    let entries = match load(&args.paths) {
+        Ok(entries) => entries,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let mut scenarios: BTreeMap<PathBuf, Arc<scenario::model::Scenario>> = BTreeMap::new();
+    for e in &entries {
+        if scenarios.contains_key(&e.scenario) {
+            continue;
+        }
+        match scenario::load(&e.scenario) {
+            Ok(s) => {
+                scenarios.insert(e.scenario.clone(), Arc::new(s));
+            }
+            Err(err) => {
+                eprintln!("error: corpus entry on line {}: {err}", e.line);
+                return EXIT_BAD_INPUT;
+            }
+        }
+    }
+    let jobs: Vec<Job> =
+        entries.iter().map(|e| Job { scenario: scenarios[&e.scenario].clone(), seed: e.seed }).collect();
+    let threads = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!("clustersim corpus: {} regression seed(s)", entries.len());
+    let outcomes = run_all(&jobs, threads, &progress_bar(jobs.len() as u64));
+    let mut codes = Vec::new();
+    for (e, o) in entries.iter().zip(&outcomes) {
+        let ok = if args.expect_fail { o.failed.contains(&e.property) } else { o.passed() };
+        let what = if o.passed() { "passed".to_string() } else { format!("failed {}", o.failed.join(", ")) };
+        println!(
+            "{}  {} seed {}: {what}  ({})",
+            if ok { "ok  " } else { "FAIL" },
+            e.scenario.display(),
+            e.seed,
+            e.note
+        );
+        if !ok {
+            codes.push(if o.passed() { EXIT_SAFETY } else { o.exit_code });
+            println!("      replay: {}", crate::cli::replay_command(&e.scenario, e.seed));
+        }
+    }
+    let passed = entries.len() - codes.len();
+    println!("{passed} passed, {} failed", codes.len());
+    if codes.is_empty() {
+        EXIT_OK
+    } else {
+        worst(codes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_read_with_comments_and_notes() {
+        let text = "# header\n\nscenarios/a.yaml 17 no_stale_quorum_reads early ack, found by sweep\nb.yaml 3 x\n";
+        let entries = parse(Path::new("c.txt"), text).expect("valid");
+        assert_eq!(entries.len(), 2);
+        assert_eq!(
+            entries[0],
+            Entry {
+                scenario: "scenarios/a.yaml".into(),
+                seed: 17,
+                property: "no_stale_quorum_reads".into(),
+                note: "early ack, found by sweep".into(),
+                line: 3,
+            }
+        );
+        assert_eq!((entries[1].note.as_str(), entries[1].line), ("", 4));
+    }
+
+    #[test]
+    fn recording_a_sweep_appends_each_failing_seed_once() {
+        use crate::sweep::SeedOutcome;
+        use crate::sweep_report::ScenarioSweep;
+        let outcome = |seed, exit_code, failed: &[&str]| SeedOutcome {
+            seed,
+            exit_code,
+            failed: failed.iter().map(|s| s.to_string()).collect(),
+            trace_hash: None,
+            crash: None,
+            ops: 1,
+            wall_ms: 1.0,
+        };
+        let results = vec![outcome(1, 0, &[]), outcome(2, 1, &["no_stale_quorum_reads", "x"]), outcome(3, 4, &[])];
+        let report = SweepReport::new(
+            vec![ScenarioSweep::new("s", Path::new("scenarios/s.yaml"), results)],
+            "1..3".into(),
+            None,
+            1.0,
+            1,
+        );
+        let file = std::env::temp_dir().join(format!("clustersim-corpus-{}.txt", std::process::id()));
+        std::fs::remove_file(&file).ok();
+        assert_eq!(record_failures(&file, &report, "found by a test").expect("recorded"), 2);
+        assert_eq!(record_failures(&file, &report, "again").expect("recorded"), 0, "already there");
+        let text = std::fs::read_to_string(&file).expect("written");
+        let entries = parse(&file, &text).expect("valid corpus");
+        let kept: Vec<(u64, &str, &str)> =
+            entries.iter().map(|e| (e.seed, e.property.as_str(), e.note.as_str())).collect();
+        assert_eq!(kept, [(2, "no_stale_quorum_reads", "found by a test"), (3, "unknown", "found by a test")]);
+        assert!(text.starts_with("# clustersim regression corpus"));
+        std::fs::remove_file(&file).ok();
+    }
+
+    #[test]
+    fn malformed_entries_name_their_line() {
+        let e = parse(Path::new("c.txt"), "a.yaml 1 p\na.yaml seven p\n").expect_err("bad seed");
+        assert!(e.starts_with("c.txt:2: `seven` is not a seed"), "{e}");
+        assert!(parse(Path::new("c.txt"), "a.yaml 1\n").is_err(), "a property is required");
+    }
+}

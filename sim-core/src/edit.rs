@@ -1,0 +1,311 @@
+//! Edits of a typed scenario: resolve what ran into a concrete schedule, stop early, and the
+//! small reductions `shrink` tries. Every edit returns a new scenario (or `None` when it would
+//! not be valid); callers still re-read the written YAML to be sure.
+
+use crate::history::History;
+use crate::scenario::model::{Expectation, Fault, FaultAction, Scenario, Target};
+
+/// `scenario` with every `random` target replaced by the nodes the run recorded for it, so it
+/// replays without drawing. `scenario` must be the one that ran (swarm already resolved).
+pub fn concrete(scenario: &Scenario, history: &History) -> Scenario {
+    let mut out = scenario.clone();
+    let applied = history.faults.iter().filter(|r| !r.undo);
+    for (fault, record) in out.faults.iter_mut().zip(applied) {
+        if !has_random(&fault.action) {
+            continue;
+        }
+        let nodes = || record.nodes.iter().map(|&n| Target::Node(n)).collect::<Vec<_>>();
+        let by_name = |names: &str| -> Vec<Target> {
+            names
+                .split(',')
+                .filter_map(|name| scenario.cluster.nodes.iter().position(|n| n.name == name.trim()))
+                .map(|i| Target::Node(i as u32))
+                .collect()
+        };
+        fault.action = match &fault.action {
+            FaultAction::Crash(_) => FaultAction::Crash(nodes()),
+            FaultAction::Restart(_) => FaultAction::Restart(nodes()),
+            FaultAction::Pause(_) => FaultAction::Pause(nodes()),
+            FaultAction::Resume(_) => FaultAction::Resume(nodes()),
+            FaultAction::Isolate(_) => FaultAction::Isolate(nodes()),
+            FaultAction::Slow { delay_ms, .. } => FaultAction::Slow { targets: nodes(), delay_ms: *delay_ms },
+            FaultAction::Skew { rate, offset_ms, .. } => {
+                FaultAction::Skew { targets: nodes(), rate: *rate, offset_ms: *offset_ms }
+            }
+            // Groups are not kept apart in `nodes`; the label names them: `partition [a,b] | [c]`.
+            FaultAction::Partition(_) => match record.label.strip_prefix("partition ") {
+                Some(groups) => FaultAction::Partition(
+                    groups.split(" | ").map(|g| by_name(g.trim_start_matches('[').trim_end_matches(']'))).collect(),
+                ),
+                None => fault.action.clone(),
+            },
+            // `one-way cut a,b -> c`.
+            FaultAction::OneWay { .. } => {
+                match record.label.strip_prefix("one-way cut ").and_then(|r| r.split_once(" -> ")) {
+                    Some((from, to)) => FaultAction::OneWay { from: by_name(from), to: by_name(to) },
+                    None => fault.action.clone(),
+                }
+            }
+            other => other.clone(),
+        };
+    }
+    // A `leader` fault that fired during an election hit nobody: it has nothing to replay.
+    out.faults.retain(|f| !hit_nobody(&f.action));
+    out
+}
+
+fn hit_nobody(action: &FaultAction) -> bool {
+    match action {
+        FaultAction::Crash(t)
+        | FaultAction::Restart(t)
+        | FaultAction::Pause(t)
+        | FaultAction::Resume(t)
+        | FaultAction::Isolate(t)
+        | FaultAction::Slow { targets: t, .. }
+        | FaultAction::Skew { targets: t, .. } => t.is_empty(),
+        FaultAction::Partition(groups) => groups.iter().filter(|g| !g.is_empty()).count() < 2,
+        FaultAction::OneWay { from, to } => from.is_empty() || to.is_empty(),
+        FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => false,
+    }
+}
+
+/// True when a target is only known once the fault fires (`random`, `leader`).
+fn has_random(action: &FaultAction) -> bool {
+    let any = |t: &[Target]| t.iter().any(|t| matches!(t, Target::Random | Target::Leader));
+    match action {
+        FaultAction::Crash(t)
+        | FaultAction::Restart(t)
+        | FaultAction::Pause(t)
+        | FaultAction::Resume(t)
+        | FaultAction::Isolate(t)
+        | FaultAction::Slow { targets: t, .. }
+        | FaultAction::Skew { targets: t, .. } => any(t),
+        FaultAction::Partition(groups) => groups.iter().any(|g| any(g)),
+        FaultAction::OneWay { from, to } => any(from) || any(to),
+        FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => false,
+    }
+}
+
+/// `scenario` ending at `until_ms`: later faults are dropped, clients stop then, and the heal
+/// phase starts then. `None` when nothing would run (every client group starts later).
+pub fn until(scenario: &Scenario, until_ms: u64) -> Option<Scenario> {
+    if until_ms == 0 {
+        return None;
+    }
+    if until_ms >= scenario.duration_ms {
+        return Some(scenario.clone());
+    }
+    let mut out = scenario.clone();
+    out.duration_ms = until_ms;
+    out.faults.retain(|f| f.at_ms < until_ms);
+    out.workload.retain(|g| g.start_ms < until_ms);
+    if out.workload.is_empty() {
+        return None;
+    }
+    for g in &mut out.workload {
+        g.stop_ms = g.stop_ms.min(until_ms);
+        g.rate.changes.retain(|(at, _)| *at < g.stop_ms);
+    }
+    if let Some(swarm) = &mut out.swarm {
+        swarm.stop_ms = swarm.stop_ms.min(until_ms);
+        if swarm.start_ms >= swarm.stop_ms {
+            out.swarm = None;
+        }
+    }
+    let end_ms = until_ms + out.heal_ms;
+    out.expect.retain_mut(|e| match e {
+        Expectation::Availability(b) => {
+            b.to_ms = b.to_ms.map(|to| to.min(end_ms));
+            b.from_ms < b.to_ms.unwrap_or(end_ms)
+        }
+        _ => true,
+    });
+    Some(out)
+}
+
+/// `scenario` without the faults whose index is in `drop` (sorted or not).
+pub fn without_faults(scenario: &Scenario, drop: &[usize]) -> Scenario {
+    let mut out = scenario.clone();
+    out.faults =
+        scenario.faults.iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, f)| f.clone()).collect();
+    out
+}
+
+/// `scenario` without its last node, while the replication factor still fits; faults lose
+/// their targets on it, and faults left with nothing to hit are dropped.
+pub fn without_last_node(scenario: &Scenario) -> Option<Scenario> {
+    let nodes = scenario.cluster.nodes.len();
+    if nodes <= scenario.cluster.n as usize || nodes <= 1 {
+        return None;
+    }
+    let gone = (nodes - 1) as u32;
+    let mut out = scenario.clone();
+    out.cluster.nodes.pop();
+    if let Some(swarm) = &mut out.swarm {
+        swarm.max_nodes = swarm.max_nodes.min(gone);
+    }
+    out.faults = scenario.faults.iter().filter_map(|f| fault_without_node(f, gone)).collect();
+    Some(out)
+}
+
+fn fault_without_node(fault: &Fault, gone: u32) -> Option<Fault> {
+    let keep = |t: &[Target]| -> Vec<Target> { t.iter().filter(|x| **x != Target::Node(gone)).cloned().collect() };
+    let list = |t: &[Target]| Some(keep(t)).filter(|t| !t.is_empty());
+    let action = match &fault.action {
+        FaultAction::Crash(t) => FaultAction::Crash(list(t)?),
+        FaultAction::Restart(t) => FaultAction::Restart(list(t)?),
+        FaultAction::Pause(t) => FaultAction::Pause(list(t)?),
+        FaultAction::Resume(t) => FaultAction::Resume(list(t)?),
+        FaultAction::Isolate(t) => FaultAction::Isolate(list(t)?),
+        FaultAction::Slow { targets, delay_ms } => FaultAction::Slow { targets: list(targets)?, delay_ms: *delay_ms },
+        FaultAction::Partition(groups) => {
+            let groups: Vec<Vec<Target>> = groups.iter().filter_map(|g| list(g)).collect();
+            if groups.len() < 2 {
+                return None;
+            }
+            FaultAction::Partition(groups)
+        }
+        FaultAction::OneWay { from, to } => FaultAction::OneWay { from: list(from)?, to: list(to)? },
+        other => other.clone(),
+    };
+    Some(Fault { action, ..fault.clone() })
+}
+
+/// `scenario` with workload group `group` at `clients` clients, its rates scaled to match so
+/// each client offers the same load as before.
+pub fn with_clients(scenario: &Scenario, group: usize, clients: u32) -> Option<Scenario> {
+    let g = scenario.workload.get(group)?;
+    if clients == 0 || clients >= g.clients {
+        return None;
+    }
+    let scale = clients as f64 / g.clients as f64;
+    let mut out = scenario.clone();
+    let g = &mut out.workload[group];
+    g.clients = clients;
+    g.rate.base_per_s *= scale;
+    g.rate.changes.iter_mut().for_each(|c| c.1 *= scale);
+    Some(out)
+}
+
+/// `scenario` with workload group `group` picking from `keys` keys.
+pub fn with_keys(scenario: &Scenario, group: usize, keys: u64) -> Option<Scenario> {
+    let g = scenario.workload.get(group)?;
+    if keys == 0 || keys >= g.keys {
+        return None;
+    }
+    let mut out = scenario.clone();
+    out.workload[group].keys = keys;
+    Some(out)
+}
+
+/// `scenario` without workload group `group` (one group must remain).
+pub fn without_group(scenario: &Scenario, group: usize) -> Option<Scenario> {
+    if scenario.workload.len() <= 1 || group >= scenario.workload.len() {
+        return None;
+    }
+    let mut out = scenario.clone();
+    out.workload.remove(group);
+    Some(out)
+}
+
+/// `scenario` with `shards` shards.
+pub fn with_shards(scenario: &Scenario, shards: u32) -> Option<Scenario> {
+    if shards == 0 || shards >= scenario.cluster.shards {
+        return None;
+    }
+    let mut out = scenario.clone();
+    out.cluster.shards = shards;
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::history::FaultRecord;
+    use crate::scenario::parse;
+
+    const TEXT: &str = "\
+name: edits
+description: d
+duration: 60s
+cluster: { zones: [az-a, az-b], nodes: 5, replication: { n: 3 }, shards: 16 }
+workload:
+  - { clients: 8, rate: 400/s, keys: 100, rate_changes: [{ at: 40s, rate: 800/s }] }
+  - { clients: 2, rate: 10/s, keys: 10, start: 30s }
+faults:
+  - { at: 10s, crash: [random] }
+  - { at: 20s, for: 5s, partition: [[n1, random], [n3, n4, n5]] }
+  - { at: 25s, for: 5s, one_way: { from: [random], to: [n5] } }
+  - { at: 50s, for: 5s, slow: [n5], delay: 100ms }
+expect:
+  - no_stale_quorum_reads
+  - { availability: { min: 0.9, from: 50s, to: 60s } }
+  - { availability: { min: 0.9, from: 0s, to: 60s } }
+";
+
+    fn scenario() -> Scenario {
+        parse(Path::new("e.yaml"), TEXT).expect("valid")
+    }
+
+    fn record(at_ms: u64, label: &str, nodes: Vec<u32>, undo: bool) -> FaultRecord {
+        FaultRecord { at_ms, label: label.into(), nodes, until_ms: None, undo }
+    }
+
+    #[test]
+    fn random_targets_become_the_nodes_that_were_drawn() {
+        let mut history = History::new();
+        history.faults = vec![
+            record(10_000, "crash n2", vec![1], false),
+            record(20_000, "partition [n1,n2] | [n3,n4,n5]", vec![0, 1, 2, 3, 4], false),
+            record(25_000, "end partition", vec![], true),
+            record(25_000, "one-way cut n3 -> n5", vec![2, 4], false),
+            record(50_000, "slow n5 +100ms", vec![4], false),
+        ];
+        let c = concrete(&scenario(), &history);
+        let node = |i| Target::Node(i);
+        assert_eq!(c.faults[0].action, FaultAction::Crash(vec![node(1)]));
+        assert_eq!(
+            c.faults[1].action,
+            FaultAction::Partition(vec![vec![node(0), node(1)], vec![node(2), node(3), node(4)]])
+        );
+        assert_eq!(c.faults[2].action, FaultAction::OneWay { from: vec![node(2)], to: vec![node(4)] });
+        assert_eq!(c.faults[3].action, scenario().faults[3].action);
+    }
+
+    #[test]
+    fn stopping_early_drops_later_faults_and_clips_clients_and_windows() {
+        let s = until(&scenario(), 22_000).expect("runs");
+        assert_eq!((s.duration_ms, s.faults.len(), s.workload.len()), (22_000, 2, 1));
+        assert_eq!((s.workload[0].stop_ms, s.workload[0].rate.changes.len()), (22_000, 0));
+        assert_eq!(s.expect.len(), 2, "the window starting at 50s is gone");
+        assert!(until(&scenario(), 0).is_none());
+        assert_eq!(until(&scenario(), 90_000).expect("whole").duration_ms, 60_000);
+    }
+
+    #[test]
+    fn removing_the_last_node_drops_what_only_it_was_hit_by() {
+        let s = without_last_node(&scenario()).expect("5 > 3 nodes");
+        assert_eq!(s.cluster.nodes.len(), 4);
+        assert_eq!(s.faults.len(), 2, "the one-way cut to n5 and the slow-down of n5 are gone");
+        assert_eq!(
+            s.faults[1].action,
+            FaultAction::Partition(vec![vec![Target::Node(0), Target::Random], vec![Target::Node(2), Target::Node(3)]])
+        );
+        let s = without_last_node(&s).expect("4 > 3");
+        assert!(without_last_node(&s).is_none(), "N = 3 needs 3 nodes");
+    }
+
+    #[test]
+    fn fewer_clients_keep_the_load_per_client() {
+        let s = with_clients(&scenario(), 0, 2).expect("fewer");
+        assert_eq!((s.workload[0].clients, s.workload[0].rate.base_per_s), (2, 100.0));
+        assert_eq!(s.workload[0].rate.changes, [(40_000, 200.0)]);
+        assert!(with_clients(&scenario(), 0, 8).is_none() && with_clients(&scenario(), 0, 0).is_none());
+        assert_eq!(with_keys(&scenario(), 1, 1).expect("fewer").workload[1].keys, 1);
+        assert_eq!(without_group(&scenario(), 0).expect("two groups").workload.len(), 1);
+        assert_eq!(with_shards(&scenario(), 1).expect("fewer").cluster.shards, 1);
+        assert_eq!(without_faults(&scenario(), &[0, 2]).faults.len(), 2);
+    }
+}

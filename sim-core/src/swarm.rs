@@ -1,0 +1,188 @@
+//! The swarm generator: turns a scenario's `swarm:` into concrete faults before the run, drawn
+//! from the seed's own [`Stream::Swarm`], so the ordinary injector applies them and the
+//! schedule that ran can be written out as a plain scenario.
+
+use std::sync::Arc;
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use crate::scenario::model::{Fault, FaultAction, Scenario, Target};
+use crate::scenario::swarm::{Swarm, SwarmFault, SWARM_FAULTS_MAX};
+use crate::seed::{stream, Stream};
+
+/// Bound on arrivals drawn (taken or skipped), so a swarm can never loop for long.
+const ARRIVALS_MAX: u64 = SWARM_FAULTS_MAX * 8;
+
+/// The scenario as it runs with `seed`: its swarm (if any) drawn into concrete faults, merged
+/// with the scripted ones in time order (scripted first on ties), and the swarm removed.
+pub fn resolve(scenario: &Arc<Scenario>, seed: u64) -> Arc<Scenario> {
+    let Some(swarm) = &scenario.swarm else {
+        return scenario.clone();
+    };
+    let mut concrete = Scenario::clone(scenario);
+    concrete.faults.extend(draw(swarm, scenario.cluster.nodes.len() as u32, seed));
+    // A stable sort keeps scripted faults (listed first) ahead of swarm faults at the same time.
+    concrete.faults.sort_by_key(|f| f.at_ms);
+    concrete.swarm = None;
+    Arc::new(concrete)
+}
+
+/// The faults `swarm` draws for root seed `seed` in a cluster of `nodes` nodes, in time order.
+pub fn draw(swarm: &Swarm, nodes: u32, seed: u64) -> Vec<Fault> {
+    let mut rng = stream(seed, Stream::Swarm, 0);
+    let mut faults = Vec::new();
+    let mut active_until: Vec<u64> = Vec::new();
+    let mean_gap_ms = 1_000.0 / swarm.rate_per_s;
+    let mut t_ms = swarm.start_ms as f64;
+    for _ in 0..ARRIVALS_MAX {
+        let u: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
+        t_ms += -u.ln() * mean_gap_ms;
+        let at_ms = t_ms.ceil() as u64;
+        if at_ms >= swarm.stop_ms {
+            break;
+        }
+        active_until.retain(|&end| end > at_ms);
+        if active_until.len() >= swarm.max_concurrent as usize {
+            continue; // too many at once: this arrival is skipped, the process goes on
+        }
+        let kind = swarm.kinds[rng.random_range(0..swarm.kinds.len())];
+        let for_ms = rng.random_range(swarm.for_ms.0..=swarm.for_ms.1);
+        let action = action(kind, swarm, nodes, &mut rng);
+        active_until.push(at_ms + for_ms);
+        faults.push(Fault { at_ms, for_ms: Some(for_ms), action, line: swarm.line });
+    }
+    faults
+}
+
+fn action(kind: SwarmFault, swarm: &Swarm, nodes: u32, rng: &mut ChaCha8Rng) -> FaultAction {
+    let some = |rng: &mut ChaCha8Rng, most: u32| {
+        let count = rng.random_range(1..=most.clamp(1, nodes));
+        targets(&shuffled(nodes, rng)[..count as usize])
+    };
+    match kind {
+        SwarmFault::Crash => FaultAction::Crash(some(rng, swarm.max_nodes)),
+        SwarmFault::Pause => FaultAction::Pause(some(rng, swarm.max_nodes)),
+        // Isolating or cutting every node would cut nothing: leave at least one on the other side.
+        SwarmFault::Isolate => FaultAction::Isolate(some(rng, swarm.max_nodes.min(nodes - 1))),
+        SwarmFault::Slow => {
+            let targets = some(rng, swarm.max_nodes);
+            FaultAction::Slow { targets, delay_ms: rng.random_range(swarm.delay_ms.0..=swarm.delay_ms.1) }
+        }
+        SwarmFault::Partition => {
+            let order = shuffled(nodes, rng);
+            let cut = rng.random_range(1..nodes) as usize;
+            FaultAction::Partition(vec![targets(&order[..cut]), targets(&order[cut..])])
+        }
+        SwarmFault::OneWay => {
+            let order = shuffled(nodes, rng);
+            let cut = rng.random_range(1..=swarm.max_nodes.min(nodes - 1)) as usize;
+            FaultAction::OneWay { from: targets(&order[..cut]), to: targets(&order[cut..]) }
+        }
+        SwarmFault::Loss => FaultAction::Loss(probability(swarm.loss, rng)),
+        SwarmFault::Duplicate => FaultAction::Duplicate(probability(swarm.duplicate, rng)),
+    }
+}
+
+/// Node addresses `0..nodes` in a random order (Fisher–Yates).
+fn shuffled(nodes: u32, rng: &mut ChaCha8Rng) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..nodes).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.random_range(0..=i));
+    }
+    order
+}
+
+/// Sorted node targets, so the written scenario reads well and compares equal.
+fn targets(nodes: &[u32]) -> Vec<Target> {
+    let mut sorted = nodes.to_vec();
+    sorted.sort_unstable();
+    sorted.into_iter().map(Target::Node).collect()
+}
+
+/// A probability drawn from `[lo, hi]`, rounded to three decimals so it reads (and writes) exactly.
+fn probability((lo, hi): (f64, f64), rng: &mut ChaCha8Rng) -> f64 {
+    let p = if hi > lo { rng.random_range(lo..=hi) } else { lo };
+    ((p * 1_000.0).round() / 1_000.0).min(hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::scenario::parse;
+
+    const SWARM: &str = "\
+name: swarm-test
+description: random faults
+duration: 120s
+cluster:
+  nodes: 5
+  replication: { n: 3 }
+workload:
+  - { clients: 2, rate: 10/s, keys: 10 }
+faults:
+  - { at: 30s, crash: n1 }
+swarm:
+  faults: [crash, pause, partition, isolate, one_way, slow, loss, duplicate]
+  rate: 0.5/s
+  max_concurrent: 2
+  for: [1s, 5s]
+  max_nodes: 2
+";
+
+    fn scenario() -> Arc<Scenario> {
+        Arc::new(parse(Path::new("s.yaml"), SWARM).expect("valid"))
+    }
+
+    #[test]
+    fn the_same_seed_draws_the_same_schedule_and_another_seed_another() {
+        let s = scenario();
+        let swarm = s.swarm.as_ref().expect("swarm");
+        assert_eq!(draw(swarm, 5, 7), draw(swarm, 5, 7));
+        assert_ne!(draw(swarm, 5, 7), draw(swarm, 5, 8));
+    }
+
+    #[test]
+    fn drawn_faults_respect_the_window_and_the_concurrency_bound() {
+        let s = scenario();
+        let swarm = s.swarm.as_ref().expect("swarm");
+        for seed in 0..20 {
+            let faults = draw(swarm, 5, seed);
+            assert!(faults.len() > 10, "about 0.5/s over 120s, fewer when too many are active");
+            for f in &faults {
+                assert!(f.at_ms < 120_000);
+                assert!((1_000..=5_000).contains(&f.for_ms.expect("swarm faults end")));
+                let active =
+                    faults.iter().filter(|g| g.at_ms <= f.at_ms && f.at_ms < g.at_ms + g.for_ms.unwrap()).count();
+                assert!(active <= 2, "seed {seed}: {active} faults active at {}", f.at_ms);
+                match &f.action {
+                    FaultAction::Crash(t) | FaultAction::Pause(t) | FaultAction::Isolate(t) => {
+                        assert!((1..=2).contains(&t.len()))
+                    }
+                    FaultAction::Partition(groups) => {
+                        assert_eq!(groups.iter().map(Vec::len).sum::<usize>(), 5);
+                        assert!(groups.iter().all(|g| !g.is_empty()));
+                    }
+                    FaultAction::OneWay { from, to } => assert_eq!(from.len() + to.len(), 5),
+                    FaultAction::Slow { delay_ms, .. } => assert!((50..=500).contains(delay_ms)),
+                    FaultAction::Loss(p) | FaultAction::Duplicate(p) => assert!((0.05..=0.5).contains(p)),
+                    other => panic!("the swarm never draws {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn resolving_merges_swarm_faults_after_scripted_ones_and_drops_the_swarm() {
+        let s = scenario();
+        let resolved = resolve(&s, 3);
+        assert!(resolved.swarm.is_none());
+        assert!(resolved.faults.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+        assert!(resolved.faults.iter().any(|f| f.action == FaultAction::Crash(vec![Target::Node(0)])));
+        assert_eq!(resolved.faults.len(), 1 + draw(s.swarm.as_ref().expect("swarm"), 5, 3).len());
+        let plain = Arc::new(Scenario { swarm: None, ..Scenario::clone(&s) });
+        assert!(Arc::ptr_eq(&resolve(&plain, 3), &plain), "no swarm, nothing to do");
+    }
+}

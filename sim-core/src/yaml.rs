@@ -1,0 +1,350 @@
+//! The YAML form of a typed scenario: what `--emit-scenario` and `shrink` write. The text is a
+//! plain scenario file that `scenario::load` reads back to the same scenario.
+
+use std::fmt::Write as _;
+
+use nodes::{Consistency, Latency, OpKind};
+use serde_yaml::Value;
+
+use crate::scenario::model::{
+    ClusterSpec, Expectation, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup,
+};
+use crate::scenario::swarm::Swarm;
+use crate::scenario::{format_ms, rate_per_s};
+
+/// Writes `scenario` as a scenario file; `comments` become `#` lines at the top.
+pub fn to_yaml(scenario: &Scenario, comments: &[String]) -> String {
+    let mut out = String::new();
+    for line in comments {
+        let _ = writeln!(out, "# {line}");
+    }
+    let _ = writeln!(out, "name: {}", plain(&scenario.name));
+    let _ = writeln!(out, "description: {}", quoted(scenario.description.trim_end()));
+    if let Some(seed) = scenario.seed {
+        let _ = writeln!(out, "seed: {seed}");
+    }
+    let _ = writeln!(out, "duration: {}", format_ms(scenario.duration_ms));
+    let _ = writeln!(out, "heal: {}", format_ms(scenario.heal_ms));
+    cluster(&mut out, &scenario.cluster);
+    out.push_str("workload:\n");
+    for group in &scenario.workload {
+        let _ = writeln!(out, "  - {}", workload_group(group));
+    }
+    if !scenario.faults.is_empty() {
+        out.push_str("faults:\n");
+        for fault in &scenario.faults {
+            let _ = writeln!(out, "  - {}", self::fault(fault, &scenario.cluster));
+        }
+    }
+    if let Some(swarm) = &scenario.swarm {
+        self::swarm(&mut out, swarm);
+    }
+    if !scenario.expect.is_empty() {
+        out.push_str("expect:\n");
+        for e in &scenario.expect {
+            let _ = writeln!(out, "  - {}", expectation(e));
+        }
+    }
+    out
+}
+
+fn cluster(out: &mut String, c: &ClusterSpec) {
+    out.push_str("cluster:\n");
+    let zones: Vec<String> = c.zones.iter().map(|z| plain(z)).collect();
+    let _ = writeln!(out, "  zones: [{}]", zones.join(", "));
+    // `nodes: 5` means n1..n5 spread round-robin over the zones; anything else is listed.
+    let generated = c
+        .nodes
+        .iter()
+        .enumerate()
+        .all(|(i, n)| n.name == format!("n{}", i + 1) && n.zone as usize == i % c.zones.len());
+    if generated {
+        let _ = writeln!(out, "  nodes: {}", c.nodes.len());
+    } else {
+        out.push_str("  nodes:\n");
+        for n in &c.nodes {
+            let _ = writeln!(out, "    - {{ name: {}, zone: {} }}", plain(&n.name), plain(&c.zones[n.zone as usize]));
+        }
+    }
+    let _ = writeln!(out, "  replication: {{ n: {} }}", c.n);
+    let _ = writeln!(out, "  shards: {}", c.shards);
+    out.push_str("  network:\n");
+    let _ = writeln!(out, "    latency: {}", latency(&c.net.latency));
+    if let Some(cross) = &c.net.cross_zone {
+        let _ = writeln!(out, "    cross_zone_latency: {}", latency(cross));
+    }
+    let _ = writeln!(out, "    loss: {}", c.net.loss);
+    let _ = writeln!(out, "    duplicate: {}", c.net.duplicate);
+    let _ = writeln!(
+        out,
+        "  timeouts: {{ request: {}, client: {} }}",
+        format_ms(c.request_timeout_ms),
+        format_ms(c.client_timeout_ms)
+    );
+    if c.writes_via_primary {
+        out.push_str("  writes: primary\n");
+    }
+    let k = &c.control;
+    let mut control = vec![
+        format!("election_timeout: [{}, {}]", format_ms(k.election_timeout_ms.0), format_ms(k.election_timeout_ms.1)),
+        format!("heartbeat: {}", format_ms(k.heartbeat_ms)),
+        format!("lease: {}", format_ms(k.lease_ms)),
+        format!("max_drift: {}", k.max_drift),
+        format!("step_down_cooldown: {}", format_ms(k.step_down_cooldown_ms)),
+    ];
+    if k.slow_leader_rtt_ms > 0 {
+        control.push(format!("slow_leader_rtt: {}", format_ms(k.slow_leader_rtt_ms)));
+    }
+    let _ = writeln!(out, "  control: {{ {} }}", control.join(", "));
+}
+
+fn latency(l: &Latency) -> String {
+    match l {
+        Latency::Constant { ms } => format!("{{ constant: {ms}ms }}"),
+        Latency::Uniform { lo_ms, hi_ms } => format!("{{ uniform: [{lo_ms}ms, {hi_ms}ms] }}"),
+        Latency::Exponential { min_ms, mean_ms } => {
+            format!("{{ exponential: {{ min: {min_ms}ms, mean: {mean_ms}ms }} }}")
+        }
+        Latency::Pareto { scale_ms, shape } => format!("{{ pareto: {{ scale: {scale_ms}ms, shape: {shape} }} }}"),
+        Latency::Mixture(parts) => {
+            let parts: Vec<String> =
+                parts.iter().map(|(w, l)| format!("{{ weight: {w}, latency: {} }}", latency(l))).collect();
+            format!("{{ mixture: [{}] }}", parts.join(", "))
+        }
+    }
+}
+
+fn workload_group(g: &WorkloadGroup) -> String {
+    let mut fields = vec![
+        format!("clients: {}", g.clients),
+        format!("rate: {}", rate(g.rate.base_per_s)),
+        format!("keys: {}", g.keys),
+    ];
+    if let KeyDist::Zipf(s) = g.key_dist {
+        fields.push(format!("key_distribution: {{ zipf: {s} }}"));
+    }
+    fields.push(format!("reads: {}", g.reads));
+    fields.push(format!("read_consistency: {}", level(g.read_consistency)));
+    fields.push(format!("write_consistency: {}", level(g.write_consistency)));
+    if !g.send_context {
+        fields.push("context: false".into());
+    }
+    fields.push(format!("start: {}", format_ms(g.start_ms)));
+    fields.push(format!("stop: {}", format_ms(g.stop_ms)));
+    if !g.rate.changes.is_empty() {
+        fields.push(format!("rate_changes: [{}]", rate_changes(&g.rate)));
+    }
+    format!("{{ {} }}", fields.join(", "))
+}
+
+fn rate_changes(r: &RateSchedule) -> String {
+    let changes: Vec<String> =
+        r.changes.iter().map(|(at, per_s)| format!("{{ at: {}, rate: {} }}", format_ms(*at), rate(*per_s))).collect();
+    changes.join(", ")
+}
+
+/// A rate in whichever unit reads back to exactly the same number (`/s` when none does).
+fn rate(per_s: f64) -> String {
+    let candidates = [format!("{per_s}/s"), format!("{}/min", per_s * 60.0), format!("{}/ms", per_s / 1_000.0)];
+    let exact = candidates.iter().find(|text| rate_per_s(text).is_ok_and(|r| r == per_s));
+    exact.unwrap_or(&candidates[0]).clone()
+}
+
+fn level(c: Consistency) -> String {
+    c.to_string()
+}
+
+fn fault(f: &Fault, c: &ClusterSpec) -> String {
+    let mut text = format!("{{ at: {}", format_ms(f.at_ms));
+    if let Some(d) = f.for_ms {
+        let _ = write!(text, ", for: {}", format_ms(d));
+    }
+    let list =
+        |targets: &[Target]| format!("[{}]", targets.iter().map(|t| target(t, c)).collect::<Vec<_>>().join(", "));
+    let action = match &f.action {
+        FaultAction::Crash(t) => format!("crash: {}", list(t)),
+        FaultAction::Restart(t) => format!("restart: {}", list(t)),
+        FaultAction::Pause(t) => format!("pause: {}", list(t)),
+        FaultAction::Resume(t) => format!("resume: {}", list(t)),
+        FaultAction::Isolate(t) => format!("isolate: {}", list(t)),
+        FaultAction::Partition(groups) => {
+            format!("partition: [{}]", groups.iter().map(|g| list(g)).collect::<Vec<_>>().join(", "))
+        }
+        FaultAction::OneWay { from, to } => format!("one_way: {{ from: {}, to: {} }}", list(from), list(to)),
+        FaultAction::Heal => "heal: true".into(),
+        FaultAction::Slow { targets, delay_ms } => format!("slow: {}, delay: {}", list(targets), format_ms(*delay_ms)),
+        FaultAction::Loss(p) => format!("loss: {p}"),
+        FaultAction::Duplicate(p) => format!("duplicate: {p}"),
+        FaultAction::Skew { targets, rate, offset_ms } => {
+            let offset = if *offset_ms < 0 {
+                format!("-{}", format_ms(offset_ms.unsigned_abs()))
+            } else {
+                format_ms(*offset_ms as u64)
+            };
+            format!("skew: {}, drift: {}, offset: {offset}", list(targets), rate - 1.0)
+        }
+    };
+    format!("{text}, {action} }}")
+}
+
+fn target(t: &Target, c: &ClusterSpec) -> String {
+    match t {
+        Target::Node(i) => plain(&c.nodes[*i as usize].name),
+        Target::Zone(z) => plain(&c.zones[*z as usize]),
+        Target::Random => "random".into(),
+        Target::Leader => "leader".into(),
+    }
+}
+
+fn expectation(e: &Expectation) -> String {
+    match e {
+        Expectation::Holds(p) => p.name().to_string(),
+        Expectation::Violated(p) => format!("{{ violated: {} }}", p.name()),
+        Expectation::Availability(b) => {
+            let mut fields = vec![];
+            if let Some(c) = b.consistency {
+                fields.push(format!("consistency: {}", level(c)));
+            }
+            if let Some(kind) = b.kind {
+                fields.push(format!("kind: {}", if kind == OpKind::Read { "read" } else { "write" }));
+            }
+            if let Some(min) = b.min {
+                fields.push(format!("min: {min}"));
+            }
+            if let Some(max) = b.max {
+                fields.push(format!("max: {max}"));
+            }
+            fields.push(format!("from: {}", format_ms(b.from_ms)));
+            if let Some(to) = b.to_ms {
+                fields.push(format!("to: {}", format_ms(to)));
+            }
+            format!("{{ availability: {{ {} }} }}", fields.join(", "))
+        }
+    }
+}
+
+fn swarm(out: &mut String, s: &Swarm) {
+    let kinds: Vec<&str> = s.kinds.iter().map(|k| k.name()).collect();
+    out.push_str("swarm:\n");
+    let _ = writeln!(out, "  faults: [{}]", kinds.join(", "));
+    let _ = writeln!(out, "  rate: {}", rate(s.rate_per_s));
+    let _ = writeln!(out, "  max_concurrent: {}", s.max_concurrent);
+    let _ = writeln!(out, "  for: [{}, {}]", format_ms(s.for_ms.0), format_ms(s.for_ms.1));
+    let _ = writeln!(out, "  start: {}", format_ms(s.start_ms));
+    let _ = writeln!(out, "  stop: {}", format_ms(s.stop_ms));
+    let _ = writeln!(out, "  max_nodes: {}", s.max_nodes);
+    let _ = writeln!(out, "  delay: [{}, {}]", format_ms(s.delay_ms.0), format_ms(s.delay_ms.1));
+    let _ = writeln!(out, "  loss: [{}, {}]", s.loss.0, s.loss.1);
+    let _ = writeln!(out, "  duplicate: [{}, {}]", s.duplicate.0, s.duplicate.1);
+}
+
+/// A name as a plain scalar when YAML reads it back as that same string, else quoted.
+fn plain(name: &str) -> String {
+    match serde_yaml::from_str::<Value>(name) {
+        Ok(Value::String(s)) if s == name && !name.contains(['#', ',', '[', ']', '{', '}', ':']) => name.to_string(),
+        _ => quoted(name),
+    }
+}
+
+/// A double-quoted scalar; JSON's escapes are valid YAML.
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::scenario::parse;
+
+    /// Every field the format has, with odd names and a swarm.
+    const FULL: &str = "\
+name: round-trip
+description: \"Every field: quotes \\\" and colons: here.\"
+seed: 42
+duration: 60s
+heal: 7s
+cluster:
+  zones: [az-a, \"true\"]
+  nodes:
+    - { name: a1, zone: az-a }
+    - { name: \"123\", zone: \"true\" }
+    - { name: b.2, zone: \"true\" }
+  replication: { n: 3 }
+  shards: 8
+  network:
+    latency:
+      mixture:
+        - { weight: 0.9, latency: { uniform: [0.5ms, 5ms] } }
+        - { weight: 0.1, latency: { pareto: { scale: 5ms, shape: 1.5 } } }
+    cross_zone_latency: { exponential: { min: 2ms, mean: 3ms } }
+    loss: 0.01
+    duplicate: 0.02
+  timeouts: { request: 400ms, client: 1500ms }
+workload:
+  - clients: 8
+    rate: 7/min
+    keys: 1000
+    key_distribution: { zipf: 0.99 }
+    reads: 0.6
+    consistency: QUORUM
+    write_consistency: ALL
+    rate_changes: [{ at: 20s, rate: 133.3/s }]
+  - { clients: 2, rate: 10/s, keys: 10, consistency: 2, context: false, start: 5s, stop: 50s }
+faults:
+  - { at: 10s, crash: [a1, random] }
+  - { at: 40s, restart: a1 }
+  - { at: 20s, for: 10s, slow: \"123\", delay: 200ms }
+  - { at: 30s, for: 5s, partition: [[a1], [\"true\"]] }
+  - { at: 30s, for: 5s, one_way: { from: [a1], to: [b.2] } }
+  - { at: 35s, isolate: az-a }
+  - { at: 45s, heal: true }
+  - { at: 5s, for: 5s, loss: 0.2 }
+  - { at: 5s, for: 5s, duplicate: 0.1 }
+  - { at: 21s, pause: [b.2] }
+  - { at: 22s, resume: b.2 }
+swarm: { faults: [crash, one_way], rate: 6/min, for: [1s, 3s], max_nodes: 2, loss: [0.1, 0.25] }
+expect:
+  - no_stale_quorum_reads
+  - { violated: no_stale_reads }
+  - { availability: { consistency: QUORUM, kind: read, min: 0.99, from: 12s, to: 40s } }
+  - { availability: { kind: write, max: 0.5 } }
+";
+
+    #[test]
+    fn a_written_scenario_reads_back_to_the_same_scenario() {
+        let original = parse(Path::new("a.yaml"), FULL).expect("valid");
+        let text = to_yaml(&original, &["a comment".to_string()]);
+        let again = parse(Path::new("a.yaml"), &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert!(text.starts_with("# a comment\n"));
+        assert_eq!(to_yaml(&again, &[]), to_yaml(&original, &[]), "writing is a fixed point");
+        assert_eq!((&again.name, again.description.as_str()), (&original.name, original.description.trim_end()));
+        assert_eq!((again.seed, again.duration_ms, again.heal_ms), (Some(42), 60_000, 7_000));
+        assert_eq!(again.cluster.nodes, original.cluster.nodes);
+        let net = |s: &Scenario| (s.cluster.net.latency.clone(), s.cluster.net.cross_zone.clone(), s.cluster.net.loss);
+        assert_eq!(net(&again), net(&original));
+        assert_eq!(again.workload[0].rate, original.workload[0].rate, "rates read back exactly");
+        let strip = |faults: &[Fault]| faults.iter().map(|f| (f.at_ms, f.for_ms, f.action.clone())).collect::<Vec<_>>();
+        assert_eq!(strip(&again.faults), strip(&original.faults));
+        assert_eq!(again.expect, original.expect);
+        assert_eq!(again.swarm.map(|s| Swarm { line: 0, ..s }), original.swarm.map(|s| Swarm { line: 0, ..s }));
+    }
+
+    #[test]
+    fn generated_node_names_are_written_as_a_count() {
+        let text =
+            "name: x\ndescription: d\nduration: 10s\ncluster: { zones: [a, b], nodes: 3, replication: { n: 3 } }\n\
+                    workload: [{ clients: 1, rate: 1/s, keys: 1 }]\n";
+        let written = to_yaml(&parse(Path::new("x.yaml"), text).expect("valid"), &[]);
+        assert!(written.contains("  nodes: 3\n"), "{written}");
+    }
+
+    #[test]
+    fn names_that_yaml_would_read_otherwise_are_quoted() {
+        assert_eq!(plain("n1"), "n1");
+        assert_eq!(plain("true"), "\"true\"");
+        assert_eq!(plain("123"), "\"123\"");
+        assert_eq!(plain("null"), "\"null\"");
+    }
+}
