@@ -61,7 +61,7 @@ impl FigureRow {
         match v {
             None => "-".to_string(),
             Some(v) if self.figure == "ops" => crate::plot::style::count_label(v as u64),
-            Some(v) if self.figure == "success" => format!("{:.2}%", v * 100.0),
+            Some(v) if self.figure == "success" => format!("{:.3}%", v * 100.0),
             Some(v) => format!("{v:.1}"),
         }
     }
@@ -77,7 +77,7 @@ impl FigureRow {
         let relative = if a.abs() > 1e-12 { format!(" ({:+.1}%)", (b - a) / a * 100.0) } else { String::new() };
         match self.figure {
             "ops" => format!("{:+}{relative}", b as i64 - a as i64),
-            "success" => format!("{:+.2} pp", (b - a) * 100.0),
+            "success" => format!("{:+.3} pp", (b - a) * 100.0),
             _ => format!("{:+.1}{relative}", b - a),
         }
     }
@@ -169,10 +169,10 @@ impl Comparison {
                 r.change()
             );
         }
-        let _ = writeln!(s, "\n  {:<48} {:<6} {:<6}", "property", "A", "B");
+        let _ = writeln!(s, "\n  {:<48} {:<6} B", "property", "A");
         for v in &self.verdicts {
             let mark = if v.differs() { '*' } else { ' ' };
-            let _ = writeln!(s, "{mark} {:<48} {:<6} {:<6}", v.name, v.a.unwrap_or("-"), v.b.unwrap_or("-"));
+            let _ = writeln!(s, "{mark} {:<48} {:<6} {}", v.name, v.a.unwrap_or("-"), v.b.unwrap_or("-"));
         }
         let changed = self.figures.iter().filter(|r| r.differs()).count();
         let verdicts = self.verdicts.iter().filter(|v| v.differs()).count();
@@ -255,7 +255,7 @@ mod tests {
         assert!(!c.same_trace());
         let ops = &c.figures[0];
         assert_eq!((ops.figure, ops.change()), ("ops", "+10 (+1.0%)".to_string()));
-        assert_eq!(c.figures[1].change(), "-4.00 pp");
+        assert_eq!(c.figures[1].change(), "-4.000 pp");
         assert_eq!(c.figures[4].change(), "=");
         assert!(c.figures.iter().filter(|r| r.level == "ALL").all(|r| r.b.is_none() && r.differs()));
         assert!(c.verdicts[0].differs());

@@ -329,7 +329,7 @@ mod tests {
         let page = run_page(&s);
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains("<h1>x&lt;y <span class=\"badge fail\">"), "{page}");
-        assert!(page.contains(&s.replay));
+        assert!(page.contains(&escape(&s.replay)));
         assert!(page.contains("00000000deadbeef"));
         assert!(page.contains("read c1#2 key 3 missed write c2#1"));
         assert!(page.contains("<img src=\"plots/latency-raw.png\""));

@@ -183,7 +183,7 @@ fn compare_command(args: &CompareArgs) -> i32 {
         args.out.clone().unwrap_or_else(|| reports::default_compare_dir(&clustersim_dir(), &a.summary, &b.summary));
     match reports::write_compare_folder(&out, (&a, &args.a), (&b, &args.b)) {
         Ok((comparison, stats)) => {
-            say!("A: {}\nB: {}", args.a.display(), args.b.display());
+            say!("compare: A = {}, B = {}", args.a.display(), args.b.display());
             say!("{}", comparison.to_text().trim_end());
             say!("rendered {} plots in {:.0} ms", stats.plots, stats.render_ms);
             say!("report: {}", out.join("index.html").display());

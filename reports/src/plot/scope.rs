@@ -189,7 +189,7 @@ mod tests {
         assert!(drawn.len() <= 1000, "{}", drawn.len());
         assert!(drawn.len() >= 900, "{}", drawn.len());
         assert_eq!(drawn.iter().filter(|o| o.outcome == Outcome::Fail).count(), 100, "every failure kept");
-        let note = s.note.expect("says it thinned");
+        let note = s.note.clone().expect("says it thinned");
         assert!(note.contains("of 10,000 operations shown"), "{note}");
         assert_eq!(Scatter::thin(&ops, &["ONE".into(), "ALL".into()], 1000), s, "deterministic");
     }

@@ -2,7 +2,6 @@
 //! block of lanes, each lane a row of labelled bars over simulated time, with the fault windows
 //! shaded behind. Drawn only for runs that recorded timelines.
 
-use plotters::coord::ranged1d::SegmentValue;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -30,7 +29,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, run: &RunData, sc
         let lanes = timeline.lanes.len().max(1);
         let (block, below) = rest.split_vertically(BLOCK_PX + LANE_PX * lanes as u32);
         rest = below;
-        let names: Vec<String> = timeline.lanes.iter().map(|l| l.name.clone()).collect();
+        // Lane k is the band [lanes - k - 1, lanes - k] of the y axis, so the first lane is on top.
         let mut chart = ChartBuilder::on(&block)
             .margin_left(8)
             .margin_right(16)
@@ -38,7 +37,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, run: &RunData, sc
             .caption(timeline.name.as_str(), bold(13))
             .x_label_area_size(34)
             .y_label_area_size(56)
-            .build_cartesian_2d(0f64..scope.span_s(), (0..lanes).into_segmented())?;
+            .build_cartesian_2d(0f64..scope.span_s(), 0f64..lanes as f64)?;
         chart
             .configure_mesh()
             .bold_line_style(GRID_BOLD)
@@ -47,21 +46,21 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, run: &RunData, sc
             .axis_desc_style(font(12))
             .x_desc("time (s)")
             .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_labels(lanes)
-            .y_label_formatter(&|v| match v {
-                // Row 0 is at the bottom of the axis; the first lane is drawn at the top.
-                SegmentValue::CenterOf(i) => {
-                    lanes.checked_sub(i + 1).and_then(|k| names.get(k)).cloned().unwrap_or_default()
-                }
-                _ => String::new(),
-            })
+            .y_labels(0)
             .draw()?;
         let plot = chart.plotting_area().strip_coord_spec();
         shade(&plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
+        let (base_x, base_y) = block.get_base_pixel();
+        let (plot_x, _) = chart.plotting_area().get_pixel_range();
         // Bars with the same label (the same term, the same primary) share a colour.
         let mut labels: Vec<&str> = vec![];
         for (k, lane) in timeline.lanes.iter().enumerate() {
-            let row = lanes - 1 - k;
+            let top = (lanes - k) as f64;
+            let name_style = text(12, INK);
+            let (nw, nh) = block.estimate_text_size(&lane.name, &name_style)?;
+            let (_, cy) = chart.backend_coord(&(0.0, top - 0.5));
+            let at = (plot_x.start - base_x - 6 - nw as i32, cy - base_y - nh as i32 / 2);
+            block.draw(&Text::new(lane.name.clone(), at, name_style))?;
             for interval in &lane.intervals {
                 let shade_index = labels.iter().position(|l| *l == interval.label).unwrap_or_else(|| {
                     labels.push(&interval.label);
@@ -69,19 +68,18 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, run: &RunData, sc
                 });
                 let color = level_color(shade_index);
                 let (x0, x1) = (Scope::seconds(interval.start_ms), Scope::seconds(interval.end_ms));
-                let top = (SegmentValue::Exact(row + 1), SegmentValue::Exact(row));
                 chart.draw_series(std::iter::once(Rectangle::new(
-                    [(x0, top.0.clone()), (x1, top.1.clone())],
+                    [(x0, top - 0.1), (x1, top - 0.9)],
                     color.mix(0.55).filled(),
                 )))?;
-                let (px0, _) = chart.backend_coord(&(x0, SegmentValue::Exact(row)));
-                let (px1, _) = chart.backend_coord(&(x1, SegmentValue::Exact(row)));
+                let (px0, _) = chart.backend_coord(&(x0, top));
+                let (px1, _) = chart.backend_coord(&(x1, top));
                 let style = text(11, INK);
-                let (tw, _) = block.estimate_text_size(&interval.label, &style)?;
+                let (tw, th) = block.estimate_text_size(&interval.label, &style)?;
                 if (px1 - px0) > tw as i32 + 6 {
+                    let offset = (3, -(th as i32) / 2);
                     chart.draw_series(std::iter::once(
-                        EmptyElement::at((x0, SegmentValue::CenterOf(row)))
-                            + Text::new(interval.label.clone(), (3, -6), style),
+                        EmptyElement::at((x0, top - 0.5)) + Text::new(interval.label.clone(), offset, style),
                     ))?;
                 }
             }
