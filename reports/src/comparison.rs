@@ -103,7 +103,7 @@ impl Comparison {
         let mut figures = vec![];
         for level in levels {
             let (ra, rb) = (row(a, level), row(b, level));
-            let pick: [(&'static str, fn(&LevelStats) -> f64); 5] = [
+            let pick: [(&'static str, Pick); 5] = [
                 ("ops", |l| l.total as f64),
                 ("success", |l| l.success_rate),
                 ("p50 ms", |l| l.p50_ms),
@@ -185,6 +185,9 @@ impl Comparison {
         s
     }
 }
+
+/// Reads one figure from a level's stats.
+type Pick = fn(&LevelStats) -> f64;
 
 fn verdict_word(v: &VerdictSummary) -> &'static str {
     if v.passed {

@@ -114,6 +114,8 @@ pub fn run_page(summary: &Summary) -> String {
 pub fn compare_page(c: &Comparison, a: &Summary, b: &Summary, a_dir: &str, b_dir: &str, plots: &[PlotFile]) -> String {
     let mut h = String::new();
     head(&mut h, &format!("clustersim compare: {} vs {}", c.a_label, c.b_label));
+    // Side-by-side figures are twice as wide as a run's: give them the room.
+    let _ = writeln!(h, "<style>body{{max-width:1860px}}</style>");
     let _ = writeln!(
         h,
         "<h1>Comparison</h1>\n<table>\n<tr><th></th><th>run</th><th>folder</th><th>trace hash</th><th>result</th></tr>"

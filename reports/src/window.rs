@@ -103,7 +103,7 @@ mod tests {
         assert_eq!(w.len(), 3);
         assert_eq!((w[0].total, w[0].ok), (3, 2));
         assert_eq!(w[0].quantiles_ms, Some([4.0, 8.0, 8.0, 8.0]));
-        assert_eq!((w[1].total, w[1].ok, w[1].quantiles_ms.clone()), (0, 0, None));
+        assert_eq!((w[1].total, w[1].ok, w[1].quantiles_ms), (0, 0, None));
         assert_eq!(w[2].start_ms, 2000);
     }
 }

@@ -90,7 +90,7 @@ fn run(n: usize, simulated_ms: u64) -> RunData {
             let level = ["ONE", "QUORUM", "ALL"][i % 3];
             let crashed = (10_000..25_000).contains(&invoke_ms);
             let (latency, outcome) = if level == "ALL" && crashed {
-                (500, if rng.next() % 2 == 0 { Outcome::Fail } else { Outcome::Indeterminate })
+                (500, if rng.next().is_multiple_of(2) { Outcome::Fail } else { Outcome::Indeterminate })
             } else {
                 (1 + rng.next() % 20 + (i % 3) as u64 * 5, Outcome::Ok)
             };
@@ -98,7 +98,7 @@ fn run(n: usize, simulated_ms: u64) -> RunData {
                 invoke_ms,
                 complete_ms: invoke_ms + latency,
                 level: level.into(),
-                kind: if rng.next() % 2 == 0 { OpKind::Read } else { OpKind::Write },
+                kind: if rng.next().is_multiple_of(2) { OpKind::Read } else { OpKind::Write },
                 outcome,
             }
         })
@@ -130,7 +130,7 @@ fn same_data_gives_byte_identical_png_and_svg() {
     }
     let raw = &first[0].svg;
     assert!(raw.contains("crash n4,n5") && raw.contains("partition [n1,n2] | [n3,n4,n5]"), "faults are labelled");
-    assert!(raw.contains("QUORUM: 2000 operations"), "one panel per level");
+    assert!(raw.contains("QUORUM: 2,000 operations"), "one panel per level");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::legend::{legend, Mark};
 use super::scope::{Prepared, Scope};
 use super::shading::{annotate, shade};
-use super::style::{bold, font, ms_label, outcome_color, text, GRID_BOLD, INK};
+use super::style::{bold, count_label, font, ms_label, outcome_color, text, GRID_BOLD, INK};
 use super::PlotError;
 use crate::op_point::Outcome;
 
@@ -36,10 +36,10 @@ pub fn draw<DB: DrawingBackend>(
     let panels = body.split_evenly((scope.levels.len().max(1), 1));
     for (i, (panel, level)) in panels.iter().zip(&scope.levels).enumerate() {
         let ops = &p.by_level[i];
-        let count = |o: Outcome| ops.iter().filter(|op| op.outcome == o).count();
+        let count = |o: Outcome| count_label(ops.iter().filter(|op| op.outcome == o).count() as u64);
         let caption = format!(
             "{level}: {} operations, {} ok, {} fail, {} indeterminate",
-            ops.len(),
+            count_label(ops.len() as u64),
             count(Outcome::Ok),
             count(Outcome::Fail),
             count(Outcome::Indeterminate)
