@@ -144,15 +144,26 @@ impl<'a> Scatter<'a> {
             }
         }
         let note = (drawn < ops.len()).then(|| {
-            let others =
-                if stride_other == 1 { "all others".to_string() } else { format!("every {stride_other}th other") };
             format!(
-                "thinned for drawing: {} of {} operations shown (every {stride_ok}th ok, {others})",
+                "thinned for drawing: {} of {} operations shown ({} ok, {} others)",
                 crate::plot::style::count_label(drawn as u64),
-                crate::plot::style::count_label(ops.len() as u64)
+                crate::plot::style::count_label(ops.len() as u64),
+                every(stride_ok),
+                every(stride_other)
             )
         });
         Scatter { per_level, note }
+    }
+}
+
+/// `all`, `every 2nd`, `every 3rd`, `every 25th`: which share of a class the scatter keeps.
+fn every(stride: usize) -> String {
+    match stride {
+        0 | 1 => "all".to_string(),
+        n if n % 10 == 1 && n % 100 != 11 => format!("every {n}st"),
+        n if n % 10 == 2 && n % 100 != 12 => format!("every {n}nd"),
+        n if n % 10 == 3 && n % 100 != 13 => format!("every {n}rd"),
+        n => format!("every {n}th"),
     }
 }
 
@@ -192,6 +203,17 @@ mod tests {
         let note = s.note.clone().expect("says it thinned");
         assert!(note.contains("of 10,000 operations shown"), "{note}");
         assert_eq!(Scatter::thin(&ops, &["ONE".into(), "ALL".into()], 1000), s, "deterministic");
+    }
+
+    #[test]
+    fn strides_read_as_english() {
+        assert_eq!(every(1), "all");
+        assert_eq!(every(2), "every 2nd");
+        assert_eq!(every(13), "every 13th");
+        assert_eq!(every(23), "every 23rd");
+        assert_eq!(every(6), "every 6th");
+        assert_eq!(every(21), "every 21st");
+        assert_eq!(every(11), "every 11th");
     }
 
     #[test]
