@@ -34,7 +34,7 @@ pub fn legend<DB: DrawingBackend>(
             Mark::Line => area.draw(&Rectangle::new([(x, cy - 1), (x + 16, cy + 1)], color.filled()))?,
             Mark::Band => area.draw(&Rectangle::new([(x, cy - 6), (x + 14, cy + 6)], color.mix(0.3).filled()))?,
         }
-        let mark_w = if *mark == Mark::Dot { 12 } else { 20 };
+        let mark_w = if *mark == Mark::Dot { 14 } else { 22 };
         let (tw, th) = area.estimate_text_size(label, &style)?;
         area.draw(&Text::new(label.clone(), (x + mark_w, cy - th as i32 / 2), style.clone()))?;
         x += mark_w + tw as i32 + 18;
