@@ -1,8 +1,28 @@
 //! Reports for clustersim runs: the run summary (`summary.json`, `summary.md`, the terminal
-//! table). Knows nothing of madsim: it renders plain data the simulator hands over.
+//! table), the plots (PNG and SVG), `index.html`, `ops.csv`, and side-by-side comparisons of
+//! two run folders. Knows nothing of madsim: it renders plain data the simulator hands over.
 
+pub mod comparison;
+pub mod fault_window;
+pub mod font;
+pub mod html;
+pub mod op_point;
+pub mod plot;
+pub mod run_data;
+pub mod run_folder;
 pub mod summary;
+pub mod timeline;
+pub mod window;
 
-pub use summary::{
-    ControlSummary, FaultSummary, LeaderSpan, LevelStats, NetSummary, Summary, VerdictSummary, WindowSummary,
+pub use comparison::Comparison;
+pub use fault_window::FaultWindow;
+pub use op_point::{OpKind, OpPoint, Outcome};
+pub use plot::{render_pair, render_run, Figure, PlotError, PlotKind};
+pub use run_data::RunData;
+pub use run_folder::{
+    default_compare_dir, read_run_folder, write_compare_folder, write_run_folder, RenderStats, ReportError,
 };
+pub use summary::{
+    ControlSummary, FaultSummary, LeaderSpan, LevelStats, NetSummary, PlotFile, Summary, VerdictSummary, WindowSummary,
+};
+pub use timeline::{Interval, Lane, Timeline};

@@ -6,6 +6,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fault_window::FaultWindow;
+use crate::timeline::Timeline;
+
 /// Version of the `summary.json` schema; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -48,6 +51,35 @@ pub struct Summary {
     pub verdicts: Vec<VerdictSummary>,
     /// Process exit code: 0 pass, 1 safety failure, 3 liveness failure.
     pub exit_code: i32,
+    /// When every fault was healed for the convergence phase (simulated ms), if it was.
+    #[serde(default)]
+    pub heal_at_ms: Option<u64>,
+    /// Each fault as the stretch of time it was in effect; plots shade these.
+    #[serde(default)]
+    pub fault_windows: Vec<FaultWindow>,
+    /// Control-plane timelines (leader, shard primaries, node count); empty until the
+    /// simulator records them.
+    #[serde(default)]
+    pub timelines: Vec<Timeline>,
+    /// The plots written into the run folder, in the order the report shows them.
+    #[serde(default)]
+    pub plots: Vec<PlotFile>,
+    /// Wall-clock time spent rendering and encoding the plots, in milliseconds.
+    #[serde(default)]
+    pub render_ms: f64,
+}
+
+/// One plot of the run folder, as a PNG and an SVG file of the same picture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlotFile {
+    /// Short name, also the file stem: `latency-raw`.
+    pub name: String,
+    /// Title shown above it in the report.
+    pub title: String,
+    /// PNG file, relative to the run folder: `plots/latency-raw.png`.
+    pub png: String,
+    /// SVG file, relative to the run folder: `plots/latency-raw.svg`.
+    pub svg: String,
 }
 
 /// Figures for the operations of one consistency level and kind (`kind` = `all` for both).
@@ -261,6 +293,12 @@ impl Summary {
                 }
             }
         }
+        if !self.plots.is_empty() {
+            let _ = writeln!(s, "\n## Plots\n\nRendered {} plots in {:.0} ms.\n", self.plots.len(), self.render_ms);
+            for p in &self.plots {
+                let _ = writeln!(s, "### {}\n\n![{}]({}) ([SVG]({}))\n", p.title, p.name, p.png, p.svg);
+            }
+        }
         s
     }
 
@@ -335,6 +373,40 @@ fn verdict_word(v: &VerdictSummary) -> &'static str {
     }
 }
 
+/// Summaries for tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// An empty summary of scenario `name` covering `simulated_ms`.
+    pub(crate) fn summary(name: &str, simulated_ms: u64) -> Summary {
+        Summary {
+            schema: SCHEMA_VERSION,
+            scenario: name.into(),
+            description: format!("{name} for tests"),
+            file: format!("scenarios/{name}.yaml"),
+            seed: 7,
+            replay: format!("clustersim run --scenario scenarios/{name}.yaml --seed 7"),
+            trace_hash: "00000000deadbeef".into(),
+            simulated_ms,
+            wall_ms: 100.0,
+            ops_per_wall_s: 1000.0,
+            speedup: 100.0,
+            ops: vec![],
+            availability_windows: vec![],
+            net: NetSummary::default(),
+            faults: vec![],
+            verdicts: vec![],
+            exit_code: 0,
+            heal_at_ms: None,
+            fault_windows: vec![],
+            timelines: vec![],
+            plots: vec![],
+            render_ms: 0.0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +459,16 @@ mod tests {
                 examples: vec!["read c1#2 key 3".into()],
             }],
             exit_code: 1,
+            heal_at_ms: Some(60_000),
+            fault_windows: vec![],
+            timelines: vec![],
+            plots: vec![PlotFile {
+                name: "latency-raw".into(),
+                title: "Latency of every operation".into(),
+                png: "plots/latency-raw.png".into(),
+                svg: "plots/latency-raw.svg".into(),
+            }],
+            render_ms: 12.0,
         }
     }
 
@@ -398,11 +480,23 @@ mod tests {
     }
 
     #[test]
+    fn json_without_the_report_fields_still_reads() {
+        let mut v = serde_json::to_value(sample()).unwrap();
+        let o = v.as_object_mut().unwrap();
+        for field in ["heal_at_ms", "fault_windows", "timelines", "plots", "render_ms"] {
+            o.remove(field);
+        }
+        let s: Summary = serde_json::from_value(v).unwrap();
+        assert!(s.plots.is_empty() && s.fault_windows.is_empty() && s.heal_at_ms.is_none());
+    }
+
+    #[test]
     fn markdown_and_text_show_failures_with_examples() {
         let s = sample();
         let md = s.to_markdown();
         assert!(md.contains("| no_stale_quorum_reads | FAIL |"), "{md}");
         assert!(md.contains("- read c1#2 key 3"));
+        assert!(md.contains("![latency-raw](plots/latency-raw.png)"), "{md}");
         let text = s.to_text();
         assert!(text.contains("FAIL"));
         assert!(text.contains("read c1#2 key 3"));

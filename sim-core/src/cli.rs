@@ -1,5 +1,6 @@
 //! The command line: `clustersim run --scenario FILE [--seed N] [--out DIR] [--check-determinism]`
-//! (or the bare `clustersim --scenario FILE ...` form), and `sweep`, `merge`, `shrink`, `corpus`.
+//! (or the bare `clustersim --scenario FILE ...` form), `compare RUN_A RUN_B`, and `sweep`,
+//! `merge`, `shrink`, `corpus`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::run::{run_seed, RunResult};
 use crate::scenario::{self, model::Scenario};
 use crate::seed::fresh_seed;
-use crate::summarize::summarize;
+use crate::summarize::run_data;
 
 /// Prints a line to stdout, ignoring a closed pipe (`clustersim ... | head` must not panic).
 macro_rules! say {
@@ -52,6 +53,22 @@ enum Command {
     Shrink(crate::shrink::ShrinkArgs),
     /// Re-run the regression corpus (scenarios/regressions/*.txt): every entry must pass.
     Corpus(crate::corpus::CorpusArgs),
+    /// Compare two run folders: key figures side by side, and the plots of both on shared scales.
+    Compare(CompareArgs),
+}
+
+/// Arguments of `compare`.
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Run folder A (as written by `run`: summary.json and ops.csv).
+    #[arg(value_name = "RUN_A")]
+    pub a: PathBuf,
+    /// Run folder B.
+    #[arg(value_name = "RUN_B")]
+    pub b: PathBuf,
+    /// Folder for the comparison (default: target/clustersim/compare/<A>--<B>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `run`.
@@ -102,6 +119,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Merge(args)) => return crate::sweep::merge_command(&args),
         Some(Command::Shrink(args)) => return crate::shrink::command(&args),
         Some(Command::Corpus(args)) => return crate::corpus::command(&args),
+        Some(Command::Compare(args)) => return compare_command(&args),
         None => cli.run,
     };
     let Some(path) = args.scenario.clone() else {
@@ -220,11 +238,14 @@ fn emit_scenario(path: &Path, ran: &Scenario, result: &RunResult, seed: u64) -> 
 }
 
 fn report(scenario: &Scenario, result: &RunResult, replay: &str, out: Option<&Path>) -> i32 {
-    let summary = summarize(scenario, result, replay);
-    say!("\n{}", summary.to_text().trim_end());
+    let mut data = run_data(scenario, result, replay);
+    say!("\n{}", data.summary.to_text().trim_end());
     let dir = out.map(Path::to_path_buf).unwrap_or_else(|| default_run_dir(&scenario.name, result.seed));
-    match write_run_folder(&dir, &summary, replay) {
-        Ok(()) => say!("report: {}", dir.display()),
+    match reports::write_run_folder(&dir, &mut data) {
+        Ok(stats) => {
+            say!("rendered {} plots in {:.0} ms", stats.plots, stats.render_ms);
+            say!("report: {}", dir.join("index.html").display());
+        }
         Err(e) => eprintln!("warning: cannot write the report to {}: {e}", dir.display()),
     }
     let code = result.exit_code();
@@ -236,15 +257,37 @@ fn report(scenario: &Scenario, result: &RunResult, replay: &str, out: Option<&Pa
     code
 }
 
-/// `target/clustersim/<scenario>/seed-<seed>` (honouring `CARGO_TARGET_DIR`).
-pub fn default_run_dir(name: &str, seed: u64) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
-    target.join("clustersim").join(name).join(format!("seed-{seed}"))
+fn compare_command(args: &CompareArgs) -> i32 {
+    let load = |dir: &Path| {
+        reports::read_run_folder(dir).map_err(|e| eprintln!("error: cannot read run folder {}: {e}", dir.display()))
+    };
+    let (Ok(a), Ok(b)) = (load(&args.a), load(&args.b)) else {
+        return EXIT_BAD_INPUT;
+    };
+    let out =
+        args.out.clone().unwrap_or_else(|| reports::default_compare_dir(&clustersim_dir(), &a.summary, &b.summary));
+    match reports::write_compare_folder(&out, (&a, &args.a), (&b, &args.b)) {
+        Ok((comparison, stats)) => {
+            say!("compare: A = {}, B = {}", args.a.display(), args.b.display());
+            say!("{}", comparison.to_text().trim_end());
+            say!("rendered {} plots in {:.0} ms", stats.plots, stats.render_ms);
+            say!("report: {}", out.join("index.html").display());
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: cannot write the comparison to {}: {e}", out.display());
+            EXIT_BAD_INPUT
+        }
+    }
 }
 
-fn write_run_folder(dir: &Path, summary: &reports::Summary, replay: &str) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    summary.write_files(dir)?;
-    std::fs::write(dir.join("trace-hash.txt"), format!("{}\n", summary.trace_hash))?;
-    std::fs::write(dir.join("command.txt"), format!("{replay}\n"))
+/// `target/clustersim` (honouring `CARGO_TARGET_DIR`): where run and comparison folders go.
+pub fn clustersim_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
+    target.join("clustersim")
+}
+
+/// `target/clustersim/<scenario>/seed-<seed>` (honouring `CARGO_TARGET_DIR`).
+pub fn default_run_dir(name: &str, seed: u64) -> PathBuf {
+    clustersim_dir().join(name).join(format!("seed-{seed}"))
 }

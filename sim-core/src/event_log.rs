@@ -1,9 +1,11 @@
 //! The ordered event log of a run as JSON lines (`--trace FILE`): one object a line with the
 //! simulated time, the node, and the event (operations with key, shard, level and outcome;
-//! node crashes and restarts; faults), so `grep` or `jq` can follow one node, key or shard.
+//! node crashes and restarts; elections, primary roles, leases and commits; faults), so `grep`
+//! or `jq` can follow one node, key or shard.
 
 use std::io::{self, Write};
 
+use nodes::control::ControlEvent;
 use nodes::placement::ShardMap;
 use nodes::{NodeChange, OpKind, OpRecord, Outcome, VersionVector};
 use serde_json::{json, Value};
@@ -18,12 +20,19 @@ pub fn write(history: &History, shards: &ShardMap, out: &mut impl Write) -> io::
     let mut events: Vec<(u64, u8, usize)> = Vec::new();
     events.extend(history.faults.iter().enumerate().map(|(i, f)| (f.at_ms, 0, i)));
     events.extend(history.node_events.iter().enumerate().map(|(i, e)| (e.at_ms, 1, i)));
-    events.extend(history.ops.iter().enumerate().map(|(i, o)| (o.complete_ms, 2, i)));
+    events.extend(history.control.iter().enumerate().map(|(i, c)| (c.at_ms, 2, i)));
+    events.extend(history.leases.iter().enumerate().map(|(i, l)| (l.at_ms, 3, i)));
+    events.extend(history.ops.iter().enumerate().map(|(i, o)| (o.complete_ms, 4, i)));
     events.sort_unstable();
     for (_, kind, i) in events {
         let line = match kind {
             0 => fault_line(history, i),
             1 => node_line(history, i),
+            2 => control_line(history, i),
+            3 => {
+                let l = &history.leases[i];
+                json!({ "t_ms": l.at_ms, "node": history.node_name(l.node), "event": "lease", "until_ms": l.until_ms })
+            }
             _ => op_line(history, &history.ops[i], shards),
         };
         serde_json::to_writer(&mut *out, &line)?;
@@ -60,6 +69,28 @@ fn node_line(history: &History, i: usize) -> Value {
         NodeChange::Resumed => "resumed",
     };
     json!({ "t_ms": e.at_ms, "node": history.node_name(e.node), "event": change })
+}
+
+fn control_line(history: &History, i: usize) -> Value {
+    let c = &history.control[i];
+    let node = history.node_name(c.node);
+    match &c.event {
+        ControlEvent::BecameLeader { term } => {
+            json!({ "t_ms": c.at_ms, "node": node, "event": "became_leader", "term": term })
+        }
+        ControlEvent::SteppedDown { term, reason } => {
+            json!({ "t_ms": c.at_ms, "node": node, "event": "stepped_down", "term": term, "reason": format!("{reason:?}") })
+        }
+        ControlEvent::Roles { epoch, shards } => {
+            json!({ "t_ms": c.at_ms, "node": node, "event": "primary_roles", "epoch": epoch, "shards": shards })
+        }
+        ControlEvent::Lease { until_local } => {
+            json!({ "t_ms": c.at_ms, "node": node, "event": "lease_local", "until_local_ms": until_local })
+        }
+        ControlEvent::Committed { epoch, assigned } => {
+            json!({ "t_ms": c.at_ms, "node": node, "event": "committed", "epoch": epoch, "assigned": assigned })
+        }
+    }
 }
 
 fn op_line(history: &History, op: &OpRecord, shards: &ShardMap) -> Value {

@@ -1,10 +1,16 @@
-//! Turns a run's result into the report crate's plain-data [`reports::Summary`].
+//! Turns a run's result into the report crate's plain data: the [`reports::Summary`], and the
+//! [`reports::RunData`] the plots are drawn from (every operation, faults as windows of time).
 
-use reports::{ControlSummary, FaultSummary, LeaderSpan, NetSummary, Summary, VerdictSummary, WindowSummary};
+use nodes::{NodeChange, OpKind, Outcome};
+use reports::{
+    ControlSummary, FaultSummary, FaultWindow, LeaderSpan, NetSummary, OpPoint, RunData, Summary, VerdictSummary,
+    WindowSummary,
+};
 
 use crate::check::availability::per_window;
 
 use crate::check::PropertyClass;
+use crate::history::History;
 use crate::run::RunResult;
 use crate::scenario::model::Scenario;
 use crate::stats::{level_stats, WINDOW_MS};
@@ -72,6 +78,120 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
             })
             .collect(),
         exit_code: result.exit_code(),
+        heal_at_ms: result.history.healed_at_ms,
+        fault_windows: fault_windows(&result.history, result.simulated_ms),
+        timelines: timelines(&result.history, result.simulated_ms),
+        plots: vec![],
+        render_ms: 0.0,
+    }
+}
+
+/// Everything the report of `result` is drawn from: its summary and every operation.
+pub fn run_data(scenario: &Scenario, result: &RunResult, replay: &str) -> RunData {
+    let ops = result
+        .history
+        .ops
+        .iter()
+        .map(|op| OpPoint {
+            invoke_ms: op.invoke_ms,
+            complete_ms: op.complete_ms,
+            level: op.consistency.to_string(),
+            kind: match op.kind {
+                OpKind::Read => reports::OpKind::Read,
+                OpKind::Write => reports::OpKind::Write,
+            },
+            outcome: match op.outcome {
+                Outcome::Ok => reports::Outcome::Ok,
+                Outcome::Fail => reports::Outcome::Fail,
+                Outcome::Indeterminate => reports::Outcome::Indeterminate,
+            },
+        })
+        .collect();
+    RunData { summary: summarize(scenario, result, replay), ops }
+}
+
+/// Each applied fault as the time it was in effect. Restarts, resumes and heals are not
+/// windows of their own: they end earlier ones.
+///
+/// A fault ends when its nodes come back (crash: every node restarted; pause: every node
+/// resumed, as the node events record it, whether by a `restart` fault, its `for`, or the
+/// final heal), else at its matching `end <label>` undo (its `for` ran out, a `heal`, or the
+/// final heal), else at its scheduled end, else when the run healed, else at `end_ms`.
+pub fn fault_windows(history: &History, end_ms: u64) -> Vec<FaultWindow> {
+    let fallback = history.healed_at_ms.unwrap_or(end_ms);
+    let mut windows = vec![];
+    for (i, f) in history.faults.iter().enumerate() {
+        let kind = FaultWindow::kind_of(&f.label);
+        if f.undo || matches!(kind.as_str(), "restart" | "resume" | "heal") {
+            continue;
+        }
+        let back = match kind.as_str() {
+            "crash" => Some(NodeChange::Restarted),
+            "pause" => Some(NodeChange::Resumed),
+            _ => None,
+        };
+        let by_node_events = back.filter(|_| !f.nodes.is_empty()).and_then(|back| {
+            let ends: Option<Vec<u64>> = f
+                .nodes
+                .iter()
+                .map(|&n| {
+                    history
+                        .node_events
+                        .iter()
+                        .find(|e| e.node == n && e.change == back && e.at_ms >= f.at_ms)
+                        .map(|e| e.at_ms)
+                })
+                .collect();
+            ends.and_then(|e| e.into_iter().max())
+        });
+        let undo_label = format!("end {}", f.label);
+        let by_undo = || history.faults[i + 1..].iter().find(|u| u.undo && u.label == undo_label).map(|u| u.at_ms);
+        let end = by_node_events.or_else(by_undo).or(f.until_ms).unwrap_or(fallback).max(f.at_ms);
+        windows.push(FaultWindow { start_ms: f.at_ms, end_ms: end, label: f.label.clone(), kind });
+    }
+    windows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{FaultRecord, NodeEventRecord};
+
+    fn fault(at_ms: u64, label: &str, nodes: Vec<u32>, until_ms: Option<u64>, undo: bool) -> FaultRecord {
+        FaultRecord { at_ms, label: label.into(), nodes, until_ms, undo }
+    }
+
+    #[test]
+    fn fault_windows_end_at_restart_undo_or_heal() {
+        let mut h = History::new();
+        h.faults = vec![
+            fault(10_000, "crash n4,n5", vec![3, 4], None, false),
+            fault(20_000, "partition [n1] | [n2,n3]", vec![0, 1, 2], Some(35_000), false),
+            fault(25_000, "heal links", vec![], None, false),
+            fault(25_000, "end partition [n1] | [n2,n3]", vec![], None, true),
+            fault(30_000, "loss 0.2", vec![], None, false),
+            fault(40_000, "restart n4,n5", vec![3, 4], None, false),
+            fault(60_000, "end crash n4,n5", vec![3, 4], None, true),
+            fault(60_000, "heal all", vec![], None, true),
+        ];
+        h.node_events = vec![
+            NodeEventRecord { at_ms: 10_000, node: 3, change: NodeChange::Crashed },
+            NodeEventRecord { at_ms: 10_000, node: 4, change: NodeChange::Crashed },
+            NodeEventRecord { at_ms: 40_000, node: 3, change: NodeChange::Restarted },
+            NodeEventRecord { at_ms: 40_000, node: 4, change: NodeChange::Restarted },
+        ];
+        h.healed_at_ms = Some(60_000);
+        let w = fault_windows(&h, 65_000);
+        let spans: Vec<(u64, u64, &str, &str)> =
+            w.iter().map(|f| (f.start_ms, f.end_ms, f.label.as_str(), f.kind.as_str())).collect();
+        assert_eq!(
+            spans,
+            vec![
+                (10_000, 40_000, "crash n4,n5", "crash"),
+                (20_000, 25_000, "partition [n1] | [n2,n3]", "partition"),
+                (30_000, 60_000, "loss 0.2", "loss"),
+            ]
+        );
     }
 }
 
@@ -89,4 +209,43 @@ pub fn control_summary(history: &crate::history::History) -> ControlSummary {
         ownership_changes: primaries::ownership_changes(history),
         unowned_ms: primaries::unowned_ms(history),
     }
+}
+
+/// The control-plane timelines: who led in which term, and each shard's primary over time.
+pub fn timelines(history: &History, end_ms: u64) -> Vec<reports::Timeline> {
+    use crate::check::{leaders, primaries};
+    use reports::{Interval, Lane, Timeline};
+    let intervals = leaders::leader_intervals(history);
+    if intervals.is_empty() {
+        return Vec::new();
+    }
+    let leader_lanes = (0..history.nodes)
+        .map(|n| Lane {
+            name: history.node_name(n),
+            intervals: intervals
+                .iter()
+                .filter(|i| i.node == n)
+                .map(|i| Interval {
+                    start_ms: i.from_ms,
+                    end_ms: i.to_ms.unwrap_or(end_ms),
+                    label: format!("term {}", i.term),
+                })
+                .collect(),
+        })
+        .collect();
+    let tenures = primaries::tenures(history, end_ms);
+    let shard_lanes = (0..history.shards)
+        .map(|s| Lane {
+            name: format!("shard {s}"),
+            intervals: tenures
+                .iter()
+                .filter(|t| t.shard == s)
+                .map(|t| Interval { start_ms: t.from_ms, end_ms: t.to_ms, label: history.node_name(t.node) })
+                .collect(),
+        })
+        .collect();
+    vec![
+        Timeline { name: "leader".into(), lanes: leader_lanes },
+        Timeline { name: "shard primaries".into(), lanes: shard_lanes },
+    ]
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sim_core::cli::main_with_args;
 use sim_core::run::run_seed;
 use sim_core::scenario;
+use sim_core::summarize::run_data;
 
 fn scenario_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
@@ -39,6 +40,10 @@ fn every_shipped_scenario_meets_its_expectations() {
             .collect();
         assert!(failed.is_empty(), "{} seed {seed}: {failed:#?}", path.display());
         assert!(result.history.ops.len() > 100, "{}: the workload ran", path.display());
+        let data = run_data(&sc, &result, "replay");
+        assert_eq!(data.ops.len(), result.history.ops.len());
+        let figures = reports::render_run(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(figures.len(), 4, "{}: every plot drawn", path.display());
     }
 }
 

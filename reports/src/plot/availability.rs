@@ -1,0 +1,124 @@
+//! Availability over time: the success rate of the operations invoked in each window, per
+//! consistency level, and below it the throughput per window (successful operations per
+//! second, solid; everything invoked, faint).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::legend::{legend, Mark};
+use super::scope::{Prepared, Scope};
+use super::shading::{annotate, shade};
+use super::style::{bold, font, level_color, text, GRID_BOLD, INK};
+use super::PlotError;
+use crate::window::Window;
+
+/// Height of the success-rate panel, pixels.
+pub const RATE_PX: u32 = 280;
+/// Height of the throughput panel, pixels.
+pub const THROUGHPUT_PX: u32 = 240;
+/// Height of the legend row.
+pub const HEADER_PX: u32 = 26;
+
+/// Draws the availability and throughput panels of `p` on `area`.
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &Prepared<'_>,
+    scope: &Scope,
+) -> Result<(), PlotError> {
+    let (header, body) = area.split_vertically(HEADER_PX);
+    let items: Vec<(String, RGBColor, Mark)> =
+        scope.levels.iter().enumerate().map(|(i, l)| (l.clone(), level_color(i), Mark::Line)).collect();
+    legend(&header, 70, &items)?;
+    let note = format!("per {} s window, by invocation time", scope.window_ms / 1000);
+    let (w, _) = header.dim_in_pixel();
+    let style = text(12, INK);
+    let (tw, _) = header.estimate_text_size(&note, &style)?;
+    header.draw_text(&note, &style, (w as i32 - tw as i32 - 10, 6))?;
+    let (rate_area, throughput_area) = body.split_vertically(RATE_PX);
+    let summary = &p.run.summary;
+    let window_s = Scope::seconds(scope.window_ms);
+    let mid = |w: &Window| Scope::seconds(w.start_ms) + window_s / 2.0;
+
+    let mut rate = ChartBuilder::on(&rate_area)
+        .margin_left(8)
+        .margin_right(16)
+        .margin_top(2)
+        .caption("success rate", bold(13))
+        .x_label_area_size(34)
+        .y_label_area_size(56)
+        // Headroom above 100% keeps the fault labels off the line of a fully available level.
+        .build_cartesian_2d(0f64..scope.span_s(), 0f64..1.13)?;
+    rate.configure_mesh()
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(TRANSPARENT)
+        .label_style(font(12))
+        .axis_desc_style(font(12))
+        .x_desc("invocation time (s)")
+        .y_desc("ok / invoked")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| if *v <= 1.0 { format!("{:.0}%", v * 100.0) } else { String::new() })
+        .draw()?;
+    let rate_plot = rate.plotting_area().strip_coord_spec();
+    shade(&rate_plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
+    for (i, windows) in p.windows.iter().enumerate() {
+        let color = level_color(i);
+        // Windows in which nothing was invoked have no rate: they break the line.
+        let mut segment: Vec<(f64, f64)> = vec![];
+        for w in windows {
+            if w.total == 0 {
+                flush(&mut rate, &mut segment, color)?;
+            } else {
+                segment.push((mid(w), w.ok as f64 / w.total as f64));
+            }
+        }
+        flush(&mut rate, &mut segment, color)?;
+    }
+    annotate(&rate_plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
+
+    let mut throughput = ChartBuilder::on(&throughput_area)
+        .margin_left(8)
+        .margin_right(16)
+        .margin_top(2)
+        .caption("throughput (solid: ok, faint: invoked)", bold(13))
+        .x_label_area_size(34)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..scope.span_s(), 0f64..scope.throughput_hi)?;
+    throughput
+        .configure_mesh()
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(TRANSPARENT)
+        .label_style(font(12))
+        .axis_desc_style(font(12))
+        .x_desc("invocation time (s)")
+        .y_desc("operations / s")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .draw()?;
+    shade(&throughput.plotting_area().strip_coord_spec(), scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
+    // No client invokes anything after the faults are healed: the heal phase would only show a
+    // drop to zero that is not a loss of throughput.
+    let until_ms = summary.heal_at_ms.unwrap_or(u64::MAX);
+    for (i, windows) in p.windows.iter().enumerate() {
+        let color = level_color(i);
+        let windows: Vec<&Window> = windows.iter().filter(|w| w.start_ms < until_ms).collect();
+        let invoked: Vec<(f64, f64)> = windows.iter().map(|w| (mid(w), w.total as f64 / window_s)).collect();
+        let ok: Vec<(f64, f64)> = windows.iter().map(|w| (mid(w), w.ok as f64 / window_s)).collect();
+        throughput.draw_series(std::iter::once(PathElement::new(invoked, color.mix(0.35).stroke_width(1))))?;
+        throughput.draw_series(std::iter::once(PathElement::new(ok, color.stroke_width(2))))?;
+    }
+    Ok(())
+}
+
+/// Draws `segment` as a line with dots on its points, then empties it.
+fn flush<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    segment: &mut Vec<(f64, f64)>,
+    color: RGBColor,
+) -> Result<(), PlotError> {
+    if segment.len() > 1 {
+        chart.draw_series(std::iter::once(PathElement::new(segment.clone(), color.stroke_width(2))))?;
+    }
+    chart.draw_series(segment.iter().map(|&p| Circle::new(p, 2, color.filled())))?;
+    segment.clear();
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! Latency of every operation over time, one panel per consistency level, each point coloured
+//! by its outcome (Jepsen's latency-raw): x is when the operation was invoked, y how long it
+//! took, on a log scale.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::legend::{legend, Mark};
+use super::scope::{Prepared, Scope};
+use super::shading::{annotate, shade};
+use super::style::{bold, count_label, font, ms_label, outcome_color, text, GRID_BOLD, INK};
+use super::PlotError;
+use crate::op_point::Outcome;
+
+/// Height of one level's panel, pixels.
+pub const PANEL_PX: u32 = 230;
+/// Height of the legend row (and of the thinning note when there is one).
+pub const HEADER_PX: u32 = 26;
+
+/// Draws the scatter of `p` on `area`.
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &Prepared<'_>,
+    scope: &Scope,
+) -> Result<(), PlotError> {
+    let (header, body) = area.split_vertically(HEADER_PX);
+    let items: Vec<(String, RGBColor, Mark)> =
+        Outcome::ALL.iter().map(|&o| (o.as_str().to_string(), outcome_color(o), Mark::Dot)).collect();
+    legend(&header, 70, &items)?;
+    if let Some(note) = &p.scatter.note {
+        let (w, _) = header.dim_in_pixel();
+        let style = text(12, INK);
+        let (tw, _) = header.estimate_text_size(note, &style)?;
+        header.draw_text(note, &style, (w as i32 - tw as i32 - 10, 6))?;
+    }
+    let panels = body.split_evenly((scope.levels.len().max(1), 1));
+    for (i, (panel, level)) in panels.iter().zip(&scope.levels).enumerate() {
+        let ops = &p.by_level[i];
+        let count = |o: Outcome| count_label(ops.iter().filter(|op| op.outcome == o).count() as u64);
+        let caption = format!(
+            "{level}: {} operations, {} ok, {} fail, {} indeterminate",
+            count_label(ops.len() as u64),
+            count(Outcome::Ok),
+            count(Outcome::Fail),
+            count(Outcome::Indeterminate)
+        );
+        let mut chart = ChartBuilder::on(panel)
+            .margin_left(8)
+            .margin_right(16)
+            .margin_top(2)
+            .caption(caption, bold(13))
+            .x_label_area_size(34)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..scope.span_s(), (scope.latency_lo_ms..scope.latency_hi_ms).log_scale())?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID_BOLD)
+            .light_line_style(TRANSPARENT)
+            .label_style(font(12))
+            .axis_desc_style(font(12))
+            .x_desc("invocation time (s)")
+            .y_desc("latency (ms)")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| ms_label(*v))
+            .draw()?;
+        let summary = &p.run.summary;
+        let plot = chart.plotting_area().strip_coord_spec();
+        shade(&plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
+        // Successes first, failures last: the rare failures must stay visible on top.
+        for outcome in [Outcome::Ok, Outcome::Indeterminate, Outcome::Fail] {
+            let color = outcome_color(outcome).mix(if outcome == Outcome::Ok { 0.45 } else { 0.8 });
+            let points = p.scatter.per_level[i].iter().filter(|o| o.outcome == outcome);
+            chart.draw_series(points.map(|o| {
+                Circle::new((Scope::seconds(o.invoke_ms), scope.latency_y(o.latency_ms())), 2, color.filled())
+            }))?;
+        }
+        if ops.is_empty() {
+            plot.draw_text("no operations at this level", &text(14, INK), (20, 40))?;
+        }
+        if i == 0 {
+            annotate(&plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! Plots from synthetic run data: byte-identical output for the same data, run folders that
+//! read back, comparisons, timelines, and thinning of very large runs.
+
+use std::path::PathBuf;
+
+use reports::summary::SCHEMA_VERSION;
+use reports::{
+    read_run_folder, render_run, write_compare_folder, write_run_folder, FaultWindow, Interval, Lane, LevelStats,
+    NetSummary, OpKind, OpPoint, Outcome, PlotKind, RunData, Summary, Timeline, VerdictSummary,
+};
+
+/// A small deterministic generator (64-bit LCG), so the synthetic data never changes.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+fn summary(simulated_ms: u64) -> Summary {
+    Summary {
+        schema: SCHEMA_VERSION,
+        scenario: "synthetic".into(),
+        description: "synthetic data for plot tests".into(),
+        file: "scenarios/synthetic.yaml".into(),
+        seed: 42,
+        replay: "cargo run --release -- run --scenario scenarios/synthetic.yaml --seed 42".into(),
+        trace_hash: "0123456789abcdef".into(),
+        simulated_ms,
+        wall_ms: 10.0,
+        ops_per_wall_s: 1.0,
+        speedup: 1.0,
+        ops: ["ONE", "QUORUM", "ALL"]
+            .iter()
+            .map(|l| LevelStats {
+                consistency: l.to_string(),
+                kind: "all".into(),
+                total: 1,
+                ok: 1,
+                fail: 0,
+                indeterminate: 0,
+                success_rate: 1.0,
+                p50_ms: 1.0,
+                p95_ms: 1.0,
+                p99_ms: 1.0,
+                max_ms: 1.0,
+                worst_window_rate: 1.0,
+            })
+            .collect(),
+        availability_windows: vec![],
+        net: NetSummary::default(),
+        faults: vec![],
+        verdicts: vec![VerdictSummary {
+            name: "no_stale_quorum_reads".into(),
+            class: "safety".into(),
+            expected_violation: false,
+            passed: true,
+            violations: 0,
+            checked: 10,
+            detail: "all fresh".into(),
+            examples: vec![],
+        }],
+        exit_code: 0,
+        heal_at_ms: Some(simulated_ms - 5_000),
+        fault_windows: vec![
+            FaultWindow { start_ms: 10_000, end_ms: 25_000, label: "crash n4,n5".into(), kind: "crash".into() },
+            FaultWindow {
+                start_ms: 20_000,
+                end_ms: 30_000,
+                label: "partition [n1,n2] | [n3,n4,n5]".into(),
+                kind: "partition".into(),
+            },
+            FaultWindow { start_ms: 33_000, end_ms: 34_000, label: "slow n1 +200ms".into(), kind: "slow".into() },
+        ],
+        timelines: vec![],
+        plots: vec![],
+        render_ms: 0.0,
+    }
+}
+
+/// `n` operations over `simulated_ms - 5 s`: ALL fails during the crash, latencies spread.
+fn run(n: usize, simulated_ms: u64) -> RunData {
+    let mut rng = Lcg(7);
+    let active_ms = simulated_ms - 5_000;
+    let ops = (0..n)
+        .map(|i| {
+            let invoke_ms = i as u64 * active_ms / n as u64;
+            let level = ["ONE", "QUORUM", "ALL"][i % 3];
+            let crashed = (10_000..25_000).contains(&invoke_ms);
+            let (latency, outcome) = if level == "ALL" && crashed {
+                (500, if rng.next().is_multiple_of(2) { Outcome::Fail } else { Outcome::Indeterminate })
+            } else {
+                (1 + rng.next() % 20 + (i % 3) as u64 * 5, Outcome::Ok)
+            };
+            OpPoint {
+                invoke_ms,
+                complete_ms: invoke_ms + latency,
+                level: level.into(),
+                kind: if rng.next().is_multiple_of(2) { OpKind::Read } else { OpKind::Write },
+                outcome,
+            }
+        })
+        .collect();
+    RunData { summary: summary(simulated_ms), ops }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("clustersim-reports-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn same_data_gives_byte_identical_png_and_svg() {
+    let data = run(6_000, 45_000);
+    let first = render_run(&data).expect("renders");
+    let second = render_run(&data.clone()).expect("renders again");
+    let kinds: Vec<PlotKind> = first.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![PlotKind::LatencyRaw, PlotKind::LatencyQuantiles, PlotKind::LatencyDistribution, PlotKind::Availability]
+    );
+    for (a, b) in first.iter().zip(&second) {
+        assert!(a.png.starts_with(b"\x89PNG\r\n\x1a\n"), "{} is a PNG", a.kind.name());
+        assert!(a.svg.starts_with("<svg"), "{} is an SVG", a.kind.name());
+        assert!(a.png == b.png, "{}: PNG bytes differ between two renderings", a.kind.name());
+        assert!(a.svg == b.svg, "{}: SVG differs between two renderings", a.kind.name());
+    }
+    let raw = &first[0].svg;
+    assert!(raw.contains("crash n4,n5") && raw.contains("partition [n1,n2] | [n3,n4,n5]"), "faults are labelled");
+    assert!(raw.contains("QUORUM: 2,000 operations"), "one panel per level");
+}
+
+#[test]
+fn run_folder_reads_back_and_compares_with_itself() {
+    let dir = temp_dir("folder");
+    let mut data = run(3_000, 40_000);
+    let stats = write_run_folder(&dir, &mut data).expect("writes the folder");
+    assert_eq!(stats.plots, 4);
+    for file in ["index.html", "summary.json", "summary.md", "ops.csv", "trace-hash.txt", "command.txt"] {
+        assert!(dir.join(file).is_file(), "{file} written");
+    }
+    for plot in &data.summary.plots {
+        assert!(dir.join(&plot.png).is_file() && dir.join(&plot.svg).is_file(), "{} written", plot.name);
+    }
+    let back = read_run_folder(&dir).expect("reads back");
+    assert_eq!(back.ops, data.ops);
+    assert_eq!(back.summary.plots, data.summary.plots);
+    assert_eq!(back.summary.fault_windows, data.summary.fault_windows);
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert_eq!(html.matches("<img ").count(), 4, "every plot is on the page");
+
+    let out = dir.join("compare");
+    let (comparison, stats) = write_compare_folder(&out, (&back, &dir), (&data, &dir)).expect("compares");
+    assert!(comparison.same_trace());
+    assert_eq!(stats.plots, 4);
+    assert!(out.join("index.html").is_file() && out.join("plots/latency-raw.png").is_file());
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(page.contains("trace hash: equal"), "{page}");
+    assert!(page.contains("href=\"../index.html\""), "links back to the runs: {page}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn timelines_are_drawn_only_when_recorded() {
+    let mut data = run(600, 30_000);
+    assert!(render_run(&data).unwrap().iter().all(|f| f.kind != PlotKind::Timelines));
+    let interval = |start_ms, end_ms, label: &str| Interval { start_ms, end_ms, label: label.into() };
+    data.summary.timelines = vec![Timeline {
+        name: "leader".into(),
+        lanes: vec![
+            Lane { name: "n1".into(), intervals: vec![interval(0, 12_000, "term 1")] },
+            Lane { name: "n2".into(), intervals: vec![interval(14_000, 25_000, "term 2")] },
+        ],
+    }];
+    let figures = render_run(&data).unwrap();
+    if let Ok(dir) = std::env::var("CLUSTERSIM_PLOT_DUMP") {
+        for f in &figures {
+            std::fs::write(format!("{dir}/{}.png", f.kind.name()), &f.png).unwrap();
+        }
+    }
+    let timelines = figures.iter().find(|f| f.kind == PlotKind::Timelines).expect("a timelines plot");
+    assert!(timelines.svg.contains("\nterm 2\n") && timelines.svg.contains("\nn1\n"), "bars and lanes labelled");
+}
+
+#[test]
+fn very_large_runs_are_thinned_deterministically_and_say_so() {
+    let data = run(120_000, 65_000);
+    let figures = render_run(&data).unwrap();
+    let raw = &figures[0].svg;
+    assert!(raw.contains("thinned for drawing"), "the scatter says it was thinned");
+    // Each drawn operation is one circle; legends add a few more.
+    let circles = raw.matches("<circle").count();
+    assert!(circles <= 50_000 + 10, "{circles} circles drawn");
+    assert_eq!(render_run(&data).unwrap()[0].png, figures[0].png);
+}

@@ -1,0 +1,64 @@
+//! The command line end to end: `run` writes a complete report folder, and `compare` reads two
+//! of them back and writes a comparison.
+
+use std::path::PathBuf;
+
+use sim_core::cli::main_with_args;
+
+/// A scenario small enough to run in well under a second, with one fault to shade.
+const TINY: &str = "name: tiny
+description: a short run with one crash, for CLI tests
+seed: 9
+duration: 4s
+heal: 2s
+cluster: { nodes: 3, replication: { n: 3 } }
+workload:
+  - { clients: 2, rate: 100/s, keys: 50, consistency: QUORUM }
+faults:
+  - { at: 1s, for: 1s, crash: [n3] }
+expect:
+  - no_stale_quorum_reads
+";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("clustersim-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(args: &[&str]) -> i32 {
+    main_with_args(std::iter::once("clustersim").chain(args.iter().copied()).map(Into::into))
+}
+
+#[test]
+fn run_writes_the_report_folder_and_compare_reads_two_of_them() {
+    let dir = temp_dir("compare");
+    let scenario = dir.join("tiny.yaml");
+    std::fs::write(&scenario, TINY).unwrap();
+    let (a, b, out) = (dir.join("a"), dir.join("b"), dir.join("cmp"));
+    let s = scenario.to_str().unwrap();
+    assert_eq!(run(&["run", "--scenario", s, "--out", a.to_str().unwrap()]), 0);
+    assert_eq!(run(&["run", "--scenario", s, "--seed", "10", "--out", b.to_str().unwrap()]), 0);
+    for f in ["index.html", "summary.json", "summary.md", "ops.csv", "plots/latency-raw.png", "plots/availability.svg"]
+    {
+        assert!(a.join(f).is_file(), "{f} written");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["plots"].as_array().map(Vec::len), Some(4));
+    assert!(summary["render_ms"].as_f64().is_some());
+    assert_eq!(summary["fault_windows"][0]["label"], "crash n3");
+    assert_eq!(summary["fault_windows"][0]["start_ms"], 1000);
+    assert_eq!(summary["fault_windows"][0]["end_ms"], 2000);
+
+    assert_eq!(run(&["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--out", out.to_str().unwrap()]), 0);
+    let text = std::fs::read_to_string(out.join("comparison.txt")).unwrap();
+    assert!(text.contains("A: tiny seed 9") && text.contains("B: tiny seed 10"), "{text}");
+    assert!(text.contains("trace hash: differs"), "{text}");
+    assert!(out.join("index.html").is_file() && out.join("plots/latency-distribution.png").is_file());
+
+    let missing = dir.join("nothing-here");
+    assert_eq!(run(&["compare", a.to_str().unwrap(), missing.to_str().unwrap()]), 2);
+    std::fs::remove_dir_all(&dir).ok();
+}
