@@ -52,6 +52,7 @@ fn summary(simulated_ms: u64) -> Summary {
         availability_windows: vec![],
         net: NetSummary::default(),
         faults: vec![],
+        control: reports::ControlSummary::default(),
         verdicts: vec![VerdictSummary {
             name: "no_stale_quorum_reads".into(),
             class: "safety".into(),
