@@ -396,6 +396,7 @@ pub(crate) mod tests_support {
             availability_windows: vec![],
             net: NetSummary::default(),
             faults: vec![],
+            control: ControlSummary::default(),
             verdicts: vec![],
             exit_code: 0,
             heal_at_ms: None,

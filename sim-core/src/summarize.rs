@@ -152,49 +152,6 @@ pub fn fault_windows(history: &History, end_ms: u64) -> Vec<FaultWindow> {
     windows
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::history::{FaultRecord, NodeEventRecord};
-
-    fn fault(at_ms: u64, label: &str, nodes: Vec<u32>, until_ms: Option<u64>, undo: bool) -> FaultRecord {
-        FaultRecord { at_ms, label: label.into(), nodes, until_ms, undo }
-    }
-
-    #[test]
-    fn fault_windows_end_at_restart_undo_or_heal() {
-        let mut h = History::new();
-        h.faults = vec![
-            fault(10_000, "crash n4,n5", vec![3, 4], None, false),
-            fault(20_000, "partition [n1] | [n2,n3]", vec![0, 1, 2], Some(35_000), false),
-            fault(25_000, "heal links", vec![], None, false),
-            fault(25_000, "end partition [n1] | [n2,n3]", vec![], None, true),
-            fault(30_000, "loss 0.2", vec![], None, false),
-            fault(40_000, "restart n4,n5", vec![3, 4], None, false),
-            fault(60_000, "end crash n4,n5", vec![3, 4], None, true),
-            fault(60_000, "heal all", vec![], None, true),
-        ];
-        h.node_events = vec![
-            NodeEventRecord { at_ms: 10_000, node: 3, change: NodeChange::Crashed },
-            NodeEventRecord { at_ms: 10_000, node: 4, change: NodeChange::Crashed },
-            NodeEventRecord { at_ms: 40_000, node: 3, change: NodeChange::Restarted },
-            NodeEventRecord { at_ms: 40_000, node: 4, change: NodeChange::Restarted },
-        ];
-        h.healed_at_ms = Some(60_000);
-        let w = fault_windows(&h, 65_000);
-        let spans: Vec<(u64, u64, &str, &str)> =
-            w.iter().map(|f| (f.start_ms, f.end_ms, f.label.as_str(), f.kind.as_str())).collect();
-        assert_eq!(
-            spans,
-            vec![
-                (10_000, 40_000, "crash n4,n5", "crash"),
-                (20_000, 25_000, "partition [n1] | [n2,n3]", "partition"),
-                (30_000, 60_000, "loss 0.2", "loss"),
-            ]
-        );
-    }
-}
-
 /// Leader timeline, leaderless gaps and ownership figures of a history.
 pub fn control_summary(history: &crate::history::History) -> ControlSummary {
     use crate::check::{leaders, primaries};
@@ -248,4 +205,47 @@ pub fn timelines(history: &History, end_ms: u64) -> Vec<reports::Timeline> {
         Timeline { name: "leader".into(), lanes: leader_lanes },
         Timeline { name: "shard primaries".into(), lanes: shard_lanes },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{FaultRecord, NodeEventRecord};
+
+    fn fault(at_ms: u64, label: &str, nodes: Vec<u32>, until_ms: Option<u64>, undo: bool) -> FaultRecord {
+        FaultRecord { at_ms, label: label.into(), nodes, until_ms, undo }
+    }
+
+    #[test]
+    fn fault_windows_end_at_restart_undo_or_heal() {
+        let mut h = History::new();
+        h.faults = vec![
+            fault(10_000, "crash n4,n5", vec![3, 4], None, false),
+            fault(20_000, "partition [n1] | [n2,n3]", vec![0, 1, 2], Some(35_000), false),
+            fault(25_000, "heal links", vec![], None, false),
+            fault(25_000, "end partition [n1] | [n2,n3]", vec![], None, true),
+            fault(30_000, "loss 0.2", vec![], None, false),
+            fault(40_000, "restart n4,n5", vec![3, 4], None, false),
+            fault(60_000, "end crash n4,n5", vec![3, 4], None, true),
+            fault(60_000, "heal all", vec![], None, true),
+        ];
+        h.node_events = vec![
+            NodeEventRecord { at_ms: 10_000, node: 3, change: NodeChange::Crashed },
+            NodeEventRecord { at_ms: 10_000, node: 4, change: NodeChange::Crashed },
+            NodeEventRecord { at_ms: 40_000, node: 3, change: NodeChange::Restarted },
+            NodeEventRecord { at_ms: 40_000, node: 4, change: NodeChange::Restarted },
+        ];
+        h.healed_at_ms = Some(60_000);
+        let w = fault_windows(&h, 65_000);
+        let spans: Vec<(u64, u64, &str, &str)> =
+            w.iter().map(|f| (f.start_ms, f.end_ms, f.label.as_str(), f.kind.as_str())).collect();
+        assert_eq!(
+            spans,
+            vec![
+                (10_000, 40_000, "crash n4,n5", "crash"),
+                (20_000, 25_000, "partition [n1] | [n2,n3]", "partition"),
+                (30_000, 60_000, "loss 0.2", "loss"),
+            ]
+        );
+    }
 }
