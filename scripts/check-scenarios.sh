@@ -33,7 +33,8 @@ for s in "${scenarios[@]}"; do
   missing=""
   for f in index.html ops.csv summary.json plots/latency-raw.png plots/latency-raw.svg \
     plots/latency-quantiles.png plots/latency-quantiles.svg plots/latency-distribution.png \
-    plots/latency-distribution.svg plots/availability.png plots/availability.svg; do
+    plots/latency-distribution.svg plots/availability.png plots/availability.svg plots/timelines.png \
+    plots/timelines.svg; do
     [ -s "$out/$name-a/$f" ] || missing="$missing $f"
   done
   if [ -n "$missing" ]; then

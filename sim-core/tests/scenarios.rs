@@ -43,7 +43,8 @@ fn every_shipped_scenario_meets_its_expectations() {
         let data = run_data(&sc, &result, "replay");
         assert_eq!(data.ops.len(), result.history.ops.len());
         let figures = reports::render_run(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(figures.len(), 4, "{}: every plot drawn", path.display());
+        // Four data-plane plots, and the control-plane timelines (every cluster elects a leader).
+        assert_eq!(figures.len(), 5, "{}: every plot drawn", path.display());
     }
 }
 
