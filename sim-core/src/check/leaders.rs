@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use nodes::control::ControlEvent;
+use nodes::control::{ControlEvent, StepDownReason};
 use nodes::NodeChange;
 
 use super::stale_reads::secs;
@@ -129,6 +129,35 @@ pub fn changed(history: &History) -> Verdict {
     }
 }
 
+/// Judges `slow_leader_stepped_down`: some leader stepped down because of its own slowness.
+pub fn stepped_down_slow(history: &History) -> Verdict {
+    let slow: Vec<String> = history
+        .control
+        .iter()
+        .filter_map(|c| match c.event {
+            ControlEvent::SteppedDown { term, reason: StepDownReason::Slow } => {
+                Some(format!("{} left term {term} at {}", history.node_name(c.node), secs(c.at_ms)))
+            }
+            _ => None,
+        })
+        .collect();
+    let passed = !slow.is_empty();
+    Verdict {
+        name: "slow_leader_stepped_down".into(),
+        class: PropertyClass::Sometimes,
+        expected_violation: false,
+        violations: u64::from(!passed),
+        checked: history.control.iter().filter(|c| matches!(c.event, ControlEvent::SteppedDown { .. })).count() as u64,
+        passed,
+        detail: if passed {
+            format!("stepped down for slowness: {}", slow.join(", "))
+        } else {
+            "no leader stepped down for slowness".into()
+        },
+        examples: Vec::new(),
+    }
+}
+
 /// For each loss of leadership before the end, how long the cluster was without any leader.
 pub fn downtimes_ms(history: &History) -> Vec<u64> {
     let intervals = leader_intervals(history);
@@ -148,7 +177,6 @@ pub fn downtimes_ms(history: &History) -> Vec<u64> {
 mod tests {
     use super::*;
     use crate::history::{ControlRecord, NodeEventRecord};
-    use nodes::control::StepDownReason;
 
     fn became(h: &mut History, at_ms: u64, node: u32, term: u64) {
         h.control.push(ControlRecord { at_ms, node, event: ControlEvent::BecameLeader { term } });
@@ -191,6 +219,17 @@ mod tests {
         });
         assert!(eventually_one(&h).passed);
         assert_eq!(downtimes_ms(&h), vec![0], "a leader existed when the old one stepped down");
+    }
+
+    #[test]
+    fn only_a_slowness_step_down_counts_as_a_slow_leader_stepping_down() {
+        let mut h = History::new();
+        became(&mut h, 100, 0, 1);
+        let down = |reason| ControlRecord { at_ms: 900, node: 0, event: ControlEvent::SteppedDown { term: 1, reason } };
+        h.control.push(down(StepDownReason::LostQuorum));
+        assert!(!stepped_down_slow(&h).passed, "losing the quorum is not slowness");
+        h.control.push(down(StepDownReason::Slow));
+        assert!(stepped_down_slow(&h).passed);
     }
 
     #[test]

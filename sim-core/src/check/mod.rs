@@ -96,6 +96,7 @@ fn check_property(input: &CheckInput<'_>, property: Property, expected_violation
         Property::OneLeaderPerTerm => leaders::one_per_term(input.history),
         Property::EventuallyOneLeader => leaders::eventually_one(input.history),
         Property::LeaderChanged => leaders::changed(input.history),
+        Property::SlowLeaderSteppedDown => leaders::stepped_down_slow(input.history),
         Property::OnePrimaryPerShard => primaries::one_per_shard(input.history),
         Property::EventuallyAllShardsOwned => primaries::eventually_all_owned(input.history),
     };

@@ -217,11 +217,13 @@ pub enum Property {
     EventuallyAllShardsOwned,
     /// Sometimes: leadership changed hands at least once.
     LeaderChanged,
+    /// Sometimes: a leader stepped down because its own round trips were too slow.
+    SlowLeaderSteppedDown,
 }
 
 impl Property {
     /// Every property, in the order the scenario format documents them.
-    pub const ALL: [Property; 10] = [
+    pub const ALL: [Property; 11] = [
         Property::NoStaleQuorumReads,
         Property::NoStaleReads,
         Property::NoLostAcknowledgedWrites,
@@ -232,6 +234,7 @@ impl Property {
         Property::EventuallyOneLeader,
         Property::EventuallyAllShardsOwned,
         Property::LeaderChanged,
+        Property::SlowLeaderSteppedDown,
     ];
 
     /// The name scenario files use for the property, like `no_stale_reads`.
@@ -247,6 +250,7 @@ impl Property {
             Property::EventuallyOneLeader => "eventually_one_leader",
             Property::EventuallyAllShardsOwned => "eventually_all_shards_owned",
             Property::LeaderChanged => "leader_changed",
+            Property::SlowLeaderSteppedDown => "slow_leader_stepped_down",
         }
     }
 }
