@@ -6,9 +6,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::legend::{legend, Mark};
+use super::panel::header_note;
 use super::scope::{Prepared, Scope};
 use super::shading::{annotate, shade};
-use super::style::{bold, font, level_color, text, GRID_BOLD, INK};
+use super::style::{bold, font, level_color, GRID_BOLD};
 use super::PlotError;
 use crate::window::Window;
 
@@ -30,10 +31,7 @@ pub fn draw<DB: DrawingBackend>(
         scope.levels.iter().enumerate().map(|(i, l)| (l.clone(), level_color(i), Mark::Line)).collect();
     legend(&header, 70, &items)?;
     let note = format!("per {} s window, by invocation time", scope.window_ms / 1000);
-    let (w, _) = header.dim_in_pixel();
-    let style = text(12, INK);
-    let (tw, _) = header.estimate_text_size(&note, &style)?;
-    header.draw_text(&note, &style, (w as i32 - tw as i32 - 10, 6))?;
+    header_note(&header, &note)?;
     let (rate_area, throughput_area) = body.split_vertically(RATE_PX);
     let summary = &p.run.summary;
     let window_s = Scope::seconds(scope.window_ms);

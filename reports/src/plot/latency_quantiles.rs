@@ -5,9 +5,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::legend::{legend, Mark};
+use super::panel::{header_note, latency_over_time};
 use super::scope::{Prepared, Scope};
-use super::shading::{annotate, shade};
-use super::style::{bold, font, ms_label, text, GRID_BOLD, INK, QUANTILES};
+use super::shading::annotate;
+use super::style::{INK, QUANTILES};
 use super::PlotError;
 
 /// Height of one level's panel, pixels.
@@ -27,35 +28,13 @@ pub fn draw<DB: DrawingBackend>(
     items.push((format!("of successful operations, per {} s window", scope.window_ms / 1000), INK, Mark::Band));
     legend(&header, 70, &items[..QUANTILES.len()])?;
     let note = &items[QUANTILES.len()].0;
-    let (w, _) = header.dim_in_pixel();
-    let style = text(12, INK);
-    let (tw, _) = header.estimate_text_size(note, &style)?;
-    header.draw_text(note, &style, (w as i32 - tw as i32 - 10, 6))?;
+    header_note(&header, note)?;
     let panels = body.split_evenly((scope.levels.len().max(1), 1));
     let half_window_s = Scope::seconds(scope.window_ms) / 2.0;
     for (i, (panel, level)) in panels.iter().zip(&scope.levels).enumerate() {
-        let mut chart = ChartBuilder::on(panel)
-            .margin_left(8)
-            .margin_right(16)
-            .margin_top(2)
-            .caption(level.as_str(), bold(13))
-            .x_label_area_size(34)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..scope.span_s(), (scope.latency_lo_ms..scope.latency_hi_ms).log_scale())?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID_BOLD)
-            .light_line_style(TRANSPARENT)
-            .label_style(font(12))
-            .axis_desc_style(font(12))
-            .x_desc("invocation time (s)")
-            .y_desc("latency (ms)")
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| ms_label(*v))
-            .draw()?;
         let summary = &p.run.summary;
+        let mut chart = latency_over_time(panel, level, scope, summary)?;
         let plot = chart.plotting_area().strip_coord_spec();
-        shade(&plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
         // Max first so the percentiles are drawn over it.
         for q in (0..QUANTILES.len()).rev() {
             let color = QUANTILES[q].1;

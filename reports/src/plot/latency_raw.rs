@@ -6,9 +6,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::legend::{legend, Mark};
+use super::panel::{header_note, latency_over_time};
 use super::scope::{Prepared, Scope};
-use super::shading::{annotate, shade};
-use super::style::{bold, count_label, font, ms_label, outcome_color, text, GRID_BOLD, INK};
+use super::shading::annotate;
+use super::style::{count_label, outcome_color, text, INK};
 use super::PlotError;
 use crate::op_point::Outcome;
 
@@ -28,10 +29,7 @@ pub fn draw<DB: DrawingBackend>(
         Outcome::ALL.iter().map(|&o| (o.as_str().to_string(), outcome_color(o), Mark::Dot)).collect();
     legend(&header, 70, &items)?;
     if let Some(note) = &p.scatter.note {
-        let (w, _) = header.dim_in_pixel();
-        let style = text(12, INK);
-        let (tw, _) = header.estimate_text_size(note, &style)?;
-        header.draw_text(note, &style, (w as i32 - tw as i32 - 10, 6))?;
+        header_note(&header, note)?;
     }
     let panels = body.split_evenly((scope.levels.len().max(1), 1));
     for (i, (panel, level)) in panels.iter().zip(&scope.levels).enumerate() {
@@ -44,28 +42,9 @@ pub fn draw<DB: DrawingBackend>(
             count(Outcome::Fail),
             count(Outcome::Indeterminate)
         );
-        let mut chart = ChartBuilder::on(panel)
-            .margin_left(8)
-            .margin_right(16)
-            .margin_top(2)
-            .caption(caption, bold(13))
-            .x_label_area_size(34)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..scope.span_s(), (scope.latency_lo_ms..scope.latency_hi_ms).log_scale())?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID_BOLD)
-            .light_line_style(TRANSPARENT)
-            .label_style(font(12))
-            .axis_desc_style(font(12))
-            .x_desc("invocation time (s)")
-            .y_desc("latency (ms)")
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| ms_label(*v))
-            .draw()?;
         let summary = &p.run.summary;
+        let mut chart = latency_over_time(panel, &caption, scope, summary)?;
         let plot = chart.plotting_area().strip_coord_spec();
-        shade(&plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
         // Successes first, failures last: the rare failures must stay visible on top.
         for outcome in [Outcome::Ok, Outcome::Indeterminate, Outcome::Fail] {
             let color = outcome_color(outcome).mix(if outcome == Outcome::Ok { 0.45 } else { 0.8 });

@@ -12,6 +12,7 @@ pub mod latency_distribution;
 pub mod latency_quantiles;
 pub mod latency_raw;
 pub mod legend;
+pub mod panel;
 pub mod scope;
 pub mod shading;
 pub mod style;

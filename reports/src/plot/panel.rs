@@ -1,0 +1,57 @@
+//! Pieces every time-based plot shares: the note at the right end of the legend row, and a
+//! panel whose x axis is simulated time and whose y axis is latency on a log scale, with the
+//! fault windows already shaded.
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::scope::Scope;
+use super::shading::shade;
+use super::style::{bold, font, ms_label, text, GRID_BOLD, INK};
+use super::PlotError;
+use crate::summary::Summary;
+
+/// A chart over (simulated seconds, latency ms on a log scale).
+pub type LatencyChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, LogCoord<f64>>>;
+
+/// Writes `note` right-aligned in the legend row `header`.
+pub fn header_note<DB: DrawingBackend>(header: &DrawingArea<DB, Shift>, note: &str) -> Result<(), PlotError> {
+    let (w, _) = header.dim_in_pixel();
+    let style = text(12, INK);
+    let (tw, _) = header.estimate_text_size(note, &style)?;
+    header.draw_text(note, &style, (w as i32 - tw as i32 - 10, 6))?;
+    Ok(())
+}
+
+/// A latency-over-time panel on `area` titled `caption`, its mesh drawn and the faults of
+/// `summary` shaded, ready for series.
+pub fn latency_over_time<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    scope: &Scope,
+    summary: &Summary,
+) -> Result<LatencyChart<'a, DB>, PlotError> {
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(8)
+        .margin_right(16)
+        .margin_top(2)
+        .caption(caption, bold(13))
+        .x_label_area_size(34)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..scope.span_s(), (scope.latency_lo_ms..scope.latency_hi_ms).log_scale())?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(TRANSPARENT)
+        .label_style(font(12))
+        .axis_desc_style(font(12))
+        .x_desc("invocation time (s)")
+        .y_desc("latency (ms)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| ms_label(*v))
+        .draw()?;
+    let plot = chart.plotting_area().strip_coord_spec();
+    shade(&plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
+    Ok(chart)
+}
