@@ -89,6 +89,7 @@ pub fn run_page(summary: &Summary) -> String {
     verdicts(&mut h, summary);
     operations(&mut h, summary);
     faults(&mut h, summary);
+    control(&mut h, summary);
     let _ = writeln!(h, "<h2>Plots</h2>");
     for p in &summary.plots {
         plot(&mut h, p);
@@ -282,6 +283,37 @@ fn faults(h: &mut String, s: &Summary) {
             s.simulated_ms as f64 / 1000.0
         );
     }
+}
+
+fn control(h: &mut String, s: &Summary) {
+    let c = &s.control;
+    if c.leaders.is_empty() {
+        return;
+    }
+    let unowned: u64 = c.unowned_ms.iter().sum();
+    let _ = writeln!(
+        h,
+        "<h2>Control plane</h2>\n<p>{} leaders elected; leaderless after a leader loss: {}; {} primary changes; \
+         shards without a primary: {} ms in all, at most {} ms for one shard.</p>",
+        c.elections,
+        escape(&c.leaderless_text()),
+        c.ownership_changes,
+        unowned,
+        c.unowned_ms.iter().max().copied().unwrap_or(0)
+    );
+    let _ = writeln!(h, "<table>\n<tr><th>leader</th><th>term</th><th>from (s)</th><th>to (s)</th></tr>");
+    for l in &c.leaders {
+        let to = l.to_ms.map_or("end".to_string(), |t| format!("{:.3}", t as f64 / 1000.0));
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td></tr>",
+            escape(&l.node),
+            l.term,
+            l.from_ms as f64 / 1000.0,
+            to
+        );
+    }
+    let _ = writeln!(h, "</table>");
 }
 
 fn plot(h: &mut String, p: &PlotFile) {
