@@ -20,6 +20,7 @@ use crate::actor::{Input, Outbox};
 use crate::client::{Client, ClientConfig, Workload};
 use crate::clock::Clock;
 use crate::control::ControlEvent;
+use crate::echo::Echo;
 use crate::message::{Addr, Msg};
 use crate::network::{Fate, Links, NetConfig};
 use crate::node::{NodeConfig, StorageNode};
@@ -80,6 +81,8 @@ pub struct NetStats {
 enum Actor {
     Node(StorageNode),
     Client(Client),
+    /// Only in transport benchmarks (`Cluster::build_echo`).
+    Echo(Echo),
 }
 
 struct Endpoint {
@@ -139,7 +142,6 @@ fn lock(world: &Shared) -> MutexGuard<'_, World> {
 impl Cluster {
     /// Builds nodes and clients on the current madsim runtime. Clients start at once.
     pub fn build(cfg: ClusterConfig, clients: Vec<ClientSetup>, observer: Box<dyn Observer>) -> Cluster {
-        let handle = Handle::current();
         let n = cfg.node_names.len();
         let mut endpoints = Vec::with_capacity(n + clients.len());
         let mut node_seeds = cfg.node_seeds.into_iter();
@@ -152,10 +154,38 @@ impl Cluster {
             let client = Client::new((n + i) as Addr, c.cfg, c.workload, c.rng);
             endpoints.push(Endpoint::new(Actor::Client(client)));
         }
+        Cluster::start(endpoints, &cfg.node_names, cfg.node_zones, cfg.net, cfg.net_seed, observer)
+    }
+
+    /// Builds a cluster of echo endpoints that keep `in_flight` messages each circulating, for
+    /// benchmarks of the transport alone (no protocol logic, no clients).
+    pub fn build_echo(
+        node_names: &[String],
+        node_zones: Vec<u16>,
+        net: NetConfig,
+        net_seed: ChaCha8Rng,
+        in_flight: u32,
+        observer: Box<dyn Observer>,
+    ) -> Cluster {
+        let n = node_names.len() as u32;
+        let endpoints = (0..n).map(|a| Endpoint::new(Actor::Echo(Echo::new(a, n, in_flight)))).collect();
+        Cluster::start(endpoints, node_names, node_zones, net, net_seed, observer)
+    }
+
+    fn start(
+        endpoints: Vec<Endpoint>,
+        node_names: &[String],
+        node_zones: Vec<u16>,
+        net: NetConfig,
+        net_seed: ChaCha8Rng,
+        observer: Box<dyn Observer>,
+    ) -> Cluster {
+        let handle = Handle::current();
+        let n = node_names.len();
         let world = Arc::new(Mutex::new(World {
             endpoints,
-            links: Links::new(cfg.net, cfg.node_zones.clone()),
-            rng: cfg.net_seed,
+            links: Links::new(net, node_zones),
+            rng: net_seed,
             observer,
             start: Instant::now(),
             stats: NetStats::default(),
@@ -163,7 +193,7 @@ impl Cluster {
             nodes: n,
         }));
         let mut madsim_ids = Vec::with_capacity(n);
-        for (id, name) in cfg.node_names.iter().enumerate() {
+        for (id, name) in node_names.iter().enumerate() {
             let w = world.clone();
             let node = handle
                 .create_node()
@@ -316,7 +346,7 @@ impl Cluster {
             .iter()
             .filter_map(|e| match &e.actor {
                 Actor::Node(n) => Some(n.store().clone()),
-                Actor::Client(_) => None,
+                Actor::Client(_) | Actor::Echo(_) => None,
             })
             .collect()
     }
@@ -340,8 +370,10 @@ fn boot_node(world: &Shared, node: Addr) {
     ep.up = true;
     ep.host = ep.host_id.and_then(|id| Handle::current().get_node(id));
     let (incarnation, local) = (ep.incarnation, ep.clock.local(real));
-    if let Actor::Node(n) = &mut ep.actor {
-        n.boot(local, incarnation, &mut w.outbox);
+    match &mut ep.actor {
+        Actor::Node(n) => n.boot(local, incarnation, &mut w.outbox),
+        Actor::Echo(e) => e.boot(&mut w.outbox),
+        Actor::Client(_) => {}
     }
     flush(world, w, node, real);
 }
@@ -379,6 +411,7 @@ fn fire(world: &Shared, addr: Addr, tick: u64, incarnation: u32) {
         match &mut ep.actor {
             Actor::Node(n) => n.on_input(local, input, &mut w.outbox),
             Actor::Client(c) => c.on_input(now, input, &mut w.outbox),
+            Actor::Echo(e) => e.on_input(input, &mut w.outbox),
         }
     }
     flush(world, w, addr, now);
