@@ -204,8 +204,9 @@ struct LeaderState {
 #[derive(Clone, Debug)]
 enum Role {
     Follower { leader: Option<Addr> },
-    PreCandidate { votes: u64 },
-    Candidate { votes: u64 },
+    // Votes are a set, not a u64 bitmask: beyond 64 nodes the shift wrapped and nobody could win.
+    PreCandidate { votes: BTreeSet<Addr> },
+    Candidate { votes: BTreeSet<Addr> },
     Leader(Box<LeaderState>),
 }
 
@@ -363,14 +364,14 @@ impl Control {
             self.become_candidate(now, out);
             return;
         }
-        self.role = Role::PreCandidate { votes: 1 << self.id };
+        self.role = Role::PreCandidate { votes: BTreeSet::from([self.id]) };
         self.broadcast(out, Ctl::PreVote { term: self.durable.term + 1, last: self.durable.last() });
     }
 
     fn become_candidate(&mut self, now: u64, out: &mut ControlOut) {
         self.durable.term += 1;
         self.durable.voted_for = Some(self.id);
-        self.role = Role::Candidate { votes: 1 << self.id };
+        self.role = Role::Candidate { votes: BTreeSet::from([self.id]) };
         self.reset_election_timer(now);
         if self.nodes == 1 {
             self.become_leader(now, out);
@@ -446,8 +447,8 @@ impl Control {
             Ctl::PreVoteReply { term, granted } => {
                 if let Role::PreCandidate { votes } = &mut self.role {
                     if granted && term == self.durable.term + 1 {
-                        *votes |= 1 << from;
-                        if votes.count_ones() >= self.majority() {
+                        votes.insert(from);
+                        if votes.len() as u32 >= self.majority() {
                             self.become_candidate(now, out);
                         }
                     }
@@ -470,8 +471,8 @@ impl Control {
                 self.observe_term(term, now, out);
                 if let Role::Candidate { votes } = &mut self.role {
                     if granted && term == self.durable.term {
-                        *votes |= 1 << from;
-                        if votes.count_ones() >= self.majority() {
+                        votes.insert(from);
+                        if votes.len() as u32 >= self.majority() {
                             self.become_leader(now, out);
                         }
                     }

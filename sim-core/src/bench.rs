@@ -68,7 +68,10 @@ impl Figures {
 /// Runs the benchmarks and prints a table; returns the process exit code.
 pub fn command(args: &BenchArgs) -> i32 {
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
-    say(&format!("clustersim bench{} (peak memory: VmHWM, reset per benchmark)", if args.smoke { " --smoke" } else { "" }));
+    say(&format!(
+        "clustersim bench{} (peak memory: VmHWM, reset per benchmark)",
+        if args.smoke { " --smoke" } else { "" }
+    ));
     let figures = run_suite(args.smoke, &wanted);
     let floor_ns = figures.iter().find(|f| f.name == "floor").map(|f| f.ns_per_message());
     say(&table(&figures, floor_ns));
@@ -291,7 +294,13 @@ impl Chan {
 /// Checks a synthetic history of `ops` operations (half writes, half QUORUM reads of the latest
 /// version, 10,000 keys, one coordinator per key) with every client-history checker.
 fn checkers(ops: u64) -> Figures {
-    let sc = r1_expecting(200, 600, 5, 16, "[no_stale_quorum_reads, no_stale_reads, no_lost_acknowledged_writes, no_siblings]");
+    let sc = r1_expecting(
+        200,
+        600,
+        5,
+        16,
+        "[no_stale_quorum_reads, no_stale_reads, no_lost_acknowledged_writes, no_siblings]",
+    );
     let history = synthetic_history(ops, &sc);
     let zones: Vec<u16> = sc.cluster.nodes.iter().map(|n| n.zone).collect();
     let shards = ShardMap::ring(&zones, sc.cluster.shards, sc.cluster.n);
