@@ -102,7 +102,7 @@ mod tests {
     fn every_node_gets_shards_and_keys_spread() {
         let map = ShardMap::ring(&[0, 1, 2, 0, 1], 16, 3);
         let mut load = [0; 5];
-        for r in &map.replicas {
+        for r in map.replicas.iter() {
             for &n in r {
                 load[n as usize] += 1;
             }
