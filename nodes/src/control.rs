@@ -687,6 +687,14 @@ impl Control {
         });
         let mut next = current.clone();
         let mut changed = false;
+        // Shards with a revoke under way, looked up per shard below: a scan of `revokes` per
+        // shard was quadratic when a crash moved thousands of shards at once.
+        let mut revoking = vec![false; current.primaries.len()];
+        for r in &l.revokes {
+            if let Some(slot) = revoking.get_mut(r.shard as usize) {
+                *slot = true;
+            }
+        }
         for (s, (cur, want)) in current.primaries.iter().zip(&target).enumerate() {
             if cur == want {
                 continue;
@@ -703,8 +711,7 @@ impl Control {
                     l.planned[s] = *want;
                 }
                 None => {
-                    let pending = l.revokes.iter().any(|r| r.shard == s as u32);
-                    if now >= l.grant_ready_at && !pending {
+                    if now >= l.grant_ready_at && !revoking[s] {
                         Arc::make_mut(&mut next.primaries)[s] = *want;
                         Arc::make_mut(&mut next.granted_at)[s] = current.epoch + 1;
                         l.planned[s] = None;
@@ -752,6 +759,8 @@ impl Control {
             }
         }
         // Move shards from the most to the least loaded live node while the spread exceeds one.
+        // Each pass moves every shard it can: restarting the scan after each move was
+        // quadratic when a restarted node had thousands of shards to take back.
         for _ in 0..target.len() {
             let mut moved = false;
             for (slot, replicas) in target.iter_mut().zip(self.replicas.iter()) {
@@ -765,7 +774,6 @@ impl Control {
                     count[from as usize] -= 1;
                     count[to as usize] += 1;
                     moved = true;
-                    break;
                 }
             }
             if !moved {
