@@ -2,9 +2,9 @@
 //! stack at two loads, cluster size scaling, seed sweeps and the checkers, each printed as wall
 //! time, simulated time, their ratio, messages and operations per wall second, and peak memory.
 //!
-//! Peak memory is the process's VmHWM from /proc/self/status, reset before each benchmark by
-//! writing `5` to /proc/self/clear_refs, so each figure is that benchmark's own peak (the
-//! process's baseline included). Benchmarks print figures; nothing here asserts on time.
+//! Each benchmark runs in a child process of its own (`clustersim bench --only NAME --json`), so
+//! one benchmark's heap does not slow the next, and peak memory is that child's VmHWM from
+//! /proc/self/status. Benchmarks print figures; nothing here asserts on time.
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -34,10 +34,16 @@ pub struct BenchArgs {
     /// Shrink every benchmark to about one simulated second (a smoke run of the machinery).
     #[arg(long)]
     pub smoke: bool,
+    /// Run in this process and print figures as JSON lines (what each child process does).
+    #[arg(long)]
+    pub json: bool,
 }
 
+/// Benchmark names, in the order they run.
+pub const NAMES: [&str; 7] = ["floor", "transport", "r1", "r2", "scale", "sweep", "checkers"];
+
 /// The figures of one benchmark.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Figures {
     /// Benchmark name.
     pub name: String,
@@ -68,11 +74,30 @@ impl Figures {
 /// Runs the benchmarks and prints a table; returns the process exit code.
 pub fn command(args: &BenchArgs) -> i32 {
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    if let Some(bad) = args.only.iter().find(|o| !NAMES.contains(&o.as_str())) {
+        eprintln!("error: no benchmark named {bad} (known: {})", NAMES.join(", "));
+        return crate::cli::EXIT_BAD_INPUT;
+    }
+    if args.json {
+        for f in run_suite(args.smoke, &wanted) {
+            say(&serde_json::to_string(&f).expect("figures serialize"));
+        }
+        return 0;
+    }
     say(&format!(
-        "clustersim bench{} (peak memory: VmHWM, reset per benchmark)",
+        "clustersim bench{} (each benchmark in a child process; peak memory: its VmHWM)",
         if args.smoke { " --smoke" } else { "" }
     ));
-    let figures = run_suite(args.smoke, &wanted);
+    let mut figures = vec![];
+    for name in NAMES.into_iter().filter(|n| wanted(n)) {
+        match run_child(name, args.smoke) {
+            Ok(mut f) => figures.append(&mut f),
+            Err(e) => {
+                eprintln!("error: benchmark {name}: {e}");
+                return crate::cli::EXIT_SIM_CRASH;
+            }
+        }
+    }
     let floor_ns = figures.iter().find(|f| f.name == "floor").map(|f| f.ns_per_message());
     say(&table(&figures, floor_ns));
     0
@@ -107,6 +132,24 @@ pub fn run_suite(smoke: bool, wanted: &dyn Fn(&str) -> bool) -> Vec<Figures> {
         out.push(measure("checkers 1M ops", || checkers(if smoke { 10_000 } else { 1_000_000 })));
     }
     out
+}
+
+fn run_child(name: &str, smoke: bool) -> Result<Vec<Figures>, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["bench", "--json", "--only", name]);
+    if smoke {
+        cmd.arg("--smoke");
+    }
+    let out = cmd.stderr(std::process::Stdio::inherit()).output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("child exited with {}", out.status));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).map_err(|e| e.to_string()))
+        .collect()
 }
 
 fn say(text: &str) {
@@ -147,7 +190,8 @@ pub fn table(figures: &[Figures], floor_ns: Option<f64>) -> String {
 }
 
 fn measure(name: &str, body: impl FnOnce() -> Figures) -> Figures {
-    // Resetting the high-water mark makes VmHWM this benchmark's peak; harmless if refused.
+    // Within one process (scale runs four sizes), reset the high-water mark so VmHWM is this
+    // run's peak; harmless if the kernel refuses.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let mut f = body();
     f.name = name.to_string();
