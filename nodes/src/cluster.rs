@@ -1,10 +1,13 @@
 //! The async shell: runs nodes and clients on madsim and moves messages between them.
 //!
 //! Transport design (see DESIGN.md): delivery times are whole-millisecond ticks. Each endpoint
-//! keeps its pending inputs per tick; the first input for a (endpoint, tick) arms one madsim
-//! task on the endpoint's madsim node that sleeps until the tick and then hands the whole batch
-//! to the endpoint's state machine. No task or timer per message, and a madsim `kill` drops the
-//! armed tasks, so messages to a crashed node are lost for free.
+//! keeps its pending inputs per tick, and the world keeps which endpoints have a batch due at
+//! each tick. The first input for a tick arms one madsim task (on the never-faulted clients host)
+//! that sleeps until the tick and then hands every endpoint its batch, endpoints in an order drawn
+//! from the network's seeded stream. One task and timer per tick, not per (endpoint, tick): with
+//! many endpoints a task per endpoint was almost a task per message. Because the tasks no longer
+//! live on the endpoints' madsim nodes, crashes and pauses are handled here: a crash drops the
+//! endpoint's pending inputs, a paused endpoint keeps its batches and gets them, in order, at resume.
 
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
@@ -14,12 +17,14 @@ use std::time::Duration;
 
 use madsim::runtime::{Handle, NodeHandle};
 use madsim::time::Instant;
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Input, Outbox};
 use crate::client::{Client, ClientConfig, Workload};
 use crate::clock::Clock;
 use crate::control::ControlEvent;
+use crate::echo::Echo;
 use crate::message::{Addr, Msg};
 use crate::network::{Fate, Links, NetConfig};
 use crate::node::{NodeConfig, StorageNode};
@@ -80,16 +85,16 @@ pub struct NetStats {
 enum Actor {
     Node(StorageNode),
     Client(Client),
+    /// Only in transport benchmarks (`Cluster::build_echo`).
+    Echo(Echo),
 }
 
 struct Endpoint {
     actor: Actor,
     up: bool,
     incarnation: u32,
-    /// The madsim node hosting this endpoint; refreshed after each restart.
-    host: Option<NodeHandle>,
-    /// Its id, to find the fresh handle after a restart.
-    host_id: Option<madsim::task::NodeId>,
+    /// Frozen (a GC pause): batches stay pending until resume.
+    paused: bool,
     pending: BTreeMap<u64, Vec<Input>>,
     /// The endpoint's clock (clients keep a perfect one).
     clock: Clock,
@@ -97,15 +102,7 @@ struct Endpoint {
 
 impl Endpoint {
     fn new(actor: Actor) -> Self {
-        Endpoint {
-            actor,
-            up: false,
-            incarnation: 0,
-            host: None,
-            host_id: None,
-            pending: BTreeMap::new(),
-            clock: Clock::default(),
-        }
+        Endpoint { actor, up: false, incarnation: 0, paused: false, pending: BTreeMap::new(), clock: Clock::default() }
     }
 }
 
@@ -118,6 +115,12 @@ struct World {
     stats: NetStats,
     outbox: Outbox,
     nodes: usize,
+    /// Endpoints with a batch due, by tick (an endpoint may appear twice after a crash; harmless).
+    due: BTreeMap<u64, Vec<Addr>>,
+    /// Where tick tasks run: the clients host, which is never faulted.
+    timer_host: Option<NodeHandle>,
+    /// Emptied batches kept for reuse, so a warm run allocates no batch per delivery.
+    spare: Vec<Vec<Input>>,
 }
 
 type Shared = Arc<Mutex<World>>;
@@ -139,7 +142,6 @@ fn lock(world: &Shared) -> MutexGuard<'_, World> {
 impl Cluster {
     /// Builds nodes and clients on the current madsim runtime. Clients start at once.
     pub fn build(cfg: ClusterConfig, clients: Vec<ClientSetup>, observer: Box<dyn Observer>) -> Cluster {
-        let handle = Handle::current();
         let n = cfg.node_names.len();
         let mut endpoints = Vec::with_capacity(n + clients.len());
         let mut node_seeds = cfg.node_seeds.into_iter();
@@ -152,18 +154,49 @@ impl Cluster {
             let client = Client::new((n + i) as Addr, c.cfg, c.workload, c.rng);
             endpoints.push(Endpoint::new(Actor::Client(client)));
         }
+        Cluster::start(endpoints, &cfg.node_names, cfg.node_zones, cfg.net, cfg.net_seed, observer)
+    }
+
+    /// Builds a cluster of echo endpoints that keep `in_flight` messages each circulating, for
+    /// benchmarks of the transport alone (no protocol logic, no clients).
+    pub fn build_echo(
+        node_names: &[String],
+        node_zones: Vec<u16>,
+        net: NetConfig,
+        net_seed: ChaCha8Rng,
+        in_flight: u32,
+        observer: Box<dyn Observer>,
+    ) -> Cluster {
+        let n = node_names.len() as u32;
+        let endpoints = (0..n).map(|a| Endpoint::new(Actor::Echo(Echo::new(a, n, in_flight)))).collect();
+        Cluster::start(endpoints, node_names, node_zones, net, net_seed, observer)
+    }
+
+    fn start(
+        endpoints: Vec<Endpoint>,
+        node_names: &[String],
+        node_zones: Vec<u16>,
+        net: NetConfig,
+        net_seed: ChaCha8Rng,
+        observer: Box<dyn Observer>,
+    ) -> Cluster {
+        let handle = Handle::current();
+        let n = node_names.len();
         let world = Arc::new(Mutex::new(World {
             endpoints,
-            links: Links::new(cfg.net, cfg.node_zones.clone()),
-            rng: cfg.net_seed,
+            links: Links::new(net, node_zones),
+            rng: net_seed,
             observer,
             start: Instant::now(),
             stats: NetStats::default(),
             outbox: Outbox::default(),
             nodes: n,
+            due: BTreeMap::new(),
+            timer_host: None,
+            spare: Vec::new(),
         }));
         let mut madsim_ids = Vec::with_capacity(n);
-        for (id, name) in cfg.node_names.iter().enumerate() {
+        for (id, name) in node_names.iter().enumerate() {
             let w = world.clone();
             let node = handle
                 .create_node()
@@ -179,10 +212,9 @@ impl Cluster {
                 })
                 .build();
             madsim_ids.push(node.id());
-            lock(&world).endpoints[id].host_id = Some(node.id());
         }
         let w = world.clone();
-        let clients_host = handle
+        let clients_node = handle
             .create_node()
             .name("clients")
             .ip(IpAddr::V4(Ipv4Addr::new(10, 1, 0, 1)))
@@ -193,11 +225,9 @@ impl Cluster {
                     std::future::pending::<()>().await
                 }
             })
-            .build()
-            .id();
-        for ep in &mut lock(&world).endpoints[n..] {
-            ep.host_id = Some(clients_host);
-        }
+            .build();
+        let clients_host = clients_node.id();
+        lock(&world).timer_host = Some(clients_node);
         Cluster { world, madsim_ids, clients_host }
     }
 
@@ -226,6 +256,7 @@ impl Cluster {
                 return;
             }
             ep.up = false;
+            ep.paused = false; // a restarted process is not frozen
             ep.incarnation += 1;
             ep.pending.clear();
             w.observer.record(now, Event::Node { node, change: NodeChange::Crashed });
@@ -247,13 +278,26 @@ impl Cluster {
     /// Freezes a node (a long GC pause): deliveries wait until it resumes.
     pub fn pause(&self, node: Addr) {
         self.record_node(node, NodeChange::Paused);
+        lock(&self.world).endpoints[node as usize].paused = true;
         Handle::current().pause(self.madsim_ids[node as usize]);
     }
 
-    /// Resumes a paused node.
+    /// Resumes a paused node: it handles its backlog at once, oldest tick first.
     pub fn resume(&self, node: Addr) {
         self.record_node(node, NodeChange::Resumed);
         Handle::current().resume(self.madsim_ids[node as usize]);
+        let mut guard = lock(&self.world);
+        let w = &mut *guard;
+        let now = w.start.elapsed().as_millis() as u64;
+        let ep = &mut w.endpoints[node as usize];
+        if !ep.paused {
+            return;
+        }
+        ep.paused = false;
+        let backlog: Vec<u64> = ep.pending.range(..=now).map(|(&t, _)| t).collect();
+        for tick in backlog {
+            deliver(&self.world, w, node, tick, now);
+        }
     }
 
     fn record_node(&self, node: Addr, change: NodeChange) {
@@ -316,7 +360,7 @@ impl Cluster {
             .iter()
             .filter_map(|e| match &e.actor {
                 Actor::Node(n) => Some(n.store().clone()),
-                Actor::Client(_) => None,
+                Actor::Client(_) | Actor::Echo(_) => None,
             })
             .collect()
     }
@@ -338,10 +382,11 @@ fn boot_node(world: &Shared, node: Addr) {
     let real = w.start.elapsed().as_millis() as u64;
     let ep = &mut w.endpoints[node as usize];
     ep.up = true;
-    ep.host = ep.host_id.and_then(|id| Handle::current().get_node(id));
     let (incarnation, local) = (ep.incarnation, ep.clock.local(real));
-    if let Actor::Node(n) = &mut ep.actor {
-        n.boot(local, incarnation, &mut w.outbox);
+    match &mut ep.actor {
+        Actor::Node(n) => n.boot(local, incarnation, &mut w.outbox),
+        Actor::Echo(e) => e.boot(&mut w.outbox),
+        Actor::Client(_) => {}
     }
     flush(world, w, node, real);
 }
@@ -349,12 +394,10 @@ fn boot_node(world: &Shared, node: Addr) {
 fn boot_clients(world: &Shared) {
     let mut guard = lock(world);
     let w = &mut *guard;
-    let host = w.endpoints.get(w.nodes).and_then(|e| e.host_id).and_then(|id| Handle::current().get_node(id));
     let now = w.start.elapsed().as_millis() as u64;
     for addr in w.nodes..w.endpoints.len() {
         let ep = &mut w.endpoints[addr];
         ep.up = true;
-        ep.host = host.clone();
         if let Actor::Client(c) = &mut ep.actor {
             c.start(now, &mut w.outbox);
         }
@@ -362,26 +405,44 @@ fn boot_clients(world: &Shared) {
     }
 }
 
-/// Delivers the batch due at `tick` to `addr`, if it is still the same life of that endpoint.
-fn fire(world: &Shared, addr: Addr, tick: u64, incarnation: u32) {
+/// Delivers every batch due at `tick`, endpoints in an order drawn from the network's stream.
+fn fire(world: &Shared, tick: u64) {
     let mut guard = lock(world);
     let w = &mut *guard;
     let now = w.start.elapsed().as_millis() as u64;
+    let Some(mut order) = w.due.remove(&tick) else { return };
+    // Fisher-Yates with the seeded stream: explores interleavings as madsim's scheduler did.
+    for i in (1..order.len()).rev() {
+        order.swap(i, w.rng.random_range(0..=i));
+    }
+    for &addr in &order {
+        deliver(world, w, addr, tick, now);
+    }
+}
+
+/// Hands `addr` its batch due at `tick`, unless it is paused (the batch waits for resume).
+fn deliver(world: &Shared, w: &mut World, addr: Addr, tick: u64, now: u64) {
     let ep = &mut w.endpoints[addr as usize];
-    let Some(batch) = ep.pending.remove(&tick) else { return };
-    if !ep.up || ep.incarnation != incarnation {
-        w.stats.to_down_node += batch.len() as u64;
+    if ep.paused {
         return;
     }
-    w.stats.delivered += batch.len() as u64;
-    let local = ep.clock.local(now);
-    for input in batch {
-        match &mut ep.actor {
-            Actor::Node(n) => n.on_input(local, input, &mut w.outbox),
-            Actor::Client(c) => c.on_input(now, input, &mut w.outbox),
+    let Some(mut batch) = ep.pending.remove(&tick) else { return };
+    if !ep.up {
+        w.stats.to_down_node += batch.len() as u64;
+    } else {
+        w.stats.delivered += batch.len() as u64;
+        let local = ep.clock.local(now);
+        for input in batch.drain(..) {
+            match &mut ep.actor {
+                Actor::Node(n) => n.on_input(local, input, &mut w.outbox),
+                Actor::Client(c) => c.on_input(now, input, &mut w.outbox),
+                Actor::Echo(e) => e.on_input(input, &mut w.outbox),
+            }
         }
+        flush(world, w, addr, now);
     }
-    flush(world, w, addr, now);
+    batch.clear();
+    w.spare.push(batch);
 }
 
 /// Performs what a state machine queued: report events, arm timers, transmit messages.
@@ -439,15 +500,23 @@ fn schedule(world: &Shared, w: &mut World, to: Addr, tick: u64, input: Input) {
     match ep.pending.entry(tick) {
         Entry::Occupied(mut slot) => slot.get_mut().push(input),
         Entry::Vacant(slot) => {
-            slot.insert(vec![input]);
-            let Some(host) = &ep.host else { return };
-            w.stats.batches += 1;
-            let (world, incarnation) = (world.clone(), ep.incarnation);
-            let at = w.start + Duration::from_millis(tick);
-            host.spawn(async move {
-                madsim::time::sleep_until(at).await;
-                fire(&world, to, tick, incarnation);
-            });
+            let mut batch = w.spare.pop().unwrap_or_default();
+            batch.push(input);
+            slot.insert(batch);
+            match w.due.entry(tick) {
+                Entry::Occupied(mut due) => due.get_mut().push(to),
+                Entry::Vacant(due) => {
+                    due.insert(vec![to]);
+                    let Some(host) = &w.timer_host else { return };
+                    w.stats.batches += 1;
+                    let world = world.clone();
+                    let at = w.start + Duration::from_millis(tick);
+                    host.spawn(async move {
+                        madsim::time::sleep_until(at).await;
+                        fire(&world, tick);
+                    });
+                }
+            }
         }
     }
 }

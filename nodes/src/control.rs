@@ -21,6 +21,7 @@
 //!   which covers leases granted by a deposed leader until check-quorum made it step down.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -44,6 +45,10 @@ pub struct ControlConfig {
     pub slow_leader_rtt_ms: u64,
     /// After stepping down for being slow, do not campaign for this long.
     pub step_down_cooldown_ms: u64,
+    /// Only the nodes with the lowest addresses, this many at most, vote and may lead; the
+    /// others follow. Raft over 1,000 voters split its votes forever (dozens of candidates per
+    /// round trip) and flooded the network with vote requests.
+    pub voters_max: u32,
 }
 
 impl Default for ControlConfig {
@@ -56,6 +61,7 @@ impl Default for ControlConfig {
             max_drift: 0.01,
             slow_leader_rtt_ms: 0,
             step_down_cooldown_ms: 5_000,
+            voters_max: 7,
         }
     }
 }
@@ -82,11 +88,12 @@ fn stretch(ms: u64, rho: f64) -> u64 {
 pub struct Assignment {
     /// Bumped by every change.
     pub epoch: u64,
-    /// Primary per shard (`None`: unassigned).
-    pub primaries: Vec<Option<Addr>>,
+    /// Primary per shard (`None`: unassigned). Shared (copy on write): heartbeats to followers
+    /// that are behind carry the whole assignment, and clones must not copy 10,000 shards.
+    pub primaries: Arc<Vec<Option<Addr>>>,
     /// Per shard, the epoch its current primary (or vacancy) was set at: the fencing token
     /// a primary stamps its writes with.
-    pub granted_at: Vec<u64>,
+    pub granted_at: Arc<Vec<u64>>,
 }
 
 /// The durable part of the control plane (Raft's persistent state).
@@ -108,8 +115,8 @@ impl ControlDurable {
         ControlDurable {
             assignment: Assignment {
                 epoch: 0,
-                primaries: vec![None; shards as usize],
-                granted_at: vec![0; shards as usize],
+                primaries: Arc::new(vec![None; shards as usize]),
+                granted_at: Arc::new(vec![0; shards as usize]),
             },
             ..Default::default()
         }
@@ -204,8 +211,9 @@ struct LeaderState {
 #[derive(Clone, Debug)]
 enum Role {
     Follower { leader: Option<Addr> },
-    PreCandidate { votes: u64 },
-    Candidate { votes: u64 },
+    // Votes are a set, not a u64 bitmask: beyond 64 nodes the shift wrapped and nobody could win.
+    PreCandidate { votes: BTreeSet<Addr> },
+    Candidate { votes: BTreeSet<Addr> },
     Leader(Box<LeaderState>),
 }
 
@@ -224,7 +232,7 @@ pub struct Control {
     nodes: u32,
     cfg: ControlConfig,
     /// Replica set of each shard (primaries are chosen among them).
-    replicas: Vec<Vec<Addr>>,
+    replicas: Arc<Vec<Vec<Addr>>>,
     durable: ControlDurable,
     role: Role,
     rng: ChaCha8Rng,
@@ -234,6 +242,8 @@ pub struct Control {
     commit_epoch: u64,
     lease_until: u64,
     roles: BTreeSet<u32>,
+    /// Whether this life took its roles from a committed assignment yet.
+    roles_taken: bool,
     reported_roles: Option<(u64, Vec<u32>)>,
 }
 
@@ -243,7 +253,7 @@ impl Control {
         id: Addr,
         nodes: u32,
         cfg: ControlConfig,
-        replicas: Vec<Vec<Addr>>,
+        replicas: Arc<Vec<Vec<Addr>>>,
         durable: ControlDurable,
         rng: ChaCha8Rng,
         now: u64,
@@ -262,6 +272,7 @@ impl Control {
             commit_epoch: 0,
             lease_until: 0,
             roles: BTreeSet::new(),
+            roles_taken: false,
             reported_roles: None,
         };
         c.reset_election_timer(now);
@@ -323,7 +334,12 @@ impl Control {
     }
 
     fn majority(&self) -> u32 {
-        self.nodes / 2 + 1
+        self.voters() / 2 + 1
+    }
+
+    /// How many nodes vote: the lowest addresses, at most `voters_max`.
+    fn voters(&self) -> u32 {
+        self.nodes.min(self.cfg.voters_max.max(1))
     }
 
     fn reset_election_timer(&mut self, now: u64) {
@@ -332,7 +348,7 @@ impl Control {
     }
 
     fn broadcast(&self, out: &mut ControlOut, msg: Ctl) {
-        for peer in 0..self.nodes {
+        for peer in 0..self.voters() {
             if peer != self.id {
                 out.sends.push((peer, msg.clone()));
             }
@@ -356,23 +372,23 @@ impl Control {
 
     fn start_pre_vote(&mut self, now: u64, out: &mut ControlOut) {
         self.reset_election_timer(now);
-        if now < self.cooldown_until {
+        if now < self.cooldown_until || self.id >= self.voters() {
             return;
         }
-        if self.nodes == 1 {
+        if self.voters() == 1 {
             self.become_candidate(now, out);
             return;
         }
-        self.role = Role::PreCandidate { votes: 1 << self.id };
+        self.role = Role::PreCandidate { votes: BTreeSet::from([self.id]) };
         self.broadcast(out, Ctl::PreVote { term: self.durable.term + 1, last: self.durable.last() });
     }
 
     fn become_candidate(&mut self, now: u64, out: &mut ControlOut) {
         self.durable.term += 1;
         self.durable.voted_for = Some(self.id);
-        self.role = Role::Candidate { votes: 1 << self.id };
+        self.role = Role::Candidate { votes: BTreeSet::from([self.id]) };
         self.reset_election_timer(now);
-        if self.nodes == 1 {
+        if self.voters() == 1 {
             self.become_leader(now, out);
             return;
         }
@@ -444,10 +460,11 @@ impl Control {
                 out.sends.push((from, Ctl::PreVoteReply { term, granted }));
             }
             Ctl::PreVoteReply { term, granted } => {
+                let voter = from < self.voters();
                 if let Role::PreCandidate { votes } = &mut self.role {
-                    if granted && term == self.durable.term + 1 {
-                        *votes |= 1 << from;
-                        if votes.count_ones() >= self.majority() {
+                    if granted && term == self.durable.term + 1 && voter {
+                        votes.insert(from);
+                        if votes.len() as u32 >= self.majority() {
                             self.become_candidate(now, out);
                         }
                     }
@@ -468,10 +485,11 @@ impl Control {
             }
             Ctl::VoteReply { term, granted } => {
                 self.observe_term(term, now, out);
+                let voter = from < self.voters();
                 if let Role::Candidate { votes } = &mut self.role {
-                    if granted && term == self.durable.term {
-                        *votes |= 1 << from;
-                        if votes.count_ones() >= self.majority() {
+                    if granted && term == self.durable.term && voter {
+                        votes.insert(from);
+                        if votes.len() as u32 >= self.majority() {
                             self.become_leader(now, out);
                         }
                     }
@@ -492,16 +510,22 @@ impl Control {
                 }
                 self.last_leader_contact = Some(now);
                 self.reset_election_timer(now);
+                let mut replaced = false;
                 if let Some((acc_term, a)) = assignment {
                     if (acc_term, a.epoch) != self.durable.last() {
                         self.durable.accepted_term = acc_term;
                         self.durable.assignment = a;
                         self.drop_roles_not_in_assignment();
+                        replaced = true;
                     }
                 }
                 if self.durable.accepted_term == term && self.durable.assignment.epoch <= commit_epoch {
-                    self.commit_epoch = self.durable.assignment.epoch;
-                    self.take_committed_roles();
+                    // Taking roles scans every shard: only when something changed, not on
+                    // every heartbeat (at 10,000 shards that scan dominated the run).
+                    if replaced || self.commit_epoch != self.durable.assignment.epoch || !self.roles_taken {
+                        self.commit_epoch = self.durable.assignment.epoch;
+                        self.take_committed_roles();
+                    }
                 }
                 if let Some(anchor) = lease_echo {
                     self.extend_lease(anchor + self.cfg.lease_ms, out);
@@ -545,6 +569,7 @@ impl Control {
     }
 
     fn take_committed_roles(&mut self) {
+        self.roles_taken = true;
         let id = self.id;
         for (s, p) in self.durable.assignment.primaries.iter().enumerate() {
             if *p == Some(id) {
@@ -566,10 +591,11 @@ impl Control {
     /// own lease from the round trips a majority answered.
     fn advance_commit(&mut self, now: u64, out: &mut ControlOut) {
         let majority = self.majority() as usize;
+        let voters = self.voters() as usize;
         let last = self.durable.last();
         let id = self.id as usize;
         let Role::Leader(l) = &mut self.role else { return };
-        let accepted = l.peers.iter().enumerate().filter(|(i, p)| *i == id || p.accepted >= last).count();
+        let accepted = l.peers[..voters].iter().enumerate().filter(|(i, p)| *i == id || p.accepted >= last).count();
         let mut committed = None;
         if l.in_flight.is_some() && accepted >= majority {
             l.in_flight = None;
@@ -578,7 +604,7 @@ impl Control {
         // The leader's own lease: anchored at the send time of the newest heartbeat that a
         // majority (counting itself, at `now`) has answered.
         let mut sent: Vec<u64> =
-            l.peers.iter().enumerate().filter(|(i, _)| *i != id).map(|(_, p)| p.acked_sent).collect();
+            l.peers[..voters].iter().enumerate().filter(|(i, _)| *i != id).map(|(_, p)| p.acked_sent).collect();
         sent.sort_unstable_by(|a, b| b.cmp(a));
         let anchor = if majority <= 1 { Some(now) } else { sent.get(majority - 2).copied().filter(|&t| t > 0) };
         if let Some(epoch) = committed {
@@ -595,6 +621,7 @@ impl Control {
 
     fn leader_tick(&mut self, now: u64, out: &mut ControlOut) {
         let majority = self.majority() as usize;
+        let voters = self.voters() as usize;
         let id = self.id;
         let election_max = self.cfg.election_timeout_ms.1;
         let Role::Leader(l) = &mut self.role else { return };
@@ -602,8 +629,7 @@ impl Control {
         // steps down, so a partitioned leader stops granting leases.
         // A peer not heard from yet counts from the election, so a new leader gets a full
         // election timeout to collect its first acknowledgements.
-        let recent = l
-            .peers
+        let recent = l.peers[..voters]
             .iter()
             .enumerate()
             .filter(|(i, p)| *i == id as usize || now < p.last_ack.unwrap_or(l.since).max(l.since) + election_max)
@@ -661,6 +687,14 @@ impl Control {
         });
         let mut next = current.clone();
         let mut changed = false;
+        // Shards with a revoke under way, looked up per shard below: a scan of `revokes` per
+        // shard was quadratic when a crash moved thousands of shards at once.
+        let mut revoking = vec![false; current.primaries.len()];
+        for r in &l.revokes {
+            if let Some(slot) = revoking.get_mut(r.shard as usize) {
+                *slot = true;
+            }
+        }
         for (s, (cur, want)) in current.primaries.iter().zip(&target).enumerate() {
             if cur == want {
                 continue;
@@ -668,8 +702,8 @@ impl Control {
             match cur {
                 Some(old) => {
                     // Revoke first.
-                    next.primaries[s] = None;
-                    next.granted_at[s] = current.epoch + 1;
+                    Arc::make_mut(&mut next.primaries)[s] = None;
+                    Arc::make_mut(&mut next.granted_at)[s] = current.epoch + 1;
                     changed = true;
                     let last_echo = l.peers[*old as usize].last_echo_sent.unwrap_or(0);
                     let wait_until = if *old == id { now } else { last_echo + lease_wait };
@@ -677,10 +711,9 @@ impl Control {
                     l.planned[s] = *want;
                 }
                 None => {
-                    let pending = l.revokes.iter().any(|r| r.shard == s as u32);
-                    if now >= l.grant_ready_at && !pending {
-                        next.primaries[s] = *want;
-                        next.granted_at[s] = current.epoch + 1;
+                    if now >= l.grant_ready_at && !revoking[s] {
+                        Arc::make_mut(&mut next.primaries)[s] = *want;
+                        Arc::make_mut(&mut next.granted_at)[s] = current.epoch + 1;
                         l.planned[s] = None;
                         changed = true;
                     }
@@ -696,12 +729,12 @@ impl Control {
     /// The evaluation loop: an even spread of primaries (by shard count) over live nodes,
     /// each shard's primary among its replicas, moving as few shards as possible.
     fn target(&self, now: u64) -> Vec<Option<Addr>> {
-        let Role::Leader(l) = &self.role else { return self.durable.assignment.primaries.clone() };
+        let Role::Leader(l) = &self.role else { return Vec::clone(&self.durable.assignment.primaries) };
         let election_max = self.cfg.election_timeout_ms.1;
         let live: Vec<bool> = (0..self.nodes)
             .map(|n| n == self.id || l.peers[n as usize].last_ack.is_some_and(|t| now < t + election_max))
             .collect();
-        let mut target = self.durable.assignment.primaries.clone();
+        let mut target = Vec::clone(&self.durable.assignment.primaries);
         for (t, planned) in target.iter_mut().zip(&l.planned) {
             if t.is_none() {
                 *t = *planned;
@@ -726,9 +759,11 @@ impl Control {
             }
         }
         // Move shards from the most to the least loaded live node while the spread exceeds one.
+        // Each pass moves every shard it can: restarting the scan after each move was
+        // quadratic when a restarted node had thousands of shards to take back.
         for _ in 0..target.len() {
             let mut moved = false;
-            for (slot, replicas) in target.iter_mut().zip(&self.replicas) {
+            for (slot, replicas) in target.iter_mut().zip(self.replicas.iter()) {
                 let Some(from) = *slot else { continue };
                 let to = replicas
                     .iter()
@@ -739,7 +774,6 @@ impl Control {
                     count[from as usize] -= 1;
                     count[to as usize] += 1;
                     moved = true;
-                    break;
                 }
             }
             if !moved {
@@ -769,7 +803,8 @@ mod tests {
 
     impl Net {
         fn new(n: u32, shards: u32) -> Self {
-            let replicas: Vec<Vec<Addr>> = (0..shards).map(|s| (0..3.min(n)).map(|i| (s + i) % n).collect()).collect();
+            let replicas: Arc<Vec<Vec<Addr>>> =
+                Arc::new((0..shards).map(|s| (0..3.min(n)).map(|i| (s + i) % n).collect()).collect());
             let nodes = (0..n)
                 .map(|id| {
                     let rng = ChaCha8Rng::seed_from_u64(id as u64 + 1);

@@ -17,6 +17,7 @@ pub mod clock;
 pub mod cluster;
 pub mod consistency;
 pub mod control;
+pub mod echo;
 pub mod latency;
 pub mod message;
 pub mod network;

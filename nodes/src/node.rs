@@ -94,7 +94,8 @@ pub struct StorageNode {
     cfg: NodeConfig,
     shards: Arc<ShardMap>,
     store: Store,
-    pending: BTreeMap<u64, Pending>,
+    /// Boxed: B-tree nodes shift their values on insert and remove, and a `Pending` is large.
+    pending: BTreeMap<u64, Box<Pending>>,
     next_req: u64,
     /// Always `Some` outside `boot`, which rebuilds it from its durable part.
     control: Option<Control>,
@@ -113,7 +114,7 @@ impl StorageNode {
     /// A node with durable state `store`, not yet booted; `rng` drives its election timeouts.
     pub fn new(id: Addr, cfg: NodeConfig, shards: Arc<ShardMap>, store: Store, rng: ChaCha8Rng) -> Self {
         let durable = ControlDurable::new(shards.shards());
-        let replicas = shards.replica_sets().to_vec();
+        let replicas = shards.shared_replica_sets();
         let control = Control::new(id, cfg.nodes, cfg.control.clone(), replicas, durable, rng, 0);
         StorageNode {
             id,
@@ -139,7 +140,7 @@ impl StorageNode {
         self.now = now;
         self.next_req = (incarnation as u64) << 40;
         let (durable, rng) = self.control.take().expect("control present").into_parts();
-        let replicas = self.shards.replica_sets().to_vec();
+        let replicas = self.shards.shared_replica_sets();
         self.control =
             Some(Control::new(self.id, self.cfg.nodes, self.cfg.control.clone(), replicas, durable, rng, now));
         out.timer(self.cfg.control.tick_ms, Timer::ControlTick);
@@ -336,7 +337,7 @@ impl StorageNode {
         let req = self.next_req;
         let replicas = self.shards.replicas_of(key).to_vec();
         debug_assert!(replicas.len() <= 64, "answer bitmask holds 64 replicas");
-        self.pending.insert(req, Pending { client, op, key, required, answered: 0, replicas, kind });
+        self.pending.insert(req, Box::new(Pending { client, op, key, required, answered: 0, replicas, kind }));
         out.timer(self.cfg.request_timeout_ms, Timer::RequestTimeout { req });
         req
     }

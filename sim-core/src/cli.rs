@@ -53,6 +53,8 @@ enum Command {
     Shrink(crate::shrink::ShrinkArgs),
     /// Re-run the regression corpus (scenarios/regressions/*.txt): every entry must pass.
     Corpus(crate::corpus::CorpusArgs),
+    /// Run the benchmark suite and print wall time, simulated/wall ratio, throughput and peak memory.
+    Bench(crate::bench::BenchArgs),
     /// Compare two run folders: key figures side by side, and the plots of both on shared scales.
     Compare(CompareArgs),
 }
@@ -120,6 +122,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Shrink(args)) => return crate::shrink::command(&args),
         Some(Command::Corpus(args)) => return crate::corpus::command(&args),
         Some(Command::Compare(args)) => return compare_command(&args),
+        Some(Command::Bench(args)) => return crate::bench::command(&args),
         None => cli.run,
     };
     let Some(path) = args.scenario.clone() else {

@@ -7,6 +7,7 @@ compile_error!(
      (the workspace's .cargo/config.toml sets it; do not override RUSTFLAGS without it)"
 );
 
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod corpus;

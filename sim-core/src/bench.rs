@@ -1,0 +1,434 @@
+//! The benchmark suite (`clustersim bench`): the bare madsim floor, the transport alone, the full
+//! stack at two loads, cluster size scaling, seed sweeps and the checkers, each printed as wall
+//! time, simulated time, their ratio, messages and operations per wall second, and peak memory.
+//!
+//! Each benchmark runs in a child process of its own (`clustersim bench --only NAME --json`), so
+//! one benchmark's heap does not slow the next, and peak memory is that child's VmHWM from
+//! /proc/self/status. Benchmarks print figures; nothing here asserts on time.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
+use std::time::{Duration, Instant as WallInstant};
+
+use clap::Args;
+use madsim::runtime::Runtime;
+use nodes::placement::ShardMap;
+use nodes::store::Store;
+use nodes::{Cluster, Consistency, OpKind, OpRecord, Outcome, VersionVector, Versioned};
+
+use crate::check::{check_all, CheckInput};
+use crate::history::{FinalState, History};
+use crate::run::run_seed;
+use crate::scenario::{self, model::Scenario};
+use crate::seed::{stream, Stream};
+use crate::sweep::{run_all, Job};
+
+/// Arguments of `bench`.
+#[derive(Args, Debug, Default)]
+pub struct BenchArgs {
+    /// Run only these benchmarks (floor, transport, r1, r2, scale, sweep, checkers); default all.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Shrink every benchmark to about one simulated second (a smoke run of the machinery).
+    #[arg(long)]
+    pub smoke: bool,
+    /// Run in this process and print figures as JSON lines (what each child process does).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Benchmark names, in the order they run.
+pub const NAMES: [&str; 7] = ["floor", "transport", "r1", "r2", "scale", "sweep", "checkers"];
+
+/// The figures of one benchmark.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Figures {
+    /// Benchmark name.
+    pub name: String,
+    /// Wall-clock time.
+    pub wall: Duration,
+    /// Simulated time covered.
+    pub simulated_ms: u64,
+    /// Inputs (messages and timers) delivered to state machines.
+    pub delivered: u64,
+    /// Client operations completed (or history operations checked).
+    pub ops: u64,
+    /// Seeds run (sweeps only).
+    pub seeds: u64,
+    /// Peak resident memory during the benchmark, in KiB (VmHWM).
+    pub peak_kib: u64,
+}
+
+impl Figures {
+    /// Wall nanoseconds per delivered input.
+    pub fn ns_per_message(&self) -> f64 {
+        if self.delivered == 0 {
+            return 0.0;
+        }
+        self.wall.as_nanos() as f64 / self.delivered as f64
+    }
+}
+
+/// Runs the benchmarks and prints a table; returns the process exit code.
+pub fn command(args: &BenchArgs) -> i32 {
+    let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    if let Some(bad) = args.only.iter().find(|o| !NAMES.contains(&o.as_str())) {
+        eprintln!("error: no benchmark named {bad} (known: {})", NAMES.join(", "));
+        return crate::cli::EXIT_BAD_INPUT;
+    }
+    if args.json {
+        for f in run_suite(args.smoke, &wanted) {
+            say(&serde_json::to_string(&f).expect("figures serialize"));
+        }
+        return 0;
+    }
+    say(&format!(
+        "clustersim bench{} (each benchmark in a child process; peak memory: its VmHWM)",
+        if args.smoke { " --smoke" } else { "" }
+    ));
+    let mut figures = vec![];
+    for name in NAMES.into_iter().filter(|n| wanted(n)) {
+        match run_child(name, args.smoke) {
+            Ok(mut f) => figures.append(&mut f),
+            Err(e) => {
+                eprintln!("error: benchmark {name}: {e}");
+                return crate::cli::EXIT_SIM_CRASH;
+            }
+        }
+    }
+    let floor_ns = figures.iter().find(|f| f.name == "floor").map(|f| f.ns_per_message());
+    say(&table(&figures, floor_ns));
+    0
+}
+
+/// Runs every wanted benchmark and returns their figures.
+pub fn run_suite(smoke: bool, wanted: &dyn Fn(&str) -> bool) -> Vec<Figures> {
+    let s = |full: u64| if smoke { 1 } else { full };
+    let mut out = vec![];
+    if wanted("floor") {
+        out.push(measure("floor", || floor(if smoke { 1_000 } else { 200_000 })));
+    }
+    if wanted("transport") {
+        out.push(measure("transport", || transport(5, 64, s(60) * 1_000)));
+    }
+    if wanted("r1") {
+        out.push(measure("R1 200 ops/s", || full_stack(&r1(200, s(600), 5, 16), 1)));
+    }
+    if wanted("r2") {
+        out.push(measure("R2 2000 ops/s", || full_stack(&r1(2_000, s(600), 5, 16), 1)));
+    }
+    if wanted("scale") {
+        for nodes in [5, 50, 200, 1_000] {
+            let sc = r1(1_000, s(15), nodes, 10_000);
+            out.push(measure(&format!("scale {nodes} nodes"), || full_stack(&sc, 1)));
+        }
+    }
+    if wanted("sweep") {
+        out.push(measure("sweep 60 s", || sweep(&r1(200, s(60), 5, 16), if smoke { 2 } else { 40 })));
+    }
+    if wanted("checkers") {
+        out.push(measure("checkers 1M ops", || checkers(if smoke { 10_000 } else { 1_000_000 })));
+    }
+    out
+}
+
+fn run_child(name: &str, smoke: bool) -> Result<Vec<Figures>, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["bench", "--json", "--only", name]);
+    if smoke {
+        cmd.arg("--smoke");
+    }
+    let out = cmd.stderr(std::process::Stdio::inherit()).output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("child exited with {}", out.status));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).map_err(|e| e.to_string()))
+        .collect()
+}
+
+fn say(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout(), "{text}");
+}
+
+/// Formats the figures as a Markdown table; per-message cost is also given in floors.
+pub fn table(figures: &[Figures], floor_ns: Option<f64>) -> String {
+    let mut t = String::from(
+        "| benchmark | wall | simulated | sim/wall | delivered/s | ops/s | ns/msg | x floor | peak MiB |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for f in figures {
+        let secs = f.wall.as_secs_f64().max(1e-9);
+        let ratio = f.simulated_ms as f64 / 1_000.0 / secs;
+        let ns = f.ns_per_message();
+        let floors = match (floor_ns, ns > 0.0) {
+            (Some(floor), true) => format!("{:.1}", ns / floor),
+            _ => "-".into(),
+        };
+        let extra = if f.seeds > 0 { format!(" ({:.1} seeds/s)", f.seeds as f64 / secs) } else { String::new() };
+        t.push_str(&format!(
+            "| {}{} | {:.3} s | {:.0} s | {:.0}x | {:.0} | {:.0} | {:.0} | {} | {:.0} |\n",
+            f.name,
+            extra,
+            secs,
+            f.simulated_ms as f64 / 1_000.0,
+            ratio,
+            f.delivered as f64 / secs,
+            f.ops as f64 / secs,
+            ns,
+            floors,
+            f.peak_kib as f64 / 1_024.0,
+        ));
+    }
+    t
+}
+
+fn measure(name: &str, body: impl FnOnce() -> Figures) -> Figures {
+    // Within one process (scale runs four sizes), reset the high-water mark so VmHWM is this
+    // run's peak; harmless if the kernel refuses.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let mut f = body();
+    f.name = name.to_string();
+    f.peak_kib = peak_kib();
+    eprintln!("bench: {name} done in {:.2} s", f.wall.as_secs_f64());
+    f
+}
+
+fn peak_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A scenario shaped like R1: three zones, N=3 QUORUM, a crash, a restart and a partition.
+pub fn r1(rate: u32, duration_s: u64, nodes: u32, shards: u32) -> Arc<Scenario> {
+    r1_expecting(rate, duration_s, nodes, shards, "[no_stale_quorum_reads, no_lost_acknowledged_writes]")
+}
+
+fn r1_expecting(rate: u32, duration_s: u64, nodes: u32, shards: u32, expect: &str) -> Arc<Scenario> {
+    let at = |frac: f64| format!("{}ms", (duration_s as f64 * 1_000.0 * frac) as u64);
+    let text = format!(
+        "name: bench-r1\ndescription: benchmark R1 shape\nseed: 1\nduration: {duration_s}s\ncluster:\n  zones: [az-a, az-b, az-c]\n  nodes: {nodes}\n  \
+         replication: {{ n: 3 }}\n  shards: {shards}\n  network: {{ latency: {{ uniform: [1ms, 10ms] }} }}\n\
+         workload:\n  - {{ clients: 16, rate: {rate}/s, keys: 10000, reads: 0.5, consistency: QUORUM }}\n\
+         faults:\n  - {{ at: {}, crash: [n2] }}\n  - {{ at: {}, restart: [n2] }}\n  \
+         - {{ at: {}, for: {}, partition: [[n1, n2], [n3, n4, n5]] }}\n\
+         expect: {expect}\n",
+        at(0.2),
+        at(0.3),
+        at(0.5),
+        at(0.05),
+    );
+    Arc::new(scenario::parse(Path::new("bench/r1.yaml"), &text).expect("the benchmark scenario is valid"))
+}
+
+fn full_stack(sc: &Arc<Scenario>, seed: u64) -> Figures {
+    let r = run_seed(sc, seed).expect("the benchmark scenario runs");
+    Figures {
+        wall: r.wall,
+        simulated_ms: r.simulated_ms,
+        delivered: r.net.delivered,
+        ops: r.history.ops.len() as u64,
+        ..Figures::default()
+    }
+}
+
+fn sweep(sc: &Arc<Scenario>, seeds: u64) -> Figures {
+    let jobs: Vec<Job> = (1..=seeds).map(|seed| Job { scenario: sc.clone(), seed }).collect();
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let started = WallInstant::now();
+    let outcomes = run_all(&jobs, threads, &indicatif::ProgressBar::hidden());
+    Figures {
+        wall: started.elapsed(),
+        simulated_ms: seeds * (sc.duration_ms + sc.heal_ms),
+        ops: outcomes.iter().map(|o| o.ops).sum(),
+        seeds,
+        ..Figures::default()
+    }
+}
+
+/// Echo endpoints on our transport, `in_flight` messages each, for `sim_ms` simulated ms.
+fn transport(nodes: u32, in_flight: u32, sim_ms: u64) -> Figures {
+    let sc = r1(1, 1, nodes, 16);
+    let started = WallInstant::now();
+    let delivered = std::thread::spawn(move || {
+        let rt = Runtime::with_seed_and_config(1, madsim::Config::default());
+        rt.block_on(async move {
+            let c = &sc.cluster;
+            let names: Vec<String> = c.nodes.iter().map(|n| n.name.clone()).collect();
+            let zones = c.nodes.iter().map(|n| n.zone).collect();
+            let observer = Box::new(History::default());
+            let cluster =
+                Cluster::build_echo(&names, zones, c.net.clone(), stream(1, Stream::Network, 0), in_flight, observer);
+            madsim::time::sleep(Duration::from_millis(sim_ms)).await;
+            cluster.stats().delivered
+        })
+    })
+    .join()
+    .expect("the transport benchmark runs");
+    Figures { wall: started.elapsed(), simulated_ms: sim_ms, delivered, ..Figures::default() }
+}
+
+/// One task sleeps 1 ms and sends on a channel, another receives: per round one timer, two
+/// task wake-ups and one channel hop, the least any delivery on madsim can cost.
+fn floor(rounds: u64) -> Figures {
+    let started = WallInstant::now();
+    std::thread::spawn(move || {
+        let rt = Runtime::with_seed_and_config(1, madsim::Config::default());
+        rt.block_on(async move {
+            let chan = Arc::new(Chan::default());
+            let rx = chan.clone();
+            let receiver = madsim::task::spawn(async move {
+                let mut got = 0;
+                while got < rounds {
+                    got += rx.recv().await;
+                }
+            });
+            for _ in 0..rounds {
+                madsim::time::sleep(Duration::from_millis(1)).await;
+                chan.send(1);
+            }
+            let _ = receiver.await;
+        })
+    })
+    .join()
+    .expect("the floor benchmark runs");
+    Figures { wall: started.elapsed(), simulated_ms: rounds, delivered: rounds, ..Figures::default() }
+}
+
+/// The least channel there is: a queue and the receiver's waker.
+#[derive(Default)]
+struct Chan {
+    inner: Mutex<(VecDeque<u64>, Option<Waker>)>,
+}
+
+impl Chan {
+    fn send(&self, v: u64) {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.0.push_back(v);
+        if let Some(w) = g.1.take() {
+            w.wake();
+        }
+    }
+
+    async fn recv(&self) -> u64 {
+        std::future::poll_fn(|cx| {
+            let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            match g.0.pop_front() {
+                Some(v) => Poll::Ready(v),
+                None => {
+                    g.1 = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// Checks a synthetic history of `ops` operations (half writes, half QUORUM reads of the latest
+/// version, 10,000 keys, one coordinator per key) with every client-history checker.
+fn checkers(ops: u64) -> Figures {
+    let sc = r1_expecting(
+        200,
+        600,
+        5,
+        16,
+        "[no_stale_quorum_reads, no_stale_reads, no_lost_acknowledged_writes, no_siblings]",
+    );
+    let history = synthetic_history(ops, &sc);
+    let zones: Vec<u16> = sc.cluster.nodes.iter().map(|n| n.zone).collect();
+    let shards = ShardMap::ring(&zones, sc.cluster.shards, sc.cluster.n);
+    let started = WallInstant::now();
+    let verdicts = check_all(&CheckInput { history: &history, scenario: &sc, shards: &shards });
+    let wall = started.elapsed();
+    for v in verdicts.iter().filter(|v| !v.passed) {
+        eprintln!("bench: checker {} unexpectedly failed on the synthetic history: {}", v.name, v.detail);
+    }
+    Figures { wall, ops, ..Figures::default() }
+}
+
+fn synthetic_history(ops: u64, sc: &Scenario) -> History {
+    const KEYS: u64 = 10_000;
+    let nodes = sc.cluster.nodes.len() as u32;
+    let mut latest: Vec<Option<Versioned>> = vec![None; KEYS as usize];
+    let mut h = History::default();
+    h.ops.reserve(ops as usize);
+    for i in 0..ops {
+        let key = nodes::placement::mix64(i) % KEYS;
+        let coordinator = (key % nodes as u64) as u32;
+        let t = i / 4;
+        let mut op = OpRecord {
+            client: nodes + (i % 16) as u32,
+            group: 0,
+            seq: i,
+            kind: OpKind::Read,
+            key,
+            consistency: Consistency::Quorum,
+            required: 2,
+            n: 3,
+            invoke_ms: t,
+            complete_ms: t + 3,
+            outcome: Outcome::Ok,
+            reason: None,
+            coordinator: Some(coordinator),
+            value: None,
+            context: VersionVector::new(),
+            version: None,
+            read: vec![],
+        };
+        let slot = &mut latest[key as usize];
+        if i % 2 == 0 {
+            let counter = slot.as_ref().map_or(0, |v| v.version.get(coordinator)) + 1;
+            let item = Versioned { version: VersionVector::from_entries([(coordinator, counter)]), value: i };
+            op.kind = OpKind::Write;
+            op.value = Some(i);
+            op.context = slot.as_ref().map(|v| v.version.clone()).unwrap_or_default();
+            op.version = Some(item.version.clone());
+            *slot = Some(item);
+        } else {
+            // Reads are invoked after the write before them completed, and see it.
+            op.invoke_ms = t + 4;
+            op.complete_ms = t + 6;
+            op.read = slot.iter().cloned().collect();
+        }
+        h.ops.push(op);
+    }
+    let mut replicas = vec![Store::new(); nodes as usize];
+    for (key, v) in latest.iter().enumerate() {
+        if let Some(v) = v {
+            for store in &mut replicas {
+                store.apply(key as u64, v);
+            }
+        }
+    }
+    let end = ops / 4 + 10;
+    h.nodes = nodes;
+    h.shards = sc.cluster.shards;
+    h.healed_at_ms = Some(end);
+    h.record_final_state(FinalState { at_ms: end, replicas });
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smoke_run_of_every_benchmark_prints_a_row_each() {
+        let figures = run_suite(true, &|name| name != "scale");
+        let t = table(&figures, Some(100.0));
+        for name in ["floor", "transport", "R1", "R2", "sweep", "checkers"] {
+            assert!(t.contains(name), "{name} missing from\n{t}");
+        }
+    }
+}
