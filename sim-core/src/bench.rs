@@ -260,6 +260,7 @@ fn sweep(sc: &Arc<Scenario>, seeds: u64) -> Figures {
 fn transport(nodes: u32, in_flight: u32, sim_ms: u64) -> Figures {
     let sc = r1(1, 1, nodes, 16);
     let started = WallInstant::now();
+    // A fresh OS thread per runtime, outside the simulation (as run::run_seed does).
     let delivered = std::thread::spawn(move || {
         let rt = Runtime::with_seed_and_config(1, madsim::Config::default());
         rt.block_on(async move {
@@ -282,6 +283,7 @@ fn transport(nodes: u32, in_flight: u32, sim_ms: u64) -> Figures {
 /// task wake-ups and one channel hop, the least any delivery on madsim can cost.
 fn floor(rounds: u64) -> Figures {
     let started = WallInstant::now();
+    // A fresh OS thread per runtime, outside the simulation (as run::run_seed does).
     std::thread::spawn(move || {
         let rt = Runtime::with_seed_and_config(1, madsim::Config::default());
         rt.block_on(async move {
