@@ -5,11 +5,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::legend::{legend, Mark};
-use super::panel::header_note;
+use super::panel::{header_note, level_legend, panel_builder};
 use super::scope::{Prepared, Scope};
 use super::shading::{annotate, shade};
-use super::style::{bold, font, level_color, GRID_BOLD};
+use super::style::{font, level_color, GRID_BOLD};
 use super::PlotError;
 use crate::window::Window;
 
@@ -27,9 +26,7 @@ pub fn draw<DB: DrawingBackend>(
     scope: &Scope,
 ) -> Result<(), PlotError> {
     let (header, body) = area.split_vertically(HEADER_PX);
-    let items: Vec<(String, RGBColor, Mark)> =
-        scope.levels.iter().enumerate().map(|(i, l)| (l.clone(), level_color(i), Mark::Line)).collect();
-    legend(&header, 70, &items)?;
+    level_legend(&header, scope)?;
     let note = format!("per {} s window, by invocation time", scope.window_ms / 1000);
     header_note(&header, &note)?;
     let (rate_area, throughput_area) = body.split_vertically(RATE_PX);
@@ -37,13 +34,7 @@ pub fn draw<DB: DrawingBackend>(
     let window_s = Scope::seconds(scope.window_ms);
     let mid = |w: &Window| Scope::seconds(w.start_ms) + window_s / 2.0;
 
-    let mut rate = ChartBuilder::on(&rate_area)
-        .margin_left(8)
-        .margin_right(16)
-        .margin_top(2)
-        .caption("success rate", bold(13))
-        .x_label_area_size(34)
-        .y_label_area_size(56)
+    let mut rate = panel_builder(&rate_area, "success rate")
         // Headroom above 100% keeps the fault labels off the line of a fully available level.
         .build_cartesian_2d(0f64..scope.span_s(), 0f64..1.13)?;
     rate.configure_mesh()
@@ -73,13 +64,7 @@ pub fn draw<DB: DrawingBackend>(
     }
     annotate(&rate_plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
 
-    let mut throughput = ChartBuilder::on(&throughput_area)
-        .margin_left(8)
-        .margin_right(16)
-        .margin_top(2)
-        .caption("throughput (solid: ok, faint: invoked)", bold(13))
-        .x_label_area_size(34)
-        .y_label_area_size(56)
+    let mut throughput = panel_builder(&throughput_area, "throughput (solid: ok, faint: invoked)")
         .build_cartesian_2d(0f64..scope.span_s(), 0f64..scope.throughput_hi)?;
     throughput
         .configure_mesh()

@@ -6,7 +6,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::legend::{legend, Mark};
+use super::panel::{level_legend, panel_builder};
 use super::scope::{Prepared, Scope};
 use super::style::{count_label, font, level_color, ms_label, text, GRID_BOLD, HEAL, INK};
 use super::PlotError;
@@ -26,19 +26,12 @@ pub fn draw<DB: DrawingBackend>(
     scope: &Scope,
 ) -> Result<(), PlotError> {
     let (header, body) = area.split_vertically(HEADER_PX);
-    let items: Vec<(String, RGBColor, Mark)> =
-        scope.levels.iter().enumerate().map(|(i, l)| (l.clone(), level_color(i), Mark::Line)).collect();
-    legend(&header, 70, &items)?;
-    let mut chart = ChartBuilder::on(&body)
-        .margin_left(8)
-        .margin_right(16)
-        .margin_top(8)
-        .x_label_area_size(34)
-        .y_label_area_size(56)
-        .build_cartesian_2d(
-            (scope.latency_lo_ms..scope.latency_hi_ms).log_scale(),
-            (scope.fraction_lo..1.3f64).log_scale(),
-        )?;
+    level_legend(&header, scope)?;
+    // No caption: the legend row names the levels; a little more top margin instead.
+    let mut chart = panel_builder(&body, "").margin_top(8).build_cartesian_2d(
+        (scope.latency_lo_ms..scope.latency_hi_ms).log_scale(),
+        (scope.fraction_lo..1.3f64).log_scale(),
+    )?;
     chart
         .configure_mesh()
         .bold_line_style(GRID_BOLD)

@@ -6,9 +6,10 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::legend::{legend, Mark};
 use super::scope::Scope;
 use super::shading::shade;
-use super::style::{bold, font, ms_label, text, GRID_BOLD, INK};
+use super::style::{bold, font, level_color, ms_label, text, GRID_BOLD, INK};
 use super::PlotError;
 use crate::summary::Summary;
 
@@ -24,6 +25,26 @@ pub fn header_note<DB: DrawingBackend>(header: &DrawingArea<DB, Shift>, note: &s
     Ok(())
 }
 
+/// A chart builder with the margins and axis-label room every panel uses, titled `caption`.
+pub fn panel_builder<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder.margin_left(8).margin_right(16).margin_top(2).x_label_area_size(34).y_label_area_size(56);
+    if !caption.is_empty() {
+        builder.caption(caption, bold(13));
+    }
+    builder
+}
+
+/// The legend row naming each consistency level in its colour.
+pub fn level_legend<DB: DrawingBackend>(header: &DrawingArea<DB, Shift>, scope: &Scope) -> Result<(), PlotError> {
+    let items: Vec<(String, RGBColor, Mark)> =
+        scope.levels.iter().enumerate().map(|(i, l)| (l.clone(), level_color(i), Mark::Line)).collect();
+    legend(header, 70, &items)
+}
+
 /// A latency-over-time panel on `area` titled `caption`, its mesh drawn and the faults of
 /// `summary` shaded, ready for series.
 pub fn latency_over_time<'a, DB: DrawingBackend>(
@@ -32,13 +53,7 @@ pub fn latency_over_time<'a, DB: DrawingBackend>(
     scope: &Scope,
     summary: &Summary,
 ) -> Result<LatencyChart<'a, DB>, PlotError> {
-    let mut chart = ChartBuilder::on(area)
-        .margin_left(8)
-        .margin_right(16)
-        .margin_top(2)
-        .caption(caption, bold(13))
-        .x_label_area_size(34)
-        .y_label_area_size(56)
+    let mut chart = panel_builder(area, caption)
         .build_cartesian_2d(0f64..scope.span_s(), (scope.latency_lo_ms..scope.latency_hi_ms).log_scale())?;
     chart
         .configure_mesh()

@@ -5,9 +5,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::panel::panel_builder;
 use super::scope::Scope;
 use super::shading::{annotate, shade};
-use super::style::{bold, font, level_color, text, GRID_BOLD, INK};
+use super::style::{font, level_color, text, GRID_BOLD, INK};
 use super::PlotError;
 use crate::run_data::RunData;
 
@@ -30,13 +31,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, run: &RunData, sc
         let (block, below) = rest.split_vertically(BLOCK_PX + LANE_PX * lanes as u32);
         rest = below;
         // Lane k is the band [lanes - k - 1, lanes - k] of the y axis, so the first lane is on top.
-        let mut chart = ChartBuilder::on(&block)
-            .margin_left(8)
-            .margin_right(16)
-            .margin_top(2)
-            .caption(timeline.name.as_str(), bold(13))
-            .x_label_area_size(34)
-            .y_label_area_size(56)
+        let mut chart = panel_builder(&block, timeline.name.as_str())
             .build_cartesian_2d(0f64..scope.span_s(), 0f64..lanes as f64)?;
         chart
             .configure_mesh()
