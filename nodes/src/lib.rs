@@ -26,6 +26,7 @@ pub mod observer;
 pub mod placement;
 pub mod store;
 pub mod version;
+pub mod wheel;
 
 /// True in the deliberately broken test build (`--features clustersim-nodes/bug-early-ack`),
 /// whose coordinators acknowledge writes after W-1 replicas.

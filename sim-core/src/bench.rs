@@ -270,7 +270,7 @@ fn transport(nodes: u32, in_flight: u32, sim_ms: u64) -> Figures {
             let observer = Box::new(History::default());
             let cluster =
                 Cluster::build_echo(&names, zones, c.net.clone(), stream(1, Stream::Network, 0), in_flight, observer);
-            madsim::time::sleep(Duration::from_millis(sim_ms)).await;
+            cluster.run_to(sim_ms);
             cluster.stats().delivered
         })
     })

@@ -2,9 +2,7 @@
 //! cluster, undoes them when their `for` runs out, and heals everything at the end.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
-use madsim::time::Instant;
 use nodes::Cluster;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -36,7 +34,6 @@ pub struct Injector<'a> {
     scenario: &'a Scenario,
     rng: ChaCha8Rng,
     history: SharedHistory,
-    start: Instant,
     /// Faults in effect, by id; ids grow with time, so undoing in reverse id order unwinds
     /// overlapping loss settings correctly.
     active: BTreeMap<u64, (Active, String)>,
@@ -47,20 +44,13 @@ pub struct Injector<'a> {
 }
 
 impl<'a> Injector<'a> {
-    /// An injector for `cluster`, built at simulated instant `start`.
-    pub fn new(
-        cluster: Cluster,
-        scenario: &'a Scenario,
-        rng: ChaCha8Rng,
-        history: SharedHistory,
-        start: Instant,
-    ) -> Self {
+    /// An injector for `cluster`.
+    pub fn new(cluster: Cluster, scenario: &'a Scenario, rng: ChaCha8Rng, history: SharedHistory) -> Self {
         Injector {
             cluster,
             scenario,
             rng,
             history,
-            start,
             active: BTreeMap::new(),
             undos: BTreeSet::new(),
             paused: BTreeSet::new(),
@@ -68,8 +58,8 @@ impl<'a> Injector<'a> {
         }
     }
 
-    /// Applies every fault and due undo until `end_ms`, sleeping in simulated time in between.
-    pub async fn run_until(&mut self, end_ms: u64) {
+    /// Applies every fault and due undo until `end_ms`, running the cluster in between.
+    pub fn run_until(&mut self, end_ms: u64) {
         let faults = &self.scenario.faults;
         let mut next = 0;
         loop {
@@ -83,12 +73,7 @@ impl<'a> Injector<'a> {
             };
             let at = if take_undo { undo.map(|u| u.0) } else { script };
             let Some(at) = at.filter(|&t| t < end_ms) else { break };
-            let due = self.start + Duration::from_millis(at);
-            // madsim sleeps at least 1 ms even for a past deadline: only sleep when needed,
-            // so faults due at the same instant apply at that instant.
-            if Instant::now() < due {
-                madsim::time::sleep_until(due).await;
-            }
+            self.cluster.run_to(at);
             if take_undo {
                 let (_, id) = self.undos.pop_first().expect("checked above");
                 self.undo(id, at);

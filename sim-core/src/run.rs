@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant as WallInstant};
 
 use madsim::runtime::Runtime;
-use madsim::time::Instant;
 use nodes::client::ClientConfig;
 use nodes::node::NodeConfig;
 use nodes::placement::ShardMap;
@@ -150,15 +149,13 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats, Arc<ShardMap>
         let (cfg, clients) = build_config(scenario, seed);
         let shards = cfg.shards.clone();
         let history = SharedHistory::default();
-        let start = Instant::now();
         let cluster = Cluster::build(cfg, clients, Box::new(history.clone()));
-        let mut injector =
-            Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), history.clone(), start);
-        injector.run_until(scenario.duration_ms).await;
-        madsim::time::sleep_until(start + Duration::from_millis(scenario.duration_ms)).await;
+        let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), history.clone());
+        injector.run_until(scenario.duration_ms);
+        cluster.run_to(scenario.duration_ms);
         injector.heal_all(scenario.duration_ms);
         let end_ms = scenario.duration_ms + scenario.heal_ms;
-        madsim::time::sleep_until(start + Duration::from_millis(end_ms)).await;
+        cluster.run_to(end_ms);
         let net = cluster.stats();
         let replicas = cluster.stores();
         let mut h = std::mem::take(&mut *history.0.lock().unwrap_or_else(|e| e.into_inner()));
