@@ -206,6 +206,10 @@ struct LeaderState {
     /// Where each revoked shard is meant to go, so the grant follows the revoke's intent.
     planned: Vec<Option<Addr>>,
     rtts: Vec<u64>,
+    /// What the last reconciliation that changed nothing saw: peer liveness, the assignment
+    /// epoch and whether grants were allowed. Until one of them changes (and with no revoke
+    /// under way) another pass would change nothing either, so the 10 ms tick skips it.
+    settled: Option<(Vec<bool>, u64, bool)>,
 }
 
 #[derive(Clone, Debug)]
@@ -408,6 +412,7 @@ impl Control {
             revokes: Vec::new(),
             planned: vec![None; self.durable.assignment.primaries.len()],
             rtts: Vec::new(),
+            settled: None,
         }));
         out.events.push(ControlEvent::BecameLeader { term });
         // Re-propose the assignment under this term (Raft's no-op entry): it commits once a
@@ -677,7 +682,13 @@ impl Control {
     fn reconcile(&mut self, now: u64) {
         let lease_wait = self.cfg.lease_wait_ms();
         let id = self.id;
-        let target = self.target(now);
+        let Role::Leader(l) = &self.role else { return };
+        let live = self.live(l, now);
+        let inputs = (live, self.durable.assignment.epoch, now >= l.grant_ready_at);
+        if l.revokes.is_empty() && l.settled.as_ref() == Some(&inputs) {
+            return;
+        }
+        let target = self.target(&inputs.0);
         let current = self.durable.assignment.clone();
         let Role::Leader(l) = &mut self.role else { return };
         // Revokes are confirmed by the old primary's ack of the revoking epoch, or by time.
@@ -720,20 +731,26 @@ impl Control {
                 }
             }
         }
+        l.settled = (!changed && l.revokes.is_empty()).then_some(inputs);
         if changed {
             next.epoch = current.epoch + 1;
             self.propose(next, now);
         }
     }
 
+    /// Which nodes the leader counts as live: itself, and peers heard from within the
+    /// longest election timeout.
+    fn live(&self, l: &LeaderState, now: u64) -> Vec<bool> {
+        let election_max = self.cfg.election_timeout_ms.1;
+        (0..self.nodes)
+            .map(|n| n == self.id || l.peers[n as usize].last_ack.is_some_and(|t| now < t + election_max))
+            .collect()
+    }
+
     /// The evaluation loop: an even spread of primaries (by shard count) over live nodes,
     /// each shard's primary among its replicas, moving as few shards as possible.
-    fn target(&self, now: u64) -> Vec<Option<Addr>> {
+    fn target(&self, live: &[bool]) -> Vec<Option<Addr>> {
         let Role::Leader(l) = &self.role else { return Vec::clone(&self.durable.assignment.primaries) };
-        let election_max = self.cfg.election_timeout_ms.1;
-        let live: Vec<bool> = (0..self.nodes)
-            .map(|n| n == self.id || l.peers[n as usize].last_ack.is_some_and(|t| now < t + election_max))
-            .collect();
         let mut target = Vec::clone(&self.durable.assignment.primaries);
         for (t, planned) in target.iter_mut().zip(&l.planned) {
             if t.is_none() {

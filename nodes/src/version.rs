@@ -2,15 +2,19 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
 
 /// A version vector: for each coordinator node id, the highest write counter seen from it.
 /// Displayed as `{#0:4,#2:1}`, where `#0` is the node at address 0 (the first node).
 ///
-/// Kept as a small vector sorted by node id: vectors have at most one entry per node, are
-/// compared far more often than built, and a sorted vec compares with one linear merge.
+/// Kept as a small slice sorted by node id: vectors have at most one entry per node, are
+/// compared far more often than built, and a sorted slice compares with one linear merge.
+/// The slice is shared and copied on write: a version is cloned into every replica message,
+/// store, reply and history record but changed only by the coordinator that assigns it, so a
+/// clone is a reference count, not an allocation. `None` when empty (allocates nothing).
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct VersionVector {
-    entries: Vec<(u32, u64)>,
+    entries: Option<Arc<[(u32, u64)]>>,
 }
 
 /// How two version vectors relate causally.
@@ -34,50 +38,84 @@ impl VersionVector {
 
     /// Builds a vector from `(node, counter)` pairs in any order; zero counters are dropped.
     pub fn from_entries(entries: impl IntoIterator<Item = (u32, u64)>) -> Self {
-        let mut vv = Self::new();
-        for (node, counter) in entries {
-            if counter > vv.get(node) {
-                vv.set(node, counter);
-            }
-        }
-        vv
+        let mut v: Vec<(u32, u64)> = entries.into_iter().filter(|e| e.1 > 0).collect();
+        // Highest counter first within a node, then keep the first entry of each node.
+        v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        v.dedup_by_key(|e| e.0);
+        Self::from_sorted(v)
+    }
+
+    fn from_sorted(entries: Vec<(u32, u64)>) -> Self {
+        VersionVector { entries: (!entries.is_empty()).then(|| Arc::from(entries)) }
     }
 
     /// The counter for `node`, zero when absent.
     pub fn get(&self, node: u32) -> u64 {
-        match self.entries.binary_search_by_key(&node, |e| e.0) {
-            Ok(i) => self.entries[i].1,
+        let e = self.entries();
+        match e.binary_search_by_key(&node, |e| e.0) {
+            Ok(i) => e[i].1,
             Err(_) => 0,
         }
     }
 
-    /// Sets the counter for `node`.
+    /// Sets the counter for `node` (zero removes it).
     pub fn set(&mut self, node: u32, counter: u64) {
-        match self.entries.binary_search_by_key(&node, |e| e.0) {
-            Ok(i) => self.entries[i].1 = counter,
-            Err(i) => {
-                if counter > 0 {
-                    self.entries.insert(i, (node, counter))
-                }
-            }
+        if self.get(node) == counter {
+            return;
         }
+        let mut v = self.entries().to_vec();
+        match v.binary_search_by_key(&node, |e| e.0) {
+            Ok(i) if counter == 0 => {
+                v.remove(i);
+            }
+            Ok(i) => v[i].1 = counter,
+            Err(i) => v.insert(i, (node, counter)),
+        }
+        *self = Self::from_sorted(v);
     }
 
     /// The `(node, counter)` entries, sorted by node.
     pub fn entries(&self) -> &[(u32, u64)] {
-        &self.entries
+        self.entries.as_deref().unwrap_or(&[])
     }
 
     /// True when the vector has no entries.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_none()
     }
 
     /// Joins `other` into `self`: the entrywise maximum.
     pub fn merge(&mut self, other: &VersionVector) {
-        for &(node, counter) in &other.entries {
-            if counter > self.get(node) {
-                self.set(node, counter);
+        match self.compare(other) {
+            Causality::Equal | Causality::Dominates => {}
+            Causality::Dominated => *self = other.clone(),
+            Causality::Concurrent => {
+                let (a, b) = (self.entries(), other.entries());
+                let mut v = Vec::with_capacity(a.len() + b.len());
+                let (mut i, mut j) = (0, 0);
+                while i < a.len() || j < b.len() {
+                    match (a.get(i), b.get(j)) {
+                        (Some(x), Some(y)) if x.0 == y.0 => {
+                            v.push((x.0, x.1.max(y.1)));
+                            i += 1;
+                            j += 1;
+                        }
+                        (Some(x), Some(y)) if x.0 < y.0 => {
+                            v.push(*x);
+                            i += 1;
+                        }
+                        (Some(x), None) => {
+                            v.push(*x);
+                            i += 1;
+                        }
+                        (_, Some(y)) => {
+                            v.push(*y);
+                            j += 1;
+                        }
+                        (None, None) => unreachable!("loop condition"),
+                    }
+                }
+                *self = Self::from_sorted(v);
             }
         }
     }
@@ -90,7 +128,7 @@ impl VersionVector {
     /// Compares two vectors with one merge pass over their sorted entries.
     pub fn compare(&self, other: &VersionVector) -> Causality {
         let (mut greater, mut less) = (false, false);
-        let (a, b) = (&self.entries, &other.entries);
+        let (a, b) = (self.entries(), other.entries());
         let (mut i, mut j) = (0, 0);
         while i < a.len() || j < b.len() {
             let ord = match (a.get(i), b.get(j)) {
@@ -139,7 +177,7 @@ impl fmt::Debug for VersionVector {
 impl fmt::Display for VersionVector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("{")?;
-        for (i, (node, counter)) in self.entries.iter().enumerate() {
+        for (i, (node, counter)) in self.entries().iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }
@@ -195,6 +233,25 @@ mod tests {
         a.merge(&vv(&[(2, 5), (7, 1)]));
         assert_eq!(a, vv(&[(1, 3), (2, 5), (7, 1)]));
         assert!(a.descends(&vv(&[(2, 5)])));
+    }
+
+    #[test]
+    fn from_entries_set_and_merge_keep_one_sorted_entry_per_node() {
+        let v = vv(&[(3, 1), (1, 2), (3, 4), (2, 0)]);
+        assert_eq!(v.entries(), &[(1, 2), (3, 4)]);
+        let mut w = v.clone();
+        w.set(2, 5);
+        w.set(1, 0);
+        assert_eq!(w.entries(), &[(2, 5), (3, 4)]);
+        assert_eq!(v.entries(), &[(1, 2), (3, 4)], "a clone is not changed by writes to another");
+        let mut m = v.clone();
+        m.merge(&w);
+        assert_eq!(m.entries(), &[(1, 2), (2, 5), (3, 4)]);
+        let mut e = VersionVector::new();
+        e.merge(&VersionVector::new());
+        assert!(e.is_empty() && e == VersionVector::default());
+        e.set(4, 0);
+        assert!(e.is_empty(), "a zero counter adds nothing");
     }
 
     #[test]
