@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::actor::{Input, Outbox, Timer};
+use crate::actor::{Input, Outbox, Timer, Wake};
 use crate::consistency::Consistency;
 use crate::message::{Addr, Msg, Reply};
 use crate::observer::{Event, FailReason, OpKind, OpRecord, Outcome};
@@ -66,12 +66,24 @@ pub struct Client {
     planned: Option<PlannedOp>,
     current: Option<InFlight>,
     contexts: BTreeMap<u64, VersionVector>,
+    /// The one timer armed for the operation in flight's timeout (or an earlier one's).
+    due: Wake,
 }
 
 impl Client {
     /// A client at `addr` drawing its operations from `workload` and its choices from `rng`.
     pub fn new(addr: Addr, cfg: ClientConfig, workload: Box<dyn Workload>, rng: ChaCha8Rng) -> Self {
-        Client { addr, cfg, workload, rng, seq: 0, planned: None, current: None, contexts: BTreeMap::new() }
+        Client {
+            addr,
+            cfg,
+            workload,
+            rng,
+            seq: 0,
+            planned: None,
+            current: None,
+            contexts: BTreeMap::new(),
+            due: Wake::default(),
+        }
     }
 
     /// Plans the first operation.
@@ -88,11 +100,15 @@ impl Client {
     pub fn on_input(&mut self, now_ms: u64, input: Input, out: &mut Outbox) {
         match input {
             Input::Timer(Timer::ClientIssue) => self.issue(now_ms, out),
-            Input::Timer(Timer::ClientTimeout { seq }) => {
-                if self.current.as_ref().is_some_and(|c| c.seq == seq) {
-                    let kind = self.current.as_ref().map(|c| c.op.kind);
-                    let outcome = if kind == Some(OpKind::Write) { Outcome::Indeterminate } else { Outcome::Fail };
+            Input::Timer(Timer::ClientDue { at }) => {
+                self.due.fired(at);
+                let Some(c) = &self.current else { return };
+                let deadline = c.invoke_ms + self.cfg.timeout_ms;
+                if now_ms >= deadline {
+                    let outcome = if c.op.kind == OpKind::Write { Outcome::Indeterminate } else { Outcome::Fail };
                     self.finish(now_ms, outcome, Some(FailReason::ClientTimeout), None, Vec::new(), out);
+                } else {
+                    self.due.ensure(now_ms, deadline, out, |at| Timer::ClientDue { at });
                 }
             }
             Input::Msg { from, msg: Msg::Refused { op } } => {
@@ -150,7 +166,7 @@ impl Client {
         self.current = Some(InFlight { seq: self.seq, op, invoke_ms: now_ms, coordinator, tried: 0, value, context });
         let (to, msg) = self.request();
         out.send(to, msg);
-        out.timer(self.cfg.timeout_ms, Timer::ClientTimeout { seq: self.seq });
+        self.due.ensure(now_ms, now_ms + self.cfg.timeout_ms, out, |at| Timer::ClientDue { at });
     }
 
     fn request(&self) -> (Addr, Msg) {
@@ -246,12 +262,31 @@ mod tests {
         let mut out = Outbox::default();
         c.start(0, &mut out);
         c.on_input(5, Input::Timer(Timer::ClientIssue), &mut out);
-        c.on_input(55, Input::Timer(Timer::ClientTimeout { seq: 1 }), &mut out);
+        c.on_input(55, Input::Timer(Timer::ClientDue { at: 55 }), &mut out);
         c.on_input(60, Input::Timer(Timer::ClientIssue), &mut out);
-        c.on_input(110, Input::Timer(Timer::ClientTimeout { seq: 2 }), &mut out);
+        c.on_input(110, Input::Timer(Timer::ClientDue { at: 110 }), &mut out);
         let r = records(&out);
         assert_eq!((r[0].kind, r[0].outcome), (OpKind::Write, Outcome::Indeterminate));
         assert_eq!((r[1].kind, r[1].outcome), (OpKind::Read, Outcome::Fail));
+    }
+
+    #[test]
+    fn a_timer_armed_for_an_earlier_operation_re_arms_for_the_current_one() {
+        let mut c = client(vec![op(OpKind::Read), PlannedOp { at_ms: 10, ..op(OpKind::Read) }]);
+        let mut out = Outbox::default();
+        c.start(0, &mut out);
+        c.on_input(5, Input::Timer(Timer::ClientIssue), &mut out);
+        let ok = Msg::ClientReply { op: 1, reply: Reply::ReadOk { versions: vec![] } };
+        c.on_input(8, Input::Msg { from: 0, msg: ok }, &mut out);
+        c.on_input(10, Input::Timer(Timer::ClientIssue), &mut out);
+        let due = |out: &Outbox| out.timers.iter().filter(|(_, t)| matches!(t, Timer::ClientDue { .. })).count();
+        assert_eq!(due(&out), 1, "the second operation's deadline (60) is covered by the first's timer (55)");
+        let mut out = Outbox::default();
+        c.on_input(55, Input::Timer(Timer::ClientDue { at: 55 }), &mut out);
+        assert!(records(&out).is_empty(), "the second operation is not due before 60");
+        assert_eq!(out.timers, [(5, Timer::ClientDue { at: 60 })]);
+        c.on_input(60, Input::Timer(Timer::ClientDue { at: 60 }), &mut out);
+        assert_eq!(records(&out)[0].reason, Some(FailReason::ClientTimeout));
     }
 
     #[test]

@@ -249,6 +249,8 @@ pub struct Control {
     /// Whether this life took its roles from a committed assignment yet.
     roles_taken: bool,
     reported_roles: Option<(u64, Vec<u32>)>,
+    /// Local time of the last `on_tick` (a leader ticks every `tick_ms`).
+    last_tick: u64,
 }
 
 impl Control {
@@ -278,6 +280,7 @@ impl Control {
             roles: BTreeSet::new(),
             roles_taken: false,
             reported_roles: None,
+            last_tick: now,
         };
         c.reset_election_timer(now);
         c
@@ -359,8 +362,22 @@ impl Control {
         }
     }
 
-    /// Periodic wake-up at local time `now`.
+    /// The local time by which `on_tick` must run next: a leader every `tick_ms` (heartbeats,
+    /// check-quorum, reconciliation); anyone else at its election deadline or when its lease
+    /// runs out. Earlier ticks are harmless.
+    pub fn next_wake(&self, now: u64) -> u64 {
+        if self.is_leader() {
+            return self.last_tick + self.cfg.tick_ms;
+        }
+        if !self.roles.is_empty() && self.lease_until > now {
+            return self.election_deadline.min(self.lease_until);
+        }
+        self.election_deadline
+    }
+
+    /// Wake-up at local time `now` (see `next_wake`).
     pub fn on_tick(&mut self, now: u64, out: &mut ControlOut) {
+        self.last_tick = now;
         if now >= self.lease_until && !self.roles.is_empty() {
             self.report_roles(out, now);
         }

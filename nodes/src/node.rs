@@ -1,11 +1,12 @@
 //! A storage node that is also a quorum coordinator, as a pure state machine.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::actor::{Input, Outbox, Timer};
+use crate::actor::{Input, Outbox, Timer, Wake};
 use crate::control::{Control, ControlConfig, ControlDurable, ControlOut};
 use crate::message::{Addr, Msg, Reply};
 use crate::observer::Event;
@@ -108,6 +109,12 @@ pub struct StorageNode {
     /// As primary: the latest version written per key, tagged with the tenure's fence, so
     /// only the first write to a key in a tenure needs a quorum read.
     primary_cache: BTreeMap<u64, (u64, VersionVector)>,
+    /// Timeout of every request begun, earliest first (completed ones are skipped lazily).
+    deadlines: BinaryHeap<Reverse<(u64, u64)>>,
+    /// The one timer armed for the earliest request deadline.
+    request_wake: Wake,
+    /// The one timer armed for the control plane's next wake-up.
+    control_wake: Wake,
 }
 
 impl StorageNode {
@@ -128,6 +135,9 @@ impl StorageNode {
             now: 0,
             fences: BTreeMap::new(),
             primary_cache: BTreeMap::new(),
+            deadlines: BinaryHeap::new(),
+            request_wake: Wake::default(),
+            control_wake: Wake::default(),
         }
     }
 
@@ -137,13 +147,22 @@ impl StorageNode {
     pub fn boot(&mut self, now: u64, incarnation: u32, out: &mut Outbox) {
         self.pending.clear();
         self.primary_cache.clear();
+        self.deadlines.clear();
+        // The previous life's timers died with it.
+        self.request_wake = Wake::default();
+        self.control_wake = Wake::default();
         self.now = now;
         self.next_req = (incarnation as u64) << 40;
         let (durable, rng) = self.control.take().expect("control present").into_parts();
         let replicas = self.shards.shared_replica_sets();
         self.control =
             Some(Control::new(self.id, self.cfg.nodes, self.cfg.control.clone(), replicas, durable, rng, now));
-        out.timer(self.cfg.control.tick_ms, Timer::ControlTick);
+        self.arm_control(out);
+    }
+
+    fn arm_control(&mut self, out: &mut Outbox) {
+        let at = self.control().next_wake(self.now);
+        self.control_wake.ensure(self.now, at, out, |at| Timer::ControlTick { at });
     }
 
     /// The control plane (election and assignment state).
@@ -179,33 +198,60 @@ impl StorageNode {
             Input::Msg { from, msg: Msg::Ctl(msg) } => {
                 self.run_control(out, |c, o| c.on_msg(now_ms, from, msg, o));
             }
-            Input::Timer(Timer::ControlTick) => {
+            Input::Timer(Timer::ControlTick { at }) => {
+                self.control_wake.fired(at);
                 self.run_control(out, |c, o| c.on_tick(now_ms, o));
-                out.timer(self.cfg.control.tick_ms, Timer::ControlTick);
             }
             Input::Msg { from, msg } => self.on_msg(from, msg, out),
-            Input::Timer(Timer::RequestTimeout { req }) => {
-                let quorum = self.shards.n() / 2 + 1;
-                if self
-                    .pending
-                    .get(&req)
-                    .is_some_and(|p| matches!(p.kind, PendingKind::PrimaryRead { .. }) && p.answers() >= quorum)
-                {
-                    // Not every replica answered, but a quorum did: enough to descend from
-                    // every acknowledged write.
-                    self.finish_primary_read(req, out);
-                    return;
+            Input::Timer(Timer::RequestsDue { at }) => {
+                self.request_wake.fired(at);
+                while let Some(&Reverse((deadline, req))) = self.deadlines.peek() {
+                    if deadline > now_ms {
+                        break;
+                    }
+                    self.deadlines.pop();
+                    self.time_out(req, out);
                 }
-                if let Some(p) = self.pending.remove(&req) {
-                    let version = match p.kind {
-                        PendingKind::Write { version, .. } => Some(version),
-                        PendingKind::Read { .. } | PendingKind::PrimaryRead { .. } => None,
-                    };
-                    let answers = p.answered.count_ones() as u8;
-                    out.send(p.client, Msg::ClientReply { op: p.op, reply: Reply::Timeout { version, answers } });
-                }
+                self.arm_requests(out);
             }
             Input::Timer(_) => {}
+        }
+        // Any input may move the control plane's next deadline (a heartbeat pushes back the
+        // election, a vote makes a leader).
+        self.arm_control(out);
+    }
+
+    /// Request `req` reached its timeout (if still pending).
+    fn time_out(&mut self, req: u64, out: &mut Outbox) {
+        let quorum = self.shards.n() / 2 + 1;
+        if self
+            .pending
+            .get(&req)
+            .is_some_and(|p| matches!(p.kind, PendingKind::PrimaryRead { .. }) && p.answers() >= quorum)
+        {
+            // Not every replica answered, but a quorum did: enough to descend from
+            // every acknowledged write.
+            self.finish_primary_read(req, out);
+            return;
+        }
+        if let Some(p) = self.pending.remove(&req) {
+            let version = match p.kind {
+                PendingKind::Write { version, .. } => Some(version),
+                PendingKind::Read { .. } | PendingKind::PrimaryRead { .. } => None,
+            };
+            let answers = p.answered.count_ones() as u8;
+            out.send(p.client, Msg::ClientReply { op: p.op, reply: Reply::Timeout { version, answers } });
+        }
+    }
+
+    /// Arms the request timer for the earliest deadline of a request still pending.
+    fn arm_requests(&mut self, out: &mut Outbox) {
+        while let Some(&Reverse((deadline, req))) = self.deadlines.peek() {
+            if self.pending.contains_key(&req) {
+                self.request_wake.ensure(self.now, deadline, out, |at| Timer::RequestsDue { at });
+                return;
+            }
+            self.deadlines.pop();
         }
     }
 
@@ -338,7 +384,9 @@ impl StorageNode {
         let replicas = self.shards.replicas_of(key).to_vec();
         debug_assert!(replicas.len() <= 64, "answer bitmask holds 64 replicas");
         self.pending.insert(req, Box::new(Pending { client, op, key, required, answered: 0, replicas, kind }));
-        out.timer(self.cfg.request_timeout_ms, Timer::RequestTimeout { req });
+        let deadline = self.now + self.cfg.request_timeout_ms;
+        self.deadlines.push(Reverse((deadline, req)));
+        self.request_wake.ensure(self.now, deadline, out, |at| Timer::RequestsDue { at });
         req
     }
 
@@ -453,13 +501,41 @@ mod tests {
         let mut n = node(0);
         let mut out = Outbox::default();
         n.on_input(0, client_write(3), &mut out);
+        let due: Vec<_> = out.timers.iter().filter(|(_, t)| matches!(t, Timer::RequestsDue { .. })).collect();
+        assert_eq!(due, [&(100, Timer::RequestsDue { at: 100 })], "one timer at the request's deadline");
         let mut out = Outbox::default();
-        let req = n.pending.keys().next().copied().unwrap();
-        n.on_input(100, Input::Timer(Timer::RequestTimeout { req }), &mut out);
+        n.on_input(99, Input::Timer(Timer::RequestsDue { at: 99 }), &mut out);
+        assert!(replies(&out).is_empty(), "not due yet");
+        n.on_input(100, Input::Timer(Timer::RequestsDue { at: 100 }), &mut out);
         match replies(&out)[..] {
             [Reply::Timeout { version: Some(v), answers: 1 }] => assert_eq!(v.get(0), 1),
             ref r => panic!("unexpected {r:?}"),
         }
+    }
+
+    #[test]
+    fn one_request_timer_stands_for_many_requests() {
+        let mut n = node(0);
+        let mut out = Outbox::default();
+        for t in 0..5 {
+            n.on_input(t, client_write(3), &mut out);
+        }
+        let armed = |out: &Outbox| out.timers.iter().filter(|(_, t)| matches!(t, Timer::RequestsDue { .. })).count();
+        assert_eq!(armed(&out), 1, "later deadlines are covered by the armed earlier one");
+        // The first request completes; its timer finds nothing due and re-arms for the second.
+        let req = n.pending.keys().next().copied().unwrap();
+        for from in [1, 2] {
+            n.on_input(20, Input::Msg { from, msg: Msg::ReplicaWriteAck { req } }, &mut out);
+        }
+        let mut out = Outbox::default();
+        n.on_input(100, Input::Timer(Timer::RequestsDue { at: 100 }), &mut out);
+        assert!(replies(&out).is_empty(), "the completed request does not time out");
+        assert_eq!(
+            out.timers.iter().filter(|(_, t)| matches!(t, Timer::RequestsDue { .. })).collect::<Vec<_>>(),
+            [&(1, Timer::RequestsDue { at: 101 })]
+        );
+        n.on_input(101, Input::Timer(Timer::RequestsDue { at: 101 }), &mut out);
+        assert_eq!(replies(&out).len(), 1, "the second request times out at its own deadline");
     }
 
     #[test]
