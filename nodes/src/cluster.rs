@@ -472,27 +472,38 @@ fn handle(w: &mut World, addr: Addr, inputs: &mut Vec<Input>, now: u64) {
 }
 
 /// Performs what a state machine queued: report events, arm timers, transmit messages.
+/// Each queue is taken out and put back, keeping its buffer: no allocation once warm.
 fn flush(w: &mut World, from: Addr, now: u64) {
-    let mut out = std::mem::take(&mut w.outbox);
     let clock = w.endpoints[from as usize].clock;
-    for event in out.events.drain(..) {
-        let event = match event {
-            // Leases end at a local time; checkers judge in simulated time.
-            Event::Control { node, event: ControlEvent::Lease { until_local } } => {
-                Event::Lease { node, until_ms: clock.real_at(until_local) }
-            }
-            e => e,
-        };
-        w.observer.record(now, event);
+    if !w.outbox.events.is_empty() {
+        let mut events = std::mem::take(&mut w.outbox.events);
+        for event in events.drain(..) {
+            let event = match event {
+                // Leases end at a local time; checkers judge in simulated time.
+                Event::Control { node, event: ControlEvent::Lease { until_local } } => {
+                    Event::Lease { node, until_ms: clock.real_at(until_local) }
+                }
+                e => e,
+            };
+            w.observer.record(now, event);
+        }
+        w.outbox.events = events;
     }
-    for (delay_ms, timer) in out.timers.drain(..) {
-        // Timers measure local durations: a slow clock fires late in simulated time.
-        schedule(w, from, now + clock.real_delay(delay_ms), Input::Timer(timer));
+    if !w.outbox.timers.is_empty() {
+        let mut timers = std::mem::take(&mut w.outbox.timers);
+        for (delay_ms, timer) in timers.drain(..) {
+            // Timers measure local durations: a slow clock fires late in simulated time.
+            schedule(w, from, now + clock.real_delay(delay_ms), Input::Timer(timer));
+        }
+        w.outbox.timers = timers;
     }
-    for (to, msg) in out.sends.drain(..) {
-        transmit(w, from, to, msg, now);
+    if !w.outbox.sends.is_empty() {
+        let mut sends = std::mem::take(&mut w.outbox.sends);
+        for (to, msg) in sends.drain(..) {
+            transmit(w, from, to, msg, now);
+        }
+        w.outbox.sends = sends;
     }
-    w.outbox = out; // keep the buffers: no allocation per batch once warm
 }
 
 fn transmit(w: &mut World, from: Addr, to: Addr, msg: Msg, now: u64) {

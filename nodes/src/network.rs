@@ -75,7 +75,7 @@ impl Links {
         let extra = self.extra_delay_ms.get(f).copied().unwrap_or(0) + self.extra_delay_ms.get(t).copied().unwrap_or(0);
         // Whole-millisecond ticks (madsim timers have 1 ms granularity); never zero, so a
         // message never arrives in the tick that sent it.
-        (dist.sample_ms(rng).ceil() as u64).max(1) + extra
+        (ceil_ms(dist.sample_ms(rng))).max(1) + extra
     }
 
     /// Cuts (`cut = true`) or restores one direction of one link.
@@ -109,6 +109,17 @@ impl Links {
     pub fn heal_all(&mut self) {
         self.blocked.iter_mut().for_each(|b| *b = 0);
         self.extra_delay_ms.iter_mut().for_each(|d| *d = 0);
+    }
+}
+
+/// `ms.ceil() as u64` without the libm call (`ceil` is not inlined without SSE4.1); negative
+/// and NaN give 0, as the cast does.
+fn ceil_ms(ms: f64) -> u64 {
+    let whole = ms as u64;
+    if (whole as f64) < ms {
+        whole + 1
+    } else {
+        whole
     }
 }
 

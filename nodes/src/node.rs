@@ -50,7 +50,6 @@ struct Pending {
     /// Bit i set when replica i of the key's replica set answered; duplicated messages
     /// from one replica must not count twice toward W or R.
     answered: u64,
-    replicas: Vec<Addr>,
     kind: PendingKind,
 }
 
@@ -77,9 +76,10 @@ impl Pending {
         self.answered.count_ones() as u8
     }
 
-    /// Marks `replica` as answered; false for a replica outside the set or a repeat answer.
-    fn mark(&mut self, replica: Addr) -> bool {
-        let Some(i) = self.replicas.iter().position(|&r| r == replica) else {
+    /// Marks `replica` as answered; false for a replica outside the key's replica set
+    /// (`replicas`) or a repeat answer.
+    fn mark(&mut self, replicas: &[Addr], replica: Addr) -> bool {
+        let Some(i) = replicas.iter().position(|&r| r == replica) else {
             return false;
         };
         let bit = 1u64 << i;
@@ -381,9 +381,8 @@ impl StorageNode {
     fn begin(&mut self, client: Addr, op: u64, key: u64, required: u8, kind: PendingKind, out: &mut Outbox) -> u64 {
         self.next_req += 1;
         let req = self.next_req;
-        let replicas = self.shards.replicas_of(key).to_vec();
-        debug_assert!(replicas.len() <= 64, "answer bitmask holds 64 replicas");
-        self.pending.insert(req, Box::new(Pending { client, op, key, required, answered: 0, replicas, kind }));
+        debug_assert!(self.shards.replicas_of(key).len() <= 64, "answer bitmask holds 64 replicas");
+        self.pending.insert(req, Box::new(Pending { client, op, key, required, answered: 0, kind }));
         let deadline = self.now + self.cfg.request_timeout_ms;
         self.deadlines.push(Reverse((deadline, req)));
         self.request_wake.ensure(self.now, deadline, out, |at| Timer::RequestsDue { at });
@@ -402,7 +401,8 @@ impl StorageNode {
         let Some(p) = self.pending.get_mut(&req) else {
             return; // already complete or timed out: a late answer
         };
-        if !p.mark(replica) {
+        // The shard map is fixed for a run, so the set is the one the request fanned out to.
+        if !p.mark(self.shards.replicas_of(p.key), replica) {
             return;
         }
         if let (PendingKind::Read { versions: acc } | PendingKind::PrimaryRead { versions: acc, .. }, Some(got)) =
