@@ -1,7 +1,7 @@
 //! A storage node that is also a quorum coordinator, as a pure state machine.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
@@ -89,14 +89,78 @@ impl Pending {
     }
 }
 
+/// The requests a coordinator waits on, by id. Ids are handed out in sequence, so this is a
+/// ring indexed by id: no tree and no allocation per request (a boxed request in a B-tree
+/// was). Finished requests at the front are dropped as they come, so it holds about one
+/// timeout's worth of requests.
+#[derive(Debug, Default)]
+struct Requests {
+    /// Id of `slots[0]`.
+    first: u64,
+    slots: VecDeque<Option<Pending>>,
+    live: usize,
+}
+
+impl Requests {
+    fn insert(&mut self, req: u64, p: Pending) {
+        if self.slots.is_empty() {
+            self.first = req;
+        }
+        assert_eq!(req, self.first + self.slots.len() as u64, "request ids are handed out in sequence");
+        self.slots.push_back(Some(p));
+        self.live += 1;
+    }
+
+    fn index(&self, req: u64) -> Option<usize> {
+        req.checked_sub(self.first).map(|i| i as usize).filter(|&i| i < self.slots.len())
+    }
+
+    fn get(&self, req: u64) -> Option<&Pending> {
+        self.index(req).and_then(|i| self.slots[i].as_ref())
+    }
+
+    fn get_mut(&mut self, req: u64) -> Option<&mut Pending> {
+        self.index(req).and_then(|i| self.slots[i].as_mut())
+    }
+
+    fn contains(&self, req: u64) -> bool {
+        self.get(req).is_some()
+    }
+
+    fn remove(&mut self, req: u64) -> Option<Pending> {
+        let i = self.index(req)?;
+        let p = self.slots[i].take()?;
+        self.live -= 1;
+        while let Some(None) = self.slots.front() {
+            self.slots.pop_front();
+            self.first += 1;
+        }
+        Some(p)
+    }
+
+    fn len(&self) -> usize {
+        self.live
+    }
+
+    fn clear(&mut self) {
+        self.slots.clear();
+        self.live = 0;
+    }
+
+    /// The oldest request still pending (tests).
+    #[cfg(test)]
+    fn first(&self) -> Option<u64> {
+        self.slots.iter().position(Option::is_some).map(|i| self.first + i as u64)
+    }
+}
+
 /// One storage node: replica for the shards placed on it, coordinator for any key.
 pub struct StorageNode {
     id: Addr,
     cfg: NodeConfig,
     shards: Arc<ShardMap>,
     store: Store,
-    /// Boxed: B-tree nodes shift their values on insert and remove, and a `Pending` is large.
-    pending: BTreeMap<u64, Box<Pending>>,
+    pending: Requests,
     next_req: u64,
     /// Always `Some` outside `boot`, which rebuilds it from its durable part.
     control: Option<Control>,
@@ -128,7 +192,7 @@ impl StorageNode {
             cfg,
             shards,
             store,
-            pending: BTreeMap::new(),
+            pending: Requests::default(),
             next_req: 0,
             control: Some(control),
             control_out: ControlOut::default(),
@@ -226,7 +290,7 @@ impl StorageNode {
         let quorum = self.shards.n() / 2 + 1;
         if self
             .pending
-            .get(&req)
+            .get(req)
             .is_some_and(|p| matches!(p.kind, PendingKind::PrimaryRead { .. }) && p.answers() >= quorum)
         {
             // Not every replica answered, but a quorum did: enough to descend from
@@ -234,7 +298,7 @@ impl StorageNode {
             self.finish_primary_read(req, out);
             return;
         }
-        if let Some(p) = self.pending.remove(&req) {
+        if let Some(p) = self.pending.remove(req) {
             let version = match p.kind {
                 PendingKind::Write { version, .. } => Some(version),
                 PendingKind::Read { .. } | PendingKind::PrimaryRead { .. } => None,
@@ -247,7 +311,7 @@ impl StorageNode {
     /// Arms the request timer for the earliest deadline of a request still pending.
     fn arm_requests(&mut self, out: &mut Outbox) {
         while let Some(&Reverse((deadline, req))) = self.deadlines.peek() {
-            if self.pending.contains_key(&req) {
+            if self.pending.contains(req) {
                 self.request_wake.ensure(self.now, deadline, out, |at| Timer::RequestsDue { at });
                 return;
             }
@@ -367,7 +431,7 @@ impl StorageNode {
     }
 
     fn finish_primary_read(&mut self, req: u64, out: &mut Outbox) {
-        if let Some(p) = self.pending.remove(&req) {
+        if let Some(p) = self.pending.remove(req) {
             if let PendingKind::PrimaryRead { write, fence, versions } = p.kind {
                 self.write_after_read(write, fence, &versions, out);
             }
@@ -382,7 +446,7 @@ impl StorageNode {
         self.next_req += 1;
         let req = self.next_req;
         debug_assert!(self.shards.replicas_of(key).len() <= 64, "answer bitmask holds 64 replicas");
-        self.pending.insert(req, Box::new(Pending { client, op, key, required, answered: 0, kind }));
+        self.pending.insert(req, Pending { client, op, key, required, answered: 0, kind });
         let deadline = self.now + self.cfg.request_timeout_ms;
         self.deadlines.push(Reverse((deadline, req)));
         self.request_wake.ensure(self.now, deadline, out, |at| Timer::RequestsDue { at });
@@ -398,7 +462,7 @@ impl StorageNode {
     }
 
     fn on_answer(&mut self, req: u64, replica: Addr, versions: Option<Vec<Versioned>>, out: &mut Outbox) {
-        let Some(p) = self.pending.get_mut(&req) else {
+        let Some(p) = self.pending.get_mut(req) else {
             return; // already complete or timed out: a late answer
         };
         // The shard map is fixed for a run, so the set is the one the request fanned out to.
@@ -415,7 +479,7 @@ impl StorageNode {
         if p.answers() < required_answers(p) {
             return;
         }
-        let p = self.pending.remove(&req).expect("present");
+        let p = self.pending.remove(req).expect("present");
         let reply = match p.kind {
             PendingKind::Write { version, fence } => {
                 if let Some(fence) = fence {
@@ -514,6 +578,37 @@ mod tests {
     }
 
     #[test]
+    fn the_request_table_finds_removes_and_shrinks_in_any_completion_order() {
+        let p = |op| Pending {
+            client: 9,
+            op,
+            key: 1,
+            required: 1,
+            answered: 0,
+            kind: PendingKind::Read { versions: vec![] },
+        };
+        let mut t = Requests::default();
+        for req in 100..105 {
+            t.insert(req, p(req));
+        }
+        assert_eq!((t.len(), t.first()), (5, Some(100)));
+        assert_eq!(t.remove(102).map(|p| p.op), Some(102));
+        assert!(t.remove(102).is_none() && !t.contains(102), "removed once");
+        assert!(t.get(99).is_none() && t.get(105).is_none(), "outside the table");
+        assert_eq!(t.remove(100).map(|p| p.op), Some(100));
+        assert_eq!((t.first, t.slots.len()), (101, 4), "the finished front is dropped");
+        assert_eq!(t.remove(101).map(|p| p.op), Some(101));
+        assert_eq!((t.first, t.slots.len()), (103, 2), "and the finished slot behind it");
+        t.get_mut(104).unwrap().answered = 1;
+        assert_eq!(t.get(104).unwrap().answered, 1);
+        t.insert(105, p(105));
+        assert_eq!((t.len(), t.first()), (3, Some(103)));
+        t.clear();
+        t.insert(7, p(7));
+        assert_eq!(t.first(), Some(7), "a new life starts anywhere");
+    }
+
+    #[test]
     fn one_request_timer_stands_for_many_requests() {
         let mut n = node(0);
         let mut out = Outbox::default();
@@ -523,7 +618,7 @@ mod tests {
         let armed = |out: &Outbox| out.timers.iter().filter(|(_, t)| matches!(t, Timer::RequestsDue { .. })).count();
         assert_eq!(armed(&out), 1, "later deadlines are covered by the armed earlier one");
         // The first request completes; its timer finds nothing due and re-arms for the second.
-        let req = n.pending.keys().next().copied().unwrap();
+        let req = n.pending.first().unwrap();
         for from in [1, 2] {
             n.on_input(20, Input::Msg { from, msg: Msg::ReplicaWriteAck { req } }, &mut out);
         }
@@ -562,7 +657,7 @@ mod tests {
         let mut n = node(0);
         let mut out = Outbox::default();
         n.on_input(0, Input::Msg { from: 9, msg: Msg::ClientRead { op: 2, key: 5, r: 3 } }, &mut out);
-        let req = n.pending.keys().next().copied().unwrap();
+        let req = n.pending.first().unwrap();
         let a = Versioned { version: VersionVector::from_entries([(1, 1)]), value: 1 };
         let b = Versioned { version: VersionVector::from_entries([(2, 1)]), value: 2 };
         let mut out = Outbox::default();

@@ -86,6 +86,18 @@ impl VersionVector {
 
     /// Joins `other` into `self`: the entrywise maximum.
     pub fn merge(&mut self, other: &VersionVector) {
+        // The common cases first: merging into nothing, or a vector into itself.
+        if self.entries.is_none() || other.entries.is_none() {
+            if self.entries.is_none() {
+                *self = other.clone();
+            }
+            return;
+        }
+        if let (Some(a), Some(b)) = (&self.entries, &other.entries) {
+            if Arc::ptr_eq(a, b) {
+                return;
+            }
+        }
         match self.compare(other) {
             Causality::Equal | Causality::Dominates => {}
             Causality::Dominated => *self = other.clone(),
