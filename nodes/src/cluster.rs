@@ -179,7 +179,7 @@ impl Cluster {
             let client = Client::new((n + i) as Addr, c.cfg, c.workload, c.rng);
             endpoints.push(Endpoint::new(Actor::Client(client)));
         }
-        Cluster::start(endpoints, &cfg.node_names, cfg.node_zones, cfg.net, cfg.net_seed, observer)
+        Cluster::start(endpoints, n, cfg.node_zones, cfg.net, cfg.net_seed, observer)
     }
 
     /// Builds a cluster of echo endpoints that keep `in_flight` messages each circulating, for
@@ -194,18 +194,18 @@ impl Cluster {
     ) -> Cluster {
         let n = node_names.len() as u32;
         let endpoints = (0..n).map(|a| Endpoint::new(Actor::Echo(Echo::new(a, n, in_flight)))).collect();
-        Cluster::start(endpoints, node_names, node_zones, net, net_seed, observer)
+        Cluster::start(endpoints, n as usize, node_zones, net, net_seed, observer)
     }
 
+    /// Boots the first `n` endpoints as storage nodes (or echoes), then starts the clients.
     fn start(
         endpoints: Vec<Endpoint>,
-        node_names: &[String],
+        n: usize,
         node_zones: Vec<u16>,
         net: NetConfig,
         net_seed: ChaCha8Rng,
         observer: Box<dyn Observer>,
     ) -> Cluster {
-        let n = node_names.len();
         let world = Arc::new(Mutex::new(World {
             endpoints,
             links: Links::new(net, node_zones),

@@ -34,6 +34,11 @@ pub struct BenchArgs {
     /// Shrink every benchmark to about one simulated second (a smoke run of the machinery).
     #[arg(long)]
     pub smoke: bool,
+    /// Run each benchmark this many times (each in a fresh child process) and report the run
+    /// with the median wall time, with the fastest and slowest in a second table: wall times
+    /// on a shared machine vary by 10% or more from run to run.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=99))]
+    pub repeat: u32,
     /// Run in this process and print figures as JSON lines (what each child process does).
     #[arg(long)]
     pub json: bool,
@@ -85,22 +90,58 @@ pub fn command(args: &BenchArgs) -> i32 {
         return 0;
     }
     say(&format!(
-        "clustersim bench{} (each benchmark in a child process; peak memory: its VmHWM)",
-        if args.smoke { " --smoke" } else { "" }
+        "clustersim bench{}{} (each benchmark in a child process; peak memory: its VmHWM)",
+        if args.smoke { " --smoke" } else { "" },
+        if args.repeat > 1 { format!(" --repeat {}", args.repeat) } else { String::new() },
     ));
     let mut figures = vec![];
+    let mut spreads = vec![];
     for name in NAMES.into_iter().filter(|n| wanted(n)) {
-        match run_child(name, args.smoke) {
-            Ok(mut f) => figures.append(&mut f),
-            Err(e) => {
-                eprintln!("error: benchmark {name}: {e}");
-                return crate::cli::EXIT_SIM_CRASH;
+        let mut runs: Vec<Vec<Figures>> = vec![];
+        for _ in 0..args.repeat {
+            match run_child(name, args.smoke) {
+                Ok(f) => runs.push(f),
+                Err(e) => {
+                    eprintln!("error: benchmark {name}: {e}");
+                    return crate::cli::EXIT_SIM_CRASH;
+                }
             }
+        }
+        // A child reports one row per benchmark (scale reports several): pick per row.
+        for row in 0..runs[0].len() {
+            let mut same: Vec<&Figures> = runs.iter().filter_map(|r| r.get(row)).collect();
+            same.sort_by_key(|f| f.wall);
+            let median = same[same.len() / 2].clone();
+            if same.len() > 1 {
+                spreads.push((median.name.clone(), same[0].wall, median.wall, same[same.len() - 1].wall));
+            }
+            figures.push(median);
         }
     }
     let floor_ns = figures.iter().find(|f| f.name == "floor").map(|f| f.ns_per_message());
     say(&table(&figures, floor_ns));
+    if !spreads.is_empty() {
+        say(&spread_table(&spreads, args.repeat));
+    }
     0
+}
+
+/// Fastest, median and slowest wall time of each benchmark over repeated runs.
+fn spread_table(spreads: &[(String, Duration, Duration, Duration)], repeat: u32) -> String {
+    let mut t = format!(
+        "wall time over {repeat} runs (the table above shows the median run)\n\n\
+         | benchmark | fastest | median | slowest | spread |\n|---|---:|---:|---:|---:|\n"
+    );
+    for (name, lo, mid, hi) in spreads {
+        let spread = (hi.as_secs_f64() - lo.as_secs_f64()) / mid.as_secs_f64().max(1e-9) * 100.0;
+        t.push_str(&format!(
+            "| {name} | {:.3} s | {:.3} s | {:.3} s | {spread:.0}% |\n",
+            lo.as_secs_f64(),
+            mid.as_secs_f64(),
+            hi.as_secs_f64()
+        ));
+    }
+    t
 }
 
 /// Runs every wanted benchmark and returns their figures.
@@ -424,6 +465,14 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spread_table_gives_fastest_median_slowest_and_their_spread() {
+        let ms = Duration::from_millis;
+        let t = spread_table(&[("R1 200 ops/s".into(), ms(1_000), ms(1_100), ms(1_200))], 3);
+        assert!(t.contains("over 3 runs") && t.contains("\n| benchmark | fastest |"), "{t}");
+        assert!(t.contains("| R1 200 ops/s | 1.000 s | 1.100 s | 1.200 s | 18% |"), "{t}");
+    }
 
     #[test]
     fn smoke_run_of_every_benchmark_prints_a_row_each() {
