@@ -210,6 +210,8 @@ struct LeaderState {
     /// epoch and whether grants were allowed. Until one of them changes (and with no revoke
     /// under way) another pass would change nothing either, so the 10 ms tick skips it.
     settled: Option<(Vec<bool>, u64, bool)>,
+    /// A buffer for the lease anchor computation (no allocation per acknowledgement).
+    scratch: Vec<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -430,6 +432,7 @@ impl Control {
             planned: vec![None; self.durable.assignment.primaries.len()],
             rtts: Vec::new(),
             settled: None,
+            scratch: Vec::new(),
         }));
         out.events.push(ControlEvent::BecameLeader { term });
         // Re-propose the assignment under this term (Raft's no-op entry): it commits once a
@@ -601,12 +604,25 @@ impl Control {
     }
 
     fn report_roles(&mut self, out: &mut ControlOut, now: u64) {
-        let shards: Vec<u32> = if now < self.lease_until { self.roles.iter().copied().collect() } else { Vec::new() };
-        let epoch = self.durable.assignment.epoch;
-        if self.reported_roles.as_ref().is_none_or(|(_, s)| *s != shards) {
-            out.events.push(ControlEvent::Roles { epoch, shards: shards.clone() });
-            self.reported_roles = Some((epoch, shards));
+        let live = now < self.lease_until;
+        // Called on every heartbeat: compare before building anything.
+        let unchanged =
+            self.reported_roles.as_ref().is_some_and(
+                |(_, s)| {
+                    if live {
+                        s.iter().eq(self.roles.iter())
+                    } else {
+                        s.is_empty()
+                    }
+                },
+            );
+        if unchanged {
+            return;
         }
+        let shards: Vec<u32> = if live { self.roles.iter().copied().collect() } else { Vec::new() };
+        let epoch = self.durable.assignment.epoch;
+        out.events.push(ControlEvent::Roles { epoch, shards: shards.clone() });
+        self.reported_roles = Some((epoch, shards));
     }
 
     /// Commits the in-flight assignment once a majority accepted it, and renews the leader's
@@ -625,8 +641,10 @@ impl Control {
         }
         // The leader's own lease: anchored at the send time of the newest heartbeat that a
         // majority (counting itself, at `now`) has answered.
-        let mut sent: Vec<u64> =
-            l.peers[..voters].iter().enumerate().filter(|(i, _)| *i != id).map(|(_, p)| p.acked_sent).collect();
+        // Runs on every acknowledgement: sort in a buffer kept with the leader.
+        let sent = &mut l.scratch;
+        sent.clear();
+        sent.extend(l.peers[..voters].iter().enumerate().filter(|(i, _)| *i != id).map(|(_, p)| p.acked_sent));
         sent.sort_unstable_by(|a, b| b.cmp(a));
         let anchor = if majority <= 1 { Some(now) } else { sent.get(majority - 2).copied().filter(|&t| t > 0) };
         if let Some(epoch) = committed {
