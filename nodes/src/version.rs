@@ -212,10 +212,24 @@ pub struct Versioned {
 ///
 /// Returns false when the set already holds `incoming` or something newer.
 pub fn add_sibling(siblings: &mut Vec<Versioned>, incoming: &Versioned) -> bool {
-    if siblings.iter().any(|s| s.version.descends(&incoming.version)) {
-        return false;
+    // One comparison per sibling. Siblings are mutually concurrent, so if one of them descends
+    // from `incoming`, `incoming` descends from none of them and nothing was dropped before
+    // the early return.
+    let mut kept = 0;
+    for i in 0..siblings.len() {
+        match siblings[i].version.compare(&incoming.version) {
+            Causality::Equal | Causality::Dominates => {
+                debug_assert_eq!(kept, i, "siblings are mutually concurrent");
+                return false;
+            }
+            Causality::Dominated => {}
+            Causality::Concurrent => {
+                siblings.swap(kept, i);
+                kept += 1;
+            }
+        }
     }
-    siblings.retain(|s| !incoming.version.descends(&s.version));
+    siblings.truncate(kept);
     siblings.push(incoming.clone());
     true
 }
