@@ -123,7 +123,52 @@ pub fn command(args: &BenchArgs) -> i32 {
     if !spreads.is_empty() {
         say(&spread_table(&spreads, args.repeat));
     }
+    let verdicts = targets(&figures);
+    if !verdicts.is_empty() {
+        say(&verdicts);
+    }
     0
+}
+
+/// The performance issue's targets, judged on the figures that were run (printed, never
+/// asserted: wall times depend on the machine and its load).
+pub fn targets(figures: &[Figures]) -> String {
+    let find = |name: &str| figures.iter().find(|f| f.name == name);
+    let secs = |f: &Figures| f.wall.as_secs_f64().max(1e-9);
+    let mut rows: Vec<(String, String, bool)> = vec![];
+    if let Some(floor) = find("floor").map(Figures::ns_per_message) {
+        for f in figures.iter().filter(|f| f.name.starts_with("R1") || f.name.starts_with("R2")) {
+            let x = f.ns_per_message() / floor;
+            rows.push((format!("{}: cost per input within 2x the floor", f.name), format!("{x:.1}x"), x <= 2.0));
+        }
+    }
+    if let Some(r1) = find("R1 200 ops/s") {
+        let ratio = r1.simulated_ms as f64 / 1_000.0 / secs(r1);
+        rows.push(("R1 at least 1,000x real time".into(), format!("{ratio:.0}x"), ratio >= 1_000.0));
+    }
+    if let (Some(small), Some(large)) = (find("scale 5 nodes"), find("scale 1000 nodes")) {
+        let (a, b) = (small.ns_per_message(), large.ns_per_message());
+        rows.push((
+            "cost per input at 1,000 nodes within 1.5x of 5 nodes".into(),
+            format!("{b:.0} vs {a:.0} ns"),
+            b <= 1.5 * a,
+        ));
+    }
+    if let Some(c) = find("checkers 1M ops") {
+        rows.push(("1,000,000 operations checked in under 2 s".into(), format!("{:.2} s", secs(c)), secs(c) < 2.0));
+    }
+    if let Some(sw) = find("sweep 60 s") {
+        let rate = sw.seeds as f64 / secs(sw);
+        rows.push(("at least 10 seeds/s of a 60 s scenario".into(), format!("{rate:.1} seeds/s"), rate >= 10.0));
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut t = String::from("| target | measured | |\n|---|---:|---|\n");
+    for (target, measured, met) in rows {
+        t.push_str(&format!("| {target} | {measured} | {} |\n", if met { "met" } else { "NOT met" }));
+    }
+    t
 }
 
 /// Fastest, median and slowest wall time of each benchmark over repeated runs.
@@ -465,6 +510,38 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn targets_are_judged_from_the_figures_and_can_fail() {
+        let fig = |name: &str, wall_ms: u64, sim_ms: u64, delivered: u64, seeds: u64| Figures {
+            name: name.into(),
+            wall: Duration::from_millis(wall_ms),
+            simulated_ms: sim_ms,
+            delivered,
+            seeds,
+            ..Figures::default()
+        };
+        let good = [
+            fig("floor", 100, 0, 200_000, 0),
+            fig("R1 200 ops/s", 500, 605_000, 1_000_000, 0),
+            fig("scale 5 nodes", 100, 0, 100_000, 0),
+            fig("scale 1000 nodes", 400, 0, 1_000_000, 0),
+            fig("checkers 1M ops", 1_000, 0, 0, 0),
+            fig("sweep 60 s", 1_000, 0, 0, 40),
+        ];
+        let t = targets(&good);
+        assert_eq!(t.matches("| met |").count(), 5, "{t}");
+        let bad = [
+            fig("floor", 100, 0, 200_000, 0),
+            fig("R1 200 ops/s", 1_000, 605_000, 100_000, 0),
+            fig("checkers 1M ops", 2_500, 0, 0, 0),
+            fig("sweep 60 s", 1_000, 0, 0, 5),
+        ];
+        let t = targets(&bad);
+        assert_eq!(t.matches("NOT met").count(), 4, "{t}");
+        assert!(t.contains("| R1 at least 1,000x real time | 605x | NOT met |"), "{t}");
+        assert!(targets(&[]).is_empty());
+    }
 
     #[test]
     fn spread_table_gives_fastest_median_slowest_and_their_spread() {
