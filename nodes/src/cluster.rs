@@ -1,7 +1,8 @@
 //! The shell around the state machines: runs nodes and clients in simulated time and moves
 //! messages between them.
 //!
-//! Transport design (see DESIGN.md; changed by the performance work): delivery times are
+//! Transport design (DESIGN.md describes the earlier per-(node, tick) madsim timers; the
+//! performance work replaced them): delivery times are
 //! whole-millisecond ticks, and every input waits in one timing wheel (`wheel.rs`) tagged with
 //! its endpoint and the endpoint's incarnation. The simulation's one madsim task (the run loop)
 //! owns every timed action: it calls [`Cluster::run_to`] up to the next fault or the end, which
