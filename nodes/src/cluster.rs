@@ -2,17 +2,17 @@
 //! messages between them.
 //!
 //! Transport design (DESIGN.md describes the earlier per-(node, tick) madsim timers; the
-//! performance work replaced them): delivery times are
-//! whole-millisecond ticks, and every input waits in one timing wheel (`wheel.rs`) tagged with
-//! its endpoint and the endpoint's incarnation. The simulation's one madsim task (the run loop)
-//! owns every timed action: it calls [`Cluster::run_to`] up to the next fault or the end, which
-//! fires the due ticks in order, each handing every endpoint its batch in an order drawn from the
-//! network's seeded stream, and then advances madsim's clock to the target. Nothing else sleeps,
-//! so no madsim timer or task is armed per tick: an earlier version spawned one task per tick and
-//! spent about a third of its time in madsim's executor. Crashes, restarts and pauses are
+//! performance work replaced them): delivery times are whole-millisecond ticks, and every
+//! input waits in one timing wheel (`wheel.rs`) tagged with its endpoint and the endpoint's
+//! incarnation. The simulation's one madsim task (the run loop) owns every timed action: it
+//! calls [`Cluster::run_to`] up to the next fault or the end, which fires the due ticks in
+//! order, each handing every endpoint its batch in an order drawn from the network's seeded
+//! stream, and then advances madsim's clock to the target. Nothing else sleeps, so no madsim
+//! timer or task is armed per tick: an earlier version spawned one task per tick and spent
+//! about a third of its time in madsim's executor. Crashes, restarts and pauses are
 //! bookkeeping here: a crash makes the endpoint's queued inputs stale (another incarnation), a
-//! restart boots it from its durable store at once, a paused endpoint keeps its batches and gets
-//! them, in order, at resume.
+//! restart boots it from its durable store at once, a paused endpoint keeps its batches and
+//! gets them, in order, at resume.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
