@@ -607,10 +607,8 @@ impl Control {
         self.roles_taken = true;
         let id = self.id;
         for (s, p) in self.durable.assignment.primaries.iter().enumerate() {
-            if *p == Some(id) {
-                if self.roles.insert(s as u32) {
-                    self.roles_changes += 1;
-                }
+            if *p == Some(id) && self.roles.insert(s as u32) {
+                self.roles_changes += 1;
             }
         }
     }
