@@ -140,7 +140,15 @@ pub enum Ctl {
     VoteReply { term: u64, granted: bool },
     /// Leader heartbeat; carries the assignment when the follower is behind, the committed
     /// epoch, and the echo of the follower's last ack time, which renews its lease.
-    Append { term: u64, assignment: Option<(u64, Assignment)>, commit_epoch: u64, lease_echo: Option<u64>, sent: u64 },
+    /// The assignment is boxed: it rides on few heartbeats, and inline it made every message
+    /// (and so every queued input) 16 bytes larger.
+    Append {
+        term: u64,
+        assignment: Option<Box<(u64, Assignment)>>,
+        commit_epoch: u64,
+        lease_echo: Option<u64>,
+        sent: u64,
+    },
     /// Follower's answer: what it has accepted, its local send time (lease anchor) and the
     /// leader's send time echoed (for round-trip measurement).
     AppendAck { term: u64, ok: bool, accepted: (u64, u64), sent: u64, echo: u64 },
@@ -542,7 +550,7 @@ impl Control {
                 self.last_leader_contact = Some(now);
                 self.reset_election_timer(now);
                 let mut replaced = false;
-                if let Some((acc_term, a)) = assignment {
+                if let Some((acc_term, a)) = assignment.map(|b| *b) {
                     if (acc_term, a.epoch) != self.durable.last() {
                         self.durable.accepted_term = acc_term;
                         self.durable.assignment = a;
@@ -714,8 +722,8 @@ impl Control {
                     continue;
                 }
                 let p = &mut l.peers[peer as usize];
-                let assignment =
-                    (p.accepted < last).then(|| (self.durable.accepted_term, self.durable.assignment.clone()));
+                let assignment = (p.accepted < last)
+                    .then(|| Box::new((self.durable.accepted_term, self.durable.assignment.clone())));
                 let lease_echo = p.lease_anchor.take();
                 if lease_echo.is_some() {
                     p.last_echo_sent = Some(now);
