@@ -5,10 +5,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::panel::{header_note, level_legend, panel_builder};
+use super::panel::{grid, header_note, level_legend, panel_builder};
 use super::scope::{Prepared, Scope};
 use super::shading::{annotate, shade};
-use super::style::{font, level_color, GRID_BOLD};
+use super::style::level_color;
 use super::PlotError;
 use crate::window::Window;
 
@@ -37,11 +37,7 @@ pub fn draw<DB: DrawingBackend>(
     let mut rate = panel_builder(&rate_area, "success rate")
         // Headroom above 100% keeps the fault labels off the line of a fully available level.
         .build_cartesian_2d(0f64..scope.span_s(), 0f64..1.13)?;
-    rate.configure_mesh()
-        .bold_line_style(GRID_BOLD)
-        .light_line_style(TRANSPARENT)
-        .label_style(font(12))
-        .axis_desc_style(font(12))
+    grid(&mut rate.configure_mesh())
         .x_desc("invocation time (s)")
         .y_desc("ok / invoked")
         .x_label_formatter(&|v| format!("{v:.0}"))
@@ -66,12 +62,7 @@ pub fn draw<DB: DrawingBackend>(
 
     let mut throughput = panel_builder(&throughput_area, "throughput (solid: ok, faint: invoked)")
         .build_cartesian_2d(0f64..scope.span_s(), 0f64..scope.throughput_hi)?;
-    throughput
-        .configure_mesh()
-        .bold_line_style(GRID_BOLD)
-        .light_line_style(TRANSPARENT)
-        .label_style(font(12))
-        .axis_desc_style(font(12))
+    grid(&mut throughput.configure_mesh())
         .x_desc("invocation time (s)")
         .y_desc("operations / s")
         .x_label_formatter(&|v| format!("{v:.0}"))

@@ -6,9 +6,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::panel::{level_legend, panel_builder};
+use super::panel::{grid, level_legend, panel_builder};
 use super::scope::{Prepared, Scope};
-use super::style::{count_label, font, level_color, ms_label, text, GRID_BOLD, HEAL, INK};
+use super::style::{count_label, level_color, ms_label, text, GRID_BOLD, HEAL, INK};
 use super::PlotError;
 use crate::window::quantile;
 
@@ -32,12 +32,7 @@ pub fn draw<DB: DrawingBackend>(
         (scope.latency_lo_ms..scope.latency_hi_ms).log_scale(),
         (scope.fraction_lo..1.3f64).log_scale(),
     )?;
-    chart
-        .configure_mesh()
-        .bold_line_style(GRID_BOLD)
-        .light_line_style(TRANSPARENT)
-        .label_style(font(12))
-        .axis_desc_style(font(12))
+    grid(&mut chart.configure_mesh())
         .x_desc("latency (ms), successful operations")
         .y_desc("fraction at least this slow")
         .x_label_formatter(&|v| ms_label(*v))

@@ -2,6 +2,7 @@
 //! panel whose x axis is simulated time and whose y axis is latency on a log scale, with the
 //! fault windows already shaded.
 
+use plotters::chart::MeshStyle;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -55,12 +56,7 @@ pub fn latency_over_time<'a, DB: DrawingBackend>(
 ) -> Result<LatencyChart<'a, DB>, PlotError> {
     let mut chart = panel_builder(area, caption)
         .build_cartesian_2d(0f64..scope.span_s(), (scope.latency_lo_ms..scope.latency_hi_ms).log_scale())?;
-    chart
-        .configure_mesh()
-        .bold_line_style(GRID_BOLD)
-        .light_line_style(TRANSPARENT)
-        .label_style(font(12))
-        .axis_desc_style(font(12))
+    grid(&mut chart.configure_mesh())
         .x_desc("invocation time (s)")
         .y_desc("latency (ms)")
         .x_label_formatter(&|v| format!("{v:.0}"))
@@ -69,4 +65,11 @@ pub fn latency_over_time<'a, DB: DrawingBackend>(
     let plot = chart.plotting_area().strip_coord_spec();
     shade(&plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
     Ok(chart)
+}
+
+/// The mesh every panel shares: bold grid lines only, 12 px tick labels and axis titles.
+pub fn grid<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.bold_line_style(GRID_BOLD).light_line_style(TRANSPARENT).label_style(font(12)).axis_desc_style(font(12))
 }

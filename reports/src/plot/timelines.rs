@@ -5,10 +5,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::panel::panel_builder;
+use super::panel::{grid, panel_builder};
 use super::scope::Scope;
 use super::shading::{annotate, shade};
-use super::style::{font, level_color, text, GRID_BOLD, INK};
+use super::style::{level_color, text, INK};
 use super::PlotError;
 use crate::run_data::RunData;
 
@@ -33,12 +33,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, run: &RunData, sc
         // Lane k is the band [lanes - k - 1, lanes - k] of the y axis, so the first lane is on top.
         let mut chart = panel_builder(&block, timeline.name.as_str())
             .build_cartesian_2d(0f64..scope.span_s(), 0f64..lanes as f64)?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID_BOLD)
-            .light_line_style(TRANSPARENT)
-            .label_style(font(12))
-            .axis_desc_style(font(12))
+        grid(&mut chart.configure_mesh())
             .x_desc("time (s)")
             .x_label_formatter(&|v| format!("{v:.0}"))
             .y_labels(0)
