@@ -1,9 +1,19 @@
 //! The system under test for clustersim: storage nodes with versioned values, a quorum
-//! coordinator on every node, workload clients, and the simulated network they talk over.
+//! coordinator on every node, a control plane that elects a leader and assigns shard
+//! primaries, workload clients, and the simulated network they talk over.
 //!
-//! Every component is a pure state machine (`on_input` writing to an [`actor::Outbox`]);
-//! [`cluster::Cluster`] is the thin async shell that runs them on madsim. This crate knows
-//! nothing of scenarios or checkers: it reports what happens through [`observer::Observer`].
+//! Every component is a pure state machine writing messages, timers and events of its own
+//! types to an [`actor::Outbox`]; [`node::StorageNode`] composes a node's parts and routes each
+//! input to one of them, and [`sim::Cluster`] is the thin shell that runs them on madsim. This
+//! crate knows nothing of scenarios or checkers: it reports what happens through
+//! [`observer::Observer`].
+//!
+//! Layout: `storage/` (store, version vectors, conflict policy), `replica/` (serving reads and
+//! writes, fences), `coordinator/` (fan-out, quorum wait, request table, primary routing),
+//! `control/` (election, replication and commit, leases, reconciliation, placement target),
+//! `membership/` (the member view), `client/` (the workload client and its choice of
+//! coordinator), `sim/` (the madsim shell: cluster, transport, links, timing wheel, latency,
+//! clocks).
 
 #[cfg(not(madsim))]
 compile_error!(
@@ -13,27 +23,26 @@ compile_error!(
 
 pub mod actor;
 pub mod client;
-pub mod clock;
-pub mod cluster;
 pub mod consistency;
 pub mod control;
-pub mod echo;
-pub mod latency;
+pub mod coordinator;
+pub mod membership;
 pub mod message;
-pub mod network;
 pub mod node;
 pub mod observer;
-pub mod placement;
-pub mod store;
-pub mod version;
-pub mod wheel;
+pub mod replica;
+pub mod shard_map;
+pub mod sim;
+pub mod storage;
 
 /// True in the deliberately broken test build (`--features clustersim-nodes/bug-early-ack`),
 /// whose coordinators acknowledge writes after W-1 replicas.
 pub const BUG_EARLY_ACK: bool = cfg!(feature = "bug-early-ack");
 
-pub use cluster::{ClientSetup, Cluster, ClusterConfig, NetStats};
+pub use actor::Addr;
+pub use client::{FailReason, OpKind, OpRecord, Outcome};
 pub use consistency::Consistency;
-pub use latency::Latency;
-pub use observer::{Event, FailReason, NodeChange, Observer, OpKind, OpRecord, Outcome};
-pub use version::{VersionVector, Versioned};
+pub use observer::{Event, NodeChange, Observer};
+pub use sim::latency::Latency;
+pub use sim::{ClientSetup, Cluster, ClusterConfig, NetStats};
+pub use storage::{VersionVector, Versioned};

@@ -1,59 +1,89 @@
-//! Messages exchanged between clients, coordinators and replicas.
+//! Messages and timers as the shell carries them: each subsystem owns its types, and these
+//! enums only wrap them, one variant per subsystem type.
 
-use crate::control::Ctl;
-use crate::version::{VersionVector, Versioned};
-
-/// An endpoint on the simulated network: storage nodes first (0..n), then clients.
-pub type Addr = u32;
+use crate::actor::{Input, Outbox};
+use crate::client::ClientTimer;
+use crate::control::{ControlTimer, Ctl};
+use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite};
+use crate::observer::Event;
+use crate::replica::{ReplicaAnswer, ReplicaRequest};
 
 /// A message on the simulated network.
 #[derive(Clone, Debug)]
 pub enum Msg {
-    /// Client asks a coordinator to read `key` and wait for `r` replica answers.
-    ClientRead { op: u64, key: u64, r: u8 },
-    /// Client asks a coordinator to write `value` to `key` with `w` acks, superseding `context`.
-    ClientWrite { op: u64, key: u64, w: u8, value: u64, context: VersionVector },
-    /// A coordinator's answer to a client request.
-    ClientReply { op: u64, reply: Reply },
-    /// The network's answer when a client connects to a node that is down (connection refused).
-    Refused { op: u64 },
-    /// Coordinator asks a replica to store a version. A shard's primary fences its writes
-    /// with the epoch it was granted the shard at; replicas that know a later grant refuse.
-    ReplicaWrite { req: u64, key: u64, item: Versioned, fence: Option<u64> },
-    /// A coordinator that is not the shard's primary hands a client write to the primary,
-    /// which answers the client directly.
-    ForwardWrite { client: Addr, op: u64, key: u64, w: u8, value: u64, context: VersionVector },
-    /// A replica confirms that it durably holds the version (or a newer one).
-    ReplicaWriteAck { req: u64 },
-    /// Coordinator asks a replica for its versions of a key.
-    ///
-    /// A new primary's read carries its fence: the replica then refuses writes fenced with an
-    /// older epoch, so a deposed primary's late writes cannot land behind the new one's read.
-    ReplicaRead { req: u64, key: u64, fence: Option<u64> },
-    /// A replica's versions of a key (its siblings).
-    ReplicaReadReply { req: u64, versions: Vec<Versioned> },
-    /// Leader election and shard assignment.
+    /// A client's request to a coordinator.
+    Request(ClientRequest),
+    /// A coordinator's (or the network's) answer to a client.
+    Answer(ClientAnswer),
+    /// A write forwarded to its shard's primary.
+    Forward(ForwardWrite),
+    /// A coordinator's request to a replica.
+    Replica(ReplicaRequest),
+    /// A replica's answer to a coordinator.
+    Replied(ReplicaAnswer),
+    /// Leader election and shard-map replication.
     Ctl(Ctl),
-}
-
-/// The outcome a coordinator reports to a client.
-#[derive(Clone, Debug)]
-pub enum Reply {
-    /// The write reached `w` replicas under `version`.
-    WriteOk { version: VersionVector },
-    /// The read got `r` answers; these are the surviving (mutually concurrent) versions.
-    ReadOk { versions: Vec<Versioned> },
-    /// Not enough replicas answered before the coordinator's timeout. A write may still have
-    /// been applied on some replicas, so `version` is reported for writes.
-    Timeout { version: Option<VersionVector>, answers: u8 },
-    /// With writes through primaries: no node could act as the shard's primary, so the write
-    /// was not applied anywhere.
-    NotPrimary,
+    /// A payload the transport benchmark's echo endpoints bounce (no protocol behind it).
+    Echo(u64),
 }
 
 impl Msg {
-    /// True for requests a client sends to a coordinator (refused when the node is down).
-    pub fn is_client_request(&self) -> bool {
-        matches!(self, Msg::ClientRead { .. } | Msg::ClientWrite { .. })
+    /// The operation id of a client's request to a coordinator (which a node that is down
+    /// refuses), or `None` for any other message.
+    pub fn client_request_op(&self) -> Option<u64> {
+        match self {
+            Msg::Request(r) => Some(r.op()),
+            _ => None,
+        }
+    }
+}
+
+/// A timer an endpoint set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// A coordinator's request deadline.
+    Coordinator(CoordinatorTimer),
+    /// A client's next operation or timeout.
+    Client(ClientTimer),
+    /// The control plane's wake-up.
+    Control(ControlTimer),
+}
+
+/// What the shell delivers to an endpoint.
+pub type NodeInput = Input<Msg, Timer>;
+
+/// The outbox the shell drains after every batch of inputs.
+pub type NodeOut = Outbox<Msg, Timer, Event>;
+
+macro_rules! wraps {
+    ($outer:ident :: $variant:ident ($inner:ty)) => {
+        impl From<$inner> for $outer {
+            fn from(inner: $inner) -> Self {
+                $outer::$variant(inner)
+            }
+        }
+    };
+}
+
+wraps!(Msg::Request(ClientRequest));
+wraps!(Msg::Answer(ClientAnswer));
+wraps!(Msg::Forward(ForwardWrite));
+wraps!(Msg::Replica(ReplicaRequest));
+wraps!(Msg::Replied(ReplicaAnswer));
+wraps!(Msg::Ctl(Ctl));
+wraps!(Timer::Coordinator(CoordinatorTimer));
+wraps!(Timer::Client(ClientTimer));
+wraps!(Timer::Control(ControlTimer));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_and_inputs_stay_small() {
+        // Every queued input is moved through the timing wheel: keep the wrapper as small as
+        // the largest subsystem message (64 bytes; a boxed map rides on few heartbeats).
+        assert!(std::mem::size_of::<Msg>() <= 64, "Msg is {} bytes", std::mem::size_of::<Msg>());
+        assert!(std::mem::size_of::<NodeInput>() <= 72, "Input is {} bytes", std::mem::size_of::<NodeInput>());
     }
 }

@@ -1,14 +1,14 @@
-//! What the system under test reports: typed events, delivered to an observer the simulator supplies.
+//! What the system under test reports: typed events from each subsystem, delivered with the
+//! endpoint that caused them to an observer the simulator supplies.
 
-use crate::consistency::Consistency;
+use crate::actor::Addr;
+use crate::client::OpRecord;
 use crate::control::ControlEvent;
-use crate::message::Addr;
-use crate::version::{VersionVector, Versioned};
 
 /// Receives every observable event, in simulated-time order.
 pub trait Observer: Send {
-    /// Records `event`, which happened at simulated time `now_ms`.
-    fn record(&mut self, now_ms: u64, event: Event);
+    /// Records `event`, which endpoint `source` caused at simulated time `now_ms`.
+    fn record(&mut self, now_ms: u64, source: Addr, event: Event);
 }
 
 /// An observable event.
@@ -16,13 +16,25 @@ pub trait Observer: Send {
 pub enum Event {
     /// A client operation finished (or was abandoned); carries its whole life.
     Op(OpRecord),
+    /// A node's control plane reported something (elections, roles, commits).
+    Control(ControlEvent),
     /// A node changed state.
-    Node { node: Addr, change: NodeChange },
-    /// The control plane of a node reported something (elections, roles, commits).
-    Control { node: Addr, event: ControlEvent },
-    /// A node's lease now runs until this simulated time (the driver converts the node's
-    /// local lease end through the node's clock).
-    Lease { node: Addr, until_ms: u64 },
+    Node(NodeChange),
+    /// A node's lease now runs until this simulated time (the shell converts the node's local
+    /// lease end through the node's clock).
+    Lease { until_ms: u64 },
+}
+
+impl From<OpRecord> for Event {
+    fn from(record: OpRecord) -> Self {
+        Event::Op(record)
+    }
+}
+
+impl From<ControlEvent> for Event {
+    fn from(event: ControlEvent) -> Self {
+        Event::Control(event)
+    }
 }
 
 /// A change in a node's life.
@@ -36,83 +48,4 @@ pub enum NodeChange {
     Paused,
     /// The node runs again after a pause.
     Resumed,
-}
-
-/// Read or write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OpKind {
-    /// A read of one key.
-    Read,
-    /// A write of one key.
-    Write,
-}
-
-/// How an operation ended, as the client saw it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Outcome {
-    /// Completed: a write was acknowledged by W replicas, a read answered by R.
-    Ok,
-    /// Known not to have taken effect (no coordinator accepted it, or a read that failed).
-    Fail,
-    /// A write that may or may not have been applied (timeout, coordinator lost).
-    Indeterminate,
-}
-
-/// Why an operation did not complete.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FailReason {
-    /// The coordinator did not collect enough answers in time.
-    QuorumTimeout,
-    /// The client heard nothing from the coordinator in time.
-    ClientTimeout,
-    /// Every coordinator the client tried refused the connection.
-    NoCoordinator,
-    /// The shard had no acting primary to take the write.
-    NotPrimary,
-}
-
-/// One client operation from invocation to completion.
-#[derive(Clone, Debug)]
-pub struct OpRecord {
-    /// Client endpoint that issued it.
-    pub client: Addr,
-    /// Workload group the client belongs to.
-    pub group: u16,
-    /// Per-client sequence number.
-    pub seq: u64,
-    /// Read or write.
-    pub kind: OpKind,
-    /// The key.
-    pub key: u64,
-    /// Requested level.
-    pub consistency: Consistency,
-    /// Answers required (W or R) and the replication factor N at the time.
-    pub required: u8,
-    /// Replication factor N of the key's shard.
-    pub n: u8,
-    /// Simulated invocation time.
-    pub invoke_ms: u64,
-    /// Simulated completion time.
-    pub complete_ms: u64,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// Why it did not complete, for non-ok outcomes.
-    pub reason: Option<FailReason>,
-    /// The coordinator that handled it last, if any accepted it.
-    pub coordinator: Option<Addr>,
-    /// For writes: the written value (unique per write).
-    pub value: Option<u64>,
-    /// For writes: the context the client passed (what it had read).
-    pub context: VersionVector,
-    /// For writes: the version the coordinator assigned, when known.
-    pub version: Option<VersionVector>,
-    /// For ok reads: the versions returned (siblings when more than one).
-    pub read: Vec<Versioned>,
-}
-
-impl OpRecord {
-    /// Latency as seen by the client.
-    pub fn latency_ms(&self) -> u64 {
-        self.complete_ms - self.invoke_ms
-    }
 }

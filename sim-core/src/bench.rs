@@ -14,8 +14,8 @@ use std::time::{Duration, Instant as WallInstant};
 
 use clap::Args;
 use madsim::runtime::Runtime;
-use nodes::placement::ShardMap;
-use nodes::store::Store;
+use nodes::shard_map::ShardMap;
+use nodes::storage::Store;
 use nodes::{Cluster, Consistency, OpKind, OpRecord, Outcome, VersionVector, Versioned};
 
 use crate::check::{check_all, CheckInput};
@@ -351,11 +351,9 @@ fn transport(nodes: u32, in_flight: u32, sim_ms: u64) -> Figures {
         let rt = Runtime::with_seed_and_config(1, madsim::Config::default());
         rt.block_on(async move {
             let c = &sc.cluster;
-            let names: Vec<String> = c.nodes.iter().map(|n| n.name.clone()).collect();
             let zones = c.nodes.iter().map(|n| n.zone).collect();
             let observer = Box::new(History::default());
-            let cluster =
-                Cluster::build_echo(&names, zones, c.net.clone(), stream(1, Stream::Network, 0), in_flight, observer);
+            let cluster = Cluster::build_echo(zones, c.net.clone(), stream(1, Stream::Network, 0), in_flight, observer);
             cluster.run_to(sim_ms);
             cluster.stats().delivered
         })
@@ -434,8 +432,8 @@ fn checkers(ops: u64) -> Figures {
         "[no_stale_quorum_reads, no_stale_reads, no_lost_acknowledged_writes, no_siblings]",
     );
     let history = synthetic_history(ops, &sc);
-    let zones: Vec<u16> = sc.cluster.nodes.iter().map(|n| n.zone).collect();
-    let shards = ShardMap::ring(&zones, sc.cluster.shards, sc.cluster.n);
+    let placed: Vec<(u32, u16)> = sc.cluster.nodes.iter().enumerate().map(|(a, n)| (a as u32, n.zone)).collect();
+    let shards = ShardMap::ring(&placed, sc.cluster.shards, sc.cluster.n);
     let started = WallInstant::now();
     let verdicts = check_all(&CheckInput { history: &history, scenario: &sc, shards: &shards });
     let wall = started.elapsed();
@@ -452,7 +450,7 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
     let mut h = History::default();
     h.ops.reserve(ops as usize);
     for i in 0..ops {
-        let key = nodes::placement::mix64(i) % KEYS;
+        let key = nodes::shard_map::mix64(i) % KEYS;
         let coordinator = (key % nodes as u64) as u32;
         let t = i / 4;
         let mut op = OpRecord {

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use nodes::control::ControlEvent;
-use nodes::placement::ShardMap;
+use nodes::shard_map::ShardMap;
 use nodes::{NodeChange, OpKind, OpRecord, Outcome, VersionVector};
 use serde_json::{json, Value};
 
@@ -171,9 +171,9 @@ mod tests {
     fn events_come_out_in_time_order_one_json_object_a_line() {
         let mut h = History::new();
         h.node_names = vec!["n1".into(), "n2".into(), "n3".into()];
-        h.record(20, Event::Op(op(20, 5, OpKind::Write)));
-        h.record(30, Event::Op(op(30, 6, OpKind::Read)));
-        h.record(10, Event::Node { node: 2, change: NodeChange::Crashed });
+        h.record(20, 9, Event::Op(op(20, 5, OpKind::Write)));
+        h.record(30, 9, Event::Op(op(30, 6, OpKind::Read)));
+        h.record(10, 2, Event::Node(NodeChange::Crashed));
         h.record_fault(FaultRecord {
             at_ms: 10,
             label: "crash n3".into(),
@@ -181,7 +181,7 @@ mod tests {
             until_ms: None,
             undo: false,
         });
-        let shards = ShardMap::ring(&[0, 0, 0], 4, 3);
+        let shards = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 4, 3);
         let mut out = Vec::new();
         write(&h, &shards, &mut out).expect("written");
         let lines: Vec<Value> =

@@ -95,7 +95,7 @@ impl<'a> Injector<'a> {
         for node in std::mem::take(&mut self.paused) {
             self.cluster.resume(node);
         }
-        let down: Vec<u32> = (0..self.cluster.nodes() as u32).filter(|&n| !self.cluster.is_up(n)).collect();
+        let down: Vec<u32> = self.cluster.node_addrs().into_iter().filter(|&n| !self.cluster.is_up(n)).collect();
         for &node in &down {
             self.cluster.restart(node);
         }
@@ -154,7 +154,7 @@ impl<'a> Injector<'a> {
             }
             FaultAction::Isolate(t) => {
                 let nodes = self.resolve(t, false);
-                let rest: Vec<u32> = (0..self.cluster.nodes() as u32).filter(|n| !nodes.contains(n)).collect();
+                let rest: Vec<u32> = self.cluster.node_addrs().into_iter().filter(|n| !nodes.contains(n)).collect();
                 let mut cuts = pairs(&nodes, &rest);
                 cuts.extend(pairs(&rest, &nodes));
                 self.cut(&cuts);
@@ -270,9 +270,9 @@ impl<'a> Injector<'a> {
                     }
                 }
                 Target::Random => {
-                    let all = self.cluster.nodes() as u32;
-                    let up: Vec<u32> = (0..all).filter(|&n| !prefer_up || self.cluster.is_up(n)).collect();
-                    let pool: Vec<u32> = if up.is_empty() { (0..all).collect() } else { up };
+                    let all = self.cluster.node_addrs();
+                    let up: Vec<u32> = all.iter().copied().filter(|&n| !prefer_up || self.cluster.is_up(n)).collect();
+                    let pool: Vec<u32> = if up.is_empty() { all } else { up };
                     out.insert(pool[self.rng.random_range(0..pool.len())]);
                 }
             }

@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 
 use nodes::control::ControlEvent;
-use nodes::store::Store;
-use nodes::{Event, NodeChange, Observer, OpKind, OpRecord, Outcome};
+use nodes::storage::Store;
+use nodes::{Addr, Event, NodeChange, Observer, OpKind, OpRecord, Outcome};
 
 use crate::trace::TraceHasher;
 
@@ -170,27 +170,30 @@ impl History {
 }
 
 impl Observer for History {
-    fn record(&mut self, now_ms: u64, event: Event) {
+    fn record(&mut self, now_ms: u64, source: Addr, event: Event) {
         match event {
             Event::Op(op) => {
                 self.hash_op(now_ms, &op);
                 self.ops.push(op);
             }
-            Event::Node { node, change } => {
+            Event::Node(change) => {
+                let node = source;
                 self.trace.u64(0x0B);
                 self.trace.u64(now_ms);
                 self.trace.u64(node as u64);
                 self.trace.u64(change as u64);
                 self.node_events.push(NodeEventRecord { at_ms: now_ms, node, change });
             }
-            Event::Control { node, event } => {
+            Event::Control(event) => {
+                let node = source;
                 self.trace.u64(0x0C);
                 self.trace.u64(now_ms);
                 self.trace.u64(node as u64);
                 hash_control(&mut self.trace, &event);
                 self.control.push(ControlRecord { at_ms: now_ms, node, event });
             }
-            Event::Lease { node, until_ms } => {
+            Event::Lease { until_ms } => {
+                let node = source;
                 self.trace.u64(0x0D);
                 self.trace.u64(now_ms);
                 self.trace.u64(node as u64);
@@ -235,8 +238,8 @@ fn hash_control(t: &mut TraceHasher, event: &ControlEvent) {
 pub struct SharedHistory(pub Arc<Mutex<History>>);
 
 impl Observer for SharedHistory {
-    fn record(&mut self, now_ms: u64, event: Event) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).record(now_ms, event);
+    fn record(&mut self, now_ms: u64, source: Addr, event: Event) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).record(now_ms, source, event);
     }
 }
 

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant as WallInstant};
 
 use madsim::runtime::Runtime;
-use nodes::client::ClientConfig;
+use nodes::client::{ClientConfig, CoordinatorChoice};
+use nodes::coordinator::CoordinatorConfig;
+use nodes::membership::Members;
 use nodes::node::NodeConfig;
-use nodes::placement::ShardMap;
+use nodes::shard_map::ShardMap;
 use nodes::{ClientSetup, Cluster, ClusterConfig, NetStats};
 
 use crate::check::{check_all, CheckInput, PropertyClass, Verdict};
@@ -97,21 +99,25 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<ClientSetup>) {
     let c = &scenario.cluster;
     let zones: Vec<u16> = c.nodes.iter().map(|n| n.zone).collect();
-    let shards = Arc::new(ShardMap::ring(&zones, c.shards, c.n));
+    // The cluster gives node i address i.
+    let addrs: Vec<u32> = (0..c.nodes.len() as u32).collect();
+    let placed: Vec<(u32, u16)> = addrs.iter().copied().zip(zones.iter().copied()).collect();
     let cfg = ClusterConfig {
-        node_names: c.nodes.iter().map(|n| n.name.clone()).collect(),
         node_zones: zones,
-        shards,
+        map: ShardMap::ring(&placed, c.shards, c.n),
         net: c.net.clone(),
         node: NodeConfig {
-            request_timeout_ms: c.request_timeout_ms,
+            coordinator: CoordinatorConfig {
+                request_timeout_ms: c.request_timeout_ms,
+                writes_via_primary: c.writes_via_primary,
+            },
             control: c.control.clone(),
-            nodes: c.nodes.len() as u32,
-            writes_via_primary: c.writes_via_primary,
+            members: Members::new(addrs.iter().copied()),
         },
         net_seed: stream(seed, Stream::Network, 0),
         node_seeds: (0..c.nodes.len() as u32).map(|i| stream(seed, Stream::Node, i)).collect(),
     };
+    let coordinators = CoordinatorChoice::new(addrs.into());
     let mut clients = vec![];
     for (gi, group) in scenario.workload.iter().enumerate() {
         let group = Arc::new(group.clone());
@@ -125,7 +131,7 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
                 cfg: ClientConfig {
                     group: gi as u16,
                     timeout_ms: c.client_timeout_ms,
-                    coordinators: c.nodes.len() as u32,
+                    coordinators: coordinators.clone(),
                     n: c.n,
                     send_context: group.send_context,
                 },
@@ -147,7 +153,7 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats, Arc<ShardMap>
     rt.set_time_limit(Duration::from_millis(scenario.duration_ms + scenario.heal_ms + 60_000));
     rt.block_on(async move {
         let (cfg, clients) = build_config(scenario, seed);
-        let shards = cfg.shards.clone();
+        let shards = Arc::new(cfg.map.clone());
         let history = SharedHistory::default();
         let cluster = Cluster::build(cfg, clients, Box::new(history.clone()));
         let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), history.clone());

@@ -6,8 +6,8 @@
 //! line reports how many survived. Each write costs one lookup per replica, so the check is
 //! O(writes × N × siblings × vector length).
 
-use nodes::placement::ShardMap;
-use nodes::store::Store;
+use nodes::shard_map::ShardMap;
+use nodes::storage::Store;
 use nodes::{OpKind, OpRecord, Outcome, VersionVector};
 
 use super::stale_reads::{op_label, secs, versions};
@@ -161,7 +161,7 @@ mod tests {
     const NODES: usize = 5;
 
     fn shards() -> ShardMap {
-        ShardMap::ring(&[0, 1, 2, 0, 1], 8, 3)
+        ShardMap::ring(&[(0, 0), (1, 1), (2, 2), (3, 0), (4, 1)], 8, 3)
     }
 
     fn vv(entries: &[(u32, u64)]) -> VersionVector {

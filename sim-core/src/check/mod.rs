@@ -1,7 +1,7 @@
 //! Checkers: each a function from the recorded history to verdicts, one invariant family per
 //! module, each with tests that feed it a deliberately broken history and see it fail.
 
-use nodes::placement::ShardMap;
+use nodes::shard_map::ShardMap;
 
 use crate::history::History;
 use crate::scenario::model::{Expectation, Property, Scenario};

@@ -233,7 +233,7 @@ pub(super) fn versions(items: &[Versioned]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use nodes::version::add_sibling;
+    use nodes::storage::version::add_sibling;
     use nodes::{Event, Observer};
 
     use super::*;
@@ -294,7 +294,7 @@ mod tests {
         ops.sort_by_key(|o| o.complete_ms);
         let mut h = History::new();
         for op in ops {
-            h.record(op.complete_ms, Event::Op(op));
+            h.record(op.complete_ms, op.client, Event::Op(op));
         }
         h
     }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use nodes::network::NetConfig;
+use nodes::sim::links::NetConfig;
 use nodes::{Consistency, OpKind};
 
 /// A validated scenario.

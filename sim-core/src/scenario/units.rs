@@ -116,7 +116,7 @@ pub fn latency_ms(text: &str) -> Result<f64, String> {
     let t = text.trim();
     let (value, unit) = split_duration(t)?;
     let ms = value.as_f64() * unit as f64;
-    if ms > nodes::latency::LATENCY_MS_MAX {
+    if ms > nodes::sim::latency::LATENCY_MS_MAX {
         return Err(format!("`{t}` is too long: latencies are at most 60s"));
     }
     Ok(ms)

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use nodes::network::NetConfig;
+use nodes::sim::links::NetConfig;
 use nodes::{Consistency, Latency};
 use serde_yaml::Value;
 

@@ -3,8 +3,8 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::latency::Latency;
-use crate::message::Addr;
+use super::latency::Latency;
+use crate::actor::Addr;
 
 /// Network settings of a cluster.
 #[derive(Clone, Debug)]
@@ -30,33 +30,63 @@ pub enum Fate {
     Lost,
 }
 
-/// Current link conditions between `nodes` storage nodes; clients are never partitioned.
+/// Current link conditions between storage nodes; clients are never partitioned.
 ///
-/// Faults are counted, not flagged, so overlapping faults compose and each one's undo
-/// removes exactly what it added.
+/// Nodes are found by address through a slot table (addresses are identities, not positions),
+/// and per-link state is kept by slot. Faults are counted, not flagged, so overlapping faults
+/// compose and each one's undo removes exactly what it added.
 #[derive(Clone, Debug)]
 pub struct Links {
     cfg: NetConfig,
-    nodes: usize,
+    /// `slots[addr]`: the node's slot, or `NOT_A_NODE` (clients).
+    slots: Vec<u32>,
+    /// Zone of each node, by slot.
     zones: Vec<u16>,
-    /// `blocked[from * nodes + to]`: how many active faults cut the link from -> to.
+    /// `blocked[from_slot * nodes + to_slot]`: how many active faults cut the link from -> to.
     blocked: Vec<u16>,
-    /// Extra one-way delay on every link touching a node ("slow node").
+    /// Extra one-way delay on every link touching a node ("slow node"), by slot.
     extra_delay_ms: Vec<u64>,
 }
 
+const NOT_A_NODE: u32 = u32::MAX;
+
 impl Links {
-    /// Healthy links between nodes placed in `zones`.
-    pub fn new(cfg: NetConfig, zones: Vec<u16>) -> Self {
-        let nodes = zones.len();
-        Links { cfg, nodes, zones, blocked: vec![0; nodes * nodes], extra_delay_ms: vec![0; nodes] }
+    /// Healthy links between `nodes` (address and zone each).
+    pub fn new(cfg: NetConfig, nodes: &[(Addr, u16)]) -> Self {
+        let table = nodes.iter().map(|&(a, _)| a as usize + 1).max().unwrap_or(0);
+        let mut slots = vec![NOT_A_NODE; table];
+        for (slot, &(addr, _)) in nodes.iter().enumerate() {
+            assert_eq!(slots[addr as usize], NOT_A_NODE, "node address {addr} given twice");
+            slots[addr as usize] = slot as u32;
+        }
+        let n = nodes.len();
+        Links {
+            cfg,
+            slots,
+            zones: nodes.iter().map(|&(_, z)| z).collect(),
+            blocked: vec![0; n * n],
+            extra_delay_ms: vec![0; n],
+        }
+    }
+
+    fn slot(&self, addr: Addr) -> Option<usize> {
+        match self.slots.get(addr as usize) {
+            Some(&s) if s != NOT_A_NODE => Some(s as usize),
+            _ => None,
+        }
+    }
+
+    fn node_slot(&self, addr: Addr) -> usize {
+        self.slot(addr).unwrap_or_else(|| panic!("address {addr} is not a storage node"))
     }
 
     /// Decides the fate of one message; all network randomness goes through here.
     pub fn fate(&self, from: Addr, to: Addr, rng: &mut ChaCha8Rng) -> Fate {
-        let (f, t) = (from as usize, to as usize);
-        if f < self.nodes && t < self.nodes && self.blocked[f * self.nodes + t] > 0 {
-            return Fate::Partitioned;
+        let (f, t) = (self.slot(from), self.slot(to));
+        if let (Some(f), Some(t)) = (f, t) {
+            if self.blocked[f * self.zones.len() + t] > 0 {
+                return Fate::Partitioned;
+            }
         }
         if self.cfg.loss > 0.0 && rng.random_bool(self.cfg.loss) {
             return Fate::Lost;
@@ -67,12 +97,13 @@ impl Links {
         Fate::Deliver { delay_ms, duplicate_ms }
     }
 
-    fn delay_ms(&self, f: usize, t: usize, rng: &mut ChaCha8Rng) -> u64 {
-        let dist = match (&self.cfg.cross_zone, self.zones.get(f), self.zones.get(t)) {
-            (Some(cross), Some(zf), Some(zt)) if zf != zt => cross,
+    /// One delay between slots `f` and `t` (`None` for a client).
+    fn delay_ms(&self, f: Option<usize>, t: Option<usize>, rng: &mut ChaCha8Rng) -> u64 {
+        let dist = match (&self.cfg.cross_zone, f, t) {
+            (Some(cross), Some(f), Some(t)) if self.zones[f] != self.zones[t] => cross,
             _ => &self.cfg.latency,
         };
-        let extra = self.extra_delay_ms.get(f).copied().unwrap_or(0) + self.extra_delay_ms.get(t).copied().unwrap_or(0);
+        let extra = f.map_or(0, |f| self.extra_delay_ms[f]) + t.map_or(0, |t| self.extra_delay_ms[t]);
         // Whole-millisecond ticks (madsim timers have 1 ms granularity); never zero, so a
         // message never arrives in the tick that sent it.
         (ceil_ms(dist.sample_ms(rng))).max(1) + extra
@@ -80,18 +111,23 @@ impl Links {
 
     /// Cuts (`cut = true`) or restores one direction of one link.
     pub fn set_blocked(&mut self, from: Addr, to: Addr, cut: bool) {
-        let cell = &mut self.blocked[from as usize * self.nodes + to as usize];
+        let (f, t) = (self.node_slot(from), self.node_slot(to));
+        let cell = &mut self.blocked[f * self.zones.len() + t];
         *cell = if cut { cell.saturating_add(1) } else { cell.saturating_sub(1) };
     }
 
     /// True when the link from -> to is cut.
     pub fn is_blocked(&self, from: Addr, to: Addr) -> bool {
-        self.blocked[from as usize * self.nodes + to as usize] > 0
+        match (self.slot(from), self.slot(to)) {
+            (Some(f), Some(t)) => self.blocked[f * self.zones.len() + t] > 0,
+            _ => false,
+        }
     }
 
     /// Adds (or with `add = false` removes) extra delay on a node's links.
     pub fn slow(&mut self, node: Addr, delay_ms: u64, add: bool) {
-        let d = &mut self.extra_delay_ms[node as usize];
+        let slot = self.node_slot(node);
+        let d = &mut self.extra_delay_ms[slot];
         *d = if add { *d + delay_ms } else { d.saturating_sub(delay_ms) };
     }
 
@@ -135,7 +171,7 @@ mod tests {
             loss: 0.0,
             duplicate: 0.0,
         };
-        Links::new(cfg, vec![0, 0, 1])
+        Links::new(cfg, &[(0, 0), (1, 0), (2, 1)])
     }
 
     #[test]

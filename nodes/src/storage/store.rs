@@ -2,27 +2,30 @@
 
 use std::collections::BTreeMap;
 
-use crate::version::{add_sibling, Versioned};
+use super::conflict::ConflictPolicy;
+use super::version::Versioned;
 
 /// Durable state of one storage node; survives crash and restart (it models an fsynced disk).
 #[derive(Clone, Debug, Default)]
 pub struct Store {
-    /// Per key, the mutually concurrent versions this replica holds.
+    /// Per key, the versions this replica holds (mutually concurrent under `Siblings`).
     data: BTreeMap<u64, Vec<Versioned>>,
     /// Counter for versions this node assigns as coordinator; durable so that a restarted
     /// node never reuses a counter (which would give two different writes the same version).
     write_counter: u64,
+    /// How a new version meets the ones held.
+    policy: ConflictPolicy,
 }
 
 impl Store {
-    /// An empty store.
+    /// An empty store with the default conflict policy.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Applies a replicated write; returns false if the store already had it or something newer.
     pub fn apply(&mut self, key: u64, item: &Versioned) -> bool {
-        add_sibling(self.data.entry(key).or_default(), item)
+        self.policy.merge(self.data.entry(key).or_default(), item)
     }
 
     /// The versions held for `key` (empty when none).

@@ -1,8 +1,8 @@
 //! A trivial endpoint that bounces every message back to its sender: it lets benchmarks measure
 //! the transport alone, with no protocol logic. Only `Cluster::build_echo` creates it.
 
-use crate::actor::{Input, Outbox};
-use crate::message::{Addr, Msg};
+use crate::actor::{Addr, Input};
+use crate::message::{Msg, NodeInput, NodeOut};
 
 /// An endpoint that keeps `in_flight` messages circulating with its neighbours.
 pub struct Echo {
@@ -18,15 +18,15 @@ impl Echo {
     }
 
     /// Sends the first messages, one per neighbour in turn.
-    pub fn boot(&mut self, out: &mut Outbox) {
+    pub fn boot(&mut self, out: &mut NodeOut) {
         for i in 0..self.in_flight {
             let to = (self.addr + 1 + i % self.peers.saturating_sub(1).max(1)) % self.peers;
-            out.send(to, Msg::Refused { op: i as u64 });
+            out.send(to, Msg::Echo(i as u64));
         }
     }
 
     /// Bounces a message back; timers never arrive.
-    pub fn on_input(&mut self, input: Input, out: &mut Outbox) {
+    pub fn on_input(&mut self, input: NodeInput, out: &mut NodeOut) {
         if let Input::Msg { from, msg } = input {
             out.send(from, msg);
         }

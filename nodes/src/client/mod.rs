@@ -1,33 +1,53 @@
 //! A workload client: issues one operation at a time to a coordinator and records its life.
 
+mod balancer;
+mod record;
+mod workload;
+
 use std::collections::BTreeMap;
 
-use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::actor::{Input, Outbox, Timer, Wake};
-use crate::consistency::Consistency;
-use crate::message::{Addr, Msg, Reply};
-use crate::observer::{Event, FailReason, OpKind, OpRecord, Outcome};
-use crate::version::VersionVector;
+use crate::actor::{Addr, Input, Outbox, Wake};
+use crate::coordinator::{ClientAnswer, ClientRequest, Reply};
+use crate::storage::{VersionVector, Versioned};
 
-/// The next operation a workload wants a client to issue.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlannedOp {
-    /// Earliest simulated time to issue it (the client may be late if busy).
-    pub at_ms: u64,
-    /// Read or write.
-    pub kind: OpKind,
-    /// Key to touch.
-    pub key: u64,
-    /// Requested consistency level.
-    pub consistency: Consistency,
+pub use balancer::CoordinatorChoice;
+pub use record::{FailReason, OpKind, OpRecord, Outcome};
+pub use workload::{PlannedOp, Workload};
+
+/// A client's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientTimer {
+    /// Time to issue the next operation.
+    Issue,
+    /// The operation in flight may have reached its timeout (armed for local time `at`).
+    Due { at: u64 },
 }
 
-/// Decides what a client does next; the simulator implements it from the scenario's workload.
-pub trait Workload: Send {
-    /// The next operation, given the current time; `None` when the client is done.
-    fn next_op(&mut self, now_ms: u64) -> Option<PlannedOp>;
+/// Where a client writes: requests to coordinators, its timers, and the record of each
+/// operation. Any outbox whose types wrap these takes them.
+pub trait ClientOut {
+    /// Queues a request to a coordinator.
+    fn request(&mut self, to: Addr, request: ClientRequest);
+    /// Arms a timer.
+    fn timer(&mut self, delay_ms: u64, timer: ClientTimer);
+    /// Reports a finished operation.
+    fn record(&mut self, record: OpRecord);
+}
+
+impl<M: From<ClientRequest>, T: From<ClientTimer>, E: From<OpRecord>> ClientOut for Outbox<M, T, E> {
+    fn request(&mut self, to: Addr, request: ClientRequest) {
+        self.send(to, request);
+    }
+
+    fn timer(&mut self, delay_ms: u64, timer: ClientTimer) {
+        Outbox::timer(self, delay_ms, timer);
+    }
+
+    fn record(&mut self, record: OpRecord) {
+        self.event(record);
+    }
 }
 
 /// Settings of a client.
@@ -37,8 +57,8 @@ pub struct ClientConfig {
     pub group: u16,
     /// How long to wait for a coordinator's answer.
     pub timeout_ms: u64,
-    /// Storage nodes that can coordinate are addresses `0..coordinators`.
-    pub coordinators: u32,
+    /// The nodes it may send operations to, and how it chooses.
+    pub coordinators: CoordinatorChoice,
     /// Replication factor N, to resolve levels into answer counts.
     pub n: u8,
     /// Pass the version context of the last read (or write) of a key with the next write to it.
@@ -70,6 +90,20 @@ pub struct Client {
     due: Wake,
 }
 
+/// How an operation ended: outcome, reason, and what a write's version or a read returned.
+struct Ending {
+    outcome: Outcome,
+    reason: Option<FailReason>,
+    version: Option<VersionVector>,
+    read: Vec<Versioned>,
+}
+
+impl Ending {
+    fn failed(outcome: Outcome, reason: FailReason) -> Self {
+        Ending { outcome, reason: Some(reason), version: None, read: Vec::new() }
+    }
+}
+
 impl Client {
     /// A client at `addr` drawing its operations from `workload` and its choices from `rng`.
     pub fn new(addr: Addr, cfg: ClientConfig, workload: Box<dyn Workload>, rng: ChaCha8Rng) -> Self {
@@ -87,7 +121,7 @@ impl Client {
     }
 
     /// Plans the first operation.
-    pub fn start(&mut self, now_ms: u64, out: &mut Outbox) {
+    pub fn start(&mut self, now_ms: u64, out: &mut impl ClientOut) {
         self.plan(now_ms, out);
     }
 
@@ -97,64 +131,67 @@ impl Client {
     }
 
     /// Handles one input at simulated time `now_ms`.
-    pub fn on_input(&mut self, now_ms: u64, input: Input, out: &mut Outbox) {
+    pub fn on_input(&mut self, now_ms: u64, input: Input<ClientAnswer, ClientTimer>, out: &mut impl ClientOut) {
         match input {
-            Input::Timer(Timer::ClientIssue) => self.issue(now_ms, out),
-            Input::Timer(Timer::ClientDue { at }) => {
+            Input::Timer(ClientTimer::Issue) => self.issue(now_ms, out),
+            Input::Timer(ClientTimer::Due { at }) => {
                 self.due.fired(at);
                 let Some(c) = &self.current else { return };
                 let deadline = c.invoke_ms + self.cfg.timeout_ms;
                 if now_ms >= deadline {
                     let outcome = if c.op.kind == OpKind::Write { Outcome::Indeterminate } else { Outcome::Fail };
-                    self.finish(now_ms, outcome, Some(FailReason::ClientTimeout), None, Vec::new(), out);
-                } else {
-                    self.due.ensure(now_ms, deadline, out, |at| Timer::ClientDue { at });
+                    self.finish(now_ms, Ending::failed(outcome, FailReason::ClientTimeout), out);
+                } else if let Some(delay) = self.due.ensure(now_ms, deadline) {
+                    out.timer(delay, ClientTimer::Due { at: deadline });
                 }
             }
-            Input::Msg { from, msg: Msg::Refused { op } } => {
-                let Some(c) = self.current.as_mut().filter(|c| c.seq == op && c.coordinator == from) else {
-                    return;
-                };
-                c.tried += 1;
-                if c.tried >= self.cfg.coordinators {
-                    self.finish(now_ms, Outcome::Fail, Some(FailReason::NoCoordinator), None, Vec::new(), out);
-                } else {
-                    c.coordinator = (c.coordinator + 1) % self.cfg.coordinators;
-                    let (to, msg) = self.request();
-                    out.send(to, msg);
-                }
-            }
-            Input::Msg { msg: Msg::ClientReply { op, reply }, .. } => {
+            Input::Msg { from, msg: ClientAnswer::Refused { op } } => self.refused(now_ms, from, op, out),
+            Input::Msg { msg: ClientAnswer::Reply { op, reply }, .. } => {
                 if self.current.as_ref().is_none_or(|c| c.seq != op) {
                     return; // an answer to an operation we gave up on
                 }
-                match reply {
+                let ending = match reply {
                     Reply::WriteOk { version } => {
-                        self.finish(now_ms, Outcome::Ok, None, Some(version), Vec::new(), out)
+                        Ending { outcome: Outcome::Ok, reason: None, version: Some(version), read: Vec::new() }
                     }
-                    Reply::ReadOk { versions } => self.finish(now_ms, Outcome::Ok, None, None, versions, out),
-                    Reply::NotPrimary => {
-                        self.finish(now_ms, Outcome::Fail, Some(FailReason::NotPrimary), None, Vec::new(), out)
+                    Reply::ReadOk { versions } => {
+                        Ending { outcome: Outcome::Ok, reason: None, version: None, read: versions }
                     }
+                    Reply::NotPrimary => Ending::failed(Outcome::Fail, FailReason::NotPrimary),
                     Reply::Timeout { version, .. } => {
                         let write = self.current.as_ref().is_some_and(|c| c.op.kind == OpKind::Write);
                         let outcome = if write { Outcome::Indeterminate } else { Outcome::Fail };
-                        self.finish(now_ms, outcome, Some(FailReason::QuorumTimeout), version, Vec::new(), out)
+                        Ending { version, ..Ending::failed(outcome, FailReason::QuorumTimeout) }
                     }
-                }
+                };
+                self.finish(now_ms, ending, out);
             }
-            Input::Msg { .. } | Input::Timer(_) => {}
         }
     }
 
-    fn plan(&mut self, now_ms: u64, out: &mut Outbox) {
+    /// A coordinator refused the connection: try the next one, or fail once all refused.
+    fn refused(&mut self, now_ms: u64, from: Addr, op: u64, out: &mut impl ClientOut) {
+        let Some(c) = self.current.as_mut().filter(|c| c.seq == op && c.coordinator == from) else {
+            return;
+        };
+        c.tried += 1;
+        if c.tried as usize >= self.cfg.coordinators.len() {
+            self.finish(now_ms, Ending::failed(Outcome::Fail, FailReason::NoCoordinator), out);
+        } else {
+            c.coordinator = self.cfg.coordinators.after(c.coordinator);
+            let (to, request) = self.request();
+            out.request(to, request);
+        }
+    }
+
+    fn plan(&mut self, now_ms: u64, out: &mut impl ClientOut) {
         self.planned = self.workload.next_op(now_ms);
         if let Some(op) = &self.planned {
-            out.timer(op.at_ms.saturating_sub(now_ms).max(1), Timer::ClientIssue);
+            out.timer(op.at_ms.saturating_sub(now_ms).max(1), ClientTimer::Issue);
         }
     }
 
-    fn issue(&mut self, now_ms: u64, out: &mut Outbox) {
+    fn issue(&mut self, now_ms: u64, out: &mut impl ClientOut) {
         let Some(op) = self.planned.take() else { return };
         self.seq += 1;
         let value = (op.kind == OpKind::Write).then_some(((self.addr as u64) << 40) | self.seq);
@@ -162,19 +199,22 @@ impl Client {
             (OpKind::Write, true) => self.contexts.get(&op.key).cloned().unwrap_or_default(),
             _ => VersionVector::new(),
         };
-        let coordinator = self.rng.random_range(0..self.cfg.coordinators);
+        let coordinator = self.cfg.coordinators.pick(&mut self.rng);
         self.current = Some(InFlight { seq: self.seq, op, invoke_ms: now_ms, coordinator, tried: 0, value, context });
-        let (to, msg) = self.request();
-        out.send(to, msg);
-        self.due.ensure(now_ms, now_ms + self.cfg.timeout_ms, out, |at| Timer::ClientDue { at });
+        let (to, request) = self.request();
+        out.request(to, request);
+        let deadline = now_ms + self.cfg.timeout_ms;
+        if let Some(delay) = self.due.ensure(now_ms, deadline) {
+            out.timer(delay, ClientTimer::Due { at: deadline });
+        }
     }
 
-    fn request(&self) -> (Addr, Msg) {
+    fn request(&self) -> (Addr, ClientRequest) {
         let c = self.current.as_ref().expect("an operation is in flight");
         let required = c.op.consistency.required(self.cfg.n);
-        let msg = match c.op.kind {
-            OpKind::Read => Msg::ClientRead { op: c.seq, key: c.op.key, r: required },
-            OpKind::Write => Msg::ClientWrite {
+        let request = match c.op.kind {
+            OpKind::Read => ClientRequest::Read { op: c.seq, key: c.op.key, r: required },
+            OpKind::Write => ClientRequest::Write {
                 op: c.seq,
                 key: c.op.key,
                 w: required,
@@ -182,19 +222,12 @@ impl Client {
                 context: c.context.clone(),
             },
         };
-        (c.coordinator, msg)
+        (c.coordinator, request)
     }
 
-    fn finish(
-        &mut self,
-        now_ms: u64,
-        outcome: Outcome,
-        reason: Option<FailReason>,
-        version: Option<VersionVector>,
-        read: Vec<crate::version::Versioned>,
-        out: &mut Outbox,
-    ) {
+    fn finish(&mut self, now_ms: u64, ending: Ending, out: &mut impl ClientOut) {
         let c = self.current.take().expect("an operation is in flight");
+        let Ending { outcome, reason, version, read } = ending;
         if self.cfg.send_context && outcome == Outcome::Ok {
             let ctx = self.contexts.entry(c.op.key).or_default();
             match c.op.kind {
@@ -208,7 +241,7 @@ impl Client {
             }
         }
         let coordinator = (reason != Some(FailReason::NoCoordinator)).then_some(c.coordinator);
-        out.event(Event::Op(OpRecord {
+        out.record(OpRecord {
             client: self.addr,
             group: self.cfg.group,
             seq: c.seq,
@@ -226,15 +259,21 @@ impl Client {
             context: c.context,
             version,
             read,
-        }));
+        });
         self.plan(now_ms, out);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use rand::SeedableRng;
+
+    use crate::consistency::Consistency;
+
+    type Out = Outbox<ClientRequest, ClientTimer, OpRecord>;
 
     struct Script(Vec<PlannedOp>);
     impl Workload for Script {
@@ -244,7 +283,13 @@ mod tests {
     }
 
     fn client(ops: Vec<PlannedOp>) -> Client {
-        let cfg = ClientConfig { group: 0, timeout_ms: 50, coordinators: 3, n: 3, send_context: true };
+        let cfg = ClientConfig {
+            group: 0,
+            timeout_ms: 50,
+            coordinators: CoordinatorChoice::new(Arc::from([0, 1, 2])),
+            n: 3,
+            send_context: true,
+        };
         Client::new(10, cfg, Box::new(Script(ops)), ChaCha8Rng::seed_from_u64(1))
     }
 
@@ -252,19 +297,19 @@ mod tests {
         PlannedOp { at_ms: 5, kind, key: 1, consistency: Consistency::Quorum }
     }
 
-    fn records(out: &Outbox) -> Vec<&OpRecord> {
-        out.events.iter().filter_map(|e| if let Event::Op(r) = e { Some(r) } else { None }).collect()
+    fn records(out: &Out) -> Vec<&OpRecord> {
+        out.events.iter().collect()
     }
 
     #[test]
     fn timed_out_write_is_indeterminate_and_read_fails() {
         let mut c = client(vec![op(OpKind::Write), op(OpKind::Read)]);
-        let mut out = Outbox::default();
+        let mut out = Out::default();
         c.start(0, &mut out);
-        c.on_input(5, Input::Timer(Timer::ClientIssue), &mut out);
-        c.on_input(55, Input::Timer(Timer::ClientDue { at: 55 }), &mut out);
-        c.on_input(60, Input::Timer(Timer::ClientIssue), &mut out);
-        c.on_input(110, Input::Timer(Timer::ClientDue { at: 110 }), &mut out);
+        c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
+        c.on_input(55, Input::Timer(ClientTimer::Due { at: 55 }), &mut out);
+        c.on_input(60, Input::Timer(ClientTimer::Issue), &mut out);
+        c.on_input(110, Input::Timer(ClientTimer::Due { at: 110 }), &mut out);
         let r = records(&out);
         assert_eq!((r[0].kind, r[0].outcome), (OpKind::Write, Outcome::Indeterminate));
         assert_eq!((r[1].kind, r[1].outcome), (OpKind::Read, Outcome::Fail));
@@ -273,31 +318,31 @@ mod tests {
     #[test]
     fn a_timer_armed_for_an_earlier_operation_re_arms_for_the_current_one() {
         let mut c = client(vec![op(OpKind::Read), PlannedOp { at_ms: 10, ..op(OpKind::Read) }]);
-        let mut out = Outbox::default();
+        let mut out = Out::default();
         c.start(0, &mut out);
-        c.on_input(5, Input::Timer(Timer::ClientIssue), &mut out);
-        let ok = Msg::ClientReply { op: 1, reply: Reply::ReadOk { versions: vec![] } };
+        c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
+        let ok = ClientAnswer::Reply { op: 1, reply: Reply::ReadOk { versions: vec![] } };
         c.on_input(8, Input::Msg { from: 0, msg: ok }, &mut out);
-        c.on_input(10, Input::Timer(Timer::ClientIssue), &mut out);
-        let due = |out: &Outbox| out.timers.iter().filter(|(_, t)| matches!(t, Timer::ClientDue { .. })).count();
+        c.on_input(10, Input::Timer(ClientTimer::Issue), &mut out);
+        let due = |out: &Out| out.timers.iter().filter(|(_, t)| matches!(t, ClientTimer::Due { .. })).count();
         assert_eq!(due(&out), 1, "the second operation's deadline (60) is covered by the first's timer (55)");
-        let mut out = Outbox::default();
-        c.on_input(55, Input::Timer(Timer::ClientDue { at: 55 }), &mut out);
+        let mut out = Out::default();
+        c.on_input(55, Input::Timer(ClientTimer::Due { at: 55 }), &mut out);
         assert!(records(&out).is_empty(), "the second operation is not due before 60");
-        assert_eq!(out.timers, [(5, Timer::ClientDue { at: 60 })]);
-        c.on_input(60, Input::Timer(Timer::ClientDue { at: 60 }), &mut out);
+        assert_eq!(out.timers, [(5, ClientTimer::Due { at: 60 })]);
+        c.on_input(60, Input::Timer(ClientTimer::Due { at: 60 }), &mut out);
         assert_eq!(records(&out)[0].reason, Some(FailReason::ClientTimeout));
     }
 
     #[test]
     fn refused_everywhere_is_a_known_failure() {
         let mut c = client(vec![op(OpKind::Write)]);
-        let mut out = Outbox::default();
+        let mut out = Out::default();
         c.start(0, &mut out);
-        c.on_input(5, Input::Timer(Timer::ClientIssue), &mut out);
+        c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
         for _ in 0..3 {
             let to = c.current.as_ref().unwrap().coordinator;
-            c.on_input(6, Input::Msg { from: to, msg: Msg::Refused { op: 1 } }, &mut out);
+            c.on_input(6, Input::Msg { from: to, msg: ClientAnswer::Refused { op: 1 } }, &mut out);
         }
         let r = records(&out);
         assert_eq!(r.len(), 1);
@@ -307,19 +352,19 @@ mod tests {
     #[test]
     fn write_after_read_carries_the_read_context() {
         let mut c = client(vec![op(OpKind::Read), op(OpKind::Write)]);
-        let mut out = Outbox::default();
+        let mut out = Out::default();
         c.start(0, &mut out);
-        c.on_input(5, Input::Timer(Timer::ClientIssue), &mut out);
+        c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
         let seen = VersionVector::from_entries([(0, 4), (2, 1)]);
-        let versions = vec![crate::version::Versioned { version: seen.clone(), value: 3 }];
+        let versions = vec![Versioned { version: seen.clone(), value: 3 }];
         c.on_input(
             8,
-            Input::Msg { from: 0, msg: Msg::ClientReply { op: 1, reply: Reply::ReadOk { versions } } },
+            Input::Msg { from: 0, msg: ClientAnswer::Reply { op: 1, reply: Reply::ReadOk { versions } } },
             &mut out,
         );
-        c.on_input(9, Input::Timer(Timer::ClientIssue), &mut out);
+        c.on_input(9, Input::Timer(ClientTimer::Issue), &mut out);
         let sent = out.sends.iter().rev().find_map(|(_, m)| match m {
-            Msg::ClientWrite { context, .. } => Some(context.clone()),
+            ClientRequest::Write { context, .. } => Some(context.clone()),
             _ => None,
         });
         assert_eq!(sent, Some(seen));

@@ -1,0 +1,57 @@
+//! What the control plane sends, the timer it sets, and what it reports.
+
+use crate::shard_map::ShardMap;
+
+/// Control-plane messages.
+#[derive(Clone, Debug)]
+pub enum Ctl {
+    /// "Would you vote for me in `term`?" (does not change anyone's term).
+    PreVote { term: u64, last: (u64, u64) },
+    /// Answer to a pre-vote.
+    PreVoteReply { term: u64, granted: bool },
+    /// Vote request of a candidate.
+    Vote { term: u64, last: (u64, u64) },
+    /// Answer to a vote request.
+    VoteReply { term: u64, granted: bool },
+    /// Leader heartbeat; carries the shard map when the follower is behind, the committed
+    /// epoch, and the echo of the follower's last ack time, which renews its lease.
+    /// The map is boxed: it rides on few heartbeats, and inline it made every message (and so
+    /// every queued input) larger.
+    Append { term: u64, map: Option<Box<(u64, ShardMap)>>, commit_epoch: u64, lease_echo: Option<u64>, sent: u64 },
+    /// Follower's answer: what it has accepted, its local send time (lease anchor) and the
+    /// leader's send time echoed (for round-trip measurement).
+    AppendAck { term: u64, ok: bool, accepted: (u64, u64), sent: u64, echo: u64 },
+}
+
+/// The control plane's one timer: its next wake-up, armed for local time `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlTimer {
+    /// Elections, leases, a leader's heartbeats and reconciliation may be due.
+    Tick { at: u64 },
+}
+
+/// Observable changes of the control plane.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ControlEvent {
+    /// This node became leader of `term`.
+    BecameLeader { term: u64 },
+    /// This node stopped being leader.
+    SteppedDown { term: u64, reason: StepDownReason },
+    /// The set of shards this node acts as primary for changed (valid only under a lease).
+    Roles { epoch: u64, shards: Vec<u32> },
+    /// The node's lease now runs until this local time (converted to simulated time by the shell).
+    Lease { until_local: u64 },
+    /// The leader committed a shard map.
+    Committed { epoch: u64, assigned: u32 },
+}
+
+/// Why a leader stopped leading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepDownReason {
+    /// It saw a higher term.
+    HigherTerm,
+    /// It could not reach a majority for an election timeout (check-quorum).
+    LostQuorum,
+    /// Its own heartbeat round trips were too slow.
+    Slow,
+}

@@ -1,0 +1,202 @@
+//! Unit tests of the control plane over a tiny synchronous network.
+
+use std::collections::BTreeSet;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::*;
+use crate::actor::{Addr, Input};
+
+/// A tiny synchronous network of control planes for unit tests: delivers every message
+/// after 1 ms, drops those to nodes in `down`.
+struct Net {
+    nodes: Vec<Control>,
+    queue: Vec<(u64, Addr, Addr, Ctl)>,
+    now: u64,
+    down: BTreeSet<Addr>,
+    events: Vec<(u64, Addr, ControlEvent)>,
+    /// One-way delay of messages to each node.
+    delay: Vec<u64>,
+}
+
+impl Net {
+    fn new(n: u32, shards: u32) -> Self {
+        let placed: Vec<(Addr, u16)> = (0..n).map(|a| (a, 0)).collect();
+        let map = ShardMap::ring(&placed, shards, 3.min(n) as u8);
+        let members = Members::new(0..n);
+        let nodes = (0..n)
+            .map(|id| {
+                let rng = ChaCha8Rng::seed_from_u64(id as u64 + 1);
+                let durable = ControlDurable::new(map.clone());
+                Control::new(id, members.clone(), ControlConfig::default(), durable, rng, 0)
+            })
+            .collect();
+        Net { nodes, queue: vec![], now: 0, down: BTreeSet::new(), events: vec![], delay: vec![1; n as usize] }
+    }
+
+    fn run_until(&mut self, end: u64) {
+        while self.now < end {
+            self.now += 1;
+            let due: Vec<_> = self.queue.iter().filter(|q| q.0 <= self.now).cloned().collect();
+            self.queue.retain(|q| q.0 > self.now);
+            for (_, from, to, msg) in due {
+                if self.down.contains(&to) {
+                    continue;
+                }
+                let mut out = ControlOut::default();
+                self.nodes[to as usize].on_msg(self.now, from, msg, &mut out);
+                self.absorb(to, out);
+            }
+            if self.now.is_multiple_of(10) {
+                for id in 0..self.nodes.len() as u32 {
+                    if self.down.contains(&id) {
+                        continue;
+                    }
+                    let mut out = ControlOut::default();
+                    self.nodes[id as usize].on_tick(self.now, &mut out);
+                    self.absorb(id, out);
+                }
+            }
+        }
+    }
+
+    fn absorb(&mut self, from: Addr, out: ControlOut) {
+        for e in out.events {
+            self.events.push((self.now, from, e));
+        }
+        for (to, msg) in out.sends {
+            self.queue.push((self.now + self.delay[to as usize] + self.delay[from as usize] - 1, from, to, msg));
+        }
+    }
+
+    fn leaders(&self) -> Vec<Addr> {
+        (0..self.nodes.len() as u32)
+            .filter(|&i| !self.down.contains(&i) && self.nodes[i as usize].is_leader())
+            .collect()
+    }
+}
+
+#[test]
+fn a_single_leader_is_elected_and_assigns_every_shard() {
+    let mut net = Net::new(5, 8);
+    net.run_until(2_000);
+    assert_eq!(net.leaders().len(), 1);
+    let l = net.leaders()[0] as usize;
+    let a = &net.nodes[l].durable.map;
+    assert!(a.primaries().iter().all(|p| p.is_some()), "{a:?}");
+    let mut count = [0; 5];
+    a.primaries().iter().for_each(|p| count[p.unwrap() as usize] += 1);
+    assert!(count.iter().max().unwrap() - count.iter().min().unwrap() <= 1, "{count:?}");
+    let now = net.now;
+    let owners: usize = net.nodes.iter().map(|n| (0..8).filter(|&s| n.is_primary(s, now)).count()).sum();
+    assert_eq!(owners, 8, "every shard has exactly one acting primary");
+}
+
+#[test]
+fn leader_crash_elects_a_new_leader_that_reassigns_after_the_lease() {
+    let mut net = Net::new(5, 8);
+    net.run_until(2_000);
+    let old = net.leaders()[0];
+    net.down.insert(old);
+    net.run_until(8_000);
+    let leaders = net.leaders();
+    assert_eq!(leaders.len(), 1);
+    assert_ne!(leaders[0], old);
+    let new = &net.nodes[leaders[0] as usize];
+    assert!(new.term() > net.nodes[old as usize].term());
+    assert!(new.durable.map.primaries().iter().all(|p| p.is_some() && *p != Some(old)));
+}
+
+#[test]
+fn terms_have_at_most_one_leader() {
+    let mut net = Net::new(5, 4);
+    net.run_until(1_000);
+    for round in 0..5u32 {
+        // A deposed leader that came back may still think it leads until it hears the
+        // new term: crash the leader of the highest term.
+        let l = net.leaders().into_iter().max_by_key(|&l| net.nodes[l as usize].term()).unwrap();
+        net.down.insert(l);
+        net.run_until(1_000 + (round as u64 + 1) * 3_000);
+        net.down.remove(&l);
+    }
+    let mut by_term = std::collections::BTreeMap::new();
+    for (_, node, e) in &net.events {
+        if let ControlEvent::BecameLeader { term } = e {
+            assert!(by_term.insert(*term, *node).is_none(), "two leaders in term {term}");
+        }
+    }
+    assert!(by_term.len() >= 5);
+}
+
+#[test]
+fn a_minority_partitioned_leader_steps_down() {
+    let mut net = Net::new(5, 4);
+    net.run_until(1_000);
+    let l = net.leaders()[0];
+    // Everyone else is unreachable from the leader's point of view.
+    for n in 0..5 {
+        if n != l {
+            net.down.insert(n);
+        }
+    }
+    let until = net.now + 400;
+    while net.now < until {
+        net.run_until(net.now + 10);
+    }
+    assert!(!net.nodes[l as usize].is_leader(), "check-quorum made it step down");
+    assert!(net
+        .events
+        .iter()
+        .any(|(_, n, e)| *n == l && matches!(e, ControlEvent::SteppedDown { reason: StepDownReason::LostQuorum, .. })));
+}
+
+#[test]
+fn a_new_leader_is_not_deposed_by_check_quorum_before_its_first_acks() {
+    let mut net = Net::new(5, 4);
+    // Three of five nodes are far away: a new leader hears from them only after 80 ms.
+    net.delay = vec![1, 1, 40, 40, 40];
+    net.run_until(3_000);
+    let step_downs = net
+        .events
+        .iter()
+        .filter(|(_, _, e)| matches!(e, ControlEvent::SteppedDown { reason: StepDownReason::LostQuorum, .. }))
+        .count();
+    assert_eq!(
+        step_downs,
+        0,
+        "{:?}",
+        net.events.iter().filter(|e| !matches!(e.2, ControlEvent::Lease { .. })).collect::<Vec<_>>()
+    );
+    assert_eq!(net.events.iter().filter(|(_, _, e)| matches!(e, ControlEvent::BecameLeader { .. })).count(), 1);
+}
+
+/// A follower's heartbeat carrying `map` (accepted in `term`), committed up to `commit_epoch`,
+/// renewing its lease from an ack it sent at local time 1.
+fn append(term: u64, map: &ShardMap, commit_epoch: u64) -> Input<Ctl, ControlTimer> {
+    let map = Some(Box::new((term, map.clone())));
+    Input::Msg { from: 0, msg: Ctl::Append { term, map, commit_epoch, lease_echo: Some(1), sent: 0 } }
+}
+
+#[test]
+fn a_delayed_heartbeat_never_rolls_a_follower_back_to_an_older_map() {
+    let placed: Vec<(Addr, u16)> = (0..3).map(|a| (a, 0)).collect();
+    let mut old = ShardMap::ring(&placed, 1, 3);
+    old.set_primary(0, Some(1), 3);
+    old.epoch = 3;
+    let mut new = old.clone();
+    new.set_primary(0, None, 4);
+    new.epoch = 4;
+    let rng = ChaCha8Rng::seed_from_u64(1);
+    let durable = ControlDurable::new(ShardMap::ring(&placed, 1, 3));
+    let mut follower = Control::new(1, Members::new(0..3), ControlConfig::default(), durable, rng, 0);
+    let mut out = ControlOut::default();
+    follower.on_input(10, append(1, &old, 3), &mut out);
+    assert!(follower.is_primary(0, 10), "the committed map gives shard 0 to node 1");
+    follower.on_input(20, append(1, &new, 4), &mut out);
+    assert!(!follower.is_primary(0, 20), "revoked");
+    // The heartbeat with the older map arrives late, behind the newer one.
+    follower.on_input(30, append(1, &old, 4), &mut out);
+    assert_eq!(follower.map().epoch, 4, "the follower keeps the newer map");
+    assert!(!follower.is_primary(0, 30), "and does not take back the revoked role");
+}

@@ -1,0 +1,317 @@
+//! The coordinator part of a storage node: it takes a client's read or write for any key, fans
+//! it out to the key's replicas (from its node's shard map), waits for W or R distinct answers
+//! or the request timeout, and answers the client. With writes through primaries, [`primary`]
+//! routes each write to its shard's acting primary.
+
+mod msg;
+mod primary;
+mod requests;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use crate::actor::{Addr, Outbox, Wake};
+use crate::control::Control;
+use crate::replica::{Replica, ReplicaAnswer, ReplicaRequest};
+use crate::storage::{ConflictPolicy, VersionVector, Versioned};
+
+pub use msg::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, Reply};
+
+use requests::{Pending, PendingKind, Requests, WriteReq};
+
+/// Settings of a coordinator.
+#[derive(Clone, Debug)]
+pub struct CoordinatorConfig {
+    /// How long to wait for W or R answers before failing the request.
+    pub request_timeout_ms: u64,
+    /// Only a shard's primary coordinates writes to it (others forward), so writes to a shard
+    /// are serialized and produce no siblings.
+    pub writes_via_primary: bool,
+}
+
+/// A coordinator's volatile state: the requests it waits on and their deadlines. A crash
+/// loses it all; the node builds a new one at boot.
+#[derive(Debug)]
+pub struct Coordinator {
+    cfg: CoordinatorConfig,
+    pending: Requests,
+    next_req: u64,
+    /// As primary: the latest version written per key, tagged with the tenure's fence, so
+    /// only the first write to a key in a tenure needs a quorum read.
+    primary_cache: BTreeMap<u64, (u64, VersionVector)>,
+    /// Timeout of every request begun, earliest first (completed ones are skipped lazily).
+    deadlines: BinaryHeap<Reverse<(u64, u64)>>,
+    /// The one timer armed for the earliest request deadline.
+    wake: Wake,
+    /// How answers with different versions are merged.
+    policy: ConflictPolicy,
+}
+
+/// Where a coordinator writes: requests to replicas, answers to clients, writes forwarded to a
+/// shard's primary, and its timer. Any outbox whose types wrap these takes them, so the
+/// coordinator writes straight into its node's outbox without naming the node's types.
+pub trait CoordinatorOut {
+    /// Queues a request to a replica.
+    fn to_replica(&mut self, to: Addr, request: ReplicaRequest);
+    /// Queues an answer to a client.
+    fn to_client(&mut self, to: Addr, answer: ClientAnswer);
+    /// Queues a write for the shard's primary.
+    fn to_primary(&mut self, to: Addr, write: ForwardWrite);
+    /// Arms the request timer.
+    fn timer(&mut self, delay_ms: u64, timer: CoordinatorTimer);
+}
+
+impl<M, T, E> CoordinatorOut for Outbox<M, T, E>
+where
+    M: From<ReplicaRequest> + From<ClientAnswer> + From<ForwardWrite>,
+    T: From<CoordinatorTimer>,
+{
+    fn to_replica(&mut self, to: Addr, request: ReplicaRequest) {
+        self.send(to, request);
+    }
+
+    fn to_client(&mut self, to: Addr, answer: ClientAnswer) {
+        self.send(to, answer);
+    }
+
+    fn to_primary(&mut self, to: Addr, write: ForwardWrite) {
+        self.send(to, write);
+    }
+
+    fn timer(&mut self, delay_ms: u64, timer: CoordinatorTimer) {
+        Outbox::timer(self, delay_ms, timer);
+    }
+}
+
+/// The parts of its node a coordinator works with while handling one input.
+pub struct Ctx<'a, O> {
+    /// This node's address.
+    pub id: Addr,
+    /// Local time of the input.
+    pub now: u64,
+    /// The control plane: the shard map, and whether this node may act as a shard's primary.
+    pub control: &'a Control,
+    /// This node's replica, for keys it holds itself (no message to itself).
+    pub replica: &'a mut Replica,
+    /// Where commands go.
+    pub out: &'a mut O,
+}
+
+impl Coordinator {
+    /// A coordinator for one life of its node. `incarnation` keeps request ids of different
+    /// lives apart so a late answer to a previous life never matches a new request.
+    pub fn new(cfg: CoordinatorConfig, incarnation: u32) -> Self {
+        Coordinator {
+            cfg,
+            pending: Requests::default(),
+            next_req: (incarnation as u64) << 40,
+            primary_cache: BTreeMap::new(),
+            deadlines: BinaryHeap::new(),
+            wake: Wake::default(),
+            policy: ConflictPolicy::default(),
+        }
+    }
+
+    /// Number of requests this coordinator waits on.
+    pub fn pending_requests(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// A client's request.
+    pub fn on_request<O: CoordinatorOut>(&mut self, from: Addr, request: ClientRequest, cx: &mut Ctx<'_, O>) {
+        match request {
+            ClientRequest::Write { op, key, w, value, context } => {
+                let write = WriteReq { client: from, op, key, w, value, context };
+                if self.cfg.writes_via_primary {
+                    self.route_write(write, false, cx);
+                } else {
+                    self.write(write, None, cx);
+                }
+            }
+            ClientRequest::Read { op, key, r } => {
+                let req = self.begin(from, op, key, r, PendingKind::Read { versions: Vec::new() }, cx);
+                self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: None });
+                self.answer_locally(req, key, true, cx);
+            }
+        }
+    }
+
+    /// A write another coordinator forwarded to this node as the shard's primary.
+    pub fn on_forward<O: CoordinatorOut>(&mut self, f: ForwardWrite, cx: &mut Ctx<'_, O>) {
+        let write = WriteReq { client: f.client, op: f.op, key: f.key, w: f.w, value: f.value, context: f.context };
+        self.route_write(write, true, cx);
+    }
+
+    /// A replica's answer to request `req`.
+    pub fn on_answer<O: CoordinatorOut>(&mut self, from: Addr, answer: ReplicaAnswer, cx: &mut Ctx<'_, O>) {
+        match answer {
+            ReplicaAnswer::WriteAck { req } => self.answered(req, from, None, cx),
+            ReplicaAnswer::ReadReply { req, versions } => self.answered(req, from, Some(versions), cx),
+        }
+    }
+
+    /// The request timer: fails every request past its deadline, then arms for the next.
+    pub fn on_timer<O: CoordinatorOut>(&mut self, timer: CoordinatorTimer, cx: &mut Ctx<'_, O>) {
+        let CoordinatorTimer::RequestsDue { at } = timer;
+        self.wake.fired(at);
+        while let Some(&Reverse((deadline, req))) = self.deadlines.peek() {
+            if deadline > cx.now {
+                break;
+            }
+            self.deadlines.pop();
+            self.time_out(req, cx);
+        }
+        self.arm(cx);
+    }
+
+    /// Coordinates a write: assigns its version (the context plus this node's next counter)
+    /// and fans it out to the key's replicas.
+    fn write<O: CoordinatorOut>(&mut self, write: WriteReq, fence: Option<u64>, cx: &mut Ctx<'_, O>) {
+        let WriteReq { client, op, key, w, value, context: mut version } = write;
+        if fence.is_some() {
+            // A fenced write is an act as primary: it must fall inside the node's grant and lease.
+            let shard = cx.control.map().shard_of(key);
+            assert!(
+                cx.control.is_primary(shard, cx.now),
+                "node {} writes as primary of shard {shard} without a valid lease",
+                cx.id
+            );
+        }
+        let counter = cx.replica.store_mut().next_counter().max(version.get(cx.id) + 1);
+        version.set(cx.id, counter);
+        let item = Versioned { version: version.clone(), value };
+        let req = self.begin(client, op, key, w, PendingKind::Write { version, fence }, cx);
+        self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence });
+        if cx.control.map().replicas_of(key).contains(&cx.id) {
+            cx.replica.store_mut().apply(key, &item);
+            self.answered(req, cx.id, None, cx);
+        }
+    }
+
+    /// When this node is a replica of `key`, answers request `req` from its own store
+    /// (`read`: with the versions held) instead of messaging itself.
+    fn answer_locally<O: CoordinatorOut>(&mut self, req: u64, key: u64, read: bool, cx: &mut Ctx<'_, O>) {
+        if cx.control.map().replicas_of(key).contains(&cx.id) {
+            let local = read.then(|| cx.replica.local_read(key));
+            self.answered(req, cx.id, local, cx);
+        }
+    }
+
+    fn begin<O: CoordinatorOut>(
+        &mut self,
+        client: Addr,
+        op: u64,
+        key: u64,
+        required: u8,
+        kind: PendingKind,
+        cx: &mut Ctx<'_, O>,
+    ) -> u64 {
+        self.next_req += 1;
+        let req = self.next_req;
+        assert!(cx.control.map().replicas_of(key).len() <= 64, "the answer bitmask holds 64 replicas");
+        self.pending.insert(req, Pending { client, op, key, required, answered: 0, kind });
+        let deadline = cx.now + self.cfg.request_timeout_ms;
+        self.deadlines.push(Reverse((deadline, req)));
+        if let Some(delay) = self.wake.ensure(cx.now, deadline) {
+            cx.out.timer(delay, CoordinatorTimer::RequestsDue { at: deadline });
+        }
+        req
+    }
+
+    fn fan_out<O: CoordinatorOut>(
+        &self,
+        req: u64,
+        key: u64,
+        cx: &mut Ctx<'_, O>,
+        make: impl Fn(u64, u64) -> ReplicaRequest,
+    ) {
+        for &replica in cx.control.map().replicas_of(key) {
+            if replica != cx.id {
+                cx.out.to_replica(replica, make(req, key));
+            }
+        }
+    }
+
+    /// Arms the request timer for the earliest deadline of a request still pending.
+    fn arm<O: CoordinatorOut>(&mut self, cx: &mut Ctx<'_, O>) {
+        while let Some(&Reverse((deadline, req))) = self.deadlines.peek() {
+            if self.pending.contains(req) {
+                if let Some(delay) = self.wake.ensure(cx.now, deadline) {
+                    cx.out.timer(delay, CoordinatorTimer::RequestsDue { at: deadline });
+                }
+                return;
+            }
+            self.deadlines.pop();
+        }
+    }
+
+    /// Request `req` reached its timeout (if still pending).
+    fn time_out<O: CoordinatorOut>(&mut self, req: u64, cx: &mut Ctx<'_, O>) {
+        let quorum = cx.control.map().n() / 2 + 1;
+        if self
+            .pending
+            .get(req)
+            .is_some_and(|p| matches!(p.kind, PendingKind::PrimaryRead { .. }) && p.answers() >= quorum)
+        {
+            // Not every replica answered, but a quorum did: enough to descend from
+            // every acknowledged write.
+            self.finish_primary_read(req, cx);
+            return;
+        }
+        if let Some(p) = self.pending.remove(req) {
+            let answers = p.answers();
+            let version = match p.kind {
+                PendingKind::Write { version, .. } => Some(version),
+                PendingKind::Read { .. } | PendingKind::PrimaryRead { .. } => None,
+            };
+            cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::Timeout { version, answers } });
+        }
+    }
+
+    /// Counts `replica`'s answer to `req` (with the versions it holds, for reads), and
+    /// completes the request once it has W or R.
+    fn answered<O: CoordinatorOut>(
+        &mut self,
+        req: u64,
+        replica: Addr,
+        versions: Option<Vec<Versioned>>,
+        cx: &mut Ctx<'_, O>,
+    ) {
+        let Some(p) = self.pending.get_mut(req) else {
+            return; // already complete or timed out: a late answer
+        };
+        // The shard map's replica sets do not change yet, so the set is the one the request
+        // fanned out to.
+        if !p.mark(cx.control.map().replicas_of(p.key), replica) {
+            return;
+        }
+        if let (PendingKind::Read { versions: acc } | PendingKind::PrimaryRead { versions: acc, .. }, Some(got)) =
+            (&mut p.kind, versions)
+        {
+            for v in &got {
+                self.policy.merge(acc, v);
+            }
+        }
+        if p.answers() < p.required_answers() {
+            return;
+        }
+        let p = self.pending.remove(req).expect("present");
+        let reply = match p.kind {
+            PendingKind::Write { version, fence } => {
+                if let Some(fence) = fence {
+                    self.primary_cache.insert(p.key, (fence, version.clone()));
+                }
+                Reply::WriteOk { version }
+            }
+            PendingKind::PrimaryRead { write, fence, versions } => {
+                self.write_after_read(write, fence, &versions, cx);
+                return;
+            }
+            PendingKind::Read { mut versions } => {
+                versions.sort_by(|a, b| a.version.cmp(&b.version));
+                Reply::ReadOk { versions }
+            }
+        };
+        cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply });
+    }
+}

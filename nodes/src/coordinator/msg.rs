@@ -1,0 +1,72 @@
+//! The client protocol a coordinator serves, and the write a coordinator forwards to a shard's
+//! primary.
+
+use crate::actor::Addr;
+use crate::storage::{VersionVector, Versioned};
+
+/// A client's request to a coordinator.
+#[derive(Clone, Debug)]
+pub enum ClientRequest {
+    /// Read `key` and wait for `r` replica answers.
+    Read { op: u64, key: u64, r: u8 },
+    /// Write `value` to `key` with `w` acks, superseding `context`.
+    Write { op: u64, key: u64, w: u8, value: u64, context: VersionVector },
+}
+
+impl ClientRequest {
+    /// The client's operation id.
+    pub fn op(&self) -> u64 {
+        match self {
+            ClientRequest::Read { op, .. } | ClientRequest::Write { op, .. } => *op,
+        }
+    }
+}
+
+/// What a client hears back about operation `op`.
+#[derive(Clone, Debug)]
+pub enum ClientAnswer {
+    /// The coordinator's answer.
+    Reply { op: u64, reply: Reply },
+    /// The network's answer when the client connected to a node that is down (connection refused).
+    Refused { op: u64 },
+}
+
+/// The outcome a coordinator reports to a client.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// The write reached `w` replicas under `version`.
+    WriteOk { version: VersionVector },
+    /// The read got `r` answers; these are the surviving (mutually concurrent) versions.
+    ReadOk { versions: Vec<Versioned> },
+    /// Not enough replicas answered before the coordinator's timeout. A write may still have
+    /// been applied on some replicas, so `version` is reported for writes.
+    Timeout { version: Option<VersionVector>, answers: u8 },
+    /// With writes through primaries: no node could act as the shard's primary, so the write
+    /// was not applied anywhere.
+    NotPrimary,
+}
+
+/// A client write handed by a coordinator that is not the shard's primary to the primary,
+/// which answers the client directly.
+#[derive(Clone, Debug)]
+pub struct ForwardWrite {
+    /// The client to answer.
+    pub client: Addr,
+    /// The client's operation id.
+    pub op: u64,
+    /// The key.
+    pub key: u64,
+    /// Acknowledgements required.
+    pub w: u8,
+    /// The value written.
+    pub value: u64,
+    /// What the client had seen.
+    pub context: VersionVector,
+}
+
+/// The coordinator's one timer: some request may have reached its timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoordinatorTimer {
+    /// Armed for the earliest request deadline, local time `at`.
+    RequestsDue { at: u64 },
+}

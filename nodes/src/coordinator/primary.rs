@@ -1,0 +1,79 @@
+//! Writes through primaries (`writes: primary`): only a shard's acting primary coordinates its
+//! writes. It stamps them with the epoch it was granted the shard at (replicas that know a
+//! later grant refuse them: fencing), and reads a quorum before its first write to a key in its
+//! tenure, so its versions descend from every acknowledged write, the previous primary's too.
+
+use super::requests::{PendingKind, WriteReq};
+use super::{ClientAnswer, Coordinator, CoordinatorOut, Ctx, ForwardWrite, Reply};
+use crate::replica::ReplicaRequest;
+use crate::storage::Versioned;
+
+impl Coordinator {
+    /// Writes as the acting primary, forwards to the primary, or refuses when nobody can take
+    /// the write (it is then known not to be applied). A forwarded write is never forwarded on.
+    pub(super) fn route_write<O: CoordinatorOut>(&mut self, mut write: WriteReq, forwarded: bool, cx: &mut Ctx<'_, O>) {
+        let key = write.key;
+        let map = cx.control.map();
+        let shard = map.shard_of(key);
+        let (fence, primary) = (map.granted_at(shard), map.primary_of(shard));
+        if cx.control.is_primary(shard, cx.now) {
+            match self.primary_cache.get(&key) {
+                Some((f, latest)) if *f == fence => {
+                    write.context.merge(latest);
+                    self.write(write, Some(fence), cx);
+                }
+                _ => self.read_before_first_write(write, fence, cx),
+            }
+            return;
+        }
+        match primary {
+            Some(p) if p != cx.id && !forwarded => {
+                let WriteReq { client, op, key, w, value, context } = write;
+                cx.out.to_primary(p, ForwardWrite { client, op, key, w, value, context });
+            }
+            _ => cx.out.to_client(write.client, ClientAnswer::Reply { op: write.op, reply: Reply::NotPrimary }),
+        }
+    }
+
+    /// First write to this key in this tenure: read a quorum so the new version descends from
+    /// every acknowledged write, including the previous primary's. Asks every replica (and
+    /// fences them all); the timeout settles for a quorum.
+    fn read_before_first_write<O: CoordinatorOut>(&mut self, write: WriteReq, fence: u64, cx: &mut Ctx<'_, O>) {
+        let (client, op, key) = (write.client, write.op, write.key);
+        let n = cx.control.map().n();
+        let kind = PendingKind::PrimaryRead { write, fence, versions: Vec::new() };
+        let req = self.begin(client, op, key, n, kind, cx);
+        self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: Some(fence) });
+        self.answer_locally(req, key, true, cx);
+    }
+
+    /// Writes as primary with a version that descends from everything the read returned, if
+    /// this node still holds the grant the read was fenced with and its lease; otherwise the
+    /// write is refused, known not applied (the read can outlast the lease).
+    pub(super) fn write_after_read<O: CoordinatorOut>(
+        &mut self,
+        mut write: WriteReq,
+        fence: u64,
+        versions: &[Versioned],
+        cx: &mut Ctx<'_, O>,
+    ) {
+        let shard = cx.control.map().shard_of(write.key);
+        if !cx.control.is_primary(shard, cx.now) || cx.control.map().granted_at(shard) != fence {
+            cx.out.to_client(write.client, ClientAnswer::Reply { op: write.op, reply: Reply::NotPrimary });
+            return;
+        }
+        for v in versions {
+            write.context.merge(&v.version);
+        }
+        self.write(write, Some(fence), cx);
+    }
+
+    /// A primary's read that timed out with a quorum of answers: write after it.
+    pub(super) fn finish_primary_read<O: CoordinatorOut>(&mut self, req: u64, cx: &mut Ctx<'_, O>) {
+        if let Some(p) = self.pending.remove(req) {
+            if let PendingKind::PrimaryRead { write, fence, versions } = p.kind {
+                self.write_after_read(write, fence, &versions, cx);
+            }
+        }
+    }
+}

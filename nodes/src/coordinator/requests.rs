@@ -1,0 +1,191 @@
+//! The requests a coordinator waits on: what each one still needs, in a ring indexed by id.
+
+use std::collections::VecDeque;
+
+use crate::actor::Addr;
+use crate::storage::{VersionVector, Versioned};
+
+/// A client write as a coordinator receives it.
+#[derive(Clone, Debug)]
+pub(super) struct WriteReq {
+    pub(super) client: Addr,
+    pub(super) op: u64,
+    pub(super) key: u64,
+    pub(super) w: u8,
+    pub(super) value: u64,
+    /// The version the client had seen; the new version descends from it.
+    pub(super) context: VersionVector,
+}
+
+/// A request this node coordinates, waiting for replica answers.
+#[derive(Debug)]
+pub(super) struct Pending {
+    pub(super) client: Addr,
+    pub(super) op: u64,
+    pub(super) key: u64,
+    pub(super) required: u8,
+    /// Bit i set when replica i of the key's replica set answered; duplicated messages
+    /// from one replica must not count twice toward W or R.
+    pub(super) answered: u64,
+    pub(super) kind: PendingKind,
+}
+
+#[derive(Debug)]
+pub(super) enum PendingKind {
+    /// `fence`: set when written as the shard's primary, to remember the version afterwards.
+    Write {
+        version: VersionVector,
+        fence: Option<u64>,
+    },
+    Read {
+        versions: Vec<Versioned>,
+    },
+    /// A primary's quorum read before its first write to a key in this tenure.
+    PrimaryRead {
+        write: WriteReq,
+        fence: u64,
+        versions: Vec<Versioned>,
+    },
+}
+
+impl Pending {
+    pub(super) fn answers(&self) -> u8 {
+        self.answered.count_ones() as u8
+    }
+
+    /// Marks `replica` as answered; false for a replica outside the key's replica set
+    /// (`replicas`) or a repeat answer.
+    pub(super) fn mark(&mut self, replicas: &[Addr], replica: Addr) -> bool {
+        let Some(i) = replicas.iter().position(|&r| r == replica) else {
+            return false;
+        };
+        let bit = 1u64 << i;
+        let fresh = self.answered & bit == 0;
+        self.answered |= bit;
+        // Paired with the replica set's bound where requests begin: answers are counted per
+        // distinct replica, never beyond the set.
+        assert!(self.answers() as usize <= replicas.len(), "a request counts at most one answer per replica");
+        fresh
+    }
+
+    /// Answers this request waits for: W or R, except in the deliberately broken
+    /// `bug-early-ack` build, where writes are acknowledged one replica early (at least one).
+    pub(super) fn required_answers(&self) -> u8 {
+        match self.kind {
+            PendingKind::Write { .. } if crate::BUG_EARLY_ACK => self.required.saturating_sub(1).max(1),
+            _ => self.required,
+        }
+    }
+}
+
+/// The requests a coordinator waits on, by id. Ids are handed out in sequence, so this is a
+/// ring indexed by id: no tree and no allocation per request (a boxed request in a B-tree
+/// was). Finished requests at the front are dropped as they come, so it holds about one
+/// timeout's worth of requests.
+#[derive(Debug, Default)]
+pub(super) struct Requests {
+    /// Id of `slots[0]`.
+    first: u64,
+    slots: VecDeque<Option<Pending>>,
+    live: usize,
+}
+
+impl Requests {
+    pub(super) fn insert(&mut self, req: u64, p: Pending) {
+        if self.slots.is_empty() {
+            self.first = req;
+        }
+        assert_eq!(req, self.first + self.slots.len() as u64, "request ids are handed out in sequence");
+        self.slots.push_back(Some(p));
+        self.live += 1;
+    }
+
+    fn index(&self, req: u64) -> Option<usize> {
+        req.checked_sub(self.first).map(|i| i as usize).filter(|&i| i < self.slots.len())
+    }
+
+    pub(super) fn get(&self, req: u64) -> Option<&Pending> {
+        self.index(req).and_then(|i| self.slots[i].as_ref())
+    }
+
+    pub(super) fn get_mut(&mut self, req: u64) -> Option<&mut Pending> {
+        self.index(req).and_then(|i| self.slots[i].as_mut())
+    }
+
+    pub(super) fn contains(&self, req: u64) -> bool {
+        self.get(req).is_some()
+    }
+
+    pub(super) fn remove(&mut self, req: u64) -> Option<Pending> {
+        let i = self.index(req)?;
+        let p = self.slots[i].take()?;
+        self.live -= 1;
+        while let Some(None) = self.slots.front() {
+            self.slots.pop_front();
+            self.first += 1;
+        }
+        Some(p)
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.live
+    }
+
+    /// The oldest request still pending (tests).
+    #[cfg(test)]
+    pub(super) fn first(&self) -> Option<u64> {
+        self.slots.iter().position(Option::is_some).map(|i| self.first + i as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_table_finds_removes_and_shrinks_in_any_completion_order() {
+        let p = |op| Pending {
+            client: 9,
+            op,
+            key: 1,
+            required: 1,
+            answered: 0,
+            kind: PendingKind::Read { versions: vec![] },
+        };
+        let mut t = Requests::default();
+        for req in 100..105 {
+            t.insert(req, p(req));
+        }
+        assert_eq!((t.len(), t.first()), (5, Some(100)));
+        assert_eq!(t.remove(102).map(|p| p.op), Some(102));
+        assert!(t.remove(102).is_none() && !t.contains(102), "removed once");
+        assert!(t.get(99).is_none() && t.get(105).is_none(), "outside the table");
+        assert_eq!(t.remove(100).map(|p| p.op), Some(100));
+        assert_eq!((t.first, t.slots.len()), (101, 4), "the finished front is dropped");
+        assert_eq!(t.remove(101).map(|p| p.op), Some(101));
+        assert_eq!((t.first, t.slots.len()), (103, 2), "and the finished slot behind it");
+        t.get_mut(104).unwrap().answered = 1;
+        assert_eq!(t.get(104).unwrap().answered, 1);
+        t.insert(105, p(105));
+        assert_eq!((t.len(), t.first()), (3, Some(103)));
+        let mut fresh = Requests::default();
+        fresh.insert(7, p(7));
+        assert_eq!(fresh.first(), Some(7), "a new life starts anywhere");
+    }
+
+    #[test]
+    fn an_answer_counts_once_and_only_from_the_replica_set() {
+        let mut p = Pending {
+            client: 9,
+            op: 1,
+            key: 1,
+            required: 2,
+            answered: 0,
+            kind: PendingKind::Read { versions: vec![] },
+        };
+        assert!(p.mark(&[4, 7, 9], 7));
+        assert!(!p.mark(&[4, 7, 9], 7), "a duplicate");
+        assert!(!p.mark(&[4, 7, 9], 5), "not a replica of the key");
+        assert_eq!(p.answers(), 1);
+    }
+}

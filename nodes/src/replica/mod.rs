@@ -1,0 +1,78 @@
+//! The replica part of a storage node: it serves coordinators' reads and writes from the
+//! durable store, and refuses writes fenced with an epoch older than the newest grant it knows.
+
+mod msg;
+
+use std::collections::BTreeMap;
+
+use crate::actor::{Addr, Outbox};
+use crate::shard_map::ShardMap;
+use crate::storage::{Store, Versioned};
+
+pub use msg::{ReplicaAnswer, ReplicaRequest};
+
+/// One node's replica: its store and, per shard, the newest fence a primary announced here.
+/// Both survive a crash.
+#[derive(Clone, Debug, Default)]
+pub struct Replica {
+    store: Store,
+    /// Per shard, the highest fence a primary announced here: older fenced writes are refused.
+    fences: BTreeMap<u32, u64>,
+}
+
+impl Replica {
+    /// A replica over `store`, knowing no fence yet.
+    pub fn new(store: Store) -> Self {
+        Replica { store, fences: BTreeMap::new() }
+    }
+
+    /// The durable store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The durable store, for this node's own coordinator (local reads, writes and version
+    /// counters skip the network).
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The fence a write to `shard` must carry at least: the latest grant this node knows of,
+    /// from its map or from a new primary's read.
+    pub fn fence_of(&self, shard: u32, map: &ShardMap) -> u64 {
+        map.granted_at(shard).max(self.fences.get(&shard).copied().unwrap_or(0))
+    }
+
+    /// Serves a coordinator's request; `map` is this node's shard map.
+    pub fn on_request<M, T, E>(
+        &mut self,
+        from: Addr,
+        request: ReplicaRequest,
+        map: &ShardMap,
+        out: &mut Outbox<M, T, E>,
+    ) where
+        M: From<ReplicaAnswer>,
+    {
+        match request {
+            ReplicaRequest::Write { req, key, item, fence } => {
+                if fence.is_some_and(|f| f < self.fence_of(map.shard_of(key), map)) {
+                    return; // a deposed primary's write: refused, so it cannot reach W
+                }
+                self.store.apply(key, &item);
+                out.send(from, ReplicaAnswer::WriteAck { req });
+            }
+            ReplicaRequest::Read { req, key, fence } => {
+                if let Some(f) = fence {
+                    let known = self.fences.entry(map.shard_of(key)).or_insert(0);
+                    *known = (*known).max(f);
+                }
+                out.send(from, ReplicaAnswer::ReadReply { req, versions: self.local_read(key) });
+            }
+        }
+    }
+
+    /// The versions held for `key`, as a replica answer carries them.
+    pub fn local_read(&self, key: u64) -> Vec<Versioned> {
+        self.store.get(key).to_vec()
+    }
+}

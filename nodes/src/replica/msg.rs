@@ -1,0 +1,24 @@
+//! What a coordinator asks a replica, and what the replica answers.
+
+use crate::storage::Versioned;
+
+/// A coordinator's request to a replica of the key's shard.
+#[derive(Clone, Debug)]
+pub enum ReplicaRequest {
+    /// Store a version. A shard's primary fences its writes with the epoch it was granted the
+    /// shard at; replicas that know a later grant refuse.
+    Write { req: u64, key: u64, item: Versioned, fence: Option<u64> },
+    /// Send the versions held for a key. A new primary's read carries its fence: the replica
+    /// then refuses writes fenced with an older epoch, so a deposed primary's late writes
+    /// cannot land behind the new one's read.
+    Read { req: u64, key: u64, fence: Option<u64> },
+}
+
+/// A replica's answer to the coordinator of request `req`.
+#[derive(Clone, Debug)]
+pub enum ReplicaAnswer {
+    /// The replica durably holds the version (or a newer one).
+    WriteAck { req: u64 },
+    /// The versions the replica holds for the key (its siblings).
+    ReadReply { req: u64, versions: Vec<Versioned> },
+}

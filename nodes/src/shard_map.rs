@@ -1,0 +1,181 @@
+//! The shard map: which storage nodes replicate each shard and which of them is its primary,
+//! versioned by an epoch. The control plane's leader owns it and replicates it; every
+//! coordinator routes by its node's copy, and every replica fences by it.
+
+use std::sync::Arc;
+
+use crate::actor::Addr;
+
+/// Keys to shards, shards to replica sets and primaries, versioned by `epoch`.
+///
+/// The per-shard tables are shared and copied on write: heartbeats to followers that are behind
+/// carry the whole map, every node holds one, and at 1,000 nodes × 10,000 shards private copies
+/// cost gigabytes. Replica sets do not change yet (placement is a ring fixed at the start); a
+/// migration will change them through the same versioned value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShardMap {
+    /// Bumped by every change the leader proposes.
+    pub epoch: u64,
+    /// Replicas of each shard.
+    replicas: Arc<Vec<Vec<Addr>>>,
+    /// Primary per shard (`None`: unassigned).
+    primaries: Arc<Vec<Option<Addr>>>,
+    /// Per shard, the epoch its current primary (or vacancy) was set at: the fencing token a
+    /// primary stamps its writes with.
+    granted_at: Arc<Vec<u64>>,
+    /// Replication factor N.
+    n: u8,
+}
+
+impl ShardMap {
+    /// Places `shards` shards on `nodes` (address and zone index each), N replicas a shard,
+    /// every shard unassigned, at epoch 0.
+    ///
+    /// Nodes are laid on a ring that alternates zones (a node of zone 0, of zone 1, ...), and
+    /// shard `s` takes N consecutive ring positions starting at `s`, so each replica set spans
+    /// as many zones as it can.
+    pub fn ring(nodes: &[(Addr, u16)], shards: u32, n: u8) -> Self {
+        assert!(n as usize <= nodes.len() && n > 0, "N must be in 1..=nodes");
+        let zones = nodes.iter().map(|&(_, z)| z).max().map_or(0, |z| z + 1);
+        let mut per_zone: Vec<Vec<Addr>> = vec![vec![]; zones as usize];
+        for &(node, zone) in nodes {
+            per_zone[zone as usize].push(node);
+        }
+        let mut ring = Vec::with_capacity(nodes.len());
+        for round in 0.. {
+            let before = ring.len();
+            for z in &per_zone {
+                if let Some(&node) = z.get(round) {
+                    ring.push(node);
+                }
+            }
+            if ring.len() == before {
+                break;
+            }
+        }
+        let replicas =
+            (0..shards as usize).map(|s| (0..n as usize).map(|i| ring[(s + i) % ring.len()]).collect()).collect();
+        ShardMap {
+            epoch: 0,
+            replicas: Arc::new(replicas),
+            primaries: Arc::new(vec![None; shards as usize]),
+            granted_at: Arc::new(vec![0; shards as usize]),
+            n,
+        }
+    }
+
+    /// The shard a key belongs to: a fixed hash of the key, modulo the shard count.
+    pub fn shard_of(&self, key: u64) -> u32 {
+        (mix64(key) % self.replicas.len() as u64) as u32
+    }
+
+    /// The replica set of `key`'s shard.
+    pub fn replicas_of(&self, key: u64) -> &[Addr] {
+        &self.replicas[self.shard_of(key) as usize]
+    }
+
+    /// The replica set of every shard, by shard.
+    pub fn replica_sets(&self) -> &[Vec<Addr>] {
+        &self.replicas
+    }
+
+    /// The primary of `shard` (`None`: unassigned, or no such shard).
+    pub fn primary_of(&self, shard: u32) -> Option<Addr> {
+        self.primaries.get(shard as usize).copied().flatten()
+    }
+
+    /// The primary of every shard, by shard.
+    pub fn primaries(&self) -> &[Option<Addr>] {
+        &self.primaries
+    }
+
+    /// The epoch at which `shard`'s current primary was granted (its fencing token).
+    pub fn granted_at(&self, shard: u32) -> u64 {
+        self.granted_at.get(shard as usize).copied().unwrap_or(0)
+    }
+
+    /// Gives `shard` to `primary` (or leaves it unassigned) as of epoch `epoch`; the tables are
+    /// copied first if another map shares them.
+    pub fn set_primary(&mut self, shard: u32, primary: Option<Addr>, epoch: u64) {
+        Arc::make_mut(&mut self.primaries)[shard as usize] = primary;
+        Arc::make_mut(&mut self.granted_at)[shard as usize] = epoch;
+    }
+
+    /// Number of shards with a primary.
+    pub fn assigned(&self) -> u32 {
+        self.primaries.iter().filter(|p| p.is_some()).count() as u32
+    }
+
+    /// Replication factor N.
+    pub fn n(&self) -> u8 {
+        self.n
+    }
+
+    /// Number of shards.
+    pub fn shards(&self) -> u32 {
+        self.replicas.len() as u32
+    }
+}
+
+/// SplitMix64 finalizer: a fixed, well-spread hash that never changes across Rust versions.
+pub fn mix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placed(zones: &[u16]) -> Vec<(Addr, u16)> {
+        zones.iter().enumerate().map(|(a, &z)| (a as Addr, z)).collect()
+    }
+
+    #[test]
+    fn replica_sets_span_zones() {
+        let zones = [0, 0, 1, 1, 2, 2];
+        let map = ShardMap::ring(&placed(&zones), 12, 3);
+        for s in 0..12u64 {
+            let reps = &map.replicas[s as usize];
+            let mut zs: Vec<u16> = reps.iter().map(|&r| zones[r as usize]).collect();
+            zs.sort();
+            zs.dedup();
+            assert_eq!(zs.len(), 3, "shard {s} replicas {reps:?} should cover 3 zones");
+        }
+    }
+
+    #[test]
+    fn every_node_gets_shards_and_keys_spread() {
+        let map = ShardMap::ring(&placed(&[0, 1, 2, 0, 1]), 16, 3);
+        let mut load = [0; 5];
+        for r in map.replicas.iter() {
+            for &n in r {
+                load[n as usize] += 1;
+            }
+        }
+        assert!(load.iter().all(|&l| l > 0), "{load:?}");
+        let mut per_shard = [0; 16];
+        for k in 0..1600 {
+            per_shard[map.shard_of(k) as usize] += 1;
+        }
+        assert!(per_shard.iter().all(|&c| c > 50), "{per_shard:?}");
+    }
+
+    #[test]
+    fn addresses_are_identities_not_positions() {
+        let map = ShardMap::ring(&[(40, 0), (7, 1), (12, 0)], 3, 2);
+        assert_eq!(map.replica_sets(), [vec![40, 7], vec![7, 12], vec![12, 40]]);
+    }
+
+    #[test]
+    fn setting_a_primary_copies_shared_tables_and_counts_assignments() {
+        let map = ShardMap::ring(&placed(&[0, 1, 2]), 4, 3);
+        let mut next = map.clone();
+        next.set_primary(2, Some(1), 5);
+        assert_eq!((next.primary_of(2), next.granted_at(2), next.assigned()), (Some(1), 5, 1));
+        assert_eq!((map.primary_of(2), map.granted_at(2), map.assigned()), (None, 0, 0), "the original is unchanged");
+        assert_eq!((next.primary_of(99), next.granted_at(99)), (None, 0), "no such shard");
+    }
+}

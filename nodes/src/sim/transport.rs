@@ -1,0 +1,283 @@
+//! The transport inside the shell: the world every endpoint lives in, and how inputs move.
+//!
+//! Delivery times are whole-millisecond ticks, and every input waits in one timing wheel
+//! (`wheel.rs`) tagged with its endpoint and the endpoint's incarnation. [`fire`] hands every
+//! endpoint its batch of one tick in an order drawn from the network's seeded stream; after a
+//! batch, [`flush`] reports the events, arms the timers and transmits the messages it queued,
+//! each message's fate (loss, partition, delay, duplication) drawn by [`Links::fate`].
+
+use std::collections::BTreeMap;
+
+use madsim::time::Instant;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::clock::Clock;
+use super::echo::Echo;
+use super::links::{Fate, Links};
+use super::wheel::Wheel;
+use super::NetStats;
+use crate::actor::{Addr, Input};
+use crate::client::Client;
+use crate::control::ControlEvent;
+use crate::coordinator::ClientAnswer;
+use crate::message::{Msg, NodeInput, NodeOut, Timer};
+use crate::node::StorageNode;
+use crate::observer::{Event, Observer};
+
+/// Endpoints live in one vector; a client is bigger than a node (its rng), which is fine:
+/// there are few endpoints and they never move.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Actor {
+    Node(StorageNode),
+    Client(Client),
+    /// Only in transport benchmarks (`Cluster::build_echo`).
+    Echo(Echo),
+}
+
+pub(super) struct Endpoint {
+    pub(super) actor: Actor,
+    pub(super) up: bool,
+    pub(super) incarnation: u32,
+    /// Frozen (a GC pause): batches wait in `held` until resume.
+    pub(super) paused: bool,
+    /// Batches that came due while paused, by tick.
+    pub(super) held: BTreeMap<u64, Vec<NodeInput>>,
+    /// Its inputs of the tick being delivered.
+    inbox: Vec<NodeInput>,
+    /// The last tick whose batch included this endpoint.
+    seen: u64,
+    /// The endpoint's clock (clients keep a perfect one).
+    pub(super) clock: Clock,
+}
+
+impl Endpoint {
+    pub(super) fn new(actor: Actor) -> Self {
+        Endpoint {
+            actor,
+            up: false,
+            incarnation: 0,
+            paused: false,
+            held: BTreeMap::new(),
+            inbox: Vec::new(),
+            seen: u64::MAX,
+            clock: Clock::default(),
+        }
+    }
+}
+
+/// Everything the shell simulates, behind the cluster's one lock.
+pub(super) struct World {
+    /// Every endpoint, by address.
+    pub(super) endpoints: Vec<Endpoint>,
+    pub(super) links: Links,
+    pub(super) rng: ChaCha8Rng,
+    pub(super) observer: Box<dyn Observer>,
+    /// madsim's instant at simulated millisecond 0 of the cluster.
+    pub(super) start: Instant,
+    /// The current simulated millisecond: the tick being fired, or where `run_to` stopped.
+    pub(super) now: u64,
+    pub(super) stats: NetStats,
+    pub(super) outbox: NodeOut,
+    /// Addresses of the storage nodes (or echo endpoints), ascending.
+    pub(super) nodes: Vec<Addr>,
+    /// Every input in flight, by delivery tick.
+    pub(super) wheel: Wheel<Queued>,
+    /// The batch being delivered (kept for its capacity: a warm run allocates no batch).
+    batch: Vec<Queued>,
+    /// Endpoints of the current tick in delivery order (kept for its capacity).
+    order: Vec<Addr>,
+}
+
+impl World {
+    pub(super) fn new(
+        endpoints: Vec<Endpoint>,
+        nodes: Vec<Addr>,
+        links: Links,
+        rng: ChaCha8Rng,
+        observer: Box<dyn Observer>,
+    ) -> Self {
+        World {
+            endpoints,
+            links,
+            rng,
+            observer,
+            start: Instant::now(),
+            now: 0,
+            stats: NetStats::default(),
+            outbox: NodeOut::default(),
+            nodes,
+            wheel: Wheel::default(),
+            batch: Vec::new(),
+            order: Vec::new(),
+        }
+    }
+}
+
+/// An input on its way to an endpoint's incarnation (a crash makes it stale).
+pub(super) struct Queued {
+    to: Addr,
+    incarnation: u32,
+    input: NodeInput,
+}
+
+/// Starts a life of a storage node (or echo endpoint): it boots from its durable state.
+pub(super) fn boot_node(w: &mut World, node: Addr) {
+    let real = w.now;
+    let ep = &mut w.endpoints[node as usize];
+    ep.up = true;
+    let (incarnation, local) = (ep.incarnation, ep.clock.local(real));
+    match &mut ep.actor {
+        Actor::Node(n) => n.boot(local, incarnation, &mut w.outbox),
+        Actor::Echo(e) => e.boot(&mut w.outbox),
+        Actor::Client(_) => {}
+    }
+    flush(w, node, real);
+}
+
+/// Starts every client, in address order.
+pub(super) fn boot_clients(w: &mut World) {
+    let now = w.now;
+    for addr in 0..w.endpoints.len() {
+        let ep = &mut w.endpoints[addr];
+        if let Actor::Client(c) = &mut ep.actor {
+            ep.up = true;
+            c.start(now, &mut w.outbox);
+            flush(w, addr as Addr, now);
+        }
+    }
+}
+
+/// Delivers every input due at `tick`: endpoint by endpoint, in an order drawn from the
+/// network's stream, each endpoint's inputs in the order they were queued.
+pub(super) fn fire(w: &mut World, tick: u64) {
+    w.now = tick;
+    let mut batch = std::mem::take(&mut w.batch);
+    w.wheel.take(tick, &mut batch);
+    if batch.is_empty() {
+        w.batch = batch;
+        return;
+    }
+    w.stats.batches += 1;
+    let mut order = std::mem::take(&mut w.order);
+    // Sort the batch into inboxes, one move per input; inputs for an earlier incarnation
+    // (sent before a crash) are dropped.
+    for q in batch.drain(..) {
+        let ep = &mut w.endpoints[q.to as usize];
+        if q.incarnation != ep.incarnation || !ep.up {
+            w.stats.to_down_node += 1;
+            continue;
+        }
+        if ep.seen != tick {
+            ep.seen = tick;
+            order.push(q.to);
+        }
+        ep.inbox.push(q.input);
+    }
+    w.batch = batch;
+    // Fisher-Yates with the seeded stream: explores interleavings as madsim's scheduler did.
+    for i in (1..order.len()).rev() {
+        order.swap(i, w.rng.random_range(0..=i));
+    }
+    for &addr in &order {
+        let ep = &mut w.endpoints[addr as usize];
+        let mut inbox = std::mem::take(&mut ep.inbox);
+        if ep.paused {
+            ep.held.entry(tick).or_default().append(&mut inbox);
+        } else {
+            handle(w, addr, &mut inbox, tick);
+        }
+        w.endpoints[addr as usize].inbox = inbox;
+    }
+    order.clear();
+    w.order = order;
+}
+
+/// Hands `inputs` to endpoint `addr` (up, not paused) at simulated time `now`, then performs
+/// what it queued.
+pub(super) fn handle(w: &mut World, addr: Addr, inputs: &mut Vec<NodeInput>, now: u64) {
+    let ep = &mut w.endpoints[addr as usize];
+    w.stats.delivered += inputs.len() as u64;
+    let local = ep.clock.local(now);
+    for input in inputs.drain(..) {
+        match &mut ep.actor {
+            Actor::Node(n) => n.on_input(local, input, &mut w.outbox),
+            Actor::Client(c) => {
+                // A client takes answers and its own timers; nothing else is sent to it.
+                let input = match input {
+                    Input::Msg { from, msg: Msg::Answer(msg) } => Input::Msg { from, msg },
+                    Input::Timer(Timer::Client(t)) => Input::Timer(t),
+                    Input::Msg { .. } | Input::Timer(_) => continue,
+                };
+                c.on_input(now, input, &mut w.outbox);
+            }
+            Actor::Echo(e) => e.on_input(input, &mut w.outbox),
+        }
+    }
+    flush(w, addr, now);
+}
+
+/// Performs what a state machine queued: report events, arm timers, transmit messages.
+/// Each queue is taken out and put back, keeping its buffer: no allocation once warm.
+fn flush(w: &mut World, from: Addr, now: u64) {
+    let clock = w.endpoints[from as usize].clock;
+    if !w.outbox.events.is_empty() {
+        let mut events = std::mem::take(&mut w.outbox.events);
+        for event in events.drain(..) {
+            let event = match event {
+                // Leases end at a local time; checkers judge in simulated time.
+                Event::Control(ControlEvent::Lease { until_local }) => {
+                    Event::Lease { until_ms: clock.real_at(until_local) }
+                }
+                e => e,
+            };
+            w.observer.record(now, from, event);
+        }
+        w.outbox.events = events;
+    }
+    if !w.outbox.timers.is_empty() {
+        let mut timers = std::mem::take(&mut w.outbox.timers);
+        for (delay_ms, timer) in timers.drain(..) {
+            // Timers measure local durations: a slow clock fires late in simulated time.
+            schedule(w, from, now + clock.real_delay(delay_ms), Input::Timer(timer));
+        }
+        w.outbox.timers = timers;
+    }
+    if !w.outbox.sends.is_empty() {
+        let mut sends = std::mem::take(&mut w.outbox.sends);
+        for (to, msg) in sends.drain(..) {
+            transmit(w, from, to, msg, now);
+        }
+        w.outbox.sends = sends;
+    }
+}
+
+fn transmit(w: &mut World, from: Addr, to: Addr, msg: Msg, now: u64) {
+    w.stats.sent += 1;
+    match w.links.fate(from, to, &mut w.rng) {
+        Fate::Partitioned => w.stats.partitioned += 1,
+        Fate::Lost => w.stats.lost += 1,
+        Fate::Deliver { delay_ms, duplicate_ms } => {
+            if !w.endpoints[to as usize].up {
+                w.stats.to_down_node += 1;
+                if let Some(op) = msg.client_request_op() {
+                    // A process that is down refuses connections: the client hears so after a round trip.
+                    let refused = Input::Msg { from: to, msg: Msg::Answer(ClientAnswer::Refused { op }) };
+                    schedule(w, from, now + 2 * delay_ms, refused);
+                }
+                return;
+            }
+            if let Some(dup_ms) = duplicate_ms {
+                w.stats.duplicated += 1;
+                schedule(w, to, now + dup_ms, Input::Msg { from, msg: msg.clone() });
+            }
+            schedule(w, to, now + delay_ms, Input::Msg { from, msg });
+        }
+    }
+}
+
+/// Queues `input` for `to` at `tick` (at least one tick after now: nothing is instantaneous).
+fn schedule(w: &mut World, to: Addr, tick: u64, input: NodeInput) {
+    let incarnation = w.endpoints[to as usize].incarnation;
+    w.wheel.push(tick.max(w.now + 1), Queued { to, incarnation, input });
+}

@@ -1,0 +1,10 @@
+//! A storage node's data: the durable store, version vectors, and the conflict policy that
+//! decides which versions of a key survive when a new one arrives.
+
+pub mod conflict;
+pub mod store;
+pub mod version;
+
+pub use conflict::ConflictPolicy;
+pub use store::Store;
+pub use version::{VersionVector, Versioned};
