@@ -20,6 +20,7 @@ use nodes::{Cluster, Consistency, OpKind, OpRecord, Outcome, VersionVector, Vers
 
 use crate::check::{check_all, CheckInput};
 use crate::history::{FinalState, History};
+use crate::outcome::{EXIT_BAD_INPUT, EXIT_SIM_CRASH};
 use crate::run::run_seed;
 use crate::scenario::{self, model::Scenario};
 use crate::seed::{stream, Stream};
@@ -81,7 +82,7 @@ pub fn command(args: &BenchArgs) -> i32 {
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
     if let Some(bad) = args.only.iter().find(|o| !NAMES.contains(&o.as_str())) {
         eprintln!("error: no benchmark named {bad} (known: {})", NAMES.join(", "));
-        return crate::cli::EXIT_BAD_INPUT;
+        return EXIT_BAD_INPUT;
     }
     if args.json {
         for f in run_suite(args.smoke, &wanted) {
@@ -103,7 +104,7 @@ pub fn command(args: &BenchArgs) -> i32 {
                 Ok(f) => runs.push(f),
                 Err(e) => {
                     eprintln!("error: benchmark {name}: {e}");
-                    return crate::cli::EXIT_SIM_CRASH;
+                    return EXIT_SIM_CRASH;
                 }
             }
         }

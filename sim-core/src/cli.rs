@@ -7,6 +7,10 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::outcome::{
+    clustersim_dir, default_run_dir, replay_command, EXIT_BAD_INPUT, EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY,
+    EXIT_SIM_CRASH,
+};
 use crate::run::{run_seed, RunResult};
 use crate::scenario::{self, model::Scenario};
 use crate::seed::fresh_seed;
@@ -19,17 +23,6 @@ macro_rules! say {
         let _ = writeln!(std::io::stdout(), $($arg)*);
     }};
 }
-
-/// Exit code: every property held.
-pub const EXIT_OK: i32 = 0;
-/// Exit code: a safety property failed.
-pub const EXIT_SAFETY: i32 = 1;
-/// Exit code: bad input (scenario file or arguments).
-pub const EXIT_BAD_INPUT: i32 = 2;
-/// Exit code: a liveness (or sometimes) property failed.
-pub const EXIT_LIVENESS: i32 = 3;
-/// Exit code: the simulation itself crashed, or was not deterministic.
-pub const EXIT_SIM_CRASH: i32 = 4;
 
 /// Deterministic simulation testbed for a quorum-replicated cluster.
 #[derive(Parser, Debug)]
@@ -136,13 +129,6 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             EXIT_BAD_INPUT
         }
     }
-}
-
-/// The exact command that replays `seed` of the scenario at `path`.
-pub fn replay_command(path: &Path, seed: u64) -> String {
-    // A failure of the deliberately broken build only replays with the same feature.
-    let features = if nodes::BUG_EARLY_ACK { " --features clustersim-nodes/bug-early-ack" } else { "" };
-    format!("cargo run --release{features} -- run --scenario {} --seed {seed}", path.display())
 }
 
 fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
@@ -282,15 +268,4 @@ fn compare_command(args: &CompareArgs) -> i32 {
             EXIT_BAD_INPUT
         }
     }
-}
-
-/// `target/clustersim` (honouring `CARGO_TARGET_DIR`): where run and comparison folders go.
-pub fn clustersim_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
-    target.join("clustersim")
-}
-
-/// `target/clustersim/<scenario>/seed-<seed>` (honouring `CARGO_TARGET_DIR`).
-pub fn default_run_dir(name: &str, seed: u64) -> PathBuf {
-    clustersim_dir().join(name).join(format!("seed-{seed}"))
 }

@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use crate::cli::{EXIT_BAD_INPUT, EXIT_OK, EXIT_SAFETY};
+use crate::outcome::{replay_command, worst, EXIT_BAD_INPUT, EXIT_OK, EXIT_SAFETY};
 use crate::scenario;
-use crate::sweep::{progress_bar, run_all, worst, Job};
+use crate::sweep::{progress_bar, run_all, Job};
 use crate::sweep_report::SweepReport;
 
 /// Arguments of `corpus`.
@@ -172,7 +172,7 @@ pub fn command(args: &CorpusArgs) -> i32 {
         );
         if !ok {
             codes.push(if o.passed() { EXIT_SAFETY } else { o.exit_code });
-            println!("      replay: {}", crate::cli::replay_command(&e.scenario, e.seed));
+            println!("      replay: {}", replay_command(&e.scenario, e.seed));
         }
     }
     let passed = entries.len() - codes.len();

@@ -15,6 +15,7 @@ pub mod edit;
 pub mod event_log;
 pub mod faults;
 pub mod history;
+pub mod outcome;
 pub mod run;
 pub mod scenario;
 pub mod seed;

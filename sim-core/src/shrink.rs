@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use crate::cli::{replay_command, EXIT_BAD_INPUT, EXIT_OK};
 use crate::edit;
+use crate::outcome::{default_run_dir, replay_command, EXIT_BAD_INPUT, EXIT_OK, EXIT_SIM_CRASH};
 use crate::run::run_seed;
 use crate::scenario::{self, format_ms, model::Scenario};
 use crate::yaml::to_yaml;
@@ -254,7 +254,7 @@ pub fn command(args: &ShrinkArgs) -> i32 {
         eprintln!("error: give --seed N (the scenario has no `seed`)");
         return EXIT_BAD_INPUT;
     };
-    let out = args.out.clone().unwrap_or_else(|| crate::cli::default_run_dir(&original.name, seed).join("shrunk.yaml"));
+    let out = args.out.clone().unwrap_or_else(|| default_run_dir(&original.name, seed).join("shrunk.yaml"));
     println!("clustersim shrink: scenario {} seed {seed}", args.scenario.display());
     // The run as it happened, with swarm faults and `random` targets made concrete.
     let resolved = crate::swarm::resolve(&original, seed);
@@ -295,7 +295,7 @@ pub fn command(args: &ShrinkArgs) -> i32 {
     let mut shrinker = Shrinker::new(seed, goal.clone(), out.clone(), args.max_runs.max(1));
     if !shrinker.fails(&start) {
         eprintln!("error: the concrete form of the run did not fail again; shrinking needs a reproducible failure");
-        return crate::cli::EXIT_SIM_CRASH;
+        return EXIT_SIM_CRASH;
     }
     let minimal = shrinker.shrink(start.clone());
     let goal_text = match &goal {

@@ -13,8 +13,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{replay_command, EXIT_BAD_INPUT, EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY, EXIT_SIM_CRASH};
 use crate::corpus;
+use crate::outcome::{default_dir, EXIT_BAD_INPUT, EXIT_OK, EXIT_SIM_CRASH};
 use crate::run::run_seed;
 use crate::scenario::{self, model::Scenario};
 use crate::seed_set::{SeedSet, Shard};
@@ -96,22 +96,6 @@ pub struct Job {
     pub scenario: Arc<Scenario>,
     /// The seed.
     pub seed: u64,
-}
-
-/// How bad an exit code is, for picking the worst: a crash, then safety, then liveness.
-pub fn severity(code: i32) -> u8 {
-    match code {
-        EXIT_OK => 0,
-        EXIT_LIVENESS => 1,
-        EXIT_SAFETY => 2,
-        EXIT_SIM_CRASH => 3,
-        _ => 2,
-    }
-}
-
-/// The worst of some exit codes (0 when there are none).
-pub fn worst(codes: impl IntoIterator<Item = i32>) -> i32 {
-    codes.into_iter().max_by_key(|&c| severity(c)).unwrap_or(EXIT_OK)
 }
 
 /// Runs one seed and reduces its result to what a sweep keeps.
@@ -198,12 +182,6 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         }
     }
     Ok(files)
-}
-
-/// Default output folder `target/clustersim/<name>` (honouring `CARGO_TARGET_DIR`).
-pub fn default_dir(name: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
-    target.join("clustersim").join(name)
 }
 
 /// `clustersim sweep`: returns the process exit code.
@@ -313,22 +291,9 @@ fn finish(report: &SweepReport, dir: &Path, show: usize) -> i32 {
     code
 }
 
-/// The replay command of a seed, as printed for failures.
-pub fn replay(file: &str, seed: u64) -> String {
-    replay_command(Path::new(file), seed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_worst_exit_code_is_a_crash_then_safety_then_liveness() {
-        assert_eq!(worst([0, 3, 1, 0]), 1);
-        assert_eq!(worst([3, 4, 1]), 4);
-        assert_eq!(worst([0, 3]), 3);
-        assert_eq!(worst([]), 0);
-    }
 
     #[test]
     fn folders_expand_to_their_sorted_yaml_files() {

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY, EXIT_SIM_CRASH};
-use crate::sweep::{replay, worst, SeedOutcome};
+use crate::outcome::{replay_command, worst, EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY, EXIT_SIM_CRASH};
+use crate::sweep::SeedOutcome;
 
 /// Version of the `sweep.json` layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -141,7 +141,7 @@ impl SweepReport {
                         r.seed,
                         class(r.exit_code),
                         r.failed.join(", "),
-                        replay(&s.file, r.seed)
+                        replay_command(Path::new(&s.file), r.seed)
                     );
                 }
                 let more = s.failures.saturating_sub(show as u64);
@@ -184,7 +184,7 @@ impl SweepReport {
                     out.push_str("/>\n");
                     continue;
                 }
-                let mut body = format!("replay: {}", replay(&s.file, r.seed));
+                let mut body = format!("replay: {}", replay_command(Path::new(&s.file), r.seed));
                 if let Some(crash) = &r.crash {
                     let _ = write!(body, "\npanic: {crash}");
                 }
