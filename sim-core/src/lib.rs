@@ -9,7 +9,8 @@ compile_error!(
 
 pub mod bench;
 pub mod check;
-pub mod cli;
+pub mod cmd;
+pub mod console;
 pub mod corpus;
 pub mod edit;
 pub mod event_log;
