@@ -24,7 +24,7 @@ use crate::outcome::{EXIT_BAD_INPUT, EXIT_SIM_CRASH};
 use crate::run::run_seed;
 use crate::scenario::{self, model::Scenario};
 use crate::seed::{stream, Stream};
-use crate::sweep::{run_all, Job};
+use crate::sweep::jobs::{run_all, Job};
 
 /// Arguments of `bench`.
 #[derive(Args, Debug, Default)]

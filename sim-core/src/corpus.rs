@@ -15,8 +15,8 @@ use clap::Args;
 
 use crate::outcome::{replay_command, worst, EXIT_BAD_INPUT, EXIT_OK, EXIT_SAFETY};
 use crate::scenario;
-use crate::sweep::{progress_bar, run_all, Job};
-use crate::sweep_report::SweepReport;
+use crate::sweep::jobs::{progress_bar, run_all, Job};
+use crate::sweep::report::SweepReport;
 
 /// Arguments of `corpus`.
 #[derive(Args, Debug)]
@@ -208,8 +208,8 @@ mod tests {
 
     #[test]
     fn recording_a_sweep_appends_each_failing_seed_once() {
-        use crate::sweep::SeedOutcome;
-        use crate::sweep_report::ScenarioSweep;
+        use crate::sweep::jobs::SeedOutcome;
+        use crate::sweep::report::ScenarioSweep;
         let outcome = |seed, exit_code, failed: &[&str]| SeedOutcome {
             seed,
             exit_code,

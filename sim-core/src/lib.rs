@@ -26,7 +26,6 @@ pub mod stats;
 pub mod summarize;
 pub mod swarm;
 pub mod sweep;
-pub mod sweep_report;
 pub mod trace;
 pub mod workload;
 pub mod yaml;

@@ -5,7 +5,9 @@
 //! library modules such as [`crate::outcome`] and [`crate::sweep`]).
 
 pub mod compare;
+pub mod merge;
 pub mod run;
+pub mod sweep;
 
 use clap::{Parser, Subcommand};
 
@@ -26,9 +28,9 @@ enum Command {
     /// Run one scenario with one seed, check its properties and write a report folder.
     Run(run::RunArgs),
     /// Run many seeds of one or more scenarios in parallel; table, JSON and JUnit XML results.
-    Sweep(crate::sweep::SweepArgs),
+    Sweep(sweep::SweepArgs),
     /// Combine the sweep.json files of several sweeps (for example shards) into one.
-    Merge(crate::sweep::MergeArgs),
+    Merge(merge::MergeArgs),
     /// Search for a smaller scenario that still fails the same property with the same seed.
     Shrink(crate::shrink::ShrinkArgs),
     /// Re-run the regression corpus (scenarios/regressions/*.txt): every entry must pass.
@@ -50,8 +52,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     };
     match cli.command {
         Some(Command::Run(args)) => run::command(&args),
-        Some(Command::Sweep(args)) => crate::sweep::command(&args),
-        Some(Command::Merge(args)) => crate::sweep::merge_command(&args),
+        Some(Command::Sweep(args)) => sweep::command(&args),
+        Some(Command::Merge(args)) => merge::command(&args),
         Some(Command::Shrink(args)) => crate::shrink::command(&args),
         Some(Command::Corpus(args)) => crate::corpus::command(&args),
         Some(Command::Compare(args)) => compare::command(&args),

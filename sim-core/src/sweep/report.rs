@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::{replay_command, worst, EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY, EXIT_SIM_CRASH};
-use crate::sweep::SeedOutcome;
+use crate::sweep::jobs::SeedOutcome;
 
 /// Version of the `sweep.json` layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -268,6 +268,20 @@ pub fn merge(reports: Vec<SweepReport>) -> Result<SweepReport, String> {
         })
         .collect();
     Ok(SweepReport::new(scenarios, seeds.join(" + "), None, wall_ms, jobs))
+}
+
+/// Prints the table, writes sweep.json and junit.xml into `dir`, and returns the exit code.
+pub fn finish(report: &SweepReport, dir: &Path, show: usize) -> i32 {
+    println!("\n{}", report.to_text(show).trim_end());
+    match report.write_files(dir) {
+        Ok(()) => println!("results: {} and {}", dir.join("sweep.json").display(), dir.join("junit.xml").display()),
+        Err(e) => eprintln!("warning: cannot write the results to {}: {e}", dir.display()),
+    }
+    let code = report.exit_code();
+    if code != EXIT_OK {
+        eprintln!("FAILED: {} of {} runs failed (exit {code})", report.failures(), report.runs());
+    }
+    code
 }
 
 fn class(code: i32) -> &'static str {
