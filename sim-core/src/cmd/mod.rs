@@ -5,6 +5,7 @@
 //! library modules such as [`crate::outcome`] and [`crate::sweep`]).
 
 pub mod compare;
+pub mod corpus;
 pub mod merge;
 pub mod run;
 pub mod sweep;
@@ -34,7 +35,7 @@ enum Command {
     /// Search for a smaller scenario that still fails the same property with the same seed.
     Shrink(crate::shrink::ShrinkArgs),
     /// Re-run the regression corpus (scenarios/regressions/*.txt): every entry must pass.
-    Corpus(crate::corpus::CorpusArgs),
+    Corpus(corpus::CorpusArgs),
     /// Run the benchmark suite and print wall time, simulated/wall ratio, throughput and peak memory.
     Bench(crate::bench::BenchArgs),
     /// Compare two run folders: key figures side by side, and the plots of both on shared scales.
@@ -55,7 +56,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Sweep(args)) => sweep::command(&args),
         Some(Command::Merge(args)) => merge::command(&args),
         Some(Command::Shrink(args)) => crate::shrink::command(&args),
-        Some(Command::Corpus(args)) => crate::corpus::command(&args),
+        Some(Command::Corpus(args)) => corpus::command(&args),
         Some(Command::Compare(args)) => compare::command(&args),
         Some(Command::Bench(args)) => crate::bench::command(&args),
         None => run::command(&cli.run),
