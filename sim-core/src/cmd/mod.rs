@@ -8,6 +8,7 @@ pub mod compare;
 pub mod corpus;
 pub mod merge;
 pub mod run;
+pub mod shrink;
 pub mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -33,7 +34,7 @@ enum Command {
     /// Combine the sweep.json files of several sweeps (for example shards) into one.
     Merge(merge::MergeArgs),
     /// Search for a smaller scenario that still fails the same property with the same seed.
-    Shrink(crate::shrink::ShrinkArgs),
+    Shrink(shrink::ShrinkArgs),
     /// Re-run the regression corpus (scenarios/regressions/*.txt): every entry must pass.
     Corpus(corpus::CorpusArgs),
     /// Run the benchmark suite and print wall time, simulated/wall ratio, throughput and peak memory.
@@ -55,7 +56,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Run(args)) => run::command(&args),
         Some(Command::Sweep(args)) => sweep::command(&args),
         Some(Command::Merge(args)) => merge::command(&args),
-        Some(Command::Shrink(args)) => crate::shrink::command(&args),
+        Some(Command::Shrink(args)) => shrink::command(&args),
         Some(Command::Corpus(args)) => corpus::command(&args),
         Some(Command::Compare(args)) => compare::command(&args),
         Some(Command::Bench(args)) => crate::bench::command(&args),
