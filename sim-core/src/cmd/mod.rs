@@ -4,6 +4,7 @@
 //! lives in a file of its own, and commands never import each other (what they share is in
 //! library modules such as [`crate::outcome`] and [`crate::sweep`]).
 
+pub mod bench;
 pub mod compare;
 pub mod corpus;
 pub mod merge;
@@ -38,7 +39,7 @@ enum Command {
     /// Re-run the regression corpus (scenarios/regressions/*.txt): every entry must pass.
     Corpus(corpus::CorpusArgs),
     /// Run the benchmark suite and print wall time, simulated/wall ratio, throughput and peak memory.
-    Bench(crate::bench::BenchArgs),
+    Bench(bench::BenchArgs),
     /// Compare two run folders: key figures side by side, and the plots of both on shared scales.
     Compare(compare::CompareArgs),
 }
@@ -59,7 +60,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Shrink(args)) => shrink::command(&args),
         Some(Command::Corpus(args)) => corpus::command(&args),
         Some(Command::Compare(args)) => compare::command(&args),
-        Some(Command::Bench(args)) => crate::bench::command(&args),
+        Some(Command::Bench(args)) => bench::command(&args),
         None => run::command(&cli.run),
     }
 }
