@@ -12,7 +12,7 @@ mod latency;
 mod locate;
 pub mod model;
 mod spec;
-pub mod swarm;
+mod swarm;
 mod targets;
 mod units;
 mod validate;
