@@ -5,11 +5,11 @@
 use serde_yaml::Value;
 
 use super::error::Invalid;
+use super::fields::{duration, positive_ms};
 use super::locate::{item, Index};
 use super::model::{ClusterSpec, Swarm, SwarmFault, SWARM_FAULTS_MAX};
 use super::spec::RawSwarm;
 use super::units::{self, format_ms};
-use super::validate::{duration, positive_ms};
 use super::value::{describe, duration_text, number, one_of};
 
 /// Most swarm faults in effect at once.
