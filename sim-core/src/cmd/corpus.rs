@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use crate::corpus::load;
+use crate::corpus;
 use crate::outcome::{replay_command, worst, EXIT_BAD_INPUT, EXIT_OK, EXIT_SAFETY};
 use crate::scenario;
 use crate::sweep::jobs::{progress_bar, run_all, Job};
@@ -30,7 +30,7 @@ pub struct CorpusArgs {
 /// `clustersim corpus`: re-runs every entry; each must pass (or, with `--expect-fail`, fail
 /// its property). Returns the process exit code.
 pub fn command(args: &CorpusArgs) -> i32 {
-    let entries = match load(&args.paths) {
+    let entries = match corpus::load(&args.paths) {
         Ok(entries) => entries,
         Err(e) => {
             eprintln!("error: {e}");
