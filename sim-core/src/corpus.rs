@@ -1,37 +1,16 @@
-//! The regression corpus: seeds that once failed, kept in `scenarios/regressions/*.txt` and
-//! re-run by CI (`clustersim corpus`). One entry a line: scenario path, seed, property, note.
+//! The regression corpus file format: seeds that once failed, kept in
+//! `scenarios/regressions/*.txt` and re-run by CI (`clustersim corpus`, in `cmd::corpus`). One
+//! entry a line: scenario path, seed, property, note.
 //!
 //! ```text
 //! # scenario                    seed  property               note
 //! scenarios/partition-heal.yaml 17    no_stale_quorum_reads  early ack after W-1 replicas
 //! ```
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use clap::Args;
-
-use crate::cli::{EXIT_BAD_INPUT, EXIT_OK, EXIT_SAFETY};
-use crate::scenario;
-use crate::sweep::{progress_bar, run_all, worst, Job};
-use crate::sweep_report::SweepReport;
-
-/// Arguments of `corpus`.
-#[derive(Args, Debug)]
-pub struct CorpusArgs {
-    /// Corpus files, or folders whose `*.txt` files are corpora.
-    #[arg(value_name = "FILE|DIR", default_value = "scenarios/regressions")]
-    pub paths: Vec<PathBuf>,
-    /// Seeds run at once (default: the number of cores).
-    #[arg(long, short)]
-    pub jobs: Option<usize>,
-    /// Require every entry to fail its property instead of passing (to check that a broken
-    /// build, such as `bug-early-ack`, is still caught).
-    #[arg(long)]
-    pub expect_fail: bool,
-}
+use crate::sweep::report::SweepReport;
 
 /// One regression: a scenario, a seed, the property it failed and why it is kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,61 +108,6 @@ pub fn record_failures(file: &Path, report: &SweepReport, note: &str) -> std::io
 
 const HEADER: &str = "# clustersim regression corpus: scenario, seed, property that failed, note.\n";
 
-/// `clustersim corpus`: re-runs every entry; each must pass (or, with `--expect-fail`, fail
-/// its property). Returns the process exit code.
-pub fn command(args: &CorpusArgs) -> i32 {
-    let entries = match load(&args.paths) {
-        Ok(entries) => entries,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_BAD_INPUT;
-        }
-    };
-    let mut scenarios: BTreeMap<PathBuf, Arc<scenario::model::Scenario>> = BTreeMap::new();
-    for e in &entries {
-        if scenarios.contains_key(&e.scenario) {
-            continue;
-        }
-        match scenario::load(&e.scenario) {
-            Ok(s) => {
-                scenarios.insert(e.scenario.clone(), Arc::new(s));
-            }
-            Err(err) => {
-                eprintln!("error: corpus entry on line {}: {err}", e.line);
-                return EXIT_BAD_INPUT;
-            }
-        }
-    }
-    let jobs: Vec<Job> =
-        entries.iter().map(|e| Job { scenario: scenarios[&e.scenario].clone(), seed: e.seed }).collect();
-    let threads = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    println!("clustersim corpus: {} regression seed(s)", entries.len());
-    let outcomes = run_all(&jobs, threads, &progress_bar(jobs.len() as u64));
-    let mut codes = Vec::new();
-    for (e, o) in entries.iter().zip(&outcomes) {
-        let ok = if args.expect_fail { o.failed.contains(&e.property) } else { o.passed() };
-        let what = if o.passed() { "passed".to_string() } else { format!("failed {}", o.failed.join(", ")) };
-        println!(
-            "{}  {} seed {}: {what}  ({})",
-            if ok { "ok  " } else { "FAIL" },
-            e.scenario.display(),
-            e.seed,
-            e.note
-        );
-        if !ok {
-            codes.push(if o.passed() { EXIT_SAFETY } else { o.exit_code });
-            println!("      replay: {}", crate::cli::replay_command(&e.scenario, e.seed));
-        }
-    }
-    let passed = entries.len() - codes.len();
-    println!("{passed} passed, {} failed", codes.len());
-    if codes.is_empty() {
-        EXIT_OK
-    } else {
-        worst(codes)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,8 +132,8 @@ mod tests {
 
     #[test]
     fn recording_a_sweep_appends_each_failing_seed_once() {
-        use crate::sweep::SeedOutcome;
-        use crate::sweep_report::ScenarioSweep;
+        use crate::sweep::jobs::SeedOutcome;
+        use crate::sweep::report::ScenarioSweep;
         let outcome = |seed, exit_code, failed: &[&str]| SeedOutcome {
             seed,
             exit_code,

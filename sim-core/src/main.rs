@@ -1,5 +1,5 @@
-//! The `clustersim` binary: glue around [`sim_core::cli`].
+//! The `clustersim` binary: glue around [`sim_core::cmd`].
 
 fn main() {
-    std::process::exit(sim_core::cli::main_with_args(std::env::args_os()));
+    std::process::exit(sim_core::cmd::main_with_args(std::env::args_os()));
 }

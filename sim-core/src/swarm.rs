@@ -8,7 +8,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::scenario::model::{Fault, FaultAction, Scenario, Target};
-use crate::scenario::swarm::{Swarm, SwarmFault, SWARM_FAULTS_MAX};
+use crate::scenario::model::{Swarm, SwarmFault, SWARM_FAULTS_MAX};
 use crate::seed::{stream, Stream};
 
 /// Bound on arrivals drawn (taken or skipped), so a swarm can never loop for long.

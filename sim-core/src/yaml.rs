@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 use nodes::{Consistency, Latency, OpKind};
 use serde_yaml::Value;
 
+use crate::scenario::model::Swarm;
 use crate::scenario::model::{
     ClusterSpec, Expectation, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup,
 };
-use crate::scenario::swarm::Swarm;
 use crate::scenario::{format_ms, rate_per_s};
 
 /// Writes `scenario` as a scenario file; `comments` become `#` lines at the top.

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use sim_core::cli::main_with_args;
+use sim_core::cmd::main_with_args;
 
 /// A scenario small enough to run in well under a second, with one fault to shade.
 const TINY: &str = "name: tiny

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sim_core::cli::main_with_args;
+use sim_core::cmd::main_with_args;
 use sim_core::run::run_seed;
 use sim_core::scenario;
 use sim_core::summarize::run_data;

@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sim_core::cli::main_with_args;
+use sim_core::cmd::main_with_args;
 use sim_core::run::run_seed;
-use sim_core::{corpus, edit, scenario, swarm, sweep_report, yaml};
+use sim_core::sweep::report as sweep_report;
+use sim_core::{corpus, edit, scenario, swarm, yaml};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

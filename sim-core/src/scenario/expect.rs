@@ -4,10 +4,10 @@
 use serde_yaml::Value;
 
 use super::error::Invalid;
+use super::fields::{consistency, duration};
 use super::locate::item;
 use super::model::{AvailabilityBound, Expectation, Property};
 use super::units::format_ms;
-use super::validate::{consistency, duration};
 use super::value::{duration_text, expected, number, string, Fields};
 use nodes::OpKind;
 

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use serde_yaml::Value;
 
 use super::error::Invalid;
+use super::fields::{duration, positive_ms, required};
 use super::locate::{item, join, Index};
 use super::model::{ClusterSpec, Fault, FaultAction};
 use super::spec::RawFault;
 use super::targets::Names;
 use super::units::{self, format_ms};
-use super::validate::{duration, positive_ms, required};
 use super::value::{describe, number, one_of, Fields};
 
 /// Most faults in one scenario.

@@ -5,18 +5,21 @@
 //! unknown fields and types), and yaml-rust2 into a [`locate::Index`] of field positions, which
 //! validation errors need because serde keeps no positions once it is done.
 
+mod cluster;
 mod error;
 mod expect;
 mod faults;
+mod fields;
 mod latency;
 mod locate;
 pub mod model;
 mod spec;
-pub mod swarm;
+mod swarm;
 mod targets;
 mod units;
 mod validate;
 mod value;
+mod workload;
 
 use std::path::Path;
 

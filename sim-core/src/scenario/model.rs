@@ -31,7 +31,7 @@ pub struct Scenario {
     /// Properties the run must satisfy.
     pub expect: Vec<Expectation>,
     /// Random faults drawn from the seed on top of `faults` (see `crate::swarm`).
-    pub swarm: Option<super::swarm::Swarm>,
+    pub swarm: Option<Swarm>,
 }
 
 /// The cluster: nodes, zones, replication and network.
@@ -288,4 +288,83 @@ pub struct AvailabilityBound {
     pub from_ms: u64,
     /// Only operations invoked before this time.
     pub to_ms: Option<u64>,
+}
+
+/// Most swarm faults one scenario may expect to draw (rate × window).
+pub const SWARM_FAULTS_MAX: u64 = 2_000;
+
+/// A kind of fault the swarm may draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SwarmFault {
+    /// Crash some nodes; they restart when the fault ends.
+    Crash,
+    /// Freeze some nodes (a GC pause).
+    Pause,
+    /// Split all nodes into two random sides.
+    Partition,
+    /// Cut some nodes off from all others.
+    Isolate,
+    /// Cut messages from some nodes to all the others, one way.
+    OneWay,
+    /// Delay every message to or from some nodes.
+    Slow,
+    /// Raise every link's loss probability.
+    Loss,
+    /// Raise every link's duplication probability.
+    Duplicate,
+}
+
+impl SwarmFault {
+    /// Every kind, in the order the scenario format documents them.
+    pub const ALL: [SwarmFault; 8] = [
+        SwarmFault::Crash,
+        SwarmFault::Pause,
+        SwarmFault::Partition,
+        SwarmFault::Isolate,
+        SwarmFault::OneWay,
+        SwarmFault::Slow,
+        SwarmFault::Loss,
+        SwarmFault::Duplicate,
+    ];
+
+    /// The name scenario files use, like `one_way`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SwarmFault::Crash => "crash",
+            SwarmFault::Pause => "pause",
+            SwarmFault::Partition => "partition",
+            SwarmFault::Isolate => "isolate",
+            SwarmFault::OneWay => "one_way",
+            SwarmFault::Slow => "slow",
+            SwarmFault::Loss => "loss",
+            SwarmFault::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// A validated `swarm:`: which random faults to draw, how often, how long and how large.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Swarm {
+    /// Kinds to draw from, each equally likely, without repeats.
+    pub kinds: Vec<SwarmFault>,
+    /// Mean number of faults started per second (a Poisson process).
+    pub rate_per_s: f64,
+    /// Most swarm faults in effect at once; an arrival while that many are active is skipped.
+    pub max_concurrent: u32,
+    /// How long each fault lasts, drawn uniformly from `[lo, hi]` milliseconds.
+    pub for_ms: (u64, u64),
+    /// Faults start at or after this time.
+    pub start_ms: u64,
+    /// Faults start before this time (at most the scenario's duration).
+    pub stop_ms: u64,
+    /// Most nodes one crash, pause, isolate, slow or one-way cut touches.
+    pub max_nodes: u32,
+    /// Extra delay of `slow`, drawn uniformly from `[lo, hi]` milliseconds.
+    pub delay_ms: (u64, u64),
+    /// Loss probability of `loss`, drawn uniformly from `[lo, hi]`.
+    pub loss: (f64, f64),
+    /// Duplication probability of `duplicate`, drawn uniformly from `[lo, hi]`.
+    pub duplicate: (f64, f64),
+    /// Line of `swarm:` in the scenario file, given to the faults it draws.
+    pub line: usize,
 }

@@ -21,7 +21,7 @@ pub struct ScenarioSpec {
     pub workload: Option<Vec<RawGroup>>,
     pub faults: Option<Vec<RawFault>>,
     pub expect: Option<Vec<Value>>,
-    pub swarm: Option<super::swarm::RawSwarm>,
+    pub swarm: Option<RawSwarm>,
 }
 
 /// `cluster:`.
@@ -148,4 +148,21 @@ pub struct RawFault {
 /// "needs at least one target" instead of "has no action".
 fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
     Value::deserialize(deserializer).map(Some)
+}
+
+/// The raw `swarm:` mapping, exactly as serde reads it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSwarm {
+    pub faults: Option<Value>,
+    pub rate: Option<String>,
+    pub max_concurrent: Option<u32>,
+    #[serde(rename = "for")]
+    pub for_: Option<Value>,
+    pub start: Option<String>,
+    pub stop: Option<String>,
+    pub max_nodes: Option<u32>,
+    pub delay: Option<Value>,
+    pub loss: Option<Value>,
+    pub duplicate: Option<Value>,
 }

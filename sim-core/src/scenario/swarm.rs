@@ -1,119 +1,19 @@
 //! Swarm faults: a scenario's `swarm:` asks for random faults, drawn from the seed, on top of
-//! its scripted ones. This module reads and checks the request; `crate::swarm` draws the faults.
+//! its scripted ones. This module checks the request (the raw form is in `spec`, the checked
+//! [`Swarm`] in `model`); `crate::swarm` draws the faults.
 
-use serde::Deserialize;
 use serde_yaml::Value;
 
 use super::error::Invalid;
+use super::fields::{duration, positive_ms};
 use super::locate::{item, Index};
-use super::model::ClusterSpec;
+use super::model::{ClusterSpec, Swarm, SwarmFault, SWARM_FAULTS_MAX};
+use super::spec::RawSwarm;
 use super::units::{self, format_ms};
-use super::validate::{duration, positive_ms};
 use super::value::{describe, duration_text, number, one_of};
-
-/// Most swarm faults one scenario may expect to draw (rate × window).
-pub const SWARM_FAULTS_MAX: u64 = 2_000;
 
 /// Most swarm faults in effect at once.
 pub const CONCURRENT_MAX: u32 = 16;
-
-/// The raw `swarm:` mapping, exactly as serde reads it.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawSwarm {
-    pub faults: Option<Value>,
-    pub rate: Option<String>,
-    pub max_concurrent: Option<u32>,
-    #[serde(rename = "for")]
-    pub for_: Option<Value>,
-    pub start: Option<String>,
-    pub stop: Option<String>,
-    pub max_nodes: Option<u32>,
-    pub delay: Option<Value>,
-    pub loss: Option<Value>,
-    pub duplicate: Option<Value>,
-}
-
-/// A kind of fault the swarm may draw.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SwarmFault {
-    /// Crash some nodes; they restart when the fault ends.
-    Crash,
-    /// Freeze some nodes (a GC pause).
-    Pause,
-    /// Split all nodes into two random sides.
-    Partition,
-    /// Cut some nodes off from all others.
-    Isolate,
-    /// Cut messages from some nodes to all the others, one way.
-    OneWay,
-    /// Delay every message to or from some nodes.
-    Slow,
-    /// Raise every link's loss probability.
-    Loss,
-    /// Raise every link's duplication probability.
-    Duplicate,
-}
-
-impl SwarmFault {
-    /// Every kind, in the order the scenario format documents them.
-    pub const ALL: [SwarmFault; 8] = [
-        SwarmFault::Crash,
-        SwarmFault::Pause,
-        SwarmFault::Partition,
-        SwarmFault::Isolate,
-        SwarmFault::OneWay,
-        SwarmFault::Slow,
-        SwarmFault::Loss,
-        SwarmFault::Duplicate,
-    ];
-
-    /// The name scenario files use, like `one_way`.
-    pub fn name(self) -> &'static str {
-        match self {
-            SwarmFault::Crash => "crash",
-            SwarmFault::Pause => "pause",
-            SwarmFault::Partition => "partition",
-            SwarmFault::Isolate => "isolate",
-            SwarmFault::OneWay => "one_way",
-            SwarmFault::Slow => "slow",
-            SwarmFault::Loss => "loss",
-            SwarmFault::Duplicate => "duplicate",
-        }
-    }
-
-    /// True for kinds that cut links between nodes, which need at least two nodes.
-    fn needs_two_nodes(self) -> bool {
-        matches!(self, SwarmFault::Partition | SwarmFault::Isolate | SwarmFault::OneWay)
-    }
-}
-
-/// A validated `swarm:`: which random faults to draw, how often, how long and how large.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Swarm {
-    /// Kinds to draw from, each equally likely, without repeats.
-    pub kinds: Vec<SwarmFault>,
-    /// Mean number of faults started per second (a Poisson process).
-    pub rate_per_s: f64,
-    /// Most swarm faults in effect at once; an arrival while that many are active is skipped.
-    pub max_concurrent: u32,
-    /// How long each fault lasts, drawn uniformly from `[lo, hi]` milliseconds.
-    pub for_ms: (u64, u64),
-    /// Faults start at or after this time.
-    pub start_ms: u64,
-    /// Faults start before this time (at most the scenario's duration).
-    pub stop_ms: u64,
-    /// Most nodes one crash, pause, isolate, slow or one-way cut touches.
-    pub max_nodes: u32,
-    /// Extra delay of `slow`, drawn uniformly from `[lo, hi]` milliseconds.
-    pub delay_ms: (u64, u64),
-    /// Loss probability of `loss`, drawn uniformly from `[lo, hi]`.
-    pub loss: (f64, f64),
-    /// Duplication probability of `duplicate`, drawn uniformly from `[lo, hi]`.
-    pub duplicate: (f64, f64),
-    /// Line of `swarm:` in the scenario file, given to the faults it draws.
-    pub line: usize,
-}
 
 const FOR_MS_DEFAULT: (u64, u64) = (1_000, 10_000);
 const DELAY_MS_DEFAULT: (u64, u64) = (50, 500);
@@ -241,12 +141,17 @@ fn kinds(value: Option<&Value>, cluster: &ClusterSpec) -> Result<Vec<SwarmFault>
         if kinds.contains(&kind) {
             return Err(Invalid::new(at, format!("`{name}` is listed twice")));
         }
-        if kind.needs_two_nodes() && cluster.nodes.len() < 2 {
+        if needs_two_nodes(kind) && cluster.nodes.len() < 2 {
             return Err(Invalid::new(at, format!("`{name}` cuts links between nodes: it needs at least 2 nodes")));
         }
         kinds.push(kind);
     }
     Ok(kinds)
+}
+
+/// True for kinds that cut links between nodes, which need at least two nodes.
+fn needs_two_nodes(kind: SwarmFault) -> bool {
+    matches!(kind, SwarmFault::Partition | SwarmFault::Isolate | SwarmFault::OneWay)
 }
 
 /// `5s` (a fixed value) or `[1s, 10s]` (a uniform range), each greater than 0.

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY, EXIT_SIM_CRASH};
-use crate::sweep::{replay, worst, SeedOutcome};
+use crate::outcome::{replay_command, worst, EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY, EXIT_SIM_CRASH};
+use crate::sweep::jobs::SeedOutcome;
 
 /// Version of the `sweep.json` layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -141,7 +141,7 @@ impl SweepReport {
                         r.seed,
                         class(r.exit_code),
                         r.failed.join(", "),
-                        replay(&s.file, r.seed)
+                        replay_command(Path::new(&s.file), r.seed)
                     );
                 }
                 let more = s.failures.saturating_sub(show as u64);
@@ -184,7 +184,7 @@ impl SweepReport {
                     out.push_str("/>\n");
                     continue;
                 }
-                let mut body = format!("replay: {}", replay(&s.file, r.seed));
+                let mut body = format!("replay: {}", replay_command(Path::new(&s.file), r.seed));
                 if let Some(crash) = &r.crash {
                     let _ = write!(body, "\npanic: {crash}");
                 }
@@ -268,6 +268,20 @@ pub fn merge(reports: Vec<SweepReport>) -> Result<SweepReport, String> {
         })
         .collect();
     Ok(SweepReport::new(scenarios, seeds.join(" + "), None, wall_ms, jobs))
+}
+
+/// Prints the table, writes sweep.json and junit.xml into `dir`, and returns the exit code.
+pub fn finish(report: &SweepReport, dir: &Path, show: usize) -> i32 {
+    println!("\n{}", report.to_text(show).trim_end());
+    match report.write_files(dir) {
+        Ok(()) => println!("results: {} and {}", dir.join("sweep.json").display(), dir.join("junit.xml").display()),
+        Err(e) => eprintln!("warning: cannot write the results to {}: {e}", dir.display()),
+    }
+    let code = report.exit_code();
+    if code != EXIT_OK {
+        eprintln!("FAILED: {} of {} runs failed (exit {code})", report.failures(), report.runs());
+    }
+    code
 }
 
 fn class(code: i32) -> &'static str {

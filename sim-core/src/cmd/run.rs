@@ -1,77 +1,18 @@
-//! The command line: `clustersim run --scenario FILE [--seed N] [--out DIR] [--check-determinism]`
-//! (or the bare `clustersim --scenario FILE ...` form), `compare RUN_A RUN_B`, and `sweep`,
-//! `merge`, `shrink`, `corpus`.
+//! `clustersim run` (and the bare `clustersim --scenario FILE ...` form): one scenario with one
+//! seed, its properties checked, its report folder written, and optionally its trace and the
+//! concrete schedule that ran.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 
+use crate::console::say;
+use crate::outcome::{default_run_dir, replay_command, EXIT_BAD_INPUT, EXIT_LIVENESS, EXIT_SAFETY, EXIT_SIM_CRASH};
 use crate::run::{run_seed, RunResult};
 use crate::scenario::{self, model::Scenario};
 use crate::seed::fresh_seed;
 use crate::summarize::run_data;
-
-/// Prints a line to stdout, ignoring a closed pipe (`clustersim ... | head` must not panic).
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
-/// Exit code: every property held.
-pub const EXIT_OK: i32 = 0;
-/// Exit code: a safety property failed.
-pub const EXIT_SAFETY: i32 = 1;
-/// Exit code: bad input (scenario file or arguments).
-pub const EXIT_BAD_INPUT: i32 = 2;
-/// Exit code: a liveness (or sometimes) property failed.
-pub const EXIT_LIVENESS: i32 = 3;
-/// Exit code: the simulation itself crashed, or was not deterministic.
-pub const EXIT_SIM_CRASH: i32 = 4;
-
-/// Deterministic simulation testbed for a quorum-replicated cluster.
-#[derive(Parser, Debug)]
-#[command(name = "clustersim", version, about, args_conflicts_with_subcommands = true)]
-pub struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-    #[command(flatten)]
-    run: RunArgs,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Run one scenario with one seed, check its properties and write a report folder.
-    Run(RunArgs),
-    /// Run many seeds of one or more scenarios in parallel; table, JSON and JUnit XML results.
-    Sweep(crate::sweep::SweepArgs),
-    /// Combine the sweep.json files of several sweeps (for example shards) into one.
-    Merge(crate::sweep::MergeArgs),
-    /// Search for a smaller scenario that still fails the same property with the same seed.
-    Shrink(crate::shrink::ShrinkArgs),
-    /// Re-run the regression corpus (scenarios/regressions/*.txt): every entry must pass.
-    Corpus(crate::corpus::CorpusArgs),
-    /// Run the benchmark suite and print wall time, simulated/wall ratio, throughput and peak memory.
-    Bench(crate::bench::BenchArgs),
-    /// Compare two run folders: key figures side by side, and the plots of both on shared scales.
-    Compare(CompareArgs),
-}
-
-/// Arguments of `compare`.
-#[derive(Args, Debug)]
-pub struct CompareArgs {
-    /// Run folder A (as written by `run`: summary.json and ops.csv).
-    #[arg(value_name = "RUN_A")]
-    pub a: PathBuf,
-    /// Run folder B.
-    #[arg(value_name = "RUN_B")]
-    pub b: PathBuf,
-    /// Folder for the comparison (default: target/clustersim/compare/<A>--<B>).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
 
 /// Arguments of `run`.
 #[derive(Args, Debug, Default)]
@@ -106,43 +47,19 @@ fn parse_until(text: &str) -> Result<u64, String> {
     }
 }
 
-/// Parses the command line and runs it; returns the process exit code.
-pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
-        }
-    };
-    let args = match cli.command {
-        Some(Command::Run(args)) => args,
-        Some(Command::Sweep(args)) => return crate::sweep::command(&args),
-        Some(Command::Merge(args)) => return crate::sweep::merge_command(&args),
-        Some(Command::Shrink(args)) => return crate::shrink::command(&args),
-        Some(Command::Corpus(args)) => return crate::corpus::command(&args),
-        Some(Command::Compare(args)) => return compare_command(&args),
-        Some(Command::Bench(args)) => return crate::bench::command(&args),
-        None => cli.run,
-    };
+/// `clustersim run`: loads the scenario and runs it; returns the process exit code.
+pub fn command(args: &RunArgs) -> i32 {
     let Some(path) = args.scenario.clone() else {
         eprintln!("error: --scenario FILE is required (try `clustersim run --help`)");
         return EXIT_BAD_INPUT;
     };
     match scenario::load(&path) {
-        Ok(scenario) => run_command(Arc::new(scenario), &args),
+        Ok(scenario) => run_command(Arc::new(scenario), args),
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_BAD_INPUT
         }
     }
-}
-
-/// The exact command that replays `seed` of the scenario at `path`.
-pub fn replay_command(path: &Path, seed: u64) -> String {
-    // A failure of the deliberately broken build only replays with the same feature.
-    let features = if nodes::BUG_EARLY_ACK { " --features clustersim-nodes/bug-early-ack" } else { "" };
-    format!("cargo run --release{features} -- run --scenario {} --seed {seed}", path.display())
 }
 
 fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
@@ -258,39 +175,4 @@ fn report(scenario: &Scenario, result: &RunResult, replay: &str, out: Option<&Pa
         _ => say!("all expectations met"),
     }
     code
-}
-
-fn compare_command(args: &CompareArgs) -> i32 {
-    let load = |dir: &Path| {
-        reports::read_run_folder(dir).map_err(|e| eprintln!("error: cannot read run folder {}: {e}", dir.display()))
-    };
-    let (Ok(a), Ok(b)) = (load(&args.a), load(&args.b)) else {
-        return EXIT_BAD_INPUT;
-    };
-    let out =
-        args.out.clone().unwrap_or_else(|| reports::default_compare_dir(&clustersim_dir(), &a.summary, &b.summary));
-    match reports::write_compare_folder(&out, (&a, &args.a), (&b, &args.b)) {
-        Ok((comparison, stats)) => {
-            say!("compare: A = {}, B = {}", args.a.display(), args.b.display());
-            say!("{}", comparison.to_text().trim_end());
-            say!("rendered {} plots in {:.0} ms", stats.plots, stats.render_ms);
-            say!("report: {}", out.join("index.html").display());
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: cannot write the comparison to {}: {e}", out.display());
-            EXIT_BAD_INPUT
-        }
-    }
-}
-
-/// `target/clustersim` (honouring `CARGO_TARGET_DIR`): where run and comparison folders go.
-pub fn clustersim_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
-    target.join("clustersim")
-}
-
-/// `target/clustersim/<scenario>/seed-<seed>` (honouring `CARGO_TARGET_DIR`).
-pub fn default_run_dir(name: &str, seed: u64) -> PathBuf {
-    clustersim_dir().join(name).join(format!("seed-{seed}"))
 }

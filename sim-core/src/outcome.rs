@@ -1,0 +1,68 @@
+//! How a run or command ends, as every command reports it: the exit codes, how bad each is, the
+//! command that replays a seed, and the default folders under `target/clustersim`. It sits below
+//! every command and imports none of them, so commands and the libraries they share can all use it.
+
+use std::path::{Path, PathBuf};
+
+/// Exit code: every property held.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: a safety property failed.
+pub const EXIT_SAFETY: i32 = 1;
+/// Exit code: bad input (scenario file or arguments).
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code: a liveness (or sometimes) property failed.
+pub const EXIT_LIVENESS: i32 = 3;
+/// Exit code: the simulation itself crashed, or was not deterministic.
+pub const EXIT_SIM_CRASH: i32 = 4;
+
+/// How bad an exit code is, for picking the worst: a crash, then safety, then liveness.
+pub fn severity(code: i32) -> u8 {
+    match code {
+        EXIT_OK => 0,
+        EXIT_LIVENESS => 1,
+        EXIT_SAFETY => 2,
+        EXIT_SIM_CRASH => 3,
+        _ => 2,
+    }
+}
+
+/// The worst of some exit codes (0 when there are none).
+pub fn worst(codes: impl IntoIterator<Item = i32>) -> i32 {
+    codes.into_iter().max_by_key(|&c| severity(c)).unwrap_or(EXIT_OK)
+}
+
+/// The exact command that replays `seed` of the scenario at `path`.
+pub fn replay_command(path: &Path, seed: u64) -> String {
+    // A failure of the deliberately broken build only replays with the same feature.
+    let features = if nodes::BUG_EARLY_ACK { " --features clustersim-nodes/bug-early-ack" } else { "" };
+    format!("cargo run --release{features} -- run --scenario {} --seed {seed}", path.display())
+}
+
+/// `target/clustersim` (honouring `CARGO_TARGET_DIR`): where run and comparison folders go.
+pub fn clustersim_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
+    target.join("clustersim")
+}
+
+/// `target/clustersim/<name>` (honouring `CARGO_TARGET_DIR`): a sweep's or merge's default folder.
+pub fn default_dir(name: &str) -> PathBuf {
+    clustersim_dir().join(name)
+}
+
+/// `target/clustersim/<scenario>/seed-<seed>` (honouring `CARGO_TARGET_DIR`).
+pub fn default_run_dir(name: &str, seed: u64) -> PathBuf {
+    clustersim_dir().join(name).join(format!("seed-{seed}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_exit_code_is_a_crash_then_safety_then_liveness() {
+        assert_eq!(worst([0, 3, 1, 0]), 1);
+        assert_eq!(worst([3, 4, 1]), 4);
+        assert_eq!(worst([0, 3]), 3);
+        assert_eq!(worst([]), 0);
+    }
+}

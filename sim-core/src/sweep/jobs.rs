@@ -1,0 +1,157 @@
+//! What a sweep runs: the scenario files it names, one job per scenario and seed, each job on a
+//! fresh thread spread over worker threads behind a progress bar, and what each seed gave.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::{EXIT_OK, EXIT_SIM_CRASH};
+use crate::run::run_seed;
+use crate::scenario::model::Scenario;
+
+/// What one seed of one scenario gave, as stored in `sweep.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeedOutcome {
+    /// The seed.
+    pub seed: u64,
+    /// The run's exit code: 0 passed, 1 safety, 3 liveness, 4 crash.
+    pub exit_code: i32,
+    /// Names of the properties that failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+    /// The trace hash (absent when the simulation crashed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_hash: Option<String>,
+    /// The panic message, when the simulation crashed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash: Option<String>,
+    /// Client operations recorded.
+    pub ops: u64,
+    /// Wall-clock time of the run, in milliseconds.
+    pub wall_ms: f64,
+}
+
+impl SeedOutcome {
+    /// True when the seed met every expectation.
+    pub fn passed(&self) -> bool {
+        self.exit_code == EXIT_OK
+    }
+}
+
+/// One seed of one scenario to run.
+#[derive(Clone)]
+pub struct Job {
+    /// The scenario.
+    pub scenario: Arc<Scenario>,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// Runs one seed and reduces its result to what a sweep keeps.
+pub fn run_one(job: &Job) -> SeedOutcome {
+    match run_seed(&job.scenario, job.seed) {
+        Ok(r) => SeedOutcome {
+            seed: job.seed,
+            exit_code: r.exit_code(),
+            failed: r.verdicts.iter().filter(|v| !v.passed).map(|v| v.name.clone()).collect(),
+            trace_hash: Some(r.trace_hash()),
+            crash: None,
+            ops: r.history.ops.len() as u64,
+            wall_ms: r.wall.as_secs_f64() * 1_000.0,
+        },
+        Err(crash) => SeedOutcome {
+            seed: job.seed,
+            exit_code: EXIT_SIM_CRASH,
+            failed: vec!["simulation crashed".into()],
+            trace_hash: None,
+            crash: Some(crash.message),
+            ops: 0,
+            wall_ms: 0.0,
+        },
+    }
+}
+
+/// Runs `jobs` on `threads` worker threads (each seed still on a fresh thread of its own),
+/// showing `progress`; results come back in the order of `jobs`.
+pub fn run_all(jobs: &[Job], threads: usize, progress: &ProgressBar) -> Vec<SeedOutcome> {
+    let next = AtomicUsize::new(0);
+    let failures = AtomicU64::new(0);
+    let results: Mutex<Vec<Option<SeedOutcome>>> = Mutex::new(vec![None; jobs.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                let outcome = run_one(job);
+                if !outcome.passed() {
+                    let failed = failures.fetch_add(1, Ordering::Relaxed) + 1;
+                    progress.set_message(format!("{failed} failed"));
+                }
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
+                progress.inc(1);
+            });
+        }
+    });
+    progress.finish_and_clear();
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.into_iter().map(|r| r.expect("every job ran")).collect()
+}
+
+/// A progress bar on stderr, hidden when stdout is not a terminal or under CI.
+pub fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stdout().is_terminal() || std::env::var_os("CI").is_some() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    let style = ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} seeds  {per_sec}  {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style.progress_chars("=> "));
+    bar.set_message("0 failed");
+    bar
+}
+
+/// The scenario files named by `paths`: files as given, folders as their `*.yaml`, sorted.
+pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries =
+                std::fs::read_dir(path).map_err(|e| format!("{}: cannot read the folder: {e}", path.display()))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            if found.is_empty() {
+                return Err(format!("{}: no *.yaml scenario files in this folder", path.display()));
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn folders_expand_to_their_sorted_yaml_files() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+        let files = scenario_files(std::slice::from_ref(&dir)).expect("scenarios");
+        assert!(files.len() >= 6 && files.windows(2).all(|w| w[0] < w[1]));
+        assert!(files.iter().all(|f| f.extension().is_some_and(|x| x == "yaml")));
+        let empty = std::env::temp_dir().join(format!("clustersim-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).expect("temp dir");
+        assert!(scenario_files(std::slice::from_ref(&empty)).is_err(), "a folder without scenarios is an error");
+        std::fs::remove_dir_all(&empty).ok();
+    }
+}
