@@ -6,20 +6,18 @@
 //! is that child's VmHWM from /proc/self/status. Benchmarks report figures; nothing here asserts
 //! on time.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant as WallInstant};
 
 use madsim::runtime::Runtime;
-use nodes::shard_map::ShardMap;
-use nodes::storage::Store;
-use nodes::{Cluster, Consistency, OpKind, OpRecord, Outcome, VersionVector, Versioned};
+use nodes::{Cluster, Observer};
 
-use crate::check::{check_all, CheckInput};
-use crate::history::{FinalState, History};
-use crate::run::run_seed;
+use crate::check::check_all;
+use crate::drive::run_seed;
+use crate::history::{FinalState, History, Level, Op, OpKind, Outcome, ReplicaState, Version, Versioned};
 use crate::scenario::{self, model::Scenario};
 use crate::seed::{stream, Stream};
 use crate::sweep::jobs::{run_all, Job};
@@ -237,7 +235,7 @@ fn transport(nodes: u32, in_flight: u32, sim_ms: u64) -> Figures {
         rt.block_on(async move {
             let c = &sc.cluster;
             let zones = c.nodes.iter().map(|n| n.zone).collect();
-            let observer = Box::new(History::default());
+            let observer = Box::new(Discard);
             let cluster = Cluster::build_echo(zones, c.net.clone(), stream(1, Stream::Network, 0), in_flight, observer);
             cluster.run_to(sim_ms);
             cluster.stats().delivered
@@ -317,10 +315,8 @@ fn checkers(ops: u64) -> Figures {
         "[no_stale_quorum_reads, no_stale_reads, no_lost_acknowledged_writes, no_siblings]",
     );
     let history = synthetic_history(ops, &sc);
-    let placed: Vec<(u32, u16)> = sc.cluster.nodes.iter().enumerate().map(|(a, n)| (a as u32, n.zone)).collect();
-    let shards = ShardMap::ring(&placed, sc.cluster.shards, sc.cluster.n);
     let started = WallInstant::now();
-    let verdicts = check_all(&CheckInput { history: &history, scenario: &sc, shards: &shards });
+    let verdicts = check_all(&history, &sc.expect);
     let wall = started.elapsed();
     for v in verdicts.iter().filter(|v| !v.passed) {
         eprintln!("bench: checker {} unexpectedly failed on the synthetic history: {}", v.name, v.detail);
@@ -328,6 +324,9 @@ fn checkers(ops: u64) -> Figures {
     Figures { wall, ops, ..Figures::default() }
 }
 
+/// A history that passes every client-history checker: writes to a key follow one another
+/// (each one's context is the previous version), and each read returns the latest write
+/// generated before it, invoked when no later write has completed yet.
 fn synthetic_history(ops: u64, sc: &Scenario) -> History {
     const KEYS: u64 = 10_000;
     let nodes = sc.cluster.nodes.len() as u32;
@@ -337,14 +336,18 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
     for i in 0..ops {
         let key = nodes::shard_map::mix64(i) % KEYS;
         let coordinator = (key % nodes as u64) as u32;
+        // Four operations per millisecond bucket `t`: writes complete at t + 3, reads are
+        // invoked at t + 3, so a read must see the writes of earlier buckets (complete before
+        // it began), and those of its own bucket are concurrent with it.
         let t = i / 4;
-        let mut op = OpRecord {
+        let mut op = Op {
             client: nodes + (i % 16) as u32,
             group: 0,
             seq: i,
             kind: OpKind::Read,
             key,
-            consistency: Consistency::Quorum,
+            shard: None,
+            level: Level::Quorum,
             required: 2,
             n: 3,
             invoke_ms: t,
@@ -353,41 +356,51 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
             reason: None,
             coordinator: Some(coordinator),
             value: None,
-            context: VersionVector::new(),
+            context: Version::new(),
             version: None,
             read: vec![],
         };
         let slot = &mut latest[key as usize];
         if i % 2 == 0 {
-            let counter = slot.as_ref().map_or(0, |v| v.version.get(coordinator)) + 1;
-            let item = Versioned { version: VersionVector::from_entries([(coordinator, counter)]), value: i };
+            let counter = slot.as_ref().map_or(0, |v| counter_of(&v.version, coordinator)) + 1;
+            let item = Versioned { version: Version::from_entries([(coordinator, counter)]), value: i };
             op.kind = OpKind::Write;
             op.value = Some(i);
             op.context = slot.as_ref().map(|v| v.version.clone()).unwrap_or_default();
             op.version = Some(item.version.clone());
             *slot = Some(item);
         } else {
-            // Reads are invoked after the write before them completed, and see it.
-            op.invoke_ms = t + 4;
+            op.invoke_ms = t + 3;
             op.complete_ms = t + 6;
             op.read = slot.iter().cloned().collect();
         }
         h.ops.push(op);
     }
-    let mut replicas = vec![Store::new(); nodes as usize];
-    for (key, v) in latest.iter().enumerate() {
+    let mut state = ReplicaState::default();
+    let mut replicas_of = BTreeMap::new();
+    for (key, v) in latest.into_iter().enumerate() {
         if let Some(v) = v {
-            for store in &mut replicas {
-                store.apply(key as u64, v);
-            }
+            state.keys.insert(key as u64, vec![v]);
+            replicas_of.insert(key as u64, (0..nodes).collect());
         }
     }
     let end = ops / 4 + 10;
     h.nodes = nodes;
     h.shards = sc.cluster.shards;
     h.healed_at_ms = Some(end);
-    h.record_final_state(FinalState { at_ms: end, replicas });
+    h.record_final_state(FinalState { at_ms: end, replicas: vec![state; nodes as usize], replicas_of });
     h
+}
+
+fn counter_of(v: &Version, writer: u32) -> u64 {
+    v.entries().iter().find(|e| e.0 == writer).map_or(0, |e| e.1)
+}
+
+/// Takes every event and keeps none: the transport benchmark has no protocol to observe.
+struct Discard;
+
+impl Observer for Discard {
+    fn record(&mut self, _: u64, _: nodes::Addr, _: nodes::Event) {}
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! small reductions `shrink` tries. Every edit returns a new scenario (or `None` when it would
 //! not be valid); callers still re-read the written YAML to be sure.
 
+use crate::check::Expectation;
 use crate::history::History;
-use crate::scenario::model::{Expectation, Fault, FaultAction, Scenario, Target};
+use crate::scenario::model::{Fault, FaultAction, Scenario, Target};
 
 /// `scenario` with every `random` target replaced by the nodes the run recorded for it, so it
 /// replays without drawing. `scenario` must be the one that ran (swarm already resolved).

@@ -1,12 +1,14 @@
-//! clustersim's simulator: scenarios, seeded runs, workload, faults, history, checkers and
+//! clustersim's simulator: scenarios, seeded runs, fault injection, the history, checkers and
 //! the command line's logic. The binary in `main.rs` is glue.
 //!
 //! Imports point one way, down this list of layers, and no module imports one that imports it
 //! back: [`cmd`] (one file per subcommand; commands never import each other) uses the shared
 //! machinery ([`sweep`], [`corpus`], [`shrink`], [`bench`](mod@bench), [`summarize`], [`edit`], [`yaml`]),
-//! which uses the run ([`run`], [`faults`], [`workload`], [`swarm`], [`check`], [`history`]),
-//! which uses the [`scenario`] model and [`seed`]s. [`outcome`] (exit codes, replay command,
-//! default folders) and [`console`] sit below every command and import none.
+//! which uses the run ([`drive`]: the run loop, cluster building, fault injection, the workload
+//! and the recorder that imports what nodes report; [`swarm`]; [`check`]), which uses the
+//! [`scenario`] model, [`seed`]s and the neutral [`history`] (which imports nothing of the
+//! system under test). [`outcome`] (exit codes, replay command, default folders) and
+//! [`console`] sit below every command and import none.
 
 #[cfg(not(madsim))]
 compile_error!(
@@ -19,12 +21,10 @@ pub mod check;
 pub mod cmd;
 pub mod console;
 pub mod corpus;
+pub mod drive;
 pub mod edit;
-pub mod event_log;
-pub mod faults;
 pub mod history;
 pub mod outcome;
-pub mod run;
 pub mod scenario;
 pub mod seed;
 pub mod seed_set;
@@ -33,6 +33,4 @@ pub mod stats;
 pub mod summarize;
 pub mod swarm;
 pub mod sweep;
-pub mod trace;
-pub mod workload;
 pub mod yaml;

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::drive::run_seed;
 use crate::edit;
-use crate::run::run_seed;
 use crate::scenario::{self, format_ms, model::Scenario};
 use crate::yaml::to_yaml;
 

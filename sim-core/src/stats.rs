@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use nodes::{Consistency, OpKind, OpRecord, Outcome};
+use crate::history::{Level, Op, OpKind, Outcome};
 use reports::LevelStats;
 
 /// The value at quantile `q` (0..=1) of sorted `values`, by nearest rank; 0 when empty.
@@ -18,15 +18,15 @@ pub fn quantile(sorted: &[u64], q: f64) -> f64 {
 pub const WINDOW_MS: u64 = 1000;
 
 /// Stats per (level, kind), plus a row with kind `all` per level, ordered ONE, QUORUM, ALL, k.
-pub fn level_stats(ops: &[OpRecord]) -> Vec<LevelStats> {
-    let mut groups: BTreeMap<(Consistency, u8), Vec<&OpRecord>> = BTreeMap::new();
+pub fn level_stats(ops: &[Op]) -> Vec<LevelStats> {
+    let mut groups: BTreeMap<(Level, u8), Vec<&Op>> = BTreeMap::new();
     for op in ops {
         let kind = match op.kind {
             OpKind::Read => 1,
             OpKind::Write => 2,
         };
-        groups.entry((op.consistency, 0)).or_default().push(op);
-        groups.entry((op.consistency, kind)).or_default().push(op);
+        groups.entry((op.level, 0)).or_default().push(op);
+        groups.entry((op.level, kind)).or_default().push(op);
     }
     groups
         .into_iter()

@@ -1,7 +1,7 @@
 //! Turns a run's result into the report crate's plain data: the [`reports::Summary`], and the
 //! [`reports::RunData`] the plots are drawn from (every operation, faults as windows of time).
 
-use nodes::{NodeChange, OpKind, Outcome};
+use crate::history::{NodeChange, OpKind, Outcome};
 use reports::{
     ControlSummary, FaultSummary, FaultWindow, LeaderSpan, NetSummary, OpPoint, RunData, Summary, VerdictSummary,
     WindowSummary,
@@ -10,8 +10,8 @@ use reports::{
 use crate::check::availability::per_window;
 
 use crate::check::PropertyClass;
+use crate::drive::RunResult;
 use crate::history::History;
-use crate::run::RunResult;
 use crate::scenario::model::Scenario;
 use crate::stats::{level_stats, WINDOW_MS};
 
@@ -95,7 +95,7 @@ pub fn run_data(scenario: &Scenario, result: &RunResult, replay: &str) -> RunDat
         .map(|op| OpPoint {
             invoke_ms: op.invoke_ms,
             complete_ms: op.complete_ms,
-            level: op.consistency.to_string(),
+            level: op.level.to_string(),
             kind: match op.kind {
                 OpKind::Read => reports::OpKind::Read,
                 OpKind::Write => reports::OpKind::Write,

@@ -3,13 +3,14 @@
 
 use std::fmt::Write as _;
 
-use nodes::{Consistency, Latency, OpKind};
+use nodes::Latency;
+
+use crate::check::Expectation;
+use crate::history::{Level, OpKind};
 use serde_yaml::Value;
 
 use crate::scenario::model::Swarm;
-use crate::scenario::model::{
-    ClusterSpec, Expectation, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup,
-};
+use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
 use crate::scenario::{format_ms, rate_per_s};
 
 /// Writes `scenario` as a scenario file; `comments` become `#` lines at the top.
@@ -150,7 +151,7 @@ fn rate(per_s: f64) -> String {
     exact.unwrap_or(&candidates[0]).clone()
 }
 
-fn level(c: Consistency) -> String {
+fn level(c: Level) -> String {
     c.to_string()
 }
 
@@ -198,8 +199,8 @@ fn target(t: &Target, c: &ClusterSpec) -> String {
 
 fn expectation(e: &Expectation) -> String {
     match e {
-        Expectation::Holds(p) => p.name().to_string(),
-        Expectation::Violated(p) => format!("{{ violated: {} }}", p.name()),
+        Expectation::Holds(p) => p.name.to_string(),
+        Expectation::Violated(p) => format!("{{ violated: {} }}", p.name),
         Expectation::Availability(b) => {
             let mut fields = vec![];
             if let Some(c) = b.consistency {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sim_core::cmd::main_with_args;
-use sim_core::run::run_seed;
+use sim_core::drive::run_seed;
 use sim_core::scenario;
 use sim_core::summarize::run_data;
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sim_core::cmd::main_with_args;
-use sim_core::run::run_seed;
+use sim_core::drive::{run_plan, run_seed, Plan};
 use sim_core::sweep::report as sweep_report;
 use sim_core::{corpus, edit, scenario, swarm, yaml};
 
@@ -116,11 +116,10 @@ fn a_run_written_out_as_a_plain_scenario_replays_with_the_same_trace() {
 #[test]
 fn until_stops_the_run_early_with_the_same_prefix() {
     let sc = Arc::new(scenario::parse(Path::new("short.yaml"), SHORT).expect("valid"));
-    let ran = swarm::resolve(&sc, 3);
-    let whole = run_seed(&ran, 3).expect("runs");
-    let cut = edit::until(&ran, 3_000).expect("clients run before 3s");
-    let early = run_seed(&Arc::new(cut), 3).expect("runs");
-    let before = |ops: &[nodes::OpRecord]| {
+    let plan = Plan::new(&sc, 3);
+    let whole = run_plan(&plan).expect("runs");
+    let early = run_plan(&plan.until(3_000).expect("clients run before 3s")).expect("runs");
+    let before = |ops: &[sim_core::history::Op]| {
         ops.iter().filter(|o| o.complete_ms < 2_500).map(|o| (o.client, o.seq, o.key, o.outcome)).collect::<Vec<_>>()
     };
     assert_eq!(before(&early.history.ops), before(&whole.history.ops), "the same run up to the cut");

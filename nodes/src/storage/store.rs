@@ -44,6 +44,11 @@ impl Store {
         self.data.iter().map(|(k, v)| (*k, v.as_slice()))
     }
 
+    /// Every key with its versions, in key order, giving the store up.
+    pub fn into_keys(self) -> impl Iterator<Item = (u64, Vec<Versioned>)> {
+        self.data.into_iter()
+    }
+
     /// Number of keys held.
     pub fn len(&self) -> usize {
         self.data.len()

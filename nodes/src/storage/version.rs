@@ -74,6 +74,12 @@ impl VersionVector {
         *self = Self::from_sorted(v);
     }
 
+    /// The shared `(node, counter)` entries, sorted by node (`None` when empty): hands the
+    /// vector to a recorder without copying it.
+    pub fn into_shared(self) -> Option<Arc<[(u32, u64)]>> {
+        self.entries
+    }
+
     /// The `(node, counter)` entries, sorted by node.
     pub fn entries(&self) -> &[(u32, u64)] {
         self.entries.as_deref().unwrap_or(&[])

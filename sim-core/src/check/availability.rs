@@ -3,12 +3,107 @@
 
 use std::collections::BTreeMap;
 
-use nodes::{Consistency, OpKind, OpRecord, Outcome};
+use crate::history::{Level, Op, OpKind, Outcome};
 
-use super::stale_reads::{op_label, secs};
-use super::{PropertyClass, Verdict, EXAMPLES_MAX};
+use super::describe::{op_label, secs};
+use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
 use crate::history::History;
-use crate::scenario::model::AvailabilityBound;
+
+/// A bound on the success rate of operations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AvailabilityBound {
+    /// Only operations at this level (all levels when `None`).
+    pub consistency: Option<Level>,
+    /// Only reads or only writes (both when `None`).
+    pub kind: Option<OpKind>,
+    /// Minimum success rate.
+    pub min: Option<f64>,
+    /// Maximum success rate (to show that something is unavailable).
+    pub max: Option<f64>,
+    /// Only operations invoked at or after this time.
+    pub from_ms: u64,
+    /// Only operations invoked before this time.
+    pub to_ms: Option<u64>,
+}
+
+/// Most swarm faults one scenario may expect to draw (rate × window).
+pub const SWARM_FAULTS_MAX: u64 = 2_000;
+
+/// A kind of fault the swarm may draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SwarmFault {
+    /// Crash some nodes; they restart when the fault ends.
+    Crash,
+    /// Freeze some nodes (a GC pause).
+    Pause,
+    /// Split all nodes into two random sides.
+    Partition,
+    /// Cut some nodes off from all others.
+    Isolate,
+    /// Cut messages from some nodes to all the others, one way.
+    OneWay,
+    /// Delay every message to or from some nodes.
+    Slow,
+    /// Raise every link's loss probability.
+    Loss,
+    /// Raise every link's duplication probability.
+    Duplicate,
+}
+
+impl SwarmFault {
+    /// Every kind, in the order the scenario format documents them.
+    pub const ALL: [SwarmFault; 8] = [
+        SwarmFault::Crash,
+        SwarmFault::Pause,
+        SwarmFault::Partition,
+        SwarmFault::Isolate,
+        SwarmFault::OneWay,
+        SwarmFault::Slow,
+        SwarmFault::Loss,
+        SwarmFault::Duplicate,
+    ];
+
+    /// The name scenario files use, like `one_way`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SwarmFault::Crash => "crash",
+            SwarmFault::Pause => "pause",
+            SwarmFault::Partition => "partition",
+            SwarmFault::Isolate => "isolate",
+            SwarmFault::OneWay => "one_way",
+            SwarmFault::Slow => "slow",
+            SwarmFault::Loss => "loss",
+            SwarmFault::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// A validated `swarm:`: which random faults to draw, how often, how long and how large.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Swarm {
+    /// Kinds to draw from, each equally likely, without repeats.
+    pub kinds: Vec<SwarmFault>,
+    /// Mean number of faults started per second (a Poisson process).
+    pub rate_per_s: f64,
+    /// Most swarm faults in effect at once; an arrival while that many are active is skipped.
+    pub max_concurrent: u32,
+    /// How long each fault lasts, drawn uniformly from `[lo, hi]` milliseconds.
+    pub for_ms: (u64, u64),
+    /// Faults start at or after this time.
+    pub start_ms: u64,
+    /// Faults start before this time (at most the scenario's duration).
+    pub stop_ms: u64,
+    /// Most nodes one crash, pause, isolate, slow or one-way cut touches.
+    pub max_nodes: u32,
+    /// Extra delay of `slow`, drawn uniformly from `[lo, hi]` milliseconds.
+    pub delay_ms: (u64, u64),
+    /// Loss probability of `loss`, drawn uniformly from `[lo, hi]`.
+    pub loss: (f64, f64),
+    /// Duplication probability of `duplicate`, drawn uniformly from `[lo, hi]`.
+    pub duplicate: (f64, f64),
+    /// Line of `swarm:` in the scenario file, given to the faults it draws.
+    pub line: usize,
+}
 
 /// Success counts of the operations invoked in one window at one level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,7 +111,7 @@ pub struct WindowStat {
     /// Window start (simulated time); the window is `[start_ms, start_ms + window_ms)`.
     pub start_ms: u64,
     /// Level of the operations counted.
-    pub consistency: Consistency,
+    pub consistency: Level,
     /// Operations that returned ok.
     pub ok: u64,
     /// Operations invoked in the window at this level, whatever their outcome.
@@ -55,7 +150,7 @@ pub fn check(history: &History, bound: &AvailabilityBound) -> Verdict {
     let too_low = bound.min.is_some_and(|min| rate < min);
     let too_high = bound.max.is_some_and(|max| rate > max);
     let examples = if too_low || too_high {
-        let mut picked: Vec<&OpRecord> = matching().filter(|op| (op.outcome == Outcome::Ok) == too_high).collect();
+        let mut picked: Vec<&Op> = matching().filter(|op| (op.outcome == Outcome::Ok) == too_high).collect();
         picked.sort_by_key(|op| (op.invoke_ms, op.client, op.seq));
         picked.iter().take(EXAMPLES_MAX).map(|op| describe(history, op)).collect()
     } else {
@@ -89,10 +184,10 @@ pub fn check(history: &History, bound: &AvailabilityBound) -> Verdict {
 /// by (window start, level). Windows without operations are left out.
 pub fn per_window(history: &History, window_ms: u64) -> Vec<WindowStat> {
     assert!(window_ms > 0, "availability windows must be at least 1 ms long");
-    let mut windows: BTreeMap<(u64, Consistency), (u64, u64)> = BTreeMap::new();
+    let mut windows: BTreeMap<(u64, Level), (u64, u64)> = BTreeMap::new();
     for op in &history.ops {
         let start_ms = op.invoke_ms - op.invoke_ms % window_ms;
-        let counts = windows.entry((start_ms, op.consistency)).or_default();
+        let counts = windows.entry((start_ms, op.level)).or_default();
         counts.0 += u64::from(op.outcome == Outcome::Ok);
         counts.1 += 1;
     }
@@ -102,8 +197,8 @@ pub fn per_window(history: &History, window_ms: u64) -> Vec<WindowStat> {
         .collect()
 }
 
-fn matches(bound: &AvailabilityBound, op: &OpRecord) -> bool {
-    bound.consistency.is_none_or(|c| c == op.consistency)
+fn matches(bound: &AvailabilityBound, op: &Op) -> bool {
+    bound.consistency.is_none_or(|c| c == op.level)
         && bound.kind.is_none_or(|k| k == op.kind)
         && op.invoke_ms >= bound.from_ms
         && bound.to_ms.is_none_or(|to| op.invoke_ms < to)
@@ -145,14 +240,14 @@ fn short_secs(ms: u64) -> String {
     }
 }
 
-fn describe(history: &History, op: &OpRecord) -> String {
+fn describe(history: &History, op: &Op) -> String {
     let kind = match op.kind {
         OpKind::Read => "read",
         OpKind::Write => "write",
     };
-    let how = match (op.outcome, op.reason) {
+    let how = match (op.outcome, &op.reason) {
         (Outcome::Ok, _) => "ok".to_string(),
-        (outcome, Some(reason)) => format!("{outcome:?} ({reason:?})"),
+        (outcome, Some(reason)) => format!("{outcome:?} ({reason})"),
         (outcome, None) => format!("{outcome:?}"),
     };
     let coordinator = op
@@ -169,33 +264,34 @@ fn describe(history: &History, op: &OpRecord) -> String {
 
 #[cfg(test)]
 mod tests {
-    use nodes::{FailReason, VersionVector};
+    use crate::history::Version;
 
     use super::*;
 
-    fn op(kind: OpKind, consistency: Consistency, invoke_ms: u64, outcome: Outcome) -> OpRecord {
-        OpRecord {
+    fn op(kind: OpKind, consistency: Level, invoke_ms: u64, outcome: Outcome) -> Op {
+        Op {
             client: 10,
             group: 0,
             seq: invoke_ms,
             kind,
             key: 1,
-            consistency,
+            shard: None,
+            level: consistency,
             required: consistency.required(3),
             n: 3,
             invoke_ms,
             complete_ms: invoke_ms + 5,
             outcome,
-            reason: (outcome != Outcome::Ok).then_some(FailReason::QuorumTimeout),
+            reason: (outcome != Outcome::Ok).then_some("QuorumTimeout".into()),
             coordinator: Some(2),
             value: None,
-            context: VersionVector::new(),
+            context: Version::new(),
             version: None,
             read: vec![],
         }
     }
 
-    fn history(ops: Vec<OpRecord>) -> History {
+    fn history(ops: Vec<Op>) -> History {
         let mut h = History::new();
         h.ops = ops;
         h
@@ -206,9 +302,9 @@ mod tests {
     }
 
     /// 100 quorum reads from 0 to 99 ms, `failed` of them failing (the first ones).
-    fn reads(failed: u64) -> Vec<OpRecord> {
+    fn reads(failed: u64) -> Vec<Op> {
         (0..100)
-            .map(|t| op(OpKind::Read, Consistency::Quorum, t, if t < failed { Outcome::Fail } else { Outcome::Ok }))
+            .map(|t| op(OpKind::Read, Level::Quorum, t, if t < failed { Outcome::Fail } else { Outcome::Ok }))
             .collect()
     }
 
@@ -246,13 +342,13 @@ mod tests {
     #[test]
     fn filters_by_level_kind_and_invocation_time() {
         let mut ops = reads(0);
-        ops.push(op(OpKind::Write, Consistency::Quorum, 50, Outcome::Fail));
-        ops.push(op(OpKind::Read, Consistency::One, 50, Outcome::Fail));
-        ops.push(op(OpKind::Read, Consistency::Quorum, 12_000, Outcome::Fail));
-        ops.push(op(OpKind::Read, Consistency::Quorum, 40_000, Outcome::Fail));
+        ops.push(op(OpKind::Write, Level::Quorum, 50, Outcome::Fail));
+        ops.push(op(OpKind::Read, Level::One, 50, Outcome::Fail));
+        ops.push(op(OpKind::Read, Level::Quorum, 12_000, Outcome::Fail));
+        ops.push(op(OpKind::Read, Level::Quorum, 40_000, Outcome::Fail));
         let h = history(ops);
         let quorum_reads = AvailabilityBound {
-            consistency: Some(Consistency::Quorum),
+            consistency: Some(Level::Quorum),
             kind: Some(OpKind::Read),
             min: Some(1.0),
             max: None,
@@ -282,20 +378,20 @@ mod tests {
     #[test]
     fn per_window_buckets_by_invocation_time_and_level() {
         let h = history(vec![
-            op(OpKind::Read, Consistency::Quorum, 999, Outcome::Ok),
-            op(OpKind::Write, Consistency::One, 0, Outcome::Indeterminate),
-            op(OpKind::Read, Consistency::Quorum, 2500, Outcome::Fail),
-            op(OpKind::Write, Consistency::Quorum, 1000, Outcome::Ok),
-            op(OpKind::Read, Consistency::Quorum, 10, Outcome::Fail),
+            op(OpKind::Read, Level::Quorum, 999, Outcome::Ok),
+            op(OpKind::Write, Level::One, 0, Outcome::Indeterminate),
+            op(OpKind::Read, Level::Quorum, 2500, Outcome::Fail),
+            op(OpKind::Write, Level::Quorum, 1000, Outcome::Ok),
+            op(OpKind::Read, Level::Quorum, 10, Outcome::Fail),
         ]);
         let stat = |start_ms, consistency, ok, total| WindowStat { start_ms, consistency, ok, total };
         assert_eq!(
             per_window(&h, 1000),
             vec![
-                stat(0, Consistency::One, 0, 1),
-                stat(0, Consistency::Quorum, 1, 2),
-                stat(1000, Consistency::Quorum, 1, 1),
-                stat(2000, Consistency::Quorum, 0, 1),
+                stat(0, Level::One, 0, 1),
+                stat(0, Level::Quorum, 1, 2),
+                stat(1000, Level::Quorum, 1, 1),
+                stat(2000, Level::Quorum, 0, 1),
             ]
         );
     }

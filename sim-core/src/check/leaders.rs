@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use nodes::control::{ControlEvent, StepDownReason};
-use nodes::NodeChange;
+use crate::history::NodeChange;
+use crate::history::{ControlEvent, StepDownReason};
 
-use super::stale_reads::secs;
-use super::{PropertyClass, Verdict, EXAMPLES_MAX};
+use super::describe::secs;
+use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
 use crate::history::History;
 
 /// One node's time as leader of one term.

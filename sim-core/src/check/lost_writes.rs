@@ -6,13 +6,9 @@
 //! line reports how many survived. Each write costs one lookup per replica, so the check is
 //! O(writes × N × siblings × vector length).
 
-use nodes::shard_map::ShardMap;
-use nodes::storage::Store;
-use nodes::{OpKind, OpRecord, Outcome, VersionVector};
-
-use super::stale_reads::{op_label, secs, versions};
-use super::{PropertyClass, Verdict, EXAMPLES_MAX};
-use crate::history::History;
+use super::describe::{op_label, secs, versions};
+use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
+use crate::history::{FinalState, History, Op, OpKind, Outcome, ReplicaState, Version};
 
 const NAME: &str = "no_lost_acknowledged_writes";
 
@@ -20,7 +16,7 @@ const NAME: &str = "no_lost_acknowledged_writes";
 ///
 /// `violations` counts lost acknowledged writes plus failed writes whose value is present
 /// (phantom writes); `checked` counts the acknowledged and failed writes judged.
-pub fn check(history: &History, shards: &ShardMap) -> Verdict {
+pub fn check(history: &History) -> Verdict {
     let Some(state) = &history.final_state else {
         return Verdict {
             name: NAME.to_string(),
@@ -33,110 +29,160 @@ pub fn check(history: &History, shards: &ShardMap) -> Verdict {
             examples: vec![],
         };
     };
-    let stores = &state.replicas;
-    let empty = Store::new();
-    let store_of = |node: u32| stores.get(node as usize).unwrap_or(&empty);
-    let holds_descendant = |node: u32, key: u64, version: &VersionVector| {
-        store_of(node).get(key).iter().any(|v| v.version.descends(version))
+    let mut tally = Tally {
+        state,
+        acked: 0,
+        lost: 0,
+        failed: 0,
+        phantoms: 0,
+        indeterminate: 0,
+        indeterminate_present: 0,
+        examples: Vec::new(),
     };
-    let holds_value = |node: u32, key: u64, value: u64| store_of(node).get(key).iter().any(|v| v.value == value);
-
-    let (mut acked, mut lost) = (0u64, 0u64);
-    let (mut failed, mut phantoms) = (0u64, 0u64);
-    let (mut indeterminate, mut indeterminate_present) = (0u64, 0u64);
-    let mut examples = Vec::new();
-    let mut example = |text: String| {
-        if examples.len() < EXAMPLES_MAX {
-            examples.push(text);
-        }
-    };
-    for w in history.ops.iter().filter(|o| o.kind == OpKind::Write) {
-        let replicas = shards.replicas_of(w.key);
+    for w in history.ops_of(OpKind::Write) {
         match w.outcome {
-            Outcome::Ok => {
-                acked += 1;
-                let Some(version) = &w.version else {
-                    lost += 1;
-                    example(format!(
-                        "write {} acknowledged at {} has no version, so it cannot be found",
-                        op_label(w),
-                        secs(w.complete_ms)
-                    ));
-                    continue;
-                };
-                if replicas.iter().any(|&node| holds_descendant(node, w.key, version)) {
-                    continue;
-                }
-                lost += 1;
-                let elsewhere: Vec<String> = (0..stores.len() as u32)
-                    .filter(|node| !replicas.contains(node) && holds_descendant(*node, w.key, version))
-                    .map(|node| format!("n{node}"))
-                    .collect();
-                let mut text = format!(
-                    "write {} {}={} acknowledged at {} is on no replica of the key ({}); they hold {}",
-                    op_label(w),
-                    version,
-                    value_text(w),
-                    secs(w.complete_ms),
-                    node_list(replicas),
-                    replica_contents(replicas, w.key, &store_of),
-                );
-                if !elsewhere.is_empty() {
-                    text.push_str(&format!("; only non-replicas hold it: {}", elsewhere.join(",")));
-                }
-                example(text);
-            }
-            Outcome::Fail => {
-                failed += 1;
-                let Some(value) = w.value else { continue };
-                let holders: Vec<u32> =
-                    (0..stores.len() as u32).filter(|&node| holds_value(node, w.key, value)).collect();
-                if holders.is_empty() {
-                    continue;
-                }
-                phantoms += 1;
-                example(format!(
-                    "phantom write: {} value {value} failed at {} ({}) but is present on {}",
-                    op_label(w),
-                    secs(w.complete_ms),
-                    w.reason.map_or_else(|| "no reason".to_string(), |r| format!("{r:?}")),
-                    node_list(&holders),
-                ));
-            }
-            Outcome::Indeterminate => {
-                indeterminate += 1;
-                let present = replicas.iter().any(|&node| match (&w.version, w.value) {
-                    (Some(version), _) => holds_descendant(node, w.key, version),
-                    (None, Some(value)) => holds_value(node, w.key, value),
-                    (None, None) => false,
-                });
-                if present {
-                    indeterminate_present += 1;
-                }
-            }
+            Outcome::Ok => tally.acknowledged(w),
+            Outcome::Fail => tally.failed(w),
+            Outcome::Indeterminate => tally.indeterminate(w),
         }
     }
-
-    let violations = lost + phantoms;
-    Verdict {
-        name: NAME.to_string(),
-        class: PropertyClass::Safety,
-        expected_violation: false,
-        violations,
-        checked: acked + failed,
-        passed: violations == 0,
-        detail: format!(
-            "{lost} of {acked} acknowledged writes lost; {phantoms} of {failed} failed writes present; \
-             {indeterminate_present} of {indeterminate} indeterminate writes survived (allowed either way); \
-             state read at {}",
-            secs(state.at_ms)
-        ),
-        examples,
-    }
+    tally.verdict()
 }
 
-fn value_text(w: &OpRecord) -> String {
-    w.value.map_or_else(|| "?".to_string(), |v| v.to_string())
+/// The writes judged so far against the final state, with the first offending ones.
+struct Tally<'a> {
+    state: &'a FinalState,
+    acked: u64,
+    lost: u64,
+    failed: u64,
+    phantoms: u64,
+    indeterminate: u64,
+    indeterminate_present: u64,
+    examples: Vec<String>,
+}
+
+impl Tally<'_> {
+    fn example(&mut self, text: String) {
+        if self.examples.len() < EXAMPLES_MAX {
+            self.examples.push(text);
+        }
+    }
+
+    fn replica(&self, node: u32) -> &ReplicaState {
+        static EMPTY: ReplicaState = ReplicaState { keys: std::collections::BTreeMap::new() };
+        self.state.replicas.get(node as usize).unwrap_or(&EMPTY)
+    }
+
+    /// Every node with a recorded state, by address (replicas of a key or not).
+    fn nodes(&self) -> impl Iterator<Item = u32> {
+        0..self.state.replicas.len() as u32
+    }
+
+    fn holds_descendant(&self, node: u32, key: u64, version: &Version) -> bool {
+        self.replica(node).get(key).iter().any(|v| v.version.descends(version))
+    }
+
+    fn holds_value(&self, node: u32, key: u64, value: u64) -> bool {
+        self.replica(node).get(key).iter().any(|v| v.value == value)
+    }
+
+    /// An acknowledged write must be on some replica of its key, or superseded there.
+    fn acknowledged(&mut self, w: &Op) {
+        self.acked += 1;
+        let Some(version) = &w.version else {
+            self.lost += 1;
+            let text = format!(
+                "write {} acknowledged at {} has no version, so it cannot be found",
+                op_label(w),
+                secs(w.complete_ms)
+            );
+            self.example(text);
+            return;
+        };
+        let replicas = self.state.replicas_of(w.key);
+        if replicas.iter().any(|&node| self.holds_descendant(node, w.key, version)) {
+            return;
+        }
+        self.lost += 1;
+        let elsewhere: Vec<String> = self
+            .nodes()
+            .filter(|node| !replicas.contains(node) && self.holds_descendant(*node, w.key, version))
+            .map(|node| format!("n{node}"))
+            .collect();
+        let mut text = format!(
+            "write {} {}={} acknowledged at {} is on no replica of the key ({}); they hold {}",
+            op_label(w),
+            version,
+            w.value.map_or_else(|| "?".to_string(), |v| v.to_string()),
+            secs(w.complete_ms),
+            node_list(replicas),
+            self.replica_contents(replicas, w.key),
+        );
+        if !elsewhere.is_empty() {
+            text.push_str(&format!("; only non-replicas hold it: {}", elsewhere.join(",")));
+        }
+        self.example(text);
+    }
+
+    /// A write known to have failed must be nowhere.
+    fn failed(&mut self, w: &Op) {
+        self.failed += 1;
+        let Some(value) = w.value else { return };
+        let holders: Vec<u32> = self.nodes().filter(|&node| self.holds_value(node, w.key, value)).collect();
+        if holders.is_empty() {
+            return;
+        }
+        self.phantoms += 1;
+        self.example(format!(
+            "phantom write: {} value {value} failed at {} ({}) but is present on {}",
+            op_label(w),
+            secs(w.complete_ms),
+            w.reason.as_deref().unwrap_or("no reason"),
+            node_list(&holders),
+        ));
+    }
+
+    /// An indeterminate write may be anywhere or nowhere: only counted.
+    fn indeterminate(&mut self, w: &Op) {
+        self.indeterminate += 1;
+        let present = self.state.replicas_of(w.key).iter().any(|&node| match (&w.version, w.value) {
+            (Some(version), _) => self.holds_descendant(node, w.key, version),
+            (None, Some(value)) => self.holds_value(node, w.key, value),
+            (None, None) => false,
+        });
+        self.indeterminate_present += u64::from(present);
+    }
+
+    /// What each replica holds for `key`, e.g. `n1 [{#0:3}=7], n2 []`.
+    fn replica_contents(&self, replicas: &[u32], key: u64) -> String {
+        let parts: Vec<String> =
+            replicas.iter().map(|&node| format!("n{node} {}", versions(self.replica(node).get(key)))).collect();
+        parts.join(", ")
+    }
+
+    fn verdict(self) -> Verdict {
+        let violations = self.lost + self.phantoms;
+        Verdict {
+            name: NAME.to_string(),
+            class: PropertyClass::Safety,
+            expected_violation: false,
+            violations,
+            checked: self.acked + self.failed,
+            passed: violations == 0,
+            detail: format!(
+                "{} of {} acknowledged writes lost; {} of {} failed writes present; {} of {} indeterminate \
+                 writes survived (allowed either way); state read at {}",
+                self.lost,
+                self.acked,
+                self.phantoms,
+                self.failed,
+                self.indeterminate_present,
+                self.indeterminate,
+                secs(self.state.at_ms)
+            ),
+            examples: self.examples,
+        }
+    }
 }
 
 fn node_list(nodes: &[u32]) -> String {
@@ -144,47 +190,40 @@ fn node_list(nodes: &[u32]) -> String {
     names.join(",")
 }
 
-/// What each replica holds for `key`, e.g. `n1 [{#0:3}=7], n2 []`.
-fn replica_contents<'a>(replicas: &[u32], key: u64, store_of: &impl Fn(u32) -> &'a Store) -> String {
-    let parts: Vec<String> =
-        replicas.iter().map(|&node| format!("n{node} {}", versions(store_of(node).get(key)))).collect();
-    parts.join(", ")
-}
-
 #[cfg(test)]
 mod tests {
-    use nodes::{Consistency, FailReason, Versioned};
-
     use super::*;
-    use crate::history::FinalState;
+    use crate::history::{Level, Versioned};
 
     const NODES: usize = 5;
 
-    fn shards() -> ShardMap {
-        ShardMap::ring(&[(0, 0), (1, 1), (2, 2), (3, 0), (4, 1)], 8, 3)
+    /// Three consecutive nodes of five, by key.
+    fn replicas_of(key: u64) -> Vec<u32> {
+        (0..3).map(|i| ((key + i) % NODES as u64) as u32).collect()
     }
 
-    fn vv(entries: &[(u32, u64)]) -> VersionVector {
-        VersionVector::from_entries(entries.iter().copied())
+    fn vv(entries: &[(u32, u64)]) -> Version {
+        Version::from_entries(entries.iter().copied())
     }
 
-    fn write(key: u64, outcome: Outcome, version: Option<&[(u32, u64)]>, value: u64) -> OpRecord {
-        OpRecord {
+    fn write(key: u64, outcome: Outcome, version: Option<&[(u32, u64)]>, value: u64) -> Op {
+        Op {
             client: 10,
             group: 0,
             seq: value,
             kind: OpKind::Write,
             key,
-            consistency: Consistency::Quorum,
+            shard: None,
+            level: Level::Quorum,
             required: 2,
             n: 3,
             invoke_ms: 1000,
             complete_ms: 1020,
             outcome,
-            reason: (outcome != Outcome::Ok).then_some(FailReason::NoCoordinator),
+            reason: (outcome != Outcome::Ok).then_some("NoCoordinator".into()),
             coordinator: Some(0),
             value: Some(value),
-            context: VersionVector::new(),
+            context: Version::new(),
             version: version.map(vv),
             read: vec![],
         }
@@ -194,24 +233,24 @@ mod tests {
     type Stored<'a> = (u32, u64, &'a [(u32, u64)], u64);
 
     /// A history of `ops` whose final state puts each stored value on its node.
-    fn history(ops: Vec<OpRecord>, stored: &[Stored<'_>]) -> History {
-        let mut replicas = vec![Store::new(); NODES];
+    fn history(ops: Vec<Op>, stored: &[Stored<'_>]) -> History {
+        let mut replicas = vec![ReplicaState::default(); NODES];
         for &(node, key, version, value) in stored {
-            replicas[node as usize].apply(key, &Versioned { version: vv(version), value });
+            replicas[node as usize].keys.entry(key).or_default().push(Versioned { version: vv(version), value });
         }
+        let replicas_of = ops.iter().map(|o| (o.key, replicas_of(o.key))).collect();
         let mut h = History::new();
         h.ops = ops;
-        h.record_final_state(FinalState { at_ms: 60_000, replicas });
+        h.record_final_state(FinalState { at_ms: 60_000, replicas, replicas_of });
         h
     }
 
     fn replica(key: u64, i: usize) -> u32 {
-        shards().replicas_of(key)[i]
+        replicas_of(key)[i]
     }
 
     fn non_replica(key: u64) -> u32 {
-        let map = shards();
-        (0..NODES as u32).find(|n| !map.replicas_of(key).contains(n)).expect("5 nodes, N=3")
+        (0..NODES as u32).find(|n| !replicas_of(key).contains(n)).expect("5 nodes, N=3")
     }
 
     #[test]
@@ -219,7 +258,7 @@ mod tests {
         let key = 3;
         // The replicas hold only a concurrent version, which does not cover the write.
         let h = history(vec![write(key, Outcome::Ok, Some(&[(0, 1)]), 11)], &[(replica(key, 0), key, &[(1, 1)], 12)]);
-        let v = check(&h, &shards());
+        let v = check(&h);
         assert!(!v.passed, "{v:?}");
         assert_eq!((v.violations, v.checked), (1, 1));
         assert_eq!(v.name, "no_lost_acknowledged_writes");
@@ -232,7 +271,7 @@ mod tests {
     fn acknowledged_write_on_one_replica_is_kept() {
         let key = 3;
         let h = history(vec![write(key, Outcome::Ok, Some(&[(0, 1)]), 11)], &[(replica(key, 2), key, &[(0, 1)], 11)]);
-        let v = check(&h, &shards());
+        let v = check(&h);
         assert!(v.passed, "{v:?}");
         assert_eq!((v.violations, v.checked), (0, 1));
     }
@@ -244,7 +283,7 @@ mod tests {
             vec![write(key, Outcome::Ok, Some(&[(0, 1)]), 11), write(key, Outcome::Ok, Some(&[(0, 1), (2, 5)]), 12)],
             &[(replica(key, 1), key, &[(0, 1), (2, 5)], 12)],
         );
-        let v = check(&h, &shards());
+        let v = check(&h);
         assert!(v.passed, "{v:?}");
         assert_eq!(v.checked, 2);
     }
@@ -254,7 +293,7 @@ mod tests {
         let key = 5;
         let outsider = non_replica(key);
         let h = history(vec![write(key, Outcome::Ok, Some(&[(0, 1)]), 11)], &[(outsider, key, &[(0, 1)], 11)]);
-        let v = check(&h, &shards());
+        let v = check(&h);
         assert_eq!(v.violations, 1, "{v:?}");
         assert!(v.examples[0].ends_with(&format!("only non-replicas hold it: n{outsider}")), "{}", v.examples[0]);
     }
@@ -266,7 +305,7 @@ mod tests {
             vec![write(key, Outcome::Fail, Some(&[(1, 4)]), 21), write(key, Outcome::Fail, None, 22)],
             &[(replica(key, 0), key, &[(1, 4)], 21)],
         );
-        let v = check(&h, &shards());
+        let v = check(&h);
         assert!(!v.passed, "{v:?}");
         assert_eq!((v.violations, v.checked), (1, 2));
         assert!(v.examples[0].starts_with("phantom write: c10#21 key 6"), "{}", v.examples[0]);
@@ -282,7 +321,7 @@ mod tests {
             ],
             &[(replica(key, 0), key, &[(0, 1)], 31)],
         );
-        let v = check(&h, &shards());
+        let v = check(&h);
         assert!(v.passed, "{v:?}");
         assert_eq!(v.checked, 0);
         assert!(v.detail.contains("1 of 2 indeterminate writes survived"), "{}", v.detail);
@@ -291,7 +330,7 @@ mod tests {
     #[test]
     fn acknowledged_write_without_a_version_is_a_violation() {
         let h = history(vec![write(1, Outcome::Ok, None, 41)], &[]);
-        let v = check(&h, &shards());
+        let v = check(&h);
         assert_eq!(v.violations, 1, "{v:?}");
         assert!(v.examples[0].contains("has no version"));
     }
@@ -300,7 +339,7 @@ mod tests {
     fn missing_final_state_fails() {
         let mut h = History::new();
         h.ops.push(write(1, Outcome::Ok, Some(&[(0, 1)]), 1));
-        let v = check(&h, &shards());
+        let v = check(&h);
         assert!(!v.passed);
         assert!(v.detail.contains("no final replica state"), "{}", v.detail);
     }

@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use nodes::control::ControlEvent;
-use nodes::NodeChange;
+use crate::history::ControlEvent;
+use crate::history::NodeChange;
 
-use super::stale_reads::secs;
-use super::{PropertyClass, Verdict, EXAMPLES_MAX};
+use super::describe::secs;
+use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
 use crate::history::History;
 
 /// A node acting as primary of a shard over `[from_ms, to_ms)`.
@@ -219,7 +219,7 @@ mod tests {
     fn history() -> History {
         let mut h = History::new();
         h.shards = 2;
-        h.final_state = Some(FinalState { at_ms: 10_000, replicas: vec![] });
+        h.final_state = Some(FinalState { at_ms: 10_000, ..FinalState::default() });
         h
     }
 

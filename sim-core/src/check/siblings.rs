@@ -1,16 +1,28 @@
 //! Siblings seen: the run really produced concurrent versions that a reader saw.
 
-use nodes::{OpKind, Outcome};
+use crate::history::{OpKind, Outcome};
 
-use super::stale_reads::{op_label, secs, versions};
-use super::{PropertyClass, Verdict, EXAMPLES_MAX};
+use super::describe::{op_label, secs, versions};
+use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
 use crate::history::History;
+
+/// Judges `no_siblings`: the reads that returned more than one version are violations (e.g.
+/// with writes serialized by primaries).
+pub fn none(history: &History) -> Verdict {
+    let mut v = seen(history);
+    v.name = "no_siblings".into();
+    v.class = PropertyClass::Safety;
+    v.passed = !v.passed;
+    v.violations =
+        history.ops.iter().filter(|o| o.kind == OpKind::Read && o.is_ok() && o.read.len() > 1).count() as u64;
+    v
+}
 
 /// Judges `siblings_seen`: holds when at least one ok read returned more than one version.
 ///
 /// `checked` counts ok reads; `violations` is 0 when siblings were seen, else 1. `examples`
 /// lists the first reads that saw siblings (the offenders when the scenario expects none).
-pub fn check(history: &History) -> Verdict {
+pub fn seen(history: &History) -> Verdict {
     let mut ok_reads = 0u64;
     let mut sibling_reads = 0u64;
     let mut widest = 0usize;
@@ -51,18 +63,19 @@ pub fn check(history: &History) -> Verdict {
 
 #[cfg(test)]
 mod tests {
-    use nodes::{Consistency, OpRecord, VersionVector, Versioned};
+    use crate::history::{Level, Op, Version, Versioned};
 
     use super::*;
 
-    fn read(outcome: Outcome, result: &[(u32, u64)]) -> OpRecord {
-        OpRecord {
+    fn read(outcome: Outcome, result: &[(u32, u64)]) -> Op {
+        Op {
             client: 10,
             group: 0,
             seq: 1,
             kind: OpKind::Read,
             key: 4,
-            consistency: Consistency::One,
+            shard: None,
+            level: Level::One,
             required: 1,
             n: 3,
             invoke_ms: 2000,
@@ -71,16 +84,16 @@ mod tests {
             reason: None,
             coordinator: Some(0),
             value: None,
-            context: VersionVector::new(),
+            context: Version::new(),
             version: None,
             read: result
                 .iter()
-                .map(|&(node, value)| Versioned { version: VersionVector::from_entries([(node, 1)]), value })
+                .map(|&(node, value)| Versioned { version: Version::from_entries([(node, 1)]), value })
                 .collect(),
         }
     }
 
-    fn history(ops: Vec<OpRecord>) -> History {
+    fn history(ops: Vec<Op>) -> History {
         let mut h = History::new();
         h.ops = ops;
         h
@@ -88,7 +101,7 @@ mod tests {
 
     #[test]
     fn a_read_returning_two_versions_counts_as_siblings() {
-        let v = check(&history(vec![read(Outcome::Ok, &[(0, 5)]), read(Outcome::Ok, &[(0, 5), (1, 6)])]));
+        let v = seen(&history(vec![read(Outcome::Ok, &[(0, 5)]), read(Outcome::Ok, &[(0, 5), (1, 6)])]));
         assert!(v.passed, "{v:?}");
         assert_eq!((v.violations, v.checked), (0, 2));
         assert_eq!(v.class, PropertyClass::Sometimes);
@@ -103,7 +116,7 @@ mod tests {
     fn single_version_reads_never_show_siblings() {
         // A failed read is not looked at, whatever it carries.
         let failed = read(Outcome::Fail, &[(0, 5), (1, 6)]);
-        let v = check(&history(vec![read(Outcome::Ok, &[(0, 5)]), read(Outcome::Ok, &[]), failed]));
+        let v = seen(&history(vec![read(Outcome::Ok, &[(0, 5)]), read(Outcome::Ok, &[]), failed]));
         assert!(!v.passed, "{v:?}");
         assert_eq!((v.violations, v.checked), (1, 2));
         assert!(v.examples.is_empty());

@@ -17,10 +17,21 @@
 //! O(ops log ops) for sorting plus O(ops × N × frontier × vector length) for the rest, instead
 //! of O(reads × writes).
 
-use nodes::{Consistency, OpKind, OpRecord, Outcome, VersionVector, Versioned};
+use crate::history::{Op, OpKind, Outcome, Version};
 
-use super::{PropertyClass, Verdict, EXAMPLES_MAX};
+use super::describe::{op_label, secs, versions};
+use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
 use crate::history::History;
+
+/// Judges `no_stale_quorum_reads`: reads with W+R>N.
+pub fn quorum(history: &History) -> Verdict {
+    check(history, true)
+}
+
+/// Judges `no_stale_reads`: reads at every level.
+pub fn any_level(history: &History) -> Verdict {
+    check(history, false)
+}
 
 /// Judges `no_stale_quorum_reads` (`quorum_only`) or `no_stale_reads` (every level).
 ///
@@ -127,7 +138,7 @@ impl Frontiers {
     }
 
     /// Folds acknowledged write `w` into the frontier of every threshold it meets.
-    fn insert(&mut self, ops: &[OpRecord], w: usize) {
+    fn insert(&mut self, ops: &[Op], w: usize) {
         let w_required = (ops[w].required as usize).max(1);
         if self.levels.len() < w_required {
             self.levels.resize_with(w_required, Vec::new);
@@ -143,7 +154,7 @@ impl Frontiers {
     }
 
     /// The first write with `W >= threshold` that read `r` returned no descendant of, if any.
-    fn first_missed(&self, ops: &[OpRecord], threshold: usize, r: &OpRecord) -> Option<usize> {
+    fn first_missed(&self, ops: &[Op], threshold: usize, r: &Op) -> Option<usize> {
         debug_assert!(threshold >= 1);
         let level = self.levels.get(threshold - 1)?;
         level.iter().copied().find(|&f| {
@@ -154,7 +165,7 @@ impl Frontiers {
 }
 
 /// The assigned version of an acknowledged write the sweep kept.
-fn version_of(op: &OpRecord) -> &VersionVector {
+fn version_of(op: &Op) -> &Version {
     op.version.as_ref().expect("only writes with a version enter a frontier")
 }
 
@@ -166,7 +177,7 @@ struct Examples {
 }
 
 impl Examples {
-    fn offer(&mut self, read: usize, write: usize, ops: &[OpRecord]) {
+    fn offer(&mut self, read: usize, write: usize, ops: &[Op]) {
         let item = (ops[read].invoke_ms, read, write);
         if self.picked.len() == EXAMPLES_MAX && item >= self.picked[EXAMPLES_MAX - 1] {
             return;
@@ -176,7 +187,7 @@ impl Examples {
         self.picked.truncate(EXAMPLES_MAX);
     }
 
-    fn describe(&self, ops: &[OpRecord]) -> Vec<String> {
+    fn describe(&self, ops: &[Op]) -> Vec<String> {
         self.picked
             .iter()
             .map(|&(_, ri, wi)| {
@@ -207,60 +218,58 @@ impl Examples {
     }
 }
 
-/// Simulated time as seconds with milliseconds, e.g. `10.512s`.
-pub(super) fn secs(ms: u64) -> String {
-    format!("{}.{:03}s", ms / 1000, ms % 1000)
-}
-
-/// An operation for a human: `c12#40 key 17 QUORUM R=3` (`W=` for writes).
-pub(super) fn op_label(op: &OpRecord) -> String {
-    let letter = match op.kind {
-        OpKind::Read => 'R',
-        OpKind::Write => 'W',
-    };
-    let level = match op.consistency {
-        Consistency::Count(_) => String::new(),
-        c => format!("{c} "),
-    };
-    format!("c{}#{} key {} {level}{letter}={}", op.client, op.seq, op.key, op.required)
-}
-
-/// Versioned values for a human: `[{#1:4}=881, {#2:1}=90]`.
-pub(super) fn versions(items: &[Versioned]) -> String {
-    let parts: Vec<String> = items.iter().map(|v| format!("{}={}", v.version, v.value)).collect();
-    format!("[{}]", parts.join(", "))
-}
-
 #[cfg(test)]
 mod tests {
-    use nodes::storage::version::add_sibling;
-    use nodes::{Event, Observer};
-
     use super::*;
+    use crate::history::{Level, Versioned};
+
+    fn counter(v: &Version, writer: u32) -> u64 {
+        v.entries().iter().find(|e| e.0 == writer).map_or(0, |e| e.1)
+    }
+
+    /// `v` with `writer`'s counter set to `c`.
+    fn with(v: &Version, writer: u32, c: u64) -> Version {
+        Version::from_entries(v.entries().iter().copied().filter(|e| e.0 != writer).chain([(writer, c)]))
+    }
+
+    /// The entrywise maximum (a writer given twice keeps its highest counter).
+    fn merged(a: &Version, b: &Version) -> Version {
+        Version::from_entries(a.entries().iter().chain(b.entries()).copied())
+    }
+
+    /// Adds `item` to mutually concurrent versions, dropping those it supersedes.
+    fn add_sibling(set: &mut Vec<Versioned>, item: &Versioned) {
+        if set.iter().any(|s| s.version.descends(&item.version)) {
+            return;
+        }
+        set.retain(|s| !item.version.descends(&s.version));
+        set.push(item.clone());
+    }
 
     const N: u8 = 3;
 
-    fn vv(entries: &[(u32, u64)]) -> VersionVector {
-        VersionVector::from_entries(entries.iter().copied())
+    fn vv(entries: &[(u32, u64)]) -> Version {
+        Version::from_entries(entries.iter().copied())
     }
 
-    fn level(required: u8) -> Consistency {
+    fn level(required: u8) -> Level {
         match required {
-            1 => Consistency::One,
-            2 => Consistency::Quorum,
-            3 => Consistency::All,
-            k => Consistency::Count(k),
+            1 => Level::One,
+            2 => Level::Quorum,
+            3 => Level::All,
+            k => Level::Count(k),
         }
     }
 
-    fn op(kind: OpKind, key: u64, required: u8, (invoke_ms, complete_ms): (u64, u64)) -> OpRecord {
-        OpRecord {
+    fn op(kind: OpKind, key: u64, required: u8, (invoke_ms, complete_ms): (u64, u64)) -> Op {
+        Op {
             client: 10,
             group: 0,
             seq: 0,
             kind,
             key,
-            consistency: level(required),
+            shard: None,
+            level: level(required),
             required,
             n: N,
             invoke_ms,
@@ -269,32 +278,32 @@ mod tests {
             reason: None,
             coordinator: Some(0),
             value: None,
-            context: VersionVector::new(),
+            context: Version::new(),
             version: None,
             read: vec![],
         }
     }
 
     /// An acknowledged write of `value` under `version`.
-    fn write(key: u64, w: u8, at: (u64, u64), version: &[(u32, u64)], value: u64) -> OpRecord {
-        OpRecord { value: Some(value), version: Some(vv(version)), ..op(OpKind::Write, key, w, at) }
+    fn write(key: u64, w: u8, at: (u64, u64), version: &[(u32, u64)], value: u64) -> Op {
+        Op { value: Some(value), version: Some(vv(version)), ..op(OpKind::Write, key, w, at) }
     }
 
     /// An ok read that returned `result` as `(version, value)` pairs.
-    fn read(key: u64, r: u8, at: (u64, u64), result: &[(&[(u32, u64)], u64)]) -> OpRecord {
+    fn read(key: u64, r: u8, at: (u64, u64), result: &[(&[(u32, u64)], u64)]) -> Op {
         let read = result.iter().map(|(v, value)| Versioned { version: vv(v), value: *value }).collect();
-        OpRecord { read, ..op(OpKind::Read, key, r, at) }
+        Op { read, ..op(OpKind::Read, key, r, at) }
     }
 
     /// Records `ops` in completion order, numbering them as client sequence numbers.
-    fn history(mut ops: Vec<OpRecord>) -> History {
+    fn history(mut ops: Vec<Op>) -> History {
         for (i, op) in ops.iter_mut().enumerate() {
             op.seq = i as u64;
         }
         ops.sort_by_key(|o| o.complete_ms);
         let mut h = History::new();
         for op in ops {
-            h.record(op.complete_ms, op.client, Event::Op(op));
+            h.record_op(op.complete_ms, op);
         }
         h
     }
@@ -460,9 +469,9 @@ mod tests {
 
     /// The definition applied literally to every (read, write) pair.
     fn brute_force(h: &History, quorum_only: bool) -> u64 {
-        let is_ok = |o: &&OpRecord| o.outcome == Outcome::Ok;
-        let writes: Vec<&OpRecord> = h.ops.iter().filter(is_ok).filter(|o| o.kind == OpKind::Write).collect();
-        let stale = |r: &OpRecord| {
+        let is_ok = |o: &&Op| o.outcome == Outcome::Ok;
+        let writes: Vec<&Op> = h.ops.iter().filter(is_ok).filter(|o| o.kind == OpKind::Write).collect();
+        let stale = |r: &Op| {
             writes.iter().any(|w| {
                 w.key == r.key
                     && w.complete_ms < r.invoke_ms
@@ -496,14 +505,14 @@ mod tests {
                 if next(2) == 0 {
                     // Descends from a random earlier write of the key, or from nothing.
                     let mut version = if past.is_empty() || next(3) == 0 {
-                        VersionVector::new()
+                        Version::new()
                     } else {
                         past[next(past.len() as u64) as usize].version.clone()
                     };
                     let coord = next(3) as u32;
-                    version.set(coord, version.get(coord) + 1 + next(2));
+                    version = with(&version, coord, counter(&version, coord) + 1 + next(2));
                     let item = Versioned { version, value: i };
-                    ops.push(OpRecord {
+                    ops.push(Op {
                         value: Some(i),
                         version: Some(item.version.clone()),
                         ..op(OpKind::Write, key, required, at)
@@ -512,13 +521,13 @@ mod tests {
                     written[key as usize].push(item);
                 } else if next(3) != 0 {
                     // Everything written so far (acknowledged or not): never stale.
-                    ops.push(OpRecord { read: latest[key as usize].clone(), ..op(OpKind::Read, key, required, at) });
+                    ops.push(Op { read: latest[key as usize].clone(), ..op(OpKind::Read, key, required, at) });
                 } else {
                     // A few random past versions: often stale, sometimes not.
                     let result = (0..next(3))
                         .filter(|_| !past.is_empty())
                         .map(|_| past[next(past.len() as u64) as usize].clone());
-                    ops.push(OpRecord { read: result.collect(), ..op(OpKind::Read, key, required, at) });
+                    ops.push(Op { read: result.collect(), ..op(OpKind::Read, key, required, at) });
                 }
             }
             let h = history(ops);
@@ -562,25 +571,21 @@ mod tests {
                 // Half the writes carry the context of everything current; the rest race.
                 let coord = next(3) as u32;
                 counters[coord as usize] += 1;
-                let mut version = VersionVector::new();
+                let mut version = Version::new();
                 if next(2) == 0 {
                     for s in current.iter() {
-                        version.merge(&s.version);
+                        version = merged(&version, &s.version);
                     }
                 }
-                version.set(coord, counters[coord as usize]);
+                version = with(&version, coord, counters[coord as usize]);
                 let item = Versioned { version, value: i };
                 add_sibling(current, &item);
-                ops.push(OpRecord {
-                    value: Some(i),
-                    version: Some(item.version),
-                    ..op(OpKind::Write, key, required, at)
-                });
+                ops.push(Op { value: Some(i), version: Some(item.version), ..op(OpKind::Write, key, required, at) });
             } else if !current.is_empty() && next(1000) == 0 {
                 planted += 1;
                 ops.push(read(key, N, at, &[]));
             } else {
-                ops.push(OpRecord { read: current.clone(), ..op(OpKind::Read, key, required, at) });
+                ops.push(Op { read: current.clone(), ..op(OpKind::Read, key, required, at) });
             }
         }
         let h = history(ops);

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use clap::Args;
 
 use crate::console::say;
+use crate::drive::{run_plan, Plan, RunResult};
 use crate::outcome::{default_run_dir, replay_command, EXIT_BAD_INPUT, EXIT_LIVENESS, EXIT_SAFETY, EXIT_SIM_CRASH};
-use crate::run::{run_seed, RunResult};
 use crate::scenario::{self, model::Scenario};
 use crate::seed::fresh_seed;
 use crate::summarize::run_data;
@@ -75,21 +75,21 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     if nodes::BUG_EARLY_ACK {
         say!("warning: built with the test-only bug `bug-early-ack` (writes acknowledged after W-1 replicas)");
     }
-    // What runs: the swarm drawn into concrete faults, cut short by --until.
-    let resolved = crate::swarm::resolve(&scenario, seed);
+    // What runs: the swarm drawn into concrete faults (once), cut short by --until.
+    let planned = Plan::new(&scenario, seed);
     if let Some(swarm) = &scenario.swarm {
-        let drawn = resolved.faults.len() - scenario.faults.len();
+        let drawn = planned.scenario().faults.len() - scenario.faults.len();
         say!("swarm: {drawn} random faults drawn from seed {seed} ({} kinds)", swarm.kinds.len());
     }
-    let scenario = match args.until {
-        None => resolved,
-        Some(until_ms) => match crate::edit::until(&resolved, until_ms) {
-            Some(s) => {
+    let plan = match args.until {
+        None => planned,
+        Some(until_ms) => match planned.until(until_ms) {
+            Some(plan) => {
                 say!(
                     "until: stopping at {} (faults after it are not applied; heal then)",
                     scenario::format_ms(until_ms)
                 );
-                Arc::new(s)
+                plan
             }
             None => {
                 eprintln!("error: --until {}: no client group starts by then", scenario::format_ms(until_ms));
@@ -97,7 +97,8 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
             }
         },
     };
-    let result = match run_seed(&scenario, seed) {
+    let scenario = plan.scenario();
+    let result = match run_plan(&plan) {
         Ok(r) => r,
         Err(crash) => {
             eprintln!("error: the simulation crashed with seed {}: {}", crash.seed, crash.message);
@@ -106,7 +107,7 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
         }
     };
     if args.check_determinism {
-        match run_seed(&scenario, seed) {
+        match run_plan(&plan) {
             Ok(again) if again.trace_hash() == result.trace_hash() => {
                 say!("determinism: two runs of seed {seed} gave trace hash {}", result.trace_hash());
             }
@@ -132,17 +133,17 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
         }
     }
     if let Some(path) = &args.emit_scenario {
-        match emit_scenario(path, &scenario, &result, seed) {
+        match emit_scenario(path, scenario, &result, seed) {
             Ok(()) => say!("scenario: {} (replay: {})", path.display(), replay_command(path, seed)),
             Err(e) => eprintln!("warning: cannot write the scenario to {}: {e}", path.display()),
         }
     }
-    report(&scenario, &result, &replay, args.out.as_deref())
+    report(scenario, &result, &replay, args.out.as_deref())
 }
 
 fn write_trace(path: &Path, result: &RunResult) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    crate::event_log::write(&result.history, &result.shards, &mut out)?;
+    crate::history::event_log::write(&result.history, &mut out)?;
     std::io::Write::flush(&mut out)
 }
 

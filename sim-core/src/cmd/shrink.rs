@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use crate::drive::{run_plan, Plan};
 use crate::edit;
 use crate::outcome::{default_run_dir, replay_command, EXIT_BAD_INPUT, EXIT_OK, EXIT_SIM_CRASH};
-use crate::run::run_seed;
 use crate::scenario::{self, model::Scenario};
 use crate::shrink::{size_table, Goal, Shrinker, Size};
 use crate::yaml::to_yaml;
@@ -50,12 +50,13 @@ pub fn command(args: &ShrinkArgs) -> i32 {
     let out = args.out.clone().unwrap_or_else(|| default_run_dir(&original.name, seed).join("shrunk.yaml"));
     println!("clustersim shrink: scenario {} seed {seed}", args.scenario.display());
     // The run as it happened, with swarm faults and `random` targets made concrete.
-    let resolved = crate::swarm::resolve(&original, seed);
-    let first = run_seed(&resolved, seed);
+    let plan = Plan::new(&original, seed);
+    let resolved = plan.scenario();
+    let first = run_plan(&plan);
     let (goal, start) = match &first {
         Err(crash) => {
             println!("seed {seed} crashes the simulation: {}", crash.message);
-            (Goal::Crash, Scenario::clone(&resolved))
+            (Goal::Crash, Scenario::clone(resolved))
         }
         Ok(r) => {
             // Verdicts come one per expectation, in order: keep the index to keep the expectation.
@@ -71,7 +72,7 @@ pub fn command(args: &ShrinkArgs) -> i32 {
                 return EXIT_OK;
             };
             println!("seed {seed} fails {}: {}", verdict.name, verdict.detail);
-            let mut concrete = edit::concrete(&resolved, &r.history);
+            let mut concrete = edit::concrete(resolved, &r.history);
             // Only the failing expectation stays: the others would only distract from it.
             concrete.expect = vec![concrete.expect[index].clone()];
             (Goal::Property(verdict.name.clone()), concrete)

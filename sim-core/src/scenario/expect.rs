@@ -6,10 +6,10 @@ use serde_yaml::Value;
 use super::error::Invalid;
 use super::fields::{consistency, duration};
 use super::locate::item;
-use super::model::{AvailabilityBound, Expectation, Property};
 use super::units::format_ms;
 use super::value::{duration_text, expected, number, string, Fields};
-use nodes::OpKind;
+use crate::check::{AvailabilityBound, Expectation, Property};
+use crate::history::OpKind;
 
 /// Most expectations in one scenario.
 const EXPECTATIONS_MAX: usize = 64;
@@ -58,8 +58,8 @@ fn expectation(value: &Value, path: &str, n: u8, end_ms: u64) -> Result<Expectat
     }
 }
 
-fn property(name: &str, field: &str) -> Result<Property, Invalid> {
-    name.parse().map_err(|m: String| Invalid::new(field, m))
+fn property(name: &str, field: &str) -> Result<&'static Property, Invalid> {
+    Property::named(name).map_err(|m| Invalid::new(field, m))
 }
 
 fn availability(value: &Value, path: &str, n: u8, end_ms: u64) -> Result<Expectation, Invalid> {

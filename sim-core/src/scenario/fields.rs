@@ -2,7 +2,7 @@
 //! probabilities, consistency levels and names, each turning a mistake into an [`Invalid`] that
 //! names its field. A leaf: it imports none of the sections that use it.
 
-use nodes::Consistency;
+use crate::history::Level;
 use serde_yaml::Value;
 
 use super::error::Invalid;
@@ -68,18 +68,18 @@ pub fn check_name(name: &str, field: &str, what: &str) -> Result<(), Invalid> {
 }
 
 /// Reads a consistency level: `ONE`, `QUORUM`, `ALL` or a replica count `1..=n`.
-pub fn consistency(value: &Value, field: &str, n: u8) -> Result<Consistency, Invalid> {
+pub fn consistency(value: &Value, field: &str, n: u8) -> Result<Level, Invalid> {
     let levels = format!("`ONE`, `QUORUM`, `ALL` or a replica count from 1 to {n}");
     match value {
         Value::String(s) => match s.as_str() {
-            "ONE" => Ok(Consistency::One),
-            "QUORUM" => Ok(Consistency::Quorum),
-            "ALL" => Ok(Consistency::All),
+            "ONE" => Ok(Level::One),
+            "QUORUM" => Ok(Level::Quorum),
+            "ALL" => Ok(Level::All),
             other => Err(Invalid::new(field, format!("unknown consistency level `{other}`: expected {levels}"))),
         },
         Value::Number(k) => match k.as_u64() {
             Some(0) => Err(Invalid::new(field, "a consistency level waits for at least 1 replica")),
-            Some(k) if k <= u64::from(n) => Ok(Consistency::Count(k as u8)),
+            Some(k) if k <= u64::from(n) => Ok(Level::Count(k as u8)),
             Some(k) => Err(Invalid::new(
                 field,
                 format!("{k} replicas is more than the replication factor (cluster.replication.n = {n})"),

@@ -73,10 +73,13 @@ fn too_large(path: &Path, size: u64) -> ScenarioError {
 mod tests {
     use std::path::PathBuf;
 
-    use nodes::{Consistency, Latency, OpKind};
+    use nodes::Latency;
 
-    use super::model::{AvailabilityBound, Expectation, FaultAction, KeyDist, Property, Scenario, Target};
+    use crate::history::{Level, OpKind};
+
+    use super::model::{FaultAction, KeyDist, Scenario, Target};
     use super::*;
+    use crate::check::{AvailabilityBound, Expectation, Property};
 
     const FULL: &str = "\
 name: quorum-two-replicas-down
@@ -190,14 +193,14 @@ workload:
 
         let g = &s.workload[0];
         assert_eq!((g.clients, g.keys, g.key_dist, g.reads), (8, 1_000, KeyDist::Zipf(0.99), 0.6));
-        assert_eq!((g.read_consistency, g.write_consistency), (Consistency::Quorum, Consistency::All));
-        assert_eq!(g.consistency(OpKind::Write), Consistency::All);
+        assert_eq!((g.read_consistency, g.write_consistency), (Level::Quorum, Level::All));
+        assert_eq!(g.consistency(OpKind::Write), Level::All);
         assert_eq!((g.rate.base_per_s, g.rate.changes.clone()), (400.0, vec![(20_000, 800.0)]));
         assert_eq!((g.send_context, g.start_ms, g.stop_ms), (true, 0, 60_000));
         let g = &s.workload[1];
         assert_eq!(
             (g.read_consistency, g.send_context, g.start_ms, g.stop_ms),
-            (Consistency::Count(2), false, 5_000, 50_000)
+            (Level::Count(2), false, 5_000, 50_000)
         );
         assert_eq!((g.key_dist, g.reads), (KeyDist::Uniform, 0.5));
 
@@ -228,11 +231,11 @@ workload:
         assert_eq!(
             s.expect,
             [
-                Expectation::Holds(Property::NoStaleQuorumReads),
-                Expectation::Holds(Property::NoLostAcknowledgedWrites),
-                Expectation::Violated(Property::NoStaleReads),
+                Expectation::Holds(Property::named("no_stale_quorum_reads").unwrap()),
+                Expectation::Holds(Property::named("no_lost_acknowledged_writes").unwrap()),
+                Expectation::Violated(Property::named("no_stale_reads").unwrap()),
                 Expectation::Availability(AvailabilityBound {
-                    consistency: Some(Consistency::Quorum),
+                    consistency: Some(Level::Quorum),
                     kind: Some(OpKind::Read),
                     min: Some(0.99),
                     max: None,
@@ -253,7 +256,7 @@ workload:
         assert_eq!(s.cluster.net.latency, Latency::Uniform { lo_ms: 1.0, hi_ms: 5.0 });
         assert_eq!((s.cluster.net.cross_zone.clone(), s.cluster.net.loss), (None, 0.0));
         let g = &s.workload[0];
-        assert_eq!((g.reads, g.read_consistency, g.write_consistency), (0.5, Consistency::Quorum, Consistency::Quorum));
+        assert_eq!((g.reads, g.read_consistency, g.write_consistency), (0.5, Level::Quorum, Level::Quorum));
         assert_eq!((g.send_context, g.start_ms, g.stop_ms, g.key_dist), (true, 0, 10_000, KeyDist::Uniform));
         assert!(s.faults.is_empty() && s.expect.is_empty());
     }

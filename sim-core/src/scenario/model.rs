@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
+use crate::check::Expectation;
+use crate::history::{Level, OpKind};
 use nodes::sim::links::NetConfig;
-use nodes::{Consistency, OpKind};
 
 /// A validated scenario.
 #[derive(Clone, Debug)]
@@ -80,9 +81,9 @@ pub struct WorkloadGroup {
     /// Fraction of operations that are reads (0..=1).
     pub reads: f64,
     /// Level of reads.
-    pub read_consistency: Consistency,
+    pub read_consistency: Level,
     /// Level of writes.
-    pub write_consistency: Consistency,
+    pub write_consistency: Level,
     /// Writes carry the context of the client's last read of the key.
     pub send_context: bool,
     /// Simulated time the group starts at.
@@ -93,7 +94,7 @@ pub struct WorkloadGroup {
 
 impl WorkloadGroup {
     /// The level an operation of `kind` uses.
-    pub fn consistency(&self, kind: OpKind) -> Consistency {
+    pub fn consistency(&self, kind: OpKind) -> Level {
         match kind {
             OpKind::Read => self.read_consistency,
             OpKind::Write => self.write_consistency,
@@ -180,114 +181,6 @@ pub enum Target {
     Random,
     /// Whichever node leads (highest term) when the fault fires.
     Leader,
-}
-
-/// A property the run is expected to satisfy (or, to prove a checker can fail, to violate).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Expectation {
-    /// The property must hold.
-    Holds(Property),
-    /// The checker must find at least one violation.
-    Violated(Property),
-    /// Success rate of matching operations within bounds.
-    Availability(AvailabilityBound),
-}
-
-/// Properties checked over the history.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Property {
-    /// Safety: no read with W+R>N misses a write acknowledged before it began.
-    NoStaleQuorumReads,
-    /// Safety, any levels: no read misses a write acknowledged before it began (fails with W+R<=N).
-    NoStaleReads,
-    /// Safety: after healing, every acknowledged write is held (or superseded) by a replica,
-    /// and no write known to have failed is present.
-    NoLostAcknowledgedWrites,
-    /// Sometimes: some read returned concurrent versions (siblings).
-    SiblingsSeen,
-    /// Safety: no read ever returned siblings (e.g. with writes serialized by a primary).
-    NoSiblings,
-    /// Safety: at most one node became leader in any term.
-    OneLeaderPerTerm,
-    /// Safety: at no simulated instant do two nodes act as primary of one shard.
-    OnePrimaryPerShard,
-    /// Liveness: after the heal phase exactly one node leads.
-    EventuallyOneLeader,
-    /// Liveness: after the heal phase every shard has an acting primary.
-    EventuallyAllShardsOwned,
-    /// Sometimes: leadership changed hands at least once.
-    LeaderChanged,
-    /// Sometimes: a leader stepped down because its own round trips were too slow.
-    SlowLeaderSteppedDown,
-}
-
-impl Property {
-    /// Every property, in the order the scenario format documents them.
-    pub const ALL: [Property; 11] = [
-        Property::NoStaleQuorumReads,
-        Property::NoStaleReads,
-        Property::NoLostAcknowledgedWrites,
-        Property::SiblingsSeen,
-        Property::NoSiblings,
-        Property::OneLeaderPerTerm,
-        Property::OnePrimaryPerShard,
-        Property::EventuallyOneLeader,
-        Property::EventuallyAllShardsOwned,
-        Property::LeaderChanged,
-        Property::SlowLeaderSteppedDown,
-    ];
-
-    /// The name scenario files use for the property, like `no_stale_reads`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Property::NoStaleQuorumReads => "no_stale_quorum_reads",
-            Property::NoStaleReads => "no_stale_reads",
-            Property::NoLostAcknowledgedWrites => "no_lost_acknowledged_writes",
-            Property::SiblingsSeen => "siblings_seen",
-            Property::NoSiblings => "no_siblings",
-            Property::OneLeaderPerTerm => "one_leader_per_term",
-            Property::OnePrimaryPerShard => "one_primary_per_shard",
-            Property::EventuallyOneLeader => "eventually_one_leader",
-            Property::EventuallyAllShardsOwned => "eventually_all_shards_owned",
-            Property::LeaderChanged => "leader_changed",
-            Property::SlowLeaderSteppedDown => "slow_leader_stepped_down",
-        }
-    }
-}
-
-impl std::fmt::Display for Property {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Property {
-    type Err = String;
-
-    /// Parses a property name as scenario files write it; the error lists the known names.
-    fn from_str(s: &str) -> Result<Property, String> {
-        Property::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| {
-            let known: Vec<&str> = Property::ALL.iter().map(|p| p.name()).collect();
-            format!("unknown property `{s}` (known properties are {})", known.join(", "))
-        })
-    }
-}
-
-/// A bound on the success rate of operations.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AvailabilityBound {
-    /// Only operations at this level (all levels when `None`).
-    pub consistency: Option<Consistency>,
-    /// Only reads or only writes (both when `None`).
-    pub kind: Option<OpKind>,
-    /// Minimum success rate.
-    pub min: Option<f64>,
-    /// Maximum success rate (to show that something is unavailable).
-    pub max: Option<f64>,
-    /// Only operations invoked at or after this time.
-    pub from_ms: u64,
-    /// Only operations invoked before this time.
-    pub to_ms: Option<u64>,
 }
 
 /// Most swarm faults one scenario may expect to draw (rate × window).

@@ -1,6 +1,6 @@
 //! The `workload:` section: groups of clients, their rates over time, keys and consistency.
 
-use nodes::Consistency;
+use crate::history::Level;
 use serde_yaml::Value;
 
 use super::error::Invalid;
@@ -45,7 +45,7 @@ fn group(raw: &RawGroup, path: &str, n: u8, duration_ms: u64) -> Result<Workload
     };
     let reads = probability(raw.reads.unwrap_or(0.5), false, &field("reads"))?;
     let level = |value: &Option<Value>, key: &str| value.as_ref().map(|v| consistency(v, &field(key), n)).transpose();
-    let both = level(&raw.consistency, "consistency")?.unwrap_or(Consistency::Quorum);
+    let both = level(&raw.consistency, "consistency")?.unwrap_or(Level::Quorum);
     let read_consistency = level(&raw.read_consistency, "read_consistency")?.unwrap_or(both);
     let write_consistency = level(&raw.write_consistency, "write_consistency")?.unwrap_or(both);
     let start_ms = match &raw.start {

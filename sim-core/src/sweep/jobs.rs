@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
+use crate::drive::run_seed;
 use crate::outcome::{EXIT_OK, EXIT_SIM_CRASH};
-use crate::run::run_seed;
 use crate::scenario::model::Scenario;
 
 /// What one seed of one scenario gave, as stored in `sweep.json`.

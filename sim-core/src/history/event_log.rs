@@ -5,18 +5,15 @@
 
 use std::io::{self, Write};
 
-use nodes::control::ControlEvent;
-use nodes::shard_map::ShardMap;
-use nodes::{NodeChange, OpKind, OpRecord, Outcome, VersionVector};
 use serde_json::{json, Value};
 
-use crate::history::History;
+use super::{ControlEvent, History, NodeChange, Op, OpKind, Outcome, Version};
 
 /// Writes every event of `history` to `out` in simulated-time order, one JSON object a line.
 ///
 /// Events at the same millisecond keep the order faults, node changes, operations, which is
 /// the order in which the injector's actions cause them.
-pub fn write(history: &History, shards: &ShardMap, out: &mut impl Write) -> io::Result<()> {
+pub fn write(history: &History, out: &mut impl Write) -> io::Result<()> {
     let mut events: Vec<(u64, u8, usize)> = Vec::new();
     events.extend(history.faults.iter().enumerate().map(|(i, f)| (f.at_ms, 0, i)));
     events.extend(history.node_events.iter().enumerate().map(|(i, e)| (e.at_ms, 1, i)));
@@ -33,13 +30,13 @@ pub fn write(history: &History, shards: &ShardMap, out: &mut impl Write) -> io::
                 let l = &history.leases[i];
                 json!({ "t_ms": l.at_ms, "node": history.node_name(l.node), "event": "lease", "until_ms": l.until_ms })
             }
-            _ => op_line(history, &history.ops[i], shards),
+            _ => op_line(history, &history.ops[i]),
         };
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;
     }
     if let Some(state) = &history.final_state {
-        let keys: usize = state.replicas.iter().map(|s| s.len()).sum();
+        let keys: usize = state.replicas.iter().map(|s| s.keys.len()).sum();
         let line =
             json!({ "t_ms": state.at_ms, "event": "final_state", "replicas": state.replicas.len(), "keys": keys });
         serde_json::to_writer(&mut *out, &line)?;
@@ -84,23 +81,20 @@ fn control_line(history: &History, i: usize) -> Value {
         ControlEvent::Roles { epoch, shards } => {
             json!({ "t_ms": c.at_ms, "node": node, "event": "primary_roles", "epoch": epoch, "shards": shards })
         }
-        ControlEvent::Lease { until_local } => {
-            json!({ "t_ms": c.at_ms, "node": node, "event": "lease_local", "until_local_ms": until_local })
-        }
         ControlEvent::Committed { epoch, assigned } => {
             json!({ "t_ms": c.at_ms, "node": node, "event": "committed", "epoch": epoch, "assigned": assigned })
         }
     }
 }
 
-fn op_line(history: &History, op: &OpRecord, shards: &ShardMap) -> Value {
+fn op_line(history: &History, op: &Op) -> Value {
     let mut line = json!({
         "t_ms": op.complete_ms,
         "node": op.coordinator.map(|c| history.node_name(c)),
         "event": match op.kind { OpKind::Read => "read", OpKind::Write => "write" },
         "key": op.key,
-        "shard": shards.shard_of(op.key),
-        "level": op.consistency.to_string(),
+        "shard": op.shard,
+        "level": op.level.to_string(),
         "required": op.required,
         "n": op.n,
         "outcome": match op.outcome {
@@ -114,8 +108,8 @@ fn op_line(history: &History, op: &OpRecord, shards: &ShardMap) -> Value {
         "latency_ms": op.latency_ms(),
     });
     let fields = line.as_object_mut().expect("an object");
-    if let Some(reason) = op.reason {
-        fields.insert("reason".into(), json!(format!("{reason:?}")));
+    if let Some(reason) = &op.reason {
+        fields.insert("reason".into(), json!(reason));
     }
     match op.kind {
         OpKind::Write => {
@@ -133,26 +127,24 @@ fn op_line(history: &History, op: &OpRecord, shards: &ShardMap) -> Value {
 }
 
 /// A version vector as `{ "n1": 3, ... }`-like pairs `[[node, counter], ...]`, ordered by node.
-fn version(v: &VersionVector) -> Value {
+fn version(v: &Version) -> Value {
     Value::Array(v.entries().iter().map(|&(node, counter)| json!([node, counter])).collect())
 }
 
 #[cfg(test)]
 mod tests {
-    use nodes::{Consistency, Event};
-
     use super::*;
-    use crate::history::FaultRecord;
-    use nodes::Observer;
+    use crate::history::{FaultRecord, Level};
 
-    fn op(complete_ms: u64, key: u64, kind: OpKind) -> OpRecord {
-        OpRecord {
+    fn op(complete_ms: u64, key: u64, kind: OpKind) -> Op {
+        Op {
             client: 9,
             group: 0,
             seq: 1,
             kind,
             key,
-            consistency: Consistency::Quorum,
+            shard: Some(3),
+            level: Level::Quorum,
             required: 2,
             n: 3,
             invoke_ms: complete_ms - 3,
@@ -161,8 +153,8 @@ mod tests {
             reason: None,
             coordinator: Some(1),
             value: Some(7),
-            context: VersionVector::new(),
-            version: Some(VersionVector::from_entries([(1, 1)])),
+            context: Version::new(),
+            version: Some(Version::from_entries([(1, 1)])),
             read: vec![],
         }
     }
@@ -171,9 +163,9 @@ mod tests {
     fn events_come_out_in_time_order_one_json_object_a_line() {
         let mut h = History::new();
         h.node_names = vec!["n1".into(), "n2".into(), "n3".into()];
-        h.record(20, 9, Event::Op(op(20, 5, OpKind::Write)));
-        h.record(30, 9, Event::Op(op(30, 6, OpKind::Read)));
-        h.record(10, 2, Event::Node(NodeChange::Crashed));
+        h.record_op(20, op(20, 5, OpKind::Write));
+        h.record_op(30, op(30, 6, OpKind::Read));
+        h.record_node(10, 2, NodeChange::Crashed);
         h.record_fault(FaultRecord {
             at_ms: 10,
             label: "crash n3".into(),
@@ -181,16 +173,15 @@ mod tests {
             until_ms: None,
             undo: false,
         });
-        let shards = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 4, 3);
         let mut out = Vec::new();
-        write(&h, &shards, &mut out).expect("written");
+        write(&h, &mut out).expect("written");
         let lines: Vec<Value> =
             String::from_utf8(out).expect("utf-8").lines().map(|l| serde_json::from_str(l).expect("json")).collect();
         let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().expect("event")).collect();
         assert_eq!(events, ["fault", "crashed", "write", "read"]);
         assert_eq!(lines[1]["node"], "n3");
         assert_eq!((lines[2]["key"].as_u64(), lines[2]["node"].as_str()), (Some(5), Some("n2")));
-        assert_eq!(lines[2]["shard"].as_u64(), Some(shards.shard_of(5) as u64));
+        assert_eq!(lines[2]["shard"].as_u64(), Some(3));
         assert_eq!((lines[2]["level"].as_str(), lines[2]["outcome"].as_str()), (Some("QUORUM"), Some("ok")));
         assert_eq!(lines[2]["version"], json!([[1, 1]]));
     }

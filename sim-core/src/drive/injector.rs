@@ -1,5 +1,6 @@
-//! Fault injection: walks the scenario's timeline, resolves targets, applies faults to the
-//! cluster, undoes them when their `for` runs out, and heals everything at the end.
+//! Fault injection: the scenario's timeline as a peer of the cluster. It says when its next
+//! action is due; the run loop runs the cluster to then and lets it act: apply a fault
+//! (resolving its targets), or undo one whose `for` ran out. At the end it heals everything.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,7 +8,8 @@ use nodes::Cluster;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::history::{FaultRecord, SharedHistory};
+use super::recorder::Recorder;
+use crate::history::FaultRecord;
 use crate::scenario::model::{Fault, FaultAction, Scenario, Target};
 
 /// Something a fault changed that can be undone.
@@ -33,7 +35,9 @@ pub struct Injector<'a> {
     cluster: Cluster,
     scenario: &'a Scenario,
     rng: ChaCha8Rng,
-    history: SharedHistory,
+    history: Recorder,
+    /// Index of the next scripted fault.
+    next: usize,
     /// Faults in effect, by id; ids grow with time, so undoing in reverse id order unwinds
     /// overlapping loss settings correctly.
     active: BTreeMap<u64, (Active, String)>,
@@ -45,12 +49,13 @@ pub struct Injector<'a> {
 
 impl<'a> Injector<'a> {
     /// An injector for `cluster`.
-    pub fn new(cluster: Cluster, scenario: &'a Scenario, rng: ChaCha8Rng, history: SharedHistory) -> Self {
+    pub fn new(cluster: Cluster, scenario: &'a Scenario, rng: ChaCha8Rng, history: Recorder) -> Self {
         Injector {
             cluster,
             scenario,
             rng,
             history,
+            next: 0,
             active: BTreeMap::new(),
             undos: BTreeSet::new(),
             paused: BTreeSet::new(),
@@ -58,30 +63,34 @@ impl<'a> Injector<'a> {
         }
     }
 
-    /// Applies every fault and due undo until `end_ms`, running the cluster in between.
-    pub fn run_until(&mut self, end_ms: u64) {
-        let faults = &self.scenario.faults;
-        let mut next = 0;
-        loop {
-            let script = faults.get(next).map(|f| f.at_ms);
-            let undo = self.undos.first().copied();
-            // Undos due at the same time as a new fault go first, so back-to-back faults compose.
-            let take_undo = match (script, undo) {
-                (_, None) => false,
-                (None, Some(_)) => true,
-                (Some(s), Some((u, _))) => u <= s,
-            };
-            let at = if take_undo { undo.map(|u| u.0) } else { script };
-            let Some(at) = at.filter(|&t| t < end_ms) else { break };
-            self.cluster.run_to(at);
-            if take_undo {
-                let (_, id) = self.undos.pop_first().expect("checked above");
-                self.undo(id, at);
-            } else {
-                let fault = faults[next].clone();
-                next += 1;
-                self.apply(&fault, at);
-            }
+    /// The next action: `Some(true)` for an undo, `Some(false)` for a scripted fault, with its
+    /// time. Undos due at the same time as a new fault go first, so back-to-back faults compose.
+    fn next_action(&self) -> Option<(u64, bool)> {
+        let script = self.scenario.faults.get(self.next).map(|f| f.at_ms);
+        let undo = self.undos.first().map(|u| u.0);
+        match (script, undo) {
+            (None, None) => None,
+            (Some(s), None) => Some((s, false)),
+            (None, Some(u)) => Some((u, true)),
+            (Some(s), Some(u)) => Some(if u <= s { (u, true) } else { (s, false) }),
+        }
+    }
+
+    /// When the next action is due (simulated ms), if any.
+    pub fn next_at(&self) -> Option<u64> {
+        self.next_action().map(|(at, _)| at)
+    }
+
+    /// Takes the next action, at its time (the cluster has run up to it).
+    pub fn step(&mut self) {
+        let Some((at, undo)) = self.next_action() else { return };
+        if undo {
+            let (_, id) = self.undos.pop_first().expect("an undo is due");
+            self.undo(id, at);
+        } else {
+            let fault = self.scenario.faults[self.next].clone();
+            self.next += 1;
+            self.apply(&fault, at);
         }
     }
 
@@ -285,8 +294,7 @@ impl<'a> Injector<'a> {
     }
 
     fn record(&self, at_ms: u64, label: String, nodes: Vec<u32>, until_ms: Option<u64>, undo: bool) {
-        let mut h = self.history.0.lock().unwrap_or_else(|e| e.into_inner());
-        h.record_fault(FaultRecord { at_ms, label, nodes, until_ms, undo });
+        self.history.history().record_fault(FaultRecord { at_ms, label, nodes, until_ms, undo });
     }
 }
 

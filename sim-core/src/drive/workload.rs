@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use nodes::client::{PlannedOp, Workload};
-use nodes::OpKind;
+
+use super::recorder::consistency;
+use crate::history::OpKind;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
@@ -67,18 +69,22 @@ impl Workload for ClientWorkload {
             return None;
         }
         self.next_at_ms = at + self.gap_ms(at);
-        let kind = if self.rng.random_bool(self.group.reads) { OpKind::Read } else { OpKind::Write };
+        let read = self.rng.random_bool(self.group.reads);
+        let kind = if read { OpKind::Read } else { OpKind::Write };
         let key = match (&self.group.key_dist, &self.zipf) {
             (KeyDist::Zipf(_), Some(table)) => table.sample(&mut self.rng),
             _ => self.rng.random_range(0..self.group.keys),
         };
-        Some(PlannedOp { at_ms: at.ceil() as u64, kind, key, consistency: self.group.consistency(kind) })
+        let level = consistency(self.group.consistency(kind));
+        let kind = if read { nodes::OpKind::Read } else { nodes::OpKind::Write };
+        Some(PlannedOp { at_ms: at.ceil() as u64, kind, key, consistency: level })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::Level;
     use crate::scenario::model::RateSchedule;
     use crate::seed::{stream, Stream};
     use nodes::Consistency;
@@ -90,8 +96,8 @@ mod tests {
             keys: 100,
             key_dist: KeyDist::Uniform,
             reads: 0.25,
-            read_consistency: Consistency::One,
-            write_consistency: Consistency::All,
+            read_consistency: Level::One,
+            write_consistency: Level::All,
             send_context: true,
             start_ms: 0,
             stop_ms: 100_000,
@@ -115,11 +121,10 @@ mod tests {
         // One client of two: 100/s for 50 s, then 10/s for 50 s.
         assert!((first - 5_000.0).abs() < 250.0, "{first}");
         assert!((second - 500.0).abs() < 80.0, "{second}");
-        let reads = ops.iter().filter(|o| o.kind == OpKind::Read).count() as f64 / ops.len() as f64;
+        let read = |o: &PlannedOp| o.kind == nodes::OpKind::Read;
+        let reads = ops.iter().filter(|o| read(o)).count() as f64 / ops.len() as f64;
         assert!((reads - 0.25).abs() < 0.02, "{reads}");
-        assert!(ops
-            .iter()
-            .all(|o| o.consistency == if o.kind == OpKind::Read { Consistency::One } else { Consistency::All }));
+        assert!(ops.iter().all(|o| o.consistency == if read(o) { Consistency::One } else { Consistency::All }));
     }
 
     #[test]

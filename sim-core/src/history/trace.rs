@@ -1,6 +1,6 @@
 //! The trace hash: a fingerprint of the ordered event log, equal for equal runs.
 
-use nodes::{VersionVector, Versioned};
+use super::version::{Version, Versioned};
 
 /// 64-bit FNV-1a over a canonical encoding (bytes, and numbers a word at a time). Written out here, not taken from std, because
 /// std's hashers may change between Rust versions and a trace hash must not.
@@ -33,7 +33,7 @@ impl TraceHasher {
     }
 
     /// Mixes in a version vector, with its length so adjacent fields cannot alias.
-    pub fn version(&mut self, vv: &VersionVector) {
+    pub fn version(&mut self, vv: &Version) {
         self.u64(vv.entries().len() as u64);
         for &(node, counter) in vv.entries() {
             self.u64(node as u64);

@@ -1,0 +1,67 @@
+//! Builds what a scenario describes for one root seed: the cluster's configuration (nodes,
+//! shard map, members, network, node settings, random streams) and its clients.
+
+use std::sync::Arc;
+
+use nodes::client::{ClientConfig, CoordinatorChoice};
+use nodes::coordinator::CoordinatorConfig;
+use nodes::membership::Members;
+use nodes::node::NodeConfig;
+use nodes::shard_map::ShardMap;
+use nodes::{Addr, ClientSetup, ClusterConfig};
+
+use super::workload::{ClientWorkload, ZipfTable};
+use crate::scenario::model::{KeyDist, Scenario};
+use crate::seed::{stream, Stream};
+
+/// The cluster config and clients of `scenario` for root seed `seed`.
+pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<ClientSetup>) {
+    let c = &scenario.cluster;
+    let zones: Vec<u16> = c.nodes.iter().map(|n| n.zone).collect();
+    // The cluster gives node i address i; everything below is told the addresses.
+    let addrs: Vec<Addr> = (0..c.nodes.len() as Addr).collect();
+    let placed: Vec<(Addr, u16)> = addrs.iter().copied().zip(zones.iter().copied()).collect();
+    let cfg = ClusterConfig {
+        node_zones: zones,
+        map: ShardMap::ring(&placed, c.shards, c.n),
+        net: c.net.clone(),
+        node: NodeConfig {
+            coordinator: CoordinatorConfig {
+                request_timeout_ms: c.request_timeout_ms,
+                writes_via_primary: c.writes_via_primary,
+            },
+            control: c.control.clone(),
+            members: Members::new(addrs.iter().copied()),
+        },
+        net_seed: stream(seed, Stream::Network, 0),
+        node_seeds: (0..c.nodes.len() as u32).map(|i| stream(seed, Stream::Node, i)).collect(),
+    };
+    let coordinators = CoordinatorChoice::new(addrs.into());
+    let mut clients = vec![];
+    for (gi, group) in scenario.workload.iter().enumerate() {
+        let group = Arc::new(group.clone());
+        let zipf = match group.key_dist {
+            KeyDist::Zipf(s) => Some(Arc::new(ZipfTable::new(group.keys, s))),
+            KeyDist::Uniform => None,
+        };
+        for _ in 0..group.clients {
+            let index = clients.len() as u32;
+            clients.push(ClientSetup {
+                cfg: ClientConfig {
+                    group: gi as u16,
+                    timeout_ms: c.client_timeout_ms,
+                    coordinators: coordinators.clone(),
+                    n: c.n,
+                    send_context: group.send_context,
+                },
+                workload: Box::new(ClientWorkload::new(
+                    group.clone(),
+                    zipf.clone(),
+                    stream(seed, Stream::Workload, index),
+                )),
+                rng: stream(seed, Stream::Client, index),
+            });
+        }
+    }
+    (cfg, clients)
+}

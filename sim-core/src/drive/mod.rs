@@ -1,0 +1,174 @@
+//! Running one seed of a scenario. A [`Plan`] fixes what runs (the swarm drawn into concrete
+//! faults, once); [`run_plan`] builds the cluster on a fresh madsim runtime on a fresh OS
+//! thread and steps the cluster and the fault injector as peers to the end of the run, heals,
+//! reads the final state, then checks the history.
+
+mod build;
+mod injector;
+mod recorder;
+pub mod workload;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant as WallInstant};
+
+use madsim::runtime::Runtime;
+use nodes::{Cluster, NetStats};
+
+pub use build::build_config;
+pub use recorder::{consistency, level};
+
+use crate::check::{check_all, PropertyClass, Verdict};
+use crate::history::{FinalState, History, OpKind};
+use crate::outcome::{EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY};
+use crate::scenario::model::Scenario;
+use crate::seed::{stream, Stream};
+use injector::Injector;
+use recorder::{replica_state, Recorder};
+
+/// What runs for one seed: the scenario with its swarm (if any) drawn into concrete faults.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    scenario: Arc<Scenario>,
+    seed: u64,
+}
+
+impl Plan {
+    /// The run of `scenario` with root seed `seed`.
+    pub fn new(scenario: &Arc<Scenario>, seed: u64) -> Plan {
+        Plan { scenario: crate::swarm::resolve(scenario, seed), seed }
+    }
+
+    /// The same run cut short at simulated time `until_ms` (later faults dropped, the heal
+    /// starting then); `None` when no client group starts by then.
+    pub fn until(&self, until_ms: u64) -> Option<Plan> {
+        let cut = crate::edit::until(&self.scenario, until_ms)?;
+        Some(Plan { scenario: Arc::new(cut), seed: self.seed })
+    }
+
+    /// The concrete scenario that runs.
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.scenario
+    }
+
+    /// The root seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+}
+
+/// What one seed of a scenario produced.
+pub struct RunResult {
+    /// The seed that ran.
+    pub seed: u64,
+    /// Everything observed.
+    pub history: History,
+    /// Transport counters.
+    pub net: NetStats,
+    /// Simulated time covered (duration + heal).
+    pub simulated_ms: u64,
+    /// Wall-clock time of the simulation (not of the checks).
+    pub wall: Duration,
+    /// Verdicts on the scenario's expectations.
+    pub verdicts: Vec<Verdict>,
+}
+
+impl RunResult {
+    /// The process exit code for this result: a safety failure first, then any other failure.
+    pub fn exit_code(&self) -> i32 {
+        let failed = |class: PropertyClass| self.verdicts.iter().any(|v| !v.passed && v.class == class);
+        if failed(PropertyClass::Safety) {
+            EXIT_SAFETY
+        } else if failed(PropertyClass::Liveness) || failed(PropertyClass::Sometimes) {
+            EXIT_LIVENESS
+        } else {
+            EXIT_OK
+        }
+    }
+
+    /// The trace hash, as printed and stored.
+    pub fn trace_hash(&self) -> String {
+        format!("{:016x}", self.history.trace_hash())
+    }
+}
+
+/// The simulation itself failed (a panic inside it): the run proves nothing.
+#[derive(Debug, Clone)]
+pub struct SimCrash {
+    /// The seed that crashed.
+    pub seed: u64,
+    /// The panic message.
+    pub message: String,
+}
+
+/// Plans and runs `scenario` with `seed` (see [`run_plan`]).
+pub fn run_seed(scenario: &Arc<Scenario>, seed: u64) -> Result<RunResult, SimCrash> {
+    run_plan(&Plan::new(scenario, seed))
+}
+
+/// Runs `plan` on a fresh OS thread and checks its history.
+///
+/// A fresh thread per seed matters: std's `RandomState` is seeded once per thread, and a
+/// second runtime on one thread was seen to give a different trace for the same seed.
+pub fn run_plan(plan: &Plan) -> Result<RunResult, SimCrash> {
+    let (scenario, seed) = (plan.scenario.clone(), plan.seed);
+    let started = WallInstant::now();
+    let joined = std::thread::Builder::new()
+        .name(format!("seed-{seed}"))
+        .spawn(move || simulate(&scenario, seed))
+        .map_err(|e| SimCrash { seed, message: format!("cannot start a thread: {e}") })?
+        .join();
+    let wall = started.elapsed();
+    let (history, net) = joined.map_err(|panic| SimCrash { seed, message: panic_message(&panic) })?;
+    let scenario = &plan.scenario;
+    let verdicts = check_all(&history, &scenario.expect);
+    Ok(RunResult { seed, history, net, simulated_ms: scenario.duration_ms + scenario.heal_ms, wall, verdicts })
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// The run loop: the simulation's one madsim task.
+fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats) {
+    let mut rt = Runtime::with_seed_and_config(seed, madsim::Config::default());
+    // A bound on simulated time: a run that does not end by then is a bug in the simulator.
+    rt.set_time_limit(Duration::from_millis(scenario.duration_ms + scenario.heal_ms + 60_000));
+    rt.block_on(async move {
+        let (cfg, clients) = build_config(scenario, seed);
+        let map = Arc::new(cfg.map.clone());
+        let recorder = Recorder::new(map.clone());
+        let cluster = Cluster::build(cfg, clients, Box::new(recorder.clone()));
+        let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), recorder.clone());
+        // The cluster and the injector advance as peers: the cluster runs up to the injector's
+        // next action, the injector acts, until the end of the fault phase.
+        while let Some(at) = injector.next_at().filter(|&t| t < scenario.duration_ms) {
+            cluster.run_to(at);
+            injector.step();
+        }
+        cluster.run_to(scenario.duration_ms);
+        injector.heal_all(scenario.duration_ms);
+        let end_ms = scenario.duration_ms + scenario.heal_ms;
+        cluster.run_to(end_ms);
+        let net = cluster.stats();
+        let replicas = cluster.stores().into_iter().map(replica_state).collect();
+        let mut h = std::mem::take(&mut *recorder.history());
+        // Where each written key was meant to live: replica sets do not move yet, so the
+        // starting map says it.
+        let replicas_of: BTreeMap<u64, Vec<u32>> =
+            h.ops_of(OpKind::Write).map(|o| (o.key, map.replicas_of(o.key).to_vec())).collect();
+        h.healed_at_ms = Some(scenario.duration_ms);
+        h.node_names = scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect();
+        h.nodes = scenario.cluster.nodes.len() as u32;
+        h.shards = scenario.cluster.shards;
+        h.record_final_state(FinalState { at_ms: end_ms, replicas, replicas_of });
+        h.mix_into_trace(&[net.sent, net.delivered, net.partitioned, net.lost, net.to_down_node, net.duplicated]);
+        (h, net)
+    })
+}

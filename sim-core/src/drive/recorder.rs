@@ -1,0 +1,169 @@
+//! The importer from the system under test: a `nodes::Observer` that turns what nodes and
+//! clients report into the history's own records. The only place that reads `nodes`' event
+//! types; checkers and reports see the neutral history.
+
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use nodes::control::{ControlEvent as NodeControl, StepDownReason as NodeStepDown};
+use nodes::shard_map::ShardMap;
+use nodes::storage::Store;
+use nodes::{Addr, Consistency, Event, FailReason, Observer, OpRecord};
+
+use crate::history::{
+    ControlEvent, History, Level, NodeChange, Op, OpKind, Outcome, ReplicaState, StepDownReason, Version, Versioned,
+};
+
+/// A history the cluster records into (as its observer) and the run loop shares.
+#[derive(Clone)]
+pub struct Recorder {
+    history: Arc<Mutex<History>>,
+    /// The shard map the run started with, to file each operation under its key's shard.
+    map: Arc<ShardMap>,
+}
+
+impl Recorder {
+    /// A recorder into an empty history, for a cluster that starts from `map`.
+    pub fn new(map: Arc<ShardMap>) -> Self {
+        Recorder { history: Arc::default(), map }
+    }
+
+    /// The history, for the injector's fault records and the run's end.
+    pub fn history(&self) -> MutexGuard<'_, History> {
+        // A panic inside the simulation poisons the lock; the run is lost anyway, so keep going
+        // far enough to report it.
+        self.history.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn op(&self, r: OpRecord) -> Op {
+        Op {
+            client: r.client,
+            group: r.group,
+            seq: r.seq,
+            kind: match r.kind {
+                nodes::OpKind::Read => OpKind::Read,
+                nodes::OpKind::Write => OpKind::Write,
+            },
+            key: r.key,
+            shard: Some(self.map.shard_of(r.key)),
+            level: level(r.consistency),
+            required: r.required,
+            n: r.n,
+            invoke_ms: r.invoke_ms,
+            complete_ms: r.complete_ms,
+            outcome: match r.outcome {
+                nodes::Outcome::Ok => Outcome::Ok,
+                nodes::Outcome::Fail => Outcome::Fail,
+                nodes::Outcome::Indeterminate => Outcome::Indeterminate,
+            },
+            reason: r.reason.map(reason),
+            coordinator: r.coordinator,
+            value: r.value,
+            context: version(r.context),
+            version: r.version.map(version),
+            // Same layout on both sides: the vector is converted in place, not reallocated.
+            read: r.read.into_iter().map(versioned).collect(),
+        }
+    }
+}
+
+impl Observer for Recorder {
+    fn record(&mut self, now_ms: u64, source: Addr, event: Event) {
+        match event {
+            Event::Op(record) => {
+                let op = self.op(record);
+                self.history().record_op(now_ms, op);
+            }
+            Event::Node(change) => self.history().record_node(now_ms, source, node_change(change)),
+            Event::Control(e) => {
+                if let Some(e) = control(e) {
+                    self.history().record_control(now_ms, source, e);
+                }
+            }
+            Event::Lease { until_ms } => self.history().record_lease(now_ms, source, until_ms),
+        }
+    }
+}
+
+/// A node's store as the history keeps it.
+pub fn replica_state(store: Store) -> ReplicaState {
+    ReplicaState { keys: store.into_keys().map(|(key, vs)| (key, vs.into_iter().map(versioned).collect())).collect() }
+}
+
+/// The history's name for a consistency level.
+pub fn level(c: Consistency) -> Level {
+    match c {
+        Consistency::One => Level::One,
+        Consistency::Quorum => Level::Quorum,
+        Consistency::All => Level::All,
+        Consistency::Count(k) => Level::Count(k),
+    }
+}
+
+/// The system's name for a level the scenario asks for.
+pub fn consistency(l: Level) -> Consistency {
+    match l {
+        Level::One => Consistency::One,
+        Level::Quorum => Consistency::Quorum,
+        Level::All => Consistency::All,
+        Level::Count(k) => Consistency::Count(k),
+    }
+}
+
+fn version(v: nodes::VersionVector) -> Version {
+    Version::from_shared(v.into_shared())
+}
+
+fn versioned(v: nodes::Versioned) -> Versioned {
+    Versioned { version: version(v.version), value: v.value }
+}
+
+fn reason(r: FailReason) -> Cow<'static, str> {
+    Cow::Borrowed(match r {
+        FailReason::QuorumTimeout => "QuorumTimeout",
+        FailReason::ClientTimeout => "ClientTimeout",
+        FailReason::NoCoordinator => "NoCoordinator",
+        FailReason::NotPrimary => "NotPrimary",
+    })
+}
+
+fn node_change(c: nodes::NodeChange) -> NodeChange {
+    match c {
+        nodes::NodeChange::Crashed => NodeChange::Crashed,
+        nodes::NodeChange::Restarted => NodeChange::Restarted,
+        nodes::NodeChange::Paused => NodeChange::Paused,
+        nodes::NodeChange::Resumed => NodeChange::Resumed,
+    }
+}
+
+/// A control-plane report in the history's terms; `None` for a lease end in local time, which
+/// the shell reports again in simulated time (`Event::Lease`).
+fn control(e: NodeControl) -> Option<ControlEvent> {
+    Some(match e {
+        NodeControl::BecameLeader { term } => ControlEvent::BecameLeader { term },
+        NodeControl::SteppedDown { term, reason } => ControlEvent::SteppedDown {
+            term,
+            reason: match reason {
+                NodeStepDown::HigherTerm => StepDownReason::HigherTerm,
+                NodeStepDown::LostQuorum => StepDownReason::LostQuorum,
+                NodeStepDown::Slow => StepDownReason::Slow,
+            },
+        },
+        NodeControl::Roles { epoch, shards } => ControlEvent::Roles { epoch, shards },
+        NodeControl::Committed { epoch, assigned } => ControlEvent::Committed { epoch, assigned },
+        NodeControl::Lease { .. } => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_convert_both_ways() {
+        for l in [Level::One, Level::Quorum, Level::All, Level::Count(4)] {
+            assert_eq!(level(consistency(l)), l);
+            assert_eq!(level(consistency(l)).to_string(), consistency(l).to_string());
+        }
+    }
+}

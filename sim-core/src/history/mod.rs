@@ -1,0 +1,219 @@
+//! The recorded history of a run, in a vocabulary of its own: client operations ([`Op`]),
+//! what nodes did ([`node_event`]), applied faults and the final replica state. Checkers and
+//! reports read only this, never the system under test's types, so a history from another tool
+//! can be checked too. The trace hash summarises everything recorded, in order.
+
+pub mod event_log;
+mod node_event;
+mod op;
+pub mod trace;
+mod version;
+
+use std::collections::BTreeMap;
+
+pub use node_event::{ControlEvent, ControlRecord, LeaseRecord, NodeChange, NodeEventRecord, StepDownReason};
+pub use op::{Level, Op, OpKind, Outcome};
+pub use version::{Version, Versioned};
+
+use trace::TraceHasher;
+
+/// A fault as it was applied, with its targets resolved to nodes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultRecord {
+    /// Simulated time it was applied.
+    pub at_ms: u64,
+    /// Human-readable description, e.g. `crash n4,n5` or `heal partition [n1,n2] | [n3,n4,n5]`.
+    pub label: String,
+    /// Nodes it touched (empty for cluster-wide faults such as loss).
+    pub nodes: Vec<u32>,
+    /// When it was (or will be) undone, if it has a duration or a later matching undo.
+    pub until_ms: Option<u64>,
+    /// True for an automatic undo or an end-of-run heal, not a fault of its own.
+    pub undo: bool,
+}
+
+/// What one replica holds after the heal phase: per key, its versions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplicaState {
+    /// Versions held per key, in key order.
+    pub keys: BTreeMap<u64, Vec<Versioned>>,
+}
+
+impl ReplicaState {
+    /// The versions held for `key` (empty when none).
+    pub fn get(&self, key: u64) -> &[Versioned] {
+        self.keys.get(&key).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Every replica's state after the heal phase, and where each key was meant to live.
+#[derive(Clone, Debug, Default)]
+pub struct FinalState {
+    /// Simulated time the state was read.
+    pub at_ms: u64,
+    /// State of each node, by address.
+    pub replicas: Vec<ReplicaState>,
+    /// The replica set of every key a client wrote, at the end of the run.
+    pub replicas_of: BTreeMap<u64, Vec<u32>>,
+}
+
+impl FinalState {
+    /// The replicas `key` was meant to live on (empty when unknown).
+    pub fn replicas_of(&self, key: u64) -> &[u32] {
+        self.replicas_of.get(&key).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Everything observed in one run, in order.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// Client operations, in completion order.
+    pub ops: Vec<Op>,
+    /// Node crashes, restarts, pauses.
+    pub node_events: Vec<NodeEventRecord>,
+    /// Elections, step-downs, primary roles and commits.
+    pub control: Vec<ControlRecord>,
+    /// Lease renewals.
+    pub leases: Vec<LeaseRecord>,
+    /// Number of storage nodes.
+    pub nodes: u32,
+    /// Number of shards.
+    pub shards: u32,
+    /// Applied faults and undos.
+    pub faults: Vec<FaultRecord>,
+    /// When the end-of-run heal happened (faults are healed from then on).
+    pub healed_at_ms: Option<u64>,
+    /// Replica state after the heal phase.
+    pub final_state: Option<FinalState>,
+    /// Node names by address, for messages.
+    pub node_names: Vec<String>,
+    trace: TraceHasher,
+}
+
+impl History {
+    /// An empty history.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a finished client operation, `now_ms` being when it was reported.
+    pub fn record_op(&mut self, now_ms: u64, op: Op) {
+        let t = &mut self.trace;
+        t.u64(0x0A);
+        t.u64(now_ms);
+        t.u64(op.client as u64);
+        t.u64(op.seq);
+        t.u64(op.kind as u64);
+        t.u64(op.key);
+        t.u64(op.required as u64);
+        t.u64(op.invoke_ms);
+        t.u64(op.complete_ms);
+        t.u64(op.outcome as u64);
+        t.u64(op.coordinator.map_or(u64::MAX, |c| c as u64));
+        t.u64(op.value.unwrap_or(u64::MAX));
+        t.version(&op.context);
+        match &op.version {
+            Some(v) => t.version(v),
+            None => t.u64(u64::MAX),
+        }
+        t.versioned(&op.read);
+        self.ops.push(op);
+    }
+
+    /// Records a change in a node's life.
+    pub fn record_node(&mut self, at_ms: u64, node: u32, change: NodeChange) {
+        self.trace.u64(0x0B);
+        self.trace.u64(at_ms);
+        self.trace.u64(node as u64);
+        self.trace.u64(change as u64);
+        self.node_events.push(NodeEventRecord { at_ms, node, change });
+    }
+
+    /// Records something a node's control plane reported.
+    pub fn record_control(&mut self, at_ms: u64, node: u32, event: ControlEvent) {
+        let t = &mut self.trace;
+        t.u64(0x0C);
+        t.u64(at_ms);
+        t.u64(node as u64);
+        match &event {
+            ControlEvent::BecameLeader { term } => {
+                t.u64(1);
+                t.u64(*term);
+            }
+            ControlEvent::SteppedDown { term, reason } => {
+                t.u64(2);
+                t.u64(*term);
+                t.u64(*reason as u64);
+            }
+            ControlEvent::Roles { epoch, shards } => {
+                t.u64(3);
+                t.u64(*epoch);
+                t.u64(shards.len() as u64);
+                shards.iter().for_each(|&s| t.u64(s as u64));
+            }
+            ControlEvent::Committed { epoch, assigned } => {
+                t.u64(5);
+                t.u64(*epoch);
+                t.u64(*assigned as u64);
+            }
+        }
+        self.control.push(ControlRecord { at_ms, node, event });
+    }
+
+    /// Records a lease renewal: `node`'s lease now ends at simulated time `until_ms`.
+    pub fn record_lease(&mut self, at_ms: u64, node: u32, until_ms: u64) {
+        self.trace.u64(0x0D);
+        self.trace.u64(at_ms);
+        self.trace.u64(node as u64);
+        self.trace.u64(until_ms);
+        self.leases.push(LeaseRecord { at_ms, node, until_ms });
+    }
+
+    /// Records an applied fault.
+    pub fn record_fault(&mut self, fault: FaultRecord) {
+        self.trace.u64(0xF0);
+        self.trace.u64(fault.at_ms);
+        self.trace.bytes(fault.label.as_bytes());
+        self.trace.u64(fault.nodes.len() as u64);
+        for &n in &fault.nodes {
+            self.trace.u64(n as u64);
+        }
+        self.faults.push(fault);
+    }
+
+    /// Records the final state and folds the replicas' contents into the trace.
+    pub fn record_final_state(&mut self, state: FinalState) {
+        self.trace.u64(0xFE);
+        self.trace.u64(state.at_ms);
+        for replica in &state.replicas {
+            self.trace.u64(replica.keys.len() as u64);
+            for (&key, versions) in &replica.keys {
+                self.trace.u64(key);
+                self.trace.versioned(versions);
+            }
+        }
+        self.final_state = Some(state);
+    }
+
+    /// Mixes extra run-level figures (such as transport counters) into the trace.
+    pub fn mix_into_trace(&mut self, values: &[u64]) {
+        for &v in values {
+            self.trace.u64(v);
+        }
+    }
+
+    /// The name of the node at `addr` (`#addr` when unknown).
+    pub fn node_name(&self, addr: u32) -> String {
+        self.node_names.get(addr as usize).cloned().unwrap_or_else(|| format!("#{addr}"))
+    }
+
+    /// The trace hash of everything recorded so far.
+    pub fn trace_hash(&self) -> u64 {
+        self.trace.finish()
+    }
+
+    /// Operations of one kind.
+    pub fn ops_of(&self, kind: OpKind) -> impl Iterator<Item = &Op> {
+        self.ops.iter().filter(move |o| o.kind == kind)
+    }
+}

@@ -1,0 +1,72 @@
+//! What nodes did, as the history records it: life changes, elections, primary roles, leases,
+//! commits. Facts reported by nodes, in the history's own vocabulary.
+
+/// A change in a node's life. The discriminants are hashed into the trace: never reorder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeChange {
+    /// The node's process was killed; volatile state is gone.
+    Crashed = 0,
+    /// The node booted again from its durable state.
+    Restarted = 1,
+    /// The node was frozen (a long GC pause).
+    Paused = 2,
+    /// The node runs again after a pause.
+    Resumed = 3,
+}
+
+/// Why a leader stopped leading. The discriminants are hashed into the trace: never reorder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepDownReason {
+    /// It saw a higher term.
+    HigherTerm = 0,
+    /// It could not reach a majority (check-quorum).
+    LostQuorum = 1,
+    /// Its own heartbeat round trips were too slow.
+    Slow = 2,
+}
+
+/// Something a node's control plane reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ControlEvent {
+    /// The node became leader of `term`.
+    BecameLeader { term: u64 },
+    /// The node stopped being leader.
+    SteppedDown { term: u64, reason: StepDownReason },
+    /// The shards the node acts as primary for (valid only under its lease), at map `epoch`.
+    Roles { epoch: u64, shards: Vec<u32> },
+    /// The leader committed a shard map with `assigned` shards given a primary.
+    Committed { epoch: u64, assigned: u32 },
+}
+
+/// A node's change of state, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeEventRecord {
+    /// Simulated time.
+    pub at_ms: u64,
+    /// Node address.
+    pub node: u32,
+    /// What happened.
+    pub change: NodeChange,
+}
+
+/// Something a node's control plane reported, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ControlRecord {
+    /// Simulated time.
+    pub at_ms: u64,
+    /// Node address.
+    pub node: u32,
+    /// What happened.
+    pub event: ControlEvent,
+}
+
+/// A node's lease was extended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeaseRecord {
+    /// Simulated time of the renewal.
+    pub at_ms: u64,
+    /// Node address.
+    pub node: u32,
+    /// Simulated time the lease now ends (converted from the node's clock).
+    pub until_ms: u64,
+}
