@@ -24,15 +24,6 @@ pub fn concrete(scenario: &Scenario, history: &History) -> Scenario {
                 .collect()
         };
         fault.action = match &fault.action {
-            FaultAction::Crash(_) => FaultAction::Crash(nodes()),
-            FaultAction::Restart(_) => FaultAction::Restart(nodes()),
-            FaultAction::Pause(_) => FaultAction::Pause(nodes()),
-            FaultAction::Resume(_) => FaultAction::Resume(nodes()),
-            FaultAction::Isolate(_) => FaultAction::Isolate(nodes()),
-            FaultAction::Slow { delay_ms, .. } => FaultAction::Slow { targets: nodes(), delay_ms: *delay_ms },
-            FaultAction::Skew { rate, offset_ms, .. } => {
-                FaultAction::Skew { targets: nodes(), rate: *rate, offset_ms: *offset_ms }
-            }
             // Groups are not kept apart in `nodes`; the label names them: `partition [a,b] | [c]`.
             FaultAction::Partition(_) => match record.label.strip_prefix("partition ") {
                 Some(groups) => FaultAction::Partition(
@@ -47,44 +38,22 @@ pub fn concrete(scenario: &Scenario, history: &History) -> Scenario {
                     None => fault.action.clone(),
                 }
             }
-            other => other.clone(),
+            // One list of targets: the nodes it hit.
+            other => {
+                let mut action = other.clone();
+                action.target_lists_mut().into_iter().for_each(|t| *t = nodes());
+                action
+            }
         };
     }
     // A `leader` fault that fired during an election hit nobody: it has nothing to replay.
-    out.faults.retain(|f| !hit_nobody(&f.action));
+    out.faults.retain(|f| !f.action.hits_nobody());
     out
-}
-
-fn hit_nobody(action: &FaultAction) -> bool {
-    match action {
-        FaultAction::Crash(t)
-        | FaultAction::Restart(t)
-        | FaultAction::Pause(t)
-        | FaultAction::Resume(t)
-        | FaultAction::Isolate(t)
-        | FaultAction::Slow { targets: t, .. }
-        | FaultAction::Skew { targets: t, .. } => t.is_empty(),
-        FaultAction::Partition(groups) => groups.iter().filter(|g| !g.is_empty()).count() < 2,
-        FaultAction::OneWay { from, to } => from.is_empty() || to.is_empty(),
-        FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => false,
-    }
 }
 
 /// True when a target is only known once the fault fires (`random`, `leader`).
 fn has_random(action: &FaultAction) -> bool {
-    let any = |t: &[Target]| t.iter().any(|t| matches!(t, Target::Random | Target::Leader));
-    match action {
-        FaultAction::Crash(t)
-        | FaultAction::Restart(t)
-        | FaultAction::Pause(t)
-        | FaultAction::Resume(t)
-        | FaultAction::Isolate(t)
-        | FaultAction::Slow { targets: t, .. }
-        | FaultAction::Skew { targets: t, .. } => any(t),
-        FaultAction::Partition(groups) => groups.iter().any(|g| any(g)),
-        FaultAction::OneWay { from, to } => any(from) || any(to),
-        FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => false,
-    }
+    action.target_lists().iter().flat_map(|t| t.iter()).any(|t| matches!(t, Target::Random | Target::Leader))
 }
 
 /// `scenario` ending at `until_ms`: later faults are dropped, clients stop then, and the heal
@@ -149,27 +118,18 @@ pub fn without_last_node(scenario: &Scenario) -> Option<Scenario> {
     Some(out)
 }
 
+/// `fault` with node `gone` removed from every target list (skew and the rest alike);
+/// `None` when that leaves it nothing to act on.
 fn fault_without_node(fault: &Fault, gone: u32) -> Option<Fault> {
-    let keep = |t: &[Target]| -> Vec<Target> { t.iter().filter(|x| **x != Target::Node(gone)).cloned().collect() };
-    let list = |t: &[Target]| Some(keep(t)).filter(|t| !t.is_empty());
-    let action = match &fault.action {
-        FaultAction::Crash(t) => FaultAction::Crash(list(t)?),
-        FaultAction::Restart(t) => FaultAction::Restart(list(t)?),
-        FaultAction::Pause(t) => FaultAction::Pause(list(t)?),
-        FaultAction::Resume(t) => FaultAction::Resume(list(t)?),
-        FaultAction::Isolate(t) => FaultAction::Isolate(list(t)?),
-        FaultAction::Slow { targets, delay_ms } => FaultAction::Slow { targets: list(targets)?, delay_ms: *delay_ms },
-        FaultAction::Partition(groups) => {
-            let groups: Vec<Vec<Target>> = groups.iter().filter_map(|g| list(g)).collect();
-            if groups.len() < 2 {
-                return None;
-            }
-            FaultAction::Partition(groups)
-        }
-        FaultAction::OneWay { from, to } => FaultAction::OneWay { from: list(from)?, to: list(to)? },
-        other => other.clone(),
-    };
-    Some(Fault { action, ..fault.clone() })
+    let mut out = fault.clone();
+    let had_nobody = out.action.hits_nobody();
+    for list in out.action.target_lists_mut() {
+        list.retain(|t| *t != Target::Node(gone));
+    }
+    if let FaultAction::Partition(groups) = &mut out.action {
+        groups.retain(|g| !g.is_empty());
+    }
+    (had_nobody || !out.action.hits_nobody()).then_some(out)
 }
 
 /// `scenario` with workload group `group` at `clients` clients, its rates scaled to match so
@@ -296,6 +256,19 @@ expect:
         );
         let s = without_last_node(&s).expect("4 > 3");
         assert!(without_last_node(&s).is_none(), "N = 3 needs 3 nodes");
+    }
+
+    #[test]
+    fn removing_a_node_takes_it_out_of_a_skew_too() {
+        let text = TEXT.replace(
+            "  - { at: 50s, for: 5s, slow: [n5], delay: 100ms }",
+            "  - { at: 50s, for: 5s, slow: [n5], delay: 100ms }\n  - { at: 52s, skew: [n4, n5], drift: 0.1 }",
+        );
+        let s = without_last_node(&parse(Path::new("e.yaml"), &text).expect("valid")).expect("5 > 3 nodes");
+        let skew = s.faults.last().expect("the skew stays, on n4 only");
+        assert!(matches!(&skew.action, FaultAction::Skew { targets, .. } if *targets == vec![Target::Node(3)]));
+        let s = without_last_node(&s).expect("4 > 3");
+        assert!(s.faults.iter().all(|f| !matches!(f.action, FaultAction::Skew { .. })), "nothing left to skew");
     }
 
     #[test]

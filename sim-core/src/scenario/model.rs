@@ -170,6 +170,50 @@ pub enum FaultAction {
     Skew { targets: Vec<Target>, rate: f64, offset_ms: i64 },
 }
 
+impl FaultAction {
+    /// The fault's lists of targets: one list, a partition's groups, or a one-way cut's two
+    /// sides (`from`, then `to`); none for cluster-wide faults (heal, loss, duplication).
+    pub fn target_lists(&self) -> Vec<&Vec<Target>> {
+        match self {
+            FaultAction::Crash(t)
+            | FaultAction::Restart(t)
+            | FaultAction::Pause(t)
+            | FaultAction::Resume(t)
+            | FaultAction::Isolate(t)
+            | FaultAction::Slow { targets: t, .. }
+            | FaultAction::Skew { targets: t, .. } => vec![t],
+            FaultAction::Partition(groups) => groups.iter().collect(),
+            FaultAction::OneWay { from, to } => vec![from, to],
+            FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
+        }
+    }
+
+    /// The same lists, to change them in place.
+    pub fn target_lists_mut(&mut self) -> Vec<&mut Vec<Target>> {
+        match self {
+            FaultAction::Crash(t)
+            | FaultAction::Restart(t)
+            | FaultAction::Pause(t)
+            | FaultAction::Resume(t)
+            | FaultAction::Isolate(t)
+            | FaultAction::Slow { targets: t, .. }
+            | FaultAction::Skew { targets: t, .. } => vec![t],
+            FaultAction::Partition(groups) => groups.iter_mut().collect(),
+            FaultAction::OneWay { from, to } => vec![from, to],
+            FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
+        }
+    }
+
+    /// True when its targets leave the fault nothing to act on: an empty list, a partition
+    /// with fewer than two non-empty groups, a one-way cut with an empty side.
+    pub fn hits_nobody(&self) -> bool {
+        match self {
+            FaultAction::Partition(groups) => groups.iter().filter(|g| !g.is_empty()).count() < 2,
+            other => other.target_lists().iter().any(|t| t.is_empty()),
+        }
+    }
+}
+
 /// Who a fault hits; resolved to nodes when it fires, and the resolution is recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
