@@ -22,6 +22,7 @@ compile_error!(
 );
 
 pub mod actor;
+pub mod bugs;
 pub mod client;
 pub mod consistency;
 pub mod control;
@@ -35,11 +36,8 @@ pub mod shard_map;
 pub mod sim;
 pub mod storage;
 
-/// True in the deliberately broken test build (`--features clustersim-nodes/bug-early-ack`),
-/// whose coordinators acknowledge writes after W-1 replicas.
-pub const BUG_EARLY_ACK: bool = cfg!(feature = "bug-early-ack");
-
 pub use actor::Addr;
+pub use bugs::BUG_EARLY_ACK;
 pub use client::{FailReason, OpKind, OpRecord, Outcome};
 pub use consistency::Consistency;
 pub use observer::{Event, NodeChange, Observer};

@@ -278,7 +278,7 @@ mod tests {
 
     #[test]
     fn a_primary_whose_lease_ran_out_during_its_first_read_refuses_the_write() {
-        use crate::control::Ctl;
+        use crate::control::{Append, Ctl};
         let placed = [(0, 0), (1, 0), (2, 0)];
         let mut map = ShardMap::ring(&placed, 1, 3);
         map.set_primary(0, Some(0), 1);
@@ -293,7 +293,7 @@ mod tests {
         n.boot(0, 0, &mut out);
         // The leader (node 1) commits the map and renews node 0's lease until local 2,000.
         let map = Some(Box::new((1, map)));
-        let append = Ctl::Append { term: 1, map, commit_epoch: 1, lease_echo: Some(0), sent: 0 };
+        let append = Ctl::Append(Append { term: 1, map, commit_epoch: 1, lease_echo: Some(0), sent: 0 });
         n.on_input(10, Input::Msg { from: 1, msg: Msg::Ctl(append) }, &mut out);
         assert!(n.control().is_primary(0, 1_950));
         // A client write just before the lease ends: the first write of the tenure reads first.

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use rand::RngExt;
 
-use super::replication::LeaderState;
+use super::state::LeaderState;
 use super::{Control, ControlEvent, ControlOut, Ctl, Role, StepDownReason};
 use crate::actor::Addr;
 

@@ -31,6 +31,7 @@ mod msg;
 mod placement;
 mod reconcile;
 mod replication;
+mod state;
 
 use std::collections::BTreeSet;
 
@@ -42,9 +43,9 @@ use crate::shard_map::ShardMap;
 
 pub use config::ControlConfig;
 pub use durable::ControlDurable;
-pub use msg::{ControlEvent, ControlTimer, Ctl, StepDownReason};
+pub use msg::{Append, AppendAck, ControlEvent, ControlTimer, Ctl, StepDownReason};
 
-use replication::LeaderState;
+use state::LeaderState;
 
 /// The control plane's outbox: its own messages, timer and events.
 pub type ControlOut = Outbox<Ctl, ControlTimer, ControlEvent>;
@@ -227,12 +228,8 @@ impl Control {
             Ctl::PreVoteReply { term, granted } => self.on_pre_vote_reply(now, from, term, granted, out),
             Ctl::Vote { term, last } => self.on_vote(now, from, term, last, out),
             Ctl::VoteReply { term, granted } => self.on_vote_reply(now, from, term, granted, out),
-            Ctl::Append { term, map, commit_epoch, lease_echo, sent } => {
-                self.on_append(now, from, replication::Append { term, map, commit_epoch, lease_echo, sent }, out)
-            }
-            Ctl::AppendAck { term, ok, accepted, sent, echo } => {
-                self.on_append_ack(now, from, replication::Ack { term, ok, accepted, sent, echo }, out)
-            }
+            Ctl::Append(append) => self.on_append(now, from, append, out),
+            Ctl::AppendAck(ack) => self.on_append_ack(now, from, ack, out),
         }
     }
 }

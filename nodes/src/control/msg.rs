@@ -13,14 +13,44 @@ pub enum Ctl {
     Vote { term: u64, last: (u64, u64) },
     /// Answer to a vote request.
     VoteReply { term: u64, granted: bool },
-    /// Leader heartbeat; carries the shard map when the follower is behind, the committed
-    /// epoch, and the echo of the follower's last ack time, which renews its lease.
-    /// The map is boxed: it rides on few heartbeats, and inline it made every message (and so
-    /// every queued input) larger.
-    Append { term: u64, map: Option<Box<(u64, ShardMap)>>, commit_epoch: u64, lease_echo: Option<u64>, sent: u64 },
-    /// Follower's answer: what it has accepted, its local send time (lease anchor) and the
-    /// leader's send time echoed (for round-trip measurement).
-    AppendAck { term: u64, ok: bool, accepted: (u64, u64), sent: u64, echo: u64 },
+    /// Leader heartbeat.
+    Append(Append),
+    /// Follower's answer to a heartbeat.
+    AppendAck(AppendAck),
+}
+
+/// A leader's heartbeat: the shard map when the follower is behind, the committed epoch, and
+/// the echo of the follower's last ack time, which renews its lease. The map is boxed: it
+/// rides on few heartbeats, and inline it made every message (and so every queued input)
+/// larger.
+#[derive(Clone, Debug)]
+pub struct Append {
+    /// The leader's term.
+    pub term: u64,
+    /// The map and the term that accepted it, for a follower that is behind.
+    pub map: Option<Box<(u64, ShardMap)>>,
+    /// The highest epoch the leader knows committed.
+    pub commit_epoch: u64,
+    /// The follower's send time of its last ack: its lease runs from there.
+    pub lease_echo: Option<u64>,
+    /// The leader's send time (local).
+    pub sent: u64,
+}
+
+/// A follower's answer: what it has accepted, its local send time (lease anchor) and the
+/// leader's send time echoed (for round-trip measurement).
+#[derive(Clone, Debug)]
+pub struct AppendAck {
+    /// The follower's term.
+    pub term: u64,
+    /// False when the heartbeat's term was stale.
+    pub ok: bool,
+    /// The follower's accepted `(term, epoch)`.
+    pub accepted: (u64, u64),
+    /// The follower's send time (local): the anchor of its next lease.
+    pub sent: u64,
+    /// The heartbeat's send time, echoed.
+    pub echo: u64,
 }
 
 /// The control plane's one timer: its next wake-up, armed for local time `at`.

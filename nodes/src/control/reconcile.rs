@@ -3,7 +3,7 @@
 //! revoking epoch or its lease has surely expired, and never before a new leader's wait.
 
 use super::placement;
-use super::replication::Revoke;
+use super::state::Revoke;
 use super::{Control, Role};
 
 impl Control {

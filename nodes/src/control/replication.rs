@@ -2,90 +2,10 @@
 //! followers that are behind and the lease echo), check-quorum, the slow-leader check, the
 //! followers' acceptance, and the leader's commit once a majority of voters accepted.
 
+use super::msg::{Append, AppendAck};
 use super::{Control, ControlEvent, ControlOut, Ctl, Role, StepDownReason};
 use crate::actor::Addr;
 use crate::shard_map::ShardMap;
-
-/// What the leader knows of one member.
-#[derive(Clone, Debug, Default)]
-pub(super) struct Peer {
-    pub(super) last_ack: Option<u64>,
-    pub(super) accepted: (u64, u64),
-    /// Follower's send time of its latest ack: echoed back to renew its lease.
-    pub(super) lease_anchor: Option<u64>,
-    /// Local time the leader last sent this follower a lease echo.
-    pub(super) last_echo_sent: Option<u64>,
-    /// Leader send time of the latest heartbeat this follower answered.
-    pub(super) acked_sent: u64,
-}
-
-/// A revoke waiting for the old primary's confirmation or for its lease to surely expire.
-#[derive(Clone, Debug)]
-pub(super) struct Revoke {
-    pub(super) shard: u32,
-    pub(super) from: Addr,
-    pub(super) epoch: u64,
-    pub(super) wait_until: u64,
-}
-
-/// State only a leader keeps.
-#[derive(Clone, Debug)]
-pub(super) struct LeaderState {
-    /// When this node became leader: check-quorum counts a peer as heard from then.
-    pub(super) since: u64,
-    /// Per member, by its slot in `Control::members`.
-    pub(super) peers: Vec<Peer>,
-    pub(super) last_heartbeat: u64,
-    pub(super) grant_ready_at: u64,
-    /// The map proposed and not yet committed, if any.
-    pub(super) in_flight: Option<u64>,
-    /// Revokes waiting for the old primary's confirmation or lease expiry.
-    pub(super) revokes: Vec<Revoke>,
-    /// Where each revoked shard is meant to go, so the grant follows the revoke's intent.
-    pub(super) planned: Vec<Option<Addr>>,
-    pub(super) rtts: Vec<u64>,
-    /// What the last reconciliation that changed nothing saw: peer liveness, the map's epoch
-    /// and whether grants were allowed. Until one of them changes (and with no revoke under
-    /// way) another pass would change nothing either, so the 10 ms tick skips it.
-    pub(super) settled: Option<(Vec<bool>, u64, bool)>,
-    /// A buffer for the lease anchor computation (no allocation per acknowledgement).
-    pub(super) scratch: Vec<u64>,
-}
-
-impl LeaderState {
-    pub(super) fn new(now: u64, members: usize, shards: usize, grant_ready_at: u64) -> Self {
-        LeaderState {
-            since: now,
-            peers: vec![Peer::default(); members],
-            last_heartbeat: 0,
-            grant_ready_at,
-            in_flight: None,
-            revokes: Vec::new(),
-            planned: vec![None; shards],
-            rtts: Vec::new(),
-            settled: None,
-            scratch: Vec::new(),
-        }
-    }
-}
-
-/// A leader's heartbeat, as received.
-pub(super) struct Append {
-    pub(super) term: u64,
-    pub(super) map: Option<Box<(u64, ShardMap)>>,
-    pub(super) commit_epoch: u64,
-    pub(super) lease_echo: Option<u64>,
-    pub(super) sent: u64,
-}
-
-/// A follower's answer to a heartbeat, as received.
-pub(super) struct Ack {
-    pub(super) term: u64,
-    pub(super) ok: bool,
-    pub(super) accepted: (u64, u64),
-    pub(super) sent: u64,
-    pub(super) echo: u64,
-}
 
 impl Control {
     /// Accepts `map` as this node's own proposal in its current term (a leader's next map).
@@ -117,8 +37,8 @@ impl Control {
         self.observe_term(a.term, now, out);
         if a.term < self.durable.term {
             let accepted = self.durable.last();
-            let ack = Ctl::AppendAck { term: self.durable.term, ok: false, accepted, sent: now, echo: a.sent };
-            out.send(from, ack);
+            let ack = AppendAck { term: self.durable.term, ok: false, accepted, sent: now, echo: a.sent };
+            out.send(from, Ctl::AppendAck(ack));
             return;
         }
         if !matches!(self.role, Role::Follower { leader: Some(l) } if l == from) {
@@ -152,11 +72,11 @@ impl Control {
         self.report_roles(out, now);
         self.assert_commit_within_map();
         let accepted = self.durable.last();
-        out.send(from, Ctl::AppendAck { term: a.term, ok: true, accepted, sent: now, echo: a.sent });
+        out.send(from, Ctl::AppendAck(AppendAck { term: a.term, ok: true, accepted, sent: now, echo: a.sent }));
     }
 
     /// The leader records a follower's answer, then commits what a majority accepted.
-    pub(super) fn on_append_ack(&mut self, now: u64, from: Addr, a: Ack, out: &mut ControlOut) {
+    pub(super) fn on_append_ack(&mut self, now: u64, from: Addr, a: AppendAck, out: &mut ControlOut) {
         self.observe_term(a.term, now, out);
         if a.term != self.durable.term || !a.ok {
             return;
@@ -290,7 +210,7 @@ impl Control {
             if lease_echo.is_some() {
                 p.last_echo_sent = Some(now);
             }
-            out.send(peer, Ctl::Append { term, map, commit_epoch: self.commit_epoch, lease_echo, sent: now });
+            out.send(peer, Ctl::Append(Append { term, map, commit_epoch: self.commit_epoch, lease_echo, sent: now }));
         }
     }
 }

@@ -175,7 +175,7 @@ fn a_new_leader_is_not_deposed_by_check_quorum_before_its_first_acks() {
 /// renewing its lease from an ack it sent at local time 1.
 fn append(term: u64, map: &ShardMap, commit_epoch: u64) -> Input<Ctl, ControlTimer> {
     let map = Some(Box::new((term, map.clone())));
-    Input::Msg { from: 0, msg: Ctl::Append { term, map, commit_epoch, lease_echo: Some(1), sent: 0 } }
+    Input::Msg { from: 0, msg: Ctl::Append(Append { term, map, commit_epoch, lease_echo: Some(1), sent: 0 }) }
 }
 
 #[test]

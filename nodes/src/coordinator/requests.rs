@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 
 use crate::actor::Addr;
+use crate::bugs::BUG_EARLY_ACK;
 use crate::storage::{VersionVector, Versioned};
 
 /// A client write as a coordinator receives it.
@@ -72,7 +73,7 @@ impl Pending {
     /// `bug-early-ack` build, where writes are acknowledged one replica early (at least one).
     pub(super) fn required_answers(&self) -> u8 {
         match self.kind {
-            PendingKind::Write { .. } if crate::BUG_EARLY_ACK => self.required.saturating_sub(1).max(1),
+            PendingKind::Write { .. } if BUG_EARLY_ACK => self.required.saturating_sub(1).max(1),
             _ => self.required,
         }
     }

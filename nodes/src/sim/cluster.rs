@@ -18,8 +18,8 @@ use rand_chacha::ChaCha8Rng;
 
 use super::echo::Echo;
 use super::links::{Links, NetConfig};
+use super::stats::NetStats;
 use super::transport::{boot_clients, boot_node, fire, handle, Actor, Endpoint, World};
-use super::NetStats;
 use crate::actor::Addr;
 use crate::client::{Client, ClientConfig, Workload};
 use crate::node::{NodeConfig, StorageNode};

@@ -5,11 +5,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::kind::PlotError;
 use super::panel::{grid, header_note, level_legend, panel_builder};
 use super::scope::{Prepared, Scope};
 use super::shading::{annotate, shade};
 use super::style::level_color;
-use super::PlotError;
 use crate::window::Window;
 
 /// Height of the success-rate panel, pixels.

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{PlotError, PlotKind};
+use super::kind::{PlotError, PlotKind};
 use crate::font;
 
 /// One plot, rendered.

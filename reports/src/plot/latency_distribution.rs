@@ -6,10 +6,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::kind::PlotError;
 use super::panel::{grid, level_legend, panel_builder};
 use super::scope::{Prepared, Scope};
 use super::style::{count_label, level_color, ms_label, text, GRID_BOLD, HEAL, INK};
-use super::PlotError;
 use crate::window::quantile;
 
 /// Height of the plot, pixels.

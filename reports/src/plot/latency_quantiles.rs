@@ -4,12 +4,12 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::kind::PlotError;
 use super::legend::{legend, Mark};
 use super::panel::{header_note, latency_over_time};
 use super::scope::{Prepared, Scope};
 use super::shading::annotate;
 use super::style::{INK, QUANTILES};
-use super::PlotError;
 
 /// Height of one level's panel, pixels.
 pub const PANEL_PX: u32 = 210;

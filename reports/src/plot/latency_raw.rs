@@ -5,12 +5,12 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::kind::PlotError;
 use super::legend::{legend, Mark};
 use super::panel::{header_note, latency_over_time};
 use super::scope::{Prepared, Scope};
 use super::shading::annotate;
 use super::style::{count_label, outcome_color, text, INK};
-use super::PlotError;
 use crate::op_point::Outcome;
 
 /// Height of one level's panel, pixels.

@@ -4,8 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::kind::PlotError;
 use super::style::{text, INK};
-use super::PlotError;
 
 /// How an item's mark is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,13 +1,12 @@
 //! The plots of a run (or of two runs side by side, on shared scales): which there are, how big
 //! they are, and rendering them all.
 
-use std::fmt;
-
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub mod availability;
 pub mod figure;
+mod kind;
 pub mod latency_distribution;
 pub mod latency_quantiles;
 pub mod latency_raw;
@@ -20,6 +19,7 @@ pub mod timelines;
 
 pub use figure::Figure;
 use figure::{render, Paint};
+pub use kind::{PlotError, PlotKind};
 use scope::{Prepared, Scope};
 use style::{bold, INK};
 
@@ -31,129 +31,6 @@ pub const WIDTH_PX: u32 = 1200;
 pub const HALF_WIDTH_PX: u32 = 900;
 /// Height of the title strip at the top of every figure, pixels.
 const TITLE_PX: u32 = 30;
-
-/// Drawing or encoding a plot failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlotError(pub String);
-
-impl fmt::Display for PlotError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot draw a plot: {}", self.0)
-    }
-}
-
-impl std::error::Error for PlotError {}
-
-impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
-    fn from(e: DrawingAreaErrorKind<E>) -> Self {
-        PlotError(e.to_string())
-    }
-}
-
-/// The plots a report can hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PlotKind {
-    /// Every operation's latency over time, per level, coloured by outcome.
-    LatencyRaw,
-    /// p50/p95/p99/max latency per window, per level.
-    LatencyQuantiles,
-    /// Latency distribution (1 − CDF) per level, with p50/p95/p99 marked.
-    LatencyDistribution,
-    /// Success rate and throughput per window, per level.
-    Availability,
-    /// Control-plane timelines, when the run recorded any.
-    Timelines,
-}
-
-impl PlotKind {
-    /// Every plot, in the order the report shows them.
-    pub const ALL: [PlotKind; 5] = [
-        PlotKind::LatencyRaw,
-        PlotKind::LatencyQuantiles,
-        PlotKind::LatencyDistribution,
-        PlotKind::Availability,
-        PlotKind::Timelines,
-    ];
-
-    /// File stem: `latency-raw`.
-    pub fn name(self) -> &'static str {
-        match self {
-            PlotKind::LatencyRaw => "latency-raw",
-            PlotKind::LatencyQuantiles => "latency-quantiles",
-            PlotKind::LatencyDistribution => "latency-distribution",
-            PlotKind::Availability => "availability",
-            PlotKind::Timelines => "timelines",
-        }
-    }
-
-    /// Title above the plot.
-    pub fn title(self) -> &'static str {
-        match self {
-            PlotKind::LatencyRaw => "Latency of every operation",
-            PlotKind::LatencyQuantiles => "Latency quantiles over time",
-            PlotKind::LatencyDistribution => "Latency distribution",
-            PlotKind::Availability => "Availability and throughput",
-            PlotKind::Timelines => "Control-plane timelines",
-        }
-    }
-
-    /// One sentence on how to read the plot.
-    pub fn description(self) -> &'static str {
-        match self {
-            PlotKind::LatencyRaw => {
-                "Each dot is one operation: x is when it was invoked, y how long it took (log scale); \
-                 blue ok, red failed, orange indeterminate. One panel per consistency level; faults shaded."
-            }
-            PlotKind::LatencyQuantiles => {
-                "p50, p95, p99 and max latency of the successful operations invoked in each window, \
-                 per consistency level (log scale); faults shaded."
-            }
-            PlotKind::LatencyDistribution => {
-                "For each latency x, the fraction of successful operations that took at least x (1 − CDF, \
-                 log-log); the dots mark p50, p95 and p99 of each level."
-            }
-            PlotKind::Availability => {
-                "Share of the operations invoked in each window that succeeded, per level, and the \
-                 throughput per window (ok solid, invoked faint); faults shaded."
-            }
-            PlotKind::Timelines => "Control-plane state over time, one row per lane; faults shaded.",
-        }
-    }
-
-    /// Whether the plot has anything to show for `runs`.
-    pub fn applies(self, runs: &[&RunData]) -> bool {
-        match self {
-            PlotKind::Timelines => runs.iter().any(|r| !r.summary.timelines.is_empty()),
-            _ => true,
-        }
-    }
-
-    fn body_height(self, scope: &Scope, runs: &[&RunData]) -> u32 {
-        let levels = scope.levels.len().max(1) as u32;
-        match self {
-            PlotKind::LatencyRaw => latency_raw::HEADER_PX + latency_raw::PANEL_PX * levels,
-            PlotKind::LatencyQuantiles => latency_quantiles::HEADER_PX + latency_quantiles::PANEL_PX * levels,
-            PlotKind::LatencyDistribution => latency_distribution::HEADER_PX + latency_distribution::PLOT_PX,
-            PlotKind::Availability => availability::HEADER_PX + availability::RATE_PX + availability::THROUGHPUT_PX,
-            PlotKind::Timelines => runs.iter().map(|r| timelines::height(r)).max().unwrap_or(0).max(1),
-        }
-    }
-
-    fn draw<DB: DrawingBackend>(
-        self,
-        area: &DrawingArea<DB, Shift>,
-        p: &Prepared<'_>,
-        scope: &Scope,
-    ) -> Result<(), PlotError> {
-        match self {
-            PlotKind::LatencyRaw => latency_raw::draw(area, p, scope),
-            PlotKind::LatencyQuantiles => latency_quantiles::draw(area, p, scope),
-            PlotKind::LatencyDistribution => latency_distribution::draw(area, p, scope),
-            PlotKind::Availability => availability::draw(area, p, scope),
-            PlotKind::Timelines => timelines::draw(area, p.run, scope),
-        }
-    }
-}
 
 /// One plot of one or more runs, side by side, each column titled with its run.
 struct Columns<'a> {
@@ -197,4 +74,39 @@ fn render_columns(runs: &[&RunData], prefixes: &[&str], column_px: u32) -> Resul
         figures.push(render(kind, &painter, column_px * runs.len() as u32, height)?);
     }
     Ok(figures)
+}
+impl PlotKind {
+    /// Whether the plot has anything to show for `runs`.
+    pub fn applies(self, runs: &[&RunData]) -> bool {
+        match self {
+            PlotKind::Timelines => runs.iter().any(|r| !r.summary.timelines.is_empty()),
+            _ => true,
+        }
+    }
+
+    fn body_height(self, scope: &Scope, runs: &[&RunData]) -> u32 {
+        let levels = scope.levels.len().max(1) as u32;
+        match self {
+            PlotKind::LatencyRaw => latency_raw::HEADER_PX + latency_raw::PANEL_PX * levels,
+            PlotKind::LatencyQuantiles => latency_quantiles::HEADER_PX + latency_quantiles::PANEL_PX * levels,
+            PlotKind::LatencyDistribution => latency_distribution::HEADER_PX + latency_distribution::PLOT_PX,
+            PlotKind::Availability => availability::HEADER_PX + availability::RATE_PX + availability::THROUGHPUT_PX,
+            PlotKind::Timelines => runs.iter().map(|r| timelines::height(r)).max().unwrap_or(0).max(1),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(
+        self,
+        area: &DrawingArea<DB, Shift>,
+        p: &Prepared<'_>,
+        scope: &Scope,
+    ) -> Result<(), PlotError> {
+        match self {
+            PlotKind::LatencyRaw => latency_raw::draw(area, p, scope),
+            PlotKind::LatencyQuantiles => latency_quantiles::draw(area, p, scope),
+            PlotKind::LatencyDistribution => latency_distribution::draw(area, p, scope),
+            PlotKind::Availability => availability::draw(area, p, scope),
+            PlotKind::Timelines => timelines::draw(area, p.run, scope),
+        }
+    }
 }

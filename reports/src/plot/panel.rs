@@ -7,11 +7,11 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::kind::PlotError;
 use super::legend::{legend, Mark};
 use super::scope::Scope;
 use super::shading::shade;
 use super::style::{bold, font, level_color, ms_label, text, GRID_BOLD, INK};
-use super::PlotError;
 use crate::summary::Summary;
 
 /// A chart over (simulated seconds, latency ms on a log scale).

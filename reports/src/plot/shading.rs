@@ -4,8 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::kind::PlotError;
 use super::style::{darker, fault_color, text, HEAL};
-use super::PlotError;
 use crate::fault_window::FaultWindow;
 
 /// Label rows at the top of a plot; labels that would overlap go to the next free row.

@@ -5,11 +5,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::kind::PlotError;
 use super::panel::{grid, panel_builder};
 use super::scope::Scope;
 use super::shading::{annotate, shade};
 use super::style::{level_color, text, INK};
-use super::PlotError;
 use crate::run_data::RunData;
 
 /// Height of one lane, pixels.
