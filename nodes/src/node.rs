@@ -4,7 +4,7 @@
 use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Addr, Input};
-use crate::control::{Control, ControlConfig, ControlDurable, ControlOut};
+use crate::control::{Control, ControlConfig, ControlDurable};
 use crate::coordinator::{Coordinator, CoordinatorConfig, Ctx};
 use crate::membership::Members;
 use crate::message::{Msg, NodeInput, NodeOut, Timer};
@@ -34,8 +34,6 @@ pub struct StorageNode {
     coordinator: Coordinator,
     /// Always `Some` outside `boot`, which rebuilds it from its durable part.
     control: Option<Control>,
-    /// The control plane's own outbox, appended to the node's after every input.
-    control_out: ControlOut,
 }
 
 impl StorageNode {
@@ -49,7 +47,6 @@ impl StorageNode {
             cfg,
             replica: Replica::new(store),
             control: Some(control),
-            control_out: ControlOut::default(),
         }
     }
 
@@ -60,9 +57,7 @@ impl StorageNode {
         self.coordinator = Coordinator::new(self.cfg.coordinator.clone(), incarnation);
         let (durable, rng) = self.control.take().expect("control present").into_parts();
         let control = Control::new(self.id, self.cfg.members.clone(), self.cfg.control.clone(), durable, rng, now);
-        let control = self.control.insert(control);
-        control.arm(now, &mut self.control_out);
-        out.append(&mut self.control_out);
+        self.control.insert(control).arm(now, out);
     }
 
     /// The control plane (election and shard-map state).
@@ -84,10 +79,16 @@ impl StorageNode {
     pub fn on_input(&mut self, now: u64, input: NodeInput, out: &mut NodeOut) {
         let control = self.control.as_mut().expect("control present");
         match input {
+            // After a control input its next deadline may have moved (a heartbeat pushes back
+            // the election, a vote makes a leader); other inputs change nothing it depends on.
             Input::Msg { from, msg: Msg::Ctl(msg) } => {
-                control.on_input(now, Input::Msg { from, msg }, &mut self.control_out)
+                control.on_input(now, Input::Msg { from, msg }, out);
+                control.arm(now, out);
             }
-            Input::Timer(Timer::Control(t)) => control.on_input(now, Input::Timer(t), &mut self.control_out),
+            Input::Timer(Timer::Control(t)) => {
+                control.on_input(now, Input::Timer(t), out);
+                control.arm(now, out);
+            }
             Input::Msg { from, msg: Msg::Replica(request) } => {
                 self.replica.on_request(from, request, control.map(), out);
             }
@@ -104,16 +105,13 @@ impl StorageNode {
                 }
             }
         }
-        // Any input may move the control plane's next deadline (a heartbeat pushes back the
-        // election, a vote makes a leader).
-        let control = self.control.as_mut().expect("control present");
-        control.arm(now, &mut self.control_out);
-        out.append(&mut self.control_out);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use rand::SeedableRng;
 
     use super::*;
@@ -262,12 +260,18 @@ mod tests {
         let mut out = NodeOut::default();
         n.on_input(
             1,
-            Input::Msg { from: 1, msg: Msg::Replied(ReplicaAnswer::ReadReply { req, versions: vec![a.clone()] }) },
+            Input::Msg {
+                from: 1,
+                msg: Msg::Replied(ReplicaAnswer::ReadReply { req, versions: Some(Arc::new(vec![a.clone()])) }),
+            },
             &mut out,
         );
         n.on_input(
             1,
-            Input::Msg { from: 2, msg: Msg::Replied(ReplicaAnswer::ReadReply { req, versions: vec![b.clone()] }) },
+            Input::Msg {
+                from: 2,
+                msg: Msg::Replied(ReplicaAnswer::ReadReply { req, versions: Some(Arc::new(vec![b.clone()])) }),
+            },
             &mut out,
         );
         match replies(&out)[..] {
@@ -303,7 +307,7 @@ mod tests {
         // The replicas answer after the lease ran out.
         let mut out = NodeOut::default();
         for from in [1, 2] {
-            let answer = ReplicaAnswer::ReadReply { req, versions: vec![] };
+            let answer = ReplicaAnswer::ReadReply { req, versions: None };
             n.on_input(2_010, Input::Msg { from, msg: Msg::Replied(answer) }, &mut out);
         }
         assert!(matches!(replies(&out)[..], [Reply::NotPrimary]), "{:?}", replies(&out));

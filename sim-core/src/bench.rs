@@ -6,7 +6,7 @@
 //! is that child's VmHWM from /proc/self/status. Benchmarks report figures; nothing here asserts
 //! on time.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
@@ -346,7 +346,7 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
             seq: i,
             kind: OpKind::Read,
             key,
-            shard: None,
+            shard: Some(0),
             level: Level::Quorum,
             required: 2,
             n: 3,
@@ -377,18 +377,18 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
         h.ops.push(op);
     }
     let mut state = ReplicaState::default();
-    let mut replicas_of = BTreeMap::new();
     for (key, v) in latest.into_iter().enumerate() {
         if let Some(v) = v {
             state.keys.insert(key as u64, vec![v]);
-            replicas_of.insert(key as u64, (0..nodes).collect());
         }
     }
+    // One shard held by every node.
+    let replica_sets = vec![(0..nodes).collect()];
     let end = ops / 4 + 10;
     h.nodes = nodes;
     h.shards = sc.cluster.shards;
     h.healed_at_ms = Some(end);
-    h.record_final_state(FinalState { at_ms: end, replicas: vec![state; nodes as usize], replicas_of });
+    h.record_final_state(FinalState { at_ms: end, replicas: vec![state; nodes as usize], replica_sets });
     h
 }
 

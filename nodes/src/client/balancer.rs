@@ -34,6 +34,7 @@ impl CoordinatorChoice {
     }
 
     /// The coordinator of a new operation.
+    #[inline]
     pub fn pick(&self, rng: &mut ChaCha8Rng) -> Addr {
         // Drawn as a u32 range: the same draw whatever the width of an index.
         self.coordinators[rng.random_range(0..self.coordinators.len() as u32) as usize]

@@ -133,8 +133,17 @@ impl Client {
     /// Handles one input at simulated time `now_ms`.
     pub fn on_input(&mut self, now_ms: u64, input: Input<ClientAnswer, ClientTimer>, out: &mut impl ClientOut) {
         match input {
-            Input::Timer(ClientTimer::Issue) => self.issue(now_ms, out),
-            Input::Timer(ClientTimer::Due { at }) => {
+            Input::Timer(timer) => self.on_timer(now_ms, timer, out),
+            Input::Msg { from, msg } => self.on_answer(now_ms, from, msg, out),
+        }
+    }
+
+    /// One of its timers fired at simulated time `now_ms`.
+    #[inline]
+    pub fn on_timer(&mut self, now_ms: u64, timer: ClientTimer, out: &mut impl ClientOut) {
+        match timer {
+            ClientTimer::Issue => self.issue(now_ms, out),
+            ClientTimer::Due { at } => {
                 self.due.fired(at);
                 let Some(c) = &self.current else { return };
                 let deadline = c.invoke_ms + self.cfg.timeout_ms;
@@ -145,8 +154,15 @@ impl Client {
                     out.timer(delay, ClientTimer::Due { at: deadline });
                 }
             }
-            Input::Msg { from, msg: ClientAnswer::Refused { op } } => self.refused(now_ms, from, op, out),
-            Input::Msg { msg: ClientAnswer::Reply { op, reply }, .. } => {
+        }
+    }
+
+    /// A coordinator (or the network, refusing) answered at simulated time `now_ms`.
+    #[inline]
+    pub fn on_answer(&mut self, now_ms: u64, from: Addr, answer: ClientAnswer, out: &mut impl ClientOut) {
+        match answer {
+            ClientAnswer::Refused { op } => self.refused(now_ms, from, op, out),
+            ClientAnswer::Reply { op, reply } => {
                 if self.current.as_ref().is_none_or(|c| c.seq != op) {
                     return; // an answer to an operation we gave up on
                 }

@@ -20,7 +20,7 @@ impl Control {
         self.election_deadline = now + self.rng.random_range(lo..=hi.max(lo));
     }
 
-    fn broadcast_to_voters(&self, out: &mut ControlOut, msg: Ctl) {
+    fn broadcast_to_voters(&self, out: &mut impl ControlOut, msg: Ctl) {
         for &peer in self.voters.addrs() {
             if peer != self.id {
                 out.send(peer, msg.clone());
@@ -28,7 +28,7 @@ impl Control {
         }
     }
 
-    pub(super) fn start_pre_vote(&mut self, now: u64, out: &mut ControlOut) {
+    pub(super) fn start_pre_vote(&mut self, now: u64, out: &mut impl ControlOut) {
         self.reset_election_timer(now);
         if now < self.cooldown_until || !self.voters.contains(self.id) {
             return;
@@ -41,7 +41,7 @@ impl Control {
         self.broadcast_to_voters(out, Ctl::PreVote { term: self.durable.term + 1, last: self.durable.last() });
     }
 
-    fn become_candidate(&mut self, now: u64, out: &mut ControlOut) {
+    fn become_candidate(&mut self, now: u64, out: &mut impl ControlOut) {
         self.durable.term += 1;
         self.durable.voted_for = Some(self.id);
         self.role = Role::Candidate { votes: BTreeSet::from([self.id]) };
@@ -53,7 +53,7 @@ impl Control {
         self.broadcast_to_voters(out, Ctl::Vote { term: self.durable.term, last: self.durable.last() });
     }
 
-    fn become_leader(&mut self, now: u64, out: &mut ControlOut) {
+    fn become_leader(&mut self, now: u64, out: &mut impl ControlOut) {
         let term = self.durable.term;
         // The first leader of a cluster (term 1) has no predecessor whose leases it must outwait.
         let grant_ready_at = if term <= 1 { now } else { now + self.cfg.election_wait_ms() };
@@ -68,7 +68,7 @@ impl Control {
         self.leader_tick(now, out);
     }
 
-    pub(super) fn step_down(&mut self, now: u64, reason: StepDownReason, out: &mut ControlOut) {
+    pub(super) fn step_down(&mut self, now: u64, reason: StepDownReason, out: &mut impl ControlOut) {
         if let Role::Leader(_) = self.role {
             out.event(ControlEvent::SteppedDown { term: self.durable.term, reason });
         }
@@ -80,7 +80,7 @@ impl Control {
     }
 
     /// Adopts a higher term seen in any message, stepping down if leading.
-    pub(super) fn observe_term(&mut self, term: u64, now: u64, out: &mut ControlOut) {
+    pub(super) fn observe_term(&mut self, term: u64, now: u64, out: &mut impl ControlOut) {
         if term > self.durable.term {
             self.step_down(now, StepDownReason::HigherTerm, out);
             self.durable.term = term;
@@ -90,14 +90,21 @@ impl Control {
 
     /// Grants a pre-vote only if this node would vote (map as fresh as ours) and has not heard
     /// from a leader within the minimum election timeout.
-    pub(super) fn on_pre_vote(&mut self, now: u64, from: Addr, term: u64, last: (u64, u64), out: &mut ControlOut) {
+    pub(super) fn on_pre_vote(&mut self, now: u64, from: Addr, term: u64, last: (u64, u64), out: &mut impl ControlOut) {
         let leader_alive =
             self.is_leader() || self.last_leader_contact.is_some_and(|t| now < t + self.cfg.election_timeout_ms.0);
         let granted = term > self.durable.term && last >= self.durable.last() && !leader_alive;
         out.send(from, Ctl::PreVoteReply { term, granted });
     }
 
-    pub(super) fn on_pre_vote_reply(&mut self, now: u64, from: Addr, term: u64, granted: bool, out: &mut ControlOut) {
+    pub(super) fn on_pre_vote_reply(
+        &mut self,
+        now: u64,
+        from: Addr,
+        term: u64,
+        granted: bool,
+        out: &mut impl ControlOut,
+    ) {
         let voter = self.voters.contains(from);
         let majority = self.majority();
         if let Role::PreCandidate { votes } = &mut self.role {
@@ -112,7 +119,7 @@ impl Control {
         }
     }
 
-    pub(super) fn on_vote(&mut self, now: u64, from: Addr, term: u64, last: (u64, u64), out: &mut ControlOut) {
+    pub(super) fn on_vote(&mut self, now: u64, from: Addr, term: u64, last: (u64, u64), out: &mut impl ControlOut) {
         self.observe_term(term, now, out);
         let granted = term == self.durable.term
             && self.durable.voted_for.is_none_or(|v| v == from)
@@ -124,7 +131,7 @@ impl Control {
         out.send(from, Ctl::VoteReply { term: self.durable.term, granted });
     }
 
-    pub(super) fn on_vote_reply(&mut self, now: u64, from: Addr, term: u64, granted: bool, out: &mut ControlOut) {
+    pub(super) fn on_vote_reply(&mut self, now: u64, from: Addr, term: u64, granted: bool, out: &mut impl ControlOut) {
         self.observe_term(term, now, out);
         let voter = self.voters.contains(from);
         let majority = self.majority();

@@ -4,7 +4,7 @@
 use super::{Control, ControlEvent, ControlOut};
 
 impl Control {
-    pub(super) fn extend_lease(&mut self, until: u64, out: &mut ControlOut) {
+    pub(super) fn extend_lease(&mut self, until: u64, out: &mut impl ControlOut) {
         if until > self.lease_until {
             self.lease_until = until;
             out.event(ControlEvent::Lease { until_local: until });
@@ -35,7 +35,7 @@ impl Control {
     }
 
     /// Reports the shards this node acts for whenever they or its lease's liveness changed.
-    pub(super) fn report_roles(&mut self, out: &mut ControlOut, now: u64) {
+    pub(super) fn report_roles(&mut self, out: &mut impl ControlOut, now: u64) {
         let live = now < self.lease_until;
         let state = (self.roles_changes, live);
         if self.roles_checked == Some(state) {

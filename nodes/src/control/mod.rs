@@ -47,8 +47,31 @@ pub use msg::{Append, AppendAck, ControlEvent, ControlTimer, Ctl, StepDownReason
 
 use state::LeaderState;
 
-/// The control plane's outbox: its own messages, timer and events.
-pub type ControlOut = Outbox<Ctl, ControlTimer, ControlEvent>;
+/// Where the control plane writes: its messages, its timer and its events. Any outbox whose
+/// types wrap these takes them, so the control plane writes straight into its node's outbox
+/// (an outbox of its own, appended afterwards, cost a drain per input).
+pub trait ControlOut {
+    /// Queues a message to another node.
+    fn send(&mut self, to: Addr, msg: Ctl);
+    /// Arms the wake-up timer.
+    fn timer(&mut self, delay_ms: u64, timer: ControlTimer);
+    /// Reports a change.
+    fn event(&mut self, event: ControlEvent);
+}
+
+impl<M: From<Ctl>, T: From<ControlTimer>, E: From<ControlEvent>> ControlOut for Outbox<M, T, E> {
+    fn send(&mut self, to: Addr, msg: Ctl) {
+        Outbox::send(self, to, msg);
+    }
+
+    fn timer(&mut self, delay_ms: u64, timer: ControlTimer) {
+        Outbox::timer(self, delay_ms, timer);
+    }
+
+    fn event(&mut self, event: ControlEvent) {
+        Outbox::event(self, event);
+    }
+}
 
 #[derive(Clone, Debug)]
 enum Role {
@@ -68,6 +91,8 @@ pub struct Control {
     /// The members that vote and may lead: a set the leader could change (today the lowest
     /// `voters_max` addresses, fixed for a run).
     voters: Members,
+    /// Each voter's slot among the members, in voter order (looked up on every acknowledgement).
+    voter_slots: Vec<usize>,
     durable: ControlDurable,
     role: Role,
     rng: ChaCha8Rng,
@@ -101,11 +126,13 @@ impl Control {
         now: u64,
     ) -> Self {
         let voters = members.lowest(cfg.voters_max.max(1) as usize);
+        let voter_slots = voters.addrs().iter().map(|&v| members.slot(v).expect("voters are members")).collect();
         let mut c = Control {
             id,
             cfg,
             members,
             voters,
+            voter_slots,
             durable,
             role: Role::Follower { leader: None },
             rng,
@@ -171,7 +198,7 @@ impl Control {
     }
 
     /// Handles one control input at local time `now`.
-    pub fn on_input(&mut self, now: u64, input: Input<Ctl, ControlTimer>, out: &mut ControlOut) {
+    pub fn on_input(&mut self, now: u64, input: Input<Ctl, ControlTimer>, out: &mut impl ControlOut) {
         match input {
             Input::Msg { from, msg } => self.on_msg(now, from, msg, out),
             Input::Timer(ControlTimer::Tick { at }) => {
@@ -181,10 +208,11 @@ impl Control {
         }
     }
 
-    /// Makes sure the timer is armed for the next wake-up; called after every input to the
-    /// node, since any input may move it (a heartbeat pushes back the election, a vote makes a
-    /// leader).
-    pub fn arm(&mut self, now: u64, out: &mut ControlOut) {
+    /// Makes sure the timer is armed for the next wake-up; called after every control input
+    /// and at boot, since any of them may move it (a heartbeat pushes back the election, a vote
+    /// makes a leader). Nothing else changes it: with its state unchanged, the next wake-up
+    /// only moves later as time passes (a lease running out), so the armed timer still covers it.
+    pub fn arm(&mut self, now: u64, out: &mut impl ControlOut) {
         let at = self.next_wake(now);
         if let Some(delay) = self.wake.ensure(now, at) {
             out.timer(delay, ControlTimer::Tick { at });
@@ -205,7 +233,7 @@ impl Control {
     }
 
     /// Wake-up at local time `now` (see `next_wake`).
-    fn on_tick(&mut self, now: u64, out: &mut ControlOut) {
+    fn on_tick(&mut self, now: u64, out: &mut impl ControlOut) {
         self.last_tick = now;
         if now >= self.lease_until && !self.roles.is_empty() {
             self.report_roles(out, now);
@@ -222,7 +250,7 @@ impl Control {
 
     /// Handles a control message from `from` at local time `now`: each kind goes to the
     /// concern that owns it.
-    fn on_msg(&mut self, now: u64, from: Addr, msg: Ctl, out: &mut ControlOut) {
+    fn on_msg(&mut self, now: u64, from: Addr, msg: Ctl, out: &mut impl ControlOut) {
         match msg {
             Ctl::PreVote { term, last } => self.on_pre_vote(now, from, term, last, out),
             Ctl::PreVoteReply { term, granted } => self.on_pre_vote_reply(now, from, term, granted, out),

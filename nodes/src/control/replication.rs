@@ -33,7 +33,7 @@ impl Control {
 
     /// A follower handles its leader's heartbeat: accepts a newer map, takes committed roles,
     /// renews its lease and answers.
-    pub(super) fn on_append(&mut self, now: u64, from: Addr, a: Append, out: &mut ControlOut) {
+    pub(super) fn on_append(&mut self, now: u64, from: Addr, a: Append, out: &mut impl ControlOut) {
         self.observe_term(a.term, now, out);
         if a.term < self.durable.term {
             let accepted = self.durable.last();
@@ -76,7 +76,7 @@ impl Control {
     }
 
     /// The leader records a follower's answer, then commits what a majority accepted.
-    pub(super) fn on_append_ack(&mut self, now: u64, from: Addr, a: AppendAck, out: &mut ControlOut) {
+    pub(super) fn on_append_ack(&mut self, now: u64, from: Addr, a: AppendAck, out: &mut impl ControlOut) {
         self.observe_term(a.term, now, out);
         if a.term != self.durable.term || !a.ok {
             return;
@@ -98,14 +98,14 @@ impl Control {
 
     /// Commits the in-flight map once a majority of voters accepted it, and renews the
     /// leader's own lease from the round trips a majority answered.
-    fn advance_commit(&mut self, now: u64, out: &mut ControlOut) {
+    fn advance_commit(&mut self, now: u64, out: &mut impl ControlOut) {
         let majority = self.majority();
         let last = self.durable.last();
         let id = self.id;
-        let (members, voters) = (&self.members, &self.voters);
+        let (voters, slots) = (self.voters.addrs(), &self.voter_slots);
         let Role::Leader(l) = &mut self.role else { return };
-        let peer = |v: Addr| &l.peers[members.slot(v).expect("voters are members")];
-        let accepted = voters.addrs().iter().filter(|&&v| v == id || peer(v).accepted >= last).count();
+        let peers = &l.peers;
+        let accepted = voters.iter().zip(slots).filter(|&(&v, &s)| v == id || peers[s].accepted >= last).count();
         let mut committed = None;
         if l.in_flight.is_some() && accepted >= majority {
             committed = Some(last.1);
@@ -115,7 +115,7 @@ impl Control {
         // Runs on every acknowledgement: sort in a buffer kept with the leader.
         let mut sent = std::mem::take(&mut l.scratch);
         sent.clear();
-        sent.extend(voters.addrs().iter().filter(|&&v| v != id).map(|&v| peer(v).acked_sent));
+        sent.extend(voters.iter().zip(slots).filter(|&(&v, _)| v != id).map(|(_, &s)| peers[s].acked_sent));
         sent.sort_unstable_by(|a, b| b.cmp(a));
         let anchor = if majority <= 1 { Some(now) } else { sent.get(majority - 2).copied().filter(|&t| t > 0) };
         l.scratch = sent;
@@ -149,7 +149,7 @@ impl Control {
 
     /// A leader's wake-up: check-quorum, the slow-leader check, one reconciliation step, and
     /// heartbeats when due.
-    pub(super) fn leader_tick(&mut self, now: u64, out: &mut ControlOut) {
+    pub(super) fn leader_tick(&mut self, now: u64, out: &mut impl ControlOut) {
         if !self.check_quorum(now) {
             self.step_down(now, StepDownReason::LostQuorum, out);
             return;
@@ -171,11 +171,12 @@ impl Control {
     fn check_quorum(&self, now: u64) -> bool {
         let Role::Leader(l) = &self.role else { return true };
         let election_max = self.cfg.election_timeout_ms.1;
-        let heard = |v: Addr| {
-            let p = &l.peers[self.members.slot(v).expect("voters are members")];
+        let heard = |s: usize| {
+            let p = &l.peers[s];
             now < p.last_ack.unwrap_or(l.since).max(l.since) + election_max
         };
-        let recent = self.voters.addrs().iter().filter(|&&v| v == self.id || heard(v)).count();
+        let recent =
+            self.voters.addrs().iter().zip(&self.voter_slots).filter(|&(&v, &s)| v == self.id || heard(s)).count();
         recent >= self.majority()
     }
 
@@ -192,7 +193,7 @@ impl Control {
 
     /// Sends every member a heartbeat when one is due: the map if it is behind, the commit
     /// epoch, and the echo of its latest ack (which renews its lease).
-    fn heartbeat(&mut self, now: u64, out: &mut ControlOut) {
+    fn heartbeat(&mut self, now: u64, out: &mut impl ControlOut) {
         let id = self.id;
         let Role::Leader(l) = &mut self.role else { return };
         if now < l.last_heartbeat + self.cfg.heartbeat_ms {

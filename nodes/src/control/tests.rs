@@ -8,6 +8,8 @@ use rand_chacha::ChaCha8Rng;
 use super::*;
 use crate::actor::{Addr, Input};
 
+type Out = Outbox<Ctl, ControlTimer, ControlEvent>;
+
 /// A tiny synchronous network of control planes for unit tests: delivers every message
 /// after 1 ms, drops those to nodes in `down`.
 struct Net {
@@ -44,7 +46,7 @@ impl Net {
                 if self.down.contains(&to) {
                     continue;
                 }
-                let mut out = ControlOut::default();
+                let mut out = Out::default();
                 self.nodes[to as usize].on_msg(self.now, from, msg, &mut out);
                 self.absorb(to, out);
             }
@@ -53,7 +55,7 @@ impl Net {
                     if self.down.contains(&id) {
                         continue;
                     }
-                    let mut out = ControlOut::default();
+                    let mut out = Out::default();
                     self.nodes[id as usize].on_tick(self.now, &mut out);
                     self.absorb(id, out);
                 }
@@ -61,7 +63,7 @@ impl Net {
         }
     }
 
-    fn absorb(&mut self, from: Addr, out: ControlOut) {
+    fn absorb(&mut self, from: Addr, out: Out) {
         for e in out.events {
             self.events.push((self.now, from, e));
         }
@@ -190,7 +192,7 @@ fn a_delayed_heartbeat_never_rolls_a_follower_back_to_an_older_map() {
     let rng = ChaCha8Rng::seed_from_u64(1);
     let durable = ControlDurable::new(ShardMap::ring(&placed, 1, 3));
     let mut follower = Control::new(1, Members::new(0..3), ControlConfig::default(), durable, rng, 0);
-    let mut out = ControlOut::default();
+    let mut out = Out::default();
     follower.on_input(10, append(1, &old, 3), &mut out);
     assert!(follower.is_primary(0, 10), "the committed map gives shard 0 to node 1");
     follower.on_input(20, append(1, &new, 4), &mut out);

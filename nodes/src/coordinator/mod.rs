@@ -146,7 +146,9 @@ impl Coordinator {
     pub fn on_answer<O: CoordinatorOut>(&mut self, from: Addr, answer: ReplicaAnswer, cx: &mut Ctx<'_, O>) {
         match answer {
             ReplicaAnswer::WriteAck { req } => self.answered(req, from, None, cx),
-            ReplicaAnswer::ReadReply { req, versions } => self.answered(req, from, Some(versions), cx),
+            ReplicaAnswer::ReadReply { req, versions } => {
+                self.answered(req, from, Some(versions.as_deref().map_or(&[][..], Vec::as_slice)), cx)
+            }
         }
     }
 
@@ -182,19 +184,36 @@ impl Coordinator {
         let item = Versioned { version: version.clone(), value };
         let req = self.begin(client, op, key, w, PendingKind::Write { version, fence }, cx);
         self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence });
-        if cx.control.map().replicas_of(key).contains(&cx.id) {
+        if self.is_replica(req, cx) {
             cx.replica.store_mut().apply(key, &item);
             self.answered(req, cx.id, None, cx);
         }
     }
 
+    /// True when this node is a replica of request `req`'s key.
+    fn is_replica<O: CoordinatorOut>(&self, req: u64, cx: &Ctx<'_, O>) -> bool {
+        self.pending.get(req).is_some_and(|p| cx.control.map().replica_sets()[p.shard as usize].contains(&cx.id))
+    }
+
     /// When this node is a replica of `key`, answers request `req` from its own store
-    /// (`read`: with the versions held) instead of messaging itself.
+    /// (`read`: with the versions held, merged straight from the store: no copy) instead of
+    /// messaging itself.
     fn answer_locally<O: CoordinatorOut>(&mut self, req: u64, key: u64, read: bool, cx: &mut Ctx<'_, O>) {
-        if cx.control.map().replicas_of(key).contains(&cx.id) {
-            let local = read.then(|| cx.replica.local_read(key));
-            self.answered(req, cx.id, local, cx);
+        if !self.is_replica(req, cx) {
+            return;
         }
+        if read {
+            if let Some(Pending {
+                kind: PendingKind::Read { versions: acc } | PendingKind::PrimaryRead { versions: acc, .. },
+                ..
+            }) = self.pending.get_mut(req)
+            {
+                for v in cx.replica.store().get(key) {
+                    self.policy.merge(acc, v);
+                }
+            }
+        }
+        self.answered(req, cx.id, None, cx);
     }
 
     fn begin<O: CoordinatorOut>(
@@ -208,8 +227,12 @@ impl Coordinator {
     ) -> u64 {
         self.next_req += 1;
         let req = self.next_req;
-        assert!(cx.control.map().replicas_of(key).len() <= 64, "the answer bitmask holds 64 replicas");
-        self.pending.insert(req, Pending { client, op, key, required, answered: 0, kind });
+        let shard = cx.control.map().shard_of(key);
+        debug_assert!(
+            cx.control.map().replica_sets()[shard as usize].len() <= 64,
+            "the answer bitmask holds 64 replicas"
+        );
+        self.pending.insert(req, Pending { client, op, key, shard, required, answered: 0, kind });
         let deadline = cx.now + self.cfg.request_timeout_ms;
         self.deadlines.push(Reverse((deadline, req)));
         if let Some(delay) = self.wake.ensure(cx.now, deadline) {
@@ -225,7 +248,8 @@ impl Coordinator {
         cx: &mut Ctx<'_, O>,
         make: impl Fn(u64, u64) -> ReplicaRequest,
     ) {
-        for &replica in cx.control.map().replicas_of(key) {
+        let Some(p) = self.pending.get(req) else { return };
+        for &replica in &cx.control.map().replica_sets()[p.shard as usize] {
             if replica != cx.id {
                 cx.out.to_replica(replica, make(req, key));
             }
@@ -274,7 +298,7 @@ impl Coordinator {
         &mut self,
         req: u64,
         replica: Addr,
-        versions: Option<Vec<Versioned>>,
+        versions: Option<&[Versioned]>,
         cx: &mut Ctx<'_, O>,
     ) {
         let Some(p) = self.pending.get_mut(req) else {
@@ -282,13 +306,13 @@ impl Coordinator {
         };
         // The shard map's replica sets do not change yet, so the set is the one the request
         // fanned out to.
-        if !p.mark(cx.control.map().replicas_of(p.key), replica) {
+        if !p.mark(&cx.control.map().replica_sets()[p.shard as usize], replica) {
             return;
         }
         if let (PendingKind::Read { versions: acc } | PendingKind::PrimaryRead { versions: acc, .. }, Some(got)) =
             (&mut p.kind, versions)
         {
-            for v in &got {
+            for v in got {
                 self.policy.merge(acc, v);
             }
         }

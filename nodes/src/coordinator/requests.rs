@@ -24,6 +24,8 @@ pub(super) struct Pending {
     pub(super) client: Addr,
     pub(super) op: u64,
     pub(super) key: u64,
+    /// The key's shard, found once when the request begins (its replica set answers).
+    pub(super) shard: u32,
     pub(super) required: u8,
     /// Bit i set when replica i of the key's replica set answered; duplicated messages
     /// from one replica must not count twice toward W or R.
@@ -149,6 +151,7 @@ mod tests {
             client: 9,
             op,
             key: 1,
+            shard: 0,
             required: 1,
             answered: 0,
             kind: PendingKind::Read { versions: vec![] },
@@ -180,6 +183,7 @@ mod tests {
             client: 9,
             op: 1,
             key: 1,
+            shard: 0,
             required: 2,
             answered: 0,
             kind: PendingKind::Read { versions: vec![] },

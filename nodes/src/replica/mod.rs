@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::actor::{Addr, Outbox};
 use crate::shard_map::ShardMap;
-use crate::storage::{Store, Versioned};
+use crate::storage::Store;
 
 pub use msg::{ReplicaAnswer, ReplicaRequest};
 
@@ -66,13 +66,8 @@ impl Replica {
                     let known = self.fences.entry(map.shard_of(key)).or_insert(0);
                     *known = (*known).max(f);
                 }
-                out.send(from, ReplicaAnswer::ReadReply { req, versions: self.local_read(key) });
+                out.send(from, ReplicaAnswer::ReadReply { req, versions: self.store.shared(key) });
             }
         }
-    }
-
-    /// The versions held for `key`, as a replica answer carries them.
-    pub fn local_read(&self, key: u64) -> Vec<Versioned> {
-        self.store.get(key).to_vec()
     }
 }

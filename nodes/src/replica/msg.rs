@@ -1,5 +1,7 @@
 //! What a coordinator asks a replica, and what the replica answers.
 
+use std::sync::Arc;
+
 use crate::storage::Versioned;
 
 /// A coordinator's request to a replica of the key's shard.
@@ -19,6 +21,7 @@ pub enum ReplicaRequest {
 pub enum ReplicaAnswer {
     /// The replica durably holds the version (or a newer one).
     WriteAck { req: u64 },
-    /// The versions the replica holds for the key (its siblings).
-    ReadReply { req: u64, versions: Vec<Versioned> },
+    /// The versions the replica holds for the key (its siblings; `None` when it holds none),
+    /// shared with its store rather than copied.
+    ReadReply { req: u64, versions: Option<Arc<Vec<Versioned>>> },
 }

@@ -260,16 +260,13 @@ impl Cluster {
         lock(&self.world).endpoints.iter().any(|e| matches!(&e.actor, Actor::Client(c) if c.busy()))
     }
 
-    /// A copy of every node's durable store, by node address.
-    pub fn stores(&self) -> Vec<Store> {
-        lock(&self.world)
-            .endpoints
-            .iter()
-            .filter_map(|e| match &e.actor {
-                Actor::Node(n) => Some(n.store().clone()),
-                Actor::Client(_) | Actor::Echo(_) => None,
-            })
-            .collect()
+    /// Shows `f` every node's durable store, by node address (without copying them).
+    pub fn each_store(&self, mut f: impl FnMut(&Store)) {
+        for e in &lock(&self.world).endpoints {
+            if let Actor::Node(n) = &e.actor {
+                f(n.store());
+            }
+        }
     }
 
     /// The shard map each node has accepted, by node address.

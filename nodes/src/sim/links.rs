@@ -32,61 +32,45 @@ pub enum Fate {
 
 /// Current link conditions between storage nodes; clients are never partitioned.
 ///
-/// Nodes are found by address through a slot table (addresses are identities, not positions),
-/// and per-link state is kept by slot. Faults are counted, not flagged, so overlapping faults
+/// Per-link state is kept by address in tables that span the node addresses (addresses are
+/// identities, not positions: a node may have any address, and a client's address inside the
+/// span has no zone and is never cut). Faults are counted, not flagged, so overlapping faults
 /// compose and each one's undo removes exactly what it added.
 #[derive(Clone, Debug)]
 pub struct Links {
     cfg: NetConfig,
-    /// `slots[addr]`: the node's slot, or `NOT_A_NODE` (clients).
-    slots: Vec<u32>,
-    /// Zone of each node, by slot.
-    zones: Vec<u16>,
-    /// `blocked[from_slot * nodes + to_slot]`: how many active faults cut the link from -> to.
+    /// Addresses below this span the tables.
+    span: usize,
+    /// Zone of each address (`None`: not a storage node).
+    zones: Vec<Option<u16>>,
+    /// `blocked[from * span + to]`: how many active faults cut the link from -> to.
     blocked: Vec<u16>,
-    /// Extra one-way delay on every link touching a node ("slow node"), by slot.
+    /// Extra one-way delay on every link touching a node ("slow node"), by address.
     extra_delay_ms: Vec<u64>,
 }
-
-const NOT_A_NODE: u32 = u32::MAX;
 
 impl Links {
     /// Healthy links between `nodes` (address and zone each).
     pub fn new(cfg: NetConfig, nodes: &[(Addr, u16)]) -> Self {
-        let table = nodes.iter().map(|&(a, _)| a as usize + 1).max().unwrap_or(0);
-        let mut slots = vec![NOT_A_NODE; table];
-        for (slot, &(addr, _)) in nodes.iter().enumerate() {
-            assert_eq!(slots[addr as usize], NOT_A_NODE, "node address {addr} given twice");
-            slots[addr as usize] = slot as u32;
+        let span = nodes.iter().map(|&(a, _)| a as usize + 1).max().unwrap_or(0);
+        let mut zones = vec![None; span];
+        for &(addr, zone) in nodes {
+            assert!(zones[addr as usize].replace(zone).is_none(), "node address {addr} given twice");
         }
-        let n = nodes.len();
-        Links {
-            cfg,
-            slots,
-            zones: nodes.iter().map(|&(_, z)| z).collect(),
-            blocked: vec![0; n * n],
-            extra_delay_ms: vec![0; n],
-        }
+        Links { cfg, span, zones, blocked: vec![0; span * span], extra_delay_ms: vec![0; span] }
     }
 
-    fn slot(&self, addr: Addr) -> Option<usize> {
-        match self.slots.get(addr as usize) {
-            Some(&s) if s != NOT_A_NODE => Some(s as usize),
-            _ => None,
-        }
-    }
-
-    fn node_slot(&self, addr: Addr) -> usize {
-        self.slot(addr).unwrap_or_else(|| panic!("address {addr} is not a storage node"))
+    fn node_index(&self, addr: Addr) -> usize {
+        let i = addr as usize;
+        assert!(self.zones.get(i).is_some_and(Option::is_some), "address {addr} is not a storage node");
+        i
     }
 
     /// Decides the fate of one message; all network randomness goes through here.
     pub fn fate(&self, from: Addr, to: Addr, rng: &mut ChaCha8Rng) -> Fate {
-        let (f, t) = (self.slot(from), self.slot(to));
-        if let (Some(f), Some(t)) = (f, t) {
-            if self.blocked[f * self.zones.len() + t] > 0 {
-                return Fate::Partitioned;
-            }
+        let (f, t) = (from as usize, to as usize);
+        if f < self.span && t < self.span && self.blocked[f * self.span + t] > 0 {
+            return Fate::Partitioned;
         }
         if self.cfg.loss > 0.0 && rng.random_bool(self.cfg.loss) {
             return Fate::Lost;
@@ -97,13 +81,12 @@ impl Links {
         Fate::Deliver { delay_ms, duplicate_ms }
     }
 
-    /// One delay between slots `f` and `t` (`None` for a client).
-    fn delay_ms(&self, f: Option<usize>, t: Option<usize>, rng: &mut ChaCha8Rng) -> u64 {
-        let dist = match (&self.cfg.cross_zone, f, t) {
-            (Some(cross), Some(f), Some(t)) if self.zones[f] != self.zones[t] => cross,
+    fn delay_ms(&self, f: usize, t: usize, rng: &mut ChaCha8Rng) -> u64 {
+        let dist = match (&self.cfg.cross_zone, self.zones.get(f), self.zones.get(t)) {
+            (Some(cross), Some(Some(zf)), Some(Some(zt))) if zf != zt => cross,
             _ => &self.cfg.latency,
         };
-        let extra = f.map_or(0, |f| self.extra_delay_ms[f]) + t.map_or(0, |t| self.extra_delay_ms[t]);
+        let extra = self.extra_delay_ms.get(f).copied().unwrap_or(0) + self.extra_delay_ms.get(t).copied().unwrap_or(0);
         // Whole-millisecond ticks (madsim timers have 1 ms granularity); never zero, so a
         // message never arrives in the tick that sent it.
         (ceil_ms(dist.sample_ms(rng))).max(1) + extra
@@ -111,23 +94,21 @@ impl Links {
 
     /// Cuts (`cut = true`) or restores one direction of one link.
     pub fn set_blocked(&mut self, from: Addr, to: Addr, cut: bool) {
-        let (f, t) = (self.node_slot(from), self.node_slot(to));
-        let cell = &mut self.blocked[f * self.zones.len() + t];
+        let (f, t) = (self.node_index(from), self.node_index(to));
+        let cell = &mut self.blocked[f * self.span + t];
         *cell = if cut { cell.saturating_add(1) } else { cell.saturating_sub(1) };
     }
 
     /// True when the link from -> to is cut.
     pub fn is_blocked(&self, from: Addr, to: Addr) -> bool {
-        match (self.slot(from), self.slot(to)) {
-            (Some(f), Some(t)) => self.blocked[f * self.zones.len() + t] > 0,
-            _ => false,
-        }
+        let (f, t) = (from as usize, to as usize);
+        f < self.span && t < self.span && self.blocked[f * self.span + t] > 0
     }
 
     /// Adds (or with `add = false` removes) extra delay on a node's links.
     pub fn slow(&mut self, node: Addr, delay_ms: u64, add: bool) {
-        let slot = self.node_slot(node);
-        let d = &mut self.extra_delay_ms[slot];
+        let i = self.node_index(node);
+        let d = &mut self.extra_delay_ms[i];
         *d = if add { *d + delay_ms } else { d.saturating_sub(delay_ms) };
     }
 
@@ -199,6 +180,26 @@ mod tests {
         l.set_blocked(0, 1, false);
         assert!(matches!(l.fate(0, 1, &mut rng), Fate::Deliver { .. }));
         assert!(matches!(l.fate(0, 9, &mut rng), Fate::Deliver { .. }), "clients are never cut");
+    }
+
+    #[test]
+    fn nodes_at_any_address_are_cut_and_zoned_and_clients_between_them_are_not() {
+        let cfg = NetConfig {
+            latency: Latency::Constant { ms: 2.0 },
+            cross_zone: Some(Latency::Constant { ms: 10.0 }),
+            loss: 0.0,
+            duplicate: 0.0,
+        };
+        // Nodes at 3 and 9; 5 is a client inside the span of the tables.
+        let mut l = Links::new(cfg, &[(3, 0), (9, 1)]);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        assert_eq!(l.fate(3, 9, &mut rng), Fate::Deliver { delay_ms: 10, duplicate_ms: None }, "cross zone");
+        assert_eq!(l.fate(5, 9, &mut rng), Fate::Deliver { delay_ms: 2, duplicate_ms: None }, "a client has no zone");
+        l.set_blocked(3, 9, true);
+        assert!(l.is_blocked(3, 9) && !l.is_blocked(9, 3) && !l.is_blocked(5, 9));
+        assert_eq!(l.fate(3, 9, &mut rng), Fate::Partitioned);
+        l.slow(9, 100, true);
+        assert_eq!(l.fate(5, 9, &mut rng), Fate::Deliver { delay_ms: 102, duplicate_ms: None });
     }
 
     #[test]

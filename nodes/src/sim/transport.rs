@@ -202,15 +202,12 @@ pub(super) fn handle(w: &mut World, addr: Addr, inputs: &mut Vec<NodeInput>, now
     for input in inputs.drain(..) {
         match &mut ep.actor {
             Actor::Node(n) => n.on_input(local, input, &mut w.outbox),
-            Actor::Client(c) => {
-                // A client takes answers and its own timers; nothing else is sent to it.
-                let input = match input {
-                    Input::Msg { from, msg: Msg::Answer(msg) } => Input::Msg { from, msg },
-                    Input::Timer(Timer::Client(t)) => Input::Timer(t),
-                    Input::Msg { .. } | Input::Timer(_) => continue,
-                };
-                c.on_input(now, input, &mut w.outbox);
-            }
+            // A client takes answers and its own timers; nothing else is sent to it.
+            Actor::Client(c) => match input {
+                Input::Msg { from, msg: Msg::Answer(answer) } => c.on_answer(now, from, answer, &mut w.outbox),
+                Input::Timer(Timer::Client(t)) => c.on_timer(now, t, &mut w.outbox),
+                Input::Msg { .. } | Input::Timer(_) => {}
+            },
             Actor::Echo(e) => e.on_input(input, &mut w.outbox),
         }
     }

@@ -1,6 +1,7 @@
 //! A storage node's durable state: versioned values per key and the node's write counter.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::conflict::ConflictPolicy;
 use super::version::Versioned;
@@ -9,7 +10,9 @@ use super::version::Versioned;
 #[derive(Clone, Debug, Default)]
 pub struct Store {
     /// Per key, the versions this replica holds (mutually concurrent under `Siblings`).
-    data: BTreeMap<u64, Vec<Versioned>>,
+    /// Shared, copied on write: a read reply carries them without a copy, and a write copies
+    /// them only while such a reply is still on its way.
+    data: BTreeMap<u64, Arc<Vec<Versioned>>>,
     /// Counter for versions this node assigns as coordinator; durable so that a restarted
     /// node never reuses a counter (which would give two different writes the same version).
     write_counter: u64,
@@ -25,12 +28,17 @@ impl Store {
 
     /// Applies a replicated write; returns false if the store already had it or something newer.
     pub fn apply(&mut self, key: u64, item: &Versioned) -> bool {
-        self.policy.merge(self.data.entry(key).or_default(), item)
+        self.policy.merge(Arc::make_mut(self.data.entry(key).or_default()), item)
     }
 
     /// The versions held for `key` (empty when none).
     pub fn get(&self, key: u64) -> &[Versioned] {
         self.data.get(&key).map_or(&[], |v| v.as_slice())
+    }
+
+    /// The versions held for `key`, shared rather than copied (`None` when none).
+    pub fn shared(&self, key: u64) -> Option<Arc<Vec<Versioned>>> {
+        self.data.get(&key).cloned()
     }
 
     /// Takes the next write counter for a version this node coordinates.
@@ -42,11 +50,6 @@ impl Store {
     /// All keys with their versions, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &[Versioned])> {
         self.data.iter().map(|(k, v)| (*k, v.as_slice()))
-    }
-
-    /// Every key with its versions, in key order, giving the store up.
-    pub fn into_keys(self) -> impl Iterator<Item = (u64, Vec<Versioned>)> {
-        self.data.into_iter()
     }
 
     /// Number of keys held.

@@ -63,15 +63,14 @@ impl VersionVector {
         if self.get(node) == counter {
             return;
         }
-        let mut v = self.entries().to_vec();
-        match v.binary_search_by_key(&node, |e| e.0) {
-            Ok(i) if counter == 0 => {
-                v.remove(i);
-            }
-            Ok(i) => v[i].1 = counter,
-            Err(i) => v.insert(i, (node, counter)),
-        }
-        *self = Self::from_sorted(v);
+        let e = self.entries();
+        let i = e.partition_point(|x| x.0 < node);
+        let after = if e.get(i).is_some_and(|x| x.0 == node) { &e[i + 1..] } else { &e[i..] };
+        let new = (counter > 0).then_some((node, counter));
+        // An exact-size chain: the shared slice is allocated once, with no vector in between
+        // (a coordinator sets one entry on every write).
+        let entries: Arc<[(u32, u64)]> = e[..i].iter().copied().chain(new).chain(after.iter().copied()).collect();
+        *self = VersionVector { entries: (!entries.is_empty()).then_some(entries) };
     }
 
     /// The shared `(node, counter)` entries, sorted by node (`None` when empty): hands the

@@ -99,7 +99,7 @@ impl Tally<'_> {
             self.example(text);
             return;
         };
-        let replicas = self.state.replicas_of(w.key);
+        let replicas = self.state.replicas_of(w);
         if replicas.iter().any(|&node| self.holds_descendant(node, w.key, version)) {
             return;
         }
@@ -145,7 +145,7 @@ impl Tally<'_> {
     /// An indeterminate write may be anywhere or nowhere: only counted.
     fn indeterminate(&mut self, w: &Op) {
         self.indeterminate += 1;
-        let present = self.state.replicas_of(w.key).iter().any(|&node| match (&w.version, w.value) {
+        let present = self.state.replicas_of(w).iter().any(|&node| match (&w.version, w.value) {
             (Some(version), _) => self.holds_descendant(node, w.key, version),
             (None, Some(value)) => self.holds_value(node, w.key, value),
             (None, None) => false,
@@ -197,8 +197,11 @@ mod tests {
 
     const NODES: usize = 5;
 
-    /// Three consecutive nodes of five, by key.
+    const SHARDS: u64 = 8;
+
+    /// Three consecutive nodes of five, by key (a key is its own shard, below `SHARDS`).
     fn replicas_of(key: u64) -> Vec<u32> {
+        assert!(key < SHARDS);
         (0..3).map(|i| ((key + i) % NODES as u64) as u32).collect()
     }
 
@@ -213,7 +216,7 @@ mod tests {
             seq: value,
             kind: OpKind::Write,
             key,
-            shard: None,
+            shard: Some(key as u32),
             level: Level::Quorum,
             required: 2,
             n: 3,
@@ -238,10 +241,10 @@ mod tests {
         for &(node, key, version, value) in stored {
             replicas[node as usize].keys.entry(key).or_default().push(Versioned { version: vv(version), value });
         }
-        let replicas_of = ops.iter().map(|o| (o.key, replicas_of(o.key))).collect();
+        let replica_sets = (0..SHARDS).map(replicas_of).collect();
         let mut h = History::new();
         h.ops = ops;
-        h.record_final_state(FinalState { at_ms: 60_000, replicas, replicas_of });
+        h.record_final_state(FinalState { at_ms: 60_000, replicas, replica_sets });
         h
     }
 

@@ -8,7 +8,6 @@ mod injector;
 mod recorder;
 pub mod workload;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant as WallInstant};
 
@@ -19,7 +18,7 @@ pub use build::build_config;
 pub use recorder::{consistency, level};
 
 use crate::check::{check_all, PropertyClass, Verdict};
-use crate::history::{FinalState, History, OpKind};
+use crate::history::{FinalState, History};
 use crate::outcome::{EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY};
 use crate::scenario::model::Scenario;
 use crate::seed::{stream, Stream};
@@ -135,7 +134,9 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
-/// The run loop: the simulation's one madsim task.
+/// The run loop: the simulation's one madsim task. Never inlined: scripts/bench-instructions.sh
+/// finds the simulation's cost under this name.
+#[inline(never)]
 fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats) {
     let mut rt = Runtime::with_seed_and_config(seed, madsim::Config::default());
     // A bound on simulated time: a run that does not end by then is a bug in the simulator.
@@ -157,17 +158,17 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats) {
         let end_ms = scenario.duration_ms + scenario.heal_ms;
         cluster.run_to(end_ms);
         let net = cluster.stats();
-        let replicas = cluster.stores().into_iter().map(replica_state).collect();
+        let mut replicas = Vec::new();
+        cluster.each_store(|store| replicas.push(replica_state(store)));
         let mut h = std::mem::take(&mut *recorder.history());
-        // Where each written key was meant to live: replica sets do not move yet, so the
-        // starting map says it.
-        let replicas_of: BTreeMap<u64, Vec<u32>> =
-            h.ops_of(OpKind::Write).map(|o| (o.key, map.replicas_of(o.key).to_vec())).collect();
+        // Where each shard was meant to live: replica sets do not move yet, so the starting
+        // map says it.
+        let replica_sets = map.replica_sets().to_vec();
         h.healed_at_ms = Some(scenario.duration_ms);
         h.node_names = scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect();
         h.nodes = scenario.cluster.nodes.len() as u32;
         h.shards = scenario.cluster.shards;
-        h.record_final_state(FinalState { at_ms: end_ms, replicas, replicas_of });
+        h.record_final_state(FinalState { at_ms: end_ms, replicas, replica_sets });
         h.mix_into_trace(&[net.sent, net.delivered, net.partitioned, net.lost, net.to_down_node, net.duplicated]);
         (h, net)
     })

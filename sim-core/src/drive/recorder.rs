@@ -61,8 +61,9 @@ impl Recorder {
             value: r.value,
             context: version(r.context),
             version: r.version.map(version),
-            // Same layout on both sides: the vector is converted in place, not reallocated.
-            read: r.read.into_iter().map(versioned).collect(),
+            // Same layout on both sides: the vector is converted in place, not reallocated;
+            // a write's empty result skips the conversion altogether.
+            read: if r.read.is_empty() { Vec::new() } else { r.read.into_iter().map(versioned).collect() },
         }
     }
 }
@@ -86,8 +87,8 @@ impl Observer for Recorder {
 }
 
 /// A node's store as the history keeps it.
-pub fn replica_state(store: Store) -> ReplicaState {
-    ReplicaState { keys: store.into_keys().map(|(key, vs)| (key, vs.into_iter().map(versioned).collect())).collect() }
+pub fn replica_state(store: &Store) -> ReplicaState {
+    ReplicaState { keys: store.iter().map(|(key, vs)| (key, vs.iter().cloned().map(versioned).collect())).collect() }
 }
 
 /// The history's name for a consistency level.
@@ -110,10 +111,12 @@ pub fn consistency(l: Level) -> Consistency {
     }
 }
 
+#[inline]
 fn version(v: nodes::VersionVector) -> Version {
     Version::from_shared(v.into_shared())
 }
 
+#[inline]
 fn versioned(v: nodes::Versioned) -> Versioned {
     Versioned { version: version(v.version), value: v.value }
 }

@@ -46,21 +46,21 @@ impl ReplicaState {
     }
 }
 
-/// Every replica's state after the heal phase, and where each key was meant to live.
+/// Every replica's state after the heal phase, and where each shard was meant to live.
 #[derive(Clone, Debug, Default)]
 pub struct FinalState {
     /// Simulated time the state was read.
     pub at_ms: u64,
     /// State of each node, by address.
     pub replicas: Vec<ReplicaState>,
-    /// The replica set of every key a client wrote, at the end of the run.
-    pub replicas_of: BTreeMap<u64, Vec<u32>>,
+    /// The replica set of every shard at the end of the run, by shard.
+    pub replica_sets: Vec<Vec<u32>>,
 }
 
 impl FinalState {
-    /// The replicas `key` was meant to live on (empty when unknown).
-    pub fn replicas_of(&self, key: u64) -> &[u32] {
-        self.replicas_of.get(&key).map_or(&[], Vec::as_slice)
+    /// The replicas `op`'s key was meant to live on (empty when its shard is unknown).
+    pub fn replicas_of(&self, op: &Op) -> &[u32] {
+        op.shard.and_then(|s| self.replica_sets.get(s as usize)).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -97,6 +97,7 @@ impl History {
     }
 
     /// Records a finished client operation, `now_ms` being when it was reported.
+    #[inline]
     pub fn record_op(&mut self, now_ms: u64, op: Op) {
         let t = &mut self.trace;
         t.u64(0x0A);
