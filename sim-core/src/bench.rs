@@ -235,7 +235,7 @@ fn transport(nodes: u32, in_flight: u32, sim_ms: u64) -> Figures {
         rt.block_on(async move {
             let c = &sc.cluster;
             let zones = c.nodes.iter().map(|n| n.zone).collect();
-            let observer = Box::new(Discard);
+            let observer = Discard;
             let cluster = Cluster::build_echo(zones, c.net.clone(), stream(1, Stream::Network, 0), in_flight, observer);
             cluster.run_to(sim_ms);
             cluster.stats().delivered

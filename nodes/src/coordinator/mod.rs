@@ -130,8 +130,9 @@ impl Coordinator {
             }
             ClientRequest::Read { op, key, r } => {
                 let req = self.begin(from, op, key, r, PendingKind::Read { versions: Vec::new() }, cx);
-                self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: None });
-                self.answer_locally(req, key, true, cx);
+                if self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: None }) {
+                    self.answer_locally(req, key, true, cx);
+                }
             }
         }
     }
@@ -183,25 +184,15 @@ impl Coordinator {
         version.set(cx.id, counter);
         let item = Versioned { version: version.clone(), value };
         let req = self.begin(client, op, key, w, PendingKind::Write { version, fence }, cx);
-        self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence });
-        if self.is_replica(req, cx) {
+        if self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence }) {
             cx.replica.store_mut().apply(key, &item);
             self.answered(req, cx.id, None, cx);
         }
     }
 
-    /// True when this node is a replica of request `req`'s key.
-    fn is_replica<O: CoordinatorOut>(&self, req: u64, cx: &Ctx<'_, O>) -> bool {
-        self.pending.get(req).is_some_and(|p| cx.control.map().replica_sets()[p.shard as usize].contains(&cx.id))
-    }
-
-    /// When this node is a replica of `key`, answers request `req` from its own store
-    /// (`read`: with the versions held, merged straight from the store: no copy) instead of
-    /// messaging itself.
+    /// This node, a replica of `key`, answers request `req` from its own store (`read`: with
+    /// the versions held, merged straight from the store: no copy) instead of messaging itself.
     fn answer_locally<O: CoordinatorOut>(&mut self, req: u64, key: u64, read: bool, cx: &mut Ctx<'_, O>) {
-        if !self.is_replica(req, cx) {
-            return;
-        }
         if read {
             if let Some(Pending {
                 kind: PendingKind::Read { versions: acc } | PendingKind::PrimaryRead { versions: acc, .. },
@@ -241,19 +232,25 @@ impl Coordinator {
         req
     }
 
+    /// Sends request `req` to every other replica of `key`; true when this node is one too
+    /// (it then answers itself without a message).
     fn fan_out<O: CoordinatorOut>(
         &self,
         req: u64,
         key: u64,
         cx: &mut Ctx<'_, O>,
         make: impl Fn(u64, u64) -> ReplicaRequest,
-    ) {
-        let Some(p) = self.pending.get(req) else { return };
+    ) -> bool {
+        let Some(p) = self.pending.get(req) else { return false };
+        let mut local = false;
         for &replica in &cx.control.map().replica_sets()[p.shard as usize] {
-            if replica != cx.id {
+            if replica == cx.id {
+                local = true;
+            } else {
                 cx.out.to_replica(replica, make(req, key));
             }
         }
+        local
     }
 
     /// Arms the request timer for the earliest deadline of a request still pending.

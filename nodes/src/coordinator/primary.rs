@@ -43,8 +43,9 @@ impl Coordinator {
         let n = cx.control.map().n();
         let kind = PendingKind::PrimaryRead { write, fence, versions: Vec::new() };
         let req = self.begin(client, op, key, n, kind, cx);
-        self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: Some(fence) });
-        self.answer_locally(req, key, true, cx);
+        if self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: Some(fence) }) {
+            self.answer_locally(req, key, true, cx);
+        }
     }
 
     /// Writes as primary with a version that descends from everything the read returned, if

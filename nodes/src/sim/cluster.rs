@@ -54,23 +54,29 @@ pub struct ClientSetup {
     pub rng: ChaCha8Rng,
 }
 
-type Shared = Arc<Mutex<World>>;
+type Shared<O> = Arc<Mutex<World<O>>>;
 
-/// A running cluster: the handle the simulator uses to inject faults and read state.
-#[derive(Clone)]
-pub struct Cluster {
-    world: Shared,
+/// A running cluster: the handle the simulator uses to inject faults and read state. It owns
+/// its observer `O` (static dispatch on every event; no lock of its own).
+pub struct Cluster<O> {
+    world: Shared<O>,
 }
 
-fn lock(world: &Shared) -> MutexGuard<'_, World> {
+impl<O> Clone for Cluster<O> {
+    fn clone(&self) -> Self {
+        Cluster { world: self.world.clone() }
+    }
+}
+
+fn lock<O>(world: &Shared<O>) -> MutexGuard<'_, World<O>> {
     // A panic inside a handler poisons the lock; the run is already lost, so keep going
     // far enough to report it rather than panicking again here.
     world.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Cluster {
+impl<O: Observer> Cluster<O> {
     /// Builds nodes and clients on the current madsim runtime. Clients start at once.
-    pub fn build(cfg: ClusterConfig, clients: Vec<ClientSetup>, observer: Box<dyn Observer>) -> Cluster {
+    pub fn build(cfg: ClusterConfig, clients: Vec<ClientSetup>, observer: O) -> Cluster<O> {
         let n = cfg.node_zones.len();
         let mut endpoints = Vec::with_capacity(n + clients.len());
         let mut node_seeds = cfg.node_seeds.into_iter();
@@ -93,8 +99,8 @@ impl Cluster {
         net: NetConfig,
         net_seed: ChaCha8Rng,
         in_flight: u32,
-        observer: Box<dyn Observer>,
-    ) -> Cluster {
+        observer: O,
+    ) -> Cluster<O> {
         let n = node_zones.len() as u32;
         let endpoints = (0..n).map(|a| Endpoint::new(Actor::Echo(Echo::new(a, n, in_flight)))).collect();
         Cluster::start(endpoints, &node_zones, net, net_seed, observer)
@@ -107,8 +113,8 @@ impl Cluster {
         node_zones: &[u16],
         net: NetConfig,
         net_seed: ChaCha8Rng,
-        observer: Box<dyn Observer>,
-    ) -> Cluster {
+        observer: O,
+    ) -> Cluster<O> {
         let nodes: Vec<Addr> = (0..node_zones.len() as Addr).collect();
         let placed: Vec<(Addr, u16)> = nodes.iter().copied().zip(node_zones.iter().copied()).collect();
         let links = Links::new(net, &placed);
@@ -281,9 +287,10 @@ impl Cluster {
             .collect()
     }
 
-    /// Hands the observer back (call once the run is over).
-    pub fn replace_observer(&self, observer: Box<dyn Observer>) -> Box<dyn Observer> {
-        std::mem::replace(&mut lock(&self.world).observer, observer)
+    /// Lets `f` work with the observer (the driver records what it did there too, and takes
+    /// what was observed when the run is over).
+    pub fn with_observer<R>(&self, f: impl FnOnce(&mut O) -> R) -> R {
+        f(&mut lock(&self.world).observer)
     }
 }
 
@@ -300,11 +307,11 @@ mod tests {
 
     /// Two echo endpoints 5 ms apart, one message each bouncing between them: every 5 ms
     /// both get one input.
-    fn run(body: impl FnOnce(&Cluster) + Send + 'static) {
+    fn run(body: impl FnOnce(&Cluster<Ignore>) + Send + 'static) {
         let rt = madsim::runtime::Runtime::with_seed_and_config(1, madsim::Config::default());
         rt.block_on(async move {
             let net = NetConfig { latency: Latency::Constant { ms: 5.0 }, cross_zone: None, loss: 0.0, duplicate: 0.0 };
-            let c = Cluster::build_echo(vec![0, 0], net, ChaCha8Rng::seed_from_u64(1), 1, Box::new(Ignore));
+            let c = Cluster::build_echo(vec![0, 0], net, ChaCha8Rng::seed_from_u64(1), 1, Ignore);
             body(&c);
         });
     }

@@ -66,13 +66,13 @@ impl Endpoint {
     }
 }
 
-/// Everything the shell simulates, behind the cluster's one lock.
-pub(super) struct World {
+/// Everything the shell simulates, behind the cluster's one lock; `O` observes it.
+pub(super) struct World<O> {
     /// Every endpoint, by address.
     pub(super) endpoints: Vec<Endpoint>,
     pub(super) links: Links,
     pub(super) rng: ChaCha8Rng,
-    pub(super) observer: Box<dyn Observer>,
+    pub(super) observer: O,
     /// madsim's instant at simulated millisecond 0 of the cluster.
     pub(super) start: Instant,
     /// The current simulated millisecond: the tick being fired, or where `run_to` stopped.
@@ -89,14 +89,8 @@ pub(super) struct World {
     order: Vec<Addr>,
 }
 
-impl World {
-    pub(super) fn new(
-        endpoints: Vec<Endpoint>,
-        nodes: Vec<Addr>,
-        links: Links,
-        rng: ChaCha8Rng,
-        observer: Box<dyn Observer>,
-    ) -> Self {
+impl<O> World<O> {
+    pub(super) fn new(endpoints: Vec<Endpoint>, nodes: Vec<Addr>, links: Links, rng: ChaCha8Rng, observer: O) -> Self {
         World {
             endpoints,
             links,
@@ -122,7 +116,7 @@ pub(super) struct Queued {
 }
 
 /// Starts a life of a storage node (or echo endpoint): it boots from its durable state.
-pub(super) fn boot_node(w: &mut World, node: Addr) {
+pub(super) fn boot_node<O: Observer>(w: &mut World<O>, node: Addr) {
     let real = w.now;
     let ep = &mut w.endpoints[node as usize];
     ep.up = true;
@@ -136,7 +130,7 @@ pub(super) fn boot_node(w: &mut World, node: Addr) {
 }
 
 /// Starts every client, in address order.
-pub(super) fn boot_clients(w: &mut World) {
+pub(super) fn boot_clients<O: Observer>(w: &mut World<O>) {
     let now = w.now;
     for addr in 0..w.endpoints.len() {
         let ep = &mut w.endpoints[addr];
@@ -150,7 +144,7 @@ pub(super) fn boot_clients(w: &mut World) {
 
 /// Delivers every input due at `tick`: endpoint by endpoint, in an order drawn from the
 /// network's stream, each endpoint's inputs in the order they were queued.
-pub(super) fn fire(w: &mut World, tick: u64) {
+pub(super) fn fire<O: Observer>(w: &mut World<O>, tick: u64) {
     w.now = tick;
     let mut batch = std::mem::take(&mut w.batch);
     w.wheel.take(tick, &mut batch);
@@ -195,7 +189,7 @@ pub(super) fn fire(w: &mut World, tick: u64) {
 
 /// Hands `inputs` to endpoint `addr` (up, not paused) at simulated time `now`, then performs
 /// what it queued.
-pub(super) fn handle(w: &mut World, addr: Addr, inputs: &mut Vec<NodeInput>, now: u64) {
+pub(super) fn handle<O: Observer>(w: &mut World<O>, addr: Addr, inputs: &mut Vec<NodeInput>, now: u64) {
     let ep = &mut w.endpoints[addr as usize];
     w.stats.delivered += inputs.len() as u64;
     let local = ep.clock.local(now);
@@ -216,7 +210,7 @@ pub(super) fn handle(w: &mut World, addr: Addr, inputs: &mut Vec<NodeInput>, now
 
 /// Performs what a state machine queued: report events, arm timers, transmit messages.
 /// Each queue is taken out and put back, keeping its buffer: no allocation once warm.
-fn flush(w: &mut World, from: Addr, now: u64) {
+fn flush<O: Observer>(w: &mut World<O>, from: Addr, now: u64) {
     let clock = w.endpoints[from as usize].clock;
     if !w.outbox.events.is_empty() {
         let mut events = std::mem::take(&mut w.outbox.events);
@@ -249,7 +243,7 @@ fn flush(w: &mut World, from: Addr, now: u64) {
     }
 }
 
-fn transmit(w: &mut World, from: Addr, to: Addr, msg: Msg, now: u64) {
+fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: u64) {
     w.stats.sent += 1;
     match w.links.fate(from, to, &mut w.rng) {
         Fate::Partitioned => w.stats.partitioned += 1,
@@ -274,7 +268,7 @@ fn transmit(w: &mut World, from: Addr, to: Addr, msg: Msg, now: u64) {
 }
 
 /// Queues `input` for `to` at `tick` (at least one tick after now: nothing is instantaneous).
-fn schedule(w: &mut World, to: Addr, tick: u64, input: NodeInput) {
+fn schedule<O: Observer>(w: &mut World<O>, to: Addr, tick: u64, input: NodeInput) {
     let incarnation = w.endpoints[to as usize].incarnation;
     w.wheel.push(tick.max(w.now + 1), Queued { to, incarnation, input });
 }

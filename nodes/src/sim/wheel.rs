@@ -62,9 +62,12 @@ impl<T> Wheel<T> {
     /// `into`'s capacity stays in the slot: a caller that reuses one vector allocates nothing.
     pub fn take(&mut self, tick: u64, into: &mut Vec<T>) {
         debug_assert!(tick > self.now && into.is_empty());
-        if let Some(mut early) = self.far.remove(&tick) {
-            // Queued from further back than anything in the slot: they go first.
-            into.append(&mut early);
+        // Far ticks are rare: look at the tree only when its first tick is this one.
+        if self.far.first_key_value().is_some_and(|(&t, _)| t == tick) {
+            if let Some(mut early) = self.far.remove(&tick) {
+                // Queued from further back than anything in the slot: they go first.
+                into.append(&mut early);
+            }
         }
         let slot = &mut self.slots[tick as usize % SLOTS];
         self.near -= slot.len();

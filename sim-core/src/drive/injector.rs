@@ -32,10 +32,9 @@ impl Active {
 
 /// Applies a scenario's faults to a running cluster.
 pub struct Injector<'a> {
-    cluster: Cluster,
+    cluster: Cluster<Recorder>,
     scenario: &'a Scenario,
     rng: ChaCha8Rng,
-    history: Recorder,
     /// Index of the next scripted fault.
     next: usize,
     /// Faults in effect, by id; ids grow with time, so undoing in reverse id order unwinds
@@ -49,12 +48,11 @@ pub struct Injector<'a> {
 
 impl<'a> Injector<'a> {
     /// An injector for `cluster`.
-    pub fn new(cluster: Cluster, scenario: &'a Scenario, rng: ChaCha8Rng, history: Recorder) -> Self {
+    pub fn new(cluster: Cluster<Recorder>, scenario: &'a Scenario, rng: ChaCha8Rng) -> Self {
         Injector {
             cluster,
             scenario,
             rng,
-            history,
             next: 0,
             active: BTreeMap::new(),
             undos: BTreeSet::new(),
@@ -294,7 +292,8 @@ impl<'a> Injector<'a> {
     }
 
     fn record(&self, at_ms: u64, label: String, nodes: Vec<u32>, until_ms: Option<u64>, undo: bool) {
-        self.history.history().record_fault(FaultRecord { at_ms, label, nodes, until_ms, undo });
+        let fault = FaultRecord { at_ms, label, nodes, until_ms, undo };
+        self.cluster.with_observer(|r| r.history.record_fault(fault));
     }
 }
 

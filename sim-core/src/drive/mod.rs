@@ -144,9 +144,8 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats) {
     rt.block_on(async move {
         let (cfg, clients) = build_config(scenario, seed);
         let map = Arc::new(cfg.map.clone());
-        let recorder = Recorder::new(map.clone());
-        let cluster = Cluster::build(cfg, clients, Box::new(recorder.clone()));
-        let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), recorder.clone());
+        let cluster = Cluster::build(cfg, clients, Recorder::new(map.clone()));
+        let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0));
         // The cluster and the injector advance as peers: the cluster runs up to the injector's
         // next action, the injector acts, until the end of the fault phase.
         while let Some(at) = injector.next_at().filter(|&t| t < scenario.duration_ms) {
@@ -160,7 +159,7 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats) {
         let net = cluster.stats();
         let mut replicas = Vec::new();
         cluster.each_store(|store| replicas.push(replica_state(store)));
-        let mut h = std::mem::take(&mut *recorder.history());
+        let mut h = cluster.with_observer(|r| std::mem::take(&mut r.history));
         // Where each shard was meant to live: replica sets do not move yet, so the starting
         // map says it.
         let replica_sets = map.replica_sets().to_vec();

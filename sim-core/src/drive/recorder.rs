@@ -3,7 +3,7 @@
 //! types; checkers and reports see the neutral history.
 
 use std::borrow::Cow;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use nodes::control::{ControlEvent as NodeControl, StepDownReason as NodeStepDown};
 use nodes::shard_map::ShardMap;
@@ -14,10 +14,12 @@ use crate::history::{
     ControlEvent, History, Level, NodeChange, Op, OpKind, Outcome, ReplicaState, StepDownReason, Version, Versioned,
 };
 
-/// A history the cluster records into (as its observer) and the run loop shares.
-#[derive(Clone)]
+/// The cluster's observer: it records into a history of its own. The cluster owns it (no lock
+/// per event); the injector records its faults through `Cluster::with_observer`, and the run
+/// loop takes the history the same way at the end.
 pub struct Recorder {
-    history: Arc<Mutex<History>>,
+    /// Everything recorded so far.
+    pub history: History,
     /// The shard map the run started with, to file each operation under its key's shard.
     map: Arc<ShardMap>,
 }
@@ -25,14 +27,7 @@ pub struct Recorder {
 impl Recorder {
     /// A recorder into an empty history, for a cluster that starts from `map`.
     pub fn new(map: Arc<ShardMap>) -> Self {
-        Recorder { history: Arc::default(), map }
-    }
-
-    /// The history, for the injector's fault records and the run's end.
-    pub fn history(&self) -> MutexGuard<'_, History> {
-        // A panic inside the simulation poisons the lock; the run is lost anyway, so keep going
-        // far enough to report it.
-        self.history.lock().unwrap_or_else(|e| e.into_inner())
+        Recorder { history: History::new(), map }
     }
 
     fn op(&self, r: OpRecord) -> Op {
@@ -73,15 +68,15 @@ impl Observer for Recorder {
         match event {
             Event::Op(record) => {
                 let op = self.op(record);
-                self.history().record_op(now_ms, op);
+                self.history.record_op(now_ms, op);
             }
-            Event::Node(change) => self.history().record_node(now_ms, source, node_change(change)),
+            Event::Node(change) => self.history.record_node(now_ms, source, node_change(change)),
             Event::Control(e) => {
                 if let Some(e) = control(e) {
-                    self.history().record_control(now_ms, source, e);
+                    self.history.record_control(now_ms, source, e);
                 }
             }
-            Event::Lease { until_ms } => self.history().record_lease(now_ms, source, until_ms),
+            Event::Lease { until_ms } => self.history.record_lease(now_ms, source, until_ms),
         }
     }
 }
