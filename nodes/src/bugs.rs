@@ -4,3 +4,20 @@
 /// True in the deliberately broken test build (`--features clustersim-nodes/bug-early-ack`),
 /// whose coordinators acknowledge writes after W-1 replicas.
 pub const BUG_EARLY_ACK: bool = cfg!(feature = "bug-early-ack");
+
+/// True in the test build with the old, falsely ordering versioning
+/// (`--features clustersim-nodes/bug-false-dominance`): a later write through the same
+/// coordinator supersedes an earlier one its client never saw, as per-coordinator version
+/// vectors did, so replicas drop acknowledged concurrent writes.
+pub const BUG_FALSE_DOMINANCE: bool = cfg!(feature = "bug-false-dominance");
+
+/// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
+const PLANTED: [(&str, bool, &str); 2] = [
+    ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
+    ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
+];
+
+/// The planted bugs this build was compiled with, as `(feature, what it breaks)`.
+pub fn enabled() -> impl Iterator<Item = (&'static str, &'static str)> {
+    PLANTED.into_iter().filter(|b| b.1).map(|(feature, _, what)| (feature, what))
+}

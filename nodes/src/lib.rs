@@ -37,10 +37,11 @@ pub mod sim;
 pub mod storage;
 
 pub use actor::Addr;
-pub use bugs::BUG_EARLY_ACK;
+pub use bugs::{BUG_EARLY_ACK, BUG_FALSE_DOMINANCE};
 pub use client::{FailReason, OpKind, OpRecord, Outcome};
 pub use consistency::Consistency;
+pub use coordinator::PrimarySaw;
 pub use observer::{Event, NodeChange, Observer};
 pub use sim::latency::Latency;
 pub use sim::{ClientSetup, Cluster, ClusterConfig, NetStats};
-pub use storage::{VersionVector, Versioned};
+pub use storage::{Context, Dot, Versioned};

@@ -117,7 +117,7 @@ mod tests {
     use super::*;
     use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, Reply};
     use crate::replica::{ReplicaAnswer, ReplicaRequest};
-    use crate::storage::{VersionVector, Versioned};
+    use crate::storage::{Context, Dot, Versioned};
 
     fn node(id: Addr) -> StorageNode {
         let map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3);
@@ -140,7 +140,7 @@ mod tests {
     }
 
     fn client_write(w: u8) -> NodeInput {
-        let request = ClientRequest::Write { op: 1, key: 5, w, value: 77, context: VersionVector::new() };
+        let request = ClientRequest::Write { op: 1, key: 5, w, value: 77, context: Context::new() };
         Input::Msg { from: 9, msg: Msg::Request(request) }
     }
 
@@ -200,7 +200,7 @@ mod tests {
         assert!(replies(&out).is_empty(), "not due yet");
         n.on_input(100, due(100), &mut out);
         match replies(&out)[..] {
-            [Reply::Timeout { version: Some(v), answers: 1 }] => assert_eq!(v.get(0), 1),
+            [Reply::Timeout { dot: Some(d), answers: 1 }] => assert_eq!(*d, Dot { node: 0, counter: 1 }),
             ref r => panic!("unexpected {r:?}"),
         }
     }
@@ -231,22 +231,30 @@ mod tests {
     }
 
     #[test]
-    fn versions_from_one_coordinator_are_never_reused_across_restarts() {
+    fn dots_from_one_coordinator_are_never_reused_across_restarts() {
         let mut n = node(0);
         let mut out = NodeOut::default();
         n.on_input(0, client_write(1), &mut out);
         n.boot(3, 1, &mut NodeOut::default());
         n.on_input(5, client_write(1), &mut out);
-        let versions: Vec<_> = replies(&out)
+        let dots: Vec<Dot> = replies(&out)
             .into_iter()
             .map(|r| match r {
-                Reply::WriteOk { version } => version.clone(),
+                Reply::WriteOk { dot } => *dot,
                 r => panic!("{r:?}"),
             })
             .collect();
-        assert_eq!(versions.len(), 2);
-        assert_ne!(versions[0], versions[1]);
-        assert!(versions[1].descends(&versions[0]));
+        assert_eq!(dots, [Dot { node: 0, counter: 1 }, Dot { node: 0, counter: 2 }], "dense per key, durable");
+    }
+
+    #[test]
+    fn two_writes_through_one_coordinator_that_never_saw_each_other_stay_siblings() {
+        let mut n = node(0);
+        let mut out = NodeOut::default();
+        n.on_input(0, client_write(1), &mut out);
+        n.on_input(1, client_write(1), &mut out);
+        let held: Vec<u64> = n.store().get(5).iter().map(|v| v.value).collect();
+        assert_eq!(held.len(), 2, "both acknowledged writes survive as siblings: {held:?}");
     }
 
     #[test]
@@ -255,8 +263,8 @@ mod tests {
         let mut out = NodeOut::default();
         n.on_input(0, Input::Msg { from: 9, msg: Msg::Request(ClientRequest::Read { op: 2, key: 5, r: 3 }) }, &mut out);
         let req = first_request(&out);
-        let a = Versioned { version: VersionVector::from_entries([(1, 1)]), value: 1 };
-        let b = Versioned { version: VersionVector::from_entries([(2, 1)]), value: 2 };
+        let a = Versioned { dot: Dot { node: 1, counter: 1 }, context: Context::new(), stamp: 0, value: 1 };
+        let b = Versioned { dot: Dot { node: 2, counter: 1 }, context: Context::new(), stamp: 0, value: 2 };
         let mut out = NodeOut::default();
         n.on_input(
             1,

@@ -4,6 +4,7 @@
 use crate::actor::Addr;
 use crate::client::OpRecord;
 use crate::control::ControlEvent;
+use crate::coordinator::PrimarySaw;
 
 /// Receives every observable event, in simulated-time order.
 pub trait Observer: Send {
@@ -23,6 +24,16 @@ pub enum Event {
     /// A node's lease now runs until this simulated time (the shell converts the node's local
     /// lease end through the node's clock).
     Lease { until_ms: u64 },
+    /// A primary gave a write its version after seeing these values of the key (what it read,
+    /// or the last write it acknowledged in its tenure): evidence of what the node did, so
+    /// checkers can tell what the write legitimately supersedes.
+    PrimarySaw(PrimarySaw),
+}
+
+impl From<PrimarySaw> for Event {
+    fn from(saw: PrimarySaw) -> Self {
+        Event::PrimarySaw(saw)
+    }
 }
 
 impl From<OpRecord> for Event {

@@ -324,13 +324,14 @@ fn checkers(ops: u64) -> Figures {
     Figures { wall, ops, ..Figures::default() }
 }
 
-/// A history that passes every client-history checker: writes to a key follow one another
-/// (each one's context is the previous version), and each read returns the latest write
-/// generated before it, invoked when no later write has completed yet.
+/// A history that passes every client-history checker: each key belongs to one client's
+/// session (so each write observed the ones before it), and each read returns the latest
+/// write generated before it, invoked when no later write has completed yet.
 fn synthetic_history(ops: u64, sc: &Scenario) -> History {
     const KEYS: u64 = 10_000;
     let nodes = sc.cluster.nodes.len() as u32;
     let mut latest: Vec<Option<Versioned>> = vec![None; KEYS as usize];
+    let mut counters = vec![0u64; KEYS as usize];
     let mut h = History::default();
     h.ops.reserve(ops as usize);
     for i in 0..ops {
@@ -341,7 +342,7 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
         // it began), and those of its own bucket are concurrent with it.
         let t = i / 4;
         let mut op = Op {
-            client: nodes + (i % 16) as u32,
+            client: nodes + (key % 16) as u32,
             group: 0,
             seq: i,
             kind: OpKind::Read,
@@ -359,11 +360,13 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
             context: Version::new(),
             version: None,
             read: vec![],
+            primary_saw: vec![],
         };
         let slot = &mut latest[key as usize];
         if i % 2 == 0 {
-            let counter = slot.as_ref().map_or(0, |v| counter_of(&v.version, coordinator)) + 1;
-            let item = Versioned { version: Version::from_entries([(coordinator, counter)]), value: i };
+            counters[key as usize] += 1;
+            let version = Version::from_parts(Some((coordinator, counters[key as usize])), None);
+            let item = Versioned { version, value: i };
             op.kind = OpKind::Write;
             op.value = Some(i);
             op.context = slot.as_ref().map(|v| v.version.clone()).unwrap_or_default();
@@ -390,10 +393,6 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
     h.healed_at_ms = Some(end);
     h.record_final_state(FinalState { at_ms: end, replicas: vec![state; nodes as usize], replica_sets });
     h
-}
-
-fn counter_of(v: &Version, writer: u32) -> u64 {
-    v.entries().iter().find(|e| e.0 == writer).map_or(0, |e| e.1)
 }
 
 /// Takes every event and keeps none: the transport benchmark has no protocol to observe.

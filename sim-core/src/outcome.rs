@@ -34,7 +34,8 @@ pub fn worst(codes: impl IntoIterator<Item = i32>) -> i32 {
 /// The exact command that replays `seed` of the scenario at `path`.
 pub fn replay_command(path: &Path, seed: u64) -> String {
     // A failure of the deliberately broken build only replays with the same feature.
-    let features = if nodes::BUG_EARLY_ACK { " --features clustersim-nodes/bug-early-ack" } else { "" };
+    let bugs: Vec<String> = nodes::bugs::enabled().map(|(feature, _)| format!("clustersim-nodes/{feature}")).collect();
+    let features = if bugs.is_empty() { String::new() } else { format!(" --features {}", bugs.join(",")) };
     format!("cargo run --release{features} -- run --scenario {} --seed {seed}", path.display())
 }
 

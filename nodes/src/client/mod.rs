@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Addr, Input, Outbox, Wake};
 use crate::coordinator::{ClientAnswer, ClientRequest, Reply};
-use crate::storage::{VersionVector, Versioned};
+use crate::storage::{Context, Dot, Versioned};
 
 pub use balancer::CoordinatorChoice;
 pub use record::{FailReason, OpKind, OpRecord, Outcome};
@@ -73,7 +73,7 @@ struct InFlight {
     coordinator: Addr,
     tried: u32,
     value: Option<u64>,
-    context: VersionVector,
+    context: Context,
 }
 
 /// One sequential client, like a Jepsen process.
@@ -85,7 +85,7 @@ pub struct Client {
     seq: u64,
     planned: Option<PlannedOp>,
     current: Option<InFlight>,
-    contexts: BTreeMap<u64, VersionVector>,
+    contexts: BTreeMap<u64, Context>,
     /// The one timer armed for the operation in flight's timeout (or an earlier one's).
     due: Wake,
 }
@@ -94,13 +94,13 @@ pub struct Client {
 struct Ending {
     outcome: Outcome,
     reason: Option<FailReason>,
-    version: Option<VersionVector>,
+    dot: Option<Dot>,
     read: Vec<Versioned>,
 }
 
 impl Ending {
     fn failed(outcome: Outcome, reason: FailReason) -> Self {
-        Ending { outcome, reason: Some(reason), version: None, read: Vec::new() }
+        Ending { outcome, reason: Some(reason), dot: None, read: Vec::new() }
     }
 }
 
@@ -167,17 +167,17 @@ impl Client {
                     return; // an answer to an operation we gave up on
                 }
                 let ending = match reply {
-                    Reply::WriteOk { version } => {
-                        Ending { outcome: Outcome::Ok, reason: None, version: Some(version), read: Vec::new() }
+                    Reply::WriteOk { dot } => {
+                        Ending { outcome: Outcome::Ok, reason: None, dot: Some(dot), read: Vec::new() }
                     }
                     Reply::ReadOk { versions } => {
-                        Ending { outcome: Outcome::Ok, reason: None, version: None, read: versions }
+                        Ending { outcome: Outcome::Ok, reason: None, dot: None, read: versions }
                     }
                     Reply::NotPrimary => Ending::failed(Outcome::Fail, FailReason::NotPrimary),
-                    Reply::Timeout { version, .. } => {
+                    Reply::Timeout { dot, .. } => {
                         let write = self.current.as_ref().is_some_and(|c| c.op.kind == OpKind::Write);
                         let outcome = if write { Outcome::Indeterminate } else { Outcome::Fail };
-                        Ending { version, ..Ending::failed(outcome, FailReason::QuorumTimeout) }
+                        Ending { dot, ..Ending::failed(outcome, FailReason::QuorumTimeout) }
                     }
                 };
                 self.finish(now_ms, ending, out);
@@ -213,7 +213,7 @@ impl Client {
         let value = (op.kind == OpKind::Write).then_some(((self.addr as u64) << 40) | self.seq);
         let context = match (op.kind, self.cfg.send_context) {
             (OpKind::Write, true) => self.contexts.get(&op.key).cloned().unwrap_or_default(),
-            _ => VersionVector::new(),
+            _ => Context::new(),
         };
         let coordinator = self.cfg.coordinators.pick(&mut self.rng);
         self.current = Some(InFlight { seq: self.seq, op, invoke_ms: now_ms, coordinator, tried: 0, value, context });
@@ -243,18 +243,16 @@ impl Client {
 
     fn finish(&mut self, now_ms: u64, ending: Ending, out: &mut impl ClientOut) {
         let c = self.current.take().expect("an operation is in flight");
-        let Ending { outcome, reason, version, read } = ending;
+        let Ending { outcome, reason, dot, read } = ending;
         if self.cfg.send_context && outcome == Outcome::Ok {
-            let ctx = self.contexts.entry(c.op.key).or_default();
-            match c.op.kind {
-                OpKind::Read => {
-                    *ctx = VersionVector::new();
-                    for v in &read {
-                        ctx.merge(&v.version);
-                    }
-                }
-                OpKind::Write => *ctx = version.clone().unwrap_or_default(),
-            }
+            // What the client has now seen of the key: everything the versions it read had
+            // seen, and themselves; or, after its write, what that write superseded and itself.
+            let seen = match (c.op.kind, dot) {
+                (OpKind::Read, _) => read.iter().fold(Context::new(), |seen, v| seen.join(&v.history())),
+                (OpKind::Write, Some(dot)) => c.context.with(dot),
+                (OpKind::Write, None) => c.context.clone(),
+            };
+            self.contexts.insert(c.op.key, seen);
         }
         let coordinator = (reason != Some(FailReason::NoCoordinator)).then_some(c.coordinator);
         out.record(OpRecord {
@@ -273,7 +271,7 @@ impl Client {
             coordinator,
             value: c.value,
             context: c.context,
-            version,
+            dot,
             read,
         });
         self.plan(now_ms, out);
@@ -371,8 +369,8 @@ mod tests {
         let mut out = Out::default();
         c.start(0, &mut out);
         c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
-        let seen = VersionVector::from_entries([(0, 4), (2, 1)]);
-        let versions = vec![Versioned { version: seen.clone(), value: 3 }];
+        let seen = Context::of([Dot { node: 0, counter: 4 }]);
+        let versions = vec![Versioned { dot: Dot { node: 2, counter: 1 }, context: seen.clone(), stamp: 0, value: 3 }];
         c.on_input(
             8,
             Input::Msg { from: 0, msg: ClientAnswer::Reply { op: 1, reply: Reply::ReadOk { versions } } },
@@ -383,6 +381,6 @@ mod tests {
             ClientRequest::Write { context, .. } => Some(context.clone()),
             _ => None,
         });
-        assert_eq!(sent, Some(seen));
+        assert_eq!(sent, Some(seen.with(Dot { node: 2, counter: 1 })), "what the version saw, and itself");
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::actor::Addr;
 use crate::consistency::Consistency;
-use crate::storage::{VersionVector, Versioned};
+use crate::storage::{Context, Dot, Versioned};
 
 /// Read or write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,10 +68,10 @@ pub struct OpRecord {
     pub coordinator: Option<Addr>,
     /// For writes: the written value (unique per write).
     pub value: Option<u64>,
-    /// For writes: the context the client passed (what it had read).
-    pub context: VersionVector,
-    /// For writes: the version the coordinator assigned, when known.
-    pub version: Option<VersionVector>,
+    /// For writes: the context the client passed (what it had seen of the key).
+    pub context: Context,
+    /// For writes: the dot the coordinator gave the write, when known.
+    pub dot: Option<Dot>,
     /// For ok reads: the versions returned (siblings when more than one).
     pub read: Vec<Versioned>,
 }

@@ -9,13 +9,14 @@ mod requests;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
 
 use crate::actor::{Addr, Outbox, Wake};
 use crate::control::Control;
 use crate::replica::{Replica, ReplicaAnswer, ReplicaRequest};
-use crate::storage::{ConflictPolicy, VersionVector, Versioned};
+use crate::storage::{ConflictPolicy, Context, Versioned};
 
-pub use msg::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, Reply};
+pub use msg::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, PrimarySaw, Reply};
 
 use requests::{Pending, PendingKind, Requests, WriteReq};
 
@@ -38,7 +39,7 @@ pub struct Coordinator {
     next_req: u64,
     /// As primary: the latest version written per key, tagged with the tenure's fence, so
     /// only the first write to a key in a tenure needs a quorum read.
-    primary_cache: BTreeMap<u64, (u64, VersionVector)>,
+    primary_cache: BTreeMap<u64, (u64, Context, u64)>,
     /// Timeout of every request begun, earliest first (completed ones are skipped lazily).
     deadlines: BinaryHeap<Reverse<(u64, u64)>>,
     /// The one timer armed for the earliest request deadline.
@@ -59,12 +60,15 @@ pub trait CoordinatorOut {
     fn to_primary(&mut self, to: Addr, write: ForwardWrite);
     /// Arms the request timer.
     fn timer(&mut self, delay_ms: u64, timer: CoordinatorTimer);
+    /// Tells the observer what a primary had seen of a key when it versioned a write.
+    fn primary_saw(&mut self, saw: PrimarySaw);
 }
 
 impl<M, T, E> CoordinatorOut for Outbox<M, T, E>
 where
     M: From<ReplicaRequest> + From<ClientAnswer> + From<ForwardWrite>,
     T: From<CoordinatorTimer>,
+    E: From<PrimarySaw>,
 {
     fn to_replica(&mut self, to: Addr, request: ReplicaRequest) {
         self.send(to, request);
@@ -80,6 +84,10 @@ where
 
     fn timer(&mut self, delay_ms: u64, timer: CoordinatorTimer) {
         Outbox::timer(self, delay_ms, timer);
+    }
+
+    fn primary_saw(&mut self, saw: PrimarySaw) {
+        self.event(saw);
     }
 }
 
@@ -167,10 +175,10 @@ impl Coordinator {
         self.arm(cx);
     }
 
-    /// Coordinates a write: assigns its version (the context plus this node's next counter)
-    /// and fans it out to the key's replicas.
+    /// Coordinates a write: gives it this node's next dot for the key, keeps the client's
+    /// context (exactly what it supersedes) and fans it out to the key's replicas.
     fn write<O: CoordinatorOut>(&mut self, write: WriteReq, fence: Option<u64>, cx: &mut Ctx<'_, O>) {
-        let WriteReq { client, op, key, w, value, context: mut version } = write;
+        let WriteReq { client, op, key, w, value, context } = write;
         if fence.is_some() {
             // A fenced write is an act as primary: it must fall inside the node's grant and lease.
             let shard = cx.control.map().shard_of(key);
@@ -180,10 +188,14 @@ impl Coordinator {
                 cx.id
             );
         }
-        let counter = cx.replica.store_mut().next_counter().max(version.get(cx.id) + 1);
-        version.set(cx.id, counter);
-        let item = Versioned { version: version.clone(), value };
-        let req = self.begin(client, op, key, w, PendingKind::Write { version, fence }, cx);
+        let dot = cx.replica.store_mut().next_dot(cx.id, key);
+        let item = Arc::new(Versioned { dot, context, stamp: cx.now, value });
+        if let Some(fence) = fence {
+            // The primary orders the key's writes: the next one it versions supersedes this one,
+            // acknowledged or not (superseding a write that may fail loses nothing acknowledged).
+            self.primary_cache.insert(key, (fence, item.history(), value));
+        }
+        let req = self.begin(client, op, key, w, PendingKind::Write { dot }, cx);
         if self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence }) {
             cx.replica.store_mut().apply(key, &item);
             self.answered(req, cx.id, None, cx);
@@ -223,7 +235,7 @@ impl Coordinator {
             cx.control.map().replica_sets()[shard as usize].len() <= 64,
             "the answer bitmask holds 64 replicas"
         );
-        self.pending.insert(req, Pending { client, op, key, shard, required, answered: 0, kind });
+        self.pending.insert(req, Pending { client, op, shard, required, answered: 0, kind });
         let deadline = cx.now + self.cfg.request_timeout_ms;
         self.deadlines.push(Reverse((deadline, req)));
         if let Some(delay) = self.wake.ensure(cx.now, deadline) {
@@ -281,11 +293,11 @@ impl Coordinator {
         }
         if let Some(p) = self.pending.remove(req) {
             let answers = p.answers();
-            let version = match p.kind {
-                PendingKind::Write { version, .. } => Some(version),
+            let dot = match p.kind {
+                PendingKind::Write { dot } => Some(dot),
                 PendingKind::Read { .. } | PendingKind::PrimaryRead { .. } => None,
             };
-            cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::Timeout { version, answers } });
+            cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::Timeout { dot, answers } });
         }
     }
 
@@ -318,18 +330,13 @@ impl Coordinator {
         }
         let p = self.pending.remove(req).expect("present");
         let reply = match p.kind {
-            PendingKind::Write { version, fence } => {
-                if let Some(fence) = fence {
-                    self.primary_cache.insert(p.key, (fence, version.clone()));
-                }
-                Reply::WriteOk { version }
-            }
+            PendingKind::Write { dot } => Reply::WriteOk { dot },
             PendingKind::PrimaryRead { write, fence, versions } => {
                 self.write_after_read(write, fence, &versions, cx);
                 return;
             }
             PendingKind::Read { mut versions } => {
-                versions.sort_by(|a, b| a.version.cmp(&b.version));
+                versions.sort_by_key(|v| v.dot);
                 Reply::ReadOk { versions }
             }
         };

@@ -2,15 +2,16 @@
 //! primary.
 
 use crate::actor::Addr;
-use crate::storage::{VersionVector, Versioned};
+use crate::storage::{Context, Dot, Versioned};
 
 /// A client's request to a coordinator.
 #[derive(Clone, Debug)]
 pub enum ClientRequest {
     /// Read `key` and wait for `r` replica answers.
     Read { op: u64, key: u64, r: u8 },
-    /// Write `value` to `key` with `w` acks, superseding `context`.
-    Write { op: u64, key: u64, w: u8, value: u64, context: VersionVector },
+    /// Write `value` to `key` with `w` acks, superseding the writes in `context` (what the
+    /// client had seen of the key).
+    Write { op: u64, key: u64, w: u8, value: u64, context: Context },
 }
 
 impl ClientRequest {
@@ -34,13 +35,14 @@ pub enum ClientAnswer {
 /// The outcome a coordinator reports to a client.
 #[derive(Clone, Debug)]
 pub enum Reply {
-    /// The write reached `w` replicas under `version`.
-    WriteOk { version: VersionVector },
+    /// The write reached `w` replicas; `dot` names it (the client's context for the key is
+    /// now what it sent plus this dot).
+    WriteOk { dot: Dot },
     /// The read got `r` answers; these are the surviving (mutually concurrent) versions.
     ReadOk { versions: Vec<Versioned> },
     /// Not enough replicas answered before the coordinator's timeout. A write may still have
-    /// been applied on some replicas, so `version` is reported for writes.
-    Timeout { version: Option<VersionVector>, answers: u8 },
+    /// been applied on some replicas, so its `dot` is reported.
+    Timeout { dot: Option<Dot>, answers: u8 },
     /// With writes through primaries: no node could act as the shard's primary, so the write
     /// was not applied anywhere.
     NotPrimary,
@@ -61,7 +63,7 @@ pub struct ForwardWrite {
     /// The value written.
     pub value: u64,
     /// What the client had seen.
-    pub context: VersionVector,
+    pub context: Context,
 }
 
 /// The coordinator's one timer: some request may have reached its timeout.
@@ -69,4 +71,15 @@ pub struct ForwardWrite {
 pub enum CoordinatorTimer {
     /// Armed for the earliest request deadline, local time `at`.
     RequestsDue { at: u64 },
+}
+
+/// The values a primary had seen of a key when it versioned a client's write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrimarySaw {
+    /// The client that issued the write.
+    pub client: Addr,
+    /// The client's operation number.
+    pub op: u64,
+    /// The values (unique per write) the primary had read or acknowledged.
+    pub values: Vec<u64>,
 }

@@ -4,7 +4,7 @@
 //! tenure, so its versions descend from every acknowledged write, the previous primary's too.
 
 use super::requests::{PendingKind, WriteReq};
-use super::{ClientAnswer, Coordinator, CoordinatorOut, Ctx, ForwardWrite, Reply};
+use super::{ClientAnswer, Coordinator, CoordinatorOut, Ctx, ForwardWrite, PrimarySaw, Reply};
 use crate::replica::ReplicaRequest;
 use crate::storage::Versioned;
 
@@ -18,8 +18,10 @@ impl Coordinator {
         let (fence, primary) = (map.granted_at(shard), map.primary_of(shard));
         if cx.control.is_primary(shard, cx.now) {
             match self.primary_cache.get(&key) {
-                Some((f, latest)) if *f == fence => {
-                    write.context.merge(latest);
+                Some((f, latest, value)) if *f == fence => {
+                    let saw = PrimarySaw { client: write.client, op: write.op, values: vec![*value] };
+                    cx.out.primary_saw(saw);
+                    write.context = write.context.join(latest);
                     self.write(write, Some(fence), cx);
                 }
                 _ => self.read_before_first_write(write, fence, cx),
@@ -64,8 +66,17 @@ impl Coordinator {
             return;
         }
         for v in versions {
-            write.context.merge(&v.version);
+            write.context = write.context.join(&v.history());
         }
+        let mut values: Vec<u64> = versions.iter().map(|v| v.value).collect();
+        // Writes that arrived while this one's read was out were versioned first: order after them.
+        if let Some((f, latest, value)) = self.primary_cache.get(&write.key) {
+            if *f == fence {
+                write.context = write.context.join(latest);
+                values.push(*value);
+            }
+        }
+        cx.out.primary_saw(PrimarySaw { client: write.client, op: write.op, values });
         self.write(write, Some(fence), cx);
     }
 

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use crate::actor::Addr;
 use crate::bugs::BUG_EARLY_ACK;
-use crate::storage::{VersionVector, Versioned};
+use crate::storage::{Context, Dot, Versioned};
 
 /// A client write as a coordinator receives it.
 #[derive(Clone, Debug)]
@@ -14,8 +14,8 @@ pub(super) struct WriteReq {
     pub(super) key: u64,
     pub(super) w: u8,
     pub(super) value: u64,
-    /// The version the client had seen; the new version descends from it.
-    pub(super) context: VersionVector,
+    /// What the client had seen; the new version supersedes exactly that.
+    pub(super) context: Context,
 }
 
 /// A request this node coordinates, waiting for replica answers.
@@ -23,7 +23,6 @@ pub(super) struct WriteReq {
 pub(super) struct Pending {
     pub(super) client: Addr,
     pub(super) op: u64,
-    pub(super) key: u64,
     /// The key's shard, found once when the request begins (its replica set answers).
     pub(super) shard: u32,
     pub(super) required: u8,
@@ -35,10 +34,9 @@ pub(super) struct Pending {
 
 #[derive(Debug)]
 pub(super) enum PendingKind {
-    /// `fence`: set when written as the shard's primary, to remember the version afterwards.
+    /// A write, with the dot it was given (the client learns it with the acknowledgement).
     Write {
-        version: VersionVector,
-        fence: Option<u64>,
+        dot: Dot,
     },
     Read {
         versions: Vec<Versioned>,
@@ -150,7 +148,6 @@ mod tests {
         let p = |op| Pending {
             client: 9,
             op,
-            key: 1,
             shard: 0,
             required: 1,
             answered: 0,
@@ -182,7 +179,6 @@ mod tests {
         let mut p = Pending {
             client: 9,
             op: 1,
-            key: 1,
             shard: 0,
             required: 2,
             answered: 0,

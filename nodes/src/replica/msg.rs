@@ -9,7 +9,8 @@ use crate::storage::Versioned;
 pub enum ReplicaRequest {
     /// Store a version. A shard's primary fences its writes with the epoch it was granted the
     /// shard at; replicas that know a later grant refuse.
-    Write { req: u64, key: u64, item: Versioned, fence: Option<u64> },
+    /// The version is shared by every replica's copy of the message.
+    Write { req: u64, key: u64, item: Arc<Versioned>, fence: Option<u64> },
     /// Send the versions held for a key. A new primary's read carries its fence: the replica
     /// then refuses writes fenced with an older epoch, so a deposed primary's late writes
     /// cannot land behind the new one's read.

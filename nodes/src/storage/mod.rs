@@ -7,4 +7,4 @@ pub mod version;
 
 pub use conflict::ConflictPolicy;
 pub use store::Store;
-pub use version::{VersionVector, Versioned};
+pub use version::{Context, Dot, Versioned};

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::conflict::ConflictPolicy;
-use super::version::Versioned;
+use super::version::{Dot, Versioned};
 
 /// Durable state of one storage node; survives crash and restart (it models an fsynced disk).
 #[derive(Clone, Debug, Default)]
@@ -13,9 +13,10 @@ pub struct Store {
     /// Shared, copied on write: a read reply carries them without a copy, and a write copies
     /// them only while such a reply is still on its way.
     data: BTreeMap<u64, Arc<Vec<Versioned>>>,
-    /// Counter for versions this node assigns as coordinator; durable so that a restarted
-    /// node never reuses a counter (which would give two different writes the same version).
-    write_counter: u64,
+    /// Per key, the counter of the last write this node coordinated: dots are dense per key
+    /// (which keeps contexts small) and durable, so a restarted node never gives two writes
+    /// the same dot.
+    counters: BTreeMap<u64, u64>,
     /// How a new version meets the ones held.
     policy: ConflictPolicy,
 }
@@ -41,10 +42,11 @@ impl Store {
         self.data.get(&key).cloned()
     }
 
-    /// Takes the next write counter for a version this node coordinates.
-    pub fn next_counter(&mut self) -> u64 {
-        self.write_counter += 1;
-        self.write_counter
+    /// The dot of the next write to `key` that node `node` (this one) coordinates.
+    pub fn next_dot(&mut self, node: u32, key: u64) -> Dot {
+        let counter = self.counters.entry(key).or_insert(0);
+        *counter += 1;
+        Dot { node, counter: *counter }
     }
 
     /// All keys with their versions, in key order.

@@ -1,237 +1,221 @@
-//! Version vectors: which coordinator writes a value has seen, for causality between versions.
+//! Causality between versions of a key: dotted version vectors (Preguiça et al.; Almeida et
+//! al., "Scalable and Accurate Causality Tracking for Eventually Consistent Stores").
+//!
+//! Every write gets a [`Dot`]: the coordinator that took it and that coordinator's next counter
+//! for the key, so a dot names one write. It is stored with the [`Context`] its client passed:
+//! exactly the writes the client had seen. A version supersedes another only when the other's
+//! dot is in its context, so two writes whose clients never saw each other stay siblings, even
+//! through one coordinator. (Plain per-coordinator version vectors gave the second of two such
+//! writes a higher counter that "dominated" the first, and replicas discarded an acknowledged
+//! write.)
+//!
+//! Pruning rule: a context keeps, per coordinator, the prefix of that coordinator's dots for the
+//! key it has seen (`1..=n`, one entry), plus the dots seen beyond a gap; a dot joins the prefix
+//! as soon as the gap before it closes. Nothing else is ever dropped: forgetting a dot would
+//! make the write it names concurrent again (a sibling back from the dead), and forgetting a
+//! gap would make an unseen write look seen (a lost write). Contexts stay small because
+//! coordinators' counters are dense per key, and siblings are bounded by the store.
 
-use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
-/// A version vector: for each coordinator node id, the highest write counter seen from it.
-/// Displayed as `{#0:4,#2:1}`, where `#0` is the node at address 0 (the first node).
+/// One write: the coordinator that took it and its counter for the key (from 1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Dot {
+    /// The coordinating node's address.
+    pub node: u32,
+    /// The coordinator's counter for this key: 1 for its first write to it, then 2, ...
+    pub counter: u64,
+}
+
+/// A causal context: the set of writes (dots) seen, kept as per-node prefixes plus the dots
+/// beyond a gap (see the module's pruning rule).
 ///
-/// Kept as a small slice sorted by node id: vectors have at most one entry per node, are
-/// compared far more often than built, and a sorted slice compares with one linear merge.
-/// The slice is shared and copied on write: a version is cloned into every replica message,
-/// store, reply and history record but changed only by the coordinator that assigns it, so a
-/// clone is a reference count, not an allocation. `None` when empty (allocates nothing).
-#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct VersionVector {
-    entries: Option<Arc<[(u32, u64)]>>,
+/// Entries are `(node << 1 | kind, counter)`, sorted: kind 0 is a prefix ("every dot of the node
+/// up to `counter`"), kind 1 a single dot past the prefix and its gap. Shared, copied on write: a
+/// context rides in messages, stores, replies and records but is built only when a client or
+/// coordinator joins what it saw. `None` when empty (allocates nothing).
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Context {
+    entries: Option<Arc<[(u64, u64)]>>,
 }
 
-/// How two version vectors relate causally.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Causality {
-    /// Both vectors are identical.
-    Equal,
-    /// The left vector is strictly newer than the right one.
-    Dominates,
-    /// The right vector is strictly newer than the left one.
-    Dominated,
-    /// Neither descends from the other.
-    Concurrent,
-}
+const PREFIX: u64 = 0;
+const SINGLE: u64 = 1;
 
-impl VersionVector {
-    /// The empty vector, older than every other.
+impl Context {
+    /// The empty context: nothing seen.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Builds a vector from `(node, counter)` pairs in any order; zero counters are dropped.
-    pub fn from_entries(entries: impl IntoIterator<Item = (u32, u64)>) -> Self {
-        let mut v: Vec<(u32, u64)> = entries.into_iter().filter(|e| e.1 > 0).collect();
-        // Highest counter first within a node, then keep the first entry of each node.
-        v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        v.dedup_by_key(|e| e.0);
-        Self::from_sorted(v)
+    /// The context of exactly these dots (any order, repeats allowed).
+    pub fn of(dots: impl IntoIterator<Item = Dot>) -> Self {
+        let mut c = Context::new();
+        for d in dots {
+            c = c.with(d);
+        }
+        c
     }
 
-    fn from_sorted(entries: Vec<(u32, u64)>) -> Self {
-        VersionVector { entries: (!entries.is_empty()).then(|| Arc::from(entries)) }
+    /// The shared raw entries (`None` when empty): hands the context to a recorder without a copy.
+    pub fn into_shared(self) -> Option<Arc<[(u64, u64)]>> {
+        self.entries
     }
 
-    /// The counter for `node`, zero when absent.
-    pub fn get(&self, node: u32) -> u64 {
+    /// The raw entries: `(node << 1 | kind, counter)`, kind 0 a prefix and 1 a single dot.
+    pub fn entries(&self) -> &[(u64, u64)] {
+        self.entries.as_deref().unwrap_or(&[])
+    }
+
+    /// True when nothing was seen.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_none()
+    }
+
+    /// The longest prefix of `node`'s dots seen (0 when none).
+    pub fn prefix(&self, node: u32) -> u64 {
+        let key = (node as u64) << 1 | PREFIX;
         let e = self.entries();
-        match e.binary_search_by_key(&node, |e| e.0) {
+        match e.binary_search_by(|x| x.0.cmp(&key)) {
             Ok(i) => e[i].1,
             Err(_) => 0,
         }
     }
 
-    /// Sets the counter for `node` (zero removes it).
-    pub fn set(&mut self, node: u32, counter: u64) {
-        if self.get(node) == counter {
-            return;
+    /// True when the write `dot` was seen.
+    pub fn contains(&self, dot: Dot) -> bool {
+        if dot.counter <= self.prefix(dot.node) {
+            return true;
         }
-        let e = self.entries();
-        let i = e.partition_point(|x| x.0 < node);
-        let after = if e.get(i).is_some_and(|x| x.0 == node) { &e[i + 1..] } else { &e[i..] };
-        let new = (counter > 0).then_some((node, counter));
-        // An exact-size chain: the shared slice is allocated once, with no vector in between
-        // (a coordinator sets one entry on every write).
-        let entries: Arc<[(u32, u64)]> = e[..i].iter().copied().chain(new).chain(after.iter().copied()).collect();
-        *self = VersionVector { entries: (!entries.is_empty()).then_some(entries) };
+        let key = (dot.node as u64) << 1 | SINGLE;
+        self.entries().binary_search(&(key, dot.counter)).is_ok()
     }
 
-    /// The shared `(node, counter)` entries, sorted by node (`None` when empty): hands the
-    /// vector to a recorder without copying it.
-    pub fn into_shared(self) -> Option<Arc<[(u32, u64)]>> {
-        self.entries
-    }
-
-    /// The `(node, counter)` entries, sorted by node.
-    pub fn entries(&self) -> &[(u32, u64)] {
-        self.entries.as_deref().unwrap_or(&[])
-    }
-
-    /// True when the vector has no entries.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_none()
-    }
-
-    /// Joins `other` into `self`: the entrywise maximum.
-    pub fn merge(&mut self, other: &VersionVector) {
-        // The common cases first: merging into nothing, or a vector into itself.
-        if self.entries.is_none() || other.entries.is_none() {
-            if self.entries.is_none() {
-                *self = other.clone();
-            }
-            return;
+    /// This context and `dot` too.
+    pub fn with(&self, dot: Dot) -> Context {
+        if self.contains(dot) {
+            return self.clone();
         }
-        if let (Some(a), Some(b)) = (&self.entries, &other.entries) {
-            if Arc::ptr_eq(a, b) {
-                return;
-            }
+        let single = [((dot.node as u64) << 1 | SINGLE, dot.counter)];
+        Context::normalized(self.entries().iter().chain(single.iter()).copied())
+    }
+
+    /// Everything this context or `other` saw.
+    pub fn join(&self, other: &Context) -> Context {
+        if other.entries.is_none() || self.entries == other.entries {
+            return self.clone();
         }
-        match self.compare(other) {
-            Causality::Equal | Causality::Dominates => {}
-            Causality::Dominated => *self = other.clone(),
-            Causality::Concurrent => {
-                let (a, b) = (self.entries(), other.entries());
-                let mut v = Vec::with_capacity(a.len() + b.len());
-                let (mut i, mut j) = (0, 0);
-                while i < a.len() || j < b.len() {
-                    match (a.get(i), b.get(j)) {
-                        (Some(x), Some(y)) if x.0 == y.0 => {
-                            v.push((x.0, x.1.max(y.1)));
-                            i += 1;
-                            j += 1;
-                        }
-                        (Some(x), Some(y)) if x.0 < y.0 => {
-                            v.push(*x);
-                            i += 1;
-                        }
-                        (Some(x), None) => {
-                            v.push(*x);
-                            i += 1;
-                        }
-                        (_, Some(y)) => {
-                            v.push(*y);
-                            j += 1;
-                        }
-                        (None, None) => unreachable!("loop condition"),
-                    }
+        if self.entries.is_none() {
+            return other.clone();
+        }
+        Context::normalized(self.entries().iter().chain(other.entries()).copied())
+    }
+
+    /// Builds a context from entries in any order: per node, the longest prefix wins, single
+    /// dots inside it go, and dots that continue it join it.
+    fn normalized(entries: impl Iterator<Item = (u64, u64)>) -> Context {
+        let mut all: Vec<(u64, u64)> = entries.filter(|e| e.1 > 0).collect();
+        all.sort_unstable();
+        all.dedup();
+        let mut out: Vec<(u64, u64)> = Vec::with_capacity(all.len());
+        let mut i = 0;
+        while i < all.len() {
+            let node = all[i].0 >> 1;
+            let mut prefix = 0;
+            let mut singles = Vec::new();
+            while i < all.len() && all[i].0 >> 1 == node {
+                if all[i].0 & 1 == PREFIX {
+                    prefix = prefix.max(all[i].1);
+                } else {
+                    singles.push(all[i].1);
                 }
-                *self = Self::from_sorted(v);
+                i += 1;
             }
-        }
-    }
-
-    /// True when `self >= other` in every entry (a vector descends from itself).
-    pub fn descends(&self, other: &VersionVector) -> bool {
-        matches!(self.compare(other), Causality::Equal | Causality::Dominates)
-    }
-
-    /// Compares two vectors with one merge pass over their sorted entries.
-    pub fn compare(&self, other: &VersionVector) -> Causality {
-        let (mut greater, mut less) = (false, false);
-        let (a, b) = (self.entries(), other.entries());
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() || j < b.len() {
-            let ord = match (a.get(i), b.get(j)) {
-                (Some(x), Some(y)) => x.0.cmp(&y.0),
-                (Some(_), None) => Ordering::Less,
-                (None, _) => Ordering::Greater,
-            };
-            match ord {
-                Ordering::Less => {
-                    greater = true;
-                    i += 1;
+            // Singles are sorted: each one that continues the prefix joins it.
+            singles.retain(|&c| {
+                if c == prefix + 1 {
+                    prefix = c;
                 }
-                Ordering::Greater => {
-                    less = true;
-                    j += 1;
-                }
-                Ordering::Equal => {
-                    match a[i].1.cmp(&b[j].1) {
-                        Ordering::Greater => greater = true,
-                        Ordering::Less => less = true,
-                        Ordering::Equal => {}
-                    }
-                    i += 1;
-                    j += 1;
-                }
+                c > prefix
+            });
+            if prefix > 0 {
+                out.push((node << 1 | PREFIX, prefix));
             }
-            if greater && less {
-                return Causality::Concurrent;
-            }
+            out.extend(singles.into_iter().map(|c| (node << 1 | SINGLE, c)));
         }
-        match (greater, less) {
-            (false, false) => Causality::Equal,
-            (true, false) => Causality::Dominates,
-            (false, true) => Causality::Dominated,
-            (true, true) => Causality::Concurrent,
-        }
+        Context { entries: (!out.is_empty()).then(|| Arc::from(out)) }
     }
 }
 
-impl fmt::Debug for VersionVector {
+impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{self}")
     }
 }
 
-impl fmt::Display for VersionVector {
+/// Displayed as `{#0:..4,#2:7}`: every write of node 0 up to its 4th, and the 7th of node 2.
+impl fmt::Display for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("{")?;
-        for (i, (node, counter)) in self.entries().iter().enumerate() {
+        for (i, &(key, counter)) in self.entries().iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }
-            write!(f, "#{node}:{counter}")?;
+            let dots = if key & 1 == PREFIX { ".." } else { "" };
+            write!(f, "#{}:{dots}{counter}", key >> 1)?;
         }
         f.write_str("}")
     }
 }
 
-/// A value together with the version vector it was written under.
+/// A value with the write that produced it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Versioned {
-    /// The version the coordinator assigned to the write.
-    pub version: VersionVector,
+    /// The write's identity.
+    pub dot: Dot,
+    /// What the writing client had seen: the writes this one supersedes.
+    pub context: Context,
+    /// The coordinator's local clock when it took the write (last-write-wins orders by it).
+    pub stamp: u64,
     /// The written value; unique per write so checkers can tell writes apart.
     pub value: u64,
 }
 
-/// Adds `incoming` to a set of mutually concurrent versions (siblings), dropping dominated ones.
-///
-/// Returns false when the set already holds `incoming` or something newer.
+impl Versioned {
+    /// Everything a client that reads this version has seen: its context and itself.
+    pub fn history(&self) -> Context {
+        self.context.with(self.dot)
+    }
+
+    /// True when this version's writer had seen `other`'s write (so `other` is obsolete).
+    pub fn supersedes(&self, other: &Versioned) -> bool {
+        self.context.contains(other.dot) || falsely_ordered(self.dot, other.dot)
+    }
+}
+
+/// The deliberately broken versioning of the `bug-false-dominance` test build: a later write
+/// through the same coordinator "supersedes" an earlier one whether or not its client saw it,
+/// as per-coordinator version vectors did. Always false in a real build.
+fn falsely_ordered(newer: Dot, older: Dot) -> bool {
+    crate::bugs::BUG_FALSE_DOMINANCE && newer.node == older.node && newer.counter > older.counter
+}
+
+/// Adds `incoming` to a set of siblings (no one superseding another), dropping those it
+/// supersedes; false when the set already holds it or something that supersedes it.
 pub fn add_sibling(siblings: &mut Vec<Versioned>, incoming: &Versioned) -> bool {
-    // One comparison per sibling. Siblings are mutually concurrent, so if one of them descends
-    // from `incoming`, `incoming` descends from none of them and nothing was dropped before
-    // the early return.
+    // One pass. Siblings never supersede one another, so if one of them holds or supersedes
+    // `incoming`, `incoming` supersedes none of them and nothing was dropped before returning.
     let mut kept = 0;
     for i in 0..siblings.len() {
-        match siblings[i].version.compare(&incoming.version) {
-            Causality::Equal | Causality::Dominates => {
-                debug_assert_eq!(kept, i, "siblings are mutually concurrent");
-                return false;
-            }
-            Causality::Dominated => {}
-            Causality::Concurrent => {
-                siblings.swap(kept, i);
-                kept += 1;
-            }
+        let held = &siblings[i];
+        if held.dot == incoming.dot || held.supersedes(incoming) {
+            debug_assert_eq!(kept, i, "siblings never supersede one another");
+            return false;
+        }
+        if !incoming.supersedes(held) {
+            siblings.swap(kept, i);
+            kept += 1;
         }
     }
     siblings.truncate(kept);
@@ -243,60 +227,53 @@ pub fn add_sibling(siblings: &mut Vec<Versioned>, incoming: &Versioned) -> bool 
 mod tests {
     use super::*;
 
-    fn vv(e: &[(u32, u64)]) -> VersionVector {
-        VersionVector::from_entries(e.iter().copied())
+    fn dot(node: u32, counter: u64) -> Dot {
+        Dot { node, counter }
+    }
+
+    fn version(d: Dot, seen: &[Dot], value: u64) -> Versioned {
+        Versioned { dot: d, context: Context::of(seen.iter().copied()), stamp: 0, value }
     }
 
     #[test]
-    fn compare_orders_descendants_and_detects_concurrency() {
-        assert_eq!(vv(&[(1, 2)]).compare(&vv(&[(1, 2)])), Causality::Equal);
-        assert_eq!(vv(&[(1, 3)]).compare(&vv(&[(1, 2)])), Causality::Dominates);
-        assert_eq!(vv(&[(1, 2), (2, 1)]).compare(&vv(&[(1, 2)])), Causality::Dominates);
-        assert_eq!(vv(&[(1, 2)]).compare(&vv(&[(1, 2), (3, 1)])), Causality::Dominated);
-        assert_eq!(vv(&[(1, 3)]).compare(&vv(&[(2, 1)])), Causality::Concurrent);
-        assert_eq!(vv(&[(1, 3), (2, 1)]).compare(&vv(&[(1, 2), (2, 2)])), Causality::Concurrent);
-        assert_eq!(VersionVector::new().compare(&vv(&[(4, 1)])), Causality::Dominated);
+    fn a_context_keeps_prefixes_and_the_dots_beyond_a_gap() {
+        let c = Context::of([dot(0, 1), dot(0, 2), dot(0, 4), dot(2, 3)]);
+        assert_eq!(c.to_string(), "{#0:..2,#0:4,#2:3}");
+        assert!(c.contains(dot(0, 1)) && c.contains(dot(0, 2)) && c.contains(dot(0, 4)));
+        assert!(!c.contains(dot(0, 3)) && !c.contains(dot(0, 5)) && !c.contains(dot(1, 1)));
+        let closed = c.with(dot(0, 3));
+        assert_eq!(closed.to_string(), "{#0:..4,#2:3}", "the gap closes and the dot joins the prefix");
+        assert_eq!(c.join(&Context::of([dot(2, 1), dot(2, 2)])).to_string(), "{#0:..2,#0:4,#2:..3}");
+        assert_eq!(c.join(&Context::new()), c);
+        assert!(Context::new().is_empty() && Context::of([]).is_empty());
     }
 
     #[test]
-    fn merge_takes_entrywise_maximum() {
-        let mut a = vv(&[(1, 3), (2, 1)]);
-        a.merge(&vv(&[(2, 5), (7, 1)]));
-        assert_eq!(a, vv(&[(1, 3), (2, 5), (7, 1)]));
-        assert!(a.descends(&vv(&[(2, 5)])));
-    }
-
-    #[test]
-    fn from_entries_set_and_merge_keep_one_sorted_entry_per_node() {
-        let v = vv(&[(3, 1), (1, 2), (3, 4), (2, 0)]);
-        assert_eq!(v.entries(), &[(1, 2), (3, 4)]);
-        let mut w = v.clone();
-        w.set(2, 5);
-        w.set(1, 0);
-        assert_eq!(w.entries(), &[(2, 5), (3, 4)]);
-        assert_eq!(v.entries(), &[(1, 2), (3, 4)], "a clone is not changed by writes to another");
-        let mut m = v.clone();
-        m.merge(&w);
-        assert_eq!(m.entries(), &[(1, 2), (2, 5), (3, 4)]);
-        let mut e = VersionVector::new();
-        e.merge(&VersionVector::new());
-        assert!(e.is_empty() && e == VersionVector::default());
-        e.set(4, 0);
-        assert!(e.is_empty(), "a zero counter adds nothing");
-    }
-
-    #[test]
-    fn add_sibling_keeps_only_concurrent_versions() {
+    fn concurrent_writes_through_one_coordinator_stay_siblings() {
+        // Two clients write through node 1 without having seen each other's write.
+        let a = version(dot(1, 1), &[], 10);
+        let b = version(dot(1, 2), &[], 20);
         let mut s = vec![];
-        let a = Versioned { version: vv(&[(1, 1)]), value: 10 };
-        let b = Versioned { version: vv(&[(2, 1)]), value: 20 };
-        let c = Versioned { version: vv(&[(1, 1), (2, 1), (3, 1)]), value: 30 };
-        assert!(add_sibling(&mut s, &a));
-        assert!(add_sibling(&mut s, &b));
-        assert_eq!(s.len(), 2);
-        assert!(!add_sibling(&mut s, &a), "a duplicate is not added twice");
+        assert!(add_sibling(&mut s, &a) && add_sibling(&mut s, &b));
+        assert_eq!(s.len(), 2, "neither saw the other: {s:?}");
+        // A client that read both writes over them.
+        let c = version(dot(3, 1), &[dot(1, 1), dot(1, 2)], 30);
         assert!(add_sibling(&mut s, &c));
         assert_eq!(s, vec![c.clone()]);
-        assert!(!add_sibling(&mut s, &b), "an older version is ignored");
+        assert!(!add_sibling(&mut s, &a), "an obsolete version is ignored");
+        assert!(!add_sibling(&mut s, &c), "and a duplicate");
+    }
+
+    #[test]
+    fn a_write_supersedes_exactly_what_its_client_saw() {
+        let a = version(dot(1, 1), &[], 10);
+        let b = version(dot(1, 2), &[], 20);
+        // The client read only `b` (a replica that had not got `a` yet).
+        let c = version(dot(2, 1), &[dot(1, 2)], 30);
+        let mut s = vec![a.clone(), b.clone()];
+        assert!(add_sibling(&mut s, &c));
+        assert_eq!(s, vec![a.clone(), c.clone()], "`a` was never seen: it survives");
+        assert!(c.history().contains(dot(1, 2)) && c.history().contains(dot(2, 1)));
+        assert!(!c.history().contains(dot(1, 1)));
     }
 }

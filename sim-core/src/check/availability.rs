@@ -209,6 +209,7 @@ mod tests {
             context: Version::new(),
             version: None,
             read: vec![],
+            primary_saw: vec![],
         }
     }
 

@@ -1,14 +1,16 @@
-//! Lost acknowledged writes: after the heal phase, every acknowledged write must be held, or
-//! superseded by a version descending from it, by some replica of its key; and no write known
-//! to have failed may be present anywhere.
+//! Lost acknowledged writes: after the heal phase, every acknowledged write must be held by some
+//! replica of its key, or superseded there by the value of a write that observed it (judged
+//! from the history, `causality`: the system's versions decide nothing); and no write known to
+//! have failed may be present anywhere.
 //!
 //! Indeterminate writes (timeouts, a lost coordinator) may be present or absent; the detail
 //! line reports how many survived. Each write costs one lookup per replica, so the check is
 //! O(writes × N × siblings × vector length).
 
+use super::causality::Causality;
 use super::describe::{op_label, secs, versions};
 use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
-use crate::history::{FinalState, History, Op, OpKind, Outcome, ReplicaState, Version};
+use crate::history::{FinalState, History, Op, OpKind, Outcome, ReplicaState};
 
 const NAME: &str = "no_lost_acknowledged_writes";
 
@@ -17,6 +19,11 @@ const NAME: &str = "no_lost_acknowledged_writes";
 /// `violations` counts lost acknowledged writes plus failed writes whose value is present
 /// (phantom writes); `checked` counts the acknowledged and failed writes judged.
 pub fn check(history: &History) -> Verdict {
+    check_with(history, &Causality::of(&history.ops))
+}
+
+/// [`check`] with the history's causality already worked out (shared between checkers).
+pub fn check_with(history: &History, causality: &Causality) -> Verdict {
     let Some(state) = &history.final_state else {
         return Verdict {
             name: NAME.to_string(),
@@ -30,6 +37,8 @@ pub fn check(history: &History) -> Verdict {
         };
     };
     let mut tally = Tally {
+        ops: &history.ops,
+        causality,
         state,
         acked: 0,
         lost: 0,
@@ -39,11 +48,11 @@ pub fn check(history: &History) -> Verdict {
         indeterminate_present: 0,
         examples: Vec::new(),
     };
-    for w in history.ops_of(OpKind::Write) {
+    for (i, w) in history.ops.iter().enumerate().filter(|(_, o)| o.kind == OpKind::Write) {
         match w.outcome {
-            Outcome::Ok => tally.acknowledged(w),
+            Outcome::Ok => tally.acknowledged(i),
             Outcome::Fail => tally.failed(w),
-            Outcome::Indeterminate => tally.indeterminate(w),
+            Outcome::Indeterminate => tally.indeterminate(i),
         }
     }
     tally.verdict()
@@ -51,6 +60,8 @@ pub fn check(history: &History) -> Verdict {
 
 /// The writes judged so far against the final state, with the first offending ones.
 struct Tally<'a> {
+    ops: &'a [Op],
+    causality: &'a Causality,
     state: &'a FinalState,
     acked: u64,
     lost: u64,
@@ -78,41 +89,45 @@ impl Tally<'_> {
         0..self.state.replicas.len() as u32
     }
 
-    fn holds_descendant(&self, node: u32, key: u64, version: &Version) -> bool {
-        self.replica(node).get(key).iter().any(|v| v.version.descends(version))
+    /// True when `node` holds write `w`'s value or the value of a write that observed it.
+    fn holds_or_supersedes(&self, node: u32, w: usize) -> bool {
+        let held = self.replica(node).get(self.ops[w].key).iter().map(|v| v.value);
+        self.causality.values_cover(self.ops, held, w)
     }
 
     fn holds_value(&self, node: u32, key: u64, value: u64) -> bool {
         self.replica(node).get(key).iter().any(|v| v.value == value)
     }
 
-    /// An acknowledged write must be on some replica of its key, or superseded there.
-    fn acknowledged(&mut self, w: &Op) {
+    /// An acknowledged write (op `i`) must be on some replica of its key, or superseded there.
+    fn acknowledged(&mut self, i: usize) {
         self.acked += 1;
-        let Some(version) = &w.version else {
+        let w = &self.ops[i];
+        if w.value.is_none() {
             self.lost += 1;
             let text = format!(
-                "write {} acknowledged at {} has no version, so it cannot be found",
+                "write {} acknowledged at {} has no value, so it cannot be found",
                 op_label(w),
                 secs(w.complete_ms)
             );
             self.example(text);
             return;
-        };
+        }
         let replicas = self.state.replicas_of(w);
-        if replicas.iter().any(|&node| self.holds_descendant(node, w.key, version)) {
+        if replicas.iter().any(|&node| self.holds_or_supersedes(node, i)) {
             return;
         }
         self.lost += 1;
         let elsewhere: Vec<String> = self
             .nodes()
-            .filter(|node| !replicas.contains(node) && self.holds_descendant(*node, w.key, version))
+            .filter(|node| !replicas.contains(node) && self.holds_or_supersedes(*node, i))
             .map(|node| format!("n{node}"))
             .collect();
         let mut text = format!(
-            "write {} {}={} acknowledged at {} is on no replica of the key ({}); they hold {}",
+            "write {} {}={} acknowledged at {} is on no replica of the key ({}), nor superseded there by \
+             a write that observed it; they hold {}",
             op_label(w),
-            version,
+            w.version.as_ref().map_or_else(String::new, |v| v.to_string()),
             w.value.map_or_else(|| "?".to_string(), |v| v.to_string()),
             secs(w.complete_ms),
             node_list(replicas),
@@ -142,14 +157,10 @@ impl Tally<'_> {
         ));
     }
 
-    /// An indeterminate write may be anywhere or nowhere: only counted.
-    fn indeterminate(&mut self, w: &Op) {
+    /// An indeterminate write (op `i`) may be anywhere or nowhere: only counted.
+    fn indeterminate(&mut self, i: usize) {
         self.indeterminate += 1;
-        let present = self.state.replicas_of(w).iter().any(|&node| match (&w.version, w.value) {
-            (Some(version), _) => self.holds_descendant(node, w.key, version),
-            (None, Some(value)) => self.holds_value(node, w.key, value),
-            (None, None) => false,
-        });
+        let present = self.state.replicas_of(&self.ops[i]).iter().any(|&node| self.holds_or_supersedes(node, i));
         self.indeterminate_present += u64::from(present);
     }
 
@@ -193,7 +204,7 @@ fn node_list(nodes: &[u32]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{Level, Versioned};
+    use crate::history::{Level, Version, Versioned};
 
     const NODES: usize = 5;
 
@@ -205,13 +216,15 @@ mod tests {
         (0..3).map(|i| ((key + i) % NODES as u64) as u32).collect()
     }
 
-    fn vv(entries: &[(u32, u64)]) -> Version {
-        Version::from_entries(entries.iter().copied())
+    /// The version the system would show for `value` (display only: the checker ignores it).
+    fn shown(value: u64) -> Version {
+        Version::from_parts(Some((0, value)), None)
     }
 
-    fn write(key: u64, outcome: Outcome, version: Option<&[(u32, u64)]>, value: u64) -> Op {
+    /// A write of `value` by `client` (its own session on the key).
+    fn write(client: u32, key: u64, outcome: Outcome, value: u64) -> Op {
         Op {
-            client: 10,
+            client,
             group: 0,
             seq: value,
             kind: OpKind::Write,
@@ -227,19 +240,33 @@ mod tests {
             coordinator: Some(0),
             value: Some(value),
             context: Version::new(),
-            version: version.map(vv),
+            version: Some(shown(value)),
             read: vec![],
+            primary_saw: vec![],
         }
     }
 
-    /// `(node, key, version entries, value)`: one versioned value a node holds at the end.
-    type Stored<'a> = (u32, u64, &'a [(u32, u64)], u64);
+    /// An ok read by `client` that returned `values`, just before its write `before_seq`.
+    fn read(client: u32, key: u64, before_seq: u64, values: &[u64]) -> Op {
+        let read = values.iter().map(|&value| Versioned { version: shown(value), value }).collect();
+        Op {
+            kind: OpKind::Read,
+            seq: before_seq - 1,
+            value: None,
+            version: None,
+            read,
+            ..write(client, key, Outcome::Ok, 0)
+        }
+    }
+
+    /// `(node, key, value)`: one value a node holds at the end.
+    type Stored = (u32, u64, u64);
 
     /// A history of `ops` whose final state puts each stored value on its node.
-    fn history(ops: Vec<Op>, stored: &[Stored<'_>]) -> History {
+    fn history(ops: Vec<Op>, stored: &[Stored]) -> History {
         let mut replicas = vec![ReplicaState::default(); NODES];
-        for &(node, key, version, value) in stored {
-            replicas[node as usize].keys.entry(key).or_default().push(Versioned { version: vv(version), value });
+        for &(node, key, value) in stored {
+            replicas[node as usize].keys.entry(key).or_default().push(Versioned { version: shown(value), value });
         }
         let replica_sets = (0..SHARDS).map(replicas_of).collect();
         let mut h = History::new();
@@ -259,43 +286,65 @@ mod tests {
     #[test]
     fn acknowledged_write_missing_from_every_replica_is_lost() {
         let key = 3;
-        // The replicas hold only a concurrent version, which does not cover the write.
-        let h = history(vec![write(key, Outcome::Ok, Some(&[(0, 1)]), 11)], &[(replica(key, 0), key, &[(1, 1)], 12)]);
+        // The replicas hold only a concurrent write, which does not cover the first.
+        let h = history(
+            vec![write(10, key, Outcome::Ok, 11), write(20, key, Outcome::Ok, 12)],
+            &[(replica(key, 0), key, 12)],
+        );
         let v = check(&h);
         assert!(!v.passed, "{v:?}");
-        assert_eq!((v.violations, v.checked), (1, 1));
+        assert_eq!((v.violations, v.checked), (1, 2));
         assert_eq!(v.name, "no_lost_acknowledged_writes");
         assert_eq!(v.class, PropertyClass::Safety);
-        assert!(v.examples[0].starts_with("write c10#11 key 3 QUORUM W=2 {#0:1}=11 acknowledged at 1.020s"));
+        assert!(v.examples[0].starts_with("write c10#11 key 3 QUORUM W=2 #0:11{}=11 acknowledged at 1.020s"));
         assert!(v.examples[0].contains("=12]"), "{}", v.examples[0]);
     }
 
     #[test]
     fn acknowledged_write_on_one_replica_is_kept() {
         let key = 3;
-        let h = history(vec![write(key, Outcome::Ok, Some(&[(0, 1)]), 11)], &[(replica(key, 2), key, &[(0, 1)], 11)]);
+        let h = history(vec![write(10, key, Outcome::Ok, 11)], &[(replica(key, 2), key, 11)]);
         let v = check(&h);
         assert!(v.passed, "{v:?}");
         assert_eq!((v.violations, v.checked), (0, 1));
     }
 
     #[test]
-    fn write_superseded_by_a_descendant_is_kept() {
+    fn write_superseded_by_a_write_that_observed_it_is_kept() {
         let key = 4;
+        // Client 20 read 11 before writing 12; client 10's own later write 13 observed 11 too.
         let h = history(
-            vec![write(key, Outcome::Ok, Some(&[(0, 1)]), 11), write(key, Outcome::Ok, Some(&[(0, 1), (2, 5)]), 12)],
-            &[(replica(key, 1), key, &[(0, 1), (2, 5)], 12)],
+            vec![
+                write(10, key, Outcome::Ok, 11),
+                read(20, key, 12, &[11]),
+                write(20, key, Outcome::Ok, 12),
+                write(10, key, Outcome::Ok, 13),
+            ],
+            &[(replica(key, 1), key, 12), (replica(key, 2), key, 13)],
         );
         let v = check(&h);
         assert!(v.passed, "{v:?}");
-        assert_eq!(v.checked, 2);
+        assert_eq!(v.checked, 3);
+    }
+
+    /// The system's versions claim 12 supersedes 11 (a bug ordering unrelated writes), so the
+    /// replicas dropped 11; the history shows 12's client never saw 11: 11 is lost.
+    #[test]
+    fn versions_that_order_unrelated_writes_do_not_excuse_a_loss() {
+        let key = 4;
+        let mut second = write(20, key, Outcome::Ok, 12);
+        second.version = Some(Version::from_parts(Some((0, 12)), Some(std::sync::Arc::from([(0, 11)]))));
+        let h = history(vec![write(10, key, Outcome::Ok, 11), second], &[(replica(key, 0), key, 12)]);
+        let v = check(&h);
+        assert_eq!(v.violations, 1, "{v:?}");
+        assert!(v.examples[0].starts_with("write c10#11"), "{}", v.examples[0]);
     }
 
     #[test]
     fn write_held_only_by_a_non_replica_is_lost() {
         let key = 5;
         let outsider = non_replica(key);
-        let h = history(vec![write(key, Outcome::Ok, Some(&[(0, 1)]), 11)], &[(outsider, key, &[(0, 1)], 11)]);
+        let h = history(vec![write(10, key, Outcome::Ok, 11)], &[(outsider, key, 11)]);
         let v = check(&h);
         assert_eq!(v.violations, 1, "{v:?}");
         assert!(v.examples[0].ends_with(&format!("only non-replicas hold it: n{outsider}")), "{}", v.examples[0]);
@@ -305,8 +354,8 @@ mod tests {
     fn failed_write_whose_value_is_present_is_a_phantom() {
         let key = 6;
         let h = history(
-            vec![write(key, Outcome::Fail, Some(&[(1, 4)]), 21), write(key, Outcome::Fail, None, 22)],
-            &[(replica(key, 0), key, &[(1, 4)], 21)],
+            vec![write(10, key, Outcome::Fail, 21), write(11, key, Outcome::Fail, 22)],
+            &[(replica(key, 0), key, 21)],
         );
         let v = check(&h);
         assert!(!v.passed, "{v:?}");
@@ -318,11 +367,8 @@ mod tests {
     fn indeterminate_writes_may_be_present_or_absent() {
         let key = 7;
         let h = history(
-            vec![
-                write(key, Outcome::Indeterminate, Some(&[(0, 1)]), 31),
-                write(key, Outcome::Indeterminate, Some(&[(1, 1)]), 32),
-            ],
-            &[(replica(key, 0), key, &[(0, 1)], 31)],
+            vec![write(10, key, Outcome::Indeterminate, 31), write(11, key, Outcome::Indeterminate, 32)],
+            &[(replica(key, 0), key, 31)],
         );
         let v = check(&h);
         assert!(v.passed, "{v:?}");
@@ -331,17 +377,18 @@ mod tests {
     }
 
     #[test]
-    fn acknowledged_write_without_a_version_is_a_violation() {
-        let h = history(vec![write(1, Outcome::Ok, None, 41)], &[]);
-        let v = check(&h);
+    fn acknowledged_write_without_a_value_is_a_violation() {
+        let mut w = write(10, 1, Outcome::Ok, 41);
+        w.value = None;
+        let v = check(&history(vec![w], &[]));
         assert_eq!(v.violations, 1, "{v:?}");
-        assert!(v.examples[0].contains("has no version"));
+        assert!(v.examples[0].contains("has no value"), "{}", v.examples[0]);
     }
 
     #[test]
     fn missing_final_state_fails() {
         let mut h = History::new();
-        h.ops.push(write(1, Outcome::Ok, Some(&[(0, 1)]), 1));
+        h.ops.push(write(10, 1, Outcome::Ok, 1));
         let v = check(&h);
         assert!(!v.passed);
         assert!(v.detail.contains("no final replica state"), "{}", v.detail);

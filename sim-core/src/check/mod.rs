@@ -3,7 +3,9 @@
 //! [`property`] registry names them; a scenario's [`Expectation`]s say which must hold.
 
 pub mod availability;
+pub mod causality;
 pub mod describe;
+pub mod evidence;
 pub mod leaders;
 pub mod lost_writes;
 pub mod primaries;
@@ -13,6 +15,7 @@ pub mod stale_reads;
 pub mod verdict;
 
 pub use availability::AvailabilityBound;
+pub use evidence::Evidence;
 pub use property::{Expectation, Property, PROPERTIES};
 pub use verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
 
@@ -20,5 +23,6 @@ use crate::history::History;
 
 /// Judges every expectation against `history`, in order.
 pub fn check_all(history: &History, expectations: &[Expectation]) -> Vec<Verdict> {
-    expectations.iter().map(|e| e.judge(history)).collect()
+    let evidence = Evidence::new(history);
+    expectations.iter().map(|e| e.judge_evidence(&evidence)).collect()
 }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::availability::{self, AvailabilityBound};
+use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
 use super::{leaders, lost_writes, primaries, siblings, stale_reads};
 use crate::history::History;
@@ -16,7 +17,7 @@ pub struct Property {
     pub class: PropertyClass,
     /// When it holds, in one line.
     pub holds_when: &'static str,
-    check: fn(&History) -> Verdict,
+    check: fn(&Evidence) -> Verdict,
 }
 
 use PropertyClass::{Liveness, Safety, Sometimes};
@@ -27,68 +28,68 @@ pub static PROPERTIES: [Property; 11] = [
         name: "no_stale_quorum_reads",
         class: Safety,
         holds_when: "no read with W+R>N misses a write acknowledged before it began",
-        check: stale_reads::quorum,
+        check: |e| stale_reads::check_with(e.history, e.causality(), true),
     },
     Property {
         name: "no_stale_reads",
         class: Safety,
         holds_when: "no read at any level misses a write acknowledged before it began",
-        check: stale_reads::any_level,
+        check: |e| stale_reads::check_with(e.history, e.causality(), false),
     },
     Property {
         name: "no_lost_acknowledged_writes",
         class: Safety,
         holds_when:
             "after the heal every acknowledged write is held (or superseded) by a replica, and no failed write is",
-        check: lost_writes::check,
+        check: |e| lost_writes::check_with(e.history, e.causality()),
     },
     Property {
         name: "siblings_seen",
         class: Sometimes,
         holds_when: "some read returned concurrent versions",
-        check: siblings::seen,
+        check: |e| siblings::seen(e.history),
     },
     Property {
         name: "no_siblings",
         class: Safety,
         holds_when: "no read returned concurrent versions",
-        check: siblings::none,
+        check: |e| siblings::none(e.history),
     },
     Property {
         name: "one_leader_per_term",
         class: Safety,
         holds_when: "no two nodes became leader in the same term",
-        check: leaders::one_per_term,
+        check: |e| leaders::one_per_term(e.history),
     },
     Property {
         name: "one_primary_per_shard",
         class: Safety,
         holds_when: "at no instant do two nodes act as primary of a shard",
-        check: primaries::one_per_shard,
+        check: |e| primaries::one_per_shard(e.history),
     },
     Property {
         name: "eventually_one_leader",
         class: Liveness,
         holds_when: "after the heal exactly one node leads",
-        check: leaders::eventually_one,
+        check: |e| leaders::eventually_one(e.history),
     },
     Property {
         name: "eventually_all_shards_owned",
         class: Liveness,
         holds_when: "after the heal every shard has an acting primary",
-        check: primaries::eventually_all_owned,
+        check: |e| primaries::eventually_all_owned(e.history),
     },
     Property {
         name: "leader_changed",
         class: Sometimes,
         holds_when: "leadership changed hands at least once",
-        check: leaders::changed,
+        check: |e| leaders::changed(e.history),
     },
     Property {
         name: "slow_leader_stepped_down",
         class: Sometimes,
         holds_when: "some leader stepped down because its own heartbeat round trips were too slow",
-        check: leaders::stepped_down_slow,
+        check: |e| leaders::stepped_down_slow(e.history),
     },
 ];
 
@@ -103,7 +104,13 @@ impl Property {
 
     /// Judges `history`; the verdict carries this property's name and class.
     pub fn check(&self, history: &History) -> Verdict {
-        let mut v = (self.check)(history);
+        self.judge(&Evidence::new(history))
+    }
+
+    /// Judges the evidence (shared with other properties); the verdict carries this
+    /// property's name and class.
+    pub fn judge(&self, evidence: &Evidence) -> Verdict {
+        let mut v = (self.check)(evidence);
         v.name = self.name.to_string();
         v.class = self.class;
         v
@@ -142,17 +149,22 @@ pub enum Expectation {
 impl Expectation {
     /// Judges `history` against this expectation.
     pub fn judge(&self, history: &History) -> Verdict {
+        self.judge_evidence(&Evidence::new(history))
+    }
+
+    /// Judges the evidence (shared with other expectations) against this expectation.
+    pub fn judge_evidence(&self, evidence: &Evidence) -> Verdict {
         match self {
-            Expectation::Holds(p) => p.check(history),
+            Expectation::Holds(p) => p.judge(evidence),
             Expectation::Violated(p) => {
-                let mut v = p.check(history);
+                let mut v = p.judge(evidence);
                 v.expected_violation = true;
                 // A "sometimes" property is violated when it never happened; others when
                 // violations exist.
                 v.passed = !v.passed;
                 v
             }
-            Expectation::Availability(bound) => availability::check(history, bound),
+            Expectation::Availability(bound) => availability::check(evidence.history, bound),
         }
     }
 }

@@ -88,8 +88,9 @@ mod tests {
             version: None,
             read: result
                 .iter()
-                .map(|&(node, value)| Versioned { version: Version::from_entries([(node, 1)]), value })
+                .map(|&(node, value)| Versioned { version: Version::from_parts(Some((node, 1)), None), value })
                 .collect(),
+            primary_saw: vec![],
         }
     }
 
@@ -108,7 +109,7 @@ mod tests {
         assert_eq!(v.name, "siblings_seen");
         assert_eq!(
             v.examples,
-            vec!["read c10#1 key 4 ONE R=1 invoked 2.000s returned 2 siblings [{#0:1}=5, {#1:1}=6]"]
+            vec!["read c10#1 key 4 ONE R=1 invoked 2.000s returned 2 siblings [#0:1{}=5, #1:1{}=6]"]
         );
     }
 

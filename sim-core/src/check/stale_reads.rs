@@ -1,27 +1,26 @@
 //! Stale reads: an ok read that misses a write acknowledged before the read was invoked.
 //!
 //! A read `r` is stale against an acknowledged write `w` on the same key when `w` completed
-//! before `r` was invoked and no version `r` returned descends from `w`'s version (a result of
-//! only versions concurrent with `w`, or an empty result, is stale too). The quorum form counts
-//! only pairs with `W(w) + R(r) > N`; the plain form counts every pair.
+//! before `r` was invoked and `r` returned neither `w`'s value nor the value of a write that
+//! observed `w` (see `causality`: judged from the history, never from the system's versions; a
+//! result of only writes concurrent with `w`, or an empty result, is stale too). The quorum
+//! form counts only pairs with `W(w) + R(r) > N`; the plain form counts every pair.
 //!
 //! The check is one sweep per key over time. Acknowledged writes are sorted by completion,
 //! reads by invocation; before judging a read, every write acknowledged strictly before it is
-//! folded into per-threshold *frontiers*: `frontier[k]` is the antichain of maximal versions
-//! among the writes with `W >= k`. Checking a read against a frontier is the same as checking
-//! it against every write folded into it: if `w'` descends from `w`, any version descending
-//! from `w'` descends from `w` too. A read with `R` out of `N` needs the frontier for
-//! `k = N - R + 1` (the writes with `W + R > N`), and `frontier[1]` for the level-blind count.
-//! Frontiers stay as small as the number of concurrent versions of a key (at most about one
-//! per coordinator when clients send no context), so the sweep costs
-//! O(ops log ops) for sorting plus O(ops × N × frontier × vector length) for the rest, instead
-//! of O(reads × writes).
+//! folded into per-threshold *frontiers*: `frontier[k]` is the antichain of the latest writes
+//! (none observed by another) among those with `W >= k`. Checking a read against a frontier is
+//! the same as checking it against every write folded into it: a write that observed `w` was
+//! observed by nothing less than what observes it. A read with `R` out of `N` needs the
+//! frontier for `k = N - R + 1` (the writes with `W + R > N`), and `frontier[1]` for the
+//! level-blind count. Frontiers stay as small as the number of concurrent writes of a key, so
+//! the sweep costs O(ops log ops) for sorting plus O(ops × N × frontier × clock length) for the
+//! rest, instead of O(reads × writes).
 
-use crate::history::{Op, OpKind, Outcome, Version};
-
+use super::causality::Causality;
 use super::describe::{op_label, secs, versions};
 use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
-use crate::history::History;
+use crate::history::{History, Op, OpKind, Outcome};
 
 /// Judges `no_stale_quorum_reads`: reads with W+R>N.
 pub fn quorum(history: &History) -> Verdict {
@@ -39,14 +38,19 @@ pub fn any_level(history: &History) -> Verdict {
 /// `detail` also reports how many reads were stale regardless of levels, so runs with
 /// `W + R <= N` can show their measured staleness.
 pub fn check(history: &History, quorum_only: bool) -> Verdict {
+    check_with(history, &Causality::of(&history.ops), quorum_only)
+}
+
+/// [`check`] with the history's causality already worked out (shared between checkers).
+pub fn check_with(history: &History, causality: &Causality, quorum_only: bool) -> Verdict {
     let ops = &history.ops;
     let mut writes: Vec<usize> = Vec::new();
     let mut reads: Vec<usize> = Vec::new();
-    let mut unversioned_writes = 0u64;
+    let mut valueless_writes = 0u64;
     for (i, op) in ops.iter().enumerate() {
         match (op.kind, op.outcome) {
-            (OpKind::Write, Outcome::Ok) if op.version.is_some() => writes.push(i),
-            (OpKind::Write, Outcome::Ok) => unversioned_writes += 1,
+            (OpKind::Write, Outcome::Ok) if op.value.is_some() => writes.push(i),
+            (OpKind::Write, Outcome::Ok) => valueless_writes += 1,
             (OpKind::Read, Outcome::Ok) => reads.push(i),
             _ => {}
         }
@@ -58,7 +62,7 @@ pub fn check(history: &History, quorum_only: bool) -> Verdict {
     let mut stale_any = 0u64;
     let mut stale_quorum = 0u64;
     let mut examples = Examples::default();
-    let mut frontiers = Frontiers::default();
+    let mut frontiers = Frontiers { ops, causality, levels: Vec::new() };
     let (mut wi, mut ri) = (0, 0);
     while ri < reads.len() {
         let key = ops[reads[ri]].key;
@@ -69,14 +73,14 @@ pub fn check(history: &History, quorum_only: bool) -> Verdict {
         while ri < reads.len() && ops[reads[ri]].key == key {
             let r = &ops[reads[ri]];
             while wi < writes.len() && ops[writes[wi]].key == key && ops[writes[wi]].complete_ms < r.invoke_ms {
-                frontiers.insert(ops, writes[wi]);
+                frontiers.insert(writes[wi]);
                 wi += 1;
             }
-            if let Some(missed) = frontiers.first_missed(ops, 1, r) {
+            if let Some(missed) = frontiers.first_missed(1, r) {
                 stale_any += 1;
                 // W + R > N  <=>  W >= N - R + 1, with N the key's replication factor (the read's).
                 let quorum_threshold = (r.n as usize + 1).saturating_sub(r.required as usize).max(1);
-                let missed_quorum = frontiers.first_missed(ops, quorum_threshold, r);
+                let missed_quorum = frontiers.first_missed(quorum_threshold, r);
                 if missed_quorum.is_some() {
                     stale_quorum += 1;
                 }
@@ -106,8 +110,8 @@ pub fn check(history: &History, quorum_only: bool) -> Verdict {
             writes.len()
         )
     };
-    if unversioned_writes > 0 {
-        detail.push_str(&format!("; {unversioned_writes} acknowledged writes without a version ignored"));
+    if valueless_writes > 0 {
+        detail.push_str(&format!("; {valueless_writes} acknowledged writes without a value ignored"));
     }
     let violations = if quorum_only { stale_quorum } else { stale_any };
     Verdict {
@@ -118,18 +122,19 @@ pub fn check(history: &History, quorum_only: bool) -> Verdict {
         checked,
         passed: violations == 0,
         detail,
-        examples: examples.describe(ops),
+        examples: examples.describe(ops, causality),
     }
 }
 
-/// Per-threshold antichains of the maximal versions acknowledged so far for one key.
-#[derive(Default)]
-struct Frontiers {
-    /// `levels[k - 1]`: indices of the maximal writes among those with `W >= k`.
+/// Per-threshold antichains of the latest writes acknowledged so far for one key.
+struct Frontiers<'a> {
+    ops: &'a [Op],
+    causality: &'a Causality,
+    /// `levels[k - 1]`: indices of the latest writes among those with `W >= k`.
     levels: Vec<Vec<usize>>,
 }
 
-impl Frontiers {
+impl Frontiers<'_> {
     /// Forgets everything (keeps the allocations for the next key).
     fn clear(&mut self) {
         for level in &mut self.levels {
@@ -138,35 +143,27 @@ impl Frontiers {
     }
 
     /// Folds acknowledged write `w` into the frontier of every threshold it meets.
-    fn insert(&mut self, ops: &[Op], w: usize) {
-        let w_required = (ops[w].required as usize).max(1);
+    fn insert(&mut self, w: usize) {
+        let w_required = (self.ops[w].required as usize).max(1);
         if self.levels.len() < w_required {
             self.levels.resize_with(w_required, Vec::new);
         }
-        let version = version_of(&ops[w]);
+        let (ops, c) = (self.ops, self.causality);
         for level in &mut self.levels[..w_required] {
-            if level.iter().any(|&f| version_of(&ops[f]).descends(version)) {
+            if level.iter().any(|&f| c.covers(ops, f, w)) {
                 continue;
             }
-            level.retain(|&f| !version.descends(version_of(&ops[f])));
+            level.retain(|&f| !c.covers(ops, w, f));
             level.push(w);
         }
     }
 
-    /// The first write with `W >= threshold` that read `r` returned no descendant of, if any.
-    fn first_missed(&self, ops: &[Op], threshold: usize, r: &Op) -> Option<usize> {
+    /// The first write with `W >= threshold` that read `r` returned neither nor an observer of.
+    fn first_missed(&self, threshold: usize, r: &Op) -> Option<usize> {
         debug_assert!(threshold >= 1);
         let level = self.levels.get(threshold - 1)?;
-        level.iter().copied().find(|&f| {
-            let wv = version_of(&ops[f]);
-            !r.read.iter().any(|v| v.version.descends(wv))
-        })
+        level.iter().copied().find(|&f| !self.causality.values_cover(self.ops, r.read.iter().map(|v| v.value), f))
     }
-}
-
-/// The assigned version of an acknowledged write the sweep kept.
-fn version_of(op: &Op) -> &Version {
-    op.version.as_ref().expect("only writes with a version enter a frontier")
 }
 
 /// The earliest stale reads (by invocation time), with the write each one missed.
@@ -187,18 +184,18 @@ impl Examples {
         self.picked.truncate(EXAMPLES_MAX);
     }
 
-    fn describe(&self, ops: &[Op]) -> Vec<String> {
+    fn describe(&self, ops: &[Op], causality: &Causality) -> Vec<String> {
         self.picked
             .iter()
             .map(|&(_, ri, wi)| {
                 let (r, w) = (&ops[ri], &ops[wi]);
-                let wv = version_of(w);
+                let older = |value: u64| causality.writer_of(value).is_some_and(|x| causality.covers(ops, wi, x));
                 let how = if r.read.is_empty() {
                     "nothing"
-                } else if r.read.iter().any(|v| !wv.descends(&v.version)) {
-                    "none descends from the write, some are concurrent with it"
+                } else if r.read.iter().all(|v| older(v.value)) {
+                    "only writes the write had observed"
                 } else {
-                    "only versions older than the write"
+                    "no write that observed it; some are concurrent with it"
                 };
                 format!(
                     "read {} N={} invoked {} returned {} at {} ({how}), but write {} {}={} was \
@@ -209,7 +206,7 @@ impl Examples {
                     versions(&r.read),
                     secs(r.complete_ms),
                     op_label(w),
-                    wv,
+                    w.version.as_ref().map_or_else(String::new, |v| v.to_string()),
                     w.value.map_or_else(|| "?".to_string(), |v| v.to_string()),
                     secs(w.complete_ms),
                 )
@@ -221,36 +218,10 @@ impl Examples {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{Level, Versioned};
-
-    fn counter(v: &Version, writer: u32) -> u64 {
-        v.entries().iter().find(|e| e.0 == writer).map_or(0, |e| e.1)
-    }
-
-    /// `v` with `writer`'s counter set to `c`.
-    fn with(v: &Version, writer: u32, c: u64) -> Version {
-        Version::from_entries(v.entries().iter().copied().filter(|e| e.0 != writer).chain([(writer, c)]))
-    }
-
-    /// The entrywise maximum (a writer given twice keeps its highest counter).
-    fn merged(a: &Version, b: &Version) -> Version {
-        Version::from_entries(a.entries().iter().chain(b.entries()).copied())
-    }
-
-    /// Adds `item` to mutually concurrent versions, dropping those it supersedes.
-    fn add_sibling(set: &mut Vec<Versioned>, item: &Versioned) {
-        if set.iter().any(|s| s.version.descends(&item.version)) {
-            return;
-        }
-        set.retain(|s| !item.version.descends(&s.version));
-        set.push(item.clone());
-    }
+    use crate::check::causality::tests::observed_by_definition;
+    use crate::history::{Level, Version, Versioned};
 
     const N: u8 = 3;
-
-    fn vv(entries: &[(u32, u64)]) -> Version {
-        Version::from_entries(entries.iter().copied())
-    }
 
     fn level(required: u8) -> Level {
         match required {
@@ -261,9 +232,9 @@ mod tests {
         }
     }
 
-    fn op(kind: OpKind, key: u64, required: u8, (invoke_ms, complete_ms): (u64, u64)) -> Op {
+    fn op(client: u32, kind: OpKind, key: u64, required: u8, (invoke_ms, complete_ms): (u64, u64)) -> Op {
         Op {
-            client: 10,
+            client,
             group: 0,
             seq: 0,
             kind,
@@ -281,21 +252,27 @@ mod tests {
             context: Version::new(),
             version: None,
             read: vec![],
+            primary_saw: vec![],
         }
     }
 
-    /// An acknowledged write of `value` under `version`.
-    fn write(key: u64, w: u8, at: (u64, u64), version: &[(u32, u64)], value: u64) -> Op {
-        Op { value: Some(value), version: Some(vv(version)), ..op(OpKind::Write, key, w, at) }
+    /// The version the system would show for `value` (display only: the checker ignores it).
+    fn shown(value: u64) -> Version {
+        Version::from_parts(Some((0, value)), None)
     }
 
-    /// An ok read that returned `result` as `(version, value)` pairs.
-    fn read(key: u64, r: u8, at: (u64, u64), result: &[(&[(u32, u64)], u64)]) -> Op {
-        let read = result.iter().map(|(v, value)| Versioned { version: vv(v), value: *value }).collect();
-        Op { read, ..op(OpKind::Read, key, r, at) }
+    /// An acknowledged write of `value` by `client`.
+    fn write(client: u32, key: u64, w: u8, at: (u64, u64), value: u64) -> Op {
+        Op { value: Some(value), version: Some(shown(value)), ..op(client, OpKind::Write, key, w, at) }
     }
 
-    /// Records `ops` in completion order, numbering them as client sequence numbers.
+    /// An ok read by `client` that returned `values`.
+    fn read(client: u32, key: u64, r: u8, at: (u64, u64), values: &[u64]) -> Op {
+        let read = values.iter().map(|&value| Versioned { version: shown(value), value }).collect();
+        Op { read, ..op(client, OpKind::Read, key, r, at) }
+    }
+
+    /// Records `ops` in completion order, numbering each client's operations in the given order.
     fn history(mut ops: Vec<Op>) -> History {
         for (i, op) in ops.iter_mut().enumerate() {
             op.seq = i as u64;
@@ -311,10 +288,11 @@ mod tests {
     #[test]
     fn read_missing_an_earlier_acknowledged_write_is_stale() {
         let h = history(vec![
-            write(7, 2, (90, 100), &[(0, 1)], 1),
-            write(7, 2, (110, 200), &[(0, 2)], 2),
-            read(7, 2, (250, 260), &[(&[(0, 1)], 1)]),
-            read(7, 2, (300, 310), &[]),
+            write(10, 7, 2, (90, 100), 1),
+            // Same session: the second write observed the first.
+            write(10, 7, 2, (110, 200), 2),
+            read(11, 7, 2, (250, 260), &[1]),
+            read(12, 7, 2, (300, 310), &[]),
         ]);
         let v = check(&h, true);
         assert!(!v.passed, "{v:?}");
@@ -325,8 +303,8 @@ mod tests {
         assert_eq!(v.examples.len(), 2);
         assert_eq!(
             v.examples[0],
-            "read c10#2 key 7 QUORUM R=2 N=3 invoked 0.250s returned [{#0:1}=1] at 0.260s (only \
-             versions older than the write), but write c10#1 key 7 QUORUM W=2 {#0:2}=2 was \
+            "read c11#2 key 7 QUORUM R=2 N=3 invoked 0.250s returned [#0:1{}=1] at 0.260s (only \
+             writes the write had observed), but write c10#1 key 7 QUORUM W=2 #0:2{}=2 was \
              acknowledged at 0.200s"
         );
         assert!(v.examples[1].contains("returned [] at 0.310s (nothing)"), "{}", v.examples[1]);
@@ -335,10 +313,10 @@ mod tests {
     #[test]
     fn read_returning_the_latest_write_holds() {
         let h = history(vec![
-            write(7, 2, (90, 100), &[(0, 1)], 1),
-            write(7, 2, (110, 200), &[(0, 2)], 2),
-            read(7, 2, (250, 260), &[(&[(0, 2)], 2)]),
-            read(8, 2, (250, 260), &[]),
+            write(10, 7, 2, (90, 100), 1),
+            write(10, 7, 2, (110, 200), 2),
+            read(11, 7, 2, (250, 260), &[2]),
+            read(11, 8, 2, (250, 260), &[]),
         ]);
         let v = check(&h, true);
         assert!(v.passed, "{v:?}");
@@ -349,41 +327,61 @@ mod tests {
     #[test]
     fn read_concurrent_with_the_write_is_not_stale() {
         let h = history(vec![
-            write(1, 3, (100, 200), &[(0, 1)], 1),
+            write(10, 1, 3, (100, 200), 1),
             // Invoked before the write was acknowledged: it may or may not see it.
-            read(1, 3, (150, 250), &[]),
+            read(11, 1, 3, (150, 250), &[]),
             // Invoked at the very millisecond of the acknowledgement: not strictly after.
-            read(1, 3, (200, 210), &[]),
+            read(12, 1, 3, (200, 210), &[]),
         ]);
         assert!(check(&h, true).passed);
         assert!(check(&h, false).passed);
     }
 
     #[test]
-    fn read_returning_only_a_concurrent_version_is_stale() {
-        let h = history(vec![write(1, 2, (0, 10), &[(0, 1)], 1), read(1, 2, (20, 30), &[(&[(1, 1)], 9)])]);
+    fn read_returning_only_a_concurrent_write_is_stale() {
+        // Client 11 wrote 9 without having seen 1: 9 does not stand in for 1.
+        let h = history(vec![write(10, 1, 2, (0, 10), 1), write(11, 1, 2, (0, 10), 9), read(12, 1, 2, (20, 30), &[9])]);
         let v = check(&h, true);
         assert_eq!(v.violations, 1, "{v:?}");
         assert!(v.examples[0].contains("concurrent"), "{}", v.examples[0]);
     }
 
     #[test]
-    fn read_returning_a_newer_descendant_holds() {
+    fn read_returning_a_write_that_observed_it_holds() {
         let h = history(vec![
-            write(1, 2, (0, 10), &[(0, 1)], 1),
-            read(1, 2, (20, 30), &[(&[(0, 1), (1, 2)], 5)]),
-            // Siblings: one of them descends from the write, which is enough.
-            read(1, 2, (40, 50), &[(&[(2, 1)], 6), (&[(0, 2)], 7)]),
+            write(10, 1, 2, (0, 10), 1),
+            read(11, 1, 1, (11, 12), &[1]),
+            write(11, 1, 1, (13, 15), 5),
+            write(12, 1, 1, (13, 15), 6),
+            read(13, 1, 2, (20, 30), &[5]),
+            // Siblings: one of them observed the write, which is enough.
+            read(13, 1, 2, (40, 50), &[6, 5]),
+            // 6 alone did not observe 1.
+            read(14, 1, 2, (40, 50), &[6]),
         ]);
         let v = check(&h, true);
-        assert!(v.passed, "{v:?}");
-        assert_eq!(v.checked, 2);
+        assert_eq!((v.violations, v.checked), (1, 4), "{v:?}");
+        assert!(v.examples[0].starts_with("read c14#"), "{}", v.examples[0]);
+    }
+
+    /// The system's versions claim that 2 supersedes 1 (a bug that orders unrelated writes); the
+    /// history says 2's client never saw 1, so a read of 2 alone is stale whatever versions say.
+    #[test]
+    fn versions_that_order_unrelated_writes_do_not_hide_a_stale_read() {
+        let mut first = write(10, 1, 2, (0, 10), 1);
+        first.version = Some(Version::from_parts(Some((0, 1)), None));
+        let mut second = write(11, 1, 2, (20, 30), 2);
+        second.version = Some(Version::from_parts(Some((0, 2)), Some(std::sync::Arc::from([(0, 1)]))));
+        let mut r = read(12, 1, 2, (40, 50), &[]);
+        r.read = vec![Versioned { version: second.version.clone().unwrap(), value: 2 }];
+        let v = check(&history(vec![first, second, r]), true);
+        assert_eq!(v.violations, 1, "{v:?}");
     }
 
     #[test]
     fn weak_pairs_are_ignored_by_the_quorum_check_but_counted_by_the_plain_one() {
         // W=1, R=1, N=3: W+R<=N, so staleness is allowed and only measured.
-        let h = history(vec![write(1, 1, (0, 10), &[(0, 1)], 1), read(1, 1, (20, 30), &[])]);
+        let h = history(vec![write(10, 1, 1, (0, 10), 1), read(11, 1, 1, (20, 30), &[])]);
         let quorum = check(&h, true);
         assert!(quorum.passed, "{quorum:?}");
         assert_eq!(quorum.violations, 0);
@@ -399,10 +397,10 @@ mod tests {
     fn quorum_pairs_depend_on_both_levels() {
         // R=1 only pairs with W=3 writes; R=2 with W>=2; R=3 with any write.
         let h = history(vec![
-            write(1, 2, (0, 10), &[(0, 1)], 1),
-            read(1, 1, (20, 30), &[]),
-            read(1, 2, (20, 30), &[]),
-            read(1, 3, (20, 30), &[]),
+            write(10, 1, 2, (0, 10), 1),
+            read(11, 1, 1, (20, 30), &[]),
+            read(12, 1, 2, (20, 30), &[]),
+            read(13, 1, 3, (20, 30), &[]),
         ]);
         let v = check(&h, true);
         assert_eq!(v.violations, 2, "{v:?}");
@@ -410,29 +408,26 @@ mod tests {
     }
 
     #[test]
-    fn quorum_write_dominated_by_a_weak_write_still_counts() {
+    fn quorum_write_superseded_by_a_weak_write_still_counts() {
         // The W=1 write supersedes the W=3 one; an R=1 read pairs only with the W=3 write, so it
-        // must be judged against {#0:1}, not against the newer {#0:2}.
+        // must be judged against 1, not against the newer 2.
         let h = history(vec![
-            write(1, 3, (0, 10), &[(0, 1)], 1),
-            write(1, 1, (20, 30), &[(0, 2)], 2),
-            read(1, 1, (40, 50), &[(&[(0, 1)], 1)]),
-            read(1, 1, (40, 50), &[(&[(1, 1)], 8)]),
+            write(10, 1, 3, (0, 10), 1),
+            write(10, 1, 1, (20, 30), 2),
+            write(11, 1, 1, (0, 10), 8),
+            read(12, 1, 1, (40, 50), &[1]),
+            read(13, 1, 1, (40, 50), &[8]),
         ]);
         let quorum = check(&h, true);
         assert_eq!(quorum.violations, 1, "{quorum:?}");
-        assert!(quorum.examples[0].contains("returned [{#1:1}=8]"), "{}", quorum.examples[0]);
-        assert!(quorum.examples[0].contains("W=3 {#0:1}=1"), "{}", quorum.examples[0]);
+        assert!(quorum.examples[0].contains("returned [#0:8{}=8]"), "{}", quorum.examples[0]);
+        assert!(quorum.examples[0].contains("W=3 #0:1{}=1"), "{}", quorum.examples[0]);
         assert_eq!(check(&h, false).violations, 2);
     }
 
     #[test]
     fn a_read_missing_several_writes_counts_once() {
-        let h = history(vec![
-            write(1, 2, (0, 10), &[(0, 1)], 1),
-            write(1, 2, (0, 10), &[(1, 1)], 2),
-            read(1, 2, (20, 30), &[]),
-        ]);
+        let h = history(vec![write(10, 1, 2, (0, 10), 1), write(11, 1, 2, (0, 10), 2), read(12, 1, 2, (20, 30), &[])]);
         let v = check(&h, true);
         assert_eq!((v.violations, v.checked), (1, 1));
         assert_eq!(v.examples.len(), 1);
@@ -440,13 +435,13 @@ mod tests {
 
     #[test]
     fn unacknowledged_writes_and_failed_reads_are_not_judged() {
-        let mut failed = write(1, 2, (0, 10), &[(0, 1)], 1);
+        let mut failed = write(10, 1, 2, (0, 10), 1);
         failed.outcome = Outcome::Fail;
-        let mut maybe = write(1, 2, (0, 10), &[(0, 2)], 2);
+        let mut maybe = write(11, 1, 2, (0, 10), 2);
         maybe.outcome = Outcome::Indeterminate;
-        let mut failed_read = read(1, 2, (20, 30), &[]);
+        let mut failed_read = read(12, 1, 2, (20, 30), &[]);
         failed_read.outcome = Outcome::Fail;
-        let h = history(vec![failed, maybe, failed_read, read(1, 2, (20, 30), &[])]);
+        let h = history(vec![failed, maybe, failed_read, read(13, 1, 2, (20, 30), &[])]);
         let v = check(&h, false);
         assert!(v.passed, "{v:?}");
         assert_eq!(v.checked, 1);
@@ -456,8 +451,8 @@ mod tests {
     fn examples_are_the_earliest_stale_reads() {
         let mut ops = vec![];
         for key in 0..20u64 {
-            ops.push(write(key, 2, (0, 10), &[(0, key + 1)], key));
-            ops.push(read(key, 2, (1000 - key * 10, 1000), &[]));
+            ops.push(write(10, key, 2, (0, 10), key));
+            ops.push(read(11, key, 2, (1000 - key * 10, 1000), &[]));
         }
         let v = check(&history(ops), true);
         assert_eq!(v.violations, 20);
@@ -467,19 +462,27 @@ mod tests {
         }
     }
 
-    /// The definition applied literally to every (read, write) pair.
+    /// The definition applied literally to every (read, write) pair, with "observed" worked out
+    /// by walking sessions back (not by `Causality`).
     fn brute_force(h: &History, quorum_only: bool) -> u64 {
-        let is_ok = |o: &&Op| o.outcome == Outcome::Ok;
-        let writes: Vec<&Op> = h.ops.iter().filter(is_ok).filter(|o| o.kind == OpKind::Write).collect();
+        let observed = observed_by_definition(&h.ops);
+        let is_ok = |o: &(usize, &Op)| o.1.outcome == Outcome::Ok;
+        let writes: Vec<(usize, &Op)> =
+            h.ops.iter().enumerate().filter(is_ok).filter(|(_, o)| o.kind == OpKind::Write).collect();
+        let any_writer = |value: u64| h.ops.iter().position(|w| w.kind == OpKind::Write && w.value == Some(value));
         let stale = |r: &Op| {
-            writes.iter().any(|w| {
+            writes.iter().any(|&(_, w)| {
+                let value = w.value.unwrap();
                 w.key == r.key
                     && w.complete_ms < r.invoke_ms
                     && (!quorum_only || w.required + r.required > r.n)
-                    && !r.read.iter().any(|v| v.version.descends(w.version.as_ref().unwrap()))
+                    && !r
+                        .read
+                        .iter()
+                        .any(|v| v.value == value || any_writer(v.value).is_some_and(|x| observed[x].contains(&value)))
             })
         };
-        h.ops.iter().filter(is_ok).filter(|o| o.kind == OpKind::Read && stale(o)).count() as u64
+        h.ops.iter().filter(|o| o.outcome == Outcome::Ok && o.kind == OpKind::Read && stale(o)).count() as u64
     }
 
     #[test]
@@ -493,41 +496,38 @@ mod tests {
         };
         let (mut stale_quorum, mut stale_any, mut reads) = (0, 0, 0);
         for round in 0..20 {
-            let mut written: Vec<Vec<Versioned>> = vec![vec![]; 4];
-            let mut latest: Vec<Vec<Versioned>> = vec![vec![]; 4];
+            // Per key: every value written so far, and the latest ones (none observed by another).
+            let mut written: Vec<Vec<u64>> = vec![vec![]; 4];
+            let mut latest: Vec<Vec<u64>> = vec![vec![]; 4];
             let mut ops = vec![];
-            for i in 0..400u64 {
+            for i in 0..300u64 {
                 let key = next(4);
                 let invoke_ms = i * 3 + next(5);
                 let at = (invoke_ms, invoke_ms + next(40));
                 let required = 1 + next(3) as u8;
+                let client = 100 + i as u32;
                 let past = &written[key as usize];
                 if next(2) == 0 {
-                    // Descends from a random earlier write of the key, or from nothing.
-                    let mut version = if past.is_empty() || next(3) == 0 {
-                        Version::new()
-                    } else {
-                        past[next(past.len() as u64) as usize].version.clone()
-                    };
-                    let coord = next(3) as u32;
-                    version = with(&version, coord, counter(&version, coord) + 1 + next(2));
-                    let item = Versioned { version, value: i };
-                    ops.push(Op {
-                        value: Some(i),
-                        version: Some(item.version.clone()),
-                        ..op(OpKind::Write, key, required, at)
-                    });
-                    add_sibling(&mut latest[key as usize], &item);
-                    written[key as usize].push(item);
+                    // A fresh client that first read some of the latest writes (or none), then wrote.
+                    let seen: Vec<u64> = latest[key as usize].iter().copied().filter(|_| next(3) != 0).collect();
+                    if !seen.is_empty() {
+                        ops.push(read(client, key, 1, (at.0, at.0), &seen));
+                    }
+                    ops.push(write(client, key, required, at, 1000 + i));
+                    let current = &mut latest[key as usize];
+                    current.retain(|v| !seen.contains(v));
+                    current.push(1000 + i);
+                    written[key as usize].push(1000 + i);
                 } else if next(3) != 0 {
-                    // Everything written so far (acknowledged or not): never stale.
-                    ops.push(Op { read: latest[key as usize].clone(), ..op(OpKind::Read, key, required, at) });
+                    // The latest writes (acknowledged or not): never stale.
+                    ops.push(read(client, key, required, at, &latest[key as usize]));
                 } else {
-                    // A few random past versions: often stale, sometimes not.
-                    let result = (0..next(3))
+                    // A few random past writes: often stale, sometimes not.
+                    let result: Vec<u64> = (0..next(3))
                         .filter(|_| !past.is_empty())
-                        .map(|_| past[next(past.len() as u64) as usize].clone());
-                    ops.push(Op { read: result.collect(), ..op(OpKind::Read, key, required, at) });
+                        .map(|_| past[next(past.len() as u64) as usize])
+                        .collect();
+                    ops.push(read(client, key, required, at, &result));
                 }
             }
             let h = history(ops);
@@ -558,34 +558,30 @@ mod tests {
             rng % bound
         };
         let keys = 500u64;
-        let mut state: Vec<Vec<Versioned>> = vec![vec![]; keys as usize];
-        let mut counters = [0u64; 3];
+        let mut current: Vec<Vec<u64>> = vec![vec![]; keys as usize];
         let mut ops = Vec::with_capacity(200_000);
         let mut planted = 0u64;
-        for i in 0..200_000u64 {
+        let mut i = 0u64;
+        while ops.len() < 200_000 {
+            i += 1;
             let key = next(keys);
             let at = (i * 2, i * 2 + 1);
             let required = 1 + next(3) as u8;
-            let current = &mut state[key as usize];
+            let client = i as u32;
+            let now = &mut current[key as usize];
             if next(2) == 0 {
-                // Half the writes carry the context of everything current; the rest race.
-                let coord = next(3) as u32;
-                counters[coord as usize] += 1;
-                let mut version = Version::new();
-                if next(2) == 0 {
-                    for s in current.iter() {
-                        version = merged(&version, &s.version);
-                    }
+                // Half the writers first read everything current; the rest race.
+                if next(2) == 0 && !now.is_empty() {
+                    ops.push(read(client, key, 1, (at.0, at.0), now));
+                    now.clear();
                 }
-                version = with(&version, coord, counters[coord as usize]);
-                let item = Versioned { version, value: i };
-                add_sibling(current, &item);
-                ops.push(Op { value: Some(i), version: Some(item.version), ..op(OpKind::Write, key, required, at) });
-            } else if !current.is_empty() && next(1000) == 0 {
+                now.push(i);
+                ops.push(write(client, key, required, at, i));
+            } else if !now.is_empty() && next(1000) == 0 {
                 planted += 1;
-                ops.push(read(key, N, at, &[]));
+                ops.push(read(client, key, N, at, &[]));
             } else {
-                ops.push(Op { read: current.clone(), ..op(OpKind::Read, key, required, at) });
+                ops.push(read(client, key, required, at, now));
             }
         }
         let h = history(ops);

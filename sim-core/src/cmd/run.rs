@@ -72,8 +72,8 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     say!("clustersim: scenario {} ({})", scenario.name, scenario.path.display());
     say!("seed: {seed} ({origin})");
     say!("replay: {replay}");
-    if nodes::BUG_EARLY_ACK {
-        say!("warning: built with the test-only bug `bug-early-ack` (writes acknowledged after W-1 replicas)");
+    for (feature, what) in nodes::bugs::enabled() {
+        say!("warning: built with the test-only bug `{feature}` ({what})");
     }
     // What runs: the swarm drawn into concrete faults (once), cut short by --until.
     let planned = Plan::new(&scenario, seed);

@@ -74,8 +74,8 @@ pub fn command(args: &SweepArgs) -> i32 {
         args.seeds,
         jobs.len()
     );
-    if nodes::BUG_EARLY_ACK {
-        println!("warning: built with the test-only bug `bug-early-ack` (writes acknowledged after W-1 replicas)");
+    for (feature, what) in nodes::bugs::enabled() {
+        println!("warning: built with the test-only bug `{feature}` ({what})");
     }
     let started = Instant::now();
     let outcomes = run_all(&jobs, threads, &progress_bar(jobs.len() as u64));

@@ -3,6 +3,7 @@
 //! types; checkers and reports see the neutral history.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use nodes::control::{ControlEvent as NodeControl, StepDownReason as NodeStepDown};
@@ -22,15 +23,19 @@ pub struct Recorder {
     pub history: History,
     /// The shard map the run started with, to file each operation under its key's shard.
     map: Arc<ShardMap>,
+    /// What primaries saw for writes still in flight, by (client, op); every attempt's values.
+    primary_saw: BTreeMap<(u32, u64), Vec<u64>>,
 }
 
 impl Recorder {
     /// A recorder into an empty history, for a cluster that starts from `map`.
     pub fn new(map: Arc<ShardMap>) -> Self {
-        Recorder { history: History::new(), map }
+        Recorder { history: History::new(), map, primary_saw: BTreeMap::new() }
     }
 
-    fn op(&self, r: OpRecord) -> Op {
+    fn op(&mut self, r: OpRecord) -> Op {
+        // The written version: the dot the coordinator gave it and the context the client sent.
+        let context_of_write = r.context.clone().into_shared();
         Op {
             client: r.client,
             group: r.group,
@@ -54,11 +59,12 @@ impl Recorder {
             reason: r.reason.map(reason),
             coordinator: r.coordinator,
             value: r.value,
-            context: version(r.context),
-            version: r.version.map(version),
+            context: Version::from_parts(None, r.context.into_shared()),
+            version: r.dot.map(|d| Version::from_parts(Some((d.node, d.counter)), context_of_write)),
             // Same layout on both sides: the vector is converted in place, not reallocated;
             // a write's empty result skips the conversion altogether.
             read: if r.read.is_empty() { Vec::new() } else { r.read.into_iter().map(versioned).collect() },
+            primary_saw: self.primary_saw.remove(&(r.client, r.seq)).unwrap_or_default(),
         }
     }
 }
@@ -77,6 +83,7 @@ impl Observer for Recorder {
                 }
             }
             Event::Lease { until_ms } => self.history.record_lease(now_ms, source, until_ms),
+            Event::PrimarySaw(saw) => self.primary_saw.entry((saw.client, saw.op)).or_default().extend(saw.values),
         }
     }
 }
@@ -107,13 +114,9 @@ pub fn consistency(l: Level) -> Consistency {
 }
 
 #[inline]
-fn version(v: nodes::VersionVector) -> Version {
-    Version::from_shared(v.into_shared())
-}
-
-#[inline]
 fn versioned(v: nodes::Versioned) -> Versioned {
-    Versioned { version: version(v.version), value: v.value }
+    let version = Version::from_parts(Some((v.dot.node, v.dot.counter)), v.context.into_shared());
+    Versioned { version, value: v.value }
 }
 
 fn reason(r: FailReason) -> Cow<'static, str> {

@@ -126,9 +126,9 @@ fn op_line(history: &History, op: &Op) -> Value {
     line
 }
 
-/// A version vector as `{ "n1": 3, ... }`-like pairs `[[node, counter], ...]`, ordered by node.
+/// A version as the text `#1:2{#0:..4}` (see `history::Version`).
 fn version(v: &Version) -> Value {
-    Value::Array(v.entries().iter().map(|&(node, counter)| json!([node, counter])).collect())
+    Value::String(v.to_string())
 }
 
 #[cfg(test)]
@@ -154,8 +154,9 @@ mod tests {
             coordinator: Some(1),
             value: Some(7),
             context: Version::new(),
-            version: Some(Version::from_entries([(1, 1)])),
+            version: Some(Version::from_parts(Some((1, 1)), None)),
             read: vec![],
+            primary_saw: vec![],
         }
     }
 
@@ -183,6 +184,6 @@ mod tests {
         assert_eq!((lines[2]["key"].as_u64(), lines[2]["node"].as_str()), (Some(5), Some("n2")));
         assert_eq!(lines[2]["shard"].as_u64(), Some(3));
         assert_eq!((lines[2]["level"].as_str(), lines[2]["outcome"].as_str()), (Some("QUORUM"), Some("ok")));
-        assert_eq!(lines[2]["version"], json!([[1, 1]]));
+        assert_eq!(lines[2]["version"], json!("#1:1{}"));
     }
 }

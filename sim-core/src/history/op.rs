@@ -103,6 +103,9 @@ pub struct Op {
     pub version: Option<Version>,
     /// For ok reads: the versions returned (siblings when more than one).
     pub read: Vec<Versioned>,
+    /// For writes through a primary: the values of the key the primary had read or acknowledged
+    /// before versioning this write (what the node did). The write may supersede those too.
+    pub primary_saw: Vec<u64>,
 }
 
 impl Op {

@@ -32,11 +32,19 @@ impl TraceHasher {
         self.state ^= self.state >> 29;
     }
 
-    /// Mixes in a version vector, with its length so adjacent fields cannot alias.
-    pub fn version(&mut self, vv: &Version) {
-        self.u64(vv.entries().len() as u64);
-        for &(node, counter) in vv.entries() {
-            self.u64(node as u64);
+    /// Mixes in a version: its dot, then its context with its length, so adjacent fields
+    /// cannot alias.
+    pub fn version(&mut self, v: &Version) {
+        match v.dot() {
+            Some((node, counter)) => {
+                self.u64(node as u64);
+                self.u64(counter);
+            }
+            None => self.u64(u64::MAX),
+        }
+        self.u64(v.context().len() as u64);
+        for &(key, counter) in v.context() {
+            self.u64(key);
             self.u64(counter);
         }
     }
