@@ -10,7 +10,7 @@ use crate::membership::Members;
 use crate::message::{Msg, NodeInput, NodeOut, Timer};
 use crate::replica::Replica;
 use crate::shard_map::ShardMap;
-use crate::storage::Store;
+use crate::storage::{StorageConfig, StorageStats, Store};
 
 /// Settings of a storage node.
 #[derive(Clone, Debug)]
@@ -21,6 +21,8 @@ pub struct NodeConfig {
     pub control: ControlConfig,
     /// The storage nodes of the cluster (all take part in the control plane).
     pub members: Members,
+    /// Conflict policy and sibling bound of the node's store.
+    pub storage: StorageConfig,
 }
 
 /// One storage node: replica for the shards placed on it, coordinator for any key, and a
@@ -34,6 +36,9 @@ pub struct StorageNode {
     coordinator: Coordinator,
     /// Always `Some` outside `boot`, which rebuilds it from its durable part.
     control: Option<Control>,
+    /// Counters of the coordinator's storage mechanisms; kept across crashes (they count what
+    /// happened, they are not the node's state).
+    stats: StorageStats,
 }
 
 impl StorageNode {
@@ -47,6 +52,7 @@ impl StorageNode {
             cfg,
             replica: Replica::new(store),
             control: Some(control),
+            stats: StorageStats::default(),
         }
     }
 
@@ -68,6 +74,13 @@ impl StorageNode {
     /// The durable store.
     pub fn store(&self) -> &Store {
         self.replica.store()
+    }
+
+    /// This node's storage counters: its coordinator's and its store's.
+    pub fn stats(&self) -> StorageStats {
+        let mut s = self.stats;
+        s.add(&self.replica.store().stats());
+        s
     }
 
     /// Number of requests this node is coordinating right now.
@@ -93,7 +106,7 @@ impl StorageNode {
                 self.replica.on_request(from, request, control.map(), out);
             }
             input => {
-                let mut cx = Ctx { id: self.id, now, control, replica: &mut self.replica, out };
+                let mut cx = Ctx { id: self.id, now, control, replica: &mut self.replica, out, stats: &mut self.stats };
                 match input {
                     Input::Msg { from, msg: Msg::Request(request) } => {
                         self.coordinator.on_request(from, request, &mut cx)
@@ -115,18 +128,23 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
-    use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, Reply};
+    use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ReadRepair, Reply};
     use crate::replica::{ReplicaAnswer, ReplicaRequest};
     use crate::storage::{Context, Dot, Versioned};
 
     fn node(id: Addr) -> StorageNode {
+        node_with(id, ReadRepair::Off, StorageConfig::default())
+    }
+
+    fn node_with(id: Addr, read_repair: ReadRepair, storage: StorageConfig) -> StorageNode {
         let map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3);
         let cfg = NodeConfig {
-            coordinator: CoordinatorConfig { request_timeout_ms: 100, writes_via_primary: false },
+            coordinator: CoordinatorConfig { request_timeout_ms: 100, writes_via_primary: false, read_repair },
             control: ControlConfig::default(),
             members: Members::new(0..3),
+            storage,
         };
-        let mut n = StorageNode::new(id, cfg, map, Store::new(), ChaCha8Rng::seed_from_u64(1));
+        let mut n = StorageNode::new(id, cfg, map, Store::with_config(storage), ChaCha8Rng::seed_from_u64(1));
         n.boot(0, 0, &mut NodeOut::default());
         n
     }
@@ -288,6 +306,94 @@ mod tests {
         }
     }
 
+    fn version(node: u32, value: u64) -> Versioned {
+        Versioned { dot: Dot { node, counter: 1 }, context: Context::new(), stamp: 0, value }
+    }
+
+    fn read_reply(req: u64, from: Addr, held: &[Versioned]) -> NodeInput {
+        let versions = (!held.is_empty()).then(|| Arc::new(held.to_vec()));
+        Input::Msg { from, msg: Msg::Replied(ReplicaAnswer::ReadReply { req, versions }) }
+    }
+
+    fn client_read(r: u8) -> NodeInput {
+        Input::Msg { from: 9, msg: Msg::Request(ClientRequest::Read { op: 2, key: 5, r }) }
+    }
+
+    /// The repair writes in `out`: (replica, value).
+    fn repairs(out: &NodeOut) -> Vec<(Addr, u64)> {
+        out.sends
+            .iter()
+            .filter_map(|(to, m)| match m {
+                Msg::Replica(ReplicaRequest::Write { item, .. }) => Some((*to, item.value)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn async_read_repair_answers_at_r_then_repairs_every_replica_behind() {
+        let mut n = node_with(0, ReadRepair::Async, StorageConfig::default());
+        // Node 0 (the coordinator, a replica) holds value 1 locally; replica 1 holds 1 and 2.
+        n.replica.store_mut().apply(5, &version(1, 1));
+        let mut out = NodeOut::default();
+        n.on_input(0, client_read(2), &mut out);
+        let req = first_request(&out);
+        let mut out = NodeOut::default();
+        n.on_input(1, read_reply(req, 1, &[version(1, 1), version(2, 2)]), &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::ReadOk { versions }] if versions.len() == 2), "answered at R");
+        assert_eq!(n.store().get(5).len(), 1, "not repaired before every replica answered");
+        // Replica 2 answers late with nothing: it and this node's own store get repaired.
+        let mut out = NodeOut::default();
+        n.on_input(2, read_reply(req, 2, &[]), &mut out);
+        assert!(replies(&out).is_empty(), "the client is answered once");
+        assert_eq!(repairs(&out), [(2, 1), (2, 2)]);
+        assert_eq!(n.store().get(5).len(), 2, "the local replica repaired in place");
+        assert_eq!((n.stats().read_repairs, n.stats().read_repair_versions), (1, 3));
+    }
+
+    #[test]
+    fn blocking_read_repair_answers_after_the_repaired_replicas_acknowledge() {
+        let mut n = node_with(1, ReadRepair::Blocking, StorageConfig::default());
+        let mut out = NodeOut::default();
+        n.on_input(0, client_read(3), &mut out);
+        let req = first_request(&out);
+        let mut out = NodeOut::default();
+        n.on_input(1, read_reply(req, 0, &[version(0, 7)]), &mut out);
+        n.on_input(1, read_reply(req, 2, &[]), &mut out);
+        assert!(replies(&out).is_empty(), "waits for the repair");
+        assert_eq!(repairs(&out), [(2, 7)], "replica 2 lacked value 7");
+        let mut out = NodeOut::default();
+        n.on_input(2, read_reply(req, 2, &[]), &mut out);
+        assert!(replies(&out).is_empty(), "a read answer does not stand for the repair's acknowledgement");
+        n.on_input(3, Input::Msg { from: 2, msg: Msg::Replied(ReplicaAnswer::WriteAck { req }) }, &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::ReadOk { versions }] if versions.len() == 1));
+    }
+
+    #[test]
+    fn without_read_repair_replicas_stay_behind() {
+        let mut n = node_with(0, ReadRepair::Off, StorageConfig::default());
+        let mut out = NodeOut::default();
+        n.on_input(0, client_read(3), &mut out);
+        let req = first_request(&out);
+        n.on_input(1, read_reply(req, 1, &[version(1, 1)]), &mut out);
+        n.on_input(1, read_reply(req, 2, &[]), &mut out);
+        assert!(repairs(&out).is_empty());
+        assert!(n.store().get(5).is_empty());
+        assert_eq!(n.stats().read_repairs, 0);
+    }
+
+    #[test]
+    fn a_write_beyond_the_sibling_bound_is_refused_and_counted() {
+        let storage = StorageConfig { max_siblings: 1, ..StorageConfig::default() };
+        let mut n = node_with(0, ReadRepair::Off, storage);
+        let mut out = NodeOut::default();
+        n.on_input(0, client_write(1), &mut out);
+        n.on_input(1, client_write(1), &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::WriteOk { .. }]), "only the first is acknowledged");
+        assert_eq!(n.store().get(5).len(), 1);
+        assert_eq!(n.stats().sibling_cap_hits, 1);
+    }
+
     #[test]
     fn a_primary_whose_lease_ran_out_during_its_first_read_refuses_the_write() {
         use crate::control::{Append, Ctl};
@@ -296,9 +402,14 @@ mod tests {
         map.set_primary(0, Some(0), 1);
         map.epoch = 1;
         let cfg = NodeConfig {
-            coordinator: CoordinatorConfig { request_timeout_ms: 100, writes_via_primary: true },
+            coordinator: CoordinatorConfig {
+                request_timeout_ms: 100,
+                writes_via_primary: true,
+                read_repair: ReadRepair::Off,
+            },
             control: ControlConfig::default(),
             members: Members::new(0..3),
+            storage: StorageConfig::default(),
         };
         let mut n = StorageNode::new(0, cfg, ShardMap::ring(&placed, 1, 3), Store::new(), ChaCha8Rng::seed_from_u64(1));
         let mut out = NodeOut::default();

@@ -1,5 +1,6 @@
 //! The run summary: a documented, machine-readable record of one run, and its renderings.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
@@ -67,6 +68,10 @@ pub struct Summary {
     /// Wall-clock time spent rendering and encoding the plots, in milliseconds.
     #[serde(default)]
     pub render_ms: f64,
+    /// Counters of the storage mechanisms (read repair, conflicts, ...), by name, summed over
+    /// the nodes.
+    #[serde(default)]
+    pub storage: BTreeMap<String, u64>,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -277,6 +282,13 @@ impl Summary {
                 let _ = writeln!(s, "| {} | {} | {:.3}s | {} |", l.node, l.term, l.from_ms as f64 / 1000.0, to);
             }
         }
+        let active: Vec<_> = self.storage.iter().filter(|(_, &n)| n > 0).collect();
+        if !active.is_empty() {
+            let _ = writeln!(s, "\n## Storage mechanisms\n\n| counter | count |\n|---|---:|");
+            for (name, n) in active {
+                let _ = writeln!(s, "| {name} | {n} |");
+            }
+        }
         if !self.faults.is_empty() {
             let _ = writeln!(s, "\n## Faults\n");
             for f in &self.faults {
@@ -404,6 +416,7 @@ pub(crate) mod tests_support {
             timelines: vec![],
             plots: vec![],
             render_ms: 0.0,
+            storage: BTreeMap::new(),
         }
     }
 }
@@ -470,6 +483,7 @@ mod tests {
                 svg: "plots/latency-raw.svg".into(),
             }],
             render_ms: 12.0,
+            storage: BTreeMap::from([("read_repairs".to_string(), 3), ("sibling_cap_hits".to_string(), 0)]),
         }
     }
 
@@ -484,7 +498,7 @@ mod tests {
     fn json_without_the_report_fields_still_reads() {
         let mut v = serde_json::to_value(sample()).unwrap();
         let o = v.as_object_mut().unwrap();
-        for field in ["heal_at_ms", "fault_windows", "timelines", "plots", "render_ms"] {
+        for field in ["heal_at_ms", "fault_windows", "timelines", "plots", "render_ms", "storage"] {
             o.remove(field);
         }
         let s: Summary = serde_json::from_value(v).unwrap();

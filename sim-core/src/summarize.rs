@@ -83,6 +83,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         timelines: timelines(&result.history, result.simulated_ms),
         plots: vec![],
         render_ms: 0.0,
+        storage: result.storage.counters().iter().map(|&(name, n)| (name.to_string(), n)).collect(),
     }
 }
 

@@ -11,6 +11,7 @@ use serde_yaml::Value;
 
 use crate::scenario::model::Swarm;
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
+use crate::scenario::storage::{conflicts_word, read_repair_word};
 use crate::scenario::{format_ms, rate_per_s};
 
 /// Writes `scenario` as a scenario file; `comments` become `#` lines at the top.
@@ -97,6 +98,14 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
         control.push(format!("slow_leader_rtt: {}", format_ms(k.slow_leader_rtt_ms)));
     }
     let _ = writeln!(out, "  control: {{ {} }}", control.join(", "));
+    let s = &c.storage;
+    let _ = writeln!(
+        out,
+        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {} }}",
+        conflicts_word(s.store.conflicts),
+        s.store.max_siblings,
+        read_repair_word(s.read_repair)
+    );
 }
 
 fn latency(l: &Latency) -> String {

@@ -3,8 +3,10 @@
 //! or the request timeout, and answers the client. With writes through primaries, [`primary`]
 //! routes each write to its shard's acting primary.
 
+mod config;
 mod msg;
 mod primary;
+mod read_repair;
 mod requests;
 
 use std::cmp::Reverse;
@@ -14,21 +16,12 @@ use std::sync::Arc;
 use crate::actor::{Addr, Outbox, Wake};
 use crate::control::Control;
 use crate::replica::{Replica, ReplicaAnswer, ReplicaRequest};
-use crate::storage::{ConflictPolicy, Context, Versioned};
+use crate::storage::{Context, Merged, StorageStats, Versioned};
 
+pub use config::{CoordinatorConfig, ReadRepair};
 pub use msg::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, PrimarySaw, Reply};
 
-use requests::{Pending, PendingKind, Requests, WriteReq};
-
-/// Settings of a coordinator.
-#[derive(Clone, Debug)]
-pub struct CoordinatorConfig {
-    /// How long to wait for W or R answers before failing the request.
-    pub request_timeout_ms: u64,
-    /// Only a shard's primary coordinates writes to it (others forward), so writes to a shard
-    /// are serialized and produce no siblings.
-    pub writes_via_primary: bool,
-}
+use requests::{Got, Pending, PendingKind, ReadPhase, Requests, WriteReq};
 
 /// A coordinator's volatile state: the requests it waits on and their deadlines. A crash
 /// loses it all; the node builds a new one at boot.
@@ -44,8 +37,6 @@ pub struct Coordinator {
     deadlines: BinaryHeap<Reverse<(u64, u64)>>,
     /// The one timer armed for the earliest request deadline.
     wake: Wake,
-    /// How answers with different versions are merged.
-    policy: ConflictPolicy,
 }
 
 /// Where a coordinator writes: requests to replicas, answers to clients, writes forwarded to a
@@ -103,6 +94,8 @@ pub struct Ctx<'a, O> {
     pub replica: &'a mut Replica,
     /// Where commands go.
     pub out: &'a mut O,
+    /// The node's storage counters (they outlive this coordinator).
+    pub stats: &'a mut StorageStats,
 }
 
 impl Coordinator {
@@ -116,7 +109,6 @@ impl Coordinator {
             primary_cache: BTreeMap::new(),
             deadlines: BinaryHeap::new(),
             wake: Wake::default(),
-            policy: ConflictPolicy::default(),
         }
     }
 
@@ -137,9 +129,11 @@ impl Coordinator {
                 }
             }
             ClientRequest::Read { op, key, r } => {
-                let req = self.begin(from, op, key, r, PendingKind::Read { versions: Vec::new() }, cx);
+                let kind =
+                    PendingKind::Read { key, versions: Vec::new(), answers: Vec::new(), phase: ReadPhase::Collecting };
+                let req = self.begin(from, op, key, r, kind, cx);
                 if self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: None }) {
-                    self.answer_locally(req, key, true, cx);
+                    self.answer_locally(req, key, cx);
                 }
             }
         }
@@ -154,10 +148,8 @@ impl Coordinator {
     /// A replica's answer to request `req`.
     pub fn on_answer<O: CoordinatorOut>(&mut self, from: Addr, answer: ReplicaAnswer, cx: &mut Ctx<'_, O>) {
         match answer {
-            ReplicaAnswer::WriteAck { req } => self.answered(req, from, None, cx),
-            ReplicaAnswer::ReadReply { req, versions } => {
-                self.answered(req, from, Some(versions.as_deref().map_or(&[][..], Vec::as_slice)), cx)
-            }
+            ReplicaAnswer::WriteAck { req } => self.answered(req, from, Got::Ack, cx),
+            ReplicaAnswer::ReadReply { req, versions } => self.answered(req, from, Got::Held(versions), cx),
         }
     }
 
@@ -196,27 +188,19 @@ impl Coordinator {
             self.primary_cache.insert(key, (fence, item.history(), value));
         }
         let req = self.begin(client, op, key, w, PendingKind::Write { dot }, cx);
-        if self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence }) {
-            cx.replica.store_mut().apply(key, &item);
-            self.answered(req, cx.id, None, cx);
+        let local =
+            self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence });
+        // This node is a replica too: it stores the write itself (unless at the sibling bound).
+        if local && cx.replica.store_mut().apply(key, &item) != Merged::Refused {
+            self.answered(req, cx.id, Got::Ack, cx);
         }
     }
 
-    /// This node, a replica of `key`, answers request `req` from its own store (`read`: with
-    /// the versions held, merged straight from the store: no copy) instead of messaging itself.
-    fn answer_locally<O: CoordinatorOut>(&mut self, req: u64, key: u64, read: bool, cx: &mut Ctx<'_, O>) {
-        if read {
-            if let Some(Pending {
-                kind: PendingKind::Read { versions: acc } | PendingKind::PrimaryRead { versions: acc, .. },
-                ..
-            }) = self.pending.get_mut(req)
-            {
-                for v in cx.replica.store().get(key) {
-                    self.policy.merge(acc, v);
-                }
-            }
-        }
-        self.answered(req, cx.id, None, cx);
+    /// This node, a replica of `key`, answers read `req` from its own store (its versions
+    /// shared, not copied) instead of messaging itself.
+    fn answer_locally<O: CoordinatorOut>(&mut self, req: u64, key: u64, cx: &mut Ctx<'_, O>) {
+        let held = cx.replica.store().shared(key);
+        self.answered(req, cx.id, Got::Held(held), cx);
     }
 
     fn begin<O: CoordinatorOut>(
@@ -291,6 +275,19 @@ impl Coordinator {
             self.finish_primary_read(req, cx);
             return;
         }
+        match self.pending.get(req).map(|p| &p.kind) {
+            // The client has its answer: repair with the answers that came.
+            Some(PendingKind::Read { phase: ReadPhase::Replied, .. }) => {
+                self.finish_repair(req, cx);
+                return;
+            }
+            // The read itself succeeded; repair acknowledgements are late, not needed.
+            Some(PendingKind::Read { phase: ReadPhase::Repairing, .. }) => {
+                self.reply_read(req, cx);
+                return;
+            }
+            _ => {}
+        }
         if let Some(p) = self.pending.remove(req) {
             let answers = p.answers();
             let dot = match p.kind {
@@ -303,43 +300,55 @@ impl Coordinator {
 
     /// Counts `replica`'s answer to `req` (with the versions it holds, for reads), and
     /// completes the request once it has W or R.
-    fn answered<O: CoordinatorOut>(
-        &mut self,
-        req: u64,
-        replica: Addr,
-        versions: Option<&[Versioned]>,
-        cx: &mut Ctx<'_, O>,
-    ) {
+    fn answered<O: CoordinatorOut>(&mut self, req: u64, replica: Addr, got: Got, cx: &mut Ctx<'_, O>) {
+        let conflicts = cx.replica.store().config().conflicts;
+        let keep_answers = self.cfg.read_repair != ReadRepair::Off;
         let Some(p) = self.pending.get_mut(req) else {
             return; // already complete or timed out: a late answer
         };
+        // Writes and reads under blocking repair wait for acknowledgements; other reads for
+        // versions. Anything else is late or stray (a read answer after repairs went out).
+        let wants_ack = match &p.kind {
+            PendingKind::Write { .. } => true,
+            PendingKind::Read { phase, .. } => *phase == ReadPhase::Repairing,
+            PendingKind::PrimaryRead { .. } => false,
+        };
+        if wants_ack != matches!(got, Got::Ack) {
+            return;
+        }
         // The shard map's replica sets do not change yet, so the set is the one the request
         // fanned out to.
         if !p.mark(&cx.control.map().replica_sets()[p.shard as usize], replica) {
             return;
         }
-        if let (PendingKind::Read { versions: acc } | PendingKind::PrimaryRead { versions: acc, .. }, Some(got)) =
-            (&mut p.kind, versions)
-        {
-            for v in got {
-                self.policy.merge(acc, v);
+        if let Got::Held(held) = got {
+            match &mut p.kind {
+                PendingKind::Read { versions, answers, .. } => {
+                    for v in held.iter().flat_map(|h| h.iter()) {
+                        conflicts.merge(versions, v, usize::MAX);
+                    }
+                    if keep_answers {
+                        answers.push((replica, held));
+                    }
+                }
+                PendingKind::PrimaryRead { versions, .. } => {
+                    for v in held.iter().flat_map(|h| h.iter()) {
+                        conflicts.merge(versions, v, usize::MAX);
+                    }
+                }
+                PendingKind::Write { .. } => {}
             }
         }
         if p.answers() < p.required_answers() {
             return;
         }
-        let p = self.pending.remove(req).expect("present");
-        let reply = match p.kind {
-            PendingKind::Write { dot } => Reply::WriteOk { dot },
-            PendingKind::PrimaryRead { write, fence, versions } => {
-                self.write_after_read(write, fence, &versions, cx);
-                return;
+        match p.kind {
+            PendingKind::Read { .. } => self.read_complete(req, cx),
+            PendingKind::Write { dot } => {
+                let p = self.pending.remove(req).expect("present");
+                cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::WriteOk { dot } });
             }
-            PendingKind::Read { mut versions } => {
-                versions.sort_by_key(|v| v.dot);
-                Reply::ReadOk { versions }
-            }
-        };
-        cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply });
+            PendingKind::PrimaryRead { .. } => self.finish_primary_read(req, cx),
+        }
     }
 }

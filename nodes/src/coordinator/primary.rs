@@ -46,7 +46,7 @@ impl Coordinator {
         let kind = PendingKind::PrimaryRead { write, fence, versions: Vec::new() };
         let req = self.begin(client, op, key, n, kind, cx);
         if self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: Some(fence) }) {
-            self.answer_locally(req, key, true, cx);
+            self.answer_locally(req, key, cx);
         }
     }
 

@@ -1,6 +1,7 @@
 //! The requests a coordinator waits on: what each one still needs, in a ring indexed by id.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use crate::actor::Addr;
 use crate::bugs::BUG_EARLY_ACK;
@@ -35,18 +36,31 @@ pub(super) struct Pending {
 #[derive(Debug)]
 pub(super) enum PendingKind {
     /// A write, with the dot it was given (the client learns it with the acknowledgement).
-    Write {
-        dot: Dot,
-    },
-    Read {
-        versions: Vec<Versioned>,
-    },
+    Write { dot: Dot },
+    /// A read: the versions merged so far and, with read repair on, each replica's answer.
+    Read { key: u64, versions: Vec<Versioned>, answers: Vec<(Addr, Option<Arc<Vec<Versioned>>>)>, phase: ReadPhase },
     /// A primary's quorum read before its first write to a key in this tenure.
-    PrimaryRead {
-        write: WriteReq,
-        fence: u64,
-        versions: Vec<Versioned>,
-    },
+    PrimaryRead { write: WriteReq, fence: u64, versions: Vec<Versioned> },
+}
+
+/// What a replica answered: an acknowledgement, or the versions it holds for the key
+/// (shared with its store, `None` when it holds none).
+pub(super) enum Got {
+    Ack,
+    Held(Option<Arc<Vec<Versioned>>>),
+}
+
+/// Where a read stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ReadPhase {
+    /// Waiting for R answers.
+    Collecting,
+    /// Asynchronous read repair: the client has its answer; waiting for the other replicas'
+    /// answers (until every replica answered or the deadline) to repair them all.
+    Replied,
+    /// Blocking read repair: waiting for the repaired replicas' acknowledgements before
+    /// answering the client.
+    Repairing,
 }
 
 impl Pending {
@@ -151,7 +165,7 @@ mod tests {
             shard: 0,
             required: 1,
             answered: 0,
-            kind: PendingKind::Read { versions: vec![] },
+            kind: PendingKind::Read { key: 1, versions: vec![], answers: vec![], phase: ReadPhase::Collecting },
         };
         let mut t = Requests::default();
         for req in 100..105 {
@@ -182,7 +196,7 @@ mod tests {
             shard: 0,
             required: 2,
             answered: 0,
-            kind: PendingKind::Read { versions: vec![] },
+            kind: PendingKind::Read { key: 1, versions: vec![], answers: vec![], phase: ReadPhase::Collecting },
         };
         assert!(p.mark(&[4, 7, 9], 7));
         assert!(!p.mark(&[4, 7, 9], 7), "a duplicate");

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::actor::{Addr, Outbox};
 use crate::shard_map::ShardMap;
-use crate::storage::Store;
+use crate::storage::{Merged, Store};
 
 pub use msg::{ReplicaAnswer, ReplicaRequest};
 
@@ -58,8 +58,10 @@ impl Replica {
                 if fence.is_some_and(|f| f < self.fence_of(map.shard_of(key), map)) {
                     return; // a deposed primary's write: refused, so it cannot reach W
                 }
-                self.store.apply(key, &item);
-                out.send(from, ReplicaAnswer::WriteAck { req });
+                // Refused at the sibling bound: not stored, so not acknowledged.
+                if self.store.apply(key, &item) != Merged::Refused {
+                    out.send(from, ReplicaAnswer::WriteAck { req });
+                }
             }
             ReplicaRequest::Read { req, key, fence } => {
                 if let Some(f) = fence {

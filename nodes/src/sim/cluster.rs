@@ -25,7 +25,7 @@ use crate::client::{Client, ClientConfig, Workload};
 use crate::node::{NodeConfig, StorageNode};
 use crate::observer::{Event, NodeChange, Observer};
 use crate::shard_map::ShardMap;
-use crate::storage::Store;
+use crate::storage::{StorageStats, Store};
 
 /// Everything needed to build a cluster.
 pub struct ClusterConfig {
@@ -82,7 +82,8 @@ impl<O: Observer> Cluster<O> {
         let mut node_seeds = cfg.node_seeds.into_iter();
         for id in 0..n as Addr {
             let rng = node_seeds.next().expect("one random stream per node");
-            let node = StorageNode::new(id, cfg.node.clone(), cfg.map.clone(), Store::new(), rng);
+            let node =
+                StorageNode::new(id, cfg.node.clone(), cfg.map.clone(), Store::with_config(cfg.node.storage), rng);
             endpoints.push(Endpoint::new(Actor::Node(node)));
         }
         for (i, c) in clients.into_iter().enumerate() {
@@ -259,6 +260,17 @@ impl<O: Observer> Cluster<O> {
     /// Transport counters so far.
     pub fn stats(&self) -> NetStats {
         lock(&self.world).stats
+    }
+
+    /// Storage counters so far, summed over the nodes.
+    pub fn storage_stats(&self) -> StorageStats {
+        let mut total = StorageStats::default();
+        for e in &lock(&self.world).endpoints {
+            if let Actor::Node(n) = &e.actor {
+                total.add(&n.stats());
+            }
+        }
+        total
     }
 
     /// True while any client still has an operation outstanding.

@@ -1,10 +1,14 @@
 //! A storage node's data: the durable store, version vectors, and the conflict policy that
 //! decides which versions of a key survive when a new one arrives.
 
+pub mod config;
 pub mod conflict;
+pub mod stats;
 pub mod store;
 pub mod version;
 
-pub use conflict::ConflictPolicy;
+pub use config::StorageConfig;
+pub use conflict::{ConflictPolicy, Merged};
+pub use stats::StorageStats;
 pub use store::Store;
 pub use version::{Context, Dot, Versioned};

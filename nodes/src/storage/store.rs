@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::conflict::ConflictPolicy;
+use super::config::StorageConfig;
+use super::conflict::Merged;
+use super::stats::StorageStats;
 use super::version::{Dot, Versioned};
 
 /// Durable state of one storage node; survives crash and restart (it models an fsynced disk).
@@ -17,8 +19,10 @@ pub struct Store {
     /// (which keeps contexts small) and durable, so a restarted node never gives two writes
     /// the same dot.
     counters: BTreeMap<u64, u64>,
-    /// How a new version meets the ones held.
-    policy: ConflictPolicy,
+    /// How a new version meets the ones held, and how many siblings a key may hold.
+    cfg: StorageConfig,
+    /// What merges did (refusals at the sibling bound, last-write-wins discards).
+    stats: StorageStats,
 }
 
 impl Store {
@@ -27,9 +31,37 @@ impl Store {
         Self::default()
     }
 
-    /// Applies a replicated write; returns false if the store already had it or something newer.
-    pub fn apply(&mut self, key: u64, item: &Versioned) -> bool {
-        self.policy.merge(Arc::make_mut(self.data.entry(key).or_default()), item)
+    /// An empty store with these settings.
+    pub fn with_config(cfg: StorageConfig) -> Self {
+        Store { cfg, ..Self::default() }
+    }
+
+    /// Applies a replicated write: stored, already known, refused at the sibling bound, or
+    /// (last write wins) discarded for an older stamp.
+    pub fn apply(&mut self, key: u64, item: &Versioned) -> Merged {
+        let held = self.data.entry(key).or_default();
+        // Look before copying: a version already held changes nothing, so a shared value
+        // (a read reply still on its way) is not copied for it.
+        if held.iter().any(|h| h.dot == item.dot) {
+            return Merged::Known;
+        }
+        let merged = self.cfg.conflicts.merge(Arc::make_mut(held), item, self.cfg.max_siblings);
+        match merged {
+            Merged::Refused => self.stats.sibling_cap_hits += 1,
+            Merged::Discarded => self.stats.lww_discarded += 1,
+            Merged::Stored | Merged::Known => {}
+        }
+        merged
+    }
+
+    /// The store's settings.
+    pub fn config(&self) -> StorageConfig {
+        self.cfg
+    }
+
+    /// What merges did so far.
+    pub fn stats(&self) -> StorageStats {
+        self.stats
     }
 
     /// The versions held for `key` (empty when none).

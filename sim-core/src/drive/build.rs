@@ -29,7 +29,9 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
             coordinator: CoordinatorConfig {
                 request_timeout_ms: c.request_timeout_ms,
                 writes_via_primary: c.writes_via_primary,
+                read_repair: c.storage.read_repair,
             },
+            storage: c.storage.store,
             control: c.control.clone(),
             members: Members::new(addrs.iter().copied()),
         },

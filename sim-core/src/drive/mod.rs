@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant as WallInstant};
 
 use madsim::runtime::Runtime;
+use nodes::storage::StorageStats;
 use nodes::{Cluster, NetStats};
 
 pub use build::build_config;
@@ -64,6 +65,8 @@ pub struct RunResult {
     pub history: History,
     /// Transport counters.
     pub net: NetStats,
+    /// Storage mechanism counters, summed over the nodes.
+    pub storage: StorageStats,
     /// Simulated time covered (duration + heal).
     pub simulated_ms: u64,
     /// Wall-clock time of the simulation (not of the checks).
@@ -118,10 +121,10 @@ pub fn run_plan(plan: &Plan) -> Result<RunResult, SimCrash> {
         .map_err(|e| SimCrash { seed, message: format!("cannot start a thread: {e}") })?
         .join();
     let wall = started.elapsed();
-    let (history, net) = joined.map_err(|panic| SimCrash { seed, message: panic_message(&panic) })?;
+    let (history, net, storage) = joined.map_err(|panic| SimCrash { seed, message: panic_message(&panic) })?;
     let scenario = &plan.scenario;
     let verdicts = check_all(&history, &scenario.expect);
-    Ok(RunResult { seed, history, net, simulated_ms: scenario.duration_ms + scenario.heal_ms, wall, verdicts })
+    Ok(RunResult { seed, history, net, storage, simulated_ms: scenario.duration_ms + scenario.heal_ms, wall, verdicts })
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -137,7 +140,7 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// The run loop: the simulation's one madsim task. Never inlined: scripts/bench-instructions.sh
 /// finds the simulation's cost under this name.
 #[inline(never)]
-fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats) {
+fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats, StorageStats) {
     let mut rt = Runtime::with_seed_and_config(seed, madsim::Config::default());
     // A bound on simulated time: a run that does not end by then is a bug in the simulator.
     rt.set_time_limit(Duration::from_millis(scenario.duration_ms + scenario.heal_ms + 60_000));
@@ -157,6 +160,7 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats) {
         let end_ms = scenario.duration_ms + scenario.heal_ms;
         cluster.run_to(end_ms);
         let net = cluster.stats();
+        let storage = cluster.storage_stats();
         let mut replicas = Vec::new();
         cluster.each_store(|store| replicas.push(replica_state(store)));
         let mut h = cluster.with_observer(|r| std::mem::take(&mut r.history));
@@ -169,6 +173,7 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats) {
         h.shards = scenario.cluster.shards;
         h.record_final_state(FinalState { at_ms: end_ms, replicas, replica_sets });
         h.mix_into_trace(&[net.sent, net.delivered, net.partitioned, net.lost, net.to_down_node, net.duplicated]);
-        (h, net)
+        h.mix_into_trace(&storage.counters().map(|(_, n)| n));
+        (h, net, storage)
     })
 }

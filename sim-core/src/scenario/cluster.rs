@@ -12,6 +12,7 @@ use super::latency::latency as read_latency;
 use super::locate::item;
 use super::model::{ClusterSpec, NodeSpec};
 use super::spec::{RawCluster, RawControl, RawNetwork, RawTimeouts};
+use super::storage::storage;
 use super::units::format_ms;
 use super::value::{expected, string, Fields};
 
@@ -63,6 +64,7 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
             ))
         }
     };
+    let storage = storage(raw.storage.as_ref())?;
     Ok(ClusterSpec {
         zones,
         nodes,
@@ -73,6 +75,7 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
         client_timeout_ms,
         control,
         writes_via_primary,
+        storage,
     })
 }
 

@@ -14,6 +14,7 @@ mod latency;
 mod locate;
 pub mod model;
 mod spec;
+pub mod storage;
 mod swarm;
 mod targets;
 mod units;

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::storage::StorageSpec;
 use crate::check::Expectation;
 use crate::history::{Level, OpKind};
 use nodes::sim::links::NetConfig;
@@ -56,6 +57,8 @@ pub struct ClusterSpec {
     pub control: nodes::control::ControlConfig,
     /// `writes: primary`: only each shard's primary coordinates its writes.
     pub writes_via_primary: bool,
+    /// Conflict resolution, sibling bound and repair mechanisms.
+    pub storage: StorageSpec,
 }
 
 /// One storage node.

@@ -37,6 +37,16 @@ pub struct RawCluster {
     pub timeouts: Option<RawTimeouts>,
     pub control: Option<RawControl>,
     pub writes: Option<String>,
+    pub storage: Option<RawStorage>,
+}
+
+/// `cluster.storage:` conflict resolution, sibling bound and repair mechanisms.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStorage {
+    pub conflicts: Option<String>,
+    pub max_siblings: Option<u64>,
+    pub read_repair: Option<String>,
 }
 
 /// `cluster.control:` leader election and shard assignment settings.

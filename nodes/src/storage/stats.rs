@@ -1,0 +1,54 @@
+//! Counters of the storage mechanisms (conflicts, repair, hand-off, ...), per node and summed
+//! over the cluster for reports. They live outside the volatile parts, so crashes keep them.
+
+/// Storage counters: each names what it counts; all start at zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StorageStats {
+    /// Writes a replica refused because the key already held `max_siblings` siblings.
+    pub sibling_cap_hits: u64,
+    /// Versions a last-write-wins store discarded for an older stamp (they are gone).
+    pub lww_discarded: u64,
+    /// Reads that found a replica missing a version and repaired it.
+    pub read_repairs: u64,
+    /// Versions sent to replicas by read repair.
+    pub read_repair_versions: u64,
+}
+
+impl StorageStats {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &StorageStats) {
+        for (mine, theirs) in self.fields_mut().into_iter().zip(other.counters()) {
+            *mine += theirs.1;
+        }
+    }
+
+    /// Every counter with its name, in a fixed order (summary.json and the trace use it).
+    pub fn counters(&self) -> [(&'static str, u64); 4] {
+        [
+            ("sibling_cap_hits", self.sibling_cap_hits),
+            ("lww_discarded", self.lww_discarded),
+            ("read_repairs", self.read_repairs),
+            ("read_repair_versions", self.read_repair_versions),
+        ]
+    }
+
+    fn fields_mut(&mut self) -> [&mut u64; 4] {
+        [&mut self.sibling_cap_hits, &mut self.lww_discarded, &mut self.read_repairs, &mut self.read_repair_versions]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_sums_every_counter_by_name() {
+        let mut a = StorageStats { sibling_cap_hits: 1, read_repairs: 2, ..StorageStats::default() };
+        let b = StorageStats { sibling_cap_hits: 10, lww_discarded: 3, read_repair_versions: 5, read_repairs: 1 };
+        a.add(&b);
+        assert_eq!(
+            a.counters(),
+            [("sibling_cap_hits", 11), ("lww_discarded", 3), ("read_repairs", 3), ("read_repair_versions", 5)]
+        );
+    }
+}
