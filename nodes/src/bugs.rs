@@ -11,10 +11,17 @@ pub const BUG_EARLY_ACK: bool = cfg!(feature = "bug-early-ack");
 /// vectors did, so replicas drop acknowledged concurrent writes.
 pub const BUG_FALSE_DOMINANCE: bool = cfg!(feature = "bug-false-dominance");
 
+/// True in the test build whose coordinators hide hinted handoff
+/// (`--features clustersim-nodes/bug-hidden-handoff`): a write acknowledged partly by stand-ins
+/// is reported as an ordinary quorum write, so quorum reads that miss it look like violations
+/// of a strict quorum, which the stale-read checker must then report.
+pub const BUG_HIDDEN_HANDOFF: bool = cfg!(feature = "bug-hidden-handoff");
+
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 2] = [
+const PLANTED: [(&str, bool, &str); 3] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
+    ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.

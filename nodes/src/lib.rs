@@ -27,6 +27,7 @@ pub mod client;
 pub mod consistency;
 pub mod control;
 pub mod coordinator;
+pub mod handoff;
 pub mod membership;
 pub mod message;
 pub mod node;

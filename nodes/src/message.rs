@@ -5,6 +5,7 @@ use crate::actor::{Input, Outbox};
 use crate::client::ClientTimer;
 use crate::control::{ControlTimer, Ctl};
 use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite};
+use crate::handoff::{HandoffMsg, HandoffTimer};
 use crate::observer::Event;
 use crate::replica::{ReplicaAnswer, ReplicaRequest};
 
@@ -23,6 +24,8 @@ pub enum Msg {
     Replied(ReplicaAnswer),
     /// Leader election and shard-map replication.
     Ctl(Ctl),
+    /// Hinted handoff: writes to stand-ins and their delivery.
+    Handoff(HandoffMsg),
     /// A payload the transport benchmark's echo endpoints bounce (no protocol behind it).
     Echo(u64),
 }
@@ -47,6 +50,8 @@ pub enum Timer {
     Client(ClientTimer),
     /// The control plane's wake-up.
     Control(ControlTimer),
+    /// A stand-in's hint delivery retry.
+    Handoff(HandoffTimer),
 }
 
 /// What the shell delivers to an endpoint.
@@ -71,9 +76,11 @@ wraps!(Msg::Forward(ForwardWrite));
 wraps!(Msg::Replica(ReplicaRequest));
 wraps!(Msg::Replied(ReplicaAnswer));
 wraps!(Msg::Ctl(Ctl));
+wraps!(Msg::Handoff(HandoffMsg));
 wraps!(Timer::Coordinator(CoordinatorTimer));
 wraps!(Timer::Client(ClientTimer));
 wraps!(Timer::Control(ControlTimer));
+wraps!(Timer::Handoff(HandoffTimer));
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,8 @@ use crate::membership::Members;
 use crate::message::{Msg, NodeInput, NodeOut, Timer};
 use crate::replica::Replica;
 use crate::shard_map::ShardMap;
-use crate::storage::{StorageConfig, StorageStats, Store};
+use crate::handoff::{HandoffMsg, Hints};
+use crate::storage::{Merged, StorageConfig, StorageStats, Store};
 
 /// Settings of a storage node.
 #[derive(Clone, Debug)]
@@ -39,6 +40,8 @@ pub struct StorageNode {
     /// Counters of the coordinator's storage mechanisms; kept across crashes (they count what
     /// happened, they are not the node's state).
     stats: StorageStats,
+    /// Durable: hints this node holds as a stand-in, until delivered.
+    hints: Hints,
 }
 
 impl StorageNode {
@@ -53,6 +56,7 @@ impl StorageNode {
             replica: Replica::new(store),
             control: Some(control),
             stats: StorageStats::default(),
+            hints: Hints::default(),
         }
     }
 
@@ -64,6 +68,10 @@ impl StorageNode {
         let (durable, rng) = self.control.take().expect("control present").into_parts();
         let control = Control::new(self.id, self.cfg.members.clone(), self.cfg.control.clone(), durable, rng, now);
         self.control.insert(control).arm(now, out);
+        self.hints.reboot();
+        if let Some(cfg) = &self.cfg.coordinator.handoff {
+            self.hints.arm(now, cfg, out);
+        }
     }
 
     /// The control plane (election and shard-map state).
@@ -74,6 +82,24 @@ impl StorageNode {
     /// The durable store.
     pub fn store(&self) -> &Store {
         self.replica.store()
+    }
+
+    /// Hinted handoff, this node's part as a stand-in or as the replica a hint was meant for.
+    fn on_handoff(&mut self, now: u64, from: Addr, m: HandoffMsg, out: &mut NodeOut) {
+        match m {
+            HandoffMsg::Hinted { req, key, item, intended } => {
+                if let Some(cfg) = &self.cfg.coordinator.handoff {
+                    self.hints.on_hinted(now, from, (req, key, item, intended), cfg, &mut self.stats, out);
+                }
+            }
+            HandoffMsg::Deliver { key, item } => {
+                if self.replica.store_mut().apply(key, &item) != Merged::Refused {
+                    out.send(from, HandoffMsg::Delivered { key, dot: item.dot });
+                }
+            }
+            HandoffMsg::Delivered { key, dot } => self.hints.on_delivered(from, key, dot, &mut self.stats),
+            HandoffMsg::HintAck { .. } => {} // the coordinator's
+        }
     }
 
     /// This node's storage counters: its coordinator's and its store's.
@@ -105,14 +131,33 @@ impl StorageNode {
             Input::Msg { from, msg: Msg::Replica(request) } => {
                 self.replica.on_request(from, request, control.map(), out);
             }
+            Input::Msg { from, msg: Msg::Handoff(m) } if !matches!(m, HandoffMsg::HintAck { .. }) => {
+                self.on_handoff(now, from, m, out);
+            }
+            Input::Timer(Timer::Handoff(t)) => {
+                if let Some(cfg) = &self.cfg.coordinator.handoff {
+                    self.hints.on_timer(now, t, cfg, out);
+                }
+            }
             input => {
-                let mut cx = Ctx { id: self.id, now, control, replica: &mut self.replica, out, stats: &mut self.stats };
+                let mut cx = Ctx {
+                    id: self.id,
+                    now,
+                    control,
+                    replica: &mut self.replica,
+                    out,
+                    stats: &mut self.stats,
+                    members: &self.cfg.members,
+                };
                 match input {
                     Input::Msg { from, msg: Msg::Request(request) } => {
                         self.coordinator.on_request(from, request, &mut cx)
                     }
                     Input::Msg { msg: Msg::Forward(write), .. } => self.coordinator.on_forward(write, &mut cx),
                     Input::Msg { from, msg: Msg::Replied(answer) } => self.coordinator.on_answer(from, answer, &mut cx),
+                    Input::Msg { msg: Msg::Handoff(HandoffMsg::HintAck { req, intended }), .. } => {
+                        self.coordinator.on_hint_ack(req, intended, &mut cx)
+                    }
                     Input::Timer(Timer::Coordinator(t)) => self.coordinator.on_timer(t, &mut cx),
                     Input::Msg { .. } | Input::Timer(_) => {} // not for a storage node
                 }
@@ -129,6 +174,7 @@ mod tests {
 
     use super::*;
     use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ReadRepair, Reply};
+    use crate::handoff::{HandoffConfig, HandoffTimer};
     use crate::replica::{ReplicaAnswer, ReplicaRequest};
     use crate::storage::{Context, Dot, Versioned};
 
@@ -137,11 +183,22 @@ mod tests {
     }
 
     fn node_with(id: Addr, read_repair: ReadRepair, storage: StorageConfig) -> StorageNode {
+        node_in(id, 3, read_repair, None, storage)
+    }
+
+    /// Node `id` of a cluster of `members` nodes whose one shard lives on nodes 0, 1 and 2.
+    fn node_in(
+        id: Addr,
+        members: u32,
+        read_repair: ReadRepair,
+        handoff: Option<HandoffConfig>,
+        storage: StorageConfig,
+    ) -> StorageNode {
         let map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3);
         let cfg = NodeConfig {
-            coordinator: CoordinatorConfig { request_timeout_ms: 100, writes_via_primary: false, read_repair },
+            coordinator: CoordinatorConfig { request_timeout_ms: 100, writes_via_primary: false, read_repair, handoff },
             control: ControlConfig::default(),
-            members: Members::new(0..3),
+            members: Members::new(0..members),
             storage,
         };
         let mut n = StorageNode::new(id, cfg, map, Store::with_config(storage), ChaCha8Rng::seed_from_u64(1));
@@ -258,7 +315,7 @@ mod tests {
         let dots: Vec<Dot> = replies(&out)
             .into_iter()
             .map(|r| match r {
-                Reply::WriteOk { dot } => *dot,
+                Reply::WriteOk { dot, .. } => *dot,
                 r => panic!("{r:?}"),
             })
             .collect();
@@ -395,6 +452,55 @@ mod tests {
     }
 
     #[test]
+    fn a_write_short_of_w_turns_to_stand_ins_whose_hints_count_sloppily_and_reach_the_replica() {
+        let handoff = Some(HandoffConfig { after_ms: 50, retry_ms: 200 });
+        let mut n = node_in(0, 5, ReadRepair::Off, handoff, StorageConfig::default());
+        let mut out = NodeOut::default();
+        n.on_input(0, client_write(2), &mut out);
+        assert!(out.timers.contains(&(50, Timer::Coordinator(CoordinatorTimer::RequestsDue { at: 50 }))));
+        // Replicas 1 and 2 stay silent: at 50 ms the write goes to stand-ins 3 and 4.
+        let mut out = NodeOut::default();
+        n.on_input(50, due(50), &mut out);
+        let hinted: Vec<(Addr, Addr)> = out
+            .sends
+            .iter()
+            .filter_map(|(to, m)| match m {
+                Msg::Handoff(HandoffMsg::Hinted { intended, .. }) => Some((*to, *intended)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(hinted, [(3, 1), (4, 2)]);
+        let Msg::Handoff(HandoffMsg::Hinted { req, .. }) = &out.sends[0].1 else { panic!("a hinted write") };
+        let req = *req;
+        let mut out = NodeOut::default();
+        n.on_input(60, Input::Msg { from: 3, msg: Msg::Handoff(HandoffMsg::HintAck { req, intended: 1 }) }, &mut out);
+        assert!(
+            matches!(replies(&out)[..], [Reply::WriteOk { stand_ins: 1, .. }]),
+            "W=2: this node's own copy and one stand-in's, reported as sloppy"
+        );
+        assert_eq!((n.stats().hinted_writes, n.stats().sloppy_acks), (2, 1));
+
+        // Node 3, the stand-in, holds the hint and delivers it to replica 1 until it answers.
+        let mut stand_in = node_in(3, 5, ReadRepair::Off, handoff, StorageConfig::default());
+        let item = Arc::new(version(0, 77));
+        let hint = HandoffMsg::Hinted { req: 9, key: 5, item: item.clone(), intended: 1 };
+        let mut out = NodeOut::default();
+        stand_in.on_input(0, Input::Msg { from: 0, msg: Msg::Handoff(hint) }, &mut out);
+        assert!(stand_in.store().get(5).is_empty(), "a hint is not served as the stand-in's own data");
+        stand_in.boot(100, 1, &mut NodeOut::default());
+        let mut out = NodeOut::default();
+        stand_in.on_input(300, Input::Timer(Timer::Handoff(HandoffTimer::DeliverDue { at: 300 })), &mut out);
+        assert!(matches!(&out.sends[..], [(1, Msg::Handoff(HandoffMsg::Deliver { key: 5, .. }))]), "hints survive a crash");
+        let mut replica = node_in(1, 5, ReadRepair::Off, handoff, StorageConfig::default());
+        let mut back = NodeOut::default();
+        replica.on_input(301, Input::Msg { from: 3, msg: Msg::Handoff(HandoffMsg::Deliver { key: 5, item }) }, &mut back);
+        assert_eq!(replica.store().get(5).len(), 1);
+        let Some((3, Msg::Handoff(delivered))) = back.sends.pop() else { panic!("acknowledged to the stand-in") };
+        stand_in.on_input(302, Input::Msg { from: 1, msg: Msg::Handoff(delivered) }, &mut out);
+        assert_eq!((stand_in.stats().hints_stored, stand_in.stats().hints_delivered), (1, 1));
+    }
+
+    #[test]
     fn a_primary_whose_lease_ran_out_during_its_first_read_refuses_the_write() {
         use crate::control::{Append, Ctl};
         let placed = [(0, 0), (1, 0), (2, 0)];
@@ -406,6 +512,7 @@ mod tests {
                 request_timeout_ms: 100,
                 writes_via_primary: true,
                 read_repair: ReadRepair::Off,
+                handoff: None,
             },
             control: ControlConfig::default(),
             members: Members::new(0..3),

@@ -101,10 +101,15 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     let s = &c.storage;
     let _ = writeln!(
         out,
-        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {} }}",
+        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {}, hinted_handoff: {} }}",
         conflicts_word(s.store.conflicts),
         s.store.max_siblings,
-        read_repair_word(s.read_repair)
+        read_repair_word(s.read_repair),
+        s.hinted_handoff.map_or("off".to_string(), |h| format!(
+            "{{ after: {}, retry: {} }}",
+            format_ms(h.after_ms),
+            format_ms(h.retry_ms)
+        ))
     );
 }
 

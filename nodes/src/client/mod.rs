@@ -96,11 +96,12 @@ struct Ending {
     reason: Option<FailReason>,
     dot: Option<Dot>,
     read: Vec<Versioned>,
+    stand_ins: u8,
 }
 
 impl Ending {
     fn failed(outcome: Outcome, reason: FailReason) -> Self {
-        Ending { outcome, reason: Some(reason), dot: None, read: Vec::new() }
+        Ending { outcome, reason: Some(reason), dot: None, read: Vec::new(), stand_ins: 0 }
     }
 }
 
@@ -167,11 +168,11 @@ impl Client {
                     return; // an answer to an operation we gave up on
                 }
                 let ending = match reply {
-                    Reply::WriteOk { dot } => {
-                        Ending { outcome: Outcome::Ok, reason: None, dot: Some(dot), read: Vec::new() }
+                    Reply::WriteOk { dot, stand_ins } => {
+                        Ending { outcome: Outcome::Ok, reason: None, dot: Some(dot), read: Vec::new(), stand_ins }
                     }
                     Reply::ReadOk { versions } => {
-                        Ending { outcome: Outcome::Ok, reason: None, dot: None, read: versions }
+                        Ending { outcome: Outcome::Ok, reason: None, dot: None, read: versions, stand_ins: 0 }
                     }
                     Reply::NotPrimary => Ending::failed(Outcome::Fail, FailReason::NotPrimary),
                     Reply::Timeout { dot, .. } => {
@@ -243,7 +244,7 @@ impl Client {
 
     fn finish(&mut self, now_ms: u64, ending: Ending, out: &mut impl ClientOut) {
         let c = self.current.take().expect("an operation is in flight");
-        let Ending { outcome, reason, dot, read } = ending;
+        let Ending { outcome, reason, dot, read, stand_ins } = ending;
         if self.cfg.send_context && outcome == Outcome::Ok {
             // What the client has now seen of the key: everything the versions it read had
             // seen, and themselves; or, after its write, what that write superseded and itself.
@@ -273,6 +274,7 @@ impl Client {
             context: c.context,
             dot,
             read,
+            stand_ins,
         });
         self.plan(now_ms, out);
     }

@@ -74,6 +74,9 @@ pub struct OpRecord {
     pub dot: Option<Dot>,
     /// For ok reads: the versions returned (siblings when more than one).
     pub read: Vec<Versioned>,
+    /// For ok writes: how many of the W answers came from stand-ins holding a hint (hinted
+    /// handoff), not from the key's own replicas.
+    pub stand_ins: u8,
 }
 
 impl OpRecord {

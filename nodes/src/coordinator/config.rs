@@ -1,4 +1,6 @@
-//! A coordinator's settings: timeouts, write routing and read repair.
+//! A coordinator's settings: timeouts, write routing, read repair and hinted handoff.
+
+use crate::handoff::HandoffConfig;
 
 /// Settings of a coordinator.
 #[derive(Clone, Debug)]
@@ -10,6 +12,8 @@ pub struct CoordinatorConfig {
     pub writes_via_primary: bool,
     /// Whether reads repair replicas that answered without a version others had.
     pub read_repair: ReadRepair,
+    /// Hinted handoff (sloppy quorums): `None` keeps quorums strict.
+    pub handoff: Option<HandoffConfig>,
 }
 
 /// Whether and how reads repair the replicas they read from.

@@ -5,6 +5,7 @@
 
 mod config;
 mod msg;
+mod handoff;
 mod primary;
 mod read_repair;
 mod requests;
@@ -14,7 +15,10 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 use crate::actor::{Addr, Outbox, Wake};
+use crate::bugs::BUG_HIDDEN_HANDOFF;
 use crate::control::Control;
+use crate::handoff::HandoffMsg;
+use crate::membership::Members;
 use crate::replica::{Replica, ReplicaAnswer, ReplicaRequest};
 use crate::storage::{Context, Merged, StorageStats, Versioned};
 
@@ -35,6 +39,8 @@ pub struct Coordinator {
     primary_cache: BTreeMap<u64, (u64, Context, u64)>,
     /// Timeout of every request begun, earliest first (completed ones are skipped lazily).
     deadlines: BinaryHeap<Reverse<(u64, u64)>>,
+    /// When each write may turn to stand-ins (hinted handoff on), earliest first.
+    handoff_due: BinaryHeap<Reverse<(u64, u64)>>,
     /// The one timer armed for the earliest request deadline.
     wake: Wake,
 }
@@ -53,11 +59,13 @@ pub trait CoordinatorOut {
     fn timer(&mut self, delay_ms: u64, timer: CoordinatorTimer);
     /// Tells the observer what a primary had seen of a key when it versioned a write.
     fn primary_saw(&mut self, saw: PrimarySaw);
+    /// Queues a hinted write to a stand-in.
+    fn to_stand_in(&mut self, to: Addr, msg: HandoffMsg);
 }
 
 impl<M, T, E> CoordinatorOut for Outbox<M, T, E>
 where
-    M: From<ReplicaRequest> + From<ClientAnswer> + From<ForwardWrite>,
+    M: From<ReplicaRequest> + From<ClientAnswer> + From<ForwardWrite> + From<HandoffMsg>,
     T: From<CoordinatorTimer>,
     E: From<PrimarySaw>,
 {
@@ -80,6 +88,10 @@ where
     fn primary_saw(&mut self, saw: PrimarySaw) {
         self.event(saw);
     }
+
+    fn to_stand_in(&mut self, to: Addr, msg: HandoffMsg) {
+        self.send(to, msg);
+    }
 }
 
 /// The parts of its node a coordinator works with while handling one input.
@@ -96,6 +108,8 @@ pub struct Ctx<'a, O> {
     pub out: &'a mut O,
     /// The node's storage counters (they outlive this coordinator).
     pub stats: &'a mut StorageStats,
+    /// Every storage node, in address order (stand-ins for hinted handoff come from here).
+    pub members: &'a Members,
 }
 
 impl Coordinator {
@@ -108,6 +122,7 @@ impl Coordinator {
             next_req: (incarnation as u64) << 40,
             primary_cache: BTreeMap::new(),
             deadlines: BinaryHeap::new(),
+            handoff_due: BinaryHeap::new(),
             wake: Wake::default(),
         }
     }
@@ -164,6 +179,7 @@ impl Coordinator {
             self.deadlines.pop();
             self.time_out(req, cx);
         }
+        self.handoffs_due(cx);
         self.arm(cx);
     }
 
@@ -187,7 +203,7 @@ impl Coordinator {
             // acknowledged or not (superseding a write that may fail loses nothing acknowledged).
             self.primary_cache.insert(key, (fence, item.history(), value));
         }
-        let req = self.begin(client, op, key, w, PendingKind::Write { dot }, cx);
+        let req = self.begin(client, op, key, w, PendingKind::Write { key, item: item.clone(), stand_ins: 0 }, cx);
         let local =
             self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence });
         // This node is a replica too: it stores the write itself (unless at the sibling bound).
@@ -222,8 +238,13 @@ impl Coordinator {
         self.pending.insert(req, Pending { client, op, shard, required, answered: 0, kind });
         let deadline = cx.now + self.cfg.request_timeout_ms;
         self.deadlines.push(Reverse((deadline, req)));
-        if let Some(delay) = self.wake.ensure(cx.now, deadline) {
-            cx.out.timer(delay, CoordinatorTimer::RequestsDue { at: deadline });
+        let mut due = deadline;
+        if let (Some(h), PendingKind::Write { .. }) = (self.cfg.handoff, &self.pending.get(req).expect("inserted").kind) {
+            due = due.min(cx.now + h.after_ms);
+            self.handoff_due.push(Reverse((cx.now + h.after_ms, req)));
+        }
+        if let Some(delay) = self.wake.ensure(cx.now, due) {
+            cx.out.timer(delay, CoordinatorTimer::RequestsDue { at: due });
         }
         req
     }
@@ -249,16 +270,26 @@ impl Coordinator {
         local
     }
 
-    /// Arms the request timer for the earliest deadline of a request still pending.
+    /// Arms the request timer for the earliest deadline (or hand-off time) of a request still
+    /// pending.
     fn arm<O: CoordinatorOut>(&mut self, cx: &mut Ctx<'_, O>) {
-        while let Some(&Reverse((deadline, req))) = self.deadlines.peek() {
-            if self.pending.contains(req) {
-                if let Some(delay) = self.wake.ensure(cx.now, deadline) {
-                    cx.out.timer(delay, CoordinatorTimer::RequestsDue { at: deadline });
+        let pending = &self.pending;
+        let earliest = |heap: &mut BinaryHeap<Reverse<(u64, u64)>>| {
+            while let Some(&Reverse((at, req))) = heap.peek() {
+                if pending.contains(req) {
+                    return Some(at);
                 }
-                return;
+                heap.pop();
             }
-            self.deadlines.pop();
+            None
+        };
+        let due = match (earliest(&mut self.deadlines), earliest(&mut self.handoff_due)) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => return,
+        };
+        if let Some(delay) = self.wake.ensure(cx.now, due) {
+            cx.out.timer(delay, CoordinatorTimer::RequestsDue { at: due });
         }
     }
 
@@ -291,7 +322,7 @@ impl Coordinator {
         if let Some(p) = self.pending.remove(req) {
             let answers = p.answers();
             let dot = match p.kind {
-                PendingKind::Write { dot } => Some(dot),
+                PendingKind::Write { item, .. } => Some(item.dot),
                 PendingKind::Read { .. } | PendingKind::PrimaryRead { .. } => None,
             };
             cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::Timeout { dot, answers } });
@@ -339,14 +370,23 @@ impl Coordinator {
                 PendingKind::Write { .. } => {}
             }
         }
+        self.complete_if_done(req, cx);
+    }
+
+    /// Completes request `req` if it has its W or R answers.
+    fn complete_if_done<O: CoordinatorOut>(&mut self, req: u64, cx: &mut Ctx<'_, O>) {
+        let Some(p) = self.pending.get(req) else { return };
         if p.answers() < p.required_answers() {
             return;
         }
         match p.kind {
             PendingKind::Read { .. } => self.read_complete(req, cx),
-            PendingKind::Write { dot } => {
+            PendingKind::Write { ref item, stand_ins, .. } => {
+                let dot = item.dot;
+                cx.stats.sloppy_acks += u64::from(stand_ins > 0);
+                let stand_ins = if BUG_HIDDEN_HANDOFF { 0 } else { stand_ins };
                 let p = self.pending.remove(req).expect("present");
-                cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::WriteOk { dot } });
+                cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::WriteOk { dot, stand_ins } });
             }
             PendingKind::PrimaryRead { .. } => self.finish_primary_read(req, cx),
         }

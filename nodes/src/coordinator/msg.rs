@@ -37,7 +37,7 @@ pub enum ClientAnswer {
 pub enum Reply {
     /// The write reached `w` replicas; `dot` names it (the client's context for the key is
     /// now what it sent plus this dot).
-    WriteOk { dot: Dot },
+    WriteOk { dot: Dot, stand_ins: u8 },
     /// The read got `r` answers; these are the surviving (mutually concurrent) versions.
     ReadOk { versions: Vec<Versioned> },
     /// Not enough replicas answered before the coordinator's timeout. A write may still have

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::actor::Addr;
 use crate::bugs::BUG_EARLY_ACK;
-use crate::storage::{Context, Dot, Versioned};
+use crate::storage::{Context, Versioned};
 
 /// A client write as a coordinator receives it.
 #[derive(Clone, Debug)]
@@ -35,8 +35,9 @@ pub(super) struct Pending {
 
 #[derive(Debug)]
 pub(super) enum PendingKind {
-    /// A write, with the dot it was given (the client learns it with the acknowledgement).
-    Write { dot: Dot },
+    /// A write: the version it was given (the client learns its dot with the acknowledgement;
+    /// stand-ins get the version itself), and how many stand-ins' answers count toward W.
+    Write { key: u64, item: Arc<Versioned>, stand_ins: u8 },
     /// A read: the versions merged so far and, with read repair on, each replica's answer.
     Read { key: u64, versions: Vec<Versioned>, answers: Vec<(Addr, Option<Arc<Vec<Versioned>>>)>, phase: ReadPhase },
     /// A primary's quorum read before its first write to a key in this tenure.

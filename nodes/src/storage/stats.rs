@@ -12,6 +12,16 @@ pub struct StorageStats {
     pub read_repairs: u64,
     /// Versions sent to replicas by read repair.
     pub read_repair_versions: u64,
+    /// Writes sent to stand-ins with a hint, because a replica did not answer in time.
+    pub hinted_writes: u64,
+    /// Writes acknowledged with at least one stand-in's answer counted toward W.
+    pub sloppy_acks: u64,
+    /// Hints a stand-in took and held.
+    pub hints_stored: u64,
+    /// Hints delivered to their replica (and then deleted).
+    pub hints_delivered: u64,
+    /// Hints refused because the stand-in's hint store was full.
+    pub hints_refused: u64,
 }
 
 impl StorageStats {
@@ -23,17 +33,32 @@ impl StorageStats {
     }
 
     /// Every counter with its name, in a fixed order (summary.json and the trace use it).
-    pub fn counters(&self) -> [(&'static str, u64); 4] {
+    pub fn counters(&self) -> [(&'static str, u64); 9] {
         [
             ("sibling_cap_hits", self.sibling_cap_hits),
             ("lww_discarded", self.lww_discarded),
             ("read_repairs", self.read_repairs),
             ("read_repair_versions", self.read_repair_versions),
+            ("hinted_writes", self.hinted_writes),
+            ("sloppy_acks", self.sloppy_acks),
+            ("hints_stored", self.hints_stored),
+            ("hints_delivered", self.hints_delivered),
+            ("hints_refused", self.hints_refused),
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut u64; 4] {
-        [&mut self.sibling_cap_hits, &mut self.lww_discarded, &mut self.read_repairs, &mut self.read_repair_versions]
+    fn fields_mut(&mut self) -> [&mut u64; 9] {
+        [
+            &mut self.sibling_cap_hits,
+            &mut self.lww_discarded,
+            &mut self.read_repairs,
+            &mut self.read_repair_versions,
+            &mut self.hinted_writes,
+            &mut self.sloppy_acks,
+            &mut self.hints_stored,
+            &mut self.hints_delivered,
+            &mut self.hints_refused,
+        ]
     }
 }
 
@@ -44,11 +69,11 @@ mod tests {
     #[test]
     fn adding_sums_every_counter_by_name() {
         let mut a = StorageStats { sibling_cap_hits: 1, read_repairs: 2, ..StorageStats::default() };
-        let b = StorageStats { sibling_cap_hits: 10, lww_discarded: 3, read_repair_versions: 5, read_repairs: 1 };
+        let b = StorageStats { sibling_cap_hits: 10, lww_discarded: 3, hints_refused: 5, ..StorageStats::default() };
         a.add(&b);
-        assert_eq!(
-            a.counters(),
-            [("sibling_cap_hits", 11), ("lww_discarded", 3), ("read_repairs", 3), ("read_repair_versions", 5)]
-        );
+        let counters = a.counters();
+        assert_eq!(&counters[..3], [("sibling_cap_hits", 11), ("lww_discarded", 3), ("read_repairs", 2)]);
+        assert_eq!(counters[8], ("hints_refused", 5));
+        assert_eq!(counters.iter().map(|c| c.1).sum::<u64>(), 21, "every field is listed once");
     }
 }

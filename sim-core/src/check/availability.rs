@@ -210,6 +210,7 @@ mod tests {
             version: None,
             read: vec![],
             primary_saw: vec![],
+            stand_ins: 0,
         }
     }
 

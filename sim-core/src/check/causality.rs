@@ -215,6 +215,7 @@ pub(super) mod tests {
             version: None,
             read: read.iter().map(|&value| Versioned { version: Version::new(), value }).collect(),
             primary_saw: vec![],
+            stand_ins: 0,
         }
     }
 

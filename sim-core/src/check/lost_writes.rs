@@ -243,6 +243,7 @@ mod tests {
             version: Some(shown(value)),
             read: vec![],
             primary_saw: vec![],
+            stand_ins: 0,
         }
     }
 

@@ -91,6 +91,7 @@ mod tests {
                 .map(|&(node, value)| Versioned { version: Version::from_parts(Some((node, 1)), None), value })
                 .collect(),
             primary_saw: vec![],
+            stand_ins: 0,
         }
     }
 

@@ -4,15 +4,17 @@
 //! before `r` was invoked and `r` returned neither `w`'s value nor the value of a write that
 //! observed `w` (see `causality`: judged from the history, never from the system's versions; a
 //! result of only writes concurrent with `w`, or an empty result, is stale too). The quorum
-//! form counts only pairs with `W(w) + R(r) > N`; the plain form counts every pair.
+//! form counts only pairs with `W(w) + R(r) > N`, where `W(w)` counts only the key's own
+//! replicas: answers from hinted-handoff stand-ins do not make a read quorum overlap the write
+//! (Dynamo's sloppy-quorum caveat); the plain form counts every pair.
 //!
 //! The check is one sweep per key over time. Acknowledged writes are sorted by completion,
 //! reads by invocation; before judging a read, every write acknowledged strictly before it is
 //! folded into per-threshold *frontiers*: `frontier[k]` is the antichain of the latest writes
-//! (none observed by another) among those with `W >= k`. Checking a read against a frontier is
+//! (none observed by another) among those with `W >= k` (`frontier[0]`: all writes). Checking a read against a frontier is
 //! the same as checking it against every write folded into it: a write that observed `w` was
 //! observed by nothing less than what observes it. A read with `R` out of `N` needs the
-//! frontier for `k = N - R + 1` (the writes with `W + R > N`), and `frontier[1]` for the
+//! frontier for `k = N - R + 1` (the writes with `W + R > N`), and `frontier[0]` for the
 //! level-blind count. Frontiers stay as small as the number of concurrent writes of a key, so
 //! the sweep costs O(ops log ops) for sorting plus O(ops × N × frontier × clock length) for the
 //! rest, instead of O(reads × writes).
@@ -76,7 +78,7 @@ pub fn check_with(history: &History, causality: &Causality, quorum_only: bool) -
                 frontiers.insert(writes[wi]);
                 wi += 1;
             }
-            if let Some(missed) = frontiers.first_missed(1, r) {
+            if let Some(missed) = frontiers.first_missed(0, r) {
                 stale_any += 1;
                 // W + R > N  <=>  W >= N - R + 1, with N the key's replication factor (the read's).
                 let quorum_threshold = (r.n as usize + 1).saturating_sub(r.required as usize).max(1);
@@ -130,7 +132,8 @@ pub fn check_with(history: &History, causality: &Causality, quorum_only: bool) -
 struct Frontiers<'a> {
     ops: &'a [Op],
     causality: &'a Causality,
-    /// `levels[k - 1]`: indices of the latest writes among those with `W >= k`.
+    /// `levels[0]`: indices of the latest writes among all; `levels[k]` (k >= 1): among those
+    /// that `k` or more of the key's own replicas acknowledged (stand-ins do not count).
     levels: Vec<Vec<usize>>,
 }
 
@@ -144,12 +147,12 @@ impl Frontiers<'_> {
 
     /// Folds acknowledged write `w` into the frontier of every threshold it meets.
     fn insert(&mut self, w: usize) {
-        let w_required = (self.ops[w].required as usize).max(1);
-        if self.levels.len() < w_required {
-            self.levels.resize_with(w_required, Vec::new);
+        let strict = self.ops[w].required.saturating_sub(self.ops[w].stand_ins) as usize;
+        if self.levels.len() < strict + 1 {
+            self.levels.resize_with(strict + 1, Vec::new);
         }
         let (ops, c) = (self.ops, self.causality);
-        for level in &mut self.levels[..w_required] {
+        for level in &mut self.levels[..=strict] {
             if level.iter().any(|&f| c.covers(ops, f, w)) {
                 continue;
             }
@@ -158,10 +161,10 @@ impl Frontiers<'_> {
         }
     }
 
-    /// The first write with `W >= threshold` that read `r` returned neither nor an observer of.
-    fn first_missed(&self, threshold: usize, r: &Op) -> Option<usize> {
-        debug_assert!(threshold >= 1);
-        let level = self.levels.get(threshold - 1)?;
+    /// The first write of `level` (0: any; k: acknowledged by k or more replicas) that read `r`
+    /// returned neither nor an observer of.
+    fn first_missed(&self, level: usize, r: &Op) -> Option<usize> {
+        let level = self.levels.get(level)?;
         level.iter().copied().find(|&f| !self.causality.values_cover(self.ops, r.read.iter().map(|v| v.value), f))
     }
 }
@@ -253,6 +256,7 @@ mod tests {
             version: None,
             read: vec![],
             primary_saw: vec![],
+            stand_ins: 0,
         }
     }
 
@@ -423,6 +427,25 @@ mod tests {
         assert!(quorum.examples[0].contains("returned [#0:8{}=8]"), "{}", quorum.examples[0]);
         assert!(quorum.examples[0].contains("W=3 #0:1{}=1"), "{}", quorum.examples[0]);
         assert_eq!(check(&h, false).violations, 2);
+    }
+
+    #[test]
+    fn a_write_acknowledged_by_stand_ins_is_not_strictly_quorum_acknowledged() {
+        // W=2 of N=3, but one acknowledgement came from a stand-in holding a hint: only one
+        // replica holds it, so an R=2 read need not overlap it (measured, not a violation),
+        // while an R=3 read must still see it.
+        let mut sloppy = write(10, 1, 2, (0, 10), 1);
+        sloppy.stand_ins = 1;
+        let h = history(vec![sloppy, read(11, 1, 2, (20, 30), &[]), read(12, 1, 3, (20, 30), &[])]);
+        let quorum = check(&h, true);
+        assert_eq!(quorum.violations, 1, "{quorum:?}");
+        assert!(quorum.examples[0].starts_with("read c12#"), "{}", quorum.examples[0]);
+        assert_eq!(check(&h, false).violations, 2);
+        // All W answers from stand-ins: no read quorum is bound to see it.
+        let mut all_hinted = write(10, 1, 2, (0, 10), 1);
+        all_hinted.stand_ins = 2;
+        let h = history(vec![all_hinted, read(12, 1, 3, (20, 30), &[])]);
+        assert_eq!((check(&h, true).violations, check(&h, false).violations), (0, 1));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use clap::Args;
 use crate::console::say;
 use crate::drive::{run_plan, Plan, RunResult};
 use crate::outcome::{default_run_dir, replay_command, EXIT_BAD_INPUT, EXIT_LIVENESS, EXIT_SAFETY, EXIT_SIM_CRASH};
-use crate::scenario::{self, model::Scenario};
+use crate::scenario::{self, model::Scenario, Override};
 use crate::seed::fresh_seed;
 use crate::summarize::run_data;
 
@@ -38,6 +38,10 @@ pub struct RunArgs {
     /// Write the concrete schedule that ran (swarm and `random` resolved) as a plain scenario.
     #[arg(long, value_name = "FILE")]
     pub emit_scenario: Option<PathBuf>,
+    /// Override one scenario field, e.g. `--set cluster.storage.read_repair=off` (repeatable):
+    /// the same scenario with one mechanism switched, to compare the two runs.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<Override>,
 }
 
 fn parse_until(text: &str) -> Result<u64, String> {
@@ -53,7 +57,7 @@ pub fn command(args: &RunArgs) -> i32 {
         eprintln!("error: --scenario FILE is required (try `clustersim run --help`)");
         return EXIT_BAD_INPUT;
     };
-    match scenario::load(&path) {
+    match scenario::load_with(&path, &args.set) {
         Ok(scenario) => run_command(Arc::new(scenario), args),
         Err(e) => {
             eprintln!("error: {e}");
@@ -68,7 +72,10 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
         (None, Some(s)) => (s, "from the scenario file"),
         (None, None) => (fresh_seed(), "drawn at random"),
     };
-    let replay = replay_command(&scenario.path, seed);
+    let mut replay = replay_command(&scenario.path, seed);
+    for o in &args.set {
+        replay.push_str(&format!(" --set '{o}'"));
+    }
     say!("clustersim: scenario {} ({})", scenario.name, scenario.path.display());
     say!("seed: {seed} ({origin})");
     say!("replay: {replay}");

@@ -65,6 +65,7 @@ impl Recorder {
             // a write's empty result skips the conversion altogether.
             read: if r.read.is_empty() { Vec::new() } else { r.read.into_iter().map(versioned).collect() },
             primary_saw: self.primary_saw.remove(&(r.client, r.seq)).unwrap_or_default(),
+            stand_ins: r.stand_ins,
         }
     }
 }

@@ -157,6 +157,7 @@ mod tests {
             version: Some(Version::from_parts(Some((1, 1)), None)),
             read: vec![],
             primary_saw: vec![],
+            stand_ins: 0,
         }
     }
 

@@ -106,6 +106,10 @@ pub struct Op {
     /// For writes through a primary: the values of the key the primary had read or acknowledged
     /// before versioning this write (what the node did). The write may supersede those too.
     pub primary_saw: Vec<u64>,
+    /// For ok writes: how many of the W answers came from stand-ins (hinted handoff) rather
+    /// than the key's replicas, as the coordinator counted them. Such a write is not strictly
+    /// quorum-acknowledged: only `required - stand_ins` replicas are known to hold it.
+    pub stand_ins: u8,
 }
 
 impl Op {

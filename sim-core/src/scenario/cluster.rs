@@ -65,6 +65,16 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
         }
     };
     let storage = storage(raw.storage.as_ref())?;
+    if let Some(h) = storage.hinted_handoff.filter(|h| h.after_ms >= request_timeout_ms) {
+        return Err(Invalid::new(
+            "cluster.storage.hinted_handoff.after",
+            format!(
+                "{}: stand-ins must be asked before the request times out ({})",
+                format_ms(h.after_ms),
+                format_ms(request_timeout_ms)
+            ),
+        ));
+    }
     Ok(ClusterSpec {
         zones,
         nodes,

@@ -11,6 +11,7 @@ mod expect;
 mod faults;
 mod fields;
 mod latency;
+mod overrides;
 mod locate;
 pub mod model;
 mod spec;
@@ -25,6 +26,7 @@ mod workload;
 use std::path::Path;
 
 pub use error::ScenarioError;
+pub use overrides::{load_with, Override};
 pub use units::{duration_ms, format_ms, rate_per_s, DURATION_MS_MAX, RATE_PER_S_MAX};
 
 use locate::Index;

@@ -47,6 +47,9 @@ pub struct RawStorage {
     pub conflicts: Option<String>,
     pub max_siblings: Option<u64>,
     pub read_repair: Option<String>,
+    /// `off`, `on`, or `{ after: 100ms, retry: 500ms }`.
+    #[serde(default, deserialize_with = "present")]
+    pub hinted_handoff: Option<Value>,
 }
 
 /// `cluster.control:` leader election and shard assignment settings.

@@ -3,10 +3,14 @@
 //! scenario run both ways shows what it buys.
 
 use nodes::coordinator::ReadRepair;
+use nodes::handoff::HandoffConfig;
+use serde_yaml::Value;
 use nodes::storage::{ConflictPolicy, StorageConfig};
 
 use super::error::Invalid;
+use super::fields::positive_ms;
 use super::spec::RawStorage;
+use super::value::{describe, duration_text, Fields};
 
 /// Most siblings a key may be allowed.
 pub const MAX_SIBLINGS_MAX: u64 = 1_024;
@@ -18,6 +22,8 @@ pub struct StorageSpec {
     pub store: StorageConfig,
     /// Read repair of every coordinator.
     pub read_repair: ReadRepair,
+    /// Hinted handoff (sloppy quorums); `None`: strict quorums.
+    pub hinted_handoff: Option<HandoffConfig>,
 }
 
 /// Reads `cluster.storage`; every field has a default (siblings, 64 siblings, no read repair).
@@ -51,7 +57,43 @@ pub(super) fn storage(raw: Option<&RawStorage>) -> Result<StorageSpec, Invalid> 
     if let Some(r) = raw.read_repair.as_deref() {
         spec.read_repair = read_repair(r)?;
     }
+    if let Some(h) = &raw.hinted_handoff {
+        spec.hinted_handoff = hinted_handoff(h)?;
+    }
     Ok(spec)
+}
+
+/// Default wait for a replica's answer before a write turns to a stand-in.
+pub const HANDOFF_AFTER_MS_DEFAULT: u64 = 100;
+/// Default interval between a stand-in's attempts to deliver its hints.
+pub const HANDOFF_RETRY_MS_DEFAULT: u64 = 500;
+
+fn hinted_handoff(raw: &Value) -> Result<Option<HandoffConfig>, Invalid> {
+    const FIELD: &str = "cluster.storage.hinted_handoff";
+    let on = HandoffConfig { after_ms: HANDOFF_AFTER_MS_DEFAULT, retry_ms: HANDOFF_RETRY_MS_DEFAULT };
+    match raw {
+        Value::String(s) if s == "off" => Ok(None),
+        Value::String(s) if s == "on" => Ok(Some(on)),
+        Value::Mapping(_) => {
+            let fields = Fields::new(raw, FIELD, &["after", "retry"])?;
+            let mut cfg = on;
+            if let Some(v) = fields.get("after") {
+                cfg.after_ms = positive_ms(&duration_text(v, &fields.field("after"))?, &fields.field("after"))?;
+            }
+            if let Some(v) = fields.get("retry") {
+                cfg.retry_ms = positive_ms(&duration_text(v, &fields.field("retry"))?, &fields.field("retry"))?;
+            }
+            Ok(Some(cfg))
+        }
+        other => Err(Invalid::new(
+            FIELD,
+            format!(
+                "{}: write `off`, `on`, or `{{ after: 100ms, retry: 500ms }}` (wait before using a stand-in, \
+                 and between hint deliveries)",
+                describe(other)
+            ),
+        )),
+    }
 }
 
 fn read_repair(raw: &str) -> Result<ReadRepair, Invalid> {
