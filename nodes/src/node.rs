@@ -6,11 +6,11 @@ use rand_chacha::ChaCha8Rng;
 use crate::actor::{Addr, Input};
 use crate::control::{Control, ControlConfig, ControlDurable};
 use crate::coordinator::{Coordinator, CoordinatorConfig, Ctx};
+use crate::handoff::{HandoffMsg, Hints};
 use crate::membership::Members;
 use crate::message::{Msg, NodeInput, NodeOut, Timer};
 use crate::replica::Replica;
 use crate::shard_map::ShardMap;
-use crate::handoff::{HandoffMsg, Hints};
 use crate::storage::{Merged, StorageConfig, StorageStats, Store};
 
 /// Settings of a storage node.
@@ -490,10 +490,17 @@ mod tests {
         stand_in.boot(100, 1, &mut NodeOut::default());
         let mut out = NodeOut::default();
         stand_in.on_input(300, Input::Timer(Timer::Handoff(HandoffTimer::DeliverDue { at: 300 })), &mut out);
-        assert!(matches!(&out.sends[..], [(1, Msg::Handoff(HandoffMsg::Deliver { key: 5, .. }))]), "hints survive a crash");
+        assert!(
+            matches!(&out.sends[..], [(1, Msg::Handoff(HandoffMsg::Deliver { key: 5, .. }))]),
+            "hints survive a crash"
+        );
         let mut replica = node_in(1, 5, ReadRepair::Off, handoff, StorageConfig::default());
         let mut back = NodeOut::default();
-        replica.on_input(301, Input::Msg { from: 3, msg: Msg::Handoff(HandoffMsg::Deliver { key: 5, item }) }, &mut back);
+        replica.on_input(
+            301,
+            Input::Msg { from: 3, msg: Msg::Handoff(HandoffMsg::Deliver { key: 5, item }) },
+            &mut back,
+        );
         assert_eq!(replica.store().get(5).len(), 1);
         let Some((3, Msg::Handoff(delivered))) = back.sends.pop() else { panic!("acknowledged to the stand-in") };
         stand_in.on_input(302, Input::Msg { from: 1, msg: Msg::Handoff(delivered) }, &mut out);

@@ -4,8 +4,8 @@
 //! routes each write to its shard's acting primary.
 
 mod config;
-mod msg;
 mod handoff;
+mod msg;
 mod primary;
 mod read_repair;
 mod requests;
@@ -239,7 +239,8 @@ impl Coordinator {
         let deadline = cx.now + self.cfg.request_timeout_ms;
         self.deadlines.push(Reverse((deadline, req)));
         let mut due = deadline;
-        if let (Some(h), PendingKind::Write { .. }) = (self.cfg.handoff, &self.pending.get(req).expect("inserted").kind) {
+        if let (Some(h), PendingKind::Write { .. }) = (self.cfg.handoff, &self.pending.get(req).expect("inserted").kind)
+        {
             due = due.min(cx.now + h.after_ms);
             self.handoff_due.push(Reverse((cx.now + h.after_ms, req)));
         }

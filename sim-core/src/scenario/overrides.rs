@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde_yaml::{Mapping, Value};
 
 use super::error::ScenarioError;
+use super::file::{load, parse};
 use super::model::Scenario;
 
 /// One override: a dotted field path (`cluster.storage.read_repair`) and a YAML value.
@@ -26,8 +27,9 @@ impl FromStr for Override {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let (path, value) =
-            text.split_once('=').ok_or_else(|| format!("`{text}`: write FIELD=VALUE, e.g. cluster.storage.read_repair=off"))?;
+        let (path, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}`: write FIELD=VALUE, e.g. cluster.storage.read_repair=off"))?;
         let path: Vec<String> = path.trim().split('.').map(str::to_string).collect();
         if path.iter().any(|p| p.is_empty()) {
             return Err(format!("`{text}`: the field path has an empty part"));
@@ -47,18 +49,19 @@ impl fmt::Display for Override {
 /// (so its own mistakes are reported at their lines), then with the overrides, whose mistakes
 /// are reported against them.
 pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    let plain = super::load(path)?;
+    let plain = load(path)?;
     if overrides.is_empty() {
         return Ok(plain);
     }
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::file(path, format!("cannot read the file: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| ScenarioError::file(path, format!("cannot read the file: {e}")))?;
     let mut doc: Value = serde_yaml::from_str(&text).map_err(|e| ScenarioError::file(path, e.to_string()))?;
     for o in overrides {
         set(&mut doc, &o.path, o.value.clone()).map_err(|m| ScenarioError::file(path, format!("--set {o}: {m}")))?;
     }
     let changed = serde_yaml::to_string(&doc).map_err(|e| ScenarioError::file(path, e.to_string()))?;
     let list: Vec<String> = overrides.iter().map(|o| format!("--set {o}")).collect();
-    super::parse(path, &changed).map_err(|e| {
+    parse(path, &changed).map_err(|e| {
         let field = e.field.map(|f| format!("{f}: ")).unwrap_or_default();
         ScenarioError::file(path, format!("with {}: {field}{}", list.join(" "), e.message))
     })
@@ -115,7 +118,10 @@ mod tests {
         let path = file(SCENARIO);
         let err = load_with(&path, &["cluster.storage.conflicts=newest".parse().unwrap()]).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("with --set cluster.storage.conflicts=newest: cluster.storage.conflicts: `newest`"), "{text}");
+        assert!(
+            text.contains("with --set cluster.storage.conflicts=newest: cluster.storage.conflicts: `newest`"),
+            "{text}"
+        );
         let err = load_with(&path, &["name.x=1".parse().unwrap()]).unwrap_err();
         assert!(err.to_string().contains("`name` is not a map of fields"), "{err}");
         assert!("no-equals".parse::<Override>().is_err());

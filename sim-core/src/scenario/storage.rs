@@ -4,8 +4,8 @@
 
 use nodes::coordinator::ReadRepair;
 use nodes::handoff::HandoffConfig;
-use serde_yaml::Value;
 use nodes::storage::{ConflictPolicy, StorageConfig};
+use serde_yaml::Value;
 
 use super::error::Invalid;
 use super::fields::positive_ms;
