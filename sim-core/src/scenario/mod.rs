@@ -31,7 +31,7 @@ pub use units::{duration_ms, format_ms, rate_per_s, DURATION_MS_MAX, RATE_PER_S_
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     use nodes::Latency;
 
