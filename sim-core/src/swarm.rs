@@ -4,11 +4,13 @@
 
 use std::sync::Arc;
 
+use nodes::coordinator::ReadRepair;
+use nodes::handoff::HandoffConfig;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use crate::scenario::model::{ClusterSpec, Swarm, SwarmFault, SwarmMode, SWARM_FAULTS_MAX};
 use crate::scenario::model::{Fault, FaultAction, Scenario, Target};
-use crate::scenario::model::{Swarm, SwarmFault, SWARM_FAULTS_MAX};
 use crate::seed::{stream, Stream};
 
 /// Bound on arrivals drawn (taken or skipped), so a swarm can never loop for long.
@@ -22,6 +24,7 @@ pub fn resolve(scenario: &Arc<Scenario>, seed: u64) -> Arc<Scenario> {
     };
     let mut concrete = Scenario::clone(scenario);
     concrete.faults.extend(draw(swarm, scenario.cluster.nodes.len() as u32, seed));
+    draw_modes(&swarm.modes, &mut concrete.cluster, seed);
     // A stable sort keeps scripted faults (listed first) ahead of swarm faults at the same time.
     concrete.faults.sort_by_key(|f| f.at_ms);
     concrete.swarm = None;
@@ -53,6 +56,28 @@ pub fn draw(swarm: &Swarm, nodes: u32, seed: u64) -> Vec<Fault> {
         faults.push(Fault { at_ms, for_ms: Some(for_ms), action, line: swarm.line });
     }
     faults
+}
+
+/// Switches each of `modes` in `cluster` to a setting drawn from the seed (a sub-stream of its
+/// own, so modes shift no fault draws).
+pub fn draw_modes(modes: &[SwarmMode], cluster: &mut ClusterSpec, seed: u64) {
+    let mut rng = stream(seed, Stream::Swarm, 1);
+    let storage = &mut cluster.storage;
+    for mode in modes {
+        match mode {
+            SwarmMode::ReadRepair => {
+                storage.read_repair =
+                    [ReadRepair::Off, ReadRepair::Async, ReadRepair::Blocking][rng.random_range(0..3)];
+            }
+            SwarmMode::HintedHandoff => {
+                // Stand-ins must be asked before the request times out.
+                let after_ms = rng.random_range(10..=(cluster.request_timeout_ms / 2).max(10));
+                let retry_ms = rng.random_range(100..=2_000);
+                storage.hinted_handoff = rng.random_bool(0.5).then_some(HandoffConfig { after_ms, retry_ms });
+            }
+            SwarmMode::SiblingBound => storage.store.max_siblings = rng.random_range(2..=64),
+        }
+    }
 }
 
 fn action(kind: SwarmFault, swarm: &Swarm, nodes: u32, rng: &mut ChaCha8Rng) -> FaultAction {
@@ -142,6 +167,32 @@ swarm:
         let swarm = s.swarm.as_ref().expect("swarm");
         assert_eq!(draw(swarm, 5, 7), draw(swarm, 5, 7));
         assert_ne!(draw(swarm, 5, 7), draw(swarm, 5, 8));
+    }
+
+    #[test]
+    fn modes_are_drawn_per_seed_within_their_safe_settings_and_shift_no_fault() {
+        let plain = scenario();
+        let mut with_modes = Scenario::clone(&plain);
+        with_modes.swarm.as_mut().expect("swarm").modes = SwarmMode::ALL.to_vec();
+        let with_modes = Arc::new(with_modes);
+        let (mut repairs, mut handoffs, mut bounds) = (vec![], vec![], vec![]);
+        for seed in 0..40 {
+            let r = resolve(&with_modes, seed);
+            assert_eq!(r.faults, resolve(&plain, seed).faults, "modes draw from a stream of their own");
+            assert_eq!(r.cluster.storage, resolve(&with_modes, seed).cluster.storage, "deterministic");
+            let s = r.cluster.storage;
+            assert!(s.hinted_handoff.is_none_or(|h| h.after_ms < r.cluster.request_timeout_ms));
+            assert!((2..=64).contains(&s.store.max_siblings));
+            assert_eq!(s.store.conflicts, nodes::storage::ConflictPolicy::Siblings, "never a lossy policy");
+            repairs.push(s.read_repair);
+            handoffs.push(s.hinted_handoff.is_some());
+            bounds.push(s.store.max_siblings);
+        }
+        assert!(repairs.contains(&ReadRepair::Off) && repairs.contains(&ReadRepair::Async));
+        assert!(repairs.contains(&ReadRepair::Blocking));
+        assert!(handoffs.contains(&true) && handoffs.contains(&false));
+        assert!(bounds.iter().min() < bounds.iter().max());
+        assert_eq!(resolve(&plain, 3).cluster.storage, plain.cluster.storage, "no modes, nothing switched");
     }
 
     #[test]

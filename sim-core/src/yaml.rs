@@ -251,6 +251,10 @@ fn swarm(out: &mut String, s: &Swarm) {
     let _ = writeln!(out, "  delay: [{}, {}]", format_ms(s.delay_ms.0), format_ms(s.delay_ms.1));
     let _ = writeln!(out, "  loss: [{}, {}]", s.loss.0, s.loss.1);
     let _ = writeln!(out, "  duplicate: [{}, {}]", s.duplicate.0, s.duplicate.1);
+    if !s.modes.is_empty() {
+        let modes: Vec<&str> = s.modes.iter().map(|m| m.name()).collect();
+        let _ = writeln!(out, "  modes: [{}]", modes.join(", "));
+    }
 }
 
 /// A name as a plain scalar when YAML reads it back as that same string, else quoted.

@@ -207,7 +207,7 @@ impl Coordinator {
         let local =
             self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence });
         // This node is a replica too: it stores the write itself (unless at the sibling bound).
-        if local && cx.replica.store_mut().apply(key, &item) != Merged::Refused {
+        if local && cx.replica.store_mut().apply_new(key, &item) != Merged::Refused {
             self.answered(req, cx.id, Got::Ack, cx);
         }
     }

@@ -118,7 +118,7 @@ fn send_lacking<'v, O: CoordinatorOut>(
             cx.replica.store_mut().apply(key, v);
         } else {
             let item = Arc::new(v.clone());
-            cx.out.to_replica(replica, ReplicaRequest::Write { req, key, item, fence: None });
+            cx.out.to_replica(replica, ReplicaRequest::Repair { req, key, item });
         }
     }
     sent

@@ -59,9 +59,13 @@ impl Replica {
                     return; // a deposed primary's write: refused, so it cannot reach W
                 }
                 // Refused at the sibling bound: not stored, so not acknowledged.
-                if self.store.apply(key, &item) != Merged::Refused {
+                if self.store.apply_new(key, &item) != Merged::Refused {
                     out.send(from, ReplicaAnswer::WriteAck { req });
                 }
+            }
+            ReplicaRequest::Repair { req, key, item } => {
+                self.store.apply(key, &item);
+                out.send(from, ReplicaAnswer::WriteAck { req });
             }
             ReplicaRequest::Read { req, key, fence } => {
                 if let Some(f) = fence {

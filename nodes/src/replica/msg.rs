@@ -11,6 +11,9 @@ pub enum ReplicaRequest {
     /// shard at; replicas that know a later grant refuse.
     /// The version is shared by every replica's copy of the message.
     Write { req: u64, key: u64, item: Arc<Versioned>, fence: Option<u64> },
+    /// Store a version read repair found missing here. Never refused (it may be an
+    /// acknowledged write that other replicas hold); acknowledged like a write.
+    Repair { req: u64, key: u64, item: Arc<Versioned> },
     /// Send the versions held for a key. A new primary's read carries its fence: the replica
     /// then refuses writes fenced with an older epoch, so a deposed primary's late writes
     /// cannot land behind the new one's read.

@@ -36,16 +36,29 @@ impl Store {
         Store { cfg, ..Self::default() }
     }
 
-    /// Applies a replicated write: stored, already known, refused at the sibling bound, or
-    /// (last write wins) discarded for an older stamp.
+    /// Applies the first copies of a client's write: stored, already known, refused at the
+    /// sibling bound (the write is then not acknowledged by this replica), or (last write wins)
+    /// discarded for an older stamp.
+    pub fn apply_new(&mut self, key: u64, item: &Versioned) -> Merged {
+        self.merge(key, item, self.cfg.max_siblings)
+    }
+
+    /// Applies a version that may already be acknowledged elsewhere (read repair, hinted
+    /// handoff, anti-entropy): never refused, even beyond the sibling bound, since refusing
+    /// could leave an acknowledged write on too few replicas or none. The bound limits what new
+    /// writes add; repairs can carry a replica past it until a write supersedes the siblings.
     pub fn apply(&mut self, key: u64, item: &Versioned) -> Merged {
+        self.merge(key, item, usize::MAX)
+    }
+
+    fn merge(&mut self, key: u64, item: &Versioned, max_siblings: usize) -> Merged {
         let held = self.data.entry(key).or_default();
         // Look before copying: a version already held changes nothing, so a shared value
         // (a read reply still on its way) is not copied for it.
         if held.iter().any(|h| h.dot == item.dot) {
             return Merged::Known;
         }
-        let merged = self.cfg.conflicts.merge(Arc::make_mut(held), item, self.cfg.max_siblings);
+        let merged = self.cfg.conflicts.merge(Arc::make_mut(held), item, max_siblings);
         match merged {
             Merged::Refused => self.stats.sibling_cap_hits += 1,
             Merged::Discarded => self.stats.lww_discarded += 1,

@@ -282,6 +282,32 @@ impl SwarmFault {
     }
 }
 
+/// A storage mechanism the swarm switches at random, per seed, among its settings that must
+/// keep every safety property (so `conflicts: lww`, which loses writes by design, is not one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwarmMode {
+    /// `read_repair`: off, async or blocking.
+    ReadRepair,
+    /// `hinted_handoff`: off, or on with a random hand-off wait and retry interval.
+    HintedHandoff,
+    /// `max_siblings`: a random bound from 2 to 64 (writes beyond it are refused).
+    SiblingBound,
+}
+
+impl SwarmMode {
+    /// Every mode, in the order the scenario format documents them.
+    pub const ALL: [SwarmMode; 3] = [SwarmMode::ReadRepair, SwarmMode::HintedHandoff, SwarmMode::SiblingBound];
+
+    /// The name scenario files use, like `read_repair`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SwarmMode::ReadRepair => "read_repair",
+            SwarmMode::HintedHandoff => "hinted_handoff",
+            SwarmMode::SiblingBound => "sibling_bound",
+        }
+    }
+}
+
 /// A validated `swarm:`: which random faults to draw, how often, how long and how large.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Swarm {
@@ -305,6 +331,8 @@ pub struct Swarm {
     pub loss: (f64, f64),
     /// Duplication probability of `duplicate`, drawn uniformly from `[lo, hi]`.
     pub duplicate: (f64, f64),
+    /// Storage mechanisms switched at random per seed.
+    pub modes: Vec<SwarmMode>,
     /// Line of `swarm:` in the scenario file, given to the faults it draws.
     pub line: usize,
 }

@@ -178,4 +178,5 @@ pub struct RawSwarm {
     pub delay: Option<Value>,
     pub loss: Option<Value>,
     pub duplicate: Option<Value>,
+    pub modes: Option<Value>,
 }

@@ -7,7 +7,7 @@ use serde_yaml::Value;
 use super::error::Invalid;
 use super::fields::{duration, positive_ms};
 use super::locate::{item, Index};
-use super::model::{ClusterSpec, Swarm, SwarmFault, SWARM_FAULTS_MAX};
+use super::model::{ClusterSpec, Swarm, SwarmFault, SwarmMode, SWARM_FAULTS_MAX};
 use super::spec::RawSwarm;
 use super::units::{self, format_ms};
 use super::value::{describe, duration_text, number, one_of};
@@ -79,6 +79,7 @@ pub(crate) fn swarm(raw: &RawSwarm, cluster: &ClusterSpec, duration_ms: u64, ind
         Some(v) => probability_range(v, "swarm.duplicate")?,
         None => DUPLICATE_DEFAULT,
     };
+    let modes = modes(raw.modes.as_ref())?;
     let line = index.locate("swarm").map_or(0, |p| p.line);
     Ok(Swarm {
         kinds,
@@ -91,8 +92,41 @@ pub(crate) fn swarm(raw: &RawSwarm, cluster: &ClusterSpec, duration_ms: u64, ind
         delay_ms,
         loss,
         duplicate,
+        modes,
         line,
     })
+}
+
+/// `modes: [read_repair, hinted_handoff]`: storage mechanisms to switch at random; none by default.
+fn modes(value: Option<&Value>) -> Result<Vec<SwarmMode>, Invalid> {
+    let field = "swarm.modes";
+    let names: Vec<&str> = SwarmMode::ALL.iter().map(|m| m.name()).collect();
+    let list = match value {
+        None => return Ok(Vec::new()),
+        Some(Value::Sequence(list)) => list,
+        Some(other) => {
+            return Err(Invalid::new(
+                field,
+                format!("expected a list of storage modes ({}), found {}", one_of(&names), describe(other)),
+            ))
+        }
+    };
+    let mut modes = Vec::with_capacity(list.len());
+    for (i, value) in list.iter().enumerate() {
+        let at = item(field, i);
+        let name = value.as_str().unwrap_or_default();
+        let Some(mode) = SwarmMode::ALL.into_iter().find(|m| m.name() == name) else {
+            return Err(Invalid::new(
+                at,
+                format!("unknown storage mode {}: expected {}", describe(value), one_of(&names)),
+            ));
+        };
+        if modes.contains(&mode) {
+            return Err(Invalid::new(at, format!("`{name}` is listed twice")));
+        }
+        modes.push(mode);
+    }
+    Ok(modes)
 }
 
 /// A rate as workloads write it (`0.1/s`, `6/min`), or as a count per duration (`1/10s`).
