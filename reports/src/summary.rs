@@ -67,6 +67,9 @@ pub struct Summary {
     /// Wall-clock time spent rendering and encoding the plots, in milliseconds.
     #[serde(default)]
     pub render_ms: f64,
+    /// The simulated time the run was cut at by `--until`, when it was (`replay` carries it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<u64>,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -404,6 +407,7 @@ pub(crate) mod tests_support {
             timelines: vec![],
             plots: vec![],
             render_ms: 0.0,
+            until_ms: None,
         }
     }
 }
@@ -470,6 +474,7 @@ mod tests {
                 svg: "plots/latency-raw.svg".into(),
             }],
             render_ms: 12.0,
+            until_ms: None,
         }
     }
 

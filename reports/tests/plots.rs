@@ -78,6 +78,7 @@ fn summary(simulated_ms: u64) -> Summary {
         timelines: vec![],
         plots: vec![],
         render_ms: 0.0,
+        until_ms: None,
     }
 }
 
