@@ -191,7 +191,8 @@ fn r1_expecting(rate: u32, duration_s: u64, nodes: u32, shards: u32, expect: &st
          workload:\n  - {{ clients: 16, rate: {rate}/s, keys: 10000, reads: 0.5, consistency: QUORUM }}\n\
          faults:\n  - {{ at: {}, crash: [n2] }}\n  - {{ at: {}, restart: [n2] }}\n  \
          - {{ at: {}, for: {}, partition: [[n1, n2], [n3, n4, n5]] }}\n\
-         expect: {expect}\n",
+         expect: {expect}\n\
+         budget: {{ operations: 100000000, messages: 10000000000, memory: 64GiB }}\n",
         at(0.2),
         at(0.3),
         at(0.5),
