@@ -169,7 +169,8 @@ fn measure(name: &str, body: impl FnOnce() -> Figures) -> Figures {
     f
 }
 
-fn peak_kib() -> u64 {
+/// This process's peak resident memory so far (`VmHWM`), in KiB; 0 where `/proc` has none.
+pub fn peak_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
