@@ -56,7 +56,7 @@ impl Budget {
     /// The budget of a scenario that does not raise it: runs of a few seconds and well under
     /// a gigabyte on a laptop.
     pub const DEFAULT: Budget =
-        Budget { operations: 1_000_000, messages: 10_000_000, clients: 100_000, memory_bytes: 768 << 20 };
+        Budget { operations: 1_000_000, messages: 5_000_000, clients: 100_000, memory_bytes: 768 << 20 };
 }
 
 impl Default for Budget {
