@@ -169,6 +169,17 @@ fn measure(name: &str, body: impl FnOnce() -> Figures) -> Figures {
     f
 }
 
+/// CPU time this process has used so far (user and system, all threads), in milliseconds;
+/// 0 where `/proc` has none. `/proc/self/stat` counts clock ticks, 100 a second on Linux.
+pub fn cpu_ms() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at the state, field 3;
+    // utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = rest.split_whitespace().skip(11).take(2).filter_map(|t| t.parse::<u64>().ok()).sum();
+    ticks * 10
+}
+
 /// This process's peak resident memory so far (`VmHWM`), in KiB; 0 where `/proc` has none.
 pub fn peak_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

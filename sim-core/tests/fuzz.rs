@@ -17,7 +17,7 @@ fn generated_scenarios_are_refused_with_a_location_or_run_within_their_budget() 
         let (text, what) = case(SEED, index);
         let outcome = judge(&text, index);
         match &outcome {
-            Outcome::Refused(_) => refused += 1,
+            Outcome::Refused { .. } => refused += 1,
             _ => ran += 1,
         }
         if let Some(problem) = outcome.problem() {

@@ -14,7 +14,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::console::say;
-use crate::fuzz::case;
+use crate::fuzz::{allowed, case, located};
 use crate::outcome::{default_dir, EXIT_BAD_INPUT, EXIT_OK, EXIT_SAFETY};
 use crate::scenario::budget::{estimate, total};
 use crate::scenario::{self, duration_ms};
@@ -59,6 +59,7 @@ struct CaseResult {
     what: String,
     exit: String,
     wall_ms: u64,
+    cpu_ms: u64,
     peak_kib: u64,
     ops: u64,
     estimated_ops: f64,
@@ -80,6 +81,7 @@ struct Figures {
     findings: u64,
     wall_s: f64,
     slowest: CaseResult,
+    most_cpu: CaseResult,
     largest: CaseResult,
     most_ops: CaseResult,
     run_wall_ms_p50: u64,
@@ -162,11 +164,10 @@ fn run_case(args: &FuzzArgs, index: u64, work: &Path, out: &Path) -> CaseResult 
             return result;
         }
     };
-    (result.wall_ms, result.peak_kib) = (child.wall.as_millis() as u64, child.peak_kib);
+    (result.wall_ms, result.cpu_ms, result.peak_kib) = (child.wall.as_millis() as u64, child.cpu_ms, child.peak_kib);
     result.exit = child.exit.clone();
     result.finding = match (child.exit.as_str(), &parsed) {
-        ("2", Err(e)) if e.line.is_some() || e.field.is_some() => None,
-        ("2", Err(e)) => Some(format!("refused without a location: {e}")),
+        ("2", Err(e)) => located(e, text.len() > scenario::FILE_BYTES_MAX),
         ("2", Ok(_)) => Some("exit 2 for a valid scenario".into()),
         (_, Err(e)) => Some(format!("exit {} for an invalid scenario ({e})", child.exit)),
         ("0" | "1" | "3", Ok(_)) => ran_finding(&mut result, work, args),
@@ -187,7 +188,6 @@ fn ran_finding(result: &mut CaseResult, work: &Path, args: &FuzzArgs) -> Option<
             result.delivered = summary.net.delivered;
         }
     }
-    let allowed = |estimate: f64| 2.0 * estimate + 100.0 + 10.0 * estimate.sqrt();
     if result.wall_ms > args.time_limit {
         Some(format!("took {} ms, over the limit of {} ms", result.wall_ms, args.time_limit))
     } else if result.peak_kib > args.memory_limit_mib * 1_024 {
@@ -212,6 +212,7 @@ fn keep_finding(out: &Path, result: &CaseResult, text: &str, stderr: &str) {
 struct Child {
     exit: String,
     wall: Duration,
+    cpu_ms: u64,
     peak_kib: u64,
     stderr: String,
 }
@@ -251,12 +252,13 @@ impl Child {
         let wall = started.elapsed();
         let stderr = reports::files::read_text(&stderr_file, 1 << 20).unwrap_or_default();
         let reported = stderr.lines().find_map(|l| l.strip_prefix("peak memory: ")?.strip_suffix(" KiB")?.parse().ok());
+        let cpu_ms = stderr.lines().find_map(|l| l.strip_prefix("cpu time: ")?.strip_suffix(" ms")?.parse().ok());
         let exit = match (status.code(), status_signal(&status)) {
             (Some(code), _) => code.to_string(),
             (None, Some(signal)) => format!("signal {signal}"),
             (None, None) => "unknown".into(),
         };
-        Ok(Child { exit, wall, peak_kib: reported.unwrap_or(polled_peak), stderr })
+        Ok(Child { exit, wall, cpu_ms: cpu_ms.unwrap_or(0), peak_kib: reported.unwrap_or(polled_peak), stderr })
     }
 }
 
@@ -312,6 +314,7 @@ fn figures(args: &FuzzArgs, all: &[CaseResult], elapsed: Duration) -> Figures {
         findings: all.iter().filter(|r| r.finding.is_some()).count() as u64,
         wall_s: elapsed.as_secs_f64(),
         slowest: max_by(|r| r.wall_ms),
+        most_cpu: max_by(|r| r.cpu_ms),
         largest: max_by(|r| r.peak_kib),
         most_ops: max_by(|r| r.ops),
         run_wall_ms_p50: percentile(ran.iter().map(|r| r.wall_ms).collect(), 0.5),
@@ -328,10 +331,15 @@ fn report(f: &Figures) -> String {
         f.cases, f.wall_s, f.refused_located, f.ran, f.findings
     );
     out += &format!(
-        "slowest case: {} ms (case {}: {})\nlargest peak: {} MiB (case {}: {})\nmost operations: {} (case {}, {:.0} estimated)\n",
+        "slowest case: {} ms wall, {} ms CPU (case {}: {})\nmost CPU: {} ms CPU, {} ms wall (case {}: {})\nlargest peak: {} MiB (case {}: {})\nmost operations: {} (case {}, {:.0} estimated)\n",
         f.slowest.wall_ms,
+        f.slowest.cpu_ms,
         f.slowest.index,
         f.slowest.what,
+        f.most_cpu.cpu_ms,
+        f.most_cpu.wall_ms,
+        f.most_cpu.index,
+        f.most_cpu.what,
         f.largest.peak_kib / 1_024,
         f.largest.index,
         f.largest.what,

@@ -14,13 +14,19 @@ pub use generate::case;
 
 use crate::drive::run_seed;
 use crate::scenario::budget::{estimate, total};
-use crate::scenario::{self, ScenarioError};
+use crate::scenario::{self, ScenarioError, FILE_BYTES_MAX};
 
 /// How one generated scenario fared.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Validation refused it.
-    Refused(ScenarioError),
+    /// Validation refused it; `whole_file` when the file as a whole was refused (larger than
+    /// a scenario may be), which has no line to point at.
+    Refused {
+        /// The error.
+        error: ScenarioError,
+        /// The text is over [`FILE_BYTES_MAX`].
+        whole_file: bool,
+    },
     /// It ran to the end.
     Ran {
         /// The run's exit code (0, 1 or 3).
@@ -41,7 +47,7 @@ pub enum Outcome {
 /// How far a run may go past its estimate before the estimate counts as wrong: Poisson
 /// arrivals scatter around their mean, so a small run can exceed it by a few standard
 /// deviations.
-fn allowed(estimate: f64) -> f64 {
+pub fn allowed(estimate: f64) -> f64 {
     2.0 * estimate + 100.0 + 10.0 * estimate.sqrt()
 }
 
@@ -50,10 +56,7 @@ impl Outcome {
     /// a run that did more than its budget estimate.
     pub fn problem(&self) -> Option<String> {
         match self {
-            Outcome::Refused(e) if e.line.is_none() && e.field.is_none() => {
-                Some(format!("refused without a location: {e}"))
-            }
-            Outcome::Refused(_) => None,
+            Outcome::Refused { error, whole_file } => located(error, *whole_file),
             Outcome::Crashed(message) => Some(format!("the simulation crashed: {message}")),
             Outcome::Ran { ops, estimated_ops, .. } if *ops as f64 > allowed(*estimated_ops) => {
                 Some(format!("{ops} operations ran, {estimated_ops:.0} were estimated"))
@@ -66,11 +69,21 @@ impl Outcome {
     }
 }
 
+/// A problem when a refusal names neither a line nor a field, unless the file as a whole was
+/// refused (it is larger than a scenario may be: the file is the location).
+pub fn located(error: &ScenarioError, whole_file: bool) -> Option<String> {
+    if error.line.is_none() && error.field.is_none() && !whole_file {
+        Some(format!("refused without a location: {error}"))
+    } else {
+        None
+    }
+}
+
 /// Parses `text` and, when it is valid, runs it with `seed` in this process.
 pub fn judge(text: &str, seed: u64) -> Outcome {
     let scenario = match scenario::parse(Path::new("fuzz.yaml"), text) {
         Ok(s) => Arc::new(s),
-        Err(e) => return Outcome::Refused(e),
+        Err(error) => return Outcome::Refused { error, whole_file: text.len() > FILE_BYTES_MAX },
     };
     let work = estimate(&scenario);
     match run_seed(&scenario, seed) {
