@@ -91,6 +91,24 @@ fn clients_summed_over_groups_are_bounded() {
     assert!(e.message.contains("6,400,000 clients"), "{e}");
 }
 
+// Memory allocated up front in proportion to a setting.
+
+/// This process's peak resident memory (`VmHWM`), in KiB.
+fn peak_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?.trim().parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn a_billion_zipf_keys_run_without_a_table_of_every_key() {
+    let text = TINY.replace("keys: 50,", "keys: 1000000000, key_distribution: { zipf: 0.99 },");
+    let sc = Arc::new(scenario::parse(Path::new("t.yaml"), &text).expect("valid"));
+    let r = run_seed(&sc, 1).expect("runs");
+    assert!(r.history.ops.iter().any(|op| op.key > 1_000_000), "keys come from the whole space");
+    // A table of cumulative probabilities would be 8 GB; everything else here is small.
+    assert!(peak_kib() < 1 << 20, "peak {} KiB", peak_kib());
+}
+
 // Arithmetic that wraps.
 
 #[test]
