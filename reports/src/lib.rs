@@ -4,6 +4,7 @@
 
 pub mod comparison;
 pub mod fault_window;
+pub mod files;
 pub mod font;
 pub mod html;
 pub mod op_point;
@@ -21,6 +22,7 @@ pub use plot::{render_pair, render_run, Figure, PlotError, PlotKind};
 pub use run_data::RunData;
 pub use run_folder::{
     default_compare_dir, read_run_folder, write_compare_folder, write_run_folder, RenderStats, ReportError,
+    COMPARE_FOLDER_MARKER, RUN_FOLDER_MARKER,
 };
 pub use summary::{
     ControlSummary, FaultSummary, LeaderSpan, LevelStats, NetSummary, PlotFile, Summary, VerdictSummary, WindowSummary,

@@ -72,6 +72,9 @@ pub struct Summary {
     /// the nodes.
     #[serde(default)]
     pub storage: BTreeMap<String, u64>,
+    /// The simulated time the run was cut at by `--until`, when it was (`replay` carries it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<u64>,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -417,6 +420,7 @@ pub(crate) mod tests_support {
             plots: vec![],
             render_ms: 0.0,
             storage: BTreeMap::new(),
+            until_ms: None,
         }
     }
 }
@@ -484,6 +488,7 @@ mod tests {
             }],
             render_ms: 12.0,
             storage: BTreeMap::from([("read_repairs".to_string(), 3), ("sibling_cap_hits".to_string(), 0)]),
+            until_ms: None,
         }
     }
 

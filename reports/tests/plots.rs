@@ -79,6 +79,7 @@ fn summary(simulated_ms: u64) -> Summary {
         plots: vec![],
         render_ms: 0.0,
         storage: Default::default(),
+        until_ms: None,
     }
 }
 

@@ -169,7 +169,19 @@ fn measure(name: &str, body: impl FnOnce() -> Figures) -> Figures {
     f
 }
 
-fn peak_kib() -> u64 {
+/// CPU time this process has used so far (user and system, all threads), in milliseconds;
+/// 0 where `/proc` has none. `/proc/self/stat` counts clock ticks, 100 a second on Linux.
+pub fn cpu_ms() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at the state, field 3;
+    // utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = rest.split_whitespace().skip(11).take(2).filter_map(|t| t.parse::<u64>().ok()).sum();
+    ticks * 10
+}
+
+/// This process's peak resident memory so far (`VmHWM`), in KiB; 0 where `/proc` has none.
+pub fn peak_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
@@ -191,7 +203,8 @@ fn r1_expecting(rate: u32, duration_s: u64, nodes: u32, shards: u32, expect: &st
          workload:\n  - {{ clients: 16, rate: {rate}/s, keys: 10000, reads: 0.5, consistency: QUORUM }}\n\
          faults:\n  - {{ at: {}, crash: [n2] }}\n  - {{ at: {}, restart: [n2] }}\n  \
          - {{ at: {}, for: {}, partition: [[n1, n2], [n3, n4, n5]] }}\n\
-         expect: {expect}\n",
+         expect: {expect}\n\
+         budget: {{ operations: 100000000, messages: 10000000000, memory: 64GiB }}\n",
         at(0.2),
         at(0.3),
         at(0.5),

@@ -10,6 +10,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use reports::files::{read_text, write_file, ReadError};
+
 use crate::sweep::report::SweepReport;
 
 /// One regression: a scenario, a seed, the property it failed and why it is kept.
@@ -70,20 +72,31 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Entry>, String> {
     }
     let mut all = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+        let text = read_text(&file, CORPUS_BYTES_MAX).map_err(|e| format!("{}: {e}", file.display()))?;
         all.extend(parse(&file, &text)?);
+    }
+    if all.is_empty() {
+        let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!(
+            "{}: no corpus entries (no *.txt file with a `scenario seed property` line)",
+            named.join(", ")
+        ));
     }
     Ok(all)
 }
 
+/// Most bytes read from one corpus file.
+pub const CORPUS_BYTES_MAX: u64 = 16 << 20;
+
 /// Appends the first failing property of every failing seed in `report` to the corpus `file`,
 /// skipping scenario and seed pairs already in it; returns how many were added.
 pub fn record_failures(file: &Path, report: &SweepReport, note: &str) -> std::io::Result<usize> {
-    let existing = match std::fs::read_to_string(file) {
-        Ok(text) => parse(file, &text).map_err(std::io::Error::other)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e),
+    let old_text = match read_text(file, CORPUS_BYTES_MAX) {
+        Ok(text) => text,
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(std::io::Error::other(e.to_string())),
     };
+    let existing = parse(file, &old_text).map_err(std::io::Error::other)?;
     let mut text = String::new();
     let mut added = 0;
     for s in &report.scenarios {
@@ -98,10 +111,11 @@ pub fn record_failures(file: &Path, report: &SweepReport, note: &str) -> std::io
         }
     }
     if added > 0 {
-        use std::io::Write as _;
-        let header = if existing.is_empty() && !file.exists() { HEADER } else { "" };
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(file)?;
-        f.write_all(format!("{header}{text}").as_bytes())?;
+        // The whole file is written again beside it and renamed into place: a killed sweep
+        // leaves the old corpus or the new one, never half a line.
+        let header = if old_text.is_empty() { HEADER } else { "" };
+        let separator = if old_text.is_empty() || old_text.ends_with('\n') { "" } else { "\n" };
+        write_file(file, format!("{header}{old_text}{separator}{text}"))?;
     }
     Ok(added)
 }

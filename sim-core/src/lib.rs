@@ -3,7 +3,8 @@
 //!
 //! Imports point one way, down this list of layers, and no module imports one that imports it
 //! back: [`cmd`] (one file per subcommand; commands never import each other) uses the shared
-//! machinery ([`sweep`], [`corpus`], [`shrink`], [`bench`](mod@bench), [`summarize`], [`edit`], [`yaml`]),
+//! machinery ([`sweep`], [`corpus`], [`shrink`], [`bench`](mod@bench), [`fuzz`], [`summarize`], [`edit`],
+//! [`yaml`]),
 //! which uses the run ([`drive`]: the run loop, cluster building, fault injection, the workload
 //! and the recorder that imports what nodes report; [`swarm`]; [`check`]), which uses the
 //! [`scenario`] model, [`seed`]s and the neutral [`history`] (which imports nothing of the
@@ -23,6 +24,7 @@ pub mod console;
 pub mod corpus;
 pub mod drive;
 pub mod edit;
+pub mod fuzz;
 pub mod history;
 pub mod outcome;
 pub mod scenario;

@@ -39,6 +39,22 @@ pub fn replay_command(path: &Path, seed: u64) -> String {
     format!("cargo run --release{features} -- run --scenario {} --seed {seed}", path.display())
 }
 
+/// [`replay_command`] followed by `options`, the options other than the seed that change the
+/// run (such as ` --until 25s`), so the command replays the same trace.
+pub fn replay_command_with(path: &Path, seed: u64, options: &str) -> String {
+    format!("{}{options}", replay_command(path, seed))
+}
+
+/// The exit code of a command whose outputs could not all be written: bad input (2), unless
+/// the run itself already failed worse (a safety failure or a crash keep 1 or 4).
+pub fn with_output_failure(code: i32) -> i32 {
+    if matches!(code, EXIT_SAFETY | EXIT_SIM_CRASH) {
+        code
+    } else {
+        EXIT_BAD_INPUT
+    }
+}
+
 /// `target/clustersim` (honouring `CARGO_TARGET_DIR`): where run and comparison folders go.
 pub fn clustersim_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));

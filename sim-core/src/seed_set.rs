@@ -44,7 +44,10 @@ impl FromStr for SeedSet {
             if hi < lo {
                 return Err(format!("`{part}` is empty: write the lower seed first, e.g. `1..1000`"));
             }
-            total = total.saturating_add(hi - lo + 1);
+            // `0..18446744073709551615` names 2^64 seeds, one more than a u64 counts: checked
+            // arithmetic keeps it from wrapping to 0 and slipping under the cap.
+            let count = (hi - lo).checked_add(1);
+            total = count.and_then(|c| total.checked_add(c)).unwrap_or(u64::MAX);
             if total > SEEDS_MAX {
                 return Err(format!("`{text}` names more than {SEEDS_MAX} seeds"));
             }
@@ -114,7 +117,16 @@ mod tests {
 
     #[test]
     fn malformed_seed_lists_are_rejected() {
-        for bad in ["", "a..b", "5..1", "1..", "-3", "0..99999999999"] {
+        for bad in [
+            "",
+            "a..b",
+            "5..1",
+            "1..",
+            "-3",
+            "0..99999999999",
+            "0..18446744073709551615",
+            "1..5,0..18446744073709551615",
+        ] {
             assert!(bad.parse::<SeedSet>().is_err(), "{bad}");
         }
     }

@@ -84,6 +84,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         plots: vec![],
         render_ms: 0.0,
         storage: result.storage.counters().iter().map(|&(name, n)| (name.to_string(), n)).collect(),
+        until_ms: None,
     }
 }
 
@@ -169,7 +170,13 @@ pub fn control_summary(history: &crate::history::History) -> ControlSummary {
     }
 }
 
-/// The control-plane timelines: who led in which term, and each shard's primary over time.
+/// Most lanes a timeline shows (nodes for the leader, shards for primaries): a plot is 24
+/// pixels a lane, so 65,536 shards would need a bitmap of gigabytes. The rest are counted in
+/// the timeline's name.
+pub const TIMELINE_LANES_MAX: u32 = 64;
+
+/// The control-plane timelines: who led in which term, and each shard's primary over time
+/// (the first [`TIMELINE_LANES_MAX`] nodes and shards).
 pub fn timelines(history: &History, end_ms: u64) -> Vec<reports::Timeline> {
     use crate::check::{leaders, primaries};
     use reports::{Interval, Lane, Timeline};
@@ -177,7 +184,7 @@ pub fn timelines(history: &History, end_ms: u64) -> Vec<reports::Timeline> {
     if intervals.is_empty() {
         return Vec::new();
     }
-    let leader_lanes = (0..history.nodes)
+    let leader_lanes = (0..history.nodes.min(TIMELINE_LANES_MAX))
         .map(|n| Lane {
             name: history.node_name(n),
             intervals: intervals
@@ -191,21 +198,28 @@ pub fn timelines(history: &History, end_ms: u64) -> Vec<reports::Timeline> {
                 .collect(),
         })
         .collect();
-    let tenures = primaries::tenures(history, end_ms);
-    let shard_lanes = (0..history.shards)
-        .map(|s| Lane {
-            name: format!("shard {s}"),
-            intervals: tenures
-                .iter()
-                .filter(|t| t.shard == s)
-                .map(|t| Interval { start_ms: t.from_ms, end_ms: t.to_ms, label: history.node_name(t.node) })
-                .collect(),
-        })
+    // Grouped once by shard: filtering every tenure for every shard is quadratic.
+    let mut by_shard: std::collections::BTreeMap<u32, Vec<Interval>> = std::collections::BTreeMap::new();
+    for t in primaries::tenures(history, end_ms).into_iter().filter(|t| t.shard < TIMELINE_LANES_MAX) {
+        let interval = Interval { start_ms: t.from_ms, end_ms: t.to_ms, label: history.node_name(t.node) };
+        by_shard.entry(t.shard).or_default().push(interval);
+    }
+    let shard_lanes = (0..history.shards.min(TIMELINE_LANES_MAX))
+        .map(|s| Lane { name: format!("shard {s}"), intervals: by_shard.remove(&s).unwrap_or_default() })
         .collect();
     vec![
-        Timeline { name: "leader".into(), lanes: leader_lanes },
-        Timeline { name: "shard primaries".into(), lanes: shard_lanes },
+        Timeline { name: lanes_name("leader", history.nodes, "nodes"), lanes: leader_lanes },
+        Timeline { name: lanes_name("shard primaries", history.shards, "shards"), lanes: shard_lanes },
     ]
+}
+
+/// `name`, or `name (first 64 of 1024 nodes)` when there are more lanes than are drawn.
+fn lanes_name(name: &str, lanes: u32, what: &str) -> String {
+    if lanes > TIMELINE_LANES_MAX {
+        format!("{name} (first {TIMELINE_LANES_MAX} of {lanes} {what})")
+    } else {
+        name.to_string()
+    }
 }
 
 #[cfg(test)]

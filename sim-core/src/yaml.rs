@@ -9,7 +9,7 @@ use crate::check::Expectation;
 use crate::history::{Level, OpKind};
 use serde_yaml::Value;
 
-use crate::scenario::model::Swarm;
+use crate::scenario::model::{Budget, Swarm};
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
 use crate::scenario::storage::{conflicts_word, read_repair_word};
 use crate::scenario::{format_ms, rate_per_s};
@@ -46,6 +46,14 @@ pub fn to_yaml(scenario: &Scenario, comments: &[String]) -> String {
         for e in &scenario.expect {
             let _ = writeln!(out, "  - {}", expectation(e));
         }
+    }
+    if scenario.budget != Budget::DEFAULT {
+        let b = &scenario.budget;
+        let _ = writeln!(
+            out,
+            "budget: {{ operations: {}, messages: {}, clients: {}, memory: {} }}",
+            b.operations, b.messages, b.clients, b.memory_bytes
+        );
     }
     out
 }

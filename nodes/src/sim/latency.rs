@@ -42,9 +42,15 @@ impl Latency {
                 scale_ms * u.powf(-1.0 / shape)
             }
             Latency::Mixture(parts) => {
+                let Some((_, last)) = parts.last() else { return 0.0 };
                 let total: f64 = parts.iter().map(|p| p.0).sum();
+                // Validation refuses weights that sum to infinity or NaN; should one slip
+                // through, the last part is taken rather than panicking in `random_range`.
+                if !total.is_finite() {
+                    return last.sample_ms(rng);
+                }
                 let mut pick = rng.random_range(0.0..total.max(f64::MIN_POSITIVE));
-                let mut chosen = &parts[parts.len() - 1].1;
+                let mut chosen = last;
                 for (weight, part) in parts {
                     if pick < *weight {
                         chosen = part;
@@ -102,6 +108,15 @@ mod tests {
             let (got, want) = (mean_of(&l), l.mean_ms());
             assert!((got - want).abs() / want < 0.05, "{l:?}: sampled {got}, expected {want}");
         }
+    }
+
+    #[test]
+    fn a_mixture_whose_weights_overflow_does_not_panic() {
+        let l =
+            Latency::Mixture(vec![(1.5e308, Latency::Constant { ms: 1.0 }), (1.5e308, Latency::Constant { ms: 2.0 })]);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        assert_eq!(l.sample_ms(&mut rng), 2.0);
+        assert_eq!(Latency::Mixture(vec![]).sample_ms(&mut rng), 0.0);
     }
 
     #[test]

@@ -173,11 +173,18 @@ pub fn eventually_all_owned(history: &History) -> Verdict {
 pub fn unowned_ms(history: &History) -> Vec<u64> {
     let end = end_of(history);
     let tenures = tenures(history, end);
+    // Tenures come sorted by shard: each shard takes its run off the front, so the pass is
+    // linear (filtering all tenures for every shard was quadratic: minutes at 65,536 shards).
+    let mut rest = &tenures[..];
     (0..history.shards)
         .map(|s| {
+            let skipped = rest.iter().take_while(|t| t.shard < s).count();
+            let mine = rest[skipped..].iter().take_while(|t| t.shard == s).count();
+            let (of_shard, tail) = rest[skipped..].split_at(mine);
+            rest = tail;
             let mut covered_to: Option<u64> = None;
             let mut gap = 0;
-            for t in tenures.iter().filter(|t| t.shard == s) {
+            for t in of_shard {
                 if let Some(c) = covered_to {
                     gap += t.from_ms.saturating_sub(c);
                 }

@@ -31,6 +31,10 @@ pub fn command(args: &CompareArgs) -> i32 {
     };
     let out =
         args.out.clone().unwrap_or_else(|| reports::default_compare_dir(&clustersim_dir(), &a.summary, &b.summary));
+    if let Err(e) = reports::files::check_out_dir(&out, reports::COMPARE_FOLDER_MARKER) {
+        eprintln!("error: --out: {e}");
+        return EXIT_BAD_INPUT;
+    }
     match reports::write_compare_folder(&out, (&a, &args.a), (&b, &args.b)) {
         Ok((comparison, stats)) => {
             say!("compare: A = {}, B = {}", args.a.display(), args.b.display());

@@ -18,9 +18,9 @@ pub struct CorpusArgs {
     /// Corpus files, or folders whose `*.txt` files are corpora.
     #[arg(value_name = "FILE|DIR", default_value = "scenarios/regressions")]
     pub paths: Vec<PathBuf>,
-    /// Seeds run at once (default: the number of cores).
-    #[arg(long, short)]
-    pub jobs: Option<usize>,
+    /// Seeds run at once, at least 1 (default: the number of cores).
+    #[arg(long, short, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub jobs: Option<u32>,
     /// Require every entry to fail its property instead of passing (to check that a broken
     /// build, such as `bug-early-ack`, is still caught).
     #[arg(long)]
@@ -54,7 +54,7 @@ pub fn command(args: &CorpusArgs) -> i32 {
     }
     let jobs: Vec<Job> =
         entries.iter().map(|e| Job { scenario: scenarios[&e.scenario].clone(), seed: e.seed }).collect();
-    let threads = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
     println!("clustersim corpus: {} regression seed(s)", entries.len());
     let outcomes = run_all(&jobs, threads, &progress_bar(jobs.len() as u64));
     let mut codes = Vec::new();

@@ -34,10 +34,15 @@ pub fn command(args: &MergeArgs) -> i32 {
             }
         }
     }
+    let dir = args.out.clone().unwrap_or_else(|| default_dir("sweep-merged"));
+    if let Err(e) = reports::files::check_out_dir(&dir, report::RESULTS_MARKER) {
+        eprintln!("error: --out: {e}");
+        return EXIT_BAD_INPUT;
+    }
     match report::merge(reports) {
         Ok(report) => {
             println!("clustersim merge: {} sweep result(s)", args.inputs.len());
-            finish(&report, &args.out.clone().unwrap_or_else(|| default_dir("sweep-merged")), args.show)
+            finish(&report, &dir, args.show)
         }
         Err(e) => {
             eprintln!("error: {e}");

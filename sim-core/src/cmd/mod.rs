@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod compare;
 pub mod corpus;
+pub mod fuzz;
 pub mod merge;
 pub mod run;
 pub mod shrink;
@@ -42,6 +43,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Compare two run folders: key figures side by side, and the plots of both on shared scales.
     Compare(compare::CompareArgs),
+    /// Run generated scenarios, each in a child process: refused with a location or run within limits.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -61,6 +64,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Corpus(args)) => corpus::command(&args),
         Some(Command::Compare(args)) => compare::command(&args),
         Some(Command::Bench(args)) => bench::command(&args),
+        Some(Command::Fuzz(args)) => fuzz::command(&args),
         None => run::command(&cli.run),
     }
 }

@@ -9,7 +9,10 @@ use clap::Args;
 
 use crate::console::say;
 use crate::drive::{run_plan, Plan, RunResult};
-use crate::outcome::{default_run_dir, replay_command, EXIT_BAD_INPUT, EXIT_LIVENESS, EXIT_SAFETY, EXIT_SIM_CRASH};
+use crate::outcome::{
+    default_run_dir, replay_command, replay_command_with, with_output_failure, EXIT_BAD_INPUT, EXIT_LIVENESS,
+    EXIT_SAFETY, EXIT_SIM_CRASH,
+};
 use crate::scenario::{self, model::Scenario, Override};
 use crate::seed::fresh_seed;
 use crate::summarize::run_data;
@@ -72,13 +75,29 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
         (None, Some(s)) => (s, "from the scenario file"),
         (None, None) => (fresh_seed(), "drawn at random"),
     };
-    let mut replay = replay_command(&scenario.path, seed);
+    // `--until` and `--set` change the run, so the replay command carries them.
+    let mut extra = args.until.map(|ms| format!(" --until {}", scenario::format_ms(ms))).unwrap_or_default();
     for o in &args.set {
-        replay.push_str(&format!(" --set '{o}'"));
+        extra.push_str(&format!(" --set '{o}'"));
+    }
+    let replay = replay_command_with(&scenario.path, seed, &extra);
+    let dir = args.out.clone().unwrap_or_else(|| default_run_dir(&scenario.name, seed));
+    if let Some(until_ms) = args.until.filter(|&ms| ms > scenario.duration_ms) {
+        eprintln!(
+            "error: --until {} is after the end of the run ({}): give a time up to the duration",
+            scenario::format_ms(until_ms),
+            scenario::format_ms(scenario.duration_ms)
+        );
+        return EXIT_BAD_INPUT;
+    }
+    if let Err(e) = check_outputs(args, &dir) {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
     }
     say!("clustersim: scenario {} ({})", scenario.name, scenario.path.display());
     say!("seed: {seed} ({origin})");
     say!("replay: {replay}");
+    say!("{}", budget_line(&scenario));
     for (feature, what) in nodes::bugs::enabled() {
         say!("warning: built with the test-only bug `{feature}` ({what})");
     }
@@ -90,16 +109,10 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     }
     let plan = match args.until {
         None => planned,
-        Some(until_ms) => match planned.until(until_ms) {
-            Some(plan) => {
-                say!(
-                    "until: stopping at {} (faults after it are not applied; heal then)",
-                    scenario::format_ms(until_ms)
-                );
-                plan
-            }
-            None => {
-                eprintln!("error: --until {}: no client group starts by then", scenario::format_ms(until_ms));
+        Some(until_ms) => match until_plan(&planned, until_ms) {
+            Ok(plan) => plan,
+            Err(e) => {
+                eprintln!("error: {e}");
                 return EXIT_BAD_INPUT;
             }
         },
@@ -114,44 +127,100 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
         }
     };
     if args.check_determinism {
-        match run_plan(&plan) {
-            Ok(again) if again.trace_hash() == result.trace_hash() => {
-                say!("determinism: two runs of seed {seed} gave trace hash {}", result.trace_hash());
-            }
-            Ok(again) => {
-                eprintln!(
-                    "error: not deterministic: seed {seed} gave trace hashes {} and {}",
-                    result.trace_hash(),
-                    again.trace_hash()
-                );
-                eprintln!("replay: {replay} --check-determinism");
-                return EXIT_SIM_CRASH;
-            }
-            Err(crash) => {
-                eprintln!("error: the simulation crashed on the second run of seed {seed}: {}", crash.message);
-                return EXIT_SIM_CRASH;
-            }
+        if let Err(code) = check_determinism(&plan, &result, &replay) {
+            return code;
         }
     }
+    let mut outputs_ok = true;
     if let Some(path) = &args.trace {
         match write_trace(path, &result) {
             Ok(()) => say!("trace: {}", path.display()),
-            Err(e) => eprintln!("warning: cannot write the trace to {}: {e}", path.display()),
+            Err(e) => {
+                eprintln!("error: cannot write the trace to {}: {e}", path.display());
+                outputs_ok = false;
+            }
         }
     }
     if let Some(path) = &args.emit_scenario {
         match emit_scenario(path, scenario, &result, seed) {
             Ok(()) => say!("scenario: {} (replay: {})", path.display(), replay_command(path, seed)),
-            Err(e) => eprintln!("warning: cannot write the scenario to {}: {e}", path.display()),
+            Err(e) => {
+                eprintln!("error: cannot write the scenario to {}: {e}", path.display());
+                outputs_ok = false;
+            }
         }
     }
-    report(scenario, &result, &replay, args.out.as_deref())
+    let code = report(scenario, &result, &replay, args.until, &dir);
+    if outputs_ok {
+        code
+    } else {
+        with_output_failure(code)
+    }
+}
+
+/// The scenario's estimated work against its budget, as one line.
+fn budget_line(scenario: &Scenario) -> String {
+    use scenario::budget::{bytes, count, estimate, total};
+    let (w, b) = (estimate(scenario), &scenario.budget);
+    format!(
+        "work: about {} operations, {} messages and timer firings, {} of memory (budget {}, {}, {})",
+        count(total(&w.operations)),
+        count(total(&w.messages)),
+        bytes(total(&w.memory_bytes)),
+        count(b.operations as f64),
+        count(b.messages as f64),
+        bytes(b.memory_bytes as f64)
+    )
+}
+
+/// Every output the run will write, checked before it starts: a report folder that can be
+/// written (or replaced whole), and trace and scenario files that can be.
+fn check_outputs(args: &RunArgs, dir: &Path) -> Result<(), String> {
+    reports::files::check_out_dir(dir, reports::RUN_FOLDER_MARKER).map_err(|e| format!("--out: {e}"))?;
+    if let Some(path) = &args.trace {
+        reports::files::check_out_file(path).map_err(|e| format!("--trace: {e}"))?;
+    }
+    if let Some(path) = &args.emit_scenario {
+        reports::files::check_out_file(path).map_err(|e| format!("--emit-scenario: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The plan cut at `until_ms` (at most the duration), or why it cannot be: no client group
+/// starts by then.
+fn until_plan(planned: &Plan, until_ms: u64) -> Result<Plan, String> {
+    let until = scenario::format_ms(until_ms);
+    let plan = planned.until(until_ms).ok_or_else(|| format!("--until {until}: no client group starts by then"))?;
+    say!("until: stopping at {until} (faults after it are not applied; heal then)");
+    Ok(plan)
+}
+
+/// Runs the plan again and compares trace hashes; `Err` holds the exit code when they differ.
+fn check_determinism(plan: &Plan, result: &RunResult, replay: &str) -> Result<(), i32> {
+    let seed = plan.seed();
+    match run_plan(plan) {
+        Ok(again) if again.trace_hash() == result.trace_hash() => {
+            say!("determinism: two runs of seed {seed} gave trace hash {}", result.trace_hash());
+            Ok(())
+        }
+        Ok(again) => {
+            eprintln!(
+                "error: not deterministic: seed {seed} gave trace hashes {} and {}",
+                result.trace_hash(),
+                again.trace_hash()
+            );
+            eprintln!("replay: {replay} --check-determinism");
+            Err(EXIT_SIM_CRASH)
+        }
+        Err(crash) => {
+            eprintln!("error: the simulation crashed on the second run of seed {seed}: {}", crash.message);
+            Err(EXIT_SIM_CRASH)
+        }
+    }
 }
 
 fn write_trace(path: &Path, result: &RunResult) -> std::io::Result<()> {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    crate::history::event_log::write(&result.history, &mut out)?;
-    std::io::Write::flush(&mut out)
+    reports::files::write_file_with(path, |mut out| crate::history::event_log::write(&result.history, &mut out))
 }
 
 /// Writes what ran as a plain scenario: every fault at its time with its resolved targets.
@@ -162,22 +231,25 @@ fn emit_scenario(path: &Path, ran: &Scenario, result: &RunResult, seed: u64) -> 
         format!("The concrete schedule of {} seed {seed}: swarm and `random` faults resolved.", ran.path.display()),
         format!("Same trace as the original run: {}", replay_command(path, seed)),
     ];
-    std::fs::write(path, crate::yaml::to_yaml(&concrete, &comments))
+    reports::files::write_file(path, crate::yaml::to_yaml(&concrete, &comments))
 }
 
-fn report(scenario: &Scenario, result: &RunResult, replay: &str, out: Option<&Path>) -> i32 {
+fn report(scenario: &Scenario, result: &RunResult, replay: &str, until_ms: Option<u64>, dir: &Path) -> i32 {
     let mut data = run_data(scenario, result, replay);
+    data.summary.until_ms = until_ms;
     say!("\n{}", data.summary.to_text().trim_end());
-    let dir = out.map(Path::to_path_buf).unwrap_or_else(|| default_run_dir(&scenario.name, result.seed));
-    match reports::write_run_folder(&dir, &mut data) {
+    let mut code = result.exit_code();
+    match reports::write_run_folder(dir, &mut data) {
         Ok(stats) => {
             say!("rendered {} plots in {:.0} ms", stats.plots, stats.render_ms);
             say!("report: {}", dir.join("index.html").display());
         }
-        Err(e) => eprintln!("warning: cannot write the report to {}: {e}", dir.display()),
+        Err(e) => {
+            eprintln!("error: cannot write the report to {}: {e}", dir.display());
+            code = with_output_failure(code);
+        }
     }
-    let code = result.exit_code();
-    match code {
+    match result.exit_code() {
         EXIT_SAFETY => eprintln!("FAILED: a safety property was violated (seed {}). replay: {replay}", result.seed),
         EXIT_LIVENESS => eprintln!("FAILED: a liveness property did not hold (seed {}). replay: {replay}", result.seed),
         _ => say!("all expectations met"),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use crate::check::Property;
 use crate::drive::{run_plan, Plan};
 use crate::edit;
 use crate::outcome::{default_run_dir, replay_command, EXIT_BAD_INPUT, EXIT_OK, EXIT_SIM_CRASH};
@@ -23,15 +24,21 @@ pub struct ShrinkArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Where to write the smallest failing scenario (default:
-    /// target/clustersim/<scenario>/seed-<seed>/shrunk.yaml).
+    /// target/clustersim/<scenario>/seed-<seed>-shrunk.yaml).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Most runs to try.
-    #[arg(long, default_value_t = 200)]
+    /// Most runs to try, at least 1.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_runs: u32,
     /// The property that must keep failing (default: the first failed one of the worst class).
     #[arg(long)]
     pub property: Option<String>,
+}
+
+/// Where `shrink` writes by default: `target/clustersim/<scenario>/seed-<seed>-shrunk.yaml`.
+fn default_shrunk_file(name: &str, seed: u64) -> PathBuf {
+    let run_dir = default_run_dir(name, seed);
+    run_dir.with_file_name(format!("seed-{seed}-shrunk.yaml"))
 }
 
 /// `clustersim shrink`: returns the process exit code.
@@ -47,7 +54,18 @@ pub fn command(args: &ShrinkArgs) -> i32 {
         eprintln!("error: give --seed N (the scenario has no `seed`)");
         return EXIT_BAD_INPUT;
     };
-    let out = args.out.clone().unwrap_or_else(|| default_run_dir(&original.name, seed).join("shrunk.yaml"));
+    if let Some(name) = &args.property {
+        if let Err(e) = Property::named(name) {
+            eprintln!("error: --property: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    }
+    // Beside the run folder, not in it: a run folder is replaced whole by the next run.
+    let out = args.out.clone().unwrap_or_else(|| default_shrunk_file(&original.name, seed));
+    if let Err(e) = reports::files::check_out_file(&out) {
+        eprintln!("error: --out: {e}");
+        return EXIT_BAD_INPUT;
+    }
     println!("clustersim shrink: scenario {} seed {seed}", args.scenario.display());
     // The run as it happened, with swarm faults and `random` targets made concrete.
     let plan = Plan::new(&original, seed);
@@ -101,10 +119,7 @@ pub fn command(args: &ShrinkArgs) -> i32 {
         format!("Shrunk by `clustersim shrink` from {} seed {seed}: still {goal_text}.", args.scenario.display()),
         format!("replay: {replay}"),
     ];
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    if let Err(e) = std::fs::write(&out, to_yaml(&minimal, &comments)) {
+    if let Err(e) = reports::files::write_file(&out, to_yaml(&minimal, &comments)) {
         eprintln!("error: cannot write {}: {e}", out.display());
         return EXIT_BAD_INPUT;
     }

@@ -3,18 +3,18 @@
 //! JUnit XML results; optionally recording failing seeds in a regression corpus.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args;
 
 use crate::corpus;
-use crate::outcome::{default_dir, EXIT_BAD_INPUT};
+use crate::outcome::{default_dir, with_output_failure, EXIT_BAD_INPUT};
 use crate::scenario;
 use crate::seed_set::{SeedSet, Shard};
 use crate::sweep::jobs::{progress_bar, run_all, scenario_files, Job, SeedOutcome};
-use crate::sweep::report::{finish, ScenarioSweep, SweepReport};
+use crate::sweep::report::{finish, ScenarioSweep, SweepReport, RESULTS_MARKER};
 
 /// Arguments of `sweep`.
 #[derive(Args, Debug)]
@@ -28,9 +28,9 @@ pub struct SweepArgs {
     /// Run only shard i of n (0-based): the seeds s with s % n == i.
     #[arg(long, value_name = "i/n")]
     pub shard: Option<Shard>,
-    /// Seeds run at once (default: the number of cores).
-    #[arg(long, short)]
-    pub jobs: Option<usize>,
+    /// Seeds run at once, at least 1 (default: the number of cores).
+    #[arg(long, short, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub jobs: Option<u32>,
     /// Folder for sweep.json and junit.xml (default: target/clustersim/sweep).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -63,9 +63,24 @@ pub fn command(args: &SweepArgs) -> i32 {
     }
     let seeds: Vec<u64> =
         args.seeds.seeds().into_iter().filter(|&s| args.shard.is_none_or(|sh| sh.contains(s))).collect();
+    if let Some(shard) = args.shard.filter(|_| seeds.is_empty()) {
+        eprintln!(
+            "error: --shard {shard}: no seed of --seeds {} falls in this shard (s % {} == {})",
+            args.seeds, shard.count, shard.index
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let dir = args.out.clone().unwrap_or_else(|| match args.shard {
+        Some(s) => default_dir(&format!("sweep-shard-{}-of-{}", s.index, s.count)),
+        None => default_dir("sweep"),
+    });
+    if let Err(e) = check_outputs(args, &dir) {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
     let jobs: Vec<Job> =
         scenarios.iter().flat_map(|sc| seeds.iter().map(move |&seed| Job { scenario: sc.clone(), seed })).collect();
-    let threads = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let threads = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
     let shard = args.shard.map(|s| format!(" (shard {s})")).unwrap_or_default();
     println!(
         "clustersim sweep: {} scenario(s) x {} seeds ({}{shard}) = {} runs on {threads} threads",
@@ -95,16 +110,30 @@ pub fn command(args: &SweepArgs) -> i32 {
         wall_ms,
         threads,
     );
+    let mut recorded = true;
     if let Some(corpus_file) = &args.record {
         let note = format!("found by `clustersim sweep --seeds {}`", args.seeds);
         match corpus::record_failures(corpus_file, &report, &note) {
             Ok(added) => println!("recorded {added} new failing seed(s) in {}", corpus_file.display()),
-            Err(e) => eprintln!("warning: cannot record failures in {}: {e}", corpus_file.display()),
+            Err(e) => {
+                eprintln!("error: cannot record failures in {}: {e}", corpus_file.display());
+                recorded = false;
+            }
         }
     }
-    let dir = args.out.clone().unwrap_or_else(|| match args.shard {
-        Some(s) => default_dir(&format!("sweep-shard-{}-of-{}", s.index, s.count)),
-        None => default_dir("sweep"),
-    });
-    finish(&report, &dir, args.show)
+    let code = finish(&report, &dir, args.show);
+    if recorded {
+        code
+    } else {
+        with_output_failure(code)
+    }
+}
+
+/// The results folder and the corpus file, checked before any seed runs.
+fn check_outputs(args: &SweepArgs, dir: &Path) -> Result<(), String> {
+    reports::files::check_out_dir(dir, RESULTS_MARKER).map_err(|e| format!("--out: {e}"))?;
+    if let Some(file) = &args.record {
+        reports::files::check_out_file(file).map_err(|e| format!("--record: {e}"))?;
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Builds what a scenario describes for one root seed: the cluster's configuration (nodes,
 //! shard map, members, network, node settings, random streams) and its clients.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use nodes::client::{ClientConfig, CoordinatorChoice};
@@ -10,7 +11,7 @@ use nodes::node::NodeConfig;
 use nodes::shard_map::ShardMap;
 use nodes::{Addr, ClientSetup, ClusterConfig};
 
-use super::workload::{ClientWorkload, ZipfTable};
+use super::workload::{ClientWorkload, Zipf};
 use crate::scenario::model::{KeyDist, Scenario};
 use crate::seed::{stream, Stream};
 
@@ -41,10 +42,14 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
     };
     let coordinators = CoordinatorChoice::new(addrs.into());
     let mut clients = vec![];
+    // Groups with the same key space and exponent share one sampler.
+    let mut samplers: BTreeMap<(u64, u64), Arc<Zipf>> = BTreeMap::new();
     for (gi, group) in scenario.workload.iter().enumerate() {
         let group = Arc::new(group.clone());
         let zipf = match group.key_dist {
-            KeyDist::Zipf(s) => Some(Arc::new(ZipfTable::new(group.keys, s))),
+            KeyDist::Zipf(s) => Some(
+                samplers.entry((group.keys, s.to_bits())).or_insert_with(|| Arc::new(Zipf::new(group.keys, s))).clone(),
+            ),
             KeyDist::Uniform => None,
         };
         for _ in 0..group.clients {

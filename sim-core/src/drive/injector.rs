@@ -117,22 +117,17 @@ impl<'a> Injector<'a> {
         let (active, label, nodes) = match &fault.action {
             FaultAction::Crash(t) => {
                 let nodes = self.resolve(t, true);
-                nodes.iter().for_each(|&n| self.cluster.crash(n));
+                nodes.iter().for_each(|&n| self.crash(n));
                 (Some(Active::Crashed(nodes.clone())), format!("crash {}", self.names(&nodes)), nodes)
             }
             FaultAction::Restart(t) => {
                 let nodes = self.resolve(t, false);
-                nodes.iter().for_each(|&n| self.cluster.restart(n));
+                nodes.iter().for_each(|&n| self.restart(n));
                 (None, format!("restart {}", self.names(&nodes)), nodes)
             }
             FaultAction::Pause(t) => {
-                let nodes = self.resolve(t, true);
-                for &n in &nodes {
-                    if self.paused.insert(n) {
-                        self.cluster.pause(n);
-                    }
-                }
-                (Some(Active::Paused(nodes.clone())), format!("pause {}", self.names(&nodes)), nodes)
+                let (nodes, label) = self.pause(t);
+                (Some(Active::Paused(nodes.clone())), label, nodes)
             }
             FaultAction::Resume(t) => {
                 let nodes = self.resolve(t, false);
@@ -221,7 +216,11 @@ impl<'a> Injector<'a> {
                 nodes
             }
             Active::Crashed(nodes) => {
-                nodes.iter().filter(|&&n| !self.cluster.is_up(n)).for_each(|&n| self.cluster.restart(n));
+                for &n in &nodes {
+                    if !self.cluster.is_up(n) {
+                        self.restart(n);
+                    }
+                }
                 nodes
             }
             Active::Paused(nodes) => {
@@ -242,6 +241,36 @@ impl<'a> Injector<'a> {
             }
         };
         self.record(now, format!("end {label}"), nodes, None, true);
+    }
+
+    /// Freezes the targets that are up. A node that is down has no process to freeze: it is
+    /// left out (the label says so), and its restart brings up a running process.
+    fn pause(&mut self, targets: &[Target]) -> (Vec<u32>, String) {
+        let (nodes, down): (Vec<u32>, Vec<u32>) =
+            self.resolve(targets, true).into_iter().partition(|&n| self.cluster.is_up(n));
+        for &n in &nodes {
+            if self.paused.insert(n) {
+                self.cluster.pause(n);
+            }
+        }
+        let mut label = format!("pause {}", if nodes.is_empty() { "none".into() } else { self.names(&nodes) });
+        if !down.is_empty() {
+            label.push_str(&format!(" ({} down, not paused)", self.names(&down)));
+        }
+        (nodes, label)
+    }
+
+    /// Kills `node`'s process, and with it any pause: the pause's end then leaves it alone,
+    /// and a later `pause` freezes the restarted process again.
+    fn crash(&mut self, node: u32) {
+        self.paused.remove(&node);
+        self.cluster.crash(node);
+    }
+
+    /// Restarts `node` (a running one is crashed first, ending any pause).
+    fn restart(&mut self, node: u32) {
+        self.paused.remove(&node);
+        self.cluster.restart(node);
     }
 
     fn resume(&mut self, nodes: &[u32]) {

@@ -11,7 +11,39 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::scenario::model::{KeyDist, WorkloadGroup};
 
-/// Cumulative Zipf probabilities over `0..keys`, shared by all clients of a group.
+pub use crate::scenario::budget::ZIPF_TABLE_KEYS_MAX;
+
+/// Zipf key popularity over `0..keys` (key 0 most popular), shared by all clients of a group:
+/// exact inversion of a table for key spaces up to [`ZIPF_TABLE_KEYS_MAX`], rejection-inversion
+/// sampling (which needs no table) above it, so memory does not grow with the key space.
+#[derive(Debug)]
+pub enum Zipf {
+    /// Cumulative probabilities of every key.
+    Table(ZipfTable),
+    /// Rejection-inversion sampling without a table.
+    Rejection(ZipfRejection),
+}
+
+impl Zipf {
+    /// The sampler for `keys` keys with exponent `s`.
+    pub fn new(keys: u64, s: f64) -> Zipf {
+        if keys <= ZIPF_TABLE_KEYS_MAX {
+            Zipf::Table(ZipfTable::new(keys, s))
+        } else {
+            Zipf::Rejection(ZipfRejection::new(keys, s))
+        }
+    }
+
+    /// Draws a key.
+    pub fn sample(&self, rng: &mut ChaCha8Rng) -> u64 {
+        match self {
+            Zipf::Table(t) => t.sample(rng),
+            Zipf::Rejection(r) => r.sample(rng),
+        }
+    }
+}
+
+/// Cumulative Zipf probabilities over `0..keys`.
 #[derive(Debug)]
 pub struct ZipfTable {
     cdf: Vec<f64>,
@@ -37,17 +69,91 @@ impl ZipfTable {
     }
 }
 
+/// Zipf sampling by rejection-inversion (W. Hörmann and G. Derflinger, "Rejection-inversion to
+/// generate variates from monotone discrete distributions", 1996; the form of Apache Commons
+/// Math's `ZipfRejectionInversionSampler`): a few arithmetic operations a draw, no table.
+#[derive(Debug)]
+pub struct ZipfRejection {
+    keys: f64,
+    exponent: f64,
+    h_integral_x1: f64,
+    h_integral_keys: f64,
+    s: f64,
+}
+
+/// Most rounds of rejection per draw; each is accepted with probability above 0.9, so this
+/// bound is never reached in practice, but it is a bound.
+const REJECTION_ROUNDS_MAX: u32 = 64;
+
+impl ZipfRejection {
+    /// The sampler for `keys` keys (at least 1) with exponent `exponent` (> 0).
+    pub fn new(keys: u64, exponent: f64) -> Self {
+        let mut z = ZipfRejection { keys: keys as f64, exponent, h_integral_x1: 0.0, h_integral_keys: 0.0, s: 0.0 };
+        z.h_integral_x1 = z.h_integral(1.5) - 1.0;
+        z.h_integral_keys = z.h_integral(z.keys + 0.5);
+        z.s = 2.0 - z.h_integral_inverse(z.h_integral(2.5) - z.h(2.0));
+        z
+    }
+
+    /// Draws a key in `0..keys`.
+    pub fn sample(&self, rng: &mut ChaCha8Rng) -> u64 {
+        let mut k = 1.0;
+        for _ in 0..REJECTION_ROUNDS_MAX {
+            let v: f64 = rng.random_range(0.0..1.0);
+            let u = self.h_integral_keys + v * (self.h_integral_x1 - self.h_integral_keys);
+            let x = self.h_integral_inverse(u);
+            k = (x + 0.5).floor().clamp(1.0, self.keys);
+            if k - x <= self.s || u >= self.h_integral(k + 0.5) - self.h(k) {
+                break;
+            }
+        }
+        k as u64 - 1
+    }
+
+    fn h(&self, x: f64) -> f64 {
+        (-self.exponent * x.ln()).exp()
+    }
+
+    fn h_integral(&self, x: f64) -> f64 {
+        let log_x = x.ln();
+        helper2((1.0 - self.exponent) * log_x) * log_x
+    }
+
+    fn h_integral_inverse(&self, x: f64) -> f64 {
+        let t = (x * (1.0 - self.exponent)).max(-1.0);
+        (helper1(t) * x).exp()
+    }
+}
+
+/// `ln(1 + x) / x`, accurate near 0.
+fn helper1(x: f64) -> f64 {
+    if x.abs() > 1e-8 {
+        x.ln_1p() / x
+    } else {
+        1.0 - x * (0.5 - x * (1.0 / 3.0 - 0.25 * x))
+    }
+}
+
+/// `(e^x - 1) / x`, accurate near 0.
+fn helper2(x: f64) -> f64 {
+    if x.abs() > 1e-8 {
+        x.exp_m1() / x
+    } else {
+        1.0 + x * 0.5 * (1.0 + x / 3.0 * (1.0 + 0.25 * x))
+    }
+}
+
 /// One client's share of a workload group: a Poisson arrival process at `rate / clients`.
 pub struct ClientWorkload {
     group: Arc<WorkloadGroup>,
-    zipf: Option<Arc<ZipfTable>>,
+    zipf: Option<Arc<Zipf>>,
     rng: ChaCha8Rng,
     next_at_ms: f64,
 }
 
 impl ClientWorkload {
     /// A client of `group` drawing from `rng`; `zipf` must be given for Zipf key popularity.
-    pub fn new(group: Arc<WorkloadGroup>, zipf: Option<Arc<ZipfTable>>, rng: ChaCha8Rng) -> Self {
+    pub fn new(group: Arc<WorkloadGroup>, zipf: Option<Arc<Zipf>>, rng: ChaCha8Rng) -> Self {
         let mut w = ClientWorkload { next_at_ms: group.start_ms as f64, group, zipf, rng };
         w.next_at_ms += w.gap_ms(w.next_at_ms);
         w
@@ -134,5 +240,40 @@ mod tests {
         let hits = (0..10_000).filter(|_| t.sample(&mut rng) < 10).count();
         // With s = 1 and 1000 keys, the top 10 keys take about 39% of draws.
         assert!((3_500..4_300).contains(&hits), "{hits}");
+    }
+
+    #[test]
+    fn rejection_sampling_draws_the_same_distribution_as_the_table() {
+        for s in [0.5, 0.99, 1.0, 1.5] {
+            let (table, rejection) = (ZipfTable::new(1000, s), ZipfRejection::new(1000, s));
+            let mut rng = stream(2, Stream::Workload, 0);
+            let share = |draw: &mut dyn FnMut(&mut ChaCha8Rng) -> u64, rng: &mut ChaCha8Rng| {
+                let draws: Vec<u64> = (0..40_000).map(|_| draw(rng)).collect();
+                assert!(draws.iter().all(|&k| k < 1000));
+                [1, 10, 100].map(|top| draws.iter().filter(|&&k| k < top).count() as f64 / draws.len() as f64)
+            };
+            let a = share(&mut |r| table.sample(r), &mut rng);
+            let b = share(&mut |r| rejection.sample(r), &mut rng);
+            for (x, y) in a.iter().zip(&b) {
+                assert!((x - y).abs() < 0.02, "s = {s}: table {a:?}, rejection {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_billion_keys_need_no_table() {
+        let z = Zipf::new(1_000_000_000, 0.99);
+        assert!(matches!(z, Zipf::Rejection(_)));
+        assert!(
+            matches!(Zipf::new(ZIPF_TABLE_KEYS_MAX, 0.99), Zipf::Table(_)),
+            "small key spaces keep the exact table"
+        );
+        let mut rng = stream(3, Stream::Workload, 0);
+        let draws: Vec<u64> = (0..10_000).map(|_| z.sample(&mut rng)).collect();
+        assert!(draws.iter().all(|&k| k < 1_000_000_000));
+        // P(key 0) = 1 / H(1e9, 0.99), about 4.2%.
+        let zeros = draws.iter().filter(|&&k| k == 0).count();
+        assert!((300..560).contains(&zeros), "key 0 is the most popular: {zeros}");
+        assert!(draws.iter().any(|&k| k > 1_000_000), "and the tail reaches far keys");
     }
 }

@@ -9,15 +9,16 @@ use super::{model, spec, validate};
 /// Largest scenario file we read; anything bigger is surely not a hand-written scenario.
 pub const FILE_BYTES_MAX: usize = 1 << 20;
 
-/// Reads, parses and validates the scenario file at `path`.
+/// Reads, parses and validates the scenario file at `path`. Only a regular file is read (a
+/// FIFO or `/dev/zero` is refused before it is opened), and at most `FILE_BYTES_MAX` + 1 bytes.
 pub fn load(path: &Path) -> Result<model::Scenario, ScenarioError> {
-    let size =
-        std::fs::metadata(path).map_err(|e| ScenarioError::file(path, format!("cannot read the file: {e}")))?.len();
-    if size > FILE_BYTES_MAX as u64 {
-        return Err(too_large(path, size));
-    }
-    let text =
-        std::fs::read_to_string(path).map_err(|e| ScenarioError::file(path, format!("cannot read the file: {e}")))?;
+    let text = reports::files::read_text(path, FILE_BYTES_MAX as u64).map_err(|e| match e {
+        reports::files::ReadError::TooLarge(_) => ScenarioError::file(
+            path,
+            format!("the file has more than {FILE_BYTES_MAX} bytes; scenario files are at most {FILE_BYTES_MAX}"),
+        ),
+        other => ScenarioError::file(path, other.to_string()),
+    })?;
     parse(path, &text)
 }
 

@@ -113,6 +113,15 @@ fn mixture(value: &Value, field: &str, depth: usize) -> Result<Latency, Invalid>
         let latency = parse(fields.required("latency")?, &join(&path, "latency"), depth + 1)?;
         parts.push((weight, latency));
     }
+    // Each weight is finite, but their sum may not be (1e308 + 1e308): the sampler draws from
+    // [0, sum), so the sum must be a finite number too.
+    let total: f64 = parts.iter().map(|p| p.0).sum();
+    if !total.is_finite() {
+        return Err(Invalid::new(
+            field,
+            format!("the weights add up to {total}, more than a number can hold: scale them down (only their ratios matter)"),
+        ));
+    }
     Ok(Latency::Mixture(parts))
 }
 
@@ -153,5 +162,7 @@ mod tests {
         assert_eq!(field("{ pareto: { scale: 1ms } }"), Some("net.latency.pareto.shape".into()));
         assert_eq!(field("{ mixture: [ { weight: 1, latency: 2 } ] }"), Some("net.latency.mixture[0].latency".into()));
         assert_eq!(field("{ constant: 1ms, uniform: [1ms, 2ms] }"), Some("net.latency".into()));
+        let huge = "{ mixture: [ { weight: 1.5e308, latency: 1ms }, { weight: 1.5e308, latency: 2ms } ] }";
+        assert_eq!(field(huge), Some("net.latency.mixture".into()), "weights that sum to infinity");
     }
 }

@@ -34,6 +34,36 @@ pub struct Scenario {
     pub expect: Vec<Expectation>,
     /// Random faults drawn from the seed on top of `faults` (see `crate::swarm`).
     pub swarm: Option<Swarm>,
+    /// The most work the scenario may ask for (`budget:`; the defaults unless raised).
+    pub budget: Budget,
+}
+
+/// Limits on the work one run may take, checked against an estimate made from the scenario as
+/// a whole at validation (see `scenario::budget`). Each field of a scenario has a cap of its
+/// own; this bounds their products. A scenario raises it with `budget:` when it means it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Most client operations offered (rate × time, summed over groups).
+    pub operations: u64,
+    /// Most messages and timer firings the transport delivers.
+    pub messages: u64,
+    /// Most clients, summed over groups.
+    pub clients: u64,
+    /// Most memory the run is estimated to need, in bytes.
+    pub memory_bytes: u64,
+}
+
+impl Budget {
+    /// The budget of a scenario that does not raise it: runs of a few seconds and well under
+    /// a gigabyte on a laptop.
+    pub const DEFAULT: Budget =
+        Budget { operations: 1_000_000, messages: 5_000_000, clients: 100_000, memory_bytes: 768 << 20 };
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::DEFAULT
+    }
 }
 
 /// The cluster: nodes, zones, replication and network.

@@ -22,6 +22,18 @@ pub struct ScenarioSpec {
     pub faults: Option<Vec<RawFault>>,
     pub expect: Option<Vec<Value>>,
     pub swarm: Option<RawSwarm>,
+    pub budget: Option<RawBudget>,
+}
+
+/// `budget:` the work a scenario may ask for, raised above the defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    pub operations: Option<u64>,
+    pub messages: Option<u64>,
+    pub clients: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
+    pub memory: Option<Value>,
 }
 
 /// `cluster:`.

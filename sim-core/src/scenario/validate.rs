@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use super::budget::{budget, check as check_budget};
 use super::cluster::cluster;
 use super::error::Invalid;
 use super::expect::expectations;
@@ -52,7 +53,8 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
     let faults = faults(spec.faults.as_deref().unwrap_or_default(), &cluster, duration_ms, index)?;
     let swarm = spec.swarm.as_ref().map(|raw| swarm(raw, &cluster, duration_ms, index)).transpose()?;
     let expect = expectations(spec.expect.as_deref().unwrap_or_default(), cluster.n, duration_ms + heal_ms)?;
-    Ok(Scenario {
+    let budget = budget(spec.budget.as_ref())?;
+    let scenario = Scenario {
         path: path.to_path_buf(),
         name: name.clone(),
         description: description.clone(),
@@ -64,5 +66,9 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
         faults,
         expect,
         swarm,
-    })
+        budget,
+    };
+    // Last: the budget judges the scenario as a whole.
+    check_budget(&scenario)?;
+    Ok(scenario)
 }

@@ -7,7 +7,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::{replay_command, worst, EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY, EXIT_SIM_CRASH};
+use reports::files::{read_text, StagedDir};
+
+use crate::outcome::{replay_command, with_output_failure, worst, EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY, EXIT_SIM_CRASH};
 use crate::sweep::jobs::SeedOutcome;
 
 /// Version of the `sweep.json` layout.
@@ -202,24 +204,44 @@ impl SweepReport {
         out
     }
 
-    /// Writes `sweep.json` and `junit.xml` into `dir`.
+    /// Writes `sweep.json` and `junit.xml` into the folder `dir`, whole: both are written
+    /// beside it and the folder is renamed into place, replacing an old result folder whole.
     pub fn write_files(&self, dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
+        let staged = StagedDir::new(dir, RESULTS_MARKER)?;
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(dir.join("sweep.json"), json + "\n")?;
-        std::fs::write(dir.join("junit.xml"), self.to_junit())
+        std::fs::write(staged.path().join("sweep.json"), json + "\n")?;
+        std::fs::write(staged.path().join("junit.xml"), self.to_junit())?;
+        staged.commit()
     }
 }
 
-/// Reads a `sweep.json`.
+/// The file a sweep's result folder holds: an existing folder with it may be replaced whole.
+pub const RESULTS_MARKER: &str = "sweep.json";
+
+/// Most bytes read from a `sweep.json` (some 130 bytes a seed: about 8 million seeds).
+pub const SWEEP_JSON_BYTES_MAX: u64 = 1 << 30;
+
+/// Reads a `sweep.json`, refusing exit codes a run cannot have (a result of 99 must not pass
+/// through `merge` as the merged exit code).
 pub fn read(path: &Path) -> Result<SweepReport, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let text = read_text(path, SWEEP_JSON_BYTES_MAX).map_err(|e| e.to_string())?;
     let report: SweepReport = serde_json::from_str(&text).map_err(|e| format!("not a sweep.json: {e}"))?;
     if report.schema != SCHEMA_VERSION {
         return Err(format!("sweep.json schema {} is not {SCHEMA_VERSION}", report.schema));
     }
+    for s in &report.scenarios {
+        if let Some(r) = s.results.iter().find(|r| !RUN_EXIT_CODES.contains(&r.exit_code)) {
+            return Err(format!(
+                "not a sweep.json: {} seed {} has exit code {}, but a run ends with 0, 1, 3 or 4",
+                s.name, r.seed, r.exit_code
+            ));
+        }
+    }
     Ok(report)
 }
+
+/// The exit codes a seed of a sweep can end with.
+const RUN_EXIT_CODES: [i32; 4] = [EXIT_OK, EXIT_SAFETY, EXIT_LIVENESS, EXIT_SIM_CRASH];
 
 /// Combines sweeps (typically shards of one sweep): results of the same scenario file are
 /// joined by seed. A seed run twice must have the same outcome and trace hash.
@@ -270,16 +292,20 @@ pub fn merge(reports: Vec<SweepReport>) -> Result<SweepReport, String> {
     Ok(SweepReport::new(scenarios, seeds.join(" + "), None, wall_ms, jobs))
 }
 
-/// Prints the table, writes sweep.json and junit.xml into `dir`, and returns the exit code.
+/// Prints the table, writes sweep.json and junit.xml into `dir`, and returns the exit code
+/// (bad input, 2, when the results cannot be written and no run failed worse).
 pub fn finish(report: &SweepReport, dir: &Path, show: usize) -> i32 {
     println!("\n{}", report.to_text(show).trim_end());
-    match report.write_files(dir) {
-        Ok(()) => println!("results: {} and {}", dir.join("sweep.json").display(), dir.join("junit.xml").display()),
-        Err(e) => eprintln!("warning: cannot write the results to {}: {e}", dir.display()),
-    }
-    let code = report.exit_code();
+    let mut code = report.exit_code();
     if code != EXIT_OK {
         eprintln!("FAILED: {} of {} runs failed (exit {code})", report.failures(), report.runs());
+    }
+    match report.write_files(dir) {
+        Ok(()) => println!("results: {} and {}", dir.join("sweep.json").display(), dir.join("junit.xml").display()),
+        Err(e) => {
+            eprintln!("error: cannot write the results to {}: {e}", dir.display());
+            code = with_output_failure(code);
+        }
     }
     code
 }
