@@ -5,6 +5,7 @@
 //! library modules such as [`crate::outcome`] and [`crate::sweep`]).
 
 pub mod bench;
+pub mod check_history;
 pub mod compare;
 pub mod corpus;
 pub mod merge;
@@ -42,6 +43,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Compare two run folders: key figures side by side, and the plots of both on shared scales.
     Compare(compare::CompareArgs),
+    /// Check a history from another tool (Jepsen EDN or JSON lines) for linearizability.
+    CheckHistory(check_history::CheckHistoryArgs),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -61,6 +64,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Corpus(args)) => corpus::command(&args),
         Some(Command::Compare(args)) => compare::command(&args),
         Some(Command::Bench(args)) => bench::command(&args),
+        Some(Command::CheckHistory(args)) => check_history::command(&args),
         None => run::command(&cli.run),
     }
 }
