@@ -6,6 +6,7 @@ pub mod availability;
 pub mod describe;
 pub mod leaders;
 pub mod linear;
+pub mod linearizable;
 pub mod lost_writes;
 pub mod primaries;
 pub mod property;

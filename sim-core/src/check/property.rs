@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::availability::{self, AvailabilityBound};
 use super::verdict::{PropertyClass, Verdict};
-use super::{leaders, lost_writes, primaries, siblings, stale_reads};
+use super::{leaders, linearizable, lost_writes, primaries, siblings, stale_reads};
 use crate::history::History;
 
 /// A property a history is judged by.
@@ -22,7 +22,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 11] = [
+pub static PROPERTIES: [Property; 12] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -53,6 +53,12 @@ pub static PROPERTIES: [Property; 11] = [
         class: Safety,
         holds_when: "no read returned concurrent versions",
         check: siblings::none,
+    },
+    Property {
+        name: "linearizable",
+        class: Safety,
+        holds_when: "every key's operations, read as one register, have a linearization",
+        check: linearizable::check,
     },
     Property {
         name: "one_leader_per_term",
