@@ -76,6 +76,13 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     }
     let _ = writeln!(out, "    loss: {}", c.net.loss);
     let _ = writeln!(out, "    duplicate: {}", c.net.duplicate);
+    let kinds: Vec<String> = nodes::sim::wars::MessageKind::ALL
+        .iter()
+        .filter_map(|&k| c.net.by_kind.get(k).map(|l| format!("{}: {}", k.name(), latency(l))))
+        .collect();
+    if !kinds.is_empty() {
+        let _ = writeln!(out, "    message_latency: {{ {} }}", kinds.join(", "));
+    }
     let _ = writeln!(
         out,
         "  timeouts: {{ request: {}, client: {} }}",
@@ -282,6 +289,7 @@ cluster:
     cross_zone_latency: { exponential: { min: 2ms, mean: 3ms } }
     loss: 0.01
     duplicate: 0.02
+    message_latency: { write_ack: 3ms, read_response: { exponential: { min: 1ms, mean: 4ms } } }
   timeouts: { request: 400ms, client: 1500ms }
 workload:
   - clients: 8
@@ -323,7 +331,10 @@ expect:
         assert_eq!((&again.name, again.description.as_str()), (&original.name, original.description.trim_end()));
         assert_eq!((again.seed, again.duration_ms, again.heal_ms), (Some(42), 60_000, 7_000));
         assert_eq!(again.cluster.nodes, original.cluster.nodes);
-        let net = |s: &Scenario| (s.cluster.net.latency.clone(), s.cluster.net.cross_zone.clone(), s.cluster.net.loss);
+        let net = |s: &Scenario| {
+            let n = &s.cluster.net;
+            (n.latency.clone(), n.cross_zone.clone(), n.loss, n.by_kind.clone())
+        };
         assert_eq!(net(&again), net(&original));
         assert_eq!(again.workload[0].rate, original.workload[0].rate, "rates read back exactly");
         let strip = |faults: &[Fault]| faults.iter().map(|f| (f.at_ms, f.for_ms, f.action.clone())).collect::<Vec<_>>();

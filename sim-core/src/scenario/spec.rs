@@ -68,6 +68,8 @@ pub struct RawNetwork {
     pub cross_zone_latency: Option<Value>,
     pub loss: Option<f64>,
     pub duplicate: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    pub message_latency: Option<Value>,
 }
 
 /// `cluster.timeouts:`.
