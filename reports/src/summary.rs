@@ -67,6 +67,10 @@ pub struct Summary {
     /// Wall-clock time spent rendering and encoding the plots, in milliseconds.
     #[serde(default)]
     pub render_ms: f64,
+    /// PBS staleness of the reads (t-visibility and k-staleness per pair of levels, and what
+    /// the probes measured).
+    #[serde(default)]
+    pub staleness: crate::staleness::Staleness,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -269,6 +273,9 @@ impl Summary {
                 l.max_ms
             );
         }
+        if !self.staleness.is_empty() {
+            let _ = writeln!(s, "\n## Staleness\n\n{}", self.staleness.to_markdown());
+        }
         let _ = writeln!(s, "\n## Control plane\n\n- leaders elected: {}\n- leaderless after a loss: {}\n- primary changes: {}\n- unowned ms per shard: {:?}\n", self.control.elections, self.control.leaderless_text(), self.control.ownership_changes, self.control.unowned_ms);
         if !self.control.leaders.is_empty() {
             let _ = writeln!(s, "| leader | term | from | to |\n|---|---|---|---|");
@@ -333,6 +340,9 @@ impl Summary {
                     let _ = writeln!(s, "        {e}");
                 }
             }
+        }
+        if !self.staleness.is_empty() {
+            let _ = write!(s, "\n{}", self.staleness.to_text());
         }
         let c = &self.control;
         let unowned_total: u64 = c.unowned_ms.iter().sum();
@@ -404,6 +414,7 @@ pub(crate) mod tests_support {
             timelines: vec![],
             plots: vec![],
             render_ms: 0.0,
+            staleness: Default::default(),
         }
     }
 }
@@ -470,6 +481,7 @@ mod tests {
                 svg: "plots/latency-raw.svg".into(),
             }],
             render_ms: 12.0,
+            staleness: Default::default(),
         }
     }
 

@@ -83,6 +83,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         timelines: timelines(&result.history, result.simulated_ms),
         plots: vec![],
         render_ms: 0.0,
+        staleness: crate::staleness::analyze(&result.history),
     }
 }
 

@@ -31,6 +31,19 @@ pub fn to_yaml(scenario: &Scenario, comments: &[String]) -> String {
     for group in &scenario.workload {
         let _ = writeln!(out, "  - {}", workload_group(group));
     }
+    for p in &scenario.probes {
+        let t: Vec<String> = p.t_ms.iter().map(|&t| format_ms(t)).collect();
+        let _ = writeln!(
+            out,
+            "  - {{ probe: {{ t: [{}], every: {}, read_consistency: {}, write_consistency: {}, start: {}, stop: {} }} }}",
+            t.join(", "),
+            format_ms(p.every_ms),
+            level(p.read_consistency),
+            level(p.write_consistency),
+            format_ms(p.start_ms),
+            format_ms(p.stop_ms)
+        );
+    }
     if !scenario.faults.is_empty() {
         out.push_str("faults:\n");
         for fault in &scenario.faults {
@@ -301,6 +314,7 @@ workload:
     write_consistency: ALL
     rate_changes: [{ at: 20s, rate: 133.3/s }]
   - { clients: 2, rate: 10/s, keys: 10, consistency: 2, context: false, start: 5s, stop: 50s }
+  - probe: { t: [1ms, 20ms, 1.5s], every: 2s, read_consistency: ONE, start: 1s }
 faults:
   - { at: 10s, crash: [a1, random] }
   - { at: 40s, restart: a1 }
@@ -337,6 +351,8 @@ expect:
         };
         assert_eq!(net(&again), net(&original));
         assert_eq!(again.workload[0].rate, original.workload[0].rate, "rates read back exactly");
+        assert_eq!(again.probes, original.probes);
+        assert_eq!(again.probes[0].t_ms, [1, 20, 1_500]);
         let strip = |faults: &[Fault]| faults.iter().map(|f| (f.at_ms, f.for_ms, f.action.clone())).collect::<Vec<_>>();
         assert_eq!(strip(&again.faults), strip(&original.faults));
         assert_eq!(again.expect, original.expect);

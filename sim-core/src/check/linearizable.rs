@@ -254,7 +254,7 @@ mod tests {
         assert!(!v.passed, "{v:?}");
         assert_eq!(v.violations, 1);
         assert!(v.examples[0].contains("read c1#0 key 7 QUORUM R=2 returning 1"), "{}", v.examples[0]);
-        assert!(v.examples[0].contains("the register could hold only 2 then"), "{}", v.examples[0]);
+        assert!(v.examples[0].contains("the register could hold only 2 (written by c1#0) then"), "{}", v.examples[0]);
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod fields;
 mod latency;
 mod locate;
 pub mod model;
+mod probe;
 mod spec;
 mod swarm;
 mod targets;

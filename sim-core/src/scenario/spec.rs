@@ -100,6 +100,8 @@ pub struct RawGroup {
     pub start: Option<String>,
     pub stop: Option<String>,
     pub rate_changes: Option<Vec<RawRateChange>>,
+    #[serde(default, deserialize_with = "present")]
+    pub probe: Option<Value>,
 }
 
 /// One item of `workload[i].rate_changes:`.
