@@ -8,9 +8,12 @@ use std::time::Instant;
 
 use clap::Args;
 
-use crate::check::linear::{check, import, Answer, Imported, KeyHistory, Model, OpInfo, Stuck, STEPS_MAX_DEFAULT};
+use crate::check::linear::imported::Function;
+use crate::check::linear::{
+    check_each, import, Answer, Imported, KeyHistory, Model, OpInfo, Partition, Stuck, STEPS_MAX_DEFAULT,
+};
 use crate::console::say;
-use crate::history::import::{self as importer, EventType, Format};
+use crate::history::import::{self as importer, Event, EventType, Format};
 use crate::outcome::{EXIT_BAD_INPUT, EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY};
 
 /// Most failing or undecided keys described one by one.
@@ -58,9 +61,9 @@ pub fn command(args: &CheckHistoryArgs) -> i32 {
     };
     let file = args.file.display();
     let started = Instant::now();
-    let imported =
-        importer::read(&args.file, format).and_then(|(format, events)| import(&events, model).map(|h| (format, h)));
-    let (format, h) = match imported {
+    let imported = importer::read(&args.file, format)
+        .and_then(|(format, events)| import(&events, model).map(|h| (format, events, h)));
+    let (format, events, h) = match imported {
         Ok(x) => x,
         Err(e) if e.line == 0 => {
             eprintln!("error: {file}: {}", e.message);
@@ -73,9 +76,11 @@ pub fn command(args: &CheckHistoryArgs) -> i32 {
     };
     say!("check-history: {file} ({}, model {model})", if format == Format::Edn { "EDN" } else { "JSON lines" });
     say!("{}", census(&h));
+    let seen = Seen { h: &h, events: &events, model };
     let mut tally = Tally::default();
-    for (i, key) in h.keys.iter().enumerate() {
-        let s = check(&key.partition, args.max_steps);
+    let partitions: Vec<&Partition> = h.keys.iter().map(|k| &k.partition).collect();
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    for (i, s) in check_each(&partitions, args.max_steps, threads).into_iter().enumerate() {
         tally.steps += s.steps;
         match s.answer {
             Answer::Linearizable => {}
@@ -85,10 +90,10 @@ pub fn command(args: &CheckHistoryArgs) -> i32 {
     }
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     for (i, stuck) in tally.failed.iter().take(KEYS_SHOWN) {
-        say!("NOT linearizable{}", explain(&h, &h.keys[*i], stuck, false));
+        say!("NOT linearizable{}", seen.explain(&h.keys[*i], stuck, false));
     }
     for (i, stuck) in tally.unknown.iter().take(KEYS_SHOWN) {
-        say!("unknown{}", explain(&h, &h.keys[*i], stuck, true));
+        say!("unknown{}", seen.explain(&h.keys[*i], stuck, true));
     }
     let shown = tally.failed.len().min(KEYS_SHOWN) + tally.unknown.len().min(KEYS_SHOWN);
     if tally.failed.len() + tally.unknown.len() > shown {
@@ -120,7 +125,7 @@ fn keys(n: usize) -> String {
 /// Operations by outcome, keys, and skipped events, in one line.
 fn census(h: &Imported) -> String {
     let count = |t: EventType| h.ops.iter().filter(|o| o.outcome == t).count();
-    let never = h.ops.iter().filter(|o| o.complete_line.is_none()).count();
+    let never = h.ops.iter().filter(|o| o.complete.is_none()).count();
     let mut s = format!(
         "{} operations: {} ok, {} failed (never took effect), {} unknown (info; {never} never completed); {}",
         h.ops.len(),
@@ -135,43 +140,54 @@ fn census(h: &Imported) -> String {
     s
 }
 
-/// Where the search got stuck on `key`, for a human.
-fn explain(h: &Imported, key: &KeyHistory, stuck: &Stuck, unknown: bool) -> String {
-    let at = key.key.as_ref().map(|k| format!(" at key {k}")).unwrap_or_default();
-    let Some(op) = stuck.blocked.map(|i| &h.ops[i as usize]) else {
-        return format!("{at}: the budget ran out before the search placed any operation");
-    };
-    let end = op.complete_line.unwrap_or(op.invoke_line);
-    let states: Vec<String> = stuck.states.iter().map(|&v| key.values[v as usize].to_string()).collect();
-    let could = match states.len() {
-        1 => format!("the register could only hold {} there", states[0]),
-        _ => format!("the register could hold only {} there", states.join(" or ")),
-    };
-    if unknown {
-        format!(
-            "{at}: the search stopped within its budget; furthest it got: everything before line {end} explained, \
-             then {} not yet placed",
-            label(op)
-        )
-    } else {
-        format!(
-            "{at}: everything before line {end} is linearizable, but {} cannot be placed after any of its \
-             linearizations: {could}",
-            label(op)
-        )
-    }
+/// An imported history with its events, to describe what the search found.
+struct Seen<'a> {
+    h: &'a Imported,
+    events: &'a [Event],
+    model: Model,
 }
 
-/// An operation for a human: `the read by process 2 (lines 5-6) that returned 1`.
-fn label(op: &OpInfo) -> String {
-    let lines = match op.complete_line {
-        Some(c) => format!("lines {}-{c}", op.invoke_line),
-        None => format!("line {}, never completed", op.invoke_line),
-    };
-    let what = match op.f.as_str() {
-        "read" => format!("that returned {}", op.value),
-        "write" => format!("of {}", op.value),
-        _ => format!("{}", op.value),
-    };
-    format!("the {} by process {} ({lines}) {what}", op.f, op.process)
+impl Seen<'_> {
+    /// Where the search got stuck on `key`, for a human.
+    fn explain(&self, key: &KeyHistory, stuck: &Stuck, unknown: bool) -> String {
+        let at = key.key.as_ref().map(|k| format!(" at key {k}")).unwrap_or_default();
+        let Some(op) = stuck.blocked.map(|i| &self.h.ops[i as usize]) else {
+            return format!("{at}: the budget ran out before the search placed any operation");
+        };
+        let end = self.events[op.complete.unwrap_or(op.invoke)].line;
+        let states: Vec<String> = stuck.states.iter().map(|&v| self.h.values[v as usize].to_string()).collect();
+        let could = match states.len() {
+            1 => format!("the register could only hold {} there", states[0]),
+            _ => format!("the register could hold only {} there", states.join(" or ")),
+        };
+        if unknown {
+            format!(
+                "{at}: the search stopped within its budget; furthest it got: everything before line {end} \
+                 explained, then {} not yet placed",
+                self.label(op)
+            )
+        } else {
+            format!(
+                "{at}: everything before line {end} is linearizable, but {} cannot be placed after any of its \
+                 linearizations: {could}",
+                self.label(op)
+            )
+        }
+    }
+
+    /// An operation for a human: `the read by process 2 (lines 5-6) that returned 1`.
+    fn label(&self, op: &OpInfo) -> String {
+        let invoked = self.events[op.invoke].line;
+        let lines = match op.complete {
+            Some(c) => format!("lines {invoked}-{}", self.events[c].line),
+            None => format!("line {invoked}, never completed"),
+        };
+        let value = self.h.key_value(self.events, op, self.model).1;
+        let what = match op.f {
+            Function::Read => ("read", format!("that returned {value}")),
+            Function::Write => ("write", format!("of {value}")),
+            Function::Cas => ("cas", format!("{value}")),
+        };
+        format!("the {} by process {} ({lines}) {}", what.0, op.process, what.1)
+    }
 }

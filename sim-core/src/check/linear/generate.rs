@@ -202,6 +202,7 @@ pub fn events(ops: &[GenOp], keyed: bool) -> Vec<Event> {
             timed.push((t, event(op.outcome, done_value)));
         }
     }
-    timed.sort_by_key(|(t, _)| *t);
+    // Sorted by time alone: every event has a time of its own.
+    timed.sort_unstable_by_key(|(t, _)| *t);
     timed.into_iter().enumerate().map(|(i, (_, e))| Event { line: i + 1, ..e }).collect()
 }

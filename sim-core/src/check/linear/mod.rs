@@ -32,3 +32,30 @@ pub const STEPS_MAX_DEFAULT: u64 = 10_000_000;
 pub fn check(p: &Partition, steps_max: u64) -> Searched {
     search::search(&p.pruned(), steps_max)
 }
+
+/// Checks every partition, each with its own budget, on up to `threads` threads (keys are
+/// independent); the answers come back in the partitions' order, the same for any `threads`.
+pub fn check_each(partitions: &[&Partition], steps_max: u64, threads: usize) -> Vec<Searched> {
+    let threads = threads.clamp(1, partitions.len().max(1));
+    if threads == 1 {
+        return partitions.iter().map(|p| check(p, steps_max)).collect();
+    }
+    // Thread t takes partitions t, t + threads, ...: large and small keys spread evenly.
+    let mut answers: Vec<Option<Searched>> = vec![None; partitions.len()];
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    let mine = partitions.iter().enumerate().skip(t).step_by(threads);
+                    mine.map(|(i, p)| (i, check(p, steps_max))).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for w in workers {
+            for (i, s) in w.join().expect("a search thread does not panic") {
+                answers[i] = Some(s);
+            }
+        }
+    });
+    answers.into_iter().map(|s| s.expect("every partition was searched")).collect()
+}

@@ -1,7 +1,7 @@
 //! One object's history as the search takes it ([`Partition`]), built from operations with
 //! invocation and return times, and simplified before the search.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
 
 use super::model::{Action, Value};
 
@@ -67,11 +67,16 @@ impl Partition {
     /// observed. Such a write may be left out of any linearization that includes it: the next
     /// operation after it can only be another write (a read or cas would have to observe its
     /// value), which does not care what it overwrote.
-    pub fn pruned(&self) -> Partition {
+    pub fn pruned(&self) -> Cow<'_, Partition> {
+        if self.ops.iter().all(|o| o.returned) {
+            return Cow::Borrowed(self);
+        }
         let matters = |o: &&LinOp| o.returned || !matches!(o.action, Action::Read(_));
-        let observed: BTreeSet<Value> = self.ops.iter().filter(matters).filter_map(|o| o.action.observed()).collect();
-        let keep: Vec<bool> =
-            self.ops.iter().map(|o| o.returned || o.action.written().is_some_and(|v| observed.contains(&v))).collect();
+        let mut observed: Vec<Value> = self.ops.iter().filter(matters).filter_map(|o| o.action.observed()).collect();
+        observed.sort_unstable();
+        observed.dedup();
+        let seen = |v: Value| observed.binary_search(&v).is_ok();
+        let keep: Vec<bool> = self.ops.iter().map(|o| o.returned || o.action.written().is_some_and(seen)).collect();
         let mut index = vec![u32::MAX; self.ops.len()];
         let mut ops = Vec::with_capacity(self.ops.len());
         for (i, o) in self.ops.iter().enumerate().filter(|(i, _)| keep[*i]) {
@@ -79,7 +84,7 @@ impl Partition {
             ops.push(*o);
         }
         let events = self.events.iter().filter(|(op, _)| keep[*op as usize]).map(|&(op, c)| (index[op as usize], c));
-        Partition { ops, events: events.collect() }
+        Cow::Owned(Partition { ops, events: events.collect() })
     }
 
     /// Operations that returned ok.

@@ -159,7 +159,9 @@ impl<'a> Search<'a> {
 
     fn run(mut self, steps_max: u64) -> Searched {
         let mut remaining = self.p.ops.iter().filter(|o| o.returned).count();
-        let mut visited: HashSet<Fingerprint, BuildHasherDefault<FirstWord>> = HashSet::default();
+        // Sized for a history that goes straight through (one pair per operation).
+        let mut visited: HashSet<Fingerprint, BuildHasherDefault<FirstWord>> =
+            HashSet::with_capacity_and_hasher(self.p.ops.len(), BuildHasherDefault::default());
         let mut chosen: Vec<(u32, Value)> = Vec::new();
         let (mut state, mut h) = (NIL, (0u64, 0u64));
         let mut e = self.next[self.head()];
