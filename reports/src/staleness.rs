@@ -16,6 +16,10 @@ pub const K_MAX: usize = 10;
 /// The k rows the tables show: the share of reads at most k versions behind.
 const K_SHOWN: [usize; 6] = [0, 1, 2, 3, 5, 9];
 
+/// Most pairs of levels the terminal table shows (those with the most reads); `summary.md`
+/// and `summary.json` have them all.
+pub const TEXT_COLUMNS_MAX: usize = 4;
+
 /// Staleness of one run's reads.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Staleness {
@@ -113,14 +117,20 @@ impl Staleness {
         self.levels.iter().all(|l| l.reads == 0) && self.probes.is_empty()
     }
 
-    /// The levels with judged reads: the tables' columns.
-    fn shown(&self) -> Vec<&LevelStaleness> {
-        self.levels.iter().filter(|l| l.reads > 0).collect()
+    /// The levels with judged reads, the tables' columns: at most `limit`, those with the most
+    /// reads, in their own order.
+    fn shown(&self, limit: usize) -> Vec<&LevelStaleness> {
+        let mut judged: Vec<(usize, &LevelStaleness)> =
+            self.levels.iter().filter(|l| l.reads > 0).enumerate().collect();
+        judged.sort_by_key(|(i, l)| (std::cmp::Reverse(l.reads), *i));
+        judged.truncate(limit);
+        judged.sort_by_key(|(i, _)| *i);
+        judged.into_iter().map(|(_, l)| l).collect()
     }
 
-    /// The rows of the t-visibility and k-staleness tables: a first column and one cell per level.
-    fn rows(&self) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
-        let shown = self.shown();
+    /// The rows of the t-visibility and k-staleness tables: a first column and one cell per
+    /// level of `shown`.
+    fn rows(&self, shown: &[&LevelStaleness]) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
         let buckets = shown.first().map_or(&[][..], |l| &l.t[..]);
         let mut t_rows = vec![];
         for (i, b) in buckets.iter().enumerate() {
@@ -128,7 +138,7 @@ impl Staleness {
                 continue;
             }
             let mut row = vec![b.label()];
-            for l in &shown {
+            for l in shown {
                 let x = l.t.get(i).cloned().unwrap_or_default();
                 row.push(format!("{} of {}", percent(x.consistent, x.reads), x.reads));
             }
@@ -156,8 +166,9 @@ impl Staleness {
     /// The tables as Markdown, for `summary.md`.
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();
-        let (t_rows, k_rows) = self.rows();
-        let titles: Vec<String> = self.shown().into_iter().map(LevelStaleness::title).collect();
+        let shown = self.shown(usize::MAX);
+        let (t_rows, k_rows) = self.rows(&shown);
+        let titles: Vec<String> = shown.iter().map(|l| l.title()).collect();
         let head = |first: &str| {
             let mut h = format!("| {first} | {} |\n|---|", titles.join(" | "));
             h.push_str(&"---:|".repeat(titles.len()));
@@ -188,13 +199,14 @@ impl Staleness {
     /// The tables as aligned plain text, for the terminal.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        let (t_rows, k_rows) = self.rows();
-        let titles: Vec<String> = self.shown().into_iter().map(LevelStaleness::title).collect();
+        let shown = self.shown(TEXT_COLUMNS_MAX);
+        let (t_rows, k_rows) = self.rows(&shown);
+        let titles: Vec<String> = shown.iter().map(|l| l.title()).collect();
         let width = titles.iter().map(String::len).max().unwrap_or(0).max(18);
         let line = |s: &mut String, first: &str, cells: &[String]| {
             let _ = write!(s, "  {first:<16}");
             for c in cells {
-                let _ = write!(s, " {c:>width$}");
+                let _ = write!(s, "  {c:>width$}");
             }
             s.push('\n');
         };
@@ -206,6 +218,11 @@ impl Staleness {
             line(&mut s, "t (ms)", &titles);
             for row in &t_rows {
                 line(&mut s, &row[0], &row[1..]);
+            }
+            let judged = self.levels.iter().filter(|l| l.reads > 0).count();
+            if judged > shown.len() {
+                let _ =
+                    writeln!(s, "  ({} more pairs of levels, with fewer reads, in summary.md)", judged - shown.len());
             }
             let _ = writeln!(s, "staleness (PBS): reads at most k acknowledged versions behind");
             line(&mut s, "k", &titles);
