@@ -75,6 +75,10 @@ pub struct Summary {
     /// The simulated time the run was cut at by `--until`, when it was (`replay` carries it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_ms: Option<u64>,
+    /// PBS staleness of the reads (t-visibility and k-staleness per pair of levels, and what
+    /// the probes measured).
+    #[serde(default)]
+    pub staleness: crate::staleness::Staleness,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -277,6 +281,9 @@ impl Summary {
                 l.max_ms
             );
         }
+        if !self.staleness.is_empty() {
+            let _ = writeln!(s, "\n## Staleness\n\n{}", self.staleness.to_markdown());
+        }
         let _ = writeln!(s, "\n## Control plane\n\n- leaders elected: {}\n- leaderless after a loss: {}\n- primary changes: {}\n- unowned ms per shard: {:?}\n", self.control.elections, self.control.leaderless_text(), self.control.ownership_changes, self.control.unowned_ms);
         if !self.control.leaders.is_empty() {
             let _ = writeln!(s, "| leader | term | from | to |\n|---|---|---|---|");
@@ -348,6 +355,9 @@ impl Summary {
                     let _ = writeln!(s, "        {e}");
                 }
             }
+        }
+        if !self.staleness.is_empty() {
+            let _ = write!(s, "\n{}", self.staleness.to_text());
         }
         let c = &self.control;
         let unowned_total: u64 = c.unowned_ms.iter().sum();
@@ -421,6 +431,7 @@ pub(crate) mod tests_support {
             render_ms: 0.0,
             storage: BTreeMap::new(),
             until_ms: None,
+            staleness: Default::default(),
         }
     }
 }
@@ -489,6 +500,7 @@ mod tests {
             render_ms: 12.0,
             storage: BTreeMap::from([("read_repairs".to_string(), 3), ("sibling_cap_hits".to_string(), 0)]),
             until_ms: None,
+            staleness: Default::default(),
         }
     }
 

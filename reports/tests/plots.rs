@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use reports::summary::SCHEMA_VERSION;
 use reports::{
-    read_run_folder, render_run, write_compare_folder, write_run_folder, FaultWindow, Interval, Lane, LevelStats,
-    NetSummary, OpKind, OpPoint, Outcome, PlotKind, RunData, Summary, Timeline, VerdictSummary,
+    read_run_folder, render_run, write_compare_folder, write_run_folder, FaultWindow, Interval, Lane, LevelStaleness,
+    LevelStats, NetSummary, OpKind, OpPoint, Outcome, PlotKind, ProbeRow, RunData, Staleness, Summary, TBucket,
+    Timeline, VerdictSummary,
 };
 
 /// A small deterministic generator (64-bit LCG), so the synthetic data never changes.
@@ -80,6 +81,7 @@ fn summary(simulated_ms: u64) -> Summary {
         render_ms: 0.0,
         storage: Default::default(),
         until_ms: None,
+        staleness: Default::default(),
     }
 }
 
@@ -186,6 +188,31 @@ fn timelines_are_drawn_only_when_recorded() {
     }
     let timelines = figures.iter().find(|f| f.kind == PlotKind::Timelines).expect("a timelines plot");
     assert!(timelines.svg.contains("\nterm 2\n") && timelines.svg.contains("\nn1\n"), "bars and lanes labelled");
+}
+
+#[test]
+fn staleness_is_drawn_only_when_measured_and_lists_each_level_and_probe() {
+    let mut data = run(600, 30_000);
+    assert!(render_run(&data).unwrap().iter().all(|f| f.kind != PlotKind::Staleness));
+    let bucket = |from_ms, to_ms, reads, consistent| TBucket { from_ms, to_ms, reads, consistent };
+    data.summary.staleness = Staleness {
+        levels: vec![LevelStaleness {
+            label: "ONE".into(),
+            n: 3,
+            r: 1,
+            w: 1,
+            reads: 300,
+            consistent: 250,
+            unjudged: 0,
+            t: vec![bucket(0, Some(1), 100, 60), bucket(1, Some(2), 100, 90), bucket(1000, None, 100, 100)],
+            k: vec![250, 40, 10, 0, 0, 0, 0, 0, 0, 0, 0],
+        }],
+        probes: vec![ProbeRow { label: "ONE".into(), t_ms: 2, probes: 20, fresh: 15 }],
+    };
+    let figures = render_run(&data).unwrap();
+    let plot = figures.iter().find(|f| f.kind == PlotKind::Staleness).expect("a staleness plot");
+    assert!(plot.svg.contains("ONE N=3 R=1 W=1") && plot.svg.contains("probe ONE"), "legend names both");
+    assert_eq!(render_run(&data).unwrap(), figures, "byte-identical for the same data");
 }
 
 #[test]

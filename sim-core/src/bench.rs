@@ -16,14 +16,16 @@ use madsim::runtime::Runtime;
 use nodes::{Cluster, Observer};
 
 use crate::check::check_all;
+use crate::check::linear::{self, generate, generate::Shape, Action, Model};
 use crate::drive::run_seed;
+use crate::history::import::EventType;
 use crate::history::{FinalState, History, Level, Op, OpKind, Outcome, ReplicaState, Version, Versioned};
 use crate::scenario::{self, model::Scenario};
 use crate::seed::{stream, Stream};
 use crate::sweep::jobs::{run_all, Job};
 
 /// Benchmark names, in the order they run.
-pub const NAMES: [&str; 7] = ["floor", "transport", "r1", "r2", "scale", "sweep", "checkers"];
+pub const NAMES: [&str; 8] = ["floor", "transport", "r1", "r2", "scale", "sweep", "checkers", "linearizability"];
 
 /// The figures of one benchmark.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -81,6 +83,24 @@ pub fn targets(figures: &[Figures]) -> String {
     if let Some(c) = find("checkers 1M ops") {
         rows.push(("1,000,000 operations checked in under 2 s".into(), format!("{:.2} s", secs(c)), secs(c) < 2.0));
     }
+    if let Some(l) = find("linearizable 1M ops 1000 keys") {
+        rows.push((
+            "1,000,000 operations over 1,000 keys checked for linearizability in under 2 s".into(),
+            format!("{:.2} s", secs(l)),
+            secs(l) < 2.0,
+        ));
+    }
+    for (name, what) in
+        [("linearizable 1 key 10k ops", ""), ("not linearizable 1 key 10k ops", ", a stale read at the end")]
+    {
+        if let Some(l) = find(name) {
+            rows.push((
+                format!("one key, 10 processes, 10,000 operations{what}: decided within seconds (under 5 s)"),
+                format!("{:.2} s", secs(l)),
+                secs(l) < 5.0,
+            ));
+        }
+    }
     if let Some(sw) = find("sweep 60 s") {
         let rate = sw.seeds as f64 / secs(sw);
         rows.push(("at least 10 seeds/s of a 60 s scenario".into(), format!("{rate:.1} seeds/s"), rate >= 10.0));
@@ -122,6 +142,14 @@ pub fn run_suite(smoke: bool, wanted: &dyn Fn(&str) -> bool) -> Vec<Figures> {
     }
     if wanted("checkers") {
         out.push(measure("checkers 1M ops", || checkers(if smoke { 10_000 } else { 1_000_000 })));
+    }
+    if wanted("linearizability") {
+        let scale = |n: u32| if smoke { n / 100 } else { n };
+        let many = Shape { processes: scale(5_000), ops: scale(1_000_000), keys: 1_000, ..LIN_SHAPE };
+        out.push(measure("linearizable 1M ops 1000 keys", || linearizability(many, 1, false)));
+        let hot = Shape { processes: 10, ops: scale(10_000), keys: 1, ..LIN_SHAPE };
+        out.push(measure("linearizable 1 key 10k ops", || linearizability(hot, 2, false)));
+        out.push(measure("not linearizable 1 key 10k ops", || linearizability(hot, 2, true)));
     }
     out
 }
@@ -407,6 +435,40 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
     h.healed_at_ms = Some(end);
     h.record_final_state(FinalState { at_ms: end, replicas: vec![state; nodes as usize], replica_sets });
     h
+}
+
+/// The shape of the linearizability benchmark's histories: a compare-and-set register per
+/// key, unique values, a few operations of unknown outcome and some that fail.
+const LIN_SHAPE: Shape =
+    Shape { processes: 10, ops: 0, keys: 1, values: 0, cas: true, p_info: 0.02, p_no_effect: 0.05, anomaly: false };
+
+/// Checks a history drawn from a reference register (so linearizable, unless `stale_at_end`
+/// changes the last ok read to return a value it cannot have) key by key: importing its events
+/// into per-key histories and searching them on all cores, as `check-history` does; drawing the
+/// history is not timed. A stale read at the end makes the search rule out every linearization
+/// of everything before it: the slowest case.
+fn linearizability(shape: Shape, seed: u64, stale_at_end: bool) -> Figures {
+    let mut ops = generate::history(&shape, &mut generate::Rng::new(seed));
+    if stale_at_end {
+        let ok_read = |o: &generate::GenOp| matches!(o.action, Action::Read(_)) && o.outcome == EventType::Ok;
+        if let Some(last) = ops.iter_mut().rev().find(|o| ok_read(o)) {
+            // Values are unique per write, and no write wrote this one.
+            last.action = Action::Read(u32::MAX);
+        }
+    }
+    let events = generate::events(&ops, shape.keys > 1);
+    let model = if shape.keys > 1 { Model::Kv } else { Model::CasRegister };
+    let started = WallInstant::now();
+    let imported = linear::import(&events, model).expect("generated histories import");
+    let partitions: Vec<&linear::Partition> = imported.keys.iter().map(|k| &k.partition).collect();
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let answers = linear::check_each(&partitions, linear::STEPS_MAX_DEFAULT, threads);
+    let wall = started.elapsed();
+    let failed = answers.iter().filter(|s| s.answer != linear::Answer::Linearizable).count();
+    if failed != usize::from(stale_at_end) {
+        eprintln!("bench: {failed} keys not found linearizable (expected {})", usize::from(stale_at_end));
+    }
+    Figures { wall, ops: ops.len() as u64, ..Figures::default() }
 }
 
 /// Takes every event and keeps none: the transport benchmark has no protocol to observe.

@@ -69,8 +69,12 @@ pub fn until(scenario: &Scenario, until_ms: u64) -> Option<Scenario> {
     out.duration_ms = until_ms;
     out.faults.retain(|f| f.at_ms < until_ms);
     out.workload.retain(|g| g.start_ms < until_ms);
-    if out.workload.is_empty() {
+    out.probes.retain(|p| p.start_ms < until_ms);
+    if out.workload.is_empty() && out.probes.is_empty() {
         return None;
+    }
+    for p in &mut out.probes {
+        p.stop_ms = p.stop_ms.min(until_ms);
     }
     for g in &mut out.workload {
         g.stop_ms = g.stop_ms.min(until_ms);

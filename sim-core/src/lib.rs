@@ -31,6 +31,7 @@ pub mod scenario;
 pub mod seed;
 pub mod seed_set;
 pub mod shrink;
+pub mod staleness;
 pub mod stats;
 pub mod summarize;
 pub mod swarm;

@@ -85,6 +85,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         render_ms: 0.0,
         storage: result.storage.counters().iter().map(|&(name, n)| (name.to_string(), n)).collect(),
         until_ms: None,
+        staleness: crate::staleness::analyze(&result.history),
     }
 }
 

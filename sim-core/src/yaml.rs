@@ -32,6 +32,19 @@ pub fn to_yaml(scenario: &Scenario, comments: &[String]) -> String {
     for group in &scenario.workload {
         let _ = writeln!(out, "  - {}", workload_group(group));
     }
+    for p in &scenario.probes {
+        let t: Vec<String> = p.t_ms.iter().map(|&t| format_ms(t)).collect();
+        let _ = writeln!(
+            out,
+            "  - {{ probe: {{ t: [{}], every: {}, read_consistency: {}, write_consistency: {}, start: {}, stop: {} }} }}",
+            t.join(", "),
+            format_ms(p.every_ms),
+            level(p.read_consistency),
+            level(p.write_consistency),
+            format_ms(p.start_ms),
+            format_ms(p.stop_ms)
+        );
+    }
     if !scenario.faults.is_empty() {
         out.push_str("faults:\n");
         for fault in &scenario.faults {
@@ -85,6 +98,13 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     }
     let _ = writeln!(out, "    loss: {}", c.net.loss);
     let _ = writeln!(out, "    duplicate: {}", c.net.duplicate);
+    let kinds: Vec<String> = nodes::sim::wars::MessageKind::ALL
+        .iter()
+        .filter_map(|&k| c.net.by_kind.get(k).map(|l| format!("{}: {}", k.name(), latency(l))))
+        .collect();
+    if !kinds.is_empty() {
+        let _ = writeln!(out, "    message_latency: {{ {} }}", kinds.join(", "));
+    }
     let _ = writeln!(
         out,
         "  timeouts: {{ request: {}, client: {} }}",
@@ -308,6 +328,7 @@ cluster:
     cross_zone_latency: { exponential: { min: 2ms, mean: 3ms } }
     loss: 0.01
     duplicate: 0.02
+    message_latency: { write_ack: 3ms, read_response: { exponential: { min: 1ms, mean: 4ms } } }
   timeouts: { request: 400ms, client: 1500ms }
 workload:
   - clients: 8
@@ -319,6 +340,7 @@ workload:
     write_consistency: ALL
     rate_changes: [{ at: 20s, rate: 133.3/s }]
   - { clients: 2, rate: 10/s, keys: 10, consistency: 2, context: false, start: 5s, stop: 50s }
+  - probe: { t: [1ms, 20ms, 1.5s], every: 2s, read_consistency: ONE, start: 1s }
 faults:
   - { at: 10s, crash: [a1, random] }
   - { at: 40s, restart: a1 }
@@ -349,9 +371,14 @@ expect:
         assert_eq!((&again.name, again.description.as_str()), (&original.name, original.description.trim_end()));
         assert_eq!((again.seed, again.duration_ms, again.heal_ms), (Some(42), 60_000, 7_000));
         assert_eq!(again.cluster.nodes, original.cluster.nodes);
-        let net = |s: &Scenario| (s.cluster.net.latency.clone(), s.cluster.net.cross_zone.clone(), s.cluster.net.loss);
+        let net = |s: &Scenario| {
+            let n = &s.cluster.net;
+            (n.latency.clone(), n.cross_zone.clone(), n.loss, n.by_kind.clone())
+        };
         assert_eq!(net(&again), net(&original));
         assert_eq!(again.workload[0].rate, original.workload[0].rate, "rates read back exactly");
+        assert_eq!(again.probes, original.probes);
+        assert_eq!(again.probes[0].t_ms, [1, 20, 1_500]);
         let strip = |faults: &[Fault]| faults.iter().map(|f| (f.at_ms, f.for_ms, f.action.clone())).collect::<Vec<_>>();
         assert_eq!(strip(&again.faults), strip(&original.faults));
         assert_eq!(again.expect, original.expect);

@@ -46,7 +46,11 @@ fn run_writes_the_report_folder_and_compare_reads_two_of_them() {
     }
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["plots"].as_array().map(Vec::len), Some(5), "four data-plane plots and the timelines");
+    assert_eq!(
+        summary["plots"].as_array().map(Vec::len),
+        Some(6),
+        "four data-plane plots, the timelines and staleness"
+    );
     assert!(summary["render_ms"].as_f64().is_some());
     assert_eq!(summary["fault_windows"][0]["label"], "crash n3");
     assert_eq!(summary["fault_windows"][0]["start_ms"], 1000);

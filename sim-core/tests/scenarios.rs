@@ -43,8 +43,9 @@ fn every_shipped_scenario_meets_its_expectations() {
         let data = run_data(&sc, &result, "replay");
         assert_eq!(data.ops.len(), result.history.ops.len());
         let figures = reports::render_run(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        // Four data-plane plots, and the control-plane timelines (every cluster elects a leader).
-        assert_eq!(figures.len(), 5, "{}: every plot drawn", path.display());
+        // Four data-plane plots, the control-plane timelines (every cluster elects a leader) and
+        // staleness (every scenario reads keys it wrote).
+        assert_eq!(figures.len(), 6, "{}: every plot drawn", path.display());
     }
 }
 

@@ -23,6 +23,8 @@ pub enum ClientTimer {
     Issue,
     /// The operation in flight may have reached its timeout (armed for local time `at`).
     Due { at: u64 },
+    /// Ask the workload again (it had nothing to do yet; see `Workload::ask_again_at`).
+    AskAgain,
 }
 
 /// Where a client writes: requests to coordinators, its timers, and the record of each
@@ -144,6 +146,7 @@ impl Client {
     pub fn on_timer(&mut self, now_ms: u64, timer: ClientTimer, out: &mut impl ClientOut) {
         match timer {
             ClientTimer::Issue => self.issue(now_ms, out),
+            ClientTimer::AskAgain => self.ask_again(now_ms, out),
             ClientTimer::Due { at } => {
                 self.due.fired(at);
                 let Some(c) = &self.current else { return };
@@ -205,6 +208,32 @@ impl Client {
         self.planned = self.workload.next_op(now_ms);
         if let Some(op) = &self.planned {
             out.timer(op.at_ms.saturating_sub(now_ms).max(1), ClientTimer::Issue);
+        } else if let Some(at) = self.workload.ask_again_at(now_ms) {
+            // Only workloads that wait on another client get here (never on the hot path).
+            out.timer(at.saturating_sub(now_ms).max(1), ClientTimer::AskAgain);
+        }
+    }
+
+    /// The workload had nothing to do when last asked: ask again, and issue at once what is
+    /// due now (a probe's read must start exactly its chosen time after the acknowledgement).
+    fn ask_again(&mut self, now_ms: u64, out: &mut impl ClientOut) {
+        if self.current.is_some() || self.planned.is_some() {
+            return;
+        }
+        match self.workload.next_op(now_ms) {
+            Some(op) if op.at_ms <= now_ms => {
+                self.planned = Some(op);
+                self.issue(now_ms, out);
+            }
+            Some(op) => {
+                out.timer(op.at_ms - now_ms, ClientTimer::Issue);
+                self.planned = Some(op);
+            }
+            None => {
+                if let Some(at) = self.workload.ask_again_at(now_ms) {
+                    out.timer(at.saturating_sub(now_ms).max(1), ClientTimer::AskAgain);
+                }
+            }
         }
     }
 
@@ -348,6 +377,32 @@ mod tests {
         assert_eq!(out.timers, [(5, ClientTimer::Due { at: 60 })]);
         c.on_input(60, Input::Timer(ClientTimer::Due { at: 60 }), &mut out);
         assert_eq!(records(&out)[0].reason, Some(FailReason::ClientTimeout));
+    }
+
+    /// Nothing to do until asked at 20; then a read due at once.
+    struct Waiter(u32);
+    impl Workload for Waiter {
+        fn next_op(&mut self, now_ms: u64) -> Option<PlannedOp> {
+            self.0 += 1;
+            (now_ms == 20 && self.0 == 2).then_some(PlannedOp { at_ms: 20, ..op(OpKind::Read) })
+        }
+        fn ask_again_at(&mut self, _now_ms: u64) -> Option<u64> {
+            (self.0 < 2).then_some(20)
+        }
+    }
+
+    #[test]
+    fn a_waiting_workload_is_asked_again_and_its_due_operation_issued_at_once() {
+        let cfg = client(vec![]).cfg;
+        let mut c = Client::new(10, cfg, Box::new(Waiter(0)), ChaCha8Rng::seed_from_u64(1));
+        let mut out = Out::default();
+        c.start(0, &mut out);
+        assert_eq!(out.timers, [(20, ClientTimer::AskAgain)]);
+        c.on_input(20, Input::Timer(ClientTimer::AskAgain), &mut out);
+        assert!(c.busy(), "issued at 20, not a tick later");
+        assert_eq!(c.current.as_ref().map(|f| f.invoke_ms), Some(20));
+        assert_eq!(out.sends.len(), 1);
+        assert_eq!(out.timers.len(), 2, "the AskAgain and the operation's deadline, no Issue");
     }
 
     #[test]

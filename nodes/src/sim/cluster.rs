@@ -322,7 +322,13 @@ mod tests {
     fn run(body: impl FnOnce(&Cluster<Ignore>) + Send + 'static) {
         let rt = madsim::runtime::Runtime::with_seed_and_config(1, madsim::Config::default());
         rt.block_on(async move {
-            let net = NetConfig { latency: Latency::Constant { ms: 5.0 }, cross_zone: None, loss: 0.0, duplicate: 0.0 };
+            let net = NetConfig {
+                latency: Latency::Constant { ms: 5.0 },
+                cross_zone: None,
+                loss: 0.0,
+                duplicate: 0.0,
+                by_kind: Default::default(),
+            };
             let c = Cluster::build_echo(vec![0, 0], net, ChaCha8Rng::seed_from_u64(1), 1, Ignore);
             body(&c);
         });

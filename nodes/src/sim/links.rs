@@ -4,7 +4,9 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::latency::Latency;
+use super::wars::{KindLatencies, MessageKind};
 use crate::actor::Addr;
+use crate::message::Msg;
 
 /// Network settings of a cluster.
 #[derive(Clone, Debug)]
@@ -17,6 +19,9 @@ pub struct NetConfig {
     pub loss: f64,
     /// Probability that a message is delivered twice.
     pub duplicate: f64,
+    /// Latency of coordinator-replica messages by kind (the WARS model), in place of `latency`
+    /// and `cross_zone` for the kinds that have one.
+    pub by_kind: KindLatencies,
 }
 
 /// What the network decides for one message.
@@ -47,6 +52,9 @@ pub struct Links {
     blocked: Vec<u16>,
     /// Extra one-way delay on every link touching a node ("slow node"), by address.
     extra_delay_ms: Vec<u64>,
+    /// A cross-zone latency or latencies by message kind are set: the delay's distribution
+    /// depends on more than the one `latency` (one flag, so the plain case tests once).
+    varied: bool,
 }
 
 impl Links {
@@ -57,7 +65,8 @@ impl Links {
         for &(addr, zone) in nodes {
             assert!(zones[addr as usize].replace(zone).is_none(), "node address {addr} given twice");
         }
-        Links { cfg, span, zones, blocked: vec![0; span * span], extra_delay_ms: vec![0; span] }
+        let varied = cfg.cross_zone.is_some() || !cfg.by_kind.is_empty();
+        Links { cfg, span, zones, blocked: vec![0; span * span], extra_delay_ms: vec![0; span], varied }
     }
 
     fn node_index(&self, addr: Addr) -> usize {
@@ -67,7 +76,7 @@ impl Links {
     }
 
     /// Decides the fate of one message; all network randomness goes through here.
-    pub fn fate(&self, from: Addr, to: Addr, rng: &mut ChaCha8Rng) -> Fate {
+    pub fn fate(&self, from: Addr, to: Addr, msg: &Msg, rng: &mut ChaCha8Rng) -> Fate {
         let (f, t) = (from as usize, to as usize);
         if f < self.span && t < self.span && self.blocked[f * self.span + t] > 0 {
             return Fate::Partitioned;
@@ -75,21 +84,30 @@ impl Links {
         if self.cfg.loss > 0.0 && rng.random_bool(self.cfg.loss) {
             return Fate::Lost;
         }
-        let delay_ms = self.delay_ms(f, t, rng);
+        let delay_ms = self.delay_ms(f, t, msg, rng);
         let duplicate_ms =
-            (self.cfg.duplicate > 0.0 && rng.random_bool(self.cfg.duplicate)).then(|| self.delay_ms(f, t, rng));
+            (self.cfg.duplicate > 0.0 && rng.random_bool(self.cfg.duplicate)).then(|| self.delay_ms(f, t, msg, rng));
         Fate::Deliver { delay_ms, duplicate_ms }
     }
 
-    fn delay_ms(&self, f: usize, t: usize, rng: &mut ChaCha8Rng) -> u64 {
-        let dist = match (&self.cfg.cross_zone, self.zones.get(f), self.zones.get(t)) {
-            (Some(cross), Some(Some(zf)), Some(Some(zt))) if zf != zt => cross,
-            _ => &self.cfg.latency,
-        };
+    fn delay_ms(&self, f: usize, t: usize, msg: &Msg, rng: &mut ChaCha8Rng) -> u64 {
+        let dist = if self.varied { self.distribution(f, t, msg) } else { &self.cfg.latency };
         let extra = self.extra_delay_ms.get(f).copied().unwrap_or(0) + self.extra_delay_ms.get(t).copied().unwrap_or(0);
         // Whole-millisecond ticks (madsim timers have 1 ms granularity); never zero, so a
         // message never arrives in the tick that sent it.
         (ceil_ms(dist.sample_ms(rng))).max(1) + extra
+    }
+
+    /// The delay distribution of `msg` from `f` to `t`: its kind's own, else the cross-zone
+    /// latency between zones, else the plain one.
+    fn distribution(&self, f: usize, t: usize, msg: &Msg) -> &Latency {
+        if let Some(own) = MessageKind::of(msg).and_then(|k| self.cfg.by_kind.get(k)) {
+            return own;
+        }
+        match (&self.cfg.cross_zone, self.zones.get(f), self.zones.get(t)) {
+            (Some(cross), Some(Some(zf)), Some(Some(zt))) if zf != zt => cross,
+            _ => &self.cfg.latency,
+        }
     }
 
     /// Cuts (`cut = true`) or restores one direction of one link.
@@ -145,12 +163,20 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    impl Links {
+        /// The fate of a message outside the WARS kinds.
+        fn fate_of(&self, from: Addr, to: Addr, rng: &mut ChaCha8Rng) -> Fate {
+            self.fate(from, to, &Msg::Echo(0), rng)
+        }
+    }
+
     fn links() -> Links {
         let cfg = NetConfig {
             latency: Latency::Constant { ms: 2.0 },
             cross_zone: Some(Latency::Constant { ms: 10.0 }),
             loss: 0.0,
             duplicate: 0.0,
+            by_kind: KindLatencies::default(),
         };
         Links::new(cfg, &[(0, 0), (1, 0), (2, 1)])
     }
@@ -159,12 +185,12 @@ mod tests {
     fn cross_zone_links_use_their_own_latency_and_slow_nodes_add_delay() {
         let mut l = links();
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        assert_eq!(l.fate(0, 1, &mut rng), Fate::Deliver { delay_ms: 2, duplicate_ms: None });
-        assert_eq!(l.fate(0, 2, &mut rng), Fate::Deliver { delay_ms: 10, duplicate_ms: None });
+        assert_eq!(l.fate_of(0, 1, &mut rng), Fate::Deliver { delay_ms: 2, duplicate_ms: None });
+        assert_eq!(l.fate_of(0, 2, &mut rng), Fate::Deliver { delay_ms: 10, duplicate_ms: None });
         l.slow(1, 100, true);
-        assert_eq!(l.fate(0, 1, &mut rng), Fate::Deliver { delay_ms: 102, duplicate_ms: None });
+        assert_eq!(l.fate_of(0, 1, &mut rng), Fate::Deliver { delay_ms: 102, duplicate_ms: None });
         l.slow(1, 100, false);
-        assert_eq!(l.fate(1, 0, &mut rng), Fate::Deliver { delay_ms: 2, duplicate_ms: None });
+        assert_eq!(l.fate_of(1, 0, &mut rng), Fate::Deliver { delay_ms: 2, duplicate_ms: None });
     }
 
     #[test]
@@ -173,13 +199,13 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         l.set_blocked(0, 1, true);
         l.set_blocked(0, 1, true);
-        assert_eq!(l.fate(0, 1, &mut rng), Fate::Partitioned);
-        assert!(matches!(l.fate(1, 0, &mut rng), Fate::Deliver { .. }), "one-way cut");
+        assert_eq!(l.fate_of(0, 1, &mut rng), Fate::Partitioned);
+        assert!(matches!(l.fate_of(1, 0, &mut rng), Fate::Deliver { .. }), "one-way cut");
         l.set_blocked(0, 1, false);
-        assert_eq!(l.fate(0, 1, &mut rng), Fate::Partitioned);
+        assert_eq!(l.fate_of(0, 1, &mut rng), Fate::Partitioned);
         l.set_blocked(0, 1, false);
-        assert!(matches!(l.fate(0, 1, &mut rng), Fate::Deliver { .. }));
-        assert!(matches!(l.fate(0, 9, &mut rng), Fate::Deliver { .. }), "clients are never cut");
+        assert!(matches!(l.fate_of(0, 1, &mut rng), Fate::Deliver { .. }));
+        assert!(matches!(l.fate_of(0, 9, &mut rng), Fate::Deliver { .. }), "clients are never cut");
     }
 
     #[test]
@@ -189,17 +215,22 @@ mod tests {
             cross_zone: Some(Latency::Constant { ms: 10.0 }),
             loss: 0.0,
             duplicate: 0.0,
+            by_kind: KindLatencies::default(),
         };
         // Nodes at 3 and 9; 5 is a client inside the span of the tables.
         let mut l = Links::new(cfg, &[(3, 0), (9, 1)]);
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        assert_eq!(l.fate(3, 9, &mut rng), Fate::Deliver { delay_ms: 10, duplicate_ms: None }, "cross zone");
-        assert_eq!(l.fate(5, 9, &mut rng), Fate::Deliver { delay_ms: 2, duplicate_ms: None }, "a client has no zone");
+        assert_eq!(l.fate_of(3, 9, &mut rng), Fate::Deliver { delay_ms: 10, duplicate_ms: None }, "cross zone");
+        assert_eq!(
+            l.fate_of(5, 9, &mut rng),
+            Fate::Deliver { delay_ms: 2, duplicate_ms: None },
+            "a client has no zone"
+        );
         l.set_blocked(3, 9, true);
         assert!(l.is_blocked(3, 9) && !l.is_blocked(9, 3) && !l.is_blocked(5, 9));
-        assert_eq!(l.fate(3, 9, &mut rng), Fate::Partitioned);
+        assert_eq!(l.fate_of(3, 9, &mut rng), Fate::Partitioned);
         l.slow(9, 100, true);
-        assert_eq!(l.fate(5, 9, &mut rng), Fate::Deliver { delay_ms: 102, duplicate_ms: None });
+        assert_eq!(l.fate_of(5, 9, &mut rng), Fate::Deliver { delay_ms: 102, duplicate_ms: None });
     }
 
     #[test]
@@ -208,10 +239,63 @@ mod tests {
         l.set_loss(0.25);
         l.set_duplicate(0.5);
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let fates: Vec<_> = (0..10_000).map(|_| l.fate(0, 1, &mut rng)).collect();
+        let fates: Vec<_> = (0..10_000).map(|_| l.fate_of(0, 1, &mut rng)).collect();
         let lost = fates.iter().filter(|f| **f == Fate::Lost).count();
         let dup = fates.iter().filter(|f| matches!(f, Fate::Deliver { duplicate_ms: Some(_), .. })).count();
         assert!((2_300..2_700).contains(&lost), "{lost}");
         assert!((3_500..4_000).contains(&dup), "{dup}");
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::replica::{ReplicaAnswer, ReplicaRequest};
+    use rand::SeedableRng;
+
+    #[test]
+    fn replica_messages_take_their_kind_s_latency_and_the_rest_the_link_s() {
+        let mut by_kind = KindLatencies::default();
+        by_kind.set(MessageKind::WriteRequest, Latency::Constant { ms: 7.0 });
+        by_kind.set(MessageKind::ReadResponse, Latency::Constant { ms: 30.0 });
+        let cfg = NetConfig {
+            latency: Latency::Constant { ms: 2.0 },
+            cross_zone: Some(Latency::Constant { ms: 10.0 }),
+            loss: 0.0,
+            duplicate: 0.0,
+            by_kind,
+        };
+        let mut l = Links::new(cfg, &[(0, 0), (1, 0), (2, 1)]);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let delay = |l: &Links, to: Addr, msg: &Msg, rng: &mut ChaCha8Rng| match l.fate(0, to, msg, rng) {
+            Fate::Deliver { delay_ms, .. } => delay_ms,
+            other => panic!("{other:?}"),
+        };
+        let read = Msg::Replica(ReplicaRequest::Read { req: 1, key: 1, fence: None });
+        let reply = Msg::Replied(ReplicaAnswer::ReadReply { req: 1, versions: Some(Arc::new(vec![])) });
+        let ack = Msg::Replied(ReplicaAnswer::WriteAck { req: 1 });
+        let write = Msg::Replica(ReplicaRequest::Write {
+            req: 1,
+            key: 1,
+            item: Arc::new(crate::storage::Versioned {
+                dot: crate::storage::Dot { node: 0, counter: 1 },
+                context: Default::default(),
+                stamp: 0,
+                value: 1,
+            }),
+            fence: None,
+        });
+        assert_eq!(delay(&l, 2, &write, &mut rng), 7);
+        // A read request has no latency of its own: the link's (same zone, then cross zone).
+        assert_eq!(delay(&l, 1, &read, &mut rng), 2);
+        assert_eq!(delay(&l, 2, &read, &mut rng), 10);
+        assert_eq!(delay(&l, 2, &reply, &mut rng), 30, "its kind's, whatever the zones");
+        assert_eq!(delay(&l, 1, &ack, &mut rng), 2);
+        l.slow(1, 100, true);
+        assert_eq!(delay(&l, 1, &reply, &mut rng), 130, "a slow node still adds its delay");
+        assert_eq!(MessageKind::of(&read), Some(MessageKind::ReadRequest));
+        assert_eq!(MessageKind::of(&Msg::Echo(1)), None);
     }
 }

@@ -9,6 +9,7 @@ pub mod latency;
 pub mod links;
 mod stats;
 mod transport;
+pub mod wars;
 pub mod wheel;
 
 pub use cluster::{ClientSetup, Cluster, ClusterConfig};

@@ -245,7 +245,7 @@ fn flush<O: Observer>(w: &mut World<O>, from: Addr, now: u64) {
 
 fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: u64) {
     w.stats.sent += 1;
-    match w.links.fate(from, to, &mut w.rng) {
+    match w.links.fate(from, to, &msg, &mut w.rng) {
         Fate::Partitioned => w.stats.partitioned += 1,
         Fate::Lost => w.stats.lost += 1,
         Fate::Deliver { delay_ms, duplicate_ms } => {

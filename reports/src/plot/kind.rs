@@ -35,16 +35,19 @@ pub enum PlotKind {
     Availability,
     /// Control-plane timelines, when the run recorded any.
     Timelines,
+    /// PBS t-visibility per pair of levels, and the probes' measurements.
+    Staleness,
 }
 
 impl PlotKind {
     /// Every plot, in the order the report shows them.
-    pub const ALL: [PlotKind; 5] = [
+    pub const ALL: [PlotKind; 6] = [
         PlotKind::LatencyRaw,
         PlotKind::LatencyQuantiles,
         PlotKind::LatencyDistribution,
         PlotKind::Availability,
         PlotKind::Timelines,
+        PlotKind::Staleness,
     ];
 
     /// File stem: `latency-raw`.
@@ -55,6 +58,7 @@ impl PlotKind {
             PlotKind::LatencyDistribution => "latency-distribution",
             PlotKind::Availability => "availability",
             PlotKind::Timelines => "timelines",
+            PlotKind::Staleness => "staleness",
         }
     }
 
@@ -66,6 +70,7 @@ impl PlotKind {
             PlotKind::LatencyDistribution => "Latency distribution",
             PlotKind::Availability => "Availability and throughput",
             PlotKind::Timelines => "Control-plane timelines",
+            PlotKind::Staleness => "Staleness: t-visibility (PBS)",
         }
     }
 
@@ -89,6 +94,12 @@ impl PlotKind {
                  throughput per window (ok solid, invoked faint); faults shaded."
             }
             PlotKind::Timelines => "Control-plane state over time, one row per lane; faults shaded.",
+            PlotKind::Staleness => {
+                "Share of consistent reads (every write acknowledged before the read began returned, or \
+                 something newer) against t, how long after the newest acknowledged write the read began, one \
+                 line per pair of levels; crosses: probes reading a fresh write exactly t after its \
+                 acknowledgement."
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod legend;
 pub mod panel;
 pub mod scope;
 pub mod shading;
+pub mod staleness;
 pub mod style;
 pub mod timelines;
 
@@ -80,6 +81,7 @@ impl PlotKind {
     pub fn applies(self, runs: &[&RunData]) -> bool {
         match self {
             PlotKind::Timelines => runs.iter().any(|r| !r.summary.timelines.is_empty()),
+            PlotKind::Staleness => runs.iter().any(|r| !r.summary.staleness.is_empty()),
             _ => true,
         }
     }
@@ -92,6 +94,7 @@ impl PlotKind {
             PlotKind::LatencyDistribution => latency_distribution::HEADER_PX + latency_distribution::PLOT_PX,
             PlotKind::Availability => availability::HEADER_PX + availability::RATE_PX + availability::THROUGHPUT_PX,
             PlotKind::Timelines => runs.iter().map(|r| timelines::height(r)).max().unwrap_or(0).max(1),
+            PlotKind::Staleness => staleness::HEADER_PX + staleness::PLOT_PX,
         }
     }
 
@@ -107,6 +110,7 @@ impl PlotKind {
             PlotKind::LatencyDistribution => latency_distribution::draw(area, p, scope),
             PlotKind::Availability => availability::draw(area, p, scope),
             PlotKind::Timelines => timelines::draw(area, p.run, scope),
+            PlotKind::Staleness => staleness::draw(area, p.run),
         }
     }
 }

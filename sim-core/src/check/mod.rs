@@ -7,6 +7,8 @@ pub mod causality;
 pub mod describe;
 pub mod evidence;
 pub mod leaders;
+pub mod linear;
+pub mod linearizable;
 pub mod lost_writes;
 pub mod primaries;
 pub mod property;

@@ -6,7 +6,7 @@ use std::fmt;
 use super::availability::{self, AvailabilityBound};
 use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
-use super::{leaders, lost_writes, primaries, siblings, stale_reads};
+use super::{leaders, linearizable, lost_writes, primaries, siblings, stale_reads};
 use crate::history::History;
 
 /// A property a history is judged by.
@@ -23,7 +23,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 11] = [
+pub static PROPERTIES: [Property; 12] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -54,6 +54,12 @@ pub static PROPERTIES: [Property; 11] = [
         class: Safety,
         holds_when: "no read returned concurrent versions",
         check: |e| siblings::none(e.history),
+    },
+    Property {
+        name: "linearizable",
+        class: Safety,
+        holds_when: "every key's operations, read as one register, have a linearization",
+        check: |e| linearizable::check(e.history),
     },
     Property {
         name: "one_leader_per_term",

@@ -5,6 +5,7 @@
 //! library modules such as [`crate::outcome`] and [`crate::sweep`]).
 
 pub mod bench;
+pub mod check_history;
 pub mod compare;
 pub mod corpus;
 pub mod fuzz;
@@ -45,6 +46,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Run generated scenarios, each in a child process: refused with a location or run within limits.
     Fuzz(fuzz::FuzzArgs),
+    /// Check a history from another tool (Jepsen EDN or JSON lines) for linearizability.
+    CheckHistory(check_history::CheckHistoryArgs),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -65,6 +68,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Compare(args)) => compare::command(&args),
         Some(Command::Bench(args)) => bench::command(&args),
         Some(Command::Fuzz(args)) => fuzz::command(&args),
+        Some(Command::CheckHistory(args)) => check_history::command(&args),
         None => run::command(&cli.run),
     }
 }

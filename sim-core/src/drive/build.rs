@@ -71,5 +71,24 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
             });
         }
     }
+    // Each probe is a writer and a reader, after the workload's clients (so a scenario without
+    // probes builds exactly what it did before).
+    for (i, p) in scenario.probes.iter().enumerate() {
+        let (writer, reader) = super::probe::pair(p, i as u32);
+        for workload in [writer, reader] {
+            let index = clients.len() as u32;
+            clients.push(ClientSetup {
+                cfg: ClientConfig {
+                    group: (scenario.workload.len() + i) as u16,
+                    timeout_ms: c.client_timeout_ms,
+                    coordinators: coordinators.clone(),
+                    n: c.n,
+                    send_context: false,
+                },
+                workload,
+                rng: stream(seed, Stream::Client, index),
+            });
+        }
+    }
     (cfg, clients)
 }

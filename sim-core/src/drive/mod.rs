@@ -5,6 +5,7 @@
 
 mod build;
 mod injector;
+pub mod probe;
 mod recorder;
 pub mod workload;
 

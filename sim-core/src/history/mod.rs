@@ -4,6 +4,7 @@
 //! can be checked too. The trace hash summarises everything recorded, in order.
 
 pub mod event_log;
+pub mod import;
 mod node_event;
 mod op;
 pub mod trace;

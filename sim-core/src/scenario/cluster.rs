@@ -8,7 +8,7 @@ use serde_yaml::Value;
 
 use super::error::Invalid;
 use super::fields::{check_name, positive_ms, probability, required};
-use super::latency::latency as read_latency;
+use super::latency::{by_kind, latency as read_latency};
 use super::locate::item;
 use super::model::{ClusterSpec, NodeSpec};
 use super::spec::{RawCluster, RawControl, RawNetwork, RawTimeouts};
@@ -212,7 +212,13 @@ fn node_list(list: &[Value], zones: &[String]) -> Result<Vec<NodeSpec>, Invalid>
 }
 
 fn default_net() -> NetConfig {
-    NetConfig { latency: Latency::Uniform { lo_ms: 1.0, hi_ms: 5.0 }, cross_zone: None, loss: 0.0, duplicate: 0.0 }
+    NetConfig {
+        latency: Latency::Uniform { lo_ms: 1.0, hi_ms: 5.0 },
+        cross_zone: None,
+        loss: 0.0,
+        duplicate: 0.0,
+        by_kind: Default::default(),
+    }
 }
 
 fn net(raw: &RawNetwork) -> Result<NetConfig, Invalid> {
@@ -227,7 +233,11 @@ fn net(raw: &RawNetwork) -> Result<NetConfig, Invalid> {
     };
     let loss = probability(raw.loss.unwrap_or(0.0), true, "cluster.network.loss")?;
     let duplicate = probability(raw.duplicate.unwrap_or(0.0), true, "cluster.network.duplicate")?;
-    Ok(NetConfig { latency, cross_zone, loss, duplicate })
+    let by_kind = match &raw.message_latency {
+        Some(v) => by_kind(v, "cluster.network.message_latency")?,
+        None => Default::default(),
+    };
+    Ok(NetConfig { latency, cross_zone, loss, duplicate, by_kind })
 }
 
 fn timeouts(raw: Option<&RawTimeouts>) -> Result<(u64, u64), Invalid> {

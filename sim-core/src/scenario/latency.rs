@@ -1,5 +1,6 @@
 //! Link latency distributions as written in scenario files: `2ms`, `{ uniform: [1ms, 5ms] }`, ...
 
+use nodes::sim::wars::{KindLatencies, MessageKind};
 use nodes::Latency;
 use serde_yaml::Value;
 
@@ -19,6 +20,26 @@ const KINDS: &[&str] = &["constant", "uniform", "exponential", "pareto", "mixtur
 /// Reads the latency at `field`.
 pub fn latency(value: &Value, field: &str) -> Result<Latency, Invalid> {
     parse(value, field, 0)
+}
+
+/// Reads `message_latency` at `field`: a latency for any of `write_request`, `write_ack`,
+/// `read_request` and `read_response` (at least one).
+pub fn by_kind(value: &Value, field: &str) -> Result<KindLatencies, Invalid> {
+    let names = MessageKind::ALL.map(MessageKind::name);
+    if !value.is_mapping() {
+        return Err(expected(field, &format!("a mapping with some of {}", one_of(&names)), value));
+    }
+    let fields = Fields::new(value, field, &names)?;
+    let mut out = KindLatencies::default();
+    for kind in MessageKind::ALL {
+        if let Some(v) = fields.get(kind.name()) {
+            out.set(kind, latency(v, &fields.field(kind.name()))?);
+        }
+    }
+    if out.is_empty() {
+        return Err(Invalid::new(field, format!("give a latency for at least one of {}", one_of(&names))));
+    }
+    Ok(out)
 }
 
 fn parse(value: &Value, field: &str, depth: usize) -> Result<Latency, Invalid> {
@@ -150,6 +171,20 @@ mod tests {
                 (0.1, Latency::Uniform { lo_ms: 50.0, hi_ms: 80.0 })
             ]))
         );
+    }
+
+    #[test]
+    fn latencies_by_message_kind_read_and_name_their_field() {
+        let read = |text: &str| by_kind(&serde_yaml::from_str(text).expect("test yaml"), "net.message_latency");
+        let k = read("{ write_request: 2ms, read_response: { exponential: { mean: 1ms } } }").unwrap();
+        assert_eq!(k.get(MessageKind::WriteRequest), Some(&Latency::Constant { ms: 2.0 }));
+        assert_eq!(k.get(MessageKind::ReadResponse), Some(&Latency::Exponential { min_ms: 0.0, mean_ms: 1.0 }));
+        assert_eq!(k.get(MessageKind::WriteAck), None);
+        let field = |text: &str| read(text).err().map(|e| e.field);
+        assert_eq!(field("{ write_ack: 2 }"), Some("net.message_latency.write_ack".into()));
+        assert_eq!(field("{ write_akc: 2ms }"), Some("net.message_latency.write_akc".into()));
+        assert_eq!(field("{}"), Some("net.message_latency".into()));
+        assert_eq!(field("2ms"), Some("net.message_latency".into()));
     }
 
     #[test]

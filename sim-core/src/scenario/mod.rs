@@ -16,6 +16,7 @@ mod latency;
 mod locate;
 pub mod model;
 mod overrides;
+mod probe;
 mod spec;
 pub mod storage;
 mod swarm;

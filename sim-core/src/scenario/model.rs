@@ -28,6 +28,8 @@ pub struct Scenario {
     pub cluster: ClusterSpec,
     /// Groups of clients and what they do.
     pub workload: Vec<WorkloadGroup>,
+    /// Staleness probes (`- probe:` items of `workload:`), each a writer and a reader client.
+    pub probes: Vec<Probe>,
     /// Scripted faults, sorted by `at_ms`.
     pub faults: Vec<Fault>,
     /// Properties the run must satisfy.
@@ -133,6 +135,24 @@ impl WorkloadGroup {
             OpKind::Write => self.write_consistency,
         }
     }
+}
+
+/// A staleness probe: a writer writes a fresh key every `every_ms`, and a reader reads it
+/// exactly `t` after the writer saw the acknowledgement, cycling through `t_ms`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    /// The waits between acknowledgement and read, in milliseconds (each at least 1).
+    pub t_ms: Vec<u64>,
+    /// A round starts this often (longer than every `t`).
+    pub every_ms: u64,
+    /// Level of the reads.
+    pub read_consistency: Level,
+    /// Level of the writes.
+    pub write_consistency: Level,
+    /// Simulated time the first round starts at.
+    pub start_ms: u64,
+    /// No round starts at or after this time.
+    pub stop_ms: u64,
 }
 
 /// Offered rate over time: `base_per_s` until the first change, then each change in turn.

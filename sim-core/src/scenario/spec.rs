@@ -93,6 +93,8 @@ pub struct RawNetwork {
     pub cross_zone_latency: Option<Value>,
     pub loss: Option<f64>,
     pub duplicate: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    pub message_latency: Option<Value>,
 }
 
 /// `cluster.timeouts:`.
@@ -123,6 +125,8 @@ pub struct RawGroup {
     pub start: Option<String>,
     pub stop: Option<String>,
     pub rate_changes: Option<Vec<RawRateChange>>,
+    #[serde(default, deserialize_with = "present")]
+    pub probe: Option<Value>,
 }
 
 /// One item of `workload[i].rate_changes:`.

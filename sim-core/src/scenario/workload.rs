@@ -25,7 +25,9 @@ pub fn workload(groups: &[RawGroup], cluster: &ClusterSpec, duration_ms: u64) ->
     if groups.is_empty() || groups.len() > GROUPS_MAX {
         return Err(Invalid::new("workload", format!("list 1 to {GROUPS_MAX} groups of clients")));
     }
-    groups.iter().enumerate().map(|(i, g)| group(g, &item("workload", i), cluster.n, duration_ms)).collect()
+    // Probe items are read by `probe.rs`.
+    let groups = groups.iter().enumerate().filter(|(_, g)| g.probe.is_none());
+    groups.map(|(i, g)| group(g, &item("workload", i), cluster.n, duration_ms)).collect()
 }
 
 fn group(raw: &RawGroup, path: &str, n: u8, duration_ms: u64) -> Result<WorkloadGroup, Invalid> {
