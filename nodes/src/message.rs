@@ -2,6 +2,7 @@
 //! enums only wrap them, one variant per subsystem type.
 
 use crate::actor::{Input, Outbox};
+use crate::anti_entropy::{AeMsg, AeTimer};
 use crate::client::ClientTimer;
 use crate::control::{ControlTimer, Ctl};
 use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite};
@@ -25,6 +26,8 @@ pub enum Msg {
     Ctl(Ctl),
     /// A payload the transport benchmark's echo endpoints bounce (no protocol behind it).
     Echo(u64),
+    /// Anti-entropy between two replicas of a shard.
+    AntiEntropy(AeMsg),
 }
 
 impl Msg {
@@ -47,6 +50,8 @@ pub enum Timer {
     Client(ClientTimer),
     /// The control plane's wake-up.
     Control(ControlTimer),
+    /// Anti-entropy's next round.
+    AntiEntropy(AeTimer),
 }
 
 /// What the shell delivers to an endpoint.
@@ -74,6 +79,8 @@ wraps!(Msg::Ctl(Ctl));
 wraps!(Timer::Coordinator(CoordinatorTimer));
 wraps!(Timer::Client(ClientTimer));
 wraps!(Timer::Control(ControlTimer));
+wraps!(Msg::AntiEntropy(AeMsg));
+wraps!(Timer::AntiEntropy(AeTimer));
 
 #[cfg(test)]
 mod tests {

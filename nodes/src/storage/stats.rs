@@ -12,6 +12,12 @@ pub struct StorageStats {
     pub read_repairs: u64,
     /// Versions sent to replicas by read repair.
     pub read_repair_versions: u64,
+    /// Anti-entropy rounds this node began (one shard compared with one peer).
+    pub anti_entropy_rounds: u64,
+    /// Estimated bytes of the anti-entropy messages this node sent (hashes, keys, versions).
+    pub anti_entropy_bytes: u64,
+    /// Keys whose versions changed on this node through an anti-entropy exchange.
+    pub anti_entropy_keys_repaired: u64,
 }
 
 impl StorageStats {
@@ -23,17 +29,28 @@ impl StorageStats {
     }
 
     /// Every counter with its name, in a fixed order (summary.json and the trace use it).
-    pub fn counters(&self) -> [(&'static str, u64); 4] {
+    pub fn counters(&self) -> [(&'static str, u64); 7] {
         [
             ("sibling_cap_hits", self.sibling_cap_hits),
             ("lww_discarded", self.lww_discarded),
             ("read_repairs", self.read_repairs),
             ("read_repair_versions", self.read_repair_versions),
+            ("anti_entropy_rounds", self.anti_entropy_rounds),
+            ("anti_entropy_bytes", self.anti_entropy_bytes),
+            ("anti_entropy_keys_repaired", self.anti_entropy_keys_repaired),
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut u64; 4] {
-        [&mut self.sibling_cap_hits, &mut self.lww_discarded, &mut self.read_repairs, &mut self.read_repair_versions]
+    fn fields_mut(&mut self) -> [&mut u64; 7] {
+        [
+            &mut self.sibling_cap_hits,
+            &mut self.lww_discarded,
+            &mut self.read_repairs,
+            &mut self.read_repair_versions,
+            &mut self.anti_entropy_rounds,
+            &mut self.anti_entropy_bytes,
+            &mut self.anti_entropy_keys_repaired,
+        ]
     }
 }
 
@@ -44,11 +61,27 @@ mod tests {
     #[test]
     fn adding_sums_every_counter_by_name() {
         let mut a = StorageStats { sibling_cap_hits: 1, read_repairs: 2, ..StorageStats::default() };
-        let b = StorageStats { sibling_cap_hits: 10, lww_discarded: 3, read_repair_versions: 5, read_repairs: 1 };
+        let b = StorageStats {
+            sibling_cap_hits: 10,
+            lww_discarded: 3,
+            read_repair_versions: 5,
+            read_repairs: 1,
+            anti_entropy_rounds: 4,
+            anti_entropy_bytes: 100,
+            anti_entropy_keys_repaired: 2,
+        };
         a.add(&b);
         assert_eq!(
             a.counters(),
-            [("sibling_cap_hits", 11), ("lww_discarded", 3), ("read_repairs", 3), ("read_repair_versions", 5)]
+            [
+                ("sibling_cap_hits", 11),
+                ("lww_discarded", 3),
+                ("read_repairs", 3),
+                ("read_repair_versions", 5),
+                ("anti_entropy_rounds", 4),
+                ("anti_entropy_bytes", 100),
+                ("anti_entropy_keys_repaired", 2),
+            ]
         );
     }
 }
