@@ -11,7 +11,7 @@ use serde_yaml::Value;
 
 use crate::scenario::model::Swarm;
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
-use crate::scenario::storage::{conflicts_word, read_repair_word};
+use crate::scenario::storage::{anti_entropy_text, conflicts_word, read_repair_word};
 use crate::scenario::{format_ms, rate_per_s};
 
 /// Writes `scenario` as a scenario file; `comments` become `#` lines at the top.
@@ -101,10 +101,11 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     let s = &c.storage;
     let _ = writeln!(
         out,
-        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {} }}",
+        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {}, anti_entropy: {} }}",
         conflicts_word(s.store.conflicts),
         s.store.max_siblings,
-        read_repair_word(s.read_repair)
+        read_repair_word(s.read_repair),
+        anti_entropy_text(s.anti_entropy)
     );
 }
 
@@ -292,6 +293,7 @@ cluster:
     loss: 0.01
     duplicate: 0.02
   timeouts: { request: 400ms, client: 1500ms }
+  storage: { conflicts: lww, max_siblings: 3, read_repair: async, anti_entropy: { interval: 1500ms, buckets: 16 } }
 workload:
   - clients: 8
     rate: 7/min
@@ -332,6 +334,9 @@ expect:
         assert_eq!((&again.name, again.description.as_str()), (&original.name, original.description.trim_end()));
         assert_eq!((again.seed, again.duration_ms, again.heal_ms), (Some(42), 60_000, 7_000));
         assert_eq!(again.cluster.nodes, original.cluster.nodes);
+        assert_eq!(again.cluster.storage, original.cluster.storage);
+        let ae = original.cluster.storage.anti_entropy.expect("anti-entropy on");
+        assert_eq!((ae.interval_ms, ae.buckets), (1_500, 16));
         let net = |s: &Scenario| (s.cluster.net.latency.clone(), s.cluster.net.cross_zone.clone(), s.cluster.net.loss);
         assert_eq!(net(&again), net(&original));
         assert_eq!(again.workload[0].rate, original.workload[0].rate, "rates read back exactly");

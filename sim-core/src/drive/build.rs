@@ -32,6 +32,7 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
                 read_repair: c.storage.read_repair,
             },
             storage: c.storage.store,
+            anti_entropy: c.storage.anti_entropy,
             control: c.control.clone(),
             members: Members::new(addrs.iter().copied()),
         },

@@ -47,6 +47,7 @@ pub struct RawStorage {
     pub conflicts: Option<String>,
     pub max_siblings: Option<u64>,
     pub read_repair: Option<String>,
+    pub anti_entropy: Option<Value>,
 }
 
 /// `cluster.control:` leader election and shard assignment settings.
