@@ -14,23 +14,24 @@ use std::collections::BTreeMap;
 use super::version::{Dot, Versioned};
 use crate::shard_map::mix64;
 
-/// One leaf: a bucket's hash and its keys.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Leaf {
-    /// XOR of the hashes of every version held under this leaf.
-    hash: u64,
-    /// The keys held under this leaf, sorted.
-    keys: Vec<u64>,
+/// One shard's leaves: per bucket, its hash and its keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ShardTree {
+    /// Per bucket, the XOR of the hashes of every version held under it.
+    hashes: Box<[u64]>,
+    /// Per bucket, the keys held under it, sorted.
+    keys: Box<[Vec<u64>]>,
 }
 
-/// The hash tree of one store over every shard: only leaves holding keys are kept (a node holds
-/// few of many shards, and a shard's empty buckets hash to 0).
+/// The hash tree of one store over every shard it holds keys of (a node holds few of many
+/// shards, and a shard it holds nothing of hashes like an empty one).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Digest {
     shards: u32,
     buckets: u32,
-    /// By leaf index, `shard * buckets + bucket`, so one shard's leaves are one range.
-    leaves: BTreeMap<u64, Leaf>,
+    /// By shard: found among the few shards a node holds, then the bucket is an index (a
+    /// search over every leaf of the node cost more than the rest of an update).
+    trees: BTreeMap<u32, ShardTree>,
 }
 
 impl Digest {
@@ -38,7 +39,7 @@ impl Digest {
     /// [`crate::shard_map::ShardMap::shard_of`] sends them) of `buckets` leaves each.
     pub fn new(shards: u32, buckets: u32) -> Self {
         assert!(shards > 0 && buckets > 0, "a digest needs shards and buckets");
-        Digest { shards, buckets, leaves: BTreeMap::new() }
+        Digest { shards, buckets, trees: BTreeMap::new() }
     }
 
     /// Number of leaves per shard.
@@ -54,41 +55,40 @@ impl Digest {
         ((h % shards) as u32, ((h / shards) % self.buckets as u64) as u32)
     }
 
-    fn leaf_index(&self, shard: u32, bucket: u32) -> u64 {
-        shard as u64 * self.buckets as u64 + bucket as u64
-    }
-
     /// Records that `key`'s versions hashed `before` and now hash `after` (see [`set_hash`]);
     /// `new_key` when the store did not hold the key before.
     pub fn update(&mut self, key: u64, before: u64, after: u64, new_key: bool) {
         let (shard, bucket) = self.place(key);
-        let leaf = self.leaves.entry(self.leaf_index(shard, bucket)).or_default();
-        leaf.hash ^= before ^ after;
+        let buckets = self.buckets as usize;
+        let tree = self.trees.entry(shard).or_insert_with(|| ShardTree {
+            hashes: vec![0; buckets].into_boxed_slice(),
+            keys: vec![Vec::new(); buckets].into_boxed_slice(),
+        });
+        tree.hashes[bucket as usize] ^= before ^ after;
         if new_key {
-            if let Err(at) = leaf.keys.binary_search(&key) {
-                leaf.keys.insert(at, key);
+            let keys = &mut tree.keys[bucket as usize];
+            if let Err(at) = keys.binary_search(&key) {
+                keys.insert(at, key);
             }
         }
     }
 
     /// The leaf hashes of `shard`, by bucket (0 for an empty bucket).
     pub fn leaves(&self, shard: u32) -> Vec<u64> {
-        let mut out = vec![0; self.buckets as usize];
-        let first = self.leaf_index(shard, 0);
-        for (index, leaf) in self.leaves.range(first..first + self.buckets as u64) {
-            out[(index - first) as usize] = leaf.hash;
-        }
-        out
+        self.trees.get(&shard).map_or_else(|| vec![0; self.buckets as usize], |t| t.hashes.to_vec())
     }
 
     /// The root hash of `shard`: its leaves folded in bucket order.
     pub fn root(&self, shard: u32) -> u64 {
-        root_of(&self.leaves(shard))
+        match self.trees.get(&shard) {
+            Some(t) => root_of(&t.hashes),
+            None => root_of(&vec![0; self.buckets as usize]),
+        }
     }
 
     /// The keys held in `bucket` of `shard`, sorted.
     pub fn keys(&self, shard: u32, bucket: u32) -> &[u64] {
-        self.leaves.get(&self.leaf_index(shard, bucket)).map_or(&[], |l| l.keys.as_slice())
+        self.trees.get(&shard).and_then(|t| t.keys.get(bucket as usize)).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -99,12 +99,23 @@ pub fn root_of(leaves: &[u64]) -> u64 {
 
 /// The hash of one version of `key`: of the key and the write's dot (a dot names one write).
 pub fn version_hash(key: u64, dot: Dot) -> u64 {
-    mix64(mix64(mix64(key) ^ dot.node as u64) ^ dot.counter)
+    dot_hash(mix64(key), dot)
+}
+
+/// [`version_hash`] with the key already hashed (once for all its versions).
+fn dot_hash(key_hash: u64, dot: Dot) -> u64 {
+    mix64(key_hash ^ mix64(dot.counter ^ (dot.node as u64).rotate_right(24)))
 }
 
 /// The hash of the versions a replica holds for `key` (0 for none): order does not matter.
 pub fn set_hash(key: u64, versions: &[Versioned]) -> u64 {
-    versions.iter().fold(0, |acc, v| acc ^ version_hash(key, v.dot))
+    match versions {
+        [] => 0,
+        _ => {
+            let k = mix64(key);
+            versions.iter().fold(0, |acc, v| acc ^ dot_hash(k, v.dot))
+        }
+    }
 }
 
 #[cfg(test)]
