@@ -8,12 +8,12 @@
 //! crate knows nothing of scenarios or checkers: it reports what happens through
 //! [`observer::Observer`].
 //!
-//! Layout: `storage/` (store, version vectors, conflict policy), `replica/` (serving reads and
-//! writes, fences), `coordinator/` (fan-out, quorum wait, request table, primary routing),
-//! `control/` (election, replication and commit, leases, reconciliation, placement target),
-//! `membership/` (the member view), `client/` (the workload client and its choice of
-//! coordinator), `sim/` (the madsim shell: cluster, transport, links, timing wheel, latency,
-//! clocks).
+//! Layout: `storage/` (store, version vectors, conflict policy, hash tree), `replica/` (serving
+//! reads and writes, fences), `anti_entropy/` (replicas comparing hash trees and merging),
+//! `coordinator/` (fan-out, quorum wait, request table, primary routing), `control/` (election,
+//! replication and commit, leases, reconciliation, placement target), `membership/` (the member
+//! view), `client/` (the workload client and its choice of coordinator), `sim/` (the madsim
+//! shell: cluster, transport, links, timing wheel, latency, clocks).
 
 #[cfg(not(madsim))]
 compile_error!(
@@ -22,6 +22,7 @@ compile_error!(
 );
 
 pub mod actor;
+pub mod anti_entropy;
 pub mod bugs;
 pub mod client;
 pub mod consistency;

@@ -2,6 +2,7 @@
 //! enums only wrap them, one variant per subsystem type.
 
 use crate::actor::{Input, Outbox};
+use crate::anti_entropy::{AeMsg, AeTimer};
 use crate::client::ClientTimer;
 use crate::control::{ControlTimer, Ctl};
 use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite};
@@ -28,6 +29,8 @@ pub enum Msg {
     Handoff(HandoffMsg),
     /// A payload the transport benchmark's echo endpoints bounce (no protocol behind it).
     Echo(u64),
+    /// Anti-entropy between two replicas of a shard.
+    AntiEntropy(AeMsg),
 }
 
 impl Msg {
@@ -52,6 +55,8 @@ pub enum Timer {
     Control(ControlTimer),
     /// A stand-in's hint delivery retry.
     Handoff(HandoffTimer),
+    /// Anti-entropy's next round.
+    AntiEntropy(AeTimer),
 }
 
 /// What the shell delivers to an endpoint.
@@ -81,6 +86,8 @@ wraps!(Timer::Coordinator(CoordinatorTimer));
 wraps!(Timer::Client(ClientTimer));
 wraps!(Timer::Control(ControlTimer));
 wraps!(Timer::Handoff(HandoffTimer));
+wraps!(Msg::AntiEntropy(AeMsg));
+wraps!(Timer::AntiEntropy(AeTimer));
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Addr, Input};
+use crate::anti_entropy::{AeCtx, AntiEntropy, AntiEntropyConfig};
 use crate::control::{Control, ControlConfig, ControlDurable};
 use crate::coordinator::{Coordinator, CoordinatorConfig, Ctx};
 use crate::handoff::{HandoffMsg, Hints};
@@ -24,6 +25,8 @@ pub struct NodeConfig {
     pub members: Members,
     /// Conflict policy and sibling bound of the node's store.
     pub storage: StorageConfig,
+    /// Anti-entropy with the other replicas of its shards (`None`: off).
+    pub anti_entropy: Option<AntiEntropyConfig>,
 }
 
 /// One storage node: replica for the shards placed on it, coordinator for any key, and a
@@ -42,12 +45,18 @@ pub struct StorageNode {
     stats: StorageStats,
     /// Durable: hints this node holds as a stand-in, until delivered.
     hints: Hints,
+    /// Anti-entropy's schedule (`None`: off); its timer is armed at every boot.
+    anti_entropy: Option<AntiEntropy>,
 }
 
 impl StorageNode {
     /// A node with durable state `store` that starts from shard map `map`, not yet booted;
     /// `rng` drives its election timeouts.
-    pub fn new(id: Addr, cfg: NodeConfig, map: ShardMap, store: Store, rng: ChaCha8Rng) -> Self {
+    pub fn new(id: Addr, cfg: NodeConfig, map: ShardMap, mut store: Store, rng: ChaCha8Rng) -> Self {
+        let anti_entropy = cfg.anti_entropy.map(|ae| {
+            store.track_digest(map.shards(), ae.buckets);
+            AntiEntropy::new(id, ae, &rng)
+        });
         let control = Control::new(id, cfg.members.clone(), cfg.control.clone(), ControlDurable::new(map), rng, 0);
         StorageNode {
             id,
@@ -57,6 +66,7 @@ impl StorageNode {
             control: Some(control),
             stats: StorageStats::default(),
             hints: Hints::default(),
+            anti_entropy,
         }
     }
 
@@ -67,7 +77,11 @@ impl StorageNode {
         self.coordinator = Coordinator::new(self.cfg.coordinator.clone(), incarnation);
         let (durable, rng) = self.control.take().expect("control present").into_parts();
         let control = Control::new(self.id, self.cfg.members.clone(), self.cfg.control.clone(), durable, rng, now);
-        self.control.insert(control).arm(now, out);
+        let control = self.control.insert(control);
+        control.arm(now, out);
+        if let Some(ae) = &mut self.anti_entropy {
+            ae.boot(control.map(), out);
+        }
         self.hints.reboot();
         if let Some(cfg) = &self.cfg.coordinator.handoff {
             self.hints.arm(now, cfg, out);
@@ -139,6 +153,18 @@ impl StorageNode {
                     self.hints.on_timer(now, t, cfg, out);
                 }
             }
+            Input::Msg { from, msg: Msg::AntiEntropy(msg) } => {
+                if let Some(ae) = &mut self.anti_entropy {
+                    let store = self.replica.store_mut();
+                    ae.on_msg(from, msg, &mut AeCtx { map: control.map(), store, stats: &mut self.stats, out });
+                }
+            }
+            Input::Timer(Timer::AntiEntropy(_)) => {
+                if let Some(ae) = &mut self.anti_entropy {
+                    let store = self.replica.store_mut();
+                    ae.on_timer(&mut AeCtx { map: control.map(), store, stats: &mut self.stats, out });
+                }
+            }
             input => {
                 let mut cx = Ctx {
                     id: self.id,
@@ -200,6 +226,7 @@ mod tests {
             control: ControlConfig::default(),
             members: Members::new(0..members),
             storage,
+            anti_entropy: None,
         };
         let mut n = StorageNode::new(id, cfg, map, Store::with_config(storage), ChaCha8Rng::seed_from_u64(1));
         n.boot(0, 0, &mut NodeOut::default());
@@ -512,6 +539,43 @@ mod tests {
     }
 
     #[test]
+    fn anti_entropy_arms_at_boot_and_compares_with_a_peer_replica() {
+        use crate::anti_entropy::{AeMsg, AeTimer, AntiEntropyConfig};
+        let map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3);
+        let cfg = NodeConfig {
+            coordinator: CoordinatorConfig {
+                request_timeout_ms: 100,
+                writes_via_primary: false,
+                read_repair: ReadRepair::Off,
+                handoff: None,
+            },
+            control: ControlConfig::default(),
+            members: Members::new(0..3),
+            storage: StorageConfig::default(),
+            anti_entropy: Some(AntiEntropyConfig { interval_ms: 1_000, buckets: 8 }),
+        };
+        let mut n = StorageNode::new(0, cfg, map, Store::new(), ChaCha8Rng::seed_from_u64(1));
+        let mut out = NodeOut::default();
+        n.boot(0, 0, &mut out);
+        let armed: Vec<u64> =
+            out.timers.iter().filter(|(_, t)| matches!(t, Timer::AntiEntropy(_))).map(|(d, _)| *d).collect();
+        assert!(matches!(armed[..], [d] if (1..=1_000).contains(&d)), "one round within the interval: {armed:?}");
+        n.on_input(0, client_write(1), &mut NodeOut::default()); // the store's tree follows its writes
+        let mut out = NodeOut::default();
+        n.on_input(500, Input::Timer(Timer::AntiEntropy(AeTimer::Round)), &mut out);
+        let roots: Vec<Addr> = out
+            .sends
+            .iter()
+            .filter(|(_, m)| matches!(m, Msg::AntiEntropy(AeMsg::Root { .. })))
+            .map(|(to, _)| *to)
+            .collect();
+        assert!(matches!(roots[..], [1] | [2]), "{roots:?}");
+        assert_eq!(n.stats().anti_entropy_rounds, 1);
+        let empty = crate::storage::Digest::new(1, 8).root(0);
+        assert!(n.store().digest().is_some_and(|d| d.root(0) != empty), "the tree holds the write");
+    }
+
+    #[test]
     fn a_primary_whose_lease_ran_out_during_its_first_read_refuses_the_write() {
         use crate::control::{Append, Ctl};
         let placed = [(0, 0), (1, 0), (2, 0)];
@@ -528,6 +592,7 @@ mod tests {
             control: ControlConfig::default(),
             members: Members::new(0..3),
             storage: StorageConfig::default(),
+            anti_entropy: None,
         };
         let mut n = StorageNode::new(0, cfg, ShardMap::ring(&placed, 1, 3), Store::new(), ChaCha8Rng::seed_from_u64(1));
         let mut out = NodeOut::default();

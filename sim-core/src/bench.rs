@@ -25,7 +25,8 @@ use crate::seed::{stream, Stream};
 use crate::sweep::jobs::{run_all, Job};
 
 /// Benchmark names, in the order they run.
-pub const NAMES: [&str; 8] = ["floor", "transport", "r1", "r2", "scale", "sweep", "checkers", "linearizability"];
+pub const NAMES: [&str; 9] =
+    ["floor", "transport", "r1", "r2", "scale", "sweep", "checkers", "linearizability", "r1-repair"];
 
 /// The figures of one benchmark.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -71,6 +72,11 @@ pub fn targets(figures: &[Figures]) -> String {
     if let Some(r1) = find("R1 200 ops/s") {
         let ratio = r1.simulated_ms as f64 / 1_000.0 / secs(r1);
         rows.push(("R1 at least 1,000x real time".into(), format!("{ratio:.0}x"), ratio >= 1_000.0));
+    }
+    if let Some(r1) = find("R1 + repair") {
+        let ratio = r1.simulated_ms as f64 / 1_000.0 / secs(r1);
+        let target = "R1 with read repair and anti-entropy at least 1,000x real time";
+        rows.push((target.into(), format!("{ratio:.0}x"), ratio >= 1_000.0));
     }
     if let (Some(small), Some(large)) = (find("scale 5 nodes"), find("scale 1000 nodes")) {
         let (a, b) = (small.ns_per_message(), large.ns_per_message());
@@ -151,8 +157,22 @@ pub fn run_suite(smoke: bool, wanted: &dyn Fn(&str) -> bool) -> Vec<Figures> {
         out.push(measure("linearizable 1 key 10k ops", || linearizability(hot, 2, false)));
         out.push(measure("not linearizable 1 key 10k ops", || linearizability(hot, 2, true)));
     }
+    if wanted("r1-repair") {
+        // R1 with each repair mechanism, then both: each row's cost over R1's is the mechanism's.
+        for (name, storage) in REPAIR_VARIANTS {
+            let sc = r1_storage(200, s(600), storage);
+            out.push(measure(name, || full_stack(&sc, 1)));
+        }
+    }
     out
 }
+
+/// The R1 variants of the `r1-repair` benchmark: row name and `cluster.storage` settings.
+pub const REPAIR_VARIANTS: [(&str, &str); 3] = [
+    ("R1 + read repair", "{ read_repair: async }"),
+    ("R1 + anti-entropy", "{ anti_entropy: on }"),
+    ("R1 + repair", "{ read_repair: async, anti_entropy: on }"),
+];
 
 /// Formats the figures as a Markdown table; per-message cost is also given in floors.
 pub fn table(figures: &[Figures], floor_ns: Option<f64>) -> String {
@@ -223,11 +243,21 @@ pub fn r1(rate: u32, duration_s: u64, nodes: u32, shards: u32) -> Arc<Scenario> 
     r1_expecting(rate, duration_s, nodes, shards, "[no_stale_quorum_reads, no_lost_acknowledged_writes]")
 }
 
+/// R1 (5 nodes, 16 shards) with these `cluster.storage` settings; it expects convergence too.
+pub fn r1_storage(rate: u32, duration_s: u64, storage: &str) -> Arc<Scenario> {
+    let expect = "[no_stale_quorum_reads, no_lost_acknowledged_writes, eventually_converged]";
+    r1_with(rate, duration_s, 5, 16, expect, storage)
+}
+
 fn r1_expecting(rate: u32, duration_s: u64, nodes: u32, shards: u32, expect: &str) -> Arc<Scenario> {
+    r1_with(rate, duration_s, nodes, shards, expect, "{}")
+}
+
+fn r1_with(rate: u32, duration_s: u64, nodes: u32, shards: u32, expect: &str, storage: &str) -> Arc<Scenario> {
     let at = |frac: f64| format!("{}ms", (duration_s as f64 * 1_000.0 * frac) as u64);
     let text = format!(
         "name: bench-r1\ndescription: benchmark R1 shape\nseed: 1\nduration: {duration_s}s\ncluster:\n  zones: [az-a, az-b, az-c]\n  nodes: {nodes}\n  \
-         replication: {{ n: 3 }}\n  shards: {shards}\n  network: {{ latency: {{ uniform: [1ms, 10ms] }} }}\n\
+         replication: {{ n: 3 }}\n  shards: {shards}\n  network: {{ latency: {{ uniform: [1ms, 10ms] }} }}\n  storage: {storage}\n\
          workload:\n  - {{ clients: 16, rate: {rate}/s, keys: 10000, reads: 0.5, consistency: QUORUM }}\n\
          faults:\n  - {{ at: {}, crash: [n2] }}\n  - {{ at: {}, restart: [n2] }}\n  \
          - {{ at: {}, for: {}, partition: [[n1, n2], [n3, n4, n5]] }}\n\
@@ -518,7 +548,7 @@ mod tests {
     fn smoke_run_of_every_benchmark_prints_a_row_each() {
         let figures = run_suite(true, &|name| name != "scale");
         let t = table(&figures, Some(100.0));
-        for name in ["floor", "transport", "R1", "R2", "sweep", "checkers"] {
+        for name in ["floor", "transport", "R1", "R2", "sweep", "checkers", "R1 + anti-entropy", "R1 + repair"] {
             assert!(t.contains(name), "{name} missing from\n{t}");
         }
     }

@@ -11,7 +11,7 @@ use serde_yaml::Value;
 
 use crate::scenario::model::{Budget, Swarm};
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
-use crate::scenario::storage::{conflicts_word, read_repair_word};
+use crate::scenario::storage::{anti_entropy_text, conflicts_word, read_repair_word};
 use crate::scenario::{format_ms, rate_per_s};
 
 /// Writes `scenario` as a scenario file; `comments` become `#` lines at the top.
@@ -129,7 +129,7 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     let s = &c.storage;
     let _ = writeln!(
         out,
-        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {}, hinted_handoff: {} }}",
+        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {}, hinted_handoff: {}, anti_entropy: {} }}",
         conflicts_word(s.store.conflicts),
         s.store.max_siblings,
         read_repair_word(s.read_repair),
@@ -137,7 +137,8 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
             "{{ after: {}, retry: {} }}",
             format_ms(h.after_ms),
             format_ms(h.retry_ms)
-        ))
+        )),
+        anti_entropy_text(s.anti_entropy)
     );
 }
 
@@ -330,6 +331,7 @@ cluster:
     duplicate: 0.02
     message_latency: { write_ack: 3ms, read_response: { exponential: { min: 1ms, mean: 4ms } } }
   timeouts: { request: 400ms, client: 1500ms }
+  storage: { conflicts: lww, max_siblings: 3, read_repair: async, hinted_handoff: { after: 50ms, retry: 200ms }, anti_entropy: { interval: 1500ms, buckets: 16 } }
 workload:
   - clients: 8
     rate: 7/min
@@ -371,6 +373,9 @@ expect:
         assert_eq!((&again.name, again.description.as_str()), (&original.name, original.description.trim_end()));
         assert_eq!((again.seed, again.duration_ms, again.heal_ms), (Some(42), 60_000, 7_000));
         assert_eq!(again.cluster.nodes, original.cluster.nodes);
+        assert_eq!(again.cluster.storage, original.cluster.storage);
+        let ae = original.cluster.storage.anti_entropy.expect("anti-entropy on");
+        assert_eq!((ae.interval_ms, ae.buckets), (1_500, 16));
         let net = |s: &Scenario| {
             let n = &s.cluster.net;
             (n.latency.clone(), n.cross_zone.clone(), n.loss, n.by_kind.clone())

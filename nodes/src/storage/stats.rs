@@ -22,6 +22,12 @@ pub struct StorageStats {
     pub hints_delivered: u64,
     /// Hints refused because the stand-in's hint store was full.
     pub hints_refused: u64,
+    /// Anti-entropy rounds this node began (one shard compared with one peer).
+    pub anti_entropy_rounds: u64,
+    /// Estimated bytes of the anti-entropy messages this node sent (hashes, keys, versions).
+    pub anti_entropy_bytes: u64,
+    /// Keys whose versions changed on this node through an anti-entropy exchange.
+    pub anti_entropy_keys_repaired: u64,
 }
 
 impl StorageStats {
@@ -33,7 +39,7 @@ impl StorageStats {
     }
 
     /// Every counter with its name, in a fixed order (summary.json and the trace use it).
-    pub fn counters(&self) -> [(&'static str, u64); 9] {
+    pub fn counters(&self) -> [(&'static str, u64); 12] {
         [
             ("sibling_cap_hits", self.sibling_cap_hits),
             ("lww_discarded", self.lww_discarded),
@@ -44,10 +50,13 @@ impl StorageStats {
             ("hints_stored", self.hints_stored),
             ("hints_delivered", self.hints_delivered),
             ("hints_refused", self.hints_refused),
+            ("anti_entropy_rounds", self.anti_entropy_rounds),
+            ("anti_entropy_bytes", self.anti_entropy_bytes),
+            ("anti_entropy_keys_repaired", self.anti_entropy_keys_repaired),
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut u64; 9] {
+    fn fields_mut(&mut self) -> [&mut u64; 12] {
         [
             &mut self.sibling_cap_hits,
             &mut self.lww_discarded,
@@ -58,6 +67,9 @@ impl StorageStats {
             &mut self.hints_stored,
             &mut self.hints_delivered,
             &mut self.hints_refused,
+            &mut self.anti_entropy_rounds,
+            &mut self.anti_entropy_bytes,
+            &mut self.anti_entropy_keys_repaired,
         ]
     }
 }
@@ -69,11 +81,18 @@ mod tests {
     #[test]
     fn adding_sums_every_counter_by_name() {
         let mut a = StorageStats { sibling_cap_hits: 1, read_repairs: 2, ..StorageStats::default() };
-        let b = StorageStats { sibling_cap_hits: 10, lww_discarded: 3, hints_refused: 5, ..StorageStats::default() };
+        let b = StorageStats {
+            sibling_cap_hits: 10,
+            lww_discarded: 3,
+            hints_refused: 5,
+            anti_entropy_keys_repaired: 2,
+            ..StorageStats::default()
+        };
         a.add(&b);
         let counters = a.counters();
         assert_eq!(&counters[..3], [("sibling_cap_hits", 11), ("lww_discarded", 3), ("read_repairs", 2)]);
         assert_eq!(counters[8], ("hints_refused", 5));
-        assert_eq!(counters.iter().map(|c| c.1).sum::<u64>(), 21, "every field is listed once");
+        assert_eq!(counters[11], ("anti_entropy_keys_repaired", 2));
+        assert_eq!(counters.iter().map(|c| c.1).sum::<u64>(), 23, "every field is listed once");
     }
 }

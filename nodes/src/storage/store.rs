@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::config::StorageConfig;
 use super::conflict::Merged;
+use super::merkle::{set_hash, Digest};
 use super::stats::StorageStats;
 use super::version::{Dot, Versioned};
 
@@ -23,6 +24,9 @@ pub struct Store {
     cfg: StorageConfig,
     /// What merges did (refusals at the sibling bound, last-write-wins discards).
     stats: StorageStats,
+    /// The hash tree anti-entropy compares, kept up to date by every merge (`None` while
+    /// anti-entropy is off: then merges pay nothing for it).
+    digest: Option<Digest>,
 }
 
 impl Store {
@@ -58,13 +62,37 @@ impl Store {
         if held.iter().any(|h| h.dot == item.dot) {
             return Merged::Known;
         }
+        let new_key = held.is_empty();
+        let before = self.digest.as_ref().map_or(0, |_| set_hash(key, held));
         let merged = self.cfg.conflicts.merge(Arc::make_mut(held), item, max_siblings);
         match merged {
             Merged::Refused => self.stats.sibling_cap_hits += 1,
             Merged::Discarded => self.stats.lww_discarded += 1,
-            Merged::Stored | Merged::Known => {}
+            Merged::Stored => {
+                if let Some(digest) = &mut self.digest {
+                    digest.update(key, before, set_hash(key, held), new_key);
+                }
+            }
+            Merged::Known => {}
         }
         merged
+    }
+
+    /// Keeps a hash tree of `shards` shards and `buckets` leaves each from now on (built from
+    /// what the store holds); anti-entropy compares it with other replicas'.
+    pub fn track_digest(&mut self, shards: u32, buckets: u32) {
+        let mut digest = Digest::new(shards, buckets);
+        for (key, versions) in &self.data {
+            if !versions.is_empty() {
+                digest.update(*key, 0, set_hash(*key, versions), true);
+            }
+        }
+        self.digest = Some(digest);
+    }
+
+    /// The hash tree, when one is kept.
+    pub fn digest(&self) -> Option<&Digest> {
+        self.digest.as_ref()
     }
 
     /// The store's settings.
@@ -107,5 +135,38 @@ impl Store {
     /// True when no key is held.
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{ConflictPolicy, Context};
+
+    fn v(node: u32, counter: u64, seen: &[Dot]) -> Versioned {
+        Versioned {
+            dot: Dot { node, counter },
+            context: Context::of(seen.iter().copied()),
+            stamp: counter,
+            value: counter,
+        }
+    }
+
+    #[test]
+    fn the_digest_kept_on_every_merge_equals_one_built_from_scratch() {
+        for conflicts in [ConflictPolicy::Siblings, ConflictPolicy::Lww] {
+            let mut kept = Store::with_config(StorageConfig { conflicts, ..StorageConfig::default() });
+            kept.track_digest(3, 4);
+            for key in 0..20 {
+                kept.apply(key, &v(1, 1, &[]));
+                kept.apply(key, &v(2, 1, &[]));
+                kept.apply(key % 3, &v(3, 2, &[Dot { node: 1, counter: 1 }]));
+                kept.apply(key, &v(1, 1, &[]));
+            }
+            let mut rebuilt = kept.clone();
+            rebuilt.track_digest(3, 4);
+            assert_eq!(kept.digest(), rebuilt.digest(), "{conflicts:?}");
+        }
+        assert!(Store::new().digest().is_none(), "no digest unless anti-entropy asks for one");
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod availability;
 pub mod causality;
+pub mod convergence;
 pub mod describe;
 pub mod evidence;
 pub mod leaders;

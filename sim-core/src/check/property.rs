@@ -6,7 +6,7 @@ use std::fmt;
 use super::availability::{self, AvailabilityBound};
 use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
-use super::{leaders, linearizable, lost_writes, primaries, siblings, stale_reads};
+use super::{convergence, leaders, linearizable, lost_writes, primaries, siblings, stale_reads};
 use crate::history::History;
 
 /// A property a history is judged by.
@@ -23,7 +23,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 12] = [
+pub static PROPERTIES: [Property; 13] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -96,6 +96,12 @@ pub static PROPERTIES: [Property; 12] = [
         class: Sometimes,
         holds_when: "some leader stepped down because its own heartbeat round trips were too slow",
         check: |e| leaders::stepped_down_slow(e.history),
+    },
+    Property {
+        name: "eventually_converged",
+        class: Liveness,
+        holds_when: "at the end of the heal phase every replica of every key holds the same values",
+        check: |e| convergence::eventually_converged(e.history),
     },
 ];
 

@@ -34,6 +34,7 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
                 handoff: c.storage.hinted_handoff,
             },
             storage: c.storage.store,
+            anti_entropy: c.storage.anti_entropy,
             control: c.control.clone(),
             members: Members::new(addrs.iter().copied()),
         },

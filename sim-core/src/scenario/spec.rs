@@ -62,6 +62,9 @@ pub struct RawStorage {
     /// `off`, `on`, or `{ after: 100ms, retry: 500ms }`.
     #[serde(default, deserialize_with = "present")]
     pub hinted_handoff: Option<Value>,
+    /// `off`, `on`, or `{ interval: 5s, buckets: 64 }`.
+    #[serde(default, deserialize_with = "present")]
+    pub anti_entropy: Option<Value>,
 }
 
 /// `cluster.control:` leader election and shard assignment settings.

@@ -2,18 +2,23 @@
 //! key may hold, and whether reads repair replicas. Each mechanism is switchable, so one
 //! scenario run both ways shows what it buys.
 
+use nodes::anti_entropy::AntiEntropyConfig;
 use nodes::coordinator::ReadRepair;
 use nodes::handoff::HandoffConfig;
 use nodes::storage::{ConflictPolicy, StorageConfig};
 use serde_yaml::Value;
 
 use super::error::Invalid;
-use super::fields::positive_ms;
+use super::fields::{duration, positive_ms};
 use super::spec::RawStorage;
-use super::value::{describe, duration_text, Fields};
+use super::value::{describe, duration_text, expected, number, Fields};
 
 /// Most siblings a key may be allowed.
 pub const MAX_SIBLINGS_MAX: u64 = 1_024;
+/// Most leaves per shard in anti-entropy's hash tree.
+pub const BUCKETS_MAX: u32 = 4_096;
+/// Longest anti-entropy interval (one hour): longer is off in all but name.
+pub const AE_INTERVAL_MS_MAX: u64 = 3_600_000;
 
 /// The storage settings of a cluster, validated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -24,9 +29,12 @@ pub struct StorageSpec {
     pub read_repair: ReadRepair,
     /// Hinted handoff (sloppy quorums); `None`: strict quorums.
     pub hinted_handoff: Option<HandoffConfig>,
+    /// Anti-entropy between the replicas of every shard (`None`: off).
+    pub anti_entropy: Option<AntiEntropyConfig>,
 }
 
-/// Reads `cluster.storage`; every field has a default (siblings, 64 siblings, no read repair).
+/// Reads `cluster.storage`; every field has a default (siblings, 64 siblings, no read repair,
+/// no anti-entropy).
 pub(super) fn storage(raw: Option<&RawStorage>) -> Result<StorageSpec, Invalid> {
     let mut spec = StorageSpec::default();
     let Some(raw) = raw else { return Ok(spec) };
@@ -59,6 +67,9 @@ pub(super) fn storage(raw: Option<&RawStorage>) -> Result<StorageSpec, Invalid> 
     }
     if let Some(h) = &raw.hinted_handoff {
         spec.hinted_handoff = hinted_handoff(h)?;
+    }
+    if let Some(ae) = &raw.anti_entropy {
+        spec.anti_entropy = anti_entropy(ae)?;
     }
     Ok(spec)
 }
@@ -96,6 +107,36 @@ fn hinted_handoff(raw: &Value) -> Result<Option<HandoffConfig>, Invalid> {
     }
 }
 
+/// `anti_entropy: off`, `on` (the defaults) or `{ interval: 5s, buckets: 64 }` (each optional).
+fn anti_entropy(raw: &Value) -> Result<Option<AntiEntropyConfig>, Invalid> {
+    const FIELD: &str = "cluster.storage.anti_entropy";
+    match raw {
+        Value::String(s) if s == "off" => return Ok(None),
+        Value::String(s) if s == "on" => return Ok(Some(AntiEntropyConfig::default())),
+        Value::Mapping(_) => {}
+        other => return Err(expected(FIELD, "`off`, `on` or a mapping like `{ interval: 5s, buckets: 64 }`", other)),
+    }
+    let fields = Fields::new(raw, FIELD, &["interval", "buckets"])?;
+    let mut cfg = AntiEntropyConfig::default();
+    if let Some(v) = fields.get("interval") {
+        let field = fields.field("interval");
+        let ms = duration(&duration_text(v, &field)?, &field)?;
+        if ms == 0 || ms > AE_INTERVAL_MS_MAX {
+            return Err(Invalid::new(field, "compare every shard once per 1ms to 1h (or write `anti_entropy: off`)"));
+        }
+        cfg.interval_ms = ms;
+    }
+    if let Some(v) = fields.get("buckets") {
+        let field = fields.field("buckets");
+        let n = number(v, &field)?;
+        if n.fract() != 0.0 || !(1.0..=BUCKETS_MAX as f64).contains(&n) {
+            return Err(Invalid::new(field, format!("{n}: a whole number of leaves per shard, 1 to {BUCKETS_MAX}")));
+        }
+        cfg.buckets = n as u32;
+    }
+    Ok(Some(cfg))
+}
+
 fn read_repair(raw: &str) -> Result<ReadRepair, Invalid> {
     Ok(match raw {
         "off" => ReadRepair::Off,
@@ -118,11 +159,67 @@ pub fn conflicts_word(c: ConflictPolicy) -> &'static str {
     }
 }
 
+/// The YAML form of anti-entropy settings.
+pub fn anti_entropy_text(ae: Option<AntiEntropyConfig>) -> String {
+    match ae {
+        None => "off".to_string(),
+        Some(c) => format!("{{ interval: {}, buckets: {} }}", super::units::format_ms(c.interval_ms), c.buckets),
+    }
+}
+
 /// The YAML word for a read repair mode.
 pub fn read_repair_word(r: ReadRepair) -> &'static str {
     match r {
         ReadRepair::Off => "off",
         ReadRepair::Async => "async",
         ReadRepair::Blocking => "blocking",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::scenario::parse;
+
+    fn with_storage(storage: &str) -> String {
+        format!(
+            "name: s\ndescription: d\nduration: 10s\ncluster:\n  nodes: 3\n  replication: {{ n: 3 }}\n  \
+             storage: {storage}\nworkload: [{{ clients: 1, rate: 1/s, keys: 1 }}]\n"
+        )
+    }
+
+    fn error(storage: &str) -> String {
+        match parse(Path::new("s.yaml"), &with_storage(storage)) {
+            Ok(_) => panic!("`{storage}` should be refused"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn anti_entropy_is_off_by_default_and_takes_on_off_or_settings() {
+        let spec = |storage: &str| parse(Path::new("s.yaml"), &with_storage(storage)).expect("valid").cluster.storage;
+        assert_eq!(spec("{ read_repair: off }").anti_entropy, None);
+        assert_eq!(spec("{ anti_entropy: off }").anti_entropy, None);
+        let on = spec("{ anti_entropy: on }").anti_entropy.expect("on");
+        assert_eq!((on.interval_ms, on.buckets), (5_000, 64));
+        let set = spec("{ anti_entropy: { interval: 250ms } }").anti_entropy.expect("on");
+        assert_eq!((set.interval_ms, set.buckets), (250, 64));
+    }
+
+    #[test]
+    fn bad_anti_entropy_settings_name_their_field() {
+        let e = error("{ anti_entropy: yes }");
+        assert!(e.contains("cluster.storage.anti_entropy: expected `off`, `on` or a mapping"), "{e}");
+        let e = error("{ anti_entropy: { interval: 0s } }");
+        assert!(e.contains("cluster.storage.anti_entropy.interval: compare every shard"), "{e}");
+        let e = error("{ anti_entropy: { interval: 5 } }");
+        assert!(e.contains("cluster.storage.anti_entropy.interval:"), "{e}");
+        let e = error("{ anti_entropy: { buckets: 0 } }");
+        assert!(e.contains("cluster.storage.anti_entropy.buckets: 0: a whole number"), "{e}");
+        let e = error("{ anti_entropy: { buckets: 2.5 } }");
+        assert!(e.contains("cluster.storage.anti_entropy.buckets:"), "{e}");
+        let e = error("{ anti_entropy: { intervall: 1s } }");
+        assert!(e.contains("cluster.storage.anti_entropy.intervall: unknown field"), "{e}");
     }
 }
