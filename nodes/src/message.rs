@@ -6,7 +6,7 @@ use crate::client::ClientTimer;
 use crate::control::{ControlTimer, Ctl};
 use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite};
 use crate::observer::Event;
-use crate::replica::{ReplicaAnswer, ReplicaRequest};
+use crate::replica::{DiskTimer, RepairMsg, ReplicaAnswer, ReplicaRequest};
 
 /// A message on the simulated network.
 #[derive(Clone, Debug)]
@@ -25,6 +25,8 @@ pub enum Msg {
     Ctl(Ctl),
     /// A payload the transport benchmark's echo endpoints bounce (no protocol behind it).
     Echo(u64),
+    /// Between replicas: fetching a key again to repair a damaged record.
+    Repair(RepairMsg),
 }
 
 impl Msg {
@@ -47,6 +49,8 @@ pub enum Timer {
     Client(ClientTimer),
     /// The control plane's wake-up.
     Control(ControlTimer),
+    /// A replica's group commit or scrub.
+    Disk(DiskTimer),
 }
 
 /// What the shell delivers to an endpoint.
@@ -74,6 +78,8 @@ wraps!(Msg::Ctl(Ctl));
 wraps!(Timer::Coordinator(CoordinatorTimer));
 wraps!(Timer::Client(ClientTimer));
 wraps!(Timer::Control(ControlTimer));
+wraps!(Msg::Repair(RepairMsg));
+wraps!(Timer::Disk(DiskTimer));
 
 #[cfg(test)]
 mod tests {

@@ -61,9 +61,22 @@ impl StorageNode {
     /// apart so a late answer to a previous life never matches a new request.
     pub fn boot(&mut self, now: u64, incarnation: u32, out: &mut NodeOut) {
         self.coordinator = Coordinator::new(self.cfg.coordinator.clone(), incarnation);
+        self.replica.boot(out);
         let (durable, rng) = self.control.take().expect("control present").into_parts();
         let control = Control::new(self.id, self.cfg.members.clone(), self.cfg.control.clone(), durable, rng, now);
         self.control.insert(control).arm(now, out);
+    }
+
+    /// The machine crashed (a power loss): the store keeps only what was synced. Volatile state
+    /// is rebuilt at the next [`boot`](Self::boot).
+    pub fn crash(&mut self) {
+        self.replica.crash();
+    }
+
+    /// Damages `fraction` of the records on this node's disk (see `Store::corrupt`); returns
+    /// each damaged key with its damaged values.
+    pub fn corrupt(&mut self, fraction: f64, rng: &mut impl rand::Rng) -> Vec<(u64, Vec<u64>)> {
+        self.replica.store_mut().corrupt(fraction, rng)
     }
 
     /// The control plane (election and shard-map state).
@@ -105,6 +118,8 @@ impl StorageNode {
             Input::Msg { from, msg: Msg::Replica(request) } => {
                 self.replica.on_request(from, request, control.map(), out);
             }
+            Input::Msg { from, msg: Msg::Repair(msg) } => self.replica.on_repair(from, msg, out),
+            Input::Timer(Timer::Disk(t)) => self.replica.on_timer(t, self.id, control.map(), out),
             input => {
                 let mut cx = Ctx { id: self.id, now, control, replica: &mut self.replica, out, stats: &mut self.stats };
                 match input {
@@ -117,6 +132,10 @@ impl StorageNode {
                     Input::Msg { .. } | Input::Timer(_) => {} // not for a storage node
                 }
             }
+        }
+        // A read or write that found a damaged record dropped it: fetch it again.
+        if self.replica.store().has_detected() {
+            self.replica.send_repairs(self.id, control.map(), out);
         }
     }
 }

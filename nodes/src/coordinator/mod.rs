@@ -197,9 +197,9 @@ impl Coordinator {
     }
 
     /// This node, a replica of `key`, answers read `req` from its own store (its versions
-    /// shared, not copied) instead of messaging itself.
+    /// shared, not copied; a damaged record is not served) instead of messaging itself.
     fn answer_locally<O: CoordinatorOut>(&mut self, req: u64, key: u64, cx: &mut Ctx<'_, O>) {
-        let held = cx.replica.store().shared(key);
+        let held = cx.replica.store_mut().read(key);
         self.answered(req, cx.id, Got::Held(held), cx);
     }
 

@@ -1,6 +1,8 @@
 //! The replica part of a storage node: it serves coordinators' reads and writes from the
-//! durable store, and refuses writes fenced with an epoch older than the newest grant it knows.
+//! store, and refuses writes fenced with an epoch older than the newest grant it knows. Its
+//! disk work (group commits, scrubbing, repairing damaged records) is in `disk.rs`.
 
+mod disk;
 mod msg;
 
 use std::collections::BTreeMap;
@@ -9,21 +11,26 @@ use crate::actor::{Addr, Outbox};
 use crate::shard_map::ShardMap;
 use crate::storage::{Merged, Store};
 
-pub use msg::{ReplicaAnswer, ReplicaRequest};
+pub use msg::{DiskTimer, RepairMsg, ReplicaAnswer, ReplicaRequest};
 
 /// One node's replica: its store and, per shard, the newest fence a primary announced here.
-/// Both survive a crash.
+/// Both survive a crash (the store less what was not synced).
 #[derive(Clone, Debug, Default)]
 pub struct Replica {
     store: Store,
     /// Per shard, the highest fence a primary announced here: older fenced writes are refused.
     fences: BTreeMap<u32, u64>,
+    /// Volatile: keys whose damaged records were dropped and are being fetched again, with
+    /// the scrub rounds they have waited.
+    repairing: BTreeMap<u64, u8>,
+    /// Volatile: the key the next scrub round starts at.
+    scrub_from: u64,
 }
 
 impl Replica {
     /// A replica over `store`, knowing no fence yet.
     pub fn new(store: Store) -> Self {
-        Replica { store, fences: BTreeMap::new() }
+        Replica { store, fences: BTreeMap::new(), repairing: BTreeMap::new(), scrub_from: 0 }
     }
 
     /// The durable store.
@@ -58,7 +65,8 @@ impl Replica {
                 if fence.is_some_and(|f| f < self.fence_of(map.shard_of(key), map)) {
                     return; // a deposed primary's write: refused, so it cannot reach W
                 }
-                // Refused at the sibling bound: not stored, so not acknowledged.
+                // Refused at the sibling bound: not stored, so not acknowledged. Under
+                // `fsync: always` a stored write is synced before `apply` returns.
                 if self.store.apply(key, &item) != Merged::Refused {
                     out.send(from, ReplicaAnswer::WriteAck { req });
                 }
@@ -68,7 +76,7 @@ impl Replica {
                     let known = self.fences.entry(map.shard_of(key)).or_insert(0);
                     *known = (*known).max(f);
                 }
-                out.send(from, ReplicaAnswer::ReadReply { req, versions: self.store.shared(key) });
+                out.send(from, ReplicaAnswer::ReadReply { req, versions: self.store.read(key) });
             }
         }
     }

@@ -26,3 +26,23 @@ pub enum ReplicaAnswer {
     /// shared with its store rather than copied.
     ReadReply { req: u64, versions: Option<Arc<Vec<Versioned>>> },
 }
+
+/// A replica's disk work, on its own clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiskTimer {
+    /// The group commit: sync what was written since the last one.
+    Sync,
+    /// Check the next batch of records' checksums, and fetch damaged ones again.
+    Scrub,
+}
+
+/// Between replicas: a replica that dropped a damaged record asks the key's other replicas
+/// for their versions, and stores what comes back.
+#[derive(Clone, Debug)]
+pub enum RepairMsg {
+    /// Send your versions of `key`.
+    Fetch { key: u64 },
+    /// The versions held for `key` (`None`: none, or only a damaged record), shared with the
+    /// sender's store.
+    Fetched { key: u64, versions: Option<Arc<Vec<Versioned>>> },
+}

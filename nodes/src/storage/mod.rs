@@ -1,14 +1,17 @@
-//! A storage node's data: the durable store, version vectors, and the conflict policy that
-//! decides which versions of a key survive when a new one arrives.
+//! A storage node's data: the store, version vectors, the conflict policy that decides which
+//! versions of a key survive when a new one arrives, and the disk model (syncs, checksums).
 
 pub mod config;
 pub mod conflict;
+pub mod fsync;
+pub mod record;
 pub mod stats;
 pub mod store;
 pub mod version;
 
 pub use config::StorageConfig;
 pub use conflict::{ConflictPolicy, Merged};
+pub use fsync::FsyncPolicy;
 pub use stats::StorageStats;
 pub use store::Store;
 pub use version::{Context, Dot, Versioned};

@@ -12,6 +12,15 @@ pub struct StorageStats {
     pub read_repairs: u64,
     /// Versions sent to replicas by read repair.
     pub read_repair_versions: u64,
+    /// Syncs of a store to disk (one per write under `fsync: always`, one per non-empty
+    /// group commit otherwise).
+    pub fsyncs: u64,
+    /// Versions a crash took from a store because they were not synced yet.
+    pub unsynced_lost: u64,
+    /// Damaged records found by their checksum (on a read, a write or a scrub) and dropped.
+    pub corrupt_detected: u64,
+    /// Dropped damaged records stored again from another replica's copy.
+    pub corrupt_repaired: u64,
 }
 
 impl StorageStats {
@@ -23,17 +32,30 @@ impl StorageStats {
     }
 
     /// Every counter with its name, in a fixed order (summary.json and the trace use it).
-    pub fn counters(&self) -> [(&'static str, u64); 4] {
+    pub fn counters(&self) -> [(&'static str, u64); 8] {
         [
             ("sibling_cap_hits", self.sibling_cap_hits),
             ("lww_discarded", self.lww_discarded),
             ("read_repairs", self.read_repairs),
             ("read_repair_versions", self.read_repair_versions),
+            ("fsyncs", self.fsyncs),
+            ("unsynced_lost", self.unsynced_lost),
+            ("corrupt_detected", self.corrupt_detected),
+            ("corrupt_repaired", self.corrupt_repaired),
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut u64; 4] {
-        [&mut self.sibling_cap_hits, &mut self.lww_discarded, &mut self.read_repairs, &mut self.read_repair_versions]
+    fn fields_mut(&mut self) -> [&mut u64; 8] {
+        [
+            &mut self.sibling_cap_hits,
+            &mut self.lww_discarded,
+            &mut self.read_repairs,
+            &mut self.read_repair_versions,
+            &mut self.fsyncs,
+            &mut self.unsynced_lost,
+            &mut self.corrupt_detected,
+            &mut self.corrupt_repaired,
+        ]
     }
 }
 
@@ -44,11 +66,29 @@ mod tests {
     #[test]
     fn adding_sums_every_counter_by_name() {
         let mut a = StorageStats { sibling_cap_hits: 1, read_repairs: 2, ..StorageStats::default() };
-        let b = StorageStats { sibling_cap_hits: 10, lww_discarded: 3, read_repair_versions: 5, read_repairs: 1 };
+        let b = StorageStats {
+            sibling_cap_hits: 10,
+            lww_discarded: 3,
+            read_repair_versions: 5,
+            read_repairs: 1,
+            fsyncs: 7,
+            unsynced_lost: 2,
+            corrupt_detected: 4,
+            corrupt_repaired: 6,
+        };
         a.add(&b);
         assert_eq!(
             a.counters(),
-            [("sibling_cap_hits", 11), ("lww_discarded", 3), ("read_repairs", 3), ("read_repair_versions", 5)]
+            [
+                ("sibling_cap_hits", 11),
+                ("lww_discarded", 3),
+                ("read_repairs", 3),
+                ("read_repair_versions", 5),
+                ("fsyncs", 7),
+                ("unsynced_lost", 2),
+                ("corrupt_detected", 4),
+                ("corrupt_repaired", 6),
+            ]
         );
     }
 }

@@ -88,9 +88,11 @@ impl Observer for Recorder {
     }
 }
 
-/// A node's store as the history keeps it.
+/// A node's store as the history keeps it: what is on its disk, damaged records included.
 pub fn replica_state(store: &Store) -> ReplicaState {
-    ReplicaState { keys: store.iter().map(|(key, vs)| (key, vs.iter().cloned().map(versioned).collect())).collect() }
+    ReplicaState {
+        keys: store.iter_stored().map(|(key, vs)| (key, vs.iter().cloned().map(versioned).collect())).collect(),
+    }
 }
 
 /// The history's name for a consistency level.
