@@ -11,7 +11,7 @@ use serde_yaml::Value;
 
 use crate::scenario::model::Swarm;
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
-use crate::scenario::storage::{conflicts_word, read_repair_word};
+use crate::scenario::storage::{conflicts_word, fsync_word, read_repair_word, scrub_word};
 use crate::scenario::{format_ms, rate_per_s};
 
 /// Writes `scenario` as a scenario file; `comments` become `#` lines at the top.
@@ -101,10 +101,12 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     let s = &c.storage;
     let _ = writeln!(
         out,
-        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {} }}",
+        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {}, fsync: {}, scrub: {} }}",
         conflicts_word(s.store.conflicts),
         s.store.max_siblings,
-        read_repair_word(s.read_repair)
+        read_repair_word(s.read_repair),
+        fsync_word(s.store.fsync),
+        scrub_word(s.store.scrub_ms)
     );
 }
 
@@ -193,6 +195,9 @@ fn fault(f: &Fault, c: &ClusterSpec) -> String {
             };
             format!("skew: {}, drift: {}, offset: {offset}", list(targets), rate - 1.0)
         }
+        FaultAction::Corrupt { targets, fraction } => {
+            format!("corrupt: {{ node: {}, keys: {fraction} }}", list(targets))
+        }
     };
     format!("{text}, {action} }}")
 }
@@ -246,6 +251,7 @@ fn swarm(out: &mut String, s: &Swarm) {
     let _ = writeln!(out, "  delay: [{}, {}]", format_ms(s.delay_ms.0), format_ms(s.delay_ms.1));
     let _ = writeln!(out, "  loss: [{}, {}]", s.loss.0, s.loss.1);
     let _ = writeln!(out, "  duplicate: [{}, {}]", s.duplicate.0, s.duplicate.1);
+    let _ = writeln!(out, "  corrupt: [{}, {}]", s.corrupt.0, s.corrupt.1);
 }
 
 /// A name as a plain scalar when YAML reads it back as that same string, else quoted.
@@ -292,6 +298,7 @@ cluster:
     loss: 0.01
     duplicate: 0.02
   timeouts: { request: 400ms, client: 1500ms }
+  storage: { fsync: 100ms, scrub: 2s }
 workload:
   - clients: 8
     rate: 7/min
@@ -314,7 +321,9 @@ faults:
   - { at: 5s, for: 5s, duplicate: 0.1 }
   - { at: 21s, pause: [b.2] }
   - { at: 22s, resume: b.2 }
-swarm: { faults: [crash, one_way], rate: 6/min, for: [1s, 3s], max_nodes: 2, loss: [0.1, 0.25] }
+  - { at: 23s, corrupt: { node: b.2, keys: 0.25 } }
+  - { at: 24s, corrupt: a1 }
+swarm: { faults: [crash, one_way, corrupt], rate: 6/min, for: [1s, 3s], max_nodes: 2, loss: [0.1, 0.25], corrupt: [0.02, 0.05] }
 expect:
   - no_stale_quorum_reads
   - { violated: no_stale_reads }
@@ -335,6 +344,8 @@ expect:
         let net = |s: &Scenario| (s.cluster.net.latency.clone(), s.cluster.net.cross_zone.clone(), s.cluster.net.loss);
         assert_eq!(net(&again), net(&original));
         assert_eq!(again.workload[0].rate, original.workload[0].rate, "rates read back exactly");
+        assert_eq!(again.cluster.storage, original.cluster.storage);
+        assert_eq!(again.cluster.storage.store.fsync, nodes::storage::FsyncPolicy::EveryMs(100));
         let strip = |faults: &[Fault]| faults.iter().map(|f| (f.at_ms, f.for_ms, f.action.clone())).collect::<Vec<_>>();
         assert_eq!(strip(&again.faults), strip(&original.faults));
         assert_eq!(again.expect, original.expect);

@@ -4,6 +4,7 @@
 
 pub mod availability;
 pub mod causality;
+pub mod corruption;
 pub mod describe;
 pub mod evidence;
 pub mod leaders;

@@ -33,6 +33,11 @@ impl Recorder {
         Recorder { history: History::new(), map, primary_saw: BTreeMap::new() }
     }
 
+    /// The shard of `key` in the map the run started with.
+    pub fn shard_of(&self, key: u64) -> u32 {
+        self.map.shard_of(key)
+    }
+
     fn op(&mut self, r: OpRecord) -> Op {
         // The written version: the dot the coordinator gave it and the context the client sent.
         let context_of_write = r.context.clone().into_shared();

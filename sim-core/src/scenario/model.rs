@@ -171,6 +171,9 @@ pub enum FaultAction {
     /// From now on the targets' clocks jump by `offset_ms` and run at `rate` (1.0 exact);
     /// undoing sets the rate back to 1.0 (the offset stays).
     Skew { targets: Vec<Target>, rate: f64, offset_ms: i64 },
+    /// Damage `fraction` of the records on the targets' disks (values change, checksums do
+    /// not); cannot be undone.
+    Corrupt { targets: Vec<Target>, fraction: f64 },
 }
 
 impl FaultAction {
@@ -184,7 +187,8 @@ impl FaultAction {
             | FaultAction::Resume(t)
             | FaultAction::Isolate(t)
             | FaultAction::Slow { targets: t, .. }
-            | FaultAction::Skew { targets: t, .. } => vec![t],
+            | FaultAction::Skew { targets: t, .. }
+            | FaultAction::Corrupt { targets: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -200,7 +204,8 @@ impl FaultAction {
             | FaultAction::Resume(t)
             | FaultAction::Isolate(t)
             | FaultAction::Slow { targets: t, .. }
-            | FaultAction::Skew { targets: t, .. } => vec![t],
+            | FaultAction::Skew { targets: t, .. }
+            | FaultAction::Corrupt { targets: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter_mut().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -252,11 +257,13 @@ pub enum SwarmFault {
     Loss,
     /// Raise every link's duplication probability.
     Duplicate,
+    /// Damage some records on one node's disk (instant; nothing to undo).
+    Corrupt,
 }
 
 impl SwarmFault {
     /// Every kind, in the order the scenario format documents them.
-    pub const ALL: [SwarmFault; 8] = [
+    pub const ALL: [SwarmFault; 9] = [
         SwarmFault::Crash,
         SwarmFault::Pause,
         SwarmFault::Partition,
@@ -265,6 +272,7 @@ impl SwarmFault {
         SwarmFault::Slow,
         SwarmFault::Loss,
         SwarmFault::Duplicate,
+        SwarmFault::Corrupt,
     ];
 
     /// The name scenario files use, like `one_way`.
@@ -278,6 +286,7 @@ impl SwarmFault {
             SwarmFault::Slow => "slow",
             SwarmFault::Loss => "loss",
             SwarmFault::Duplicate => "duplicate",
+            SwarmFault::Corrupt => "corrupt",
         }
     }
 }
@@ -305,6 +314,8 @@ pub struct Swarm {
     pub loss: (f64, f64),
     /// Duplication probability of `duplicate`, drawn uniformly from `[lo, hi]`.
     pub duplicate: (f64, f64),
+    /// Fraction of a node's records `corrupt` damages, drawn uniformly from `[lo, hi]`.
+    pub corrupt: (f64, f64),
     /// Line of `swarm:` in the scenario file, given to the faults it draws.
     pub line: usize,
 }

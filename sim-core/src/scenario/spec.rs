@@ -40,13 +40,15 @@ pub struct RawCluster {
     pub storage: Option<RawStorage>,
 }
 
-/// `cluster.storage:` conflict resolution, sibling bound and repair mechanisms.
+/// `cluster.storage:` conflict resolution, sibling bound, repair mechanisms and the disk.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStorage {
     pub conflicts: Option<String>,
     pub max_siblings: Option<u64>,
     pub read_repair: Option<String>,
+    pub fsync: Option<String>,
+    pub scrub: Option<String>,
 }
 
 /// `cluster.control:` leader election and shard assignment settings.
@@ -152,6 +154,8 @@ pub struct RawFault {
     pub skew: Option<Value>,
     pub drift: Option<f64>,
     pub offset: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub corrupt: Option<Value>,
 }
 
 /// Keeps a field that is written but empty (`crash:`) as `Some(Null)`, so validation can say
@@ -175,4 +179,5 @@ pub struct RawSwarm {
     pub delay: Option<Value>,
     pub loss: Option<Value>,
     pub duplicate: Option<Value>,
+    pub corrupt: Option<Value>,
 }
