@@ -61,10 +61,11 @@ impl StorageNode {
     /// apart so a late answer to a previous life never matches a new request.
     pub fn boot(&mut self, now: u64, incarnation: u32, out: &mut NodeOut) {
         self.coordinator = Coordinator::new(self.cfg.coordinator.clone(), incarnation);
-        self.replica.boot(out);
         let (durable, rng) = self.control.take().expect("control present").into_parts();
         let control = Control::new(self.id, self.cfg.members.clone(), self.cfg.control.clone(), durable, rng, now);
-        self.control.insert(control).arm(now, out);
+        let control = self.control.insert(control);
+        control.arm(now, out);
+        self.replica.boot(self.id, control.map(), out);
     }
 
     /// The machine crashed (a power loss): the store keeps only what was synced. Volatile state

@@ -20,9 +20,11 @@ pub struct Replica {
     store: Store,
     /// Per shard, the highest fence a primary announced here: older fenced writes are refused.
     fences: BTreeMap<u32, u64>,
-    /// Volatile: keys whose damaged records were dropped and are being fetched again, with
-    /// the scrub rounds they have waited.
-    repairing: BTreeMap<u64, u8>,
+    /// Volatile: repairs under way, by key: the replicas that have not answered yet, and
+    /// whether any versions came back.
+    repairs: BTreeMap<u64, (Vec<Addr>, bool)>,
+    /// Volatile: the repair timer is armed.
+    repair_armed: bool,
     /// Volatile: the key the next scrub round starts at.
     scrub_from: u64,
 }
@@ -30,7 +32,7 @@ pub struct Replica {
 impl Replica {
     /// A replica over `store`, knowing no fence yet.
     pub fn new(store: Store) -> Self {
-        Replica { store, fences: BTreeMap::new(), repairing: BTreeMap::new(), scrub_from: 0 }
+        Replica { store, fences: BTreeMap::new(), repairs: BTreeMap::new(), repair_armed: false, scrub_from: 0 }
     }
 
     /// The durable store.
@@ -76,7 +78,11 @@ impl Replica {
                     let known = self.fences.entry(map.shard_of(key)).or_insert(0);
                     *known = (*known).max(f);
                 }
-                out.send(from, ReplicaAnswer::ReadReply { req, versions: self.store.read(key) });
+                // A damaged record, or one still being repaired, is not answered for: the
+                // coordinator waits for other replicas instead.
+                if let Ok(versions) = self.store.read(key) {
+                    out.send(from, ReplicaAnswer::ReadReply { req, versions });
+                }
             }
         }
     }

@@ -34,6 +34,8 @@ pub enum DiskTimer {
     Sync,
     /// Check the next batch of records' checksums, and fetch damaged ones again.
     Scrub,
+    /// Ask again the replicas that have not answered a repair yet.
+    Repair,
 }
 
 /// Between replicas: a replica that dropped a damaged record asks the key's other replicas
@@ -42,7 +44,8 @@ pub enum DiskTimer {
 pub enum RepairMsg {
     /// Send your versions of `key`.
     Fetch { key: u64 },
-    /// The versions held for `key` (`None`: none, or only a damaged record), shared with the
-    /// sender's store.
+    /// The intact versions held for `key` (`None`: none), shared with the sender's store.
+    /// A sender whose own record was damaged sends what it holds: waiting for it to repair
+    /// first could wait forever on a replica that waits on this one.
     Fetched { key: u64, versions: Option<Arc<Vec<Versioned>>> },
 }

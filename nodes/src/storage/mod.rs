@@ -13,5 +13,5 @@ pub use config::StorageConfig;
 pub use conflict::{ConflictPolicy, Merged};
 pub use fsync::FsyncPolicy;
 pub use stats::StorageStats;
-pub use store::Store;
+pub use store::{Damaged, Store};
 pub use version::{Context, Dot, Versioned};

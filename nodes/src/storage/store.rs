@@ -1,7 +1,7 @@
 //! A storage node's stored state: a checksummed record of versions per key, the node's write
 //! counters, and the disk model (`fsync.rs`): what is synced survives a crash, the rest does not.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rand::{Rng, RngExt};
@@ -16,6 +16,11 @@ use super::version::{Dot, Versioned};
 /// Bits of an actor id that hold the node's address; the bits above count the node's lives
 /// that lost write counters (see [`Store::next_dot`]).
 pub const ACTOR_NODE_BITS: u32 = 12;
+
+/// A read found the key's record damaged, or still being restored from the other replicas:
+/// what this replica holds for it is less than it acknowledged, so it must not answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Damaged;
 
 /// One storage node's stored state; survives crash and restart, less what was not synced.
 #[derive(Clone, Debug)]
@@ -40,8 +45,11 @@ pub struct Store {
     sync_each_write: bool,
     /// What a crash would lose.
     unsynced: Unsynced,
-    /// Keys whose damaged records were dropped since the replica last fetched them again.
-    detected: Vec<u64>,
+    /// Keys whose damaged records were dropped and not yet restored from the other replicas
+    /// (durable, like the drop): reads of them are refused until then.
+    unrepaired: BTreeSet<u64>,
+    /// Damaged records were dropped since the replica last looked (it then starts repairs).
+    detected: bool,
 }
 
 impl Default for Store {
@@ -66,7 +74,8 @@ impl Store {
             stats: StorageStats::default(),
             sync_each_write: cfg.fsync == FsyncPolicy::Always && !crate::bugs::BUG_ACK_BEFORE_SYNC,
             unsynced: Unsynced::default(),
-            detected: Vec::new(),
+            unrepaired: BTreeSet::new(),
+            detected: false,
         }
     }
 
@@ -115,15 +124,20 @@ impl Store {
         self.data.get(&key).filter(|r| r.intact()).map(|r| r.versions.clone())
     }
 
-    /// The versions held for `key`, for a reader: a damaged record is never served; it is
-    /// dropped, counted and queued for repair from the other replicas.
-    pub fn read(&mut self, key: u64) -> Option<Arc<Vec<Versioned>>> {
-        let record = self.data.get(&key)?;
+    /// The versions held for `key`, for a reader (`Ok(None)` when none). A damaged record
+    /// is never served: it is dropped, counted and left to repair from the other replicas,
+    /// and until that repair is done the key is refused (answering "nothing" would claim
+    /// less than this replica acknowledged, and break the quorum's intersection).
+    pub fn read(&mut self, key: u64) -> Result<Option<Arc<Vec<Versioned>>>, Damaged> {
+        if self.unrepaired.contains(&key) {
+            return Err(Damaged);
+        }
+        let Some(record) = self.data.get(&key) else { return Ok(None) };
         if record.intact() {
-            return Some(record.versions.clone());
+            return Ok(Some(record.versions.clone()));
         }
         self.drop_damaged(key);
-        None
+        Err(Damaged)
     }
 
     /// The dot of the next write to `key` that node `node` (this one) coordinates. Its actor
@@ -153,9 +167,10 @@ impl Store {
     /// The machine crashed: every record changed since the last sync is back to what the disk
     /// held, and lost counters move the node to a new actor id.
     pub fn crash(&mut self) {
-        self.detected.clear();
         let (images, counters) = self.unsynced.take();
         for (key, image) in images {
+            // Its drop (if any) was not synced: whatever the disk holds is found again.
+            self.unrepaired.remove(&key);
             let held = |dot: Dot| image.as_ref().is_some_and(|r| r.versions.iter().any(|v| v.dot == dot));
             let lost = self.data.get(&key).map_or(0, |r| r.versions.iter().filter(|v| !held(v.dot)).count());
             self.stats.unsynced_lost += lost as u64;
@@ -210,19 +225,27 @@ impl Store {
         next
     }
 
-    /// Takes the keys whose damaged records were dropped since the last call.
-    pub fn take_detected(&mut self) -> Vec<u64> {
+    /// True when damaged records were dropped since the last call (which clears it).
+    pub fn take_detected(&mut self) -> bool {
         std::mem::take(&mut self.detected)
     }
 
-    /// True when damaged records were dropped and not yet taken for repair.
+    /// True when damaged records were dropped since [`take_detected`](Self::take_detected).
     pub fn has_detected(&self) -> bool {
-        !self.detected.is_empty()
+        self.detected
     }
 
-    /// Counts a damaged record restored from another replica.
-    pub fn repaired(&mut self) {
-        self.stats.corrupt_repaired += 1;
+    /// Keys whose damaged records were dropped and are not restored yet, in key order.
+    pub fn unrepaired(&self) -> impl Iterator<Item = u64> + '_ {
+        self.unrepaired.iter().copied()
+    }
+
+    /// Every other replica of `key` answered the repair: reads of it are served again.
+    /// `restored`: some versions came back (counted as a repair).
+    pub fn repaired(&mut self, key: u64, restored: bool) {
+        if self.unrepaired.remove(&key) && restored {
+            self.stats.corrupt_repaired += 1;
+        }
     }
 
     /// All keys with their versions, in key order, as a reader sees them (damaged records left out).
@@ -256,7 +279,8 @@ impl Store {
         self.note(key);
         self.data.remove(&key);
         self.stats.corrupt_detected += 1;
-        self.detected.push(key);
+        self.unrepaired.insert(key);
+        self.detected = true;
         self.wrote();
     }
 
@@ -329,7 +353,9 @@ mod tests {
     #[test]
     fn never_synced_writes_are_all_lost() {
         let mut s = store(FsyncPolicy::Never);
-        (0..5).for_each(|k| drop(s.apply(k, &version(0, 1, &[], k))));
+        (0..5).for_each(|k| {
+            s.apply(k, &version(0, 1, &[], k));
+        });
         s.crash();
         assert!(s.is_empty());
         assert_eq!(s.stats().unsynced_lost, 5);
@@ -351,7 +377,9 @@ mod tests {
     #[test]
     fn a_damaged_record_is_never_served_and_is_dropped_when_found() {
         let mut s = store(FsyncPolicy::Always);
-        (0..10).for_each(|k| drop(s.apply(k, &version(0, 1, &[], k))));
+        (0..10).for_each(|k| {
+            s.apply(k, &version(0, 1, &[], k));
+        });
         let damaged = s.corrupt(0.2, &mut ChaCha8Rng::seed_from_u64(1));
         assert_eq!(damaged.len(), 2, "a fifth of ten records");
         let (key, bad) = &damaged[0];
@@ -362,20 +390,42 @@ mod tests {
         assert!(s.get(*key).is_empty() && s.shared(*key).is_none());
         assert_eq!(s.iter().count(), 8);
         assert_eq!(s.iter_stored().count(), 10, "still on the disk until found");
-        assert!(s.read(*key).is_none());
-        assert_eq!(s.take_detected(), [*key]);
+        assert_eq!(s.read(*key), Err(Damaged));
+        assert!(s.take_detected() && !s.has_detected());
         // A write to the other damaged key drops the damage first, then stores.
         let other = damaged[1].0;
         assert_eq!(s.apply(other, &version(1, 1, &[], 99)), Merged::Stored);
         assert_eq!(values(&s, other), [99]);
-        assert_eq!(s.take_detected(), [other]);
-        assert_eq!(s.stats().corrupt_detected, 2);
+        assert_eq!(s.read(other), Err(Damaged), "refused until repaired: it may lack older siblings");
+        assert_eq!(s.unrepaired().collect::<Vec<_>>(), [*key, other]);
+        s.repaired(other, true);
+        s.repaired(*key, false);
+        assert!(s.read(other).is_ok_and(|v| v.is_some()) && s.read(*key) == Ok(None));
+        assert_eq!((s.stats().corrupt_detected, s.stats().corrupt_repaired), (2, 1));
+    }
+
+    #[test]
+    fn a_synced_drop_stays_unrepaired_across_a_crash_and_an_unsynced_one_is_found_again() {
+        if crate::bugs::BUG_SERVE_CORRUPT {
+            return;
+        }
+        for (fsync, after_crash) in [(FsyncPolicy::Always, Err(Damaged)), (FsyncPolicy::Never, Ok(None))] {
+            let mut s = store(fsync);
+            s.apply(1, &version(0, 1, &[], 10));
+            s.corrupt(1.0, &mut ChaCha8Rng::seed_from_u64(1));
+            assert_eq!(s.read(1), Err(Damaged));
+            s.crash();
+            // Never synced: the write and its damage are both gone, and nothing is owed.
+            assert_eq!(s.read(1), after_crash, "{fsync:?}");
+        }
     }
 
     #[test]
     fn a_scrub_walks_the_records_in_batches_and_drops_the_damaged() {
         let mut s = store(FsyncPolicy::Always);
-        (0..10).for_each(|k| drop(s.apply(k, &version(0, 1, &[], k))));
+        (0..10).for_each(|k| {
+            s.apply(k, &version(0, 1, &[], k));
+        });
         let damaged: Vec<u64> = s.corrupt(0.3, &mut ChaCha8Rng::seed_from_u64(2)).into_iter().map(|d| d.0).collect();
         let mut cursor = s.scrub(0, 4);
         assert_eq!(cursor, Some(4));
@@ -383,7 +433,7 @@ mod tests {
             cursor = s.scrub(from, 4);
         }
         if !crate::bugs::BUG_SERVE_CORRUPT {
-            assert_eq!(s.take_detected(), damaged);
+            assert_eq!(s.unrepaired().collect::<Vec<_>>(), damaged);
             assert_eq!(s.iter_stored().count(), 7);
         }
     }
