@@ -17,11 +17,26 @@ pub const BUG_FALSE_DOMINANCE: bool = cfg!(feature = "bug-false-dominance");
 /// of a strict quorum, which the stale-read checker must then report.
 pub const BUG_HIDDEN_HANDOFF: bool = cfg!(feature = "bug-hidden-handoff");
 
+/// True in the test build whose replicas acknowledge a write before it is synced even under
+/// `fsync: always` (`--features clustersim-nodes/bug-ack-before-sync`): the sync follows
+/// [`BUG_SYNC_DELAY_MS`] later, so a crash in between loses an acknowledged write.
+pub const BUG_ACK_BEFORE_SYNC: bool = cfg!(feature = "bug-ack-before-sync");
+
+/// How long after acknowledging the `bug-ack-before-sync` build syncs (an fsync issued
+/// asynchronously, completed this much later).
+pub const BUG_SYNC_DELAY_MS: u64 = 20;
+
+/// True in the test build that skips the checksum check
+/// (`--features clustersim-nodes/bug-serve-corrupt`): damaged records are served to readers.
+pub const BUG_SERVE_CORRUPT: bool = cfg!(feature = "bug-serve-corrupt");
+
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 3] = [
+const PLANTED: [(&str, bool, &str); 5] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
     ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
+    ("bug-ack-before-sync", BUG_ACK_BEFORE_SYNC, "replicas acknowledge writes before syncing under fsync: always"),
+    ("bug-serve-corrupt", BUG_SERVE_CORRUPT, "records are served without checking their checksum"),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.

@@ -8,7 +8,7 @@ use crate::control::{ControlTimer, Ctl};
 use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite};
 use crate::handoff::{HandoffMsg, HandoffTimer};
 use crate::observer::Event;
-use crate::replica::{ReplicaAnswer, ReplicaRequest};
+use crate::replica::{DiskTimer, RepairMsg, ReplicaAnswer, ReplicaRequest};
 
 /// A message on the simulated network.
 #[derive(Clone, Debug)]
@@ -31,6 +31,8 @@ pub enum Msg {
     Echo(u64),
     /// Anti-entropy between two replicas of a shard.
     AntiEntropy(AeMsg),
+    /// Between replicas: fetching a key again to repair a damaged record.
+    Repair(RepairMsg),
 }
 
 impl Msg {
@@ -57,6 +59,8 @@ pub enum Timer {
     Handoff(HandoffTimer),
     /// Anti-entropy's next round.
     AntiEntropy(AeTimer),
+    /// A replica's group commit or scrub.
+    Disk(DiskTimer),
 }
 
 /// What the shell delivers to an endpoint.
@@ -88,6 +92,8 @@ wraps!(Timer::Control(ControlTimer));
 wraps!(Timer::Handoff(HandoffTimer));
 wraps!(Msg::AntiEntropy(AeMsg));
 wraps!(Timer::AntiEntropy(AeTimer));
+wraps!(Msg::Repair(RepairMsg));
+wraps!(Timer::Disk(DiskTimer));
 
 #[cfg(test)]
 mod tests {

@@ -86,6 +86,19 @@ impl StorageNode {
         if let Some(cfg) = &self.cfg.coordinator.handoff {
             self.hints.arm(now, cfg, out);
         }
+        self.replica.boot(self.id, control.map(), out);
+    }
+
+    /// The machine crashed (a power loss): the store keeps only what was synced. Volatile state
+    /// is rebuilt at the next [`boot`](Self::boot).
+    pub fn crash(&mut self) {
+        self.replica.crash();
+    }
+
+    /// Damages `fraction` of the records on this node's disk (see `Store::corrupt`); returns
+    /// each damaged key with its damaged values.
+    pub fn corrupt(&mut self, fraction: f64, rng: &mut impl rand::Rng) -> Vec<(u64, Vec<u64>)> {
+        self.replica.store_mut().corrupt(fraction, rng)
     }
 
     /// The control plane (election and shard-map state).
@@ -165,6 +178,8 @@ impl StorageNode {
                     ae.on_timer(&mut AeCtx { map: control.map(), store, stats: &mut self.stats, out });
                 }
             }
+            Input::Msg { from, msg: Msg::Repair(msg) } => self.replica.on_repair(from, msg, out),
+            Input::Timer(Timer::Disk(t)) => self.replica.on_timer(t, self.id, control.map(), out),
             input => {
                 let mut cx = Ctx {
                     id: self.id,
@@ -188,6 +203,11 @@ impl StorageNode {
                     Input::Msg { .. } | Input::Timer(_) => {} // not for a storage node
                 }
             }
+        }
+        // A read or write that found a damaged record dropped it: fetch it again.
+        if self.replica.store().has_detected() {
+            let map = self.control.as_ref().expect("control present").map();
+            self.replica.send_repairs(self.id, map, out);
         }
     }
 }

@@ -19,6 +19,9 @@ pub enum Stream {
     Swarm = 5,
     /// Per-node control-plane randomness (election timeouts), per node.
     Node = 6,
+    /// Which records a `corrupt` fault damages, and how, per node (from a root mixed with
+    /// the fault's time, so other faults never shift it).
+    Disk = 7,
 }
 
 /// The stream for `stream`, sub-stream `index` (e.g. the client number), of root seed `root`.

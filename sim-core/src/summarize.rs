@@ -149,7 +149,12 @@ pub fn fault_windows(history: &History, end_ms: u64) -> Vec<FaultWindow> {
         });
         let undo_label = format!("end {}", f.label);
         let by_undo = || history.faults[i + 1..].iter().find(|u| u.undo && u.label == undo_label).map(|u| u.at_ms);
-        let end = by_node_events.or_else(by_undo).or(f.until_ms).unwrap_or(fallback).max(f.at_ms);
+        // Damage to a disk is done at once: its window is an instant.
+        let end = if kind == "corrupt" {
+            f.at_ms
+        } else {
+            by_node_events.or_else(by_undo).or(f.until_ms).unwrap_or(fallback).max(f.at_ms)
+        };
         windows.push(FaultWindow { start_ms: f.at_ms, end_ms: end, label: f.label.clone(), kind });
     }
     windows

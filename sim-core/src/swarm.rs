@@ -52,6 +52,11 @@ pub fn draw(swarm: &Swarm, nodes: u32, seed: u64) -> Vec<Fault> {
         let kind = swarm.kinds[rng.random_range(0..swarm.kinds.len())];
         let for_ms = rng.random_range(swarm.for_ms.0..=swarm.for_ms.1);
         let action = action(kind, swarm, nodes, &mut rng);
+        if kind == SwarmFault::Corrupt {
+            // Damage is done at once and cannot be undone: nothing stays active.
+            faults.push(Fault { at_ms, for_ms: None, action, line: swarm.line });
+            continue;
+        }
         active_until.push(at_ms + for_ms);
         faults.push(Fault { at_ms, for_ms: Some(for_ms), action, line: swarm.line });
     }
@@ -106,6 +111,11 @@ fn action(kind: SwarmFault, swarm: &Swarm, nodes: u32, rng: &mut ChaCha8Rng) -> 
         }
         SwarmFault::Loss => FaultAction::Loss(probability(swarm.loss, rng)),
         SwarmFault::Duplicate => FaultAction::Duplicate(probability(swarm.duplicate, rng)),
+        // One node's disk at a time: damage on two replicas of a key before either is repaired
+        // could destroy every copy of an acknowledged write, which no design survives.
+        SwarmFault::Corrupt => {
+            FaultAction::Corrupt { targets: some(rng, 1), fraction: probability(swarm.corrupt, rng) }
+        }
     }
 }
 
@@ -150,7 +160,7 @@ workload:
 faults:
   - { at: 30s, crash: n1 }
 swarm:
-  faults: [crash, pause, partition, isolate, one_way, slow, loss, duplicate]
+  faults: [crash, pause, partition, isolate, one_way, slow, loss, duplicate, corrupt]
   rate: 0.5/s
   max_concurrent: 2
   for: [1s, 5s]
@@ -204,9 +214,15 @@ swarm:
             assert!(faults.len() > 10, "about 0.5/s over 120s, fewer when too many are active");
             for f in &faults {
                 assert!(f.at_ms < 120_000);
+                if let FaultAction::Corrupt { targets, fraction } = &f.action {
+                    assert!(f.for_ms.is_none() && targets.len() == 1 && (0.01..=0.1).contains(fraction));
+                    continue;
+                }
                 assert!((1_000..=5_000).contains(&f.for_ms.expect("swarm faults end")));
-                let active =
-                    faults.iter().filter(|g| g.at_ms <= f.at_ms && f.at_ms < g.at_ms + g.for_ms.unwrap()).count();
+                let active = faults
+                    .iter()
+                    .filter(|g| g.for_ms.is_some_and(|d| g.at_ms <= f.at_ms && f.at_ms < g.at_ms + d))
+                    .count();
                 assert!(active <= 2, "seed {seed}: {active} faults active at {}", f.at_ms);
                 match &f.action {
                     FaultAction::Crash(t) | FaultAction::Pause(t) | FaultAction::Isolate(t) => {

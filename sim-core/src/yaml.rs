@@ -11,7 +11,7 @@ use serde_yaml::Value;
 
 use crate::scenario::model::{Budget, Swarm};
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
-use crate::scenario::storage::{anti_entropy_text, conflicts_word, read_repair_word};
+use crate::scenario::storage::{anti_entropy_text, conflicts_word, fsync_word, read_repair_word, scrub_word};
 use crate::scenario::{format_ms, rate_per_s};
 
 /// Writes `scenario` as a scenario file; `comments` become `#` lines at the top.
@@ -129,7 +129,8 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     let s = &c.storage;
     let _ = writeln!(
         out,
-        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {}, hinted_handoff: {}, anti_entropy: {} }}",
+        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {}, hinted_handoff: {}, anti_entropy: {}, \
+         fsync: {}, scrub: {} }}",
         conflicts_word(s.store.conflicts),
         s.store.max_siblings,
         read_repair_word(s.read_repair),
@@ -138,7 +139,9 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
             format_ms(h.after_ms),
             format_ms(h.retry_ms)
         )),
-        anti_entropy_text(s.anti_entropy)
+        anti_entropy_text(s.anti_entropy),
+        fsync_word(s.store.fsync),
+        scrub_word(s.store.scrub_ms)
     );
 }
 
@@ -227,6 +230,9 @@ fn fault(f: &Fault, c: &ClusterSpec) -> String {
             };
             format!("skew: {}, drift: {}, offset: {offset}", list(targets), rate - 1.0)
         }
+        FaultAction::Corrupt { targets, fraction } => {
+            format!("corrupt: {{ node: {}, keys: {fraction} }}", list(targets))
+        }
     };
     format!("{text}, {action} }}")
 }
@@ -284,6 +290,7 @@ fn swarm(out: &mut String, s: &Swarm) {
         let modes: Vec<&str> = s.modes.iter().map(|m| m.name()).collect();
         let _ = writeln!(out, "  modes: [{}]", modes.join(", "));
     }
+    let _ = writeln!(out, "  corrupt: [{}, {}]", s.corrupt.0, s.corrupt.1);
 }
 
 /// A name as a plain scalar when YAML reads it back as that same string, else quoted.
@@ -331,7 +338,7 @@ cluster:
     duplicate: 0.02
     message_latency: { write_ack: 3ms, read_response: { exponential: { min: 1ms, mean: 4ms } } }
   timeouts: { request: 400ms, client: 1500ms }
-  storage: { conflicts: lww, max_siblings: 3, read_repair: async, hinted_handoff: { after: 50ms, retry: 200ms }, anti_entropy: { interval: 1500ms, buckets: 16 } }
+  storage: { conflicts: lww, max_siblings: 3, read_repair: async, hinted_handoff: { after: 50ms, retry: 200ms }, anti_entropy: { interval: 1500ms, buckets: 16 }, fsync: 100ms, scrub: 2s }
 workload:
   - clients: 8
     rate: 7/min
@@ -355,7 +362,9 @@ faults:
   - { at: 5s, for: 5s, duplicate: 0.1 }
   - { at: 21s, pause: [b.2] }
   - { at: 22s, resume: b.2 }
-swarm: { faults: [crash, one_way], rate: 6/min, for: [1s, 3s], max_nodes: 2, loss: [0.1, 0.25] }
+  - { at: 23s, corrupt: { node: b.2, keys: 0.25 } }
+  - { at: 24s, corrupt: a1 }
+swarm: { faults: [crash, one_way, corrupt], rate: 6/min, for: [1s, 3s], max_nodes: 2, loss: [0.1, 0.25], corrupt: [0.02, 0.05] }
 expect:
   - no_stale_quorum_reads
   - { violated: no_stale_reads }
@@ -384,6 +393,7 @@ expect:
         assert_eq!(again.workload[0].rate, original.workload[0].rate, "rates read back exactly");
         assert_eq!(again.probes, original.probes);
         assert_eq!(again.probes[0].t_ms, [1, 20, 1_500]);
+        assert_eq!(again.cluster.storage.store.fsync, nodes::storage::FsyncPolicy::EveryMs(100));
         let strip = |faults: &[Fault]| faults.iter().map(|f| (f.at_ms, f.for_ms, f.action.clone())).collect::<Vec<_>>();
         assert_eq!(strip(&again.faults), strip(&original.faults));
         assert_eq!(again.expect, original.expect);

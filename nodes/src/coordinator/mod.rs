@@ -213,10 +213,11 @@ impl Coordinator {
     }
 
     /// This node, a replica of `key`, answers read `req` from its own store (its versions
-    /// shared, not copied) instead of messaging itself.
+    /// shared, not copied) instead of messaging itself. A damaged record is not answered for.
     fn answer_locally<O: CoordinatorOut>(&mut self, req: u64, key: u64, cx: &mut Ctx<'_, O>) {
-        let held = cx.replica.store().shared(key);
-        self.answered(req, cx.id, Got::Held(held), cx);
+        if let Ok(held) = cx.replica.store_mut().read(key) {
+            self.answered(req, cx.id, Got::Held(held), cx);
+        }
     }
 
     fn begin<O: CoordinatorOut>(

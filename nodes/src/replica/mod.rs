@@ -1,6 +1,8 @@
 //! The replica part of a storage node: it serves coordinators' reads and writes from the
-//! durable store, and refuses writes fenced with an epoch older than the newest grant it knows.
+//! store, and refuses writes fenced with an epoch older than the newest grant it knows. Its
+//! disk work (group commits, scrubbing, repairing damaged records) is in `disk.rs`.
 
+mod disk;
 mod msg;
 
 use std::collections::BTreeMap;
@@ -9,21 +11,28 @@ use crate::actor::{Addr, Outbox};
 use crate::shard_map::ShardMap;
 use crate::storage::{Merged, Store};
 
-pub use msg::{ReplicaAnswer, ReplicaRequest};
+pub use msg::{DiskTimer, RepairMsg, ReplicaAnswer, ReplicaRequest};
 
 /// One node's replica: its store and, per shard, the newest fence a primary announced here.
-/// Both survive a crash.
+/// Both survive a crash (the store less what was not synced).
 #[derive(Clone, Debug, Default)]
 pub struct Replica {
     store: Store,
     /// Per shard, the highest fence a primary announced here: older fenced writes are refused.
     fences: BTreeMap<u32, u64>,
+    /// Volatile: repairs under way, by key: the replicas that have not answered yet, and
+    /// whether any versions came back.
+    repairs: BTreeMap<u64, (Vec<Addr>, bool)>,
+    /// Volatile: the repair timer is armed.
+    repair_armed: bool,
+    /// Volatile: the key the next scrub round starts at.
+    scrub_from: u64,
 }
 
 impl Replica {
     /// A replica over `store`, knowing no fence yet.
     pub fn new(store: Store) -> Self {
-        Replica { store, fences: BTreeMap::new() }
+        Replica { store, fences: BTreeMap::new(), repairs: BTreeMap::new(), repair_armed: false, scrub_from: 0 }
     }
 
     /// The durable store.
@@ -58,7 +67,8 @@ impl Replica {
                 if fence.is_some_and(|f| f < self.fence_of(map.shard_of(key), map)) {
                     return; // a deposed primary's write: refused, so it cannot reach W
                 }
-                // Refused at the sibling bound: not stored, so not acknowledged.
+                // Refused at the sibling bound: not stored, so not acknowledged. Under
+                // `fsync: always` a stored write is synced before `apply_new` returns.
                 if self.store.apply_new(key, &item) != Merged::Refused {
                     out.send(from, ReplicaAnswer::WriteAck { req });
                 }
@@ -72,7 +82,11 @@ impl Replica {
                     let known = self.fences.entry(map.shard_of(key)).or_insert(0);
                     *known = (*known).max(f);
                 }
-                out.send(from, ReplicaAnswer::ReadReply { req, versions: self.store.shared(key) });
+                // A damaged record, or one still being repaired, is not answered for: the
+                // coordinator waits for other replicas instead.
+                if let Ok(versions) = self.store.read(key) {
+                    out.send(from, ReplicaAnswer::ReadReply { req, versions });
+                }
             }
         }
     }

@@ -29,3 +29,26 @@ pub enum ReplicaAnswer {
     /// shared with its store rather than copied.
     ReadReply { req: u64, versions: Option<Arc<Vec<Versioned>>> },
 }
+
+/// A replica's disk work, on its own clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiskTimer {
+    /// The group commit: sync what was written since the last one.
+    Sync,
+    /// Check the next batch of records' checksums, and fetch damaged ones again.
+    Scrub,
+    /// Ask again the replicas that have not answered a repair yet.
+    Repair,
+}
+
+/// Between replicas: a replica that dropped a damaged record asks the key's other replicas
+/// for their versions, and stores what comes back.
+#[derive(Clone, Debug)]
+pub enum RepairMsg {
+    /// Send your versions of `key`.
+    Fetch { key: u64 },
+    /// The intact versions held for `key` (`None`: none), shared with the sender's store.
+    /// A sender whose own record was damaged sends what it holds: waiting for it to repair
+    /// first could wait forever on a replica that waits on this one.
+    Fetched { key: u64, versions: Option<Arc<Vec<Versioned>>> },
+}

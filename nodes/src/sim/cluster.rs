@@ -168,7 +168,8 @@ impl<O: Observer> Cluster<O> {
         lock(&self.world).endpoints[node as usize].up
     }
 
-    /// Kills a node: volatile state and in-flight deliveries to it are lost; its store survives.
+    /// Kills a node's machine: volatile state and in-flight deliveries to it are lost; its store
+    /// keeps what was synced.
     pub fn crash(&self, node: Addr) {
         let mut w = lock(&self.world);
         let now = w.now;
@@ -180,7 +181,19 @@ impl<O: Observer> Cluster<O> {
         ep.paused = false; // a restarted process is not frozen
         ep.incarnation += 1;
         ep.held.clear();
+        if let Actor::Node(n) = &mut ep.actor {
+            n.crash();
+        }
         w.observer.record(now, node, Event::Node(NodeChange::Crashed));
+    }
+
+    /// Damages `fraction` of the records on a storage node's disk, drawing which from `rng`;
+    /// returns each damaged key with its damaged values (nothing for other endpoints).
+    pub fn corrupt(&self, node: Addr, fraction: f64, rng: &mut impl rand::Rng) -> Vec<(u64, Vec<u64>)> {
+        match &mut lock(&self.world).endpoints[node as usize].actor {
+            Actor::Node(n) => n.corrupt(fraction, rng),
+            Actor::Client(_) | Actor::Echo(_) => Vec::new(),
+        }
     }
 
     /// Restarts a crashed node from its durable store (a running node is crashed first).
@@ -278,7 +291,7 @@ impl<O: Observer> Cluster<O> {
         lock(&self.world).endpoints.iter().any(|e| matches!(&e.actor, Actor::Client(c) if c.busy()))
     }
 
-    /// Shows `f` every node's durable store, by node address (without copying them).
+    /// Shows `f` every node's store, by node address (without copying them).
     pub fn each_store(&self, mut f: impl FnMut(&Store)) {
         for e in &lock(&self.world).endpoints {
             if let Actor::Node(n) = &e.actor {

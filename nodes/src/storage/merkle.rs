@@ -73,6 +73,18 @@ impl Digest {
         }
     }
 
+    /// Records that the store no longer holds `key`, whose versions hashed `before`.
+    pub fn remove(&mut self, key: u64, before: u64) {
+        let (shard, bucket) = self.place(key);
+        if let Some(tree) = self.trees.get_mut(&shard) {
+            tree.hashes[bucket as usize] ^= before;
+            let keys = &mut tree.keys[bucket as usize];
+            if let Ok(at) = keys.binary_search(&key) {
+                keys.remove(at);
+            }
+        }
+    }
+
     /// The leaf hashes of `shard`, by bucket (0 for an empty bucket).
     pub fn leaves(&self, shard: u32) -> Vec<u64> {
         self.trees.get(&shard).map_or_else(|| vec![0; self.buckets as usize], |t| t.hashes.to_vec())

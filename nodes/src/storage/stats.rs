@@ -28,6 +28,15 @@ pub struct StorageStats {
     pub anti_entropy_bytes: u64,
     /// Keys whose versions changed on this node through an anti-entropy exchange.
     pub anti_entropy_keys_repaired: u64,
+    /// Syncs of a store to disk (one per write under `fsync: always`, one per non-empty
+    /// group commit otherwise).
+    pub fsyncs: u64,
+    /// Versions a crash took from a store because they were not synced yet.
+    pub unsynced_lost: u64,
+    /// Damaged records found by their checksum (on a read, a write or a scrub) and dropped.
+    pub corrupt_detected: u64,
+    /// Dropped damaged records stored again from another replica's copy.
+    pub corrupt_repaired: u64,
 }
 
 impl StorageStats {
@@ -39,7 +48,7 @@ impl StorageStats {
     }
 
     /// Every counter with its name, in a fixed order (summary.json and the trace use it).
-    pub fn counters(&self) -> [(&'static str, u64); 12] {
+    pub fn counters(&self) -> [(&'static str, u64); 16] {
         [
             ("sibling_cap_hits", self.sibling_cap_hits),
             ("lww_discarded", self.lww_discarded),
@@ -53,10 +62,14 @@ impl StorageStats {
             ("anti_entropy_rounds", self.anti_entropy_rounds),
             ("anti_entropy_bytes", self.anti_entropy_bytes),
             ("anti_entropy_keys_repaired", self.anti_entropy_keys_repaired),
+            ("fsyncs", self.fsyncs),
+            ("unsynced_lost", self.unsynced_lost),
+            ("corrupt_detected", self.corrupt_detected),
+            ("corrupt_repaired", self.corrupt_repaired),
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut u64; 12] {
+    fn fields_mut(&mut self) -> [&mut u64; 16] {
         [
             &mut self.sibling_cap_hits,
             &mut self.lww_discarded,
@@ -70,6 +83,10 @@ impl StorageStats {
             &mut self.anti_entropy_rounds,
             &mut self.anti_entropy_bytes,
             &mut self.anti_entropy_keys_repaired,
+            &mut self.fsyncs,
+            &mut self.unsynced_lost,
+            &mut self.corrupt_detected,
+            &mut self.corrupt_repaired,
         ]
     }
 }
@@ -86,6 +103,7 @@ mod tests {
             lww_discarded: 3,
             hints_refused: 5,
             anti_entropy_keys_repaired: 2,
+            corrupt_repaired: 6,
             ..StorageStats::default()
         };
         a.add(&b);
@@ -93,6 +111,7 @@ mod tests {
         assert_eq!(&counters[..3], [("sibling_cap_hits", 11), ("lww_discarded", 3), ("read_repairs", 2)]);
         assert_eq!(counters[8], ("hints_refused", 5));
         assert_eq!(counters[11], ("anti_entropy_keys_repaired", 2));
-        assert_eq!(counters.iter().map(|c| c.1).sum::<u64>(), 23, "every field is listed once");
+        assert_eq!(counters[15], ("corrupt_repaired", 6));
+        assert_eq!(counters.iter().map(|c| c.1).sum::<u64>(), 29, "every field is listed once");
     }
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use super::availability::{self, AvailabilityBound};
 use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
-use super::{convergence, leaders, linearizable, lost_writes, primaries, siblings, stale_reads};
+use super::{convergence, corruption, leaders, linearizable, lost_writes, primaries, siblings, stale_reads};
 use crate::history::History;
 
 /// A property a history is judged by.
@@ -23,7 +23,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 13] = [
+pub static PROPERTIES: [Property; 15] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -102,6 +102,18 @@ pub static PROPERTIES: [Property; 13] = [
         class: Liveness,
         holds_when: "at the end of the heal phase every replica of every key holds the same values",
         check: |e| convergence::eventually_converged(e.history),
+    },
+    Property {
+        name: "no_corrupt_reads",
+        class: Safety,
+        holds_when: "no read returned a value that disk corruption left on a replica",
+        check: |e| corruption::no_corrupt_reads(e.history),
+    },
+    Property {
+        name: "eventually_corruption_repaired",
+        class: Liveness,
+        holds_when: "after the heal no disk holds a damaged value, and each damaged record's key is held again",
+        check: |e| corruption::eventually_repaired(e.history),
     },
 ];
 

@@ -9,8 +9,9 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::recorder::Recorder;
-use crate::history::FaultRecord;
+use crate::history::{CorruptionRecord, FaultRecord};
 use crate::scenario::model::{Fault, FaultAction, Scenario, Target};
+use crate::seed::{stream, Stream};
 
 /// Something a fault changed that can be undone.
 #[derive(Clone, Debug)]
@@ -35,6 +36,8 @@ pub struct Injector<'a> {
     cluster: Cluster<Recorder>,
     scenario: &'a Scenario,
     rng: ChaCha8Rng,
+    /// The run's root seed, for the disk damage streams.
+    seed: u64,
     /// Index of the next scripted fault.
     next: usize,
     /// Faults in effect, by id; ids grow with time, so undoing in reverse id order unwinds
@@ -47,12 +50,13 @@ pub struct Injector<'a> {
 }
 
 impl<'a> Injector<'a> {
-    /// An injector for `cluster`.
-    pub fn new(cluster: Cluster<Recorder>, scenario: &'a Scenario, rng: ChaCha8Rng) -> Self {
+    /// An injector for `cluster` in the run with root seed `seed`; `rng` resolves targets.
+    pub fn new(cluster: Cluster<Recorder>, scenario: &'a Scenario, rng: ChaCha8Rng, seed: u64) -> Self {
         Injector {
             cluster,
             scenario,
             rng,
+            seed,
             next: 0,
             active: BTreeMap::new(),
             undos: BTreeSet::new(),
@@ -190,6 +194,7 @@ impl<'a> Injector<'a> {
                 let label = format!("skew {} rate {rate} offset {offset_ms}ms", self.names(&nodes));
                 (Some(Active::Skewed(nodes.clone())), label, nodes)
             }
+            FaultAction::Corrupt { targets, fraction } => self.corrupt(targets, *fraction, now),
         };
         self.record(now, label.clone(), nodes, until, false);
         if let Some(active) = active {
@@ -271,6 +276,29 @@ impl<'a> Injector<'a> {
     fn restart(&mut self, node: u32) {
         self.paused.remove(&node);
         self.cluster.restart(node);
+    }
+
+    /// Damages `fraction` of the records of every target node: nothing to undo, a label, the nodes.
+    fn corrupt(&mut self, targets: &[Target], fraction: f64, now: u64) -> (Option<Active>, String, Vec<u32>) {
+        let nodes = self.resolve(targets, false);
+        let records: usize = nodes.iter().map(|&n| self.damage(n, fraction, now)).sum();
+        (None, format!("corrupt {} ({fraction} of records: {records})", self.names(&nodes)), nodes)
+    }
+
+    /// Damages `fraction` of `node`'s records and records each one in the history; returns
+    /// how many. Which records, and how, come from a stream of their own per node and fault
+    /// time, so dropping another fault (shrinking) never changes what this one damages.
+    fn damage(&self, node: u32, fraction: f64, now: u64) -> usize {
+        let root = self.seed.wrapping_add(now.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let damaged = self.cluster.corrupt(node, fraction, &mut stream(root, Stream::Disk, node));
+        let count = damaged.len();
+        self.cluster.with_observer(|r| {
+            for (key, values) in damaged {
+                let shard = Some(r.shard_of(key));
+                r.history.record_corruption(CorruptionRecord { at_ms: now, node, key, shard, damaged: values });
+            }
+        });
+        count
     }
 
     fn resume(&mut self, nodes: &[u32]) {

@@ -149,7 +149,7 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats, StorageStats)
         let (cfg, clients) = build_config(scenario, seed);
         let map = Arc::new(cfg.map.clone());
         let cluster = Cluster::build(cfg, clients, Recorder::new(map.clone()));
-        let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0));
+        let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), seed);
         // The cluster and the injector advance as peers: the cluster runs up to the injector's
         // next action, the injector acts, until the end of the fault phase.
         while let Some(at) = injector.next_at().filter(|&t| t < scenario.duration_ms) {

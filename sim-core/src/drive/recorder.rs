@@ -33,6 +33,11 @@ impl Recorder {
         Recorder { history: History::new(), map, primary_saw: BTreeMap::new() }
     }
 
+    /// The shard of `key` in the map the run started with.
+    pub fn shard_of(&self, key: u64) -> u32 {
+        self.map.shard_of(key)
+    }
+
     fn op(&mut self, r: OpRecord) -> Op {
         // The written version: the dot the coordinator gave it and the context the client sent.
         let context_of_write = r.context.clone().into_shared();
@@ -89,9 +94,11 @@ impl Observer for Recorder {
     }
 }
 
-/// A node's store as the history keeps it.
+/// A node's store as the history keeps it: what is on its disk, damaged records included.
 pub fn replica_state(store: &Store) -> ReplicaState {
-    ReplicaState { keys: store.iter().map(|(key, vs)| (key, vs.iter().cloned().map(versioned).collect())).collect() }
+    ReplicaState {
+        keys: store.iter_stored().map(|(key, vs)| (key, vs.iter().cloned().map(versioned).collect())).collect(),
+    }
 }
 
 /// The history's name for a consistency level.

@@ -33,6 +33,22 @@ pub struct FaultRecord {
     pub undo: bool,
 }
 
+/// A record a `corrupt` fault damaged on a node's disk: evidence for the checkers, which
+/// know from it which values no reader may ever be given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CorruptionRecord {
+    /// Simulated time of the damage.
+    pub at_ms: u64,
+    /// The node whose disk was damaged.
+    pub node: u32,
+    /// The damaged record's key.
+    pub key: u64,
+    /// The key's shard, when known.
+    pub shard: Option<u32>,
+    /// The values the record held after the damage (no write wrote them).
+    pub damaged: Vec<u64>,
+}
+
 /// What one replica holds after the heal phase: per key, its versions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReplicaState {
@@ -88,6 +104,8 @@ pub struct History {
     pub final_state: Option<FinalState>,
     /// Node names by address, for messages.
     pub node_names: Vec<String>,
+    /// Records damaged by `corrupt` faults, in time order.
+    pub corruptions: Vec<CorruptionRecord>,
     trace: TraceHasher,
 }
 
@@ -181,6 +199,18 @@ impl History {
             self.trace.u64(n as u64);
         }
         self.faults.push(fault);
+    }
+
+    /// Records a record damaged on a node's disk.
+    pub fn record_corruption(&mut self, damage: CorruptionRecord) {
+        let t = &mut self.trace;
+        t.u64(0xF1);
+        t.u64(damage.at_ms);
+        t.u64(damage.node as u64);
+        t.u64(damage.key);
+        t.u64(damage.damaged.len() as u64);
+        damage.damaged.iter().for_each(|&v| t.u64(v));
+        self.corruptions.push(damage);
     }
 
     /// Records the final state and folds the replicas' contents into the trace.

@@ -19,6 +19,9 @@ const FAULTS_MAX: usize = 10_000;
 /// Most groups in one partition.
 const PARTITION_GROUPS_MAX: usize = 1_024;
 
+/// Fraction of a node's records `corrupt` damages when `keys` is not given.
+pub const CORRUPT_FRACTION_DEFAULT: f64 = 0.1;
+
 const ACTIONS: &[&str] = &[
     "crash",
     "restart",
@@ -32,6 +35,7 @@ const ACTIONS: &[&str] = &[
     "loss",
     "duplicate",
     "skew",
+    "corrupt",
 ];
 
 /// Checks every fault and returns them sorted by time (ties keep file order).
@@ -75,6 +79,7 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
         ("loss", &raw.loss),
         ("duplicate", &raw.duplicate),
         ("skew", &raw.skew),
+        ("corrupt", &raw.corrupt),
     ];
     let mut actions = present.iter().filter_map(|(key, value)| value.as_ref().map(|v| (*key, v)));
     let Some((kind, value)) = actions.next() else {
@@ -138,9 +143,10 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
             }
             FaultAction::Skew { targets, rate: 1.0 + drift, offset_ms }
         }
+        "corrupt" => corrupt(value, &at, names)?,
         _ => FaultAction::Duplicate(probability(value, &at)?),
     };
-    if for_ms.is_some() && matches!(kind, "heal" | "restart" | "resume") {
+    if for_ms.is_some() && matches!(kind, "heal" | "restart" | "resume" | "corrupt") {
         return Err(Invalid::new(field("for"), format!("`{kind}` cannot be undone, so it cannot have `for`")));
     }
     let line = index.locate(path).map_or(0, |p| p.line);
@@ -149,6 +155,27 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
 
 fn probability(value: &Value, field: &str) -> Result<f64, Invalid> {
     units::probability(number(value, field)?, true).map_err(|m| Invalid::new(field, m))
+}
+
+/// `corrupt: n2` (the default fraction of its records) or `corrupt: { node: n2, keys: 0.2 }`.
+fn corrupt(value: &Value, field: &str, names: &Names) -> Result<FaultAction, Invalid> {
+    if !value.is_mapping() {
+        return Ok(FaultAction::Corrupt { targets: names.targets(value, field)?, fraction: CORRUPT_FRACTION_DEFAULT });
+    }
+    let fields = Fields::new(value, field, &["node", "keys"])?;
+    let targets = names.targets(fields.required("node")?, &fields.field("node"))?;
+    let fraction = match fields.get("keys") {
+        None => CORRUPT_FRACTION_DEFAULT,
+        Some(v) => {
+            let at = fields.field("keys");
+            let p = units::probability(number(v, &at)?, false).map_err(|m| Invalid::new(&at, m))?;
+            if p == 0.0 {
+                return Err(Invalid::new(at, "a fraction of the node's records above 0 and at most 1"));
+            }
+            p
+        }
+    };
+    Ok(FaultAction::Corrupt { targets, fraction })
 }
 
 /// Groups that cannot reach each other; a node may be in at most one group.
@@ -197,4 +224,48 @@ fn one_way(value: &Value, field: &str, names: &Names) -> Result<FaultAction, Inv
         }
     }
     Ok(FaultAction::OneWay { from, to })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::scenario::parse;
+
+    const BASE: &str = "\
+name: faults
+description: d
+duration: 10s
+cluster:
+  nodes: 3
+  replication: { n: 3 }
+workload:
+  - { clients: 1, rate: 1/s, keys: 1 }
+";
+
+    #[test]
+    fn corrupt_faults_take_targets_and_a_fraction_of_the_records() {
+        use crate::scenario::model::{FaultAction, Target};
+        let faults = "faults:\n  - { at: 1s, corrupt: n2 }\n  - { at: 2s, corrupt: { node: [n1, n3], keys: 0.5 } }\n";
+        let s = parse(Path::new("s.yaml"), &format!("{BASE}{faults}")).expect("valid");
+        let actions: Vec<FaultAction> = s.faults.into_iter().map(|f| f.action).collect();
+        assert_eq!(
+            actions,
+            [
+                FaultAction::Corrupt { targets: vec![Target::Node(1)], fraction: 0.1 },
+                FaultAction::Corrupt { targets: vec![Target::Node(0), Target::Node(2)], fraction: 0.5 },
+            ]
+        );
+        for (fault, field) in [
+            ("{ at: 1s, for: 1s, corrupt: n2 }", "faults[0].for"),
+            ("{ at: 1s, corrupt: { node: n2, keys: 0 } }", "faults[0].corrupt.keys"),
+            ("{ at: 1s, corrupt: { node: n2, keys: 1.5 } }", "faults[0].corrupt.keys"),
+            ("{ at: 1s, corrupt: { keys: 0.5 } }", "faults[0].corrupt.node"),
+            ("{ at: 1s, corrupt: { node: n9 } }", "faults[0].corrupt.node"),
+            ("{ at: 1s, corrupt: { node: n2, records: 3 } }", "faults[0].corrupt.records"),
+        ] {
+            let e = parse(Path::new("s.yaml"), &format!("{BASE}faults:\n  - {fault}\n")).expect_err(fault);
+            assert_eq!(e.field.as_deref(), Some(field), "{fault}: {e}");
+        }
+    }
 }

@@ -221,6 +221,9 @@ pub enum FaultAction {
     /// From now on the targets' clocks jump by `offset_ms` and run at `rate` (1.0 exact);
     /// undoing sets the rate back to 1.0 (the offset stays).
     Skew { targets: Vec<Target>, rate: f64, offset_ms: i64 },
+    /// Damage `fraction` of the records on the targets' disks (values change, checksums do
+    /// not); cannot be undone.
+    Corrupt { targets: Vec<Target>, fraction: f64 },
 }
 
 impl FaultAction {
@@ -234,7 +237,8 @@ impl FaultAction {
             | FaultAction::Resume(t)
             | FaultAction::Isolate(t)
             | FaultAction::Slow { targets: t, .. }
-            | FaultAction::Skew { targets: t, .. } => vec![t],
+            | FaultAction::Skew { targets: t, .. }
+            | FaultAction::Corrupt { targets: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -250,7 +254,8 @@ impl FaultAction {
             | FaultAction::Resume(t)
             | FaultAction::Isolate(t)
             | FaultAction::Slow { targets: t, .. }
-            | FaultAction::Skew { targets: t, .. } => vec![t],
+            | FaultAction::Skew { targets: t, .. }
+            | FaultAction::Corrupt { targets: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter_mut().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -302,11 +307,13 @@ pub enum SwarmFault {
     Loss,
     /// Raise every link's duplication probability.
     Duplicate,
+    /// Damage some records on one node's disk (instant; nothing to undo).
+    Corrupt,
 }
 
 impl SwarmFault {
     /// Every kind, in the order the scenario format documents them.
-    pub const ALL: [SwarmFault; 8] = [
+    pub const ALL: [SwarmFault; 9] = [
         SwarmFault::Crash,
         SwarmFault::Pause,
         SwarmFault::Partition,
@@ -315,6 +322,7 @@ impl SwarmFault {
         SwarmFault::Slow,
         SwarmFault::Loss,
         SwarmFault::Duplicate,
+        SwarmFault::Corrupt,
     ];
 
     /// The name scenario files use, like `one_way`.
@@ -328,6 +336,7 @@ impl SwarmFault {
             SwarmFault::Slow => "slow",
             SwarmFault::Loss => "loss",
             SwarmFault::Duplicate => "duplicate",
+            SwarmFault::Corrupt => "corrupt",
         }
     }
 }
@@ -383,6 +392,8 @@ pub struct Swarm {
     pub duplicate: (f64, f64),
     /// Storage mechanisms switched at random per seed.
     pub modes: Vec<SwarmMode>,
+    /// Fraction of a node's records `corrupt` damages, drawn uniformly from `[lo, hi]`.
+    pub corrupt: (f64, f64),
     /// Line of `swarm:` in the scenario file, given to the faults it draws.
     pub line: usize,
 }

@@ -52,7 +52,7 @@ pub struct RawCluster {
     pub storage: Option<RawStorage>,
 }
 
-/// `cluster.storage:` conflict resolution, sibling bound and repair mechanisms.
+/// `cluster.storage:` conflict resolution, sibling bound, repair mechanisms and the disk.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStorage {
@@ -65,6 +65,8 @@ pub struct RawStorage {
     /// `off`, `on`, or `{ interval: 5s, buckets: 64 }`.
     #[serde(default, deserialize_with = "present")]
     pub anti_entropy: Option<Value>,
+    pub fsync: Option<String>,
+    pub scrub: Option<String>,
 }
 
 /// `cluster.control:` leader election and shard assignment settings.
@@ -174,6 +176,8 @@ pub struct RawFault {
     pub skew: Option<Value>,
     pub drift: Option<f64>,
     pub offset: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub corrupt: Option<Value>,
 }
 
 /// Keeps a field that is written but empty (`crash:`) as `Some(Null)`, so validation can say
@@ -198,4 +202,5 @@ pub struct RawSwarm {
     pub loss: Option<Value>,
     pub duplicate: Option<Value>,
     pub modes: Option<Value>,
+    pub corrupt: Option<Value>,
 }

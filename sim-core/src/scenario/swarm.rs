@@ -19,6 +19,7 @@ const FOR_MS_DEFAULT: (u64, u64) = (1_000, 10_000);
 const DELAY_MS_DEFAULT: (u64, u64) = (50, 500);
 const LOSS_DEFAULT: (f64, f64) = (0.05, 0.5);
 const DUPLICATE_DEFAULT: (f64, f64) = (0.05, 0.3);
+const CORRUPT_DEFAULT: (f64, f64) = (0.01, 0.1);
 
 /// Checks `swarm:` against the cluster and the run's duration.
 pub(crate) fn swarm(raw: &RawSwarm, cluster: &ClusterSpec, duration_ms: u64, index: &Index) -> Result<Swarm, Invalid> {
@@ -80,6 +81,13 @@ pub(crate) fn swarm(raw: &RawSwarm, cluster: &ClusterSpec, duration_ms: u64, ind
         None => DUPLICATE_DEFAULT,
     };
     let modes = modes(raw.modes.as_ref())?;
+    let corrupt = match &raw.corrupt {
+        Some(v) => probability_range(v, "swarm.corrupt")?,
+        None => CORRUPT_DEFAULT,
+    };
+    if corrupt.0 == 0.0 {
+        return Err(Invalid::new("swarm.corrupt", "a fraction of a node's records above 0"));
+    }
     let line = index.locate("swarm").map_or(0, |p| p.line);
     Ok(Swarm {
         kinds,
@@ -93,6 +101,7 @@ pub(crate) fn swarm(raw: &RawSwarm, cluster: &ClusterSpec, duration_ms: u64, ind
         loss,
         duplicate,
         modes,
+        corrupt,
         line,
     })
 }
@@ -264,7 +273,7 @@ swarm:
         assert_eq!(s.kinds, [SwarmFault::Crash, SwarmFault::Partition, SwarmFault::Slow, SwarmFault::Loss]);
         assert_eq!((s.rate_per_s, s.max_concurrent, s.for_ms, s.max_nodes), (0.2, 2, (2_000, 8_000), 2));
         assert_eq!((s.start_ms, s.stop_ms, s.delay_ms, s.loss), (0, 60_000, (100, 200), (0.3, 0.3)));
-        assert_eq!((s.duplicate, s.line), (DUPLICATE_DEFAULT, 9));
+        assert_eq!((s.duplicate, s.corrupt, s.line), (DUPLICATE_DEFAULT, CORRUPT_DEFAULT, 9));
     }
 
     #[test]
@@ -298,6 +307,8 @@ swarm:
             ("for: [2s, 8s]", "for: [0s, 2s]", "swarm.for[0]"),
             ("for: [2s, 8s]", "for: [1s, 2s, 3s]", "swarm.for"),
             ("loss: 0.3", "loss: 1.0", "swarm.loss"),
+            ("loss: 0.3", "loss: 0.3\n  corrupt: 0", "swarm.corrupt"),
+            ("loss: 0.3", "loss: 0.3\n  corrupt: [0.2, 0.1]", "swarm.corrupt[1]"),
             ("delay: [100ms, 200ms]", "delay: 100", "swarm.delay"),
             ("slow, loss]", "slow, loss, crash]", "swarm.faults[4]"),
             ("  max_nodes: 2\n", "  max_nodes: 2\n  start: 70s\n", "swarm.start"),
