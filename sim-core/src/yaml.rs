@@ -183,6 +183,9 @@ fn fault(f: &Fault, c: &ClusterSpec) -> String {
         FaultAction::OneWay { from, to } => format!("one_way: {{ from: {}, to: {} }}", list(from), list(to)),
         FaultAction::Heal => "heal: true".into(),
         FaultAction::Slow { targets, delay_ms } => format!("slow: {}, delay: {}", list(targets), format_ms(*delay_ms)),
+        FaultAction::SlowReplica { targets, delay_ms } => {
+            format!("slow: {}, delay: {}, scope: replica", list(targets), format_ms(*delay_ms))
+        }
         FaultAction::Loss(p) => format!("loss: {p}"),
         FaultAction::Duplicate(p) => format!("duplicate: {p}"),
         FaultAction::Skew { targets, rate, offset_ms } => {
@@ -306,6 +309,7 @@ faults:
   - { at: 10s, crash: [a1, random] }
   - { at: 40s, restart: a1 }
   - { at: 20s, for: 10s, slow: \"123\", delay: 200ms }
+  - { at: 20s, for: 10s, slow: b.2, delay: 300ms, scope: replica }
   - { at: 30s, for: 5s, partition: [[a1], [\"true\"]] }
   - { at: 30s, for: 5s, one_way: { from: [a1], to: [b.2] } }
   - { at: 35s, isolate: az-a }

@@ -376,6 +376,19 @@ workload:
     }
 
     #[test]
+    fn a_slow_fault_scoped_to_the_replica_delays_only_its_answers() {
+        let sc = ok(&with(FULL, "slow: n3, delay: 200ms", "slow: n3, delay: 200ms, scope: replica"));
+        let slow = sc.faults.iter().find(|f| matches!(f.action, FaultAction::SlowReplica { .. })).unwrap();
+        assert_eq!(slow.action, FaultAction::SlowReplica { targets: vec![Target::Node(2)], delay_ms: 200 });
+        let sc = ok(&with(FULL, "slow: n3, delay: 200ms", "slow: n3, delay: 200ms, scope: node"));
+        assert!(sc.faults.iter().any(|f| matches!(f.action, FaultAction::Slow { .. })), "`node` is the default");
+        let text = with(FULL, "slow: n3, delay: 200ms", "slow: n3, delay: 200ms, scope: disk");
+        assert_error(&text, "scope: disk", "faults[2].scope", "`replica`");
+        let text = with(FULL, "{ at: 40s, restart: [n4, n5] }", "{ at: 40s, restart: n4, scope: replica }");
+        assert_error(&text, "scope: replica", "faults[0].scope", "only goes with `slow`");
+    }
+
+    #[test]
     fn control_settings_writes_mode_and_skew_faults_parse() {
         let text = with(
             FULL,

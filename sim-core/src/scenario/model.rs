@@ -171,6 +171,9 @@ pub enum FaultAction {
     /// From now on the targets' clocks jump by `offset_ms` and run at `rate` (1.0 exact);
     /// undoing sets the rate back to 1.0 (the offset stays).
     Skew { targets: Vec<Target>, rate: f64, offset_ms: i64 },
+    /// Add `delay_ms` to every answer the targets send as replicas (a slow disk); their other
+    /// messages keep their speed (`slow` with `scope: replica`).
+    SlowReplica { targets: Vec<Target>, delay_ms: u64 },
 }
 
 impl FaultAction {
@@ -184,7 +187,8 @@ impl FaultAction {
             | FaultAction::Resume(t)
             | FaultAction::Isolate(t)
             | FaultAction::Slow { targets: t, .. }
-            | FaultAction::Skew { targets: t, .. } => vec![t],
+            | FaultAction::Skew { targets: t, .. }
+            | FaultAction::SlowReplica { targets: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -200,7 +204,8 @@ impl FaultAction {
             | FaultAction::Resume(t)
             | FaultAction::Isolate(t)
             | FaultAction::Slow { targets: t, .. }
-            | FaultAction::Skew { targets: t, .. } => vec![t],
+            | FaultAction::Skew { targets: t, .. }
+            | FaultAction::SlowReplica { targets: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter_mut().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],

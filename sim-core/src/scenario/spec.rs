@@ -152,6 +152,7 @@ pub struct RawFault {
     pub skew: Option<Value>,
     pub drift: Option<f64>,
     pub offset: Option<String>,
+    pub scope: Option<String>,
 }
 
 /// Keeps a field that is written but empty (`crash:`) as `Some(Null)`, so validation can say
