@@ -128,7 +128,7 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
-    use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ReadRepair, Reply};
+    use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, Hedge, ReadRepair, Reply};
     use crate::replica::{ReplicaAnswer, ReplicaRequest};
     use crate::storage::{Context, Dot, Versioned};
 
@@ -137,13 +137,19 @@ mod tests {
     }
 
     fn node_with(id: Addr, read_repair: ReadRepair, storage: StorageConfig) -> StorageNode {
-        let map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3);
-        let cfg = NodeConfig {
-            coordinator: CoordinatorConfig { request_timeout_ms: 100, writes_via_primary: false, read_repair },
-            control: ControlConfig::default(),
-            members: Members::new(0..3),
-            storage,
+        let coordinator = CoordinatorConfig {
+            request_timeout_ms: 100,
+            writes_via_primary: false,
+            read_repair,
+            hedge: Hedge::Off,
+            breaker: None,
         };
+        node_cfg(id, coordinator, storage)
+    }
+
+    fn node_cfg(id: Addr, coordinator: CoordinatorConfig, storage: StorageConfig) -> StorageNode {
+        let map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3);
+        let cfg = NodeConfig { coordinator, control: ControlConfig::default(), members: Members::new(0..3), storage };
         let mut n = StorageNode::new(id, cfg, map, Store::with_config(storage), ChaCha8Rng::seed_from_u64(1));
         n.boot(0, 0, &mut NodeOut::default());
         n
@@ -406,6 +412,8 @@ mod tests {
                 request_timeout_ms: 100,
                 writes_via_primary: true,
                 read_repair: ReadRepair::Off,
+                hedge: Hedge::Off,
+                breaker: None,
             },
             control: ControlConfig::default(),
             members: Members::new(0..3),

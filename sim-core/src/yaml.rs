@@ -3,12 +3,14 @@
 
 use std::fmt::Write as _;
 
+use nodes::coordinator::Hedge;
 use nodes::Latency;
 
 use crate::check::Expectation;
 use crate::history::{Level, OpKind};
 use serde_yaml::Value;
 
+use crate::scenario::hedging::{breaker_yaml, hedge_yaml};
 use crate::scenario::model::Swarm;
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
 use crate::scenario::storage::{conflicts_word, read_repair_word};
@@ -99,13 +101,19 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     }
     let _ = writeln!(out, "  control: {{ {} }}", control.join(", "));
     let s = &c.storage;
-    let _ = writeln!(
-        out,
-        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {} }}",
-        conflicts_word(s.store.conflicts),
-        s.store.max_siblings,
-        read_repair_word(s.read_repair)
-    );
+    let mut storage = vec![
+        format!("conflicts: {}", conflicts_word(s.store.conflicts)),
+        format!("max_siblings: {}", s.store.max_siblings),
+        format!("read_repair: {}", read_repair_word(s.read_repair)),
+    ];
+    // Written only when on, so scenarios without them are written as before.
+    if s.hedge != Hedge::Off {
+        storage.push(format!("hedge: {}", hedge_yaml(s.hedge)));
+    }
+    if s.breaker.is_some() {
+        storage.push(format!("breaker: {}", breaker_yaml(s.breaker)));
+    }
+    let _ = writeln!(out, "  storage: {{ {} }}", storage.join(", "));
 }
 
 fn latency(l: &Latency) -> String {

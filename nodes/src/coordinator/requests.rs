@@ -31,6 +31,17 @@ pub(super) struct Pending {
     /// from one replica must not count twice toward W or R.
     pub(super) answered: u64,
     pub(super) kind: PendingKind,
+    /// Bit i set when replica i was asked (every replica, unless the read is targeted or
+    /// routed around an open breaker).
+    pub(super) asked: u64,
+    /// Bit i set when replica i answered anything (`answered` is reset for repairs; this is not).
+    pub(super) heard: u64,
+    /// Bit i set when replica i was asked by a hedge.
+    pub(super) hedged: u64,
+    /// Local time the request began.
+    pub(super) started: u64,
+    /// Local time of its timeout.
+    pub(super) deadline: u64,
 }
 
 #[derive(Debug)]
@@ -41,6 +52,9 @@ pub(super) enum PendingKind {
     Read { key: u64, versions: Vec<Versioned>, answers: Vec<(Addr, Option<Arc<Vec<Versioned>>>)>, phase: ReadPhase },
     /// A primary's quorum read before its first write to a key in this tenure.
     PrimaryRead { write: WriteReq, fence: u64, versions: Vec<Versioned> },
+    /// Done, but with the circuit breaker on, still waiting until its deadline for the
+    /// replicas asked that have not answered: each that does not answer in time timed out.
+    Settled,
 }
 
 /// What a replica answered: an acknowledgement, or the versions it holds for the key
@@ -90,6 +104,28 @@ impl Pending {
             PendingKind::Write { .. } if BUG_EARLY_ACK => self.required.saturating_sub(1).max(1),
             _ => self.required,
         }
+    }
+
+    /// True while a read collects and still lacks answers: a hedge may help it.
+    pub(super) fn hedgeable(&self) -> bool {
+        matches!(self.kind, PendingKind::Read { phase: ReadPhase::Collecting, .. }) && self.answers() < self.required
+    }
+
+    /// The hedges that won, once the read has its R answers: hedged replicas whose answers
+    /// count, if a replica first asked has still not answered (otherwise the hedge was not needed).
+    pub(super) fn hedges_won(&self) -> u64 {
+        let first_asked = self.asked & !self.hedged;
+        if first_asked & !self.heard == 0 {
+            0
+        } else {
+            (self.answered & self.hedged).count_ones() as u64
+        }
+    }
+
+    /// A stub standing for this request once it is done: the same ids and replica bits, no
+    /// data.
+    pub(super) fn settled(&self) -> Pending {
+        Pending { kind: PendingKind::Settled, ..*self }
     }
 }
 
@@ -166,6 +202,11 @@ mod tests {
             required: 1,
             answered: 0,
             kind: PendingKind::Read { key: 1, versions: vec![], answers: vec![], phase: ReadPhase::Collecting },
+            asked: 0b111,
+            heard: 0,
+            hedged: 0,
+            started: 0,
+            deadline: 100,
         };
         let mut t = Requests::default();
         for req in 100..105 {
@@ -197,6 +238,11 @@ mod tests {
             required: 2,
             answered: 0,
             kind: PendingKind::Read { key: 1, versions: vec![], answers: vec![], phase: ReadPhase::Collecting },
+            asked: 0b111,
+            heard: 0,
+            hedged: 0,
+            started: 0,
+            deadline: 100,
         };
         assert!(p.mark(&[4, 7, 9], 7));
         assert!(!p.mark(&[4, 7, 9], 7), "a duplicate");

@@ -12,6 +12,18 @@ pub struct StorageStats {
     pub read_repairs: u64,
     /// Versions sent to replicas by read repair.
     pub read_repair_versions: u64,
+    /// Hedges: one more replica asked because a targeted read's replicas had not all answered
+    /// after the hedge delay.
+    pub hedges: u64,
+    /// Hedges whose replica's answer completed the read while a replica first asked had
+    /// still not answered (the hedge won).
+    pub hedges_won: u64,
+    /// Times a replica's circuit breaker opened (K timeouts within the window).
+    pub breaker_opened: u64,
+    /// Reads that left out a replica because its breaker was open.
+    pub breaker_routed_around: u64,
+    /// Requests that probed a replica behind an open breaker.
+    pub breaker_probes: u64,
 }
 
 impl StorageStats {
@@ -23,17 +35,32 @@ impl StorageStats {
     }
 
     /// Every counter with its name, in a fixed order (summary.json and the trace use it).
-    pub fn counters(&self) -> [(&'static str, u64); 4] {
+    pub fn counters(&self) -> [(&'static str, u64); 9] {
         [
             ("sibling_cap_hits", self.sibling_cap_hits),
             ("lww_discarded", self.lww_discarded),
             ("read_repairs", self.read_repairs),
             ("read_repair_versions", self.read_repair_versions),
+            ("hedges", self.hedges),
+            ("hedges_won", self.hedges_won),
+            ("breaker_opened", self.breaker_opened),
+            ("breaker_routed_around", self.breaker_routed_around),
+            ("breaker_probes", self.breaker_probes),
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut u64; 4] {
-        [&mut self.sibling_cap_hits, &mut self.lww_discarded, &mut self.read_repairs, &mut self.read_repair_versions]
+    fn fields_mut(&mut self) -> [&mut u64; 9] {
+        [
+            &mut self.sibling_cap_hits,
+            &mut self.lww_discarded,
+            &mut self.read_repairs,
+            &mut self.read_repair_versions,
+            &mut self.hedges,
+            &mut self.hedges_won,
+            &mut self.breaker_opened,
+            &mut self.breaker_routed_around,
+            &mut self.breaker_probes,
+        ]
     }
 }
 
@@ -44,11 +71,32 @@ mod tests {
     #[test]
     fn adding_sums_every_counter_by_name() {
         let mut a = StorageStats { sibling_cap_hits: 1, read_repairs: 2, ..StorageStats::default() };
-        let b = StorageStats { sibling_cap_hits: 10, lww_discarded: 3, read_repair_versions: 5, read_repairs: 1 };
+        let b = StorageStats {
+            sibling_cap_hits: 10,
+            lww_discarded: 3,
+            read_repair_versions: 5,
+            read_repairs: 1,
+            hedges: 6,
+            hedges_won: 4,
+            breaker_opened: 1,
+            breaker_routed_around: 7,
+            breaker_probes: 2,
+        };
         a.add(&b);
+        a.add(&StorageStats { hedges: 1, ..StorageStats::default() });
         assert_eq!(
             a.counters(),
-            [("sibling_cap_hits", 11), ("lww_discarded", 3), ("read_repairs", 3), ("read_repair_versions", 5)]
+            [
+                ("sibling_cap_hits", 11),
+                ("lww_discarded", 3),
+                ("read_repairs", 3),
+                ("read_repair_versions", 5),
+                ("hedges", 7),
+                ("hedges_won", 4),
+                ("breaker_opened", 1),
+                ("breaker_routed_around", 7),
+                ("breaker_probes", 2)
+            ]
         );
     }
 }

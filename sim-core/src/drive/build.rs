@@ -30,6 +30,8 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
                 request_timeout_ms: c.request_timeout_ms,
                 writes_via_primary: c.writes_via_primary,
                 read_repair: c.storage.read_repair,
+                hedge: c.storage.hedge,
+                breaker: c.storage.breaker,
             },
             storage: c.storage.store,
             control: c.control.clone(),

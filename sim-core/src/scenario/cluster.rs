@@ -64,7 +64,7 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
             ))
         }
     };
-    let storage = storage(raw.storage.as_ref())?;
+    let storage = storage(raw.storage.as_ref(), request_timeout_ms)?;
     Ok(ClusterSpec {
         zones,
         nodes,

@@ -10,6 +10,7 @@ mod error;
 mod expect;
 mod faults;
 mod fields;
+pub mod hedging;
 mod latency;
 mod locate;
 pub mod model;

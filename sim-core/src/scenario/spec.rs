@@ -47,6 +47,10 @@ pub struct RawStorage {
     pub conflicts: Option<String>,
     pub max_siblings: Option<u64>,
     pub read_repair: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub hedge: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub breaker: Option<Value>,
 }
 
 /// `cluster.control:` leader election and shard assignment settings.

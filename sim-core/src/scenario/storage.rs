@@ -1,11 +1,12 @@
 //! The `cluster.storage:` section: how replicas resolve concurrent writes, how many siblings a
-//! key may hold, and whether reads repair replicas. Each mechanism is switchable, so one
-//! scenario run both ways shows what it buys.
+//! key may hold, whether reads repair replicas, hedge, and route around replicas that keep
+//! timing out. Each mechanism is switchable, so one scenario run both ways shows what it buys.
 
-use nodes::coordinator::ReadRepair;
+use nodes::coordinator::{BreakerConfig, Hedge, ReadRepair};
 use nodes::storage::{ConflictPolicy, StorageConfig};
 
 use super::error::Invalid;
+use super::hedging::{breaker, hedge};
 use super::spec::RawStorage;
 
 /// Most siblings a key may be allowed.
@@ -18,10 +19,15 @@ pub struct StorageSpec {
     pub store: StorageConfig,
     /// Read repair of every coordinator.
     pub read_repair: ReadRepair,
+    /// Whether reads ask every replica or R of them with hedges.
+    pub hedge: Hedge,
+    /// The per-replica circuit breaker of every coordinator (off when `None`).
+    pub breaker: Option<BreakerConfig>,
 }
 
-/// Reads `cluster.storage`; every field has a default (siblings, 64 siblings, no read repair).
-pub(super) fn storage(raw: Option<&RawStorage>) -> Result<StorageSpec, Invalid> {
+/// Reads `cluster.storage`; every field has a default (siblings, 64 siblings, no read repair,
+/// no hedging, no breaker). Hedge delays must come before `request_timeout_ms`.
+pub(super) fn storage(raw: Option<&RawStorage>, request_timeout_ms: u64) -> Result<StorageSpec, Invalid> {
     let mut spec = StorageSpec::default();
     let Some(raw) = raw else { return Ok(spec) };
     if let Some(c) = raw.conflicts.as_deref() {
@@ -50,6 +56,12 @@ pub(super) fn storage(raw: Option<&RawStorage>) -> Result<StorageSpec, Invalid> 
     }
     if let Some(r) = raw.read_repair.as_deref() {
         spec.read_repair = read_repair(r)?;
+    }
+    if let Some(h) = &raw.hedge {
+        spec.hedge = hedge(h, request_timeout_ms)?;
+    }
+    if let Some(b) = &raw.breaker {
+        spec.breaker = breaker(b)?;
     }
     Ok(spec)
 }
