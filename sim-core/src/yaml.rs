@@ -303,6 +303,7 @@ cluster:
     loss: 0.01
     duplicate: 0.02
   timeouts: { request: 400ms, client: 1500ms }
+  storage: { read_repair: async, hedge: { percentile: 90, after: 15ms }, breaker: { timeouts: 4, window: 3s, probe: 500ms } }
 workload:
   - clients: 8
     rate: 7/min
@@ -344,6 +345,8 @@ expect:
         assert_eq!((&again.name, again.description.as_str()), (&original.name, original.description.trim_end()));
         assert_eq!((again.seed, again.duration_ms, again.heal_ms), (Some(42), 60_000, 7_000));
         assert_eq!(again.cluster.nodes, original.cluster.nodes);
+        assert_eq!(again.cluster.storage, original.cluster.storage);
+        assert!(original.cluster.storage.breaker.is_some(), "the storage settings are not the defaults");
         let net = |s: &Scenario| (s.cluster.net.latency.clone(), s.cluster.net.cross_zone.clone(), s.cluster.net.loss);
         assert_eq!(net(&again), net(&original));
         assert_eq!(again.workload[0].rate, original.workload[0].rate, "rates read back exactly");
@@ -360,6 +363,7 @@ expect:
                     workload: [{ clients: 1, rate: 1/s, keys: 1 }]\n";
         let written = to_yaml(&parse(Path::new("x.yaml"), text).expect("valid"), &[]);
         assert!(written.contains("  nodes: 3\n"), "{written}");
+        assert!(!written.contains("hedge") && !written.contains("breaker"), "off is not written: {written}");
     }
 
     #[test]

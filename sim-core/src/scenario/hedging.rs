@@ -123,3 +123,69 @@ pub fn breaker_yaml(b: Option<BreakerConfig>) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml(text: &str) -> Value {
+        serde_yaml::from_str(text).expect("yaml")
+    }
+
+    fn refused(result: Result<impl std::fmt::Debug, Invalid>, field: &str, says: &str) {
+        let e = result.expect_err("refused");
+        assert_eq!(e.field, field, "{e:?}");
+        assert!(e.message.contains(says), "message lacks `{says}`: {}", e.message);
+    }
+
+    #[test]
+    fn every_hedge_shape_reads_and_writes_back() {
+        let cases = [
+            ("off", Hedge::Off),
+            ("{ after: never }", Hedge::Targeted(HedgeDelay::Never)),
+            ("{ after: 20ms }", Hedge::Targeted(HedgeDelay::Fixed { ms: 20 })),
+            (
+                "{ percentile: 95, after: 30ms }",
+                Hedge::Targeted(HedgeDelay::Percentile { percentile: 95, fallback_ms: 30 }),
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(hedge(&yaml(text), 500).unwrap(), want, "{text}");
+            assert_eq!(hedge_yaml(want), text);
+        }
+        let p = hedge(&yaml("{ percentile: 99 }"), 500).unwrap();
+        assert_eq!(p, Hedge::Targeted(HedgeDelay::Percentile { percentile: 99, fallback_ms: PERCENTILE_FALLBACK_MS }));
+    }
+
+    #[test]
+    fn hedge_mistakes_name_their_field() {
+        refused(hedge(&yaml("on"), 500), "cluster.storage.hedge", "`{ after: 20ms }`");
+        refused(hedge(&yaml("{}"), 500), "cluster.storage.hedge", "give `after` or `percentile`");
+        refused(hedge(&yaml("{ delay: 5ms }"), 500), "cluster.storage.hedge.delay", "unknown field");
+        refused(hedge(&yaml("{ after: 500ms }"), 500), "cluster.storage.hedge.after", "request timeout");
+        refused(hedge(&yaml("{ after: 0ms }"), 500), "cluster.storage.hedge.after", "greater than 0");
+        refused(hedge(&yaml("{ percentile: 100 }"), 500), "cluster.storage.hedge.percentile", "1 to 99");
+        refused(hedge(&yaml("{ percentile: 99.9 }"), 500), "cluster.storage.hedge.percentile", "whole");
+        refused(hedge(&yaml("{ percentile: 90, after: never }"), 500), "cluster.storage.hedge.after", "`never`");
+    }
+
+    #[test]
+    fn a_breaker_reads_with_defaults_and_writes_back() {
+        assert_eq!(breaker(&yaml("off")).unwrap(), None);
+        assert_eq!(breaker(&yaml("{}")).unwrap(), Some(BREAKER_DEFAULT));
+        let b = breaker(&yaml("{ timeouts: 5, window: 3s, probe: 500ms }")).unwrap();
+        assert_eq!(b, Some(BreakerConfig { timeouts: 5, window_ms: 3_000, probe_ms: 500 }));
+        assert_eq!(breaker_yaml(b), "{ timeouts: 5, window: 3s, probe: 500ms }");
+        assert_eq!(breaker(&yaml(&breaker_yaml(b))).unwrap(), b);
+    }
+
+    #[test]
+    fn breaker_mistakes_name_their_field() {
+        refused(breaker(&yaml("yes")), "cluster.storage.breaker", "`off`");
+        refused(breaker(&yaml("{ timeouts: 0 }")), "cluster.storage.breaker.timeouts", "1 to 64");
+        refused(breaker(&yaml("{ timeouts: 2.5 }")), "cluster.storage.breaker.timeouts", "whole");
+        refused(breaker(&yaml("{ window: 0s }")), "cluster.storage.breaker.window", "greater than 0");
+        refused(breaker(&yaml("{ probe: soon }")), "cluster.storage.breaker.probe", "");
+        refused(breaker(&yaml("{ open: 1s }")), "cluster.storage.breaker.open", "unknown field");
+    }
+}

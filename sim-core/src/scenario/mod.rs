@@ -75,6 +75,7 @@ fn too_large(path: &Path, size: u64) -> ScenarioError {
 mod tests {
     use std::path::PathBuf;
 
+    use nodes::coordinator::{Hedge, HedgeDelay};
     use nodes::Latency;
 
     use crate::history::{Level, OpKind};
@@ -374,6 +375,16 @@ workload:
         assert_eq!(slow.action, FaultAction::Slow { targets: vec![Target::Leader], delay_ms: 200 });
         let sc = ok(&with(FULL, "pause: [n2]", "pause: [n2, leader]"));
         assert!(sc.faults.iter().any(|f| f.action == FaultAction::Pause(vec![Target::Node(1), Target::Leader])));
+    }
+
+    #[test]
+    fn hedge_and_breaker_settings_parse_and_their_mistakes_point_at_the_line() {
+        let storage = "  timeouts: { request: 400ms, client: 1s }\n  storage: { hedge: { after: 20ms }, breaker: { timeouts: 2 } }\n";
+        let sc = ok(&with(FULL, "  timeouts: { request: 400ms, client: 1s }\n", storage));
+        assert_eq!(sc.cluster.storage.hedge, Hedge::Targeted(HedgeDelay::Fixed { ms: 20 }));
+        assert_eq!(sc.cluster.storage.breaker.map(|b| (b.timeouts, b.window_ms)), Some((2, 2_000)));
+        let late = with(FULL, "  timeouts: { request: 400ms, client: 1s }\n", &storage.replace("20ms", "400ms"));
+        assert_error(&late, "hedge:", "cluster.storage.hedge.after", "request timeout");
     }
 
     #[test]
