@@ -257,11 +257,13 @@ pub enum SwarmFault {
     Loss,
     /// Raise every link's duplication probability.
     Duplicate,
+    /// Delay the answers some nodes send as replicas (a slow disk).
+    SlowReplica,
 }
 
 impl SwarmFault {
     /// Every kind, in the order the scenario format documents them.
-    pub const ALL: [SwarmFault; 8] = [
+    pub const ALL: [SwarmFault; 9] = [
         SwarmFault::Crash,
         SwarmFault::Pause,
         SwarmFault::Partition,
@@ -270,6 +272,7 @@ impl SwarmFault {
         SwarmFault::Slow,
         SwarmFault::Loss,
         SwarmFault::Duplicate,
+        SwarmFault::SlowReplica,
     ];
 
     /// The name scenario files use, like `one_way`.
@@ -283,6 +286,7 @@ impl SwarmFault {
             SwarmFault::Slow => "slow",
             SwarmFault::Loss => "loss",
             SwarmFault::Duplicate => "duplicate",
+            SwarmFault::SlowReplica => "slow_replica",
         }
     }
 }
