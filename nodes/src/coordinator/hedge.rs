@@ -38,7 +38,8 @@ impl Coordinator {
         // always beat would otherwise pull the delay up to its own latency, and hedging would
         // stop helping exactly where it should (the same with the breaker on or off).
         let waiting = p.hedgeable();
-        let latency = (waiting && p.hedged & bit == 0).then(|| cx.now.saturating_sub(p.started));
+        let started = p.deadline - self.cfg.request_timeout_ms;
+        let latency = (waiting && p.hedged & bit == 0).then(|| cx.now.saturating_sub(started));
         if first && replica != cx.id {
             if let (Some(ms), Hedge::Targeted(HedgeDelay::Percentile { .. })) = (latency, self.cfg.hedge) {
                 self.latencies.record(ms);

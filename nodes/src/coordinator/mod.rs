@@ -254,8 +254,7 @@ impl Coordinator {
         debug_assert!(replicas <= 64, "the answer bitmask holds 64 replicas");
         let deadline = cx.now + self.cfg.request_timeout_ms;
         let asked = u64::MAX >> (64 - replicas.max(1)); // every replica, until a read narrows it
-        let (heard, hedged, started) = (0, 0, cx.now);
-        let p = Pending { client, op, shard, required, answered: 0, kind, asked, heard, hedged, started, deadline };
+        let p = Pending { client, op, shard, required, answered: 0, kind, asked, heard: 0, hedged: 0, deadline };
         self.pending.insert(req, p);
         self.deadlines.push(Reverse((deadline, req)));
         if let Some(delay) = self.wake.ensure(cx.now, deadline) {

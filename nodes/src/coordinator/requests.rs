@@ -38,9 +38,7 @@ pub(super) struct Pending {
     pub(super) heard: u64,
     /// Bit i set when replica i was asked by a hedge.
     pub(super) hedged: u64,
-    /// Local time the request began.
-    pub(super) started: u64,
-    /// Local time of its timeout.
+    /// Local time of its timeout (it began one request timeout earlier).
     pub(super) deadline: u64,
 }
 
@@ -50,8 +48,9 @@ pub(super) enum PendingKind {
     Write { dot: Dot },
     /// A read: the versions merged so far and, with read repair on, each replica's answer.
     Read { key: u64, versions: Vec<Versioned>, answers: Vec<(Addr, Option<Arc<Vec<Versioned>>>)>, phase: ReadPhase },
-    /// A primary's quorum read before its first write to a key in this tenure.
-    PrimaryRead { write: WriteReq, fence: u64, versions: Vec<Versioned> },
+    /// A primary's quorum read before its first write to a key in this tenure (the write is
+    /// boxed: this path is rare, and a smaller request moves for less on the common ones).
+    PrimaryRead { write: Box<WriteReq>, fence: u64, versions: Vec<Versioned> },
     /// Done, but with the circuit breaker on, still waiting until its deadline for the
     /// replicas asked that have not answered: each that does not answer in time timed out.
     Settled,
@@ -205,7 +204,6 @@ mod tests {
             asked: 0b111,
             heard: 0,
             hedged: 0,
-            started: 0,
             deadline: 100,
         };
         let mut t = Requests::default();
@@ -241,7 +239,6 @@ mod tests {
             asked: 0b111,
             heard: 0,
             hedged: 0,
-            started: 0,
             deadline: 100,
         };
         assert!(p.mark(&[4, 7, 9], 7));
