@@ -219,7 +219,9 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
-    use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ReadRepair, Reply};
+    use crate::coordinator::{
+        BreakerConfig, ClientAnswer, ClientRequest, CoordinatorTimer, Hedge, HedgeDelay, ReadRepair, Reply,
+    };
     use crate::handoff::{HandoffConfig, HandoffTimer};
     use crate::replica::{ReplicaAnswer, ReplicaRequest};
     use crate::storage::{Context, Dot, Versioned};
@@ -240,14 +242,25 @@ mod tests {
         handoff: Option<HandoffConfig>,
         storage: StorageConfig,
     ) -> StorageNode {
-        let map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3);
-        let cfg = NodeConfig {
-            coordinator: CoordinatorConfig { request_timeout_ms: 100, writes_via_primary: false, read_repair, handoff },
-            control: ControlConfig::default(),
-            members: Members::new(0..members),
-            storage,
-            anti_entropy: None,
+        let coordinator = CoordinatorConfig {
+            request_timeout_ms: 100,
+            writes_via_primary: false,
+            read_repair,
+            handoff,
+            hedge: Hedge::Off,
+            breaker: None,
         };
+        node_cfg_in(id, members, coordinator, storage)
+    }
+
+    fn node_cfg(id: Addr, coordinator: CoordinatorConfig, storage: StorageConfig) -> StorageNode {
+        node_cfg_in(id, 3, coordinator, storage)
+    }
+
+    fn node_cfg_in(id: Addr, members: u32, coordinator: CoordinatorConfig, storage: StorageConfig) -> StorageNode {
+        let map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3);
+        let control = ControlConfig::default();
+        let cfg = NodeConfig { coordinator, control, members: Members::new(0..members), storage, anti_entropy: None };
         let mut n = StorageNode::new(id, cfg, map, Store::with_config(storage), ChaCha8Rng::seed_from_u64(1));
         n.boot(0, 0, &mut NodeOut::default());
         n
@@ -568,6 +581,8 @@ mod tests {
                 writes_via_primary: false,
                 read_repair: ReadRepair::Off,
                 handoff: None,
+                hedge: Hedge::Off,
+                breaker: None,
             },
             control: ControlConfig::default(),
             members: Members::new(0..3),
@@ -608,6 +623,8 @@ mod tests {
                 writes_via_primary: true,
                 read_repair: ReadRepair::Off,
                 handoff: None,
+                hedge: Hedge::Off,
+                breaker: None,
             },
             control: ControlConfig::default(),
             members: Members::new(0..3),
@@ -637,5 +654,172 @@ mod tests {
             !out.sends.iter().any(|(_, m)| matches!(m, Msg::Replica(ReplicaRequest::Write { .. }))),
             "nothing was written as primary without a lease"
         );
+    }
+
+    fn hedging(hedge: Hedge, breaker: Option<BreakerConfig>) -> StorageNode {
+        let coordinator = CoordinatorConfig {
+            request_timeout_ms: 100,
+            writes_via_primary: false,
+            read_repair: ReadRepair::Off,
+            handoff: None,
+            hedge,
+            breaker,
+        };
+        node_cfg(0, coordinator, StorageConfig::default())
+    }
+
+    const AFTER_20MS: Hedge = Hedge::Targeted(HedgeDelay::Fixed { ms: 20 });
+
+    /// The replicas sent a read in `out`, with the request id.
+    fn reads_sent(out: &NodeOut) -> Vec<(Addr, u64)> {
+        out.sends
+            .iter()
+            .filter_map(|(to, m)| match m {
+                Msg::Replica(ReplicaRequest::Read { req, .. }) => Some((*to, *req)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn targeted_read(n: &mut StorageNode, now: u64, r: u8) -> Vec<(Addr, u64)> {
+        let mut out = NodeOut::default();
+        n.on_input(now, client_read(r), &mut out);
+        reads_sent(&out)
+    }
+
+    #[test]
+    fn a_targeted_read_asks_r_replicas_and_hedges_one_more_after_the_delay() {
+        let mut n = hedging(AFTER_20MS, None);
+        let mut out = NodeOut::default();
+        n.on_input(0, client_read(2), &mut out);
+        let first = reads_sent(&out);
+        assert_eq!(first.len(), 1, "this node answers itself; one other replica is asked: {first:?}");
+        assert!(out.timers.contains(&(20, Timer::Coordinator(CoordinatorTimer::RequestsDue { at: 20 }))));
+        let mut out = NodeOut::default();
+        n.on_input(19, due(19), &mut out);
+        assert!(reads_sent(&out).is_empty(), "not yet");
+        n.on_input(20, due(20), &mut out);
+        let hedge = reads_sent(&out);
+        assert_eq!(hedge.len(), 1);
+        assert_ne!(hedge[0].0, first[0].0, "the hedge goes to the replica not asked yet");
+        let mut out = NodeOut::default();
+        n.on_input(23, read_reply(hedge[0].1, hedge[0].0, &[]), &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::ReadOk { .. }]), "the hedge's answer completes the read");
+        assert_eq!((n.stats().hedges, n.stats().hedges_won), (1, 1));
+        let mut out = NodeOut::default();
+        n.on_input(40, due(40), &mut out);
+        assert!(reads_sent(&out).is_empty(), "no replica is left to hedge with");
+    }
+
+    #[test]
+    fn a_targeted_read_answered_in_time_sends_no_hedge() {
+        let mut n = hedging(AFTER_20MS, None);
+        let asked = targeted_read(&mut n, 0, 2);
+        let mut out = NodeOut::default();
+        n.on_input(5, read_reply(asked[0].1, asked[0].0, &[]), &mut out);
+        assert_eq!(replies(&out).len(), 1);
+        n.on_input(20, due(20), &mut out);
+        assert!(reads_sent(&out).is_empty());
+        assert_eq!(n.stats().hedges, 0);
+    }
+
+    #[test]
+    fn targeted_reads_never_hedge_when_told_so_and_time_out_instead() {
+        let mut n = hedging(Hedge::Targeted(HedgeDelay::Never), None);
+        let asked = targeted_read(&mut n, 0, 3);
+        assert_eq!(asked.len(), 2, "R = 3: all three replicas");
+        let asked = targeted_read(&mut n, 1, 2);
+        assert_eq!(asked.len(), 1);
+        let mut out = NodeOut::default();
+        n.on_input(101, due(101), &mut out);
+        assert_eq!(reads_sent(&out), [], "never hedged");
+        assert!(matches!(replies(&out)[..], [Reply::Timeout { .. }, Reply::Timeout { .. }]));
+    }
+
+    /// Drives reads at R = 2 through coordinator 0 while replica 1 never answers and replica 2
+    /// answers at once, each read's hedge and deadline fired, from `from` until `until`.
+    fn reads_with_replica_1_silent(n: &mut StorageNode, from: u64, until: u64) -> Vec<Vec<Addr>> {
+        let mut asked_per_read = vec![];
+        for t in (from..until).step_by(200) {
+            let mut asked: Vec<Addr> = vec![];
+            for (to, req) in targeted_read(n, t, 2) {
+                asked.push(to);
+                if to == 2 {
+                    n.on_input(t + 2, read_reply(req, 2, &[]), &mut NodeOut::default());
+                }
+            }
+            let mut out = NodeOut::default();
+            n.on_input(t + 20, due(t + 20), &mut out);
+            for (to, req) in reads_sent(&out) {
+                assert_eq!(to, 2, "hedges go to the replica that answers");
+                n.on_input(t + 22, read_reply(req, 2, &[]), &mut NodeOut::default());
+            }
+            n.on_input(t + 100, due(t + 100), &mut NodeOut::default());
+            asked_per_read.push(asked);
+        }
+        asked_per_read
+    }
+
+    #[test]
+    fn the_breaker_opens_after_k_timeouts_and_reads_route_around_until_a_probe_answers() {
+        let breaker = BreakerConfig { timeouts: 2, window_ms: 2_000, probe_ms: 1_000 };
+        let mut n = hedging(AFTER_20MS, Some(breaker));
+        // The rotation sends every other read to replica 1, which never answers: its hedge
+        // completes the read, and replica 1 times out at the read's deadline.
+        let asked = reads_with_replica_1_silent(&mut n, 0, 800);
+        assert!(asked.iter().filter(|a| a.contains(&1)).count() >= 2, "{asked:?}");
+        assert_eq!(n.stats().breaker_opened, 1);
+        assert!(n.stats().hedges >= 2 && n.stats().hedges == n.stats().hedges_won);
+        // Open: reads leave replica 1 out until the probe delay has passed.
+        let hedges = n.stats().hedges;
+        let asked = reads_with_replica_1_silent(&mut n, 800, 1_300);
+        assert!(asked.iter().all(|a| a == &[2]), "{asked:?}");
+        assert!(n.stats().breaker_routed_around >= 1);
+        assert_eq!(n.stats().hedges, hedges, "nothing to hedge for");
+        // The probe: the next read also asks replica 1, which answers this time.
+        let asked = targeted_read(&mut n, 1_900, 2);
+        assert_eq!(n.stats().breaker_probes, 1);
+        let (_, probe) = *asked.iter().find(|(to, _)| *to == 1).expect("the probe goes to replica 1");
+        n.on_input(1_905, read_reply(probe, 1, &[]), &mut NodeOut::default());
+        // Closed: the rotation includes replica 1 again.
+        let mut again = vec![];
+        for t in [2_000, 2_200, 2_400] {
+            again.extend(targeted_read(&mut n, t, 2).into_iter().map(|(to, _)| to));
+        }
+        assert!(again.contains(&1), "{again:?}");
+        assert_eq!(n.stats().breaker_opened, 1);
+    }
+
+    #[test]
+    fn fan_out_reads_skip_an_open_breaker_only_when_the_rest_suffice_and_writes_never_do() {
+        let breaker = BreakerConfig { timeouts: 2, window_ms: 2_000, probe_ms: 10_000 };
+        let mut n = hedging(Hedge::Off, Some(breaker));
+        for t in [0, 200] {
+            let asked = targeted_read(&mut n, t, 2);
+            assert_eq!(asked.len(), 2, "every replica while the breaker is closed");
+            let (_, req) = asked[0];
+            n.on_input(t + 2, read_reply(req, 2, &[]), &mut NodeOut::default());
+            n.on_input(t + 100, due(t + 100), &mut NodeOut::default());
+        }
+        assert_eq!(n.stats().breaker_opened, 1, "replica 1 missed two deadlines");
+        assert_eq!(targeted_read(&mut n, 400, 2).iter().map(|a| a.0).collect::<Vec<_>>(), [2]);
+        assert_eq!(targeted_read(&mut n, 401, 3).len(), 2, "R = 3 needs replica 1: asked anyway");
+        assert_eq!(n.stats().breaker_routed_around, 1);
+        let mut out = NodeOut::default();
+        n.on_input(402, client_write(1), &mut out);
+        let writes: Vec<Addr> = out
+            .sends
+            .iter()
+            .filter_map(|(to, m)| matches!(m, Msg::Replica(ReplicaRequest::Write { .. })).then_some(*to))
+            .collect();
+        assert_eq!(writes, [1, 2], "writes reach every replica");
+    }
+
+    #[test]
+    fn with_the_breaker_off_a_late_replica_never_counts() {
+        let mut n = hedging(AFTER_20MS, None);
+        reads_with_replica_1_silent(&mut n, 0, 2_000);
+        assert_eq!((n.stats().breaker_opened, n.stats().breaker_routed_around), (0, 0));
+        assert_eq!(n.pending_requests(), 0, "done reads leave nothing behind");
     }
 }

@@ -99,6 +99,10 @@ fn action(kind: SwarmFault, swarm: &Swarm, nodes: u32, rng: &mut ChaCha8Rng) -> 
             let targets = some(rng, swarm.max_nodes);
             FaultAction::Slow { targets, delay_ms: rng.random_range(swarm.delay_ms.0..=swarm.delay_ms.1) }
         }
+        SwarmFault::SlowReplica => {
+            let targets = some(rng, swarm.max_nodes);
+            FaultAction::SlowReplica { targets, delay_ms: rng.random_range(swarm.delay_ms.0..=swarm.delay_ms.1) }
+        }
         SwarmFault::Partition => {
             let order = shuffled(nodes, rng);
             let cut = rng.random_range(1..nodes) as usize;
@@ -160,7 +164,7 @@ workload:
 faults:
   - { at: 30s, crash: n1 }
 swarm:
-  faults: [crash, pause, partition, isolate, one_way, slow, loss, duplicate, corrupt]
+  faults: [crash, pause, partition, isolate, one_way, slow, loss, duplicate, corrupt, slow_replica]
   rate: 0.5/s
   max_concurrent: 2
   for: [1s, 5s]
@@ -233,7 +237,9 @@ swarm:
                         assert!(groups.iter().all(|g| !g.is_empty()));
                     }
                     FaultAction::OneWay { from, to } => assert_eq!(from.len() + to.len(), 5),
-                    FaultAction::Slow { delay_ms, .. } => assert!((50..=500).contains(delay_ms)),
+                    FaultAction::Slow { delay_ms, .. } | FaultAction::SlowReplica { delay_ms, .. } => {
+                        assert!((50..=500).contains(delay_ms))
+                    }
                     FaultAction::Loss(p) | FaultAction::Duplicate(p) => assert!((0.05..=0.5).contains(p)),
                     other => panic!("the swarm never draws {other:?}"),
                 }

@@ -3,12 +3,14 @@
 
 use std::fmt::Write as _;
 
+use nodes::coordinator::Hedge;
 use nodes::Latency;
 
 use crate::check::Expectation;
 use crate::history::{Level, OpKind};
 use serde_yaml::Value;
 
+use crate::scenario::hedging::{breaker_yaml, hedge_yaml};
 use crate::scenario::model::{Budget, Swarm};
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
 use crate::scenario::storage::{anti_entropy_text, conflicts_word, fsync_word, read_repair_word, scrub_word};
@@ -127,22 +129,26 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     }
     let _ = writeln!(out, "  control: {{ {} }}", control.join(", "));
     let s = &c.storage;
-    let _ = writeln!(
-        out,
-        "  storage: {{ conflicts: {}, max_siblings: {}, read_repair: {}, hinted_handoff: {}, anti_entropy: {}, \
-         fsync: {}, scrub: {} }}",
-        conflicts_word(s.store.conflicts),
-        s.store.max_siblings,
-        read_repair_word(s.read_repair),
-        s.hinted_handoff.map_or("off".to_string(), |h| format!(
-            "{{ after: {}, retry: {} }}",
-            format_ms(h.after_ms),
-            format_ms(h.retry_ms)
-        )),
-        anti_entropy_text(s.anti_entropy),
-        fsync_word(s.store.fsync),
-        scrub_word(s.store.scrub_ms)
-    );
+    let handoff = s.hinted_handoff.map_or("off".to_string(), |h| {
+        format!("{{ after: {}, retry: {} }}", format_ms(h.after_ms), format_ms(h.retry_ms))
+    });
+    let mut storage = vec![
+        format!("conflicts: {}", conflicts_word(s.store.conflicts)),
+        format!("max_siblings: {}", s.store.max_siblings),
+        format!("read_repair: {}", read_repair_word(s.read_repair)),
+        format!("hinted_handoff: {handoff}"),
+        format!("anti_entropy: {}", anti_entropy_text(s.anti_entropy)),
+        format!("fsync: {}", fsync_word(s.store.fsync)),
+        format!("scrub: {}", scrub_word(s.store.scrub_ms)),
+    ];
+    // Written only when on, so scenarios without them are written as before.
+    if s.hedge != Hedge::Off {
+        storage.push(format!("hedge: {}", hedge_yaml(s.hedge)));
+    }
+    if s.breaker.is_some() {
+        storage.push(format!("breaker: {}", breaker_yaml(s.breaker)));
+    }
+    let _ = writeln!(out, "  storage: {{ {} }}", storage.join(", "));
 }
 
 fn latency(l: &Latency) -> String {
@@ -220,6 +226,9 @@ fn fault(f: &Fault, c: &ClusterSpec) -> String {
         FaultAction::OneWay { from, to } => format!("one_way: {{ from: {}, to: {} }}", list(from), list(to)),
         FaultAction::Heal => "heal: true".into(),
         FaultAction::Slow { targets, delay_ms } => format!("slow: {}, delay: {}", list(targets), format_ms(*delay_ms)),
+        FaultAction::SlowReplica { targets, delay_ms } => {
+            format!("slow: {}, delay: {}, scope: replica", list(targets), format_ms(*delay_ms))
+        }
         FaultAction::Loss(p) => format!("loss: {p}"),
         FaultAction::Duplicate(p) => format!("duplicate: {p}"),
         FaultAction::Skew { targets, rate, offset_ms } => {
@@ -338,7 +347,16 @@ cluster:
     duplicate: 0.02
     message_latency: { write_ack: 3ms, read_response: { exponential: { min: 1ms, mean: 4ms } } }
   timeouts: { request: 400ms, client: 1500ms }
-  storage: { conflicts: lww, max_siblings: 3, read_repair: async, hinted_handoff: { after: 50ms, retry: 200ms }, anti_entropy: { interval: 1500ms, buckets: 16 }, fsync: 100ms, scrub: 2s }
+  storage:
+    conflicts: lww
+    max_siblings: 3
+    read_repair: async
+    hinted_handoff: { after: 50ms, retry: 200ms }
+    anti_entropy: { interval: 1500ms, buckets: 16 }
+    fsync: 100ms
+    scrub: 2s
+    hedge: { percentile: 90, after: 15ms }
+    breaker: { timeouts: 4, window: 3s, probe: 500ms }
 workload:
   - clients: 8
     rate: 7/min
@@ -354,6 +372,7 @@ faults:
   - { at: 10s, crash: [a1, random] }
   - { at: 40s, restart: a1 }
   - { at: 20s, for: 10s, slow: \"123\", delay: 200ms }
+  - { at: 20s, for: 10s, slow: b.2, delay: 300ms, scope: replica }
   - { at: 30s, for: 5s, partition: [[a1], [\"true\"]] }
   - { at: 30s, for: 5s, one_way: { from: [a1], to: [b.2] } }
   - { at: 35s, isolate: az-a }
@@ -385,6 +404,7 @@ expect:
         assert_eq!(again.cluster.storage, original.cluster.storage);
         let ae = original.cluster.storage.anti_entropy.expect("anti-entropy on");
         assert_eq!((ae.interval_ms, ae.buckets), (1_500, 16));
+        assert!(original.cluster.storage.breaker.is_some(), "the storage settings are not the defaults");
         let net = |s: &Scenario| {
             let n = &s.cluster.net;
             (n.latency.clone(), n.cross_zone.clone(), n.loss, n.by_kind.clone())
@@ -407,6 +427,7 @@ expect:
                     workload: [{ clients: 1, rate: 1/s, keys: 1 }]\n";
         let written = to_yaml(&parse(Path::new("x.yaml"), text).expect("valid"), &[]);
         assert!(written.contains("  nodes: 3\n"), "{written}");
+        assert!(!written.contains("hedge") && !written.contains("breaker"), "off is not written: {written}");
     }
 
     #[test]

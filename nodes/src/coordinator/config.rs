@@ -1,4 +1,5 @@
-//! A coordinator's settings: timeouts, write routing, read repair and hinted handoff.
+//! A coordinator's settings: timeouts, write routing, read repair, hinted handoff, hedged
+//! reads and the circuit breaker.
 
 use crate::handoff::HandoffConfig;
 
@@ -14,6 +15,10 @@ pub struct CoordinatorConfig {
     pub read_repair: ReadRepair,
     /// Hinted handoff (sloppy quorums): `None` keeps quorums strict.
     pub handoff: Option<HandoffConfig>,
+    /// Whether reads ask every replica at once or only R of them, hedging after a delay.
+    pub hedge: Hedge,
+    /// Per-replica circuit breaker (off when `None`).
+    pub breaker: Option<BreakerConfig>,
 }
 
 /// Whether and how reads repair the replicas they read from.
@@ -26,4 +31,48 @@ pub enum ReadRepair {
     Async,
     /// Repair the replicas that answered, and answer the client once they acknowledged.
     Blocking,
+}
+
+/// Which replicas a read asks. Writes always go to every replica: a replica left out of a
+/// write holds an older value until repair, so saving messages on writes costs durability.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Hedge {
+    /// Every replica at once (nothing is left to hedge with).
+    #[default]
+    Off,
+    /// Exactly R replicas (this node first when it is one, healthy ones before those behind an
+    /// open breaker); while fewer than R answered, one more replica after each delay.
+    Targeted(HedgeDelay),
+}
+
+/// How long a targeted read waits before asking one more replica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HedgeDelay {
+    /// Never: targeted reads without hedges (the baseline hedging is measured against).
+    Never,
+    /// A fixed delay.
+    Fixed {
+        /// The delay.
+        ms: u64,
+    },
+    /// A percentile of this coordinator's recent replica latencies; `fallback_ms` until it has
+    /// seen enough answers to tell.
+    Percentile {
+        /// The percentile, 1 to 99.
+        percentile: u8,
+        /// The delay while the window holds too few latencies.
+        fallback_ms: u64,
+    },
+}
+
+/// Circuit breaker settings: `timeouts` replica timeouts within `window_ms` open a replica's
+/// breaker; after `probe_ms` one request probes it, and an answer in time closes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BreakerConfig {
+    /// Timeouts that open the breaker (K).
+    pub timeouts: u32,
+    /// The window they must fall in.
+    pub window_ms: u64,
+    /// How long an open breaker waits before a probe.
+    pub probe_ms: u64,
 }

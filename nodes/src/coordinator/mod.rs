@@ -1,14 +1,20 @@
 //! The coordinator part of a storage node: it takes a client's read or write for any key, fans
 //! it out to the key's replicas (from its node's shard map), waits for W or R distinct answers
 //! or the request timeout, and answers the client. With writes through primaries, [`primary`]
-//! routes each write to its shard's acting primary.
+//! routes each write to its shard's acting primary. With hedging on, [`hedge`] asks only R
+//! replicas per read and one more after each hedge delay; with the circuit breaker on
+//! ([`breaker`]), replicas that keep timing out are left out of reads until a probe answers.
 
+mod breaker;
 mod config;
 mod handoff;
+mod hedge;
+mod latencies;
 mod msg;
 mod primary;
 mod read_repair;
 mod requests;
+mod targets;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -22,9 +28,12 @@ use crate::membership::Members;
 use crate::replica::{Replica, ReplicaAnswer, ReplicaRequest};
 use crate::storage::{Context, Merged, StorageStats, Versioned};
 
-pub use config::{CoordinatorConfig, ReadRepair};
+pub use breaker::BREAKER_TIMEOUTS_MAX;
+pub use config::{BreakerConfig, CoordinatorConfig, Hedge, HedgeDelay, ReadRepair};
 pub use msg::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, PrimarySaw, Reply};
 
+use breaker::Breakers;
+use latencies::Latencies;
 use requests::{Got, Pending, PendingKind, ReadPhase, Requests, WriteReq};
 
 /// A coordinator's volatile state: the requests it waits on and their deadlines. A crash
@@ -41,8 +50,14 @@ pub struct Coordinator {
     deadlines: BinaryHeap<Reverse<(u64, u64)>>,
     /// When each write may turn to stand-ins (hinted handoff on), earliest first.
     handoff_due: BinaryHeap<Reverse<(u64, u64)>>,
-    /// The one timer armed for the earliest request deadline.
+    /// Hedge times of targeted reads, earliest first (done ones are skipped lazily).
+    hedges: BinaryHeap<Reverse<(u64, u64)>>,
+    /// The one timer armed for the earliest request deadline, hand-off time or hedge.
     wake: Wake,
+    /// Recent replica latencies, for a hedge delay at a percentile of them.
+    latencies: Latencies,
+    /// Per-replica circuit breakers, when on.
+    breakers: Option<Breakers>,
 }
 
 /// Where a coordinator writes: requests to replicas, answers to clients, writes forwarded to a
@@ -117,17 +132,21 @@ impl Coordinator {
     /// lives apart so a late answer to a previous life never matches a new request.
     pub fn new(cfg: CoordinatorConfig, incarnation: u32) -> Self {
         Coordinator {
+            breakers: cfg.breaker.map(Breakers::new),
             cfg,
             pending: Requests::default(),
             next_req: (incarnation as u64) << 40,
             primary_cache: BTreeMap::new(),
             deadlines: BinaryHeap::new(),
             handoff_due: BinaryHeap::new(),
+            hedges: BinaryHeap::new(),
             wake: Wake::default(),
+            latencies: Latencies::new(),
         }
     }
 
-    /// Number of requests this coordinator waits on.
+    /// Number of requests this coordinator waits on (with the breaker on, done requests whose
+    /// replicas have not all answered count until their deadline).
     pub fn pending_requests(&self) -> usize {
         self.pending.len()
     }
@@ -147,9 +166,15 @@ impl Coordinator {
                 let kind =
                     PendingKind::Read { key, versions: Vec::new(), answers: Vec::new(), phase: ReadPhase::Collecting };
                 let req = self.begin(from, op, key, r, kind, cx);
-                if self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: None }) {
+                let local = if self.cfg.hedge == Hedge::Off && self.breakers.is_none() {
+                    self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: None })
+                } else {
+                    self.ask_readers(req, key, cx)
+                };
+                if local {
                     self.answer_locally(req, key, cx);
                 }
+                self.schedule_hedge(req, cx);
             }
         }
     }
@@ -168,10 +193,18 @@ impl Coordinator {
         }
     }
 
-    /// The request timer: fails every request past its deadline, then arms for the next.
+    /// The request timer: sends the hedges that are due, fails every request past its
+    /// deadline, then arms for the next.
     pub fn on_timer<O: CoordinatorOut>(&mut self, timer: CoordinatorTimer, cx: &mut Ctx<'_, O>) {
         let CoordinatorTimer::RequestsDue { at } = timer;
         self.wake.fired(at);
+        while let Some(&Reverse((due, req))) = self.hedges.peek() {
+            if due > cx.now {
+                break;
+            }
+            self.hedges.pop();
+            self.hedge(req, cx);
+        }
         while let Some(&Reverse((deadline, req))) = self.deadlines.peek() {
             if deadline > cx.now {
                 break;
@@ -206,6 +239,8 @@ impl Coordinator {
         let req = self.begin(client, op, key, w, PendingKind::Write { key, item: item.clone(), stand_ins: 0 }, cx);
         let local =
             self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence });
+        // Writes go to every replica, those behind an open breaker too: a due probe rides along.
+        self.probe_due_replicas(req, cx);
         // This node is a replica too: it stores the write itself (unless at the sibling bound).
         if local && cx.replica.store_mut().apply_new(key, &item) != Merged::Refused {
             self.answered(req, cx.id, Got::Ack, cx);
@@ -232,12 +267,12 @@ impl Coordinator {
         self.next_req += 1;
         let req = self.next_req;
         let shard = cx.control.map().shard_of(key);
-        debug_assert!(
-            cx.control.map().replica_sets()[shard as usize].len() <= 64,
-            "the answer bitmask holds 64 replicas"
-        );
-        self.pending.insert(req, Pending { client, op, shard, required, answered: 0, kind });
+        let replicas = cx.control.map().replica_sets()[shard as usize].len();
+        debug_assert!(replicas <= 64, "the answer bitmask holds 64 replicas");
         let deadline = cx.now + self.cfg.request_timeout_ms;
+        let asked = u64::MAX >> (64 - replicas.max(1)); // every replica, until a read narrows it
+        let p = Pending { client, op, shard, required, answered: 0, kind, asked, heard: 0, hedged: 0, deadline };
+        self.pending.insert(req, p);
         self.deadlines.push(Reverse((deadline, req)));
         let mut due = deadline;
         if let (Some(h), PendingKind::Write { .. }) = (self.cfg.handoff, &self.pending.get(req).expect("inserted").kind)
@@ -272,31 +307,41 @@ impl Coordinator {
         local
     }
 
-    /// Arms the request timer for the earliest deadline (or hand-off time) of a request still
-    /// pending.
+    /// Arms the request timer for the earliest deadline or hand-off time of a request still
+    /// pending, or the earliest hedge of a read still short of answers.
     fn arm<O: CoordinatorOut>(&mut self, cx: &mut Ctx<'_, O>) {
         let pending = &self.pending;
-        let earliest = |heap: &mut BinaryHeap<Reverse<(u64, u64)>>| {
+        let earliest = |heap: &mut BinaryHeap<Reverse<(u64, u64)>>, live: fn(&Pending) -> bool| {
             while let Some(&Reverse((at, req))) = heap.peek() {
-                if pending.contains(req) {
+                if pending.get(req).is_some_and(live) {
                     return Some(at);
                 }
                 heap.pop();
             }
             None
         };
-        let due = match (earliest(&mut self.deadlines), earliest(&mut self.handoff_due)) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => return,
-        };
-        if let Some(delay) = self.wake.ensure(cx.now, due) {
-            cx.out.timer(delay, CoordinatorTimer::RequestsDue { at: due });
+        let due = [
+            earliest(&mut self.deadlines, |_| true),
+            earliest(&mut self.handoff_due, |p| matches!(p.kind, PendingKind::Write { .. })),
+            earliest(&mut self.hedges, Pending::hedgeable),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        if let Some(at) = due {
+            if let Some(delay) = self.wake.ensure(cx.now, at) {
+                cx.out.timer(delay, CoordinatorTimer::RequestsDue { at });
+            }
         }
     }
 
     /// Request `req` reached its timeout (if still pending).
     fn time_out<O: CoordinatorOut>(&mut self, req: u64, cx: &mut Ctx<'_, O>) {
+        if self.pending.get(req).is_some_and(|p| matches!(p.kind, PendingKind::Settled)) {
+            // Done already; its replicas that never answered timed out.
+            self.retire(req, cx);
+            return;
+        }
         let quorum = cx.control.map().n() / 2 + 1;
         if self
             .pending
@@ -321,11 +366,11 @@ impl Coordinator {
             }
             _ => {}
         }
-        if let Some(p) = self.pending.remove(req) {
+        if let Some(p) = self.retire(req, cx) {
             let answers = p.answers();
             let dot = match p.kind {
                 PendingKind::Write { item, .. } => Some(item.dot),
-                PendingKind::Read { .. } | PendingKind::PrimaryRead { .. } => None,
+                PendingKind::Read { .. } | PendingKind::PrimaryRead { .. } | PendingKind::Settled => None,
             };
             cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::Timeout { dot, answers } });
         }
@@ -334,6 +379,9 @@ impl Coordinator {
     /// Counts `replica`'s answer to `req` (with the versions it holds, for reads), and
     /// completes the request once it has W or R.
     fn answered<O: CoordinatorOut>(&mut self, req: u64, replica: Addr, got: Got, cx: &mut Ctx<'_, O>) {
+        if self.tracks_replicas() && self.heard(req, replica, cx) {
+            return; // a done request's straggler, now counted
+        }
         let conflicts = cx.replica.store().config().conflicts;
         let keep_answers = self.cfg.read_repair != ReadRepair::Off;
         let Some(p) = self.pending.get_mut(req) else {
@@ -344,7 +392,7 @@ impl Coordinator {
         let wants_ack = match &p.kind {
             PendingKind::Write { .. } => true,
             PendingKind::Read { phase, .. } => *phase == ReadPhase::Repairing,
-            PendingKind::PrimaryRead { .. } => false,
+            PendingKind::PrimaryRead { .. } | PendingKind::Settled => false,
         };
         if wants_ack != matches!(got, Got::Ack) {
             return;
@@ -369,7 +417,7 @@ impl Coordinator {
                         conflicts.merge(versions, v, usize::MAX);
                     }
                 }
-                PendingKind::Write { .. } => {}
+                PendingKind::Write { .. } | PendingKind::Settled => {}
             }
         }
         self.complete_if_done(req, cx);
@@ -382,15 +430,21 @@ impl Coordinator {
             return;
         }
         match p.kind {
-            PendingKind::Read { .. } => self.read_complete(req, cx),
+            PendingKind::Read { phase, .. } => {
+                if phase == ReadPhase::Collecting && p.hedged != 0 {
+                    cx.stats.hedges_won += p.hedges_won();
+                }
+                self.read_complete(req, cx)
+            }
             PendingKind::Write { ref item, stand_ins, .. } => {
                 let dot = item.dot;
                 cx.stats.sloppy_acks += u64::from(stand_ins > 0);
                 let stand_ins = if BUG_HIDDEN_HANDOFF { 0 } else { stand_ins };
-                let p = self.pending.remove(req).expect("present");
+                let p = self.retire(req, cx).expect("present");
                 cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::WriteOk { dot, stand_ins } });
             }
             PendingKind::PrimaryRead { .. } => self.finish_primary_read(req, cx),
+            PendingKind::Settled => {}
         }
     }
 }

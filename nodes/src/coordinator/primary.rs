@@ -43,9 +43,11 @@ impl Coordinator {
     fn read_before_first_write<O: CoordinatorOut>(&mut self, write: WriteReq, fence: u64, cx: &mut Ctx<'_, O>) {
         let (client, op, key) = (write.client, write.op, write.key);
         let n = cx.control.map().n();
-        let kind = PendingKind::PrimaryRead { write, fence, versions: Vec::new() };
+        let kind = PendingKind::PrimaryRead { write: Box::new(write), fence, versions: Vec::new() };
         let req = self.begin(client, op, key, n, kind, cx);
-        if self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: Some(fence) }) {
+        let local = self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: Some(fence) });
+        self.probe_due_replicas(req, cx);
+        if local {
             self.answer_locally(req, key, cx);
         }
     }
@@ -82,9 +84,9 @@ impl Coordinator {
 
     /// A primary's read that timed out with a quorum of answers: write after it.
     pub(super) fn finish_primary_read<O: CoordinatorOut>(&mut self, req: u64, cx: &mut Ctx<'_, O>) {
-        if let Some(p) = self.pending.remove(req) {
+        if let Some(p) = self.retire(req, cx) {
             if let PendingKind::PrimaryRead { write, fence, versions } = p.kind {
-                self.write_after_read(write, fence, &versions, cx);
+                self.write_after_read(*write, fence, &versions, cx);
             }
         }
     }

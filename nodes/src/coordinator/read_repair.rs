@@ -17,7 +17,8 @@ impl Coordinator {
     /// acknowledged): answers the client and repairs as configured.
     pub(super) fn read_complete<O: CoordinatorOut>(&mut self, req: u64, cx: &mut Ctx<'_, O>) {
         let Some(p) = self.pending.get_mut(req) else { return };
-        let replicas = cx.control.map().replica_sets()[p.shard as usize].len() as u8;
+        // The replicas asked (every one, unless the read was targeted).
+        let replicas = p.asked.count_ones() as u8;
         let all_answered = p.answers() >= replicas;
         let PendingKind::Read { phase, .. } = &mut p.kind else { return };
         match (self.cfg.read_repair, *phase) {
@@ -54,7 +55,7 @@ impl Coordinator {
 
     /// Answers the client with the merged versions and forgets the read.
     pub(super) fn reply_read<O: CoordinatorOut>(&mut self, req: u64, cx: &mut Ctx<'_, O>) {
-        if let Some(p) = self.pending.remove(req) {
+        if let Some(p) = self.retire(req, cx) {
             if let PendingKind::Read { mut versions, .. } = p.kind {
                 versions.sort_by_key(|v| v.dot);
                 cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::ReadOk { versions } });
@@ -76,7 +77,7 @@ impl Coordinator {
     /// Repairs from the answers gathered and forgets the read (the client already has its answer).
     pub(super) fn finish_repair<O: CoordinatorOut>(&mut self, req: u64, cx: &mut Ctx<'_, O>) {
         self.repair(req, cx);
-        self.pending.remove(req);
+        self.retire(req, cx);
     }
 
     /// Sends every replica that answered the versions it lacks (this node's own store is

@@ -31,6 +31,15 @@ pub(super) struct Pending {
     /// from one replica must not count twice toward W or R.
     pub(super) answered: u64,
     pub(super) kind: PendingKind,
+    /// Bit i set when replica i was asked (every replica, unless the read is targeted or
+    /// routed around an open breaker).
+    pub(super) asked: u64,
+    /// Bit i set when replica i answered anything (`answered` is reset for repairs; this is not).
+    pub(super) heard: u64,
+    /// Bit i set when replica i was asked by a hedge.
+    pub(super) hedged: u64,
+    /// Local time of its timeout (it began one request timeout earlier).
+    pub(super) deadline: u64,
 }
 
 #[derive(Debug)]
@@ -40,8 +49,12 @@ pub(super) enum PendingKind {
     Write { key: u64, item: Arc<Versioned>, stand_ins: u8 },
     /// A read: the versions merged so far and, with read repair on, each replica's answer.
     Read { key: u64, versions: Vec<Versioned>, answers: Vec<(Addr, Option<Arc<Vec<Versioned>>>)>, phase: ReadPhase },
-    /// A primary's quorum read before its first write to a key in this tenure.
-    PrimaryRead { write: WriteReq, fence: u64, versions: Vec<Versioned> },
+    /// A primary's quorum read before its first write to a key in this tenure (the write is
+    /// boxed: this path is rare, and a smaller request moves for less on the common ones).
+    PrimaryRead { write: Box<WriteReq>, fence: u64, versions: Vec<Versioned> },
+    /// Done, but with the circuit breaker on, still waiting until its deadline for the
+    /// replicas asked that have not answered: each that does not answer in time timed out.
+    Settled,
 }
 
 /// What a replica answered: an acknowledgement, or the versions it holds for the key
@@ -92,6 +105,28 @@ impl Pending {
             _ => self.required,
         }
     }
+
+    /// True while a read collects and still lacks answers: a hedge may help it.
+    pub(super) fn hedgeable(&self) -> bool {
+        matches!(self.kind, PendingKind::Read { phase: ReadPhase::Collecting, .. }) && self.answers() < self.required
+    }
+
+    /// The hedges that won, once the read has its R answers: hedged replicas whose answers
+    /// count, if a replica first asked has still not answered (otherwise the hedge was not needed).
+    pub(super) fn hedges_won(&self) -> u64 {
+        let first_asked = self.asked & !self.hedged;
+        if first_asked & !self.heard == 0 {
+            0
+        } else {
+            (self.answered & self.hedged).count_ones() as u64
+        }
+    }
+
+    /// A stub standing for this request once it is done: the same ids and replica bits, no
+    /// data.
+    pub(super) fn settled(&self) -> Pending {
+        Pending { kind: PendingKind::Settled, ..*self }
+    }
 }
 
 /// The requests a coordinator waits on, by id. Ids are handed out in sequence, so this is a
@@ -126,10 +161,6 @@ impl Requests {
 
     pub(super) fn get_mut(&mut self, req: u64) -> Option<&mut Pending> {
         self.index(req).and_then(|i| self.slots[i].as_mut())
-    }
-
-    pub(super) fn contains(&self, req: u64) -> bool {
-        self.get(req).is_some()
     }
 
     pub(super) fn remove(&mut self, req: u64) -> Option<Pending> {
@@ -167,6 +198,10 @@ mod tests {
             required: 1,
             answered: 0,
             kind: PendingKind::Read { key: 1, versions: vec![], answers: vec![], phase: ReadPhase::Collecting },
+            asked: 0b111,
+            heard: 0,
+            hedged: 0,
+            deadline: 100,
         };
         let mut t = Requests::default();
         for req in 100..105 {
@@ -174,7 +209,7 @@ mod tests {
         }
         assert_eq!((t.len(), t.first()), (5, Some(100)));
         assert_eq!(t.remove(102).map(|p| p.op), Some(102));
-        assert!(t.remove(102).is_none() && !t.contains(102), "removed once");
+        assert!(t.remove(102).is_none() && t.get(102).is_none(), "removed once");
         assert!(t.get(99).is_none() && t.get(105).is_none(), "outside the table");
         assert_eq!(t.remove(100).map(|p| p.op), Some(100));
         assert_eq!((t.first, t.slots.len()), (101, 4), "the finished front is dropped");
@@ -198,6 +233,10 @@ mod tests {
             required: 2,
             answered: 0,
             kind: PendingKind::Read { key: 1, versions: vec![], answers: vec![], phase: ReadPhase::Collecting },
+            asked: 0b111,
+            heard: 0,
+            hedged: 0,
+            deadline: 100,
         };
         assert!(p.mark(&[4, 7, 9], 7));
         assert!(!p.mark(&[4, 7, 9], 7), "a duplicate");

@@ -55,6 +55,9 @@ pub struct Links {
     /// A cross-zone latency or latencies by message kind are set: the delay's distribution
     /// depends on more than the one `latency` (one flag, so the plain case tests once).
     varied: bool,
+    /// Extra delay on the answers a node sends as a replica ("slow replica": a slow disk), by
+    /// address; its coordinator and control plane keep their speed.
+    answer_delay_ms: Vec<u64>,
 }
 
 impl Links {
@@ -66,7 +69,15 @@ impl Links {
             assert!(zones[addr as usize].replace(zone).is_none(), "node address {addr} given twice");
         }
         let varied = cfg.cross_zone.is_some() || !cfg.by_kind.is_empty();
-        Links { cfg, span, zones, blocked: vec![0; span * span], extra_delay_ms: vec![0; span], varied }
+        Links {
+            cfg,
+            span,
+            zones,
+            blocked: vec![0; span * span],
+            extra_delay_ms: vec![0; span],
+            answer_delay_ms: vec![0; span],
+            varied,
+        }
     }
 
     fn node_index(&self, addr: Addr) -> usize {
@@ -130,6 +141,19 @@ impl Links {
         *d = if add { *d + delay_ms } else { d.saturating_sub(delay_ms) };
     }
 
+    /// Adds (or with `add = false` removes) extra delay on the answers a node sends as a replica.
+    pub fn slow_answers(&mut self, node: Addr, delay_ms: u64, add: bool) {
+        let i = self.node_index(node);
+        let d = &mut self.answer_delay_ms[i];
+        *d = if add { *d + delay_ms } else { d.saturating_sub(delay_ms) };
+    }
+
+    /// Extra delay on a replica answer sent by `from` (0 for a client or a healthy node).
+    #[inline]
+    pub fn answer_delay_ms(&self, from: Addr) -> u64 {
+        self.answer_delay_ms.get(from as usize).copied().unwrap_or(0)
+    }
+
     /// Sets the loss probability, returning the previous one.
     pub fn set_loss(&mut self, p: f64) -> f64 {
         std::mem::replace(&mut self.cfg.loss, p)
@@ -144,6 +168,7 @@ impl Links {
     pub fn heal_all(&mut self) {
         self.blocked.iter_mut().for_each(|b| *b = 0);
         self.extra_delay_ms.iter_mut().for_each(|d| *d = 0);
+        self.answer_delay_ms.iter_mut().for_each(|d| *d = 0);
     }
 }
 
@@ -231,6 +256,24 @@ mod tests {
         assert_eq!(l.fate_of(3, 9, &mut rng), Fate::Partitioned);
         l.slow(9, 100, true);
         assert_eq!(l.fate_of(5, 9, &mut rng), Fate::Deliver { delay_ms: 102, duplicate_ms: None });
+    }
+
+    #[test]
+    fn a_slow_replica_delays_only_its_answers_and_heals() {
+        let mut l = links();
+        l.slow_answers(1, 300, true);
+        l.slow_answers(1, 100, true);
+        assert_eq!((l.answer_delay_ms(1), l.answer_delay_ms(0), l.answer_delay_ms(99)), (400, 0, 0));
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        assert_eq!(
+            l.fate_of(0, 1, &mut rng),
+            Fate::Deliver { delay_ms: 2, duplicate_ms: None },
+            "links keep their speed"
+        );
+        l.slow_answers(1, 100, false);
+        assert_eq!(l.answer_delay_ms(1), 300, "each fault's undo removes what it added");
+        l.heal_all();
+        assert_eq!(l.answer_delay_ms(1), 0);
     }
 
     #[test]

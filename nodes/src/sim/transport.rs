@@ -248,7 +248,13 @@ fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: 
     match w.links.fate(from, to, &msg, &mut w.rng) {
         Fate::Partitioned => w.stats.partitioned += 1,
         Fate::Lost => w.stats.lost += 1,
-        Fate::Deliver { delay_ms, duplicate_ms } => {
+        Fate::Deliver { mut delay_ms, mut duplicate_ms } => {
+            if let Msg::Replied(_) = msg {
+                // A slow replica (a slow disk): its answers leave late, its other messages do not.
+                let late = w.links.answer_delay_ms(from);
+                delay_ms += late;
+                duplicate_ms = duplicate_ms.map(|d| d + late);
+            }
             if !w.endpoints[to as usize].up {
                 w.stats.to_down_node += 1;
                 if let Some(op) = msg.client_request_op() {

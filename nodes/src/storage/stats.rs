@@ -37,6 +37,18 @@ pub struct StorageStats {
     pub corrupt_detected: u64,
     /// Dropped damaged records stored again from another replica's copy.
     pub corrupt_repaired: u64,
+    /// Hedges: one more replica asked because a targeted read's replicas had not all answered
+    /// after the hedge delay.
+    pub hedges: u64,
+    /// Hedges whose replica's answer completed the read while a replica first asked had
+    /// still not answered (the hedge won).
+    pub hedges_won: u64,
+    /// Times a replica's circuit breaker opened (K timeouts within the window).
+    pub breaker_opened: u64,
+    /// Reads that left out a replica because its breaker was open.
+    pub breaker_routed_around: u64,
+    /// Requests that probed a replica behind an open breaker.
+    pub breaker_probes: u64,
 }
 
 impl StorageStats {
@@ -48,7 +60,7 @@ impl StorageStats {
     }
 
     /// Every counter with its name, in a fixed order (summary.json and the trace use it).
-    pub fn counters(&self) -> [(&'static str, u64); 16] {
+    pub fn counters(&self) -> [(&'static str, u64); 21] {
         [
             ("sibling_cap_hits", self.sibling_cap_hits),
             ("lww_discarded", self.lww_discarded),
@@ -66,10 +78,15 @@ impl StorageStats {
             ("unsynced_lost", self.unsynced_lost),
             ("corrupt_detected", self.corrupt_detected),
             ("corrupt_repaired", self.corrupt_repaired),
+            ("hedges", self.hedges),
+            ("hedges_won", self.hedges_won),
+            ("breaker_opened", self.breaker_opened),
+            ("breaker_routed_around", self.breaker_routed_around),
+            ("breaker_probes", self.breaker_probes),
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut u64; 16] {
+    fn fields_mut(&mut self) -> [&mut u64; 21] {
         [
             &mut self.sibling_cap_hits,
             &mut self.lww_discarded,
@@ -87,6 +104,11 @@ impl StorageStats {
             &mut self.unsynced_lost,
             &mut self.corrupt_detected,
             &mut self.corrupt_repaired,
+            &mut self.hedges,
+            &mut self.hedges_won,
+            &mut self.breaker_opened,
+            &mut self.breaker_routed_around,
+            &mut self.breaker_probes,
         ]
     }
 }
@@ -104,6 +126,7 @@ mod tests {
             hints_refused: 5,
             anti_entropy_keys_repaired: 2,
             corrupt_repaired: 6,
+            breaker_probes: 2,
             ..StorageStats::default()
         };
         a.add(&b);
@@ -112,6 +135,7 @@ mod tests {
         assert_eq!(counters[8], ("hints_refused", 5));
         assert_eq!(counters[11], ("anti_entropy_keys_repaired", 2));
         assert_eq!(counters[15], ("corrupt_repaired", 6));
-        assert_eq!(counters.iter().map(|c| c.1).sum::<u64>(), 29, "every field is listed once");
+        assert_eq!(counters[20], ("breaker_probes", 2));
+        assert_eq!(counters.iter().map(|c| c.1).sum::<u64>(), 31, "every field is listed once");
     }
 }

@@ -32,6 +32,8 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
                 writes_via_primary: c.writes_via_primary,
                 read_repair: c.storage.read_repair,
                 handoff: c.storage.hinted_handoff,
+                hedge: c.storage.hedge,
+                breaker: c.storage.breaker,
             },
             storage: c.storage.store,
             anti_entropy: c.storage.anti_entropy,

@@ -18,6 +18,7 @@ use crate::seed::{stream, Stream};
 enum Active {
     Cuts(Vec<(u32, u32)>),
     Slow(Vec<u32>, u64),
+    SlowAnswers(Vec<u32>, u64),
     Crashed(Vec<u32>),
     Paused(Vec<u32>),
     Loss(f64),
@@ -27,7 +28,7 @@ enum Active {
 
 impl Active {
     fn is_link_fault(&self) -> bool {
-        matches!(self, Active::Cuts(_) | Active::Slow(..))
+        matches!(self, Active::Cuts(_) | Active::Slow(..) | Active::SlowAnswers(..))
     }
 }
 
@@ -180,6 +181,12 @@ impl<'a> Injector<'a> {
                 let label = format!("slow {} +{}ms", self.names(&nodes), delay_ms);
                 (Some(Active::Slow(nodes.clone(), *delay_ms)), label, nodes)
             }
+            FaultAction::SlowReplica { targets, delay_ms } => {
+                let nodes = self.resolve(targets, false);
+                self.cluster.with_links(|l| nodes.iter().for_each(|&n| l.slow_answers(n, *delay_ms, true)));
+                let label = format!("slow {} +{}ms (replica answers)", self.names(&nodes), delay_ms);
+                (Some(Active::SlowAnswers(nodes.clone(), *delay_ms)), label, nodes)
+            }
             FaultAction::Loss(p) => {
                 let prev = self.cluster.with_links(|l| l.set_loss(*p));
                 (Some(Active::Loss(prev)), format!("loss {p}"), vec![])
@@ -218,6 +225,10 @@ impl<'a> Injector<'a> {
             }
             Active::Slow(nodes, delay) => {
                 self.cluster.with_links(|l| nodes.iter().for_each(|&n| l.slow(n, delay, false)));
+                nodes
+            }
+            Active::SlowAnswers(nodes, delay) => {
+                self.cluster.with_links(|l| nodes.iter().for_each(|&n| l.slow_answers(n, delay, false)));
                 nodes
             }
             Active::Crashed(nodes) => {

@@ -64,7 +64,7 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
             ))
         }
     };
-    let storage = storage(raw.storage.as_ref())?;
+    let storage = storage(raw.storage.as_ref(), request_timeout_ms)?;
     if let Some(h) = storage.hinted_handoff.filter(|h| h.after_ms >= request_timeout_ms) {
         return Err(Invalid::new(
             "cluster.storage.hinted_handoff.after",

@@ -94,6 +94,9 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
     if raw.delay.is_some() && kind != "slow" {
         return Err(Invalid::new(field("delay"), "`delay` only goes with `slow`"));
     }
+    if raw.scope.is_some() && kind != "slow" {
+        return Err(Invalid::new(field("scope"), "`scope` only goes with `slow`"));
+    }
     for (key, set) in [("drift", raw.drift.is_some()), ("offset", raw.offset.is_some())] {
         if set && kind != "skew" {
             return Err(Invalid::new(field(key), format!("`{key}` only goes with `skew`")));
@@ -116,7 +119,20 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
             let targets = names.targets(value, &at)?;
             let delay = required(&raw.delay, &field("delay"))
                 .map_err(|_| Invalid::new(field("delay"), "`slow` needs a `delay`, e.g. `delay: 200ms`"))?;
-            FaultAction::Slow { targets, delay_ms: positive_ms(delay, &field("delay"))? }
+            let delay_ms = positive_ms(delay, &field("delay"))?;
+            match raw.scope.as_deref() {
+                None | Some("node") => FaultAction::Slow { targets, delay_ms },
+                Some("replica") => FaultAction::SlowReplica { targets, delay_ms },
+                Some(other) => {
+                    return Err(Invalid::new(
+                        field("scope"),
+                        format!(
+                            "`{other}`: write `node` (every message to or from the nodes, the default) or \
+                             `replica` (only the answers they send as replicas: a slow disk)"
+                        ),
+                    ))
+                }
+            }
         }
         "loss" => FaultAction::Loss(probability(value, &at)?),
         "skew" => {

@@ -12,6 +12,7 @@ mod expect;
 mod faults;
 mod fields;
 mod file;
+pub mod hedging;
 mod latency;
 mod locate;
 pub mod model;
@@ -35,6 +36,7 @@ pub use units::{duration_ms, format_ms, rate_per_s, DURATION_MS_MAX, RATE_PER_S_
 mod tests {
     use std::path::{Path, PathBuf};
 
+    use nodes::coordinator::{Hedge, HedgeDelay};
     use nodes::Latency;
 
     use crate::history::{Level, OpKind};
@@ -334,6 +336,29 @@ workload:
         assert_eq!(slow.action, FaultAction::Slow { targets: vec![Target::Leader], delay_ms: 200 });
         let sc = ok(&with(FULL, "pause: [n2]", "pause: [n2, leader]"));
         assert!(sc.faults.iter().any(|f| f.action == FaultAction::Pause(vec![Target::Node(1), Target::Leader])));
+    }
+
+    #[test]
+    fn hedge_and_breaker_settings_parse_and_their_mistakes_point_at_the_line() {
+        let storage = "  timeouts: { request: 400ms, client: 1s }\n  storage: { hedge: { after: 20ms }, breaker: { timeouts: 2 } }\n";
+        let sc = ok(&with(FULL, "  timeouts: { request: 400ms, client: 1s }\n", storage));
+        assert_eq!(sc.cluster.storage.hedge, Hedge::Targeted(HedgeDelay::Fixed { ms: 20 }));
+        assert_eq!(sc.cluster.storage.breaker.map(|b| (b.timeouts, b.window_ms)), Some((2, 2_000)));
+        let late = with(FULL, "  timeouts: { request: 400ms, client: 1s }\n", &storage.replace("20ms", "400ms"));
+        assert_error(&late, "hedge:", "cluster.storage.hedge.after", "request timeout");
+    }
+
+    #[test]
+    fn a_slow_fault_scoped_to_the_replica_delays_only_its_answers() {
+        let sc = ok(&with(FULL, "slow: n3, delay: 200ms", "slow: n3, delay: 200ms, scope: replica"));
+        let slow = sc.faults.iter().find(|f| matches!(f.action, FaultAction::SlowReplica { .. })).unwrap();
+        assert_eq!(slow.action, FaultAction::SlowReplica { targets: vec![Target::Node(2)], delay_ms: 200 });
+        let sc = ok(&with(FULL, "slow: n3, delay: 200ms", "slow: n3, delay: 200ms, scope: node"));
+        assert!(sc.faults.iter().any(|f| matches!(f.action, FaultAction::Slow { .. })), "`node` is the default");
+        let text = with(FULL, "slow: n3, delay: 200ms", "slow: n3, delay: 200ms, scope: disk");
+        assert_error(&text, "scope: disk", "faults[2].scope", "`replica`");
+        let text = with(FULL, "{ at: 40s, restart: [n4, n5] }", "{ at: 40s, restart: n4, scope: replica }");
+        assert_error(&text, "scope: replica", "faults[0].scope", "only goes with `slow`");
     }
 
     #[test]

@@ -224,6 +224,9 @@ pub enum FaultAction {
     /// Damage `fraction` of the records on the targets' disks (values change, checksums do
     /// not); cannot be undone.
     Corrupt { targets: Vec<Target>, fraction: f64 },
+    /// Add `delay_ms` to every answer the targets send as replicas (a slow disk); their other
+    /// messages keep their speed (`slow` with `scope: replica`).
+    SlowReplica { targets: Vec<Target>, delay_ms: u64 },
 }
 
 impl FaultAction {
@@ -239,6 +242,7 @@ impl FaultAction {
             | FaultAction::Slow { targets: t, .. }
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
+            FaultAction::SlowReplica { targets: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -256,6 +260,7 @@ impl FaultAction {
             | FaultAction::Slow { targets: t, .. }
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
+            FaultAction::SlowReplica { targets: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter_mut().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -309,11 +314,13 @@ pub enum SwarmFault {
     Duplicate,
     /// Damage some records on one node's disk (instant; nothing to undo).
     Corrupt,
+    /// Delay the answers some nodes send as replicas (a slow disk).
+    SlowReplica,
 }
 
 impl SwarmFault {
     /// Every kind, in the order the scenario format documents them.
-    pub const ALL: [SwarmFault; 9] = [
+    pub const ALL: [SwarmFault; 10] = [
         SwarmFault::Crash,
         SwarmFault::Pause,
         SwarmFault::Partition,
@@ -323,6 +330,7 @@ impl SwarmFault {
         SwarmFault::Loss,
         SwarmFault::Duplicate,
         SwarmFault::Corrupt,
+        SwarmFault::SlowReplica,
     ];
 
     /// The name scenario files use, like `one_way`.
@@ -337,6 +345,7 @@ impl SwarmFault {
             SwarmFault::Loss => "loss",
             SwarmFault::Duplicate => "duplicate",
             SwarmFault::Corrupt => "corrupt",
+            SwarmFault::SlowReplica => "slow_replica",
         }
     }
 }

@@ -67,6 +67,10 @@ pub struct RawStorage {
     pub anti_entropy: Option<Value>,
     pub fsync: Option<String>,
     pub scrub: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub hedge: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub breaker: Option<Value>,
 }
 
 /// `cluster.control:` leader election and shard assignment settings.
@@ -178,6 +182,7 @@ pub struct RawFault {
     pub offset: Option<String>,
     #[serde(default, deserialize_with = "present")]
     pub corrupt: Option<Value>,
+    pub scope: Option<String>,
 }
 
 /// Keeps a field that is written but empty (`crash:`) as `Some(Null)`, so validation can say

@@ -1,16 +1,17 @@
 //! The `cluster.storage:` section: how replicas resolve concurrent writes, how many siblings a
-//! key may hold, whether reads repair replicas, when writes are synced to disk and how often
-//! records are scrubbed for damage. Each mechanism is switchable, so one scenario run both
-//! ways shows what it buys.
+//! key may hold, whether reads repair replicas, hinted handoff, anti-entropy, when writes are
+//! synced to disk and how often records are scrubbed for damage, hedged reads and the circuit
+//! breaker. Each mechanism is switchable, so one scenario run both ways shows what it buys.
 
 use nodes::anti_entropy::AntiEntropyConfig;
-use nodes::coordinator::ReadRepair;
+use nodes::coordinator::{BreakerConfig, Hedge, ReadRepair};
 use nodes::handoff::HandoffConfig;
 use nodes::storage::{ConflictPolicy, FsyncPolicy, StorageConfig};
 use serde_yaml::Value;
 
 use super::error::Invalid;
 use super::fields::{duration, positive_ms};
+use super::hedging::{breaker, hedge};
 use super::spec::RawStorage;
 use super::units::format_ms;
 use super::value::{describe, duration_text, expected, number, Fields};
@@ -39,11 +40,16 @@ pub struct StorageSpec {
     pub hinted_handoff: Option<HandoffConfig>,
     /// Anti-entropy between the replicas of every shard (`None`: off).
     pub anti_entropy: Option<AntiEntropyConfig>,
+    /// Whether reads ask every replica or R of them with hedges.
+    pub hedge: Hedge,
+    /// The per-replica circuit breaker of every coordinator (off when `None`).
+    pub breaker: Option<BreakerConfig>,
 }
 
 /// Reads `cluster.storage`; every field has a default (siblings, 64 siblings, no read repair,
-/// no anti-entropy).
-pub(super) fn storage(raw: Option<&RawStorage>) -> Result<StorageSpec, Invalid> {
+/// no hand-off, no anti-entropy, `fsync: always`, no scrub, no hedging, no breaker). Hedge
+/// delays and the hand-off wait must come before `request_timeout_ms`.
+pub(super) fn storage(raw: Option<&RawStorage>, request_timeout_ms: u64) -> Result<StorageSpec, Invalid> {
     let mut spec = StorageSpec::default();
     let Some(raw) = raw else { return Ok(spec) };
     if let Some(c) = raw.conflicts.as_deref() {
@@ -84,6 +90,12 @@ pub(super) fn storage(raw: Option<&RawStorage>) -> Result<StorageSpec, Invalid> 
     }
     if let Some(s) = raw.scrub.as_deref() {
         spec.store.scrub_ms = scrub(s)?;
+    }
+    if let Some(h) = &raw.hedge {
+        spec.hedge = hedge(h, request_timeout_ms)?;
+    }
+    if let Some(b) = &raw.breaker {
+        spec.breaker = breaker(b)?;
     }
     Ok(spec)
 }
