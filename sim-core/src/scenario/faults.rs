@@ -115,50 +115,9 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
             Value::Bool(true) => FaultAction::Heal,
             other => return Err(Invalid::new(at, format!("write `heal: true` (found {})", describe(other)))),
         },
-        "slow" => {
-            let targets = names.targets(value, &at)?;
-            let delay = required(&raw.delay, &field("delay"))
-                .map_err(|_| Invalid::new(field("delay"), "`slow` needs a `delay`, e.g. `delay: 200ms`"))?;
-            let delay_ms = positive_ms(delay, &field("delay"))?;
-            match raw.scope.as_deref() {
-                None | Some("node") => FaultAction::Slow { targets, delay_ms },
-                Some("replica") => FaultAction::SlowReplica { targets, delay_ms },
-                Some(other) => {
-                    return Err(Invalid::new(
-                        field("scope"),
-                        format!(
-                            "`{other}`: write `node` (every message to or from the nodes, the default) or \
-                             `replica` (only the answers they send as replicas: a slow disk)"
-                        ),
-                    ))
-                }
-            }
-        }
+        "slow" => slow(raw, value, &at, path, names)?,
         "loss" => FaultAction::Loss(probability(value, &at)?),
-        "skew" => {
-            let targets = names.targets(value, &at)?;
-            let drift = raw.drift.unwrap_or(0.0);
-            if !drift.is_finite() || drift <= -1.0 || drift > 10.0 {
-                return Err(Invalid::new(
-                    field("drift"),
-                    format!("drift {drift} is a rate error: above -1 (a stopped clock) and at most 10"),
-                ));
-            }
-            let offset_ms = match raw.offset.as_deref() {
-                None => 0,
-                Some(text) => {
-                    let (sign, magnitude) = text.strip_prefix('-').map_or((1, text), |rest| (-1, rest));
-                    sign * duration(magnitude, &field("offset"))? as i64
-                }
-            };
-            if raw.drift.is_none() && raw.offset.is_none() {
-                return Err(Invalid::new(
-                    at,
-                    "`skew` needs a `drift` (e.g. `drift: 0.05`) or an `offset` (e.g. `offset: -50ms`)",
-                ));
-            }
-            FaultAction::Skew { targets, rate: 1.0 + drift, offset_ms }
-        }
+        "skew" => skew(raw, value, &at, path, names)?,
         "corrupt" => corrupt(value, &at, names)?,
         _ => FaultAction::Duplicate(probability(value, &at)?),
     };
@@ -167,6 +126,53 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
     }
     let line = index.locate(path).map_or(0, |p| p.line);
     Ok(Fault { at_ms, for_ms, action, line })
+}
+
+/// `slow: [targets]` with its `delay` and optional `scope` (node or replica).
+fn slow(raw: &RawFault, value: &Value, at: &str, path: &str, names: &Names) -> Result<FaultAction, Invalid> {
+    let field = |key: &str| join(path, key);
+    let targets = names.targets(value, at)?;
+    let delay = required(&raw.delay, &field("delay"))
+        .map_err(|_| Invalid::new(field("delay"), "`slow` needs a `delay`, e.g. `delay: 200ms`"))?;
+    let delay_ms = positive_ms(delay, &field("delay"))?;
+    match raw.scope.as_deref() {
+        None | Some("node") => Ok(FaultAction::Slow { targets, delay_ms }),
+        Some("replica") => Ok(FaultAction::SlowReplica { targets, delay_ms }),
+        Some(other) => Err(Invalid::new(
+            field("scope"),
+            format!(
+                "`{other}`: write `node` (every message to or from the nodes, the default) or \
+                 `replica` (only the answers they send as replicas: a slow disk)"
+            ),
+        )),
+    }
+}
+
+/// `skew: [targets]` with a `drift` (rate error) and/or an `offset`.
+fn skew(raw: &RawFault, value: &Value, at: &str, path: &str, names: &Names) -> Result<FaultAction, Invalid> {
+    let field = |key: &str| join(path, key);
+    let targets = names.targets(value, at)?;
+    let drift = raw.drift.unwrap_or(0.0);
+    if !drift.is_finite() || drift <= -1.0 || drift > 10.0 {
+        return Err(Invalid::new(
+            field("drift"),
+            format!("drift {drift} is a rate error: above -1 (a stopped clock) and at most 10"),
+        ));
+    }
+    let offset_ms = match raw.offset.as_deref() {
+        None => 0,
+        Some(text) => {
+            let (sign, magnitude) = text.strip_prefix('-').map_or((1, text), |rest| (-1, rest));
+            sign * duration(magnitude, &field("offset"))? as i64
+        }
+    };
+    if raw.drift.is_none() && raw.offset.is_none() {
+        return Err(Invalid::new(
+            at,
+            "`skew` needs a `drift` (e.g. `drift: 0.05`) or an `offset` (e.g. `offset: -50ms`)",
+        ));
+    }
+    Ok(FaultAction::Skew { targets, rate: 1.0 + drift, offset_ms })
 }
 
 fn probability(value: &Value, field: &str) -> Result<f64, Invalid> {
