@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use nodes::coordinator::ReadRepair;
+use nodes::anti_entropy::AntiEntropyConfig;
+use nodes::coordinator::{BreakerConfig, Hedge, HedgeDelay, ReadRepair};
 use nodes::handoff::HandoffConfig;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -81,7 +82,35 @@ pub fn draw_modes(modes: &[SwarmMode], cluster: &mut ClusterSpec, seed: u64) {
                 storage.hinted_handoff = rng.random_bool(0.5).then_some(HandoffConfig { after_ms, retry_ms });
             }
             SwarmMode::SiblingBound => storage.store.max_siblings = rng.random_range(2..=64),
+            SwarmMode::AntiEntropy => {
+                let interval_ms = rng.random_range(250..=2_000);
+                let buckets = [1, 8, 64, 512][rng.random_range(0..4)];
+                storage.anti_entropy = Some(AntiEntropyConfig { interval_ms, buckets });
+            }
+            SwarmMode::Hedge => storage.hedge = draw_hedge(cluster.request_timeout_ms, &mut rng),
+            SwarmMode::Breaker => {
+                storage.breaker = rng.random_bool(0.5).then(|| BreakerConfig {
+                    timeouts: rng.random_range(1..=5),
+                    window_ms: rng.random_range(200..=5_000),
+                    probe_ms: rng.random_range(100..=3_000),
+                });
+            }
         }
+    }
+}
+
+/// A hedge setting: off, targeted reads without hedges, a fixed delay, or a percentile; delays
+/// come before the request timeout, as validation asks of a scenario.
+fn draw_hedge(request_timeout_ms: u64, rng: &mut ChaCha8Rng) -> Hedge {
+    let most = (request_timeout_ms / 2).max(2);
+    match rng.random_range(0..4) {
+        0 => Hedge::Off,
+        1 => Hedge::Targeted(HedgeDelay::Never),
+        2 => Hedge::Targeted(HedgeDelay::Fixed { ms: rng.random_range(1..most) }),
+        _ => Hedge::Targeted(HedgeDelay::Percentile {
+            percentile: rng.random_range(50..=99),
+            fallback_ms: rng.random_range(1..most),
+        }),
     }
 }
 
@@ -190,6 +219,7 @@ swarm:
         with_modes.swarm.as_mut().expect("swarm").modes = SwarmMode::ALL.to_vec();
         let with_modes = Arc::new(with_modes);
         let (mut repairs, mut handoffs, mut bounds) = (vec![], vec![], vec![]);
+        let (mut hedges, mut breakers) = (vec![], vec![]);
         for seed in 0..40 {
             let r = resolve(&with_modes, seed);
             assert_eq!(r.faults, resolve(&plain, seed).faults, "modes draw from a stream of their own");
@@ -198,14 +228,25 @@ swarm:
             assert!(s.hinted_handoff.is_none_or(|h| h.after_ms < r.cluster.request_timeout_ms));
             assert!((2..=64).contains(&s.store.max_siblings));
             assert_eq!(s.store.conflicts, nodes::storage::ConflictPolicy::Siblings, "never a lossy policy");
+            assert!(s.anti_entropy.is_some_and(|a| (250..=2_000).contains(&a.interval_ms)), "always on");
+            let delay = match s.hedge {
+                Hedge::Targeted(HedgeDelay::Fixed { ms } | HedgeDelay::Percentile { fallback_ms: ms, .. }) => ms,
+                _ => 0,
+            };
+            assert!(delay < r.cluster.request_timeout_ms, "hedges come before the timeout");
             repairs.push(s.read_repair);
             handoffs.push(s.hinted_handoff.is_some());
+            hedges.push(std::mem::discriminant(&s.hedge));
+            breakers.push(s.breaker.is_some());
             bounds.push(s.store.max_siblings);
         }
         assert!(repairs.contains(&ReadRepair::Off) && repairs.contains(&ReadRepair::Async));
         assert!(repairs.contains(&ReadRepair::Blocking));
         assert!(handoffs.contains(&true) && handoffs.contains(&false));
         assert!(bounds.iter().min() < bounds.iter().max());
+        assert!(hedges.contains(&std::mem::discriminant(&Hedge::Off)));
+        assert!(hedges.iter().any(|&h| h != std::mem::discriminant(&Hedge::Off)));
+        assert!(breakers.contains(&true) && breakers.contains(&false));
         assert_eq!(resolve(&plain, 3).cluster.storage, plain.cluster.storage, "no modes, nothing switched");
     }
 

@@ -360,11 +360,25 @@ pub enum SwarmMode {
     HintedHandoff,
     /// `max_siblings`: a random bound from 2 to 64 (writes beyond it are refused).
     SiblingBound,
+    /// `anti_entropy`: always on (so `eventually_converged` can be expected), with a random
+    /// interval from 250ms to 2s and 1, 8, 64 or 512 leaves per shard.
+    AntiEntropy,
+    /// `hedge`: off, targeted without hedges, after a fixed delay, or at a latency percentile.
+    Hedge,
+    /// `breaker`: off, or on with random timeouts, window and probe interval.
+    Breaker,
 }
 
 impl SwarmMode {
     /// Every mode, in the order the scenario format documents them.
-    pub const ALL: [SwarmMode; 3] = [SwarmMode::ReadRepair, SwarmMode::HintedHandoff, SwarmMode::SiblingBound];
+    pub const ALL: [SwarmMode; 6] = [
+        SwarmMode::ReadRepair,
+        SwarmMode::HintedHandoff,
+        SwarmMode::SiblingBound,
+        SwarmMode::AntiEntropy,
+        SwarmMode::Hedge,
+        SwarmMode::Breaker,
+    ];
 
     /// The name scenario files use, like `read_repair`.
     pub fn name(self) -> &'static str {
@@ -372,6 +386,9 @@ impl SwarmMode {
             SwarmMode::ReadRepair => "read_repair",
             SwarmMode::HintedHandoff => "hinted_handoff",
             SwarmMode::SiblingBound => "sibling_bound",
+            SwarmMode::AntiEntropy => "anti_entropy",
+            SwarmMode::Hedge => "hedge",
+            SwarmMode::Breaker => "breaker",
         }
     }
 }
