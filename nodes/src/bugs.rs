@@ -30,13 +30,19 @@ pub const BUG_SYNC_DELAY_MS: u64 = 20;
 /// (`--features clustersim-nodes/bug-serve-corrupt`): damaged records are served to readers.
 pub const BUG_SERVE_CORRUPT: bool = cfg!(feature = "bug-serve-corrupt");
 
+/// True in the test build whose linearizable-mode reads answer before writing back
+/// (`--features clustersim-nodes/bug-no-write-back`): they repair after answering, so a later
+/// read can still return an older value than an earlier read did.
+pub const BUG_NO_WRITE_BACK: bool = cfg!(feature = "bug-no-write-back");
+
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 5] = [
+const PLANTED: [(&str, bool, &str); 6] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
     ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
     ("bug-ack-before-sync", BUG_ACK_BEFORE_SYNC, "replicas acknowledge writes before syncing under fsync: always"),
     ("bug-serve-corrupt", BUG_SERVE_CORRUPT, "records are served without checking their checksum"),
+    ("bug-no-write-back", BUG_NO_WRITE_BACK, "linearizable reads answer before writing the value back"),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.

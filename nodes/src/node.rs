@@ -224,7 +224,7 @@ mod tests {
     };
     use crate::handoff::{HandoffConfig, HandoffTimer};
     use crate::replica::{ReplicaAnswer, ReplicaRequest};
-    use crate::storage::{Context, Dot, Versioned};
+    use crate::storage::{ConflictPolicy, Context, Dot, Versioned};
 
     fn node(id: Addr) -> StorageNode {
         node_with(id, ReadRepair::Off, StorageConfig::default())
@@ -249,6 +249,7 @@ mod tests {
             handoff,
             hedge: Hedge::Off,
             breaker: None,
+            linearizable: false,
         };
         node_cfg_in(id, members, coordinator, storage)
     }
@@ -486,6 +487,59 @@ mod tests {
         assert!(matches!(replies(&out)[..], [Reply::ReadOk { versions }] if versions.len() == 1));
     }
 
+    /// A node of the linearizable (ABD) mode: `Lww` stores, blocking read repair.
+    fn abd(id: Addr) -> StorageNode {
+        let coordinator = CoordinatorConfig {
+            request_timeout_ms: 100,
+            writes_via_primary: false,
+            read_repair: ReadRepair::Blocking,
+            handoff: None,
+            hedge: Hedge::Off,
+            breaker: None,
+            linearizable: true,
+        };
+        node_cfg(id, coordinator, StorageConfig { conflicts: ConflictPolicy::Lww, ..StorageConfig::default() })
+    }
+
+    #[test]
+    fn a_linearizable_write_reads_a_quorum_then_writes_with_a_tag_above_what_it_found() {
+        let mut n = abd(0);
+        let mut out = NodeOut::default();
+        n.on_input(0, client_write(2), &mut out);
+        assert!(out.sends.iter().all(|(_, m)| !matches!(m, Msg::Replica(ReplicaRequest::Write { .. }))), "reads first");
+        let req = first_request(&out);
+        let older = Versioned { stamp: 5, ..version(1, 3) };
+        let mut out = NodeOut::default();
+        n.on_input(1, read_reply(req, 1, &[older]), &mut out);
+        let stamps: Vec<u64> = out
+            .sends
+            .iter()
+            .filter_map(|(_, m)| match m {
+                Msg::Replica(ReplicaRequest::Write { item, .. }) => Some(item.stamp),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stamps, [6, 6], "after this node's empty answer and replica 1's tag 5");
+    }
+
+    #[test]
+    fn a_linearizable_read_fails_when_its_write_back_is_not_acknowledged_in_time() {
+        for (linearizable, expect_ok) in [(true, false), (false, true)] {
+            let mut n = abd(1);
+            n.coordinator = Coordinator::new(CoordinatorConfig { linearizable, ..n.cfg.coordinator.clone() }, 0);
+            let mut out = NodeOut::default();
+            n.on_input(0, client_read(3), &mut out);
+            let req = first_request(&out);
+            n.on_input(1, read_reply(req, 0, &[version(0, 7)]), &mut out);
+            n.on_input(1, read_reply(req, 2, &[]), &mut out);
+            assert_eq!(repairs(&out), [(2, 7)], "replica 2 is written back to");
+            let mut out = NodeOut::default();
+            n.on_input(100, due(100), &mut out);
+            let ok = matches!(replies(&out)[..], [Reply::ReadOk { .. }]);
+            assert_eq!(ok, expect_ok, "linearizable {linearizable}: {:?}", replies(&out));
+        }
+    }
+
     #[test]
     fn without_read_repair_replicas_stay_behind() {
         let mut n = node_with(0, ReadRepair::Off, StorageConfig::default());
@@ -583,6 +637,7 @@ mod tests {
                 handoff: None,
                 hedge: Hedge::Off,
                 breaker: None,
+                linearizable: false,
             },
             control: ControlConfig::default(),
             members: Members::new(0..3),
@@ -625,6 +680,7 @@ mod tests {
                 handoff: None,
                 hedge: Hedge::Off,
                 breaker: None,
+                linearizable: false,
             },
             control: ControlConfig::default(),
             members: Members::new(0..3),
@@ -664,6 +720,7 @@ mod tests {
             handoff: None,
             hedge,
             breaker,
+            linearizable: false,
         };
         node_cfg(0, coordinator, StorageConfig::default())
     }

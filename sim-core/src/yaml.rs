@@ -142,6 +142,9 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
         format!("scrub: {}", scrub_word(s.store.scrub_ms)),
     ];
     // Written only when on, so scenarios without them are written as before.
+    if s.linearizable {
+        storage.insert(0, "linearizable: on".to_string());
+    }
     if s.hedge != Hedge::Off {
         storage.push(format!("hedge: {}", hedge_yaml(s.hedge)));
     }

@@ -19,6 +19,11 @@ pub struct CoordinatorConfig {
     pub hedge: Hedge,
     /// Per-replica circuit breaker (off when `None`).
     pub breaker: Option<BreakerConfig>,
+    /// Linearizable (ABD) mode: every write first reads a quorum and takes a tag above every
+    /// one it saw; reads write the newest value back to the replicas they read (blocking read
+    /// repair) and fail rather than answer before that is done. Needs `Lww` stores (one
+    /// version per key, ordered by tag) and quorum reads and writes.
+    pub linearizable: bool,
 }
 
 /// Whether and how reads repair the replicas they read from.

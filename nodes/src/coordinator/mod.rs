@@ -10,6 +10,7 @@ mod config;
 mod handoff;
 mod hedge;
 mod latencies;
+mod linearizable;
 mod msg;
 mod primary;
 mod read_repair;
@@ -158,8 +159,10 @@ impl Coordinator {
                 let write = WriteReq { client: from, op, key, w, value, context };
                 if self.cfg.writes_via_primary {
                     self.route_write(write, false, cx);
+                } else if self.cfg.linearizable {
+                    self.read_tag_then_write(write, cx);
                 } else {
-                    self.write(write, None, cx);
+                    self.write(write, None, None, cx);
                 }
             }
             ClientRequest::Read { op, key, r } => {
@@ -217,8 +220,9 @@ impl Coordinator {
     }
 
     /// Coordinates a write: gives it this node's next dot for the key, keeps the client's
-    /// context (exactly what it supersedes) and fans it out to the key's replicas.
-    fn write<O: CoordinatorOut>(&mut self, write: WriteReq, fence: Option<u64>, cx: &mut Ctx<'_, O>) {
+    /// context (exactly what it supersedes) and fans it out to the key's replicas. Its stamp
+    /// is `tag` in linearizable mode, else this node's clock (what last-write-wins orders by).
+    fn write<O: CoordinatorOut>(&mut self, write: WriteReq, fence: Option<u64>, tag: Option<u64>, cx: &mut Ctx<'_, O>) {
         let WriteReq { client, op, key, w, value, context } = write;
         if fence.is_some() {
             // A fenced write is an act as primary: it must fall inside the node's grant and lease.
@@ -230,7 +234,7 @@ impl Coordinator {
             );
         }
         let dot = cx.replica.store_mut().next_dot(cx.id, key);
-        let item = Arc::new(Versioned { dot, context, stamp: cx.now, value });
+        let item = Arc::new(Versioned { dot, context, stamp: tag.unwrap_or(cx.now), value });
         if let Some(fence) = fence {
             // The primary orders the key's writes: the next one it versions supersedes this one,
             // acknowledged or not (superseding a write that may fail loses nothing acknowledged).
@@ -359,8 +363,9 @@ impl Coordinator {
                 self.finish_repair(req, cx);
                 return;
             }
-            // The read itself succeeded; repair acknowledgements are late, not needed.
-            Some(PendingKind::Read { phase: ReadPhase::Repairing, .. }) => {
+            // The read itself succeeded; repair acknowledgements are late, not needed (except
+            // in linearizable mode: the value may not be on a quorum yet, so the read fails).
+            Some(PendingKind::Read { phase: ReadPhase::Repairing, .. }) if !self.cfg.linearizable => {
                 self.reply_read(req, cx);
                 return;
             }

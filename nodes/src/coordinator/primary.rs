@@ -22,7 +22,7 @@ impl Coordinator {
                     let saw = PrimarySaw { client: write.client, op: write.op, values: vec![*value] };
                     cx.out.primary_saw(saw);
                     write.context = write.context.join(latest);
-                    self.write(write, Some(fence), cx);
+                    self.write(write, Some(fence), None, cx);
                 }
                 _ => self.read_before_first_write(write, fence, cx),
             }
@@ -43,7 +43,7 @@ impl Coordinator {
     fn read_before_first_write<O: CoordinatorOut>(&mut self, write: WriteReq, fence: u64, cx: &mut Ctx<'_, O>) {
         let (client, op, key) = (write.client, write.op, write.key);
         let n = cx.control.map().n();
-        let kind = PendingKind::PrimaryRead { write: Box::new(write), fence, versions: Vec::new() };
+        let kind = PendingKind::PrimaryRead { write: Box::new(write), fence: Some(fence), versions: Vec::new() };
         let req = self.begin(client, op, key, n, kind, cx);
         let local = self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: Some(fence) });
         self.probe_due_replicas(req, cx);
@@ -79,14 +79,18 @@ impl Coordinator {
             }
         }
         cx.out.primary_saw(PrimarySaw { client: write.client, op: write.op, values });
-        self.write(write, Some(fence), cx);
+        self.write(write, Some(fence), None, cx);
     }
 
     /// A primary's read that timed out with a quorum of answers: write after it.
     pub(super) fn finish_primary_read<O: CoordinatorOut>(&mut self, req: u64, cx: &mut Ctx<'_, O>) {
         if let Some(p) = self.retire(req, cx) {
-            if let PendingKind::PrimaryRead { write, fence, versions } = p.kind {
-                self.write_after_read(*write, fence, &versions, cx);
+            match p.kind {
+                PendingKind::PrimaryRead { write, fence: Some(fence), versions } => {
+                    self.write_after_read(*write, fence, &versions, cx)
+                }
+                PendingKind::PrimaryRead { write, fence: None, versions } => self.write_tagged(*write, &versions, cx),
+                _ => {}
             }
         }
     }

@@ -9,6 +9,7 @@ use super::config::ReadRepair;
 use super::requests::{PendingKind, ReadPhase};
 use super::{ClientAnswer, Coordinator, CoordinatorOut, Ctx, Reply};
 use crate::actor::Addr;
+use crate::bugs::BUG_NO_WRITE_BACK;
 use crate::replica::ReplicaRequest;
 use crate::storage::Versioned;
 
@@ -21,7 +22,11 @@ impl Coordinator {
         let replicas = p.asked.count_ones() as u8;
         let all_answered = p.answers() >= replicas;
         let PendingKind::Read { phase, .. } = &mut p.kind else { return };
-        match (self.cfg.read_repair, *phase) {
+        let mode = match self.cfg.read_repair {
+            ReadRepair::Blocking if BUG_NO_WRITE_BACK && self.cfg.linearizable => ReadRepair::Async,
+            mode => mode,
+        };
+        match (mode, *phase) {
             (ReadRepair::Off, _) | (ReadRepair::Blocking, ReadPhase::Repairing) => self.reply_read(req, cx),
             (ReadRepair::Async, ReadPhase::Collecting) => {
                 self.send_reply(req, cx);

@@ -51,7 +51,8 @@ pub(super) enum PendingKind {
     Read { key: u64, versions: Vec<Versioned>, answers: Vec<(Addr, Option<Arc<Vec<Versioned>>>)>, phase: ReadPhase },
     /// A primary's quorum read before its first write to a key in this tenure (the write is
     /// boxed: this path is rare, and a smaller request moves for less on the common ones).
-    PrimaryRead { write: Box<WriteReq>, fence: u64, versions: Vec<Versioned> },
+    /// In linearizable mode (`fence: None`), the quorum read of every write for its tag.
+    PrimaryRead { write: Box<WriteReq>, fence: Option<u64>, versions: Vec<Versioned> },
     /// Done, but with the circuit breaker on, still waiting until its deadline for the
     /// replicas asked that have not answered: each that does not answer in time timed out.
     Settled,

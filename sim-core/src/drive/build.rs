@@ -34,6 +34,7 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
                 handoff: c.storage.hinted_handoff,
                 hedge: c.storage.hedge,
                 breaker: c.storage.breaker,
+                linearizable: c.storage.linearizable,
             },
             storage: c.storage.store,
             anti_entropy: c.storage.anti_entropy,

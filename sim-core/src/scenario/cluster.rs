@@ -75,6 +75,13 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
             ),
         ));
     }
+    if storage.linearizable && writes_via_primary {
+        return Err(Invalid::new(
+            "cluster.storage.linearizable",
+            "`linearizable: on` orders writes by the tags their quorum reads find, and `writes: primary` \
+             orders them at the primary: choose one",
+        ));
+    }
     Ok(ClusterSpec {
         zones,
         nodes,

@@ -56,6 +56,7 @@ pub struct RawCluster {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStorage {
+    pub linearizable: Option<String>,
     pub conflicts: Option<String>,
     pub max_siblings: Option<u64>,
     pub read_repair: Option<String>,

@@ -44,6 +44,8 @@ pub struct StorageSpec {
     pub hedge: Hedge,
     /// The per-replica circuit breaker of every coordinator (off when `None`).
     pub breaker: Option<BreakerConfig>,
+    /// Linearizable (ABD) mode: tagged writes after a quorum read, reads that write back.
+    pub linearizable: bool,
 }
 
 /// Reads `cluster.storage`; every field has a default (siblings, 64 siblings, no read repair,
@@ -97,7 +99,44 @@ pub(super) fn storage(raw: Option<&RawStorage>, request_timeout_ms: u64) -> Resu
     if let Some(b) = &raw.breaker {
         spec.breaker = breaker(b)?;
     }
+    if let Some(l) = raw.linearizable.as_deref() {
+        spec.linearizable = linearizable(l, raw, &mut spec)?;
+    }
     Ok(spec)
+}
+
+/// `linearizable: on` (ABD) needs one version per key ordered by tag, and reads that write
+/// back before answering: it sets `conflicts: lww` and `read_repair: blocking`, and refuses
+/// any other value written for them.
+fn linearizable(raw_value: &str, raw: &RawStorage, spec: &mut StorageSpec) -> Result<bool, Invalid> {
+    let on = match raw_value {
+        "on" => true,
+        "off" => false,
+        other => {
+            return Err(Invalid::new(
+                "cluster.storage.linearizable",
+                format!("`{other}`: write `on` (ABD: writes read a quorum for a tag, reads write back) or `off`"),
+            ))
+        }
+    };
+    if !on {
+        return Ok(false);
+    }
+    if raw.conflicts.as_deref().is_some_and(|c| c != "lww") {
+        return Err(Invalid::new(
+            "cluster.storage.conflicts",
+            "`linearizable: on` keeps one version per key, the highest tag: leave `conflicts` out or write `lww`",
+        ));
+    }
+    if raw.read_repair.as_deref().is_some_and(|r| r != "blocking") {
+        return Err(Invalid::new(
+            "cluster.storage.read_repair",
+            "`linearizable: on` reads write back before answering: leave `read_repair` out or write `blocking`",
+        ));
+    }
+    spec.store.conflicts = ConflictPolicy::Lww;
+    spec.read_repair = ReadRepair::Blocking;
+    Ok(true)
 }
 
 /// Default wait for a replica's answer before a write turns to a stand-in.
@@ -289,6 +328,26 @@ mod tests {
         assert_eq!((on.interval_ms, on.buckets), (5_000, 64));
         let set = spec("{ anti_entropy: { interval: 250ms } }").anti_entropy.expect("on");
         assert_eq!((set.interval_ms, set.buckets), (250, 64));
+    }
+
+    #[test]
+    fn linearizable_mode_sets_single_versions_and_write_back_and_refuses_what_contradicts_it() {
+        let spec = parse(Path::new("s.yaml"), &with_storage("{ linearizable: on }")).expect("valid").cluster.storage;
+        assert!(spec.linearizable);
+        assert_eq!((spec.store.conflicts, spec.read_repair), (super::ConflictPolicy::Lww, super::ReadRepair::Blocking));
+        let text =
+            crate::yaml::to_yaml(&parse(Path::new("s.yaml"), &with_storage("{ linearizable: on }")).unwrap(), &[]);
+        let again = parse(Path::new("s.yaml"), &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(again.cluster.storage, spec, "written back and read again");
+        let e = error("{ linearizable: on, conflicts: siblings }");
+        assert!(e.contains("cluster.storage.conflicts: `linearizable: on` keeps one version"), "{e}");
+        let e = error("{ linearizable: on, read_repair: async }");
+        assert!(e.contains("cluster.storage.read_repair: `linearizable: on` reads write back"), "{e}");
+        let e = error("{ linearizable: yes }");
+        assert!(e.contains("cluster.storage.linearizable: `yes`"), "{e}");
+        let primary = with_storage("{ linearizable: on }").replace("  storage:", "  writes: primary\n  storage:");
+        let e = parse(Path::new("s.yaml"), &primary).expect_err("refused").to_string();
+        assert!(e.contains("cluster.storage.linearizable:") && e.contains("choose one"), "{e}");
     }
 
     #[test]
