@@ -37,6 +37,8 @@ pub fn draw(swarm: &Swarm, nodes: u32, seed: u64) -> Vec<Fault> {
     let mut rng = stream(seed, Stream::Swarm, 0);
     let mut faults = Vec::new();
     let mut active_until: Vec<u64> = Vec::new();
+    // Damaged disks, one at a time: until the last `corrupt`'s window has passed, no other.
+    let mut disk_quiet_until = 0u64;
     let mean_gap_ms = 1_000.0 / swarm.rate_per_s;
     let mut t_ms = swarm.start_ms as f64;
     for _ in 0..ARRIVALS_MAX {
@@ -54,7 +56,15 @@ pub fn draw(swarm: &Swarm, nodes: u32, seed: u64) -> Vec<Fault> {
         let for_ms = rng.random_range(swarm.for_ms.0..=swarm.for_ms.1);
         let action = action(kind, swarm, nodes, &mut rng);
         if kind == SwarmFault::Corrupt {
-            // Damage is done at once and cannot be undone: nothing stays active.
+            // Damage is done at once and cannot be undone, but the cluster needs a while to
+            // find and repair it: a second disk damaged before then could hold the other copy
+            // of a write, and no design survives losing every copy. So a corrupt takes a
+            // concurrency slot for its window, and no other corrupt is drawn in it.
+            if at_ms < disk_quiet_until {
+                continue;
+            }
+            disk_quiet_until = at_ms + for_ms;
+            active_until.push(at_ms + for_ms);
             faults.push(Fault { at_ms, for_ms: None, action, line: swarm.line });
             continue;
         }
@@ -257,6 +267,12 @@ swarm:
         for seed in 0..20 {
             let faults = draw(swarm, 5, seed);
             assert!(faults.len() > 10, "about 0.5/s over 120s, fewer when too many are active");
+            let disks: Vec<u64> =
+                faults.iter().filter(|f| matches!(f.action, FaultAction::Corrupt { .. })).map(|f| f.at_ms).collect();
+            assert!(
+                disks.windows(2).all(|w| w[1] - w[0] >= 1_000),
+                "seed {seed}: one damaged disk at a time: {disks:?}"
+            );
             for f in &faults {
                 assert!(f.at_ms < 120_000);
                 if let FaultAction::Corrupt { targets, fraction } = &f.action {
