@@ -278,7 +278,7 @@ impl Client {
             // What the client has now seen of the key: everything the versions it read had
             // seen, and themselves; or, after its write, what that write superseded and itself.
             let seen = match (c.op.kind, dot) {
-                (OpKind::Read, _) => read.iter().fold(Context::new(), |seen, v| seen.join(&v.history())),
+                (OpKind::Read, _) => Context::seen_reading(&read),
                 (OpKind::Write, Some(dot)) => c.context.with(dot),
                 (OpKind::Write, None) => c.context.clone(),
             };

@@ -97,8 +97,34 @@ impl Context {
         if self.contains(dot) {
             return self.clone();
         }
-        let single = [((dot.node as u64) << 1 | SINGLE, dot.counter)];
+        // The common case, a node's next dot with no gap after its prefix: the prefix grows in
+        // place (one copy of the entries, no sort).
+        let (prefix_key, single_key) = ((dot.node as u64) << 1 | PREFIX, (dot.node as u64) << 1 | SINGLE);
+        let e = self.entries();
+        let no_singles = e.binary_search_by(|x| x.0.cmp(&single_key)).is_err();
+        if no_singles && dot.counter == self.prefix(dot.node) + 1 {
+            let mut out: Vec<(u64, u64)> = Vec::with_capacity(e.len() + 1);
+            let at = e.partition_point(|x| x.0 < prefix_key);
+            out.extend_from_slice(&e[..at]);
+            out.push((prefix_key, dot.counter));
+            let rest = if e.get(at).is_some_and(|x| x.0 == prefix_key) { at + 1 } else { at };
+            out.extend_from_slice(&e[rest..]);
+            return Context { entries: Some(Arc::from(out)) };
+        }
+        let single = [(single_key, dot.counter)];
         Context::normalized(self.entries().iter().chain(single.iter()).copied())
+    }
+
+    /// Everything a client saw that read `versions`: their contexts and the versions
+    /// themselves, normalized once (a fold of joins built a context per version).
+    pub fn seen_reading(versions: &[Versioned]) -> Context {
+        match versions {
+            [] => Context::new(),
+            [v] => v.history(),
+            _ => Context::normalized(versions.iter().flat_map(|v| {
+                v.context.entries().iter().copied().chain([((v.dot.node as u64) << 1 | SINGLE, v.dot.counter)])
+            })),
+        }
     }
 
     /// Everything this context or `other` saw.
@@ -275,5 +301,43 @@ mod tests {
         assert_eq!(s, vec![a.clone(), c.clone()], "`a` was never seen: it survives");
         assert!(c.history().contains(dot(1, 2)) && c.history().contains(dot(2, 1)));
         assert!(!c.history().contains(dot(1, 1)));
+    }
+
+    #[test]
+    fn adding_a_dot_in_place_gives_the_context_normalizing_gives() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut c = Context::new();
+        for _ in 0..2_000 {
+            let dot = Dot { node: next(4) as u32, counter: 1 + next(12) };
+            let slow = Context::normalized(
+                c.entries().iter().copied().chain([((dot.node as u64) << 1 | SINGLE, dot.counter)]),
+            );
+            c = c.with(dot);
+            assert_eq!(c, slow, "{dot:?}");
+            if next(50) == 0 {
+                c = Context::new();
+            }
+        }
+    }
+
+    #[test]
+    fn what_a_reader_saw_is_the_join_of_the_versions_histories() {
+        let v = |node: u32, counter: u64, seen: &[Dot]| Versioned {
+            dot: dot(node, counter),
+            context: Context::of(seen.iter().copied()),
+            stamp: 0,
+            value: counter,
+        };
+        let read = [v(1, 3, &[dot(1, 1), dot(2, 4)]), v(2, 5, &[dot(2, 1), dot(2, 2)]), v(3, 1, &[dot(1, 2)])];
+        for n in 0..=read.len() {
+            let folded = read[..n].iter().fold(Context::new(), |seen, x| seen.join(&x.history()));
+            assert_eq!(Context::seen_reading(&read[..n]), folded, "{n} versions");
+        }
     }
 }
