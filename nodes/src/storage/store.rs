@@ -102,12 +102,16 @@ impl Store {
     }
 
     fn merge(&mut self, key: u64, item: &Versioned, max_siblings: usize) -> Merged {
-        // A damaged record goes first: merging into it would seal its damage with a new checksum.
-        self.check(key);
-        // Look before copying: a version already held changes nothing, so a shared value
-        // (a read reply still on its way) is not copied for it.
-        if self.data.get(&key).is_some_and(|r| r.versions.iter().any(|h| h.dot == item.dot)) {
-            return Merged::Known;
+        if let Some(r) = self.data.get(&key) {
+            if !r.intact() {
+                // A damaged record goes first: merging into it would seal its damage with a
+                // new checksum.
+                self.drop_damaged(key);
+            } else if r.versions.iter().any(|h| h.dot == item.dot) {
+                // Look before copying: a version already held changes nothing, so a shared
+                // value (a read reply still on its way) is not copied for it.
+                return Merged::Known;
+            }
         }
         self.note(key);
         let record = self.data.entry(key).or_default();
@@ -317,13 +321,6 @@ impl Store {
     /// True when no key is held.
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
-    }
-
-    /// Drops `key`'s record if its checksum fails (counted, queued for repair).
-    fn check(&mut self, key: u64) {
-        if self.data.get(&key).is_some_and(|r| !r.intact()) {
-            self.drop_damaged(key);
-        }
     }
 
     fn drop_damaged(&mut self, key: u64) {

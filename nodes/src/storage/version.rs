@@ -103,13 +103,12 @@ impl Context {
         let e = self.entries();
         let no_singles = e.binary_search_by(|x| x.0.cmp(&single_key)).is_err();
         if no_singles && dot.counter == self.prefix(dot.node) + 1 {
-            let mut out: Vec<(u64, u64)> = Vec::with_capacity(e.len() + 1);
             let at = e.partition_point(|x| x.0 < prefix_key);
-            out.extend_from_slice(&e[..at]);
-            out.push((prefix_key, dot.counter));
             let rest = if e.get(at).is_some_and(|x| x.0 == prefix_key) { at + 1 } else { at };
-            out.extend_from_slice(&e[rest..]);
-            return Context { entries: Some(Arc::from(out)) };
+            // Built straight into the shared slice: one allocation.
+            let entries: Arc<[(u64, u64)]> =
+                e[..at].iter().copied().chain([(prefix_key, dot.counter)]).chain(e[rest..].iter().copied()).collect();
+            return Context { entries: Some(entries) };
         }
         let single = [(single_key, dot.counter)];
         Context::normalized(self.entries().iter().chain(single.iter()).copied())
