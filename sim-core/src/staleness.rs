@@ -175,28 +175,7 @@ mod tests {
     use crate::history::{Version, Versioned};
 
     fn op(kind: OpKind, key: u64, (invoke_ms, complete_ms): (u64, u64)) -> Op {
-        Op {
-            client: 1,
-            group: 0,
-            seq: 0,
-            kind,
-            key,
-            shard: None,
-            level: Level::One,
-            required: 1,
-            n: 3,
-            invoke_ms,
-            complete_ms,
-            outcome: Outcome::Ok,
-            reason: None,
-            coordinator: Some(0),
-            value: None,
-            context: Version::new(),
-            version: None,
-            read: vec![],
-            primary_saw: vec![],
-            stand_ins: 0,
-        }
+        Op::blank(kind, key, (invoke_ms, complete_ms))
     }
 
     fn v(c: u64) -> Version {

@@ -185,32 +185,19 @@ fn describe(history: &History, op: &Op) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::history::Version;
 
     use super::*;
 
     fn op(kind: OpKind, consistency: Level, invoke_ms: u64, outcome: Outcome) -> Op {
         Op {
             client: 10,
-            group: 0,
             seq: invoke_ms,
-            kind,
-            key: 1,
-            shard: None,
             level: consistency,
             required: consistency.required(3),
-            n: 3,
-            invoke_ms,
-            complete_ms: invoke_ms + 5,
             outcome,
             reason: (outcome != Outcome::Ok).then_some("QuorumTimeout".into()),
             coordinator: Some(2),
-            value: None,
-            context: Version::new(),
-            version: None,
-            read: vec![],
-            primary_saw: vec![],
-            stand_ins: 0,
+            ..Op::blank(kind, 1, (invoke_ms, invoke_ms + 5))
         }
     }
 

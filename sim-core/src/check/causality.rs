@@ -197,25 +197,12 @@ pub(super) mod tests {
     pub fn op(client: u32, seq: u64, invoke_ms: u64, write: Option<u64>, read: &[u64]) -> Op {
         Op {
             client,
-            group: 0,
             seq,
-            kind: if write.is_some() { OpKind::Write } else { OpKind::Read },
-            key: 1,
-            shard: None,
             level: Level::Quorum,
             required: 2,
-            n: 3,
-            invoke_ms,
-            complete_ms: invoke_ms + 5,
-            outcome: Outcome::Ok,
-            reason: None,
-            coordinator: Some(0),
             value: write,
-            context: Version::new(),
-            version: None,
             read: read.iter().map(|&value| Versioned { version: Version::new(), value }).collect(),
-            primary_saw: vec![],
-            stand_ins: 0,
+            ..Op::blank(if write.is_some() { OpKind::Write } else { OpKind::Read }, 1, (invoke_ms, invoke_ms + 5))
         }
     }
 

@@ -93,31 +93,17 @@ fn value_list(vals: &[u64]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{Level, Op, OpKind, Outcome, ReplicaState, Version, Versioned};
+    use crate::history::{Level, Op, OpKind, ReplicaState, Version, Versioned};
 
     /// A write of `value` to `key`, which lives in shard `key % 2`.
     fn write(key: u64, value: u64) -> Op {
         Op {
-            client: 1,
-            group: 0,
             seq: value,
-            kind: OpKind::Write,
-            key,
             shard: Some((key % 2) as u32),
             level: Level::Quorum,
             required: 2,
-            n: 3,
-            invoke_ms: 1_000,
-            complete_ms: 1_020,
-            outcome: Outcome::Ok,
-            reason: None,
-            coordinator: Some(0),
             value: Some(value),
-            context: Version::new(),
-            version: None,
-            read: vec![],
-            primary_saw: vec![],
-            stand_ins: 0,
+            ..Op::blank(OpKind::Write, key, (1_000, 1_020))
         }
     }
 

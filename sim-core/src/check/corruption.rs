@@ -136,25 +136,12 @@ mod tests {
     fn read(key: u64, complete_ms: u64, values: &[u64]) -> Op {
         Op {
             client: 10,
-            group: 0,
             seq: 1,
-            kind: OpKind::Read,
-            key,
             shard: Some(0),
             level: Level::Quorum,
             required: 2,
-            n: 3,
-            invoke_ms: complete_ms - 5,
-            complete_ms,
-            outcome: Outcome::Ok,
-            reason: None,
-            coordinator: Some(0),
-            value: None,
-            context: Version::new(),
-            version: None,
             read: values.iter().map(|&value| Versioned { version: Version::new(), value }).collect(),
-            primary_saw: vec![],
-            stand_ins: 0,
+            ..Op::blank(OpKind::Read, key, (complete_ms - 5, complete_ms))
         }
     }
 

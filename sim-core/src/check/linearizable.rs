@@ -189,28 +189,7 @@ mod tests {
     use crate::history::{Level, Version, Versioned};
 
     fn op(kind: OpKind, outcome: Outcome, (invoke_ms, complete_ms): (u64, u64)) -> Op {
-        Op {
-            client: 1,
-            group: 0,
-            seq: 0,
-            kind,
-            key: 7,
-            shard: None,
-            level: Level::Quorum,
-            required: 2,
-            n: 3,
-            invoke_ms,
-            complete_ms,
-            outcome,
-            reason: None,
-            coordinator: Some(0),
-            value: None,
-            context: Version::new(),
-            version: None,
-            read: vec![],
-            primary_saw: vec![],
-            stand_ins: 0,
-        }
+        Op { level: Level::Quorum, required: 2, outcome, ..Op::blank(kind, 7, (invoke_ms, complete_ms)) }
     }
 
     fn write(value: u64, outcome: Outcome, at: (u64, u64)) -> Op {

@@ -225,25 +225,15 @@ mod tests {
     fn write(client: u32, key: u64, outcome: Outcome, value: u64) -> Op {
         Op {
             client,
-            group: 0,
             seq: value,
-            kind: OpKind::Write,
-            key,
             shard: Some(key as u32),
             level: Level::Quorum,
             required: 2,
-            n: 3,
-            invoke_ms: 1000,
-            complete_ms: 1020,
             outcome,
             reason: (outcome != Outcome::Ok).then_some("NoCoordinator".into()),
-            coordinator: Some(0),
             value: Some(value),
-            context: Version::new(),
             version: Some(shown(value)),
-            read: vec![],
-            primary_saw: vec![],
-            stand_ins: 0,
+            ..Op::blank(OpKind::Write, key, (1000, 1020))
         }
     }
 

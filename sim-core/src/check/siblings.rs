@@ -63,35 +63,20 @@ pub fn seen(history: &History) -> Verdict {
 
 #[cfg(test)]
 mod tests {
-    use crate::history::{Level, Op, Version, Versioned};
+    use crate::history::{Op, Version, Versioned};
 
     use super::*;
 
     fn read(outcome: Outcome, result: &[(u32, u64)]) -> Op {
         Op {
             client: 10,
-            group: 0,
             seq: 1,
-            kind: OpKind::Read,
-            key: 4,
-            shard: None,
-            level: Level::One,
-            required: 1,
-            n: 3,
-            invoke_ms: 2000,
-            complete_ms: 2010,
             outcome,
-            reason: None,
-            coordinator: Some(0),
-            value: None,
-            context: Version::new(),
-            version: None,
             read: result
                 .iter()
                 .map(|&(node, value)| Versioned { version: Version::from_parts(Some((node, 1)), None), value })
                 .collect(),
-            primary_saw: vec![],
-            stand_ins: 0,
+            ..Op::blank(OpKind::Read, 4, (2000, 2010))
         }
     }
 

@@ -236,28 +236,7 @@ mod tests {
     }
 
     fn op(client: u32, kind: OpKind, key: u64, required: u8, (invoke_ms, complete_ms): (u64, u64)) -> Op {
-        Op {
-            client,
-            group: 0,
-            seq: 0,
-            kind,
-            key,
-            shard: None,
-            level: level(required),
-            required,
-            n: N,
-            invoke_ms,
-            complete_ms,
-            outcome: Outcome::Ok,
-            reason: None,
-            coordinator: Some(0),
-            value: None,
-            context: Version::new(),
-            version: None,
-            read: vec![],
-            primary_saw: vec![],
-            stand_ins: 0,
-        }
+        Op { client, level: level(required), required, n: N, ..Op::blank(kind, key, (invoke_ms, complete_ms)) }
     }
 
     /// The version the system would show for `value` (display only: the checker ignores it).

@@ -139,25 +139,14 @@ mod tests {
     fn op(complete_ms: u64, key: u64, kind: OpKind) -> Op {
         Op {
             client: 9,
-            group: 0,
             seq: 1,
-            kind,
-            key,
             shard: Some(3),
             level: Level::Quorum,
             required: 2,
-            n: 3,
-            invoke_ms: complete_ms - 3,
-            complete_ms,
-            outcome: Outcome::Ok,
-            reason: None,
             coordinator: Some(1),
             value: Some(7),
-            context: Version::new(),
             version: Some(Version::from_parts(Some((1, 1)), None)),
-            read: vec![],
-            primary_saw: vec![],
-            stand_ins: 0,
+            ..Op::blank(kind, key, (complete_ms - 3, complete_ms))
         }
     }
 

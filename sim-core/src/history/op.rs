@@ -122,4 +122,32 @@ impl Op {
     pub fn is_ok(&self) -> bool {
         self.outcome == Outcome::Ok
     }
+
+    /// For tests: an ok operation of client 1 on `key` at level ONE (N=3, one answer required)
+    /// through node 0, with nothing written or read; tests override the fields they need.
+    #[cfg(test)]
+    pub(crate) fn blank(kind: OpKind, key: u64, (invoke_ms, complete_ms): (u64, u64)) -> Op {
+        Op {
+            client: 1,
+            group: 0,
+            seq: 0,
+            kind,
+            key,
+            shard: None,
+            level: Level::One,
+            required: 1,
+            n: 3,
+            invoke_ms,
+            complete_ms,
+            outcome: Outcome::Ok,
+            reason: None,
+            coordinator: Some(0),
+            value: None,
+            context: Version::new(),
+            version: None,
+            read: vec![],
+            primary_saw: vec![],
+            stand_ins: 0,
+        }
+    }
 }
