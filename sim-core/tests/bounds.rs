@@ -2,40 +2,16 @@
 //! found, each through the public command line or scenario API, so the same file runs against
 //! older code to show the failure.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use sim_core::cmd::main_with_args;
 use sim_core::drive::run_seed;
 use sim_core::history::NodeChange;
 use sim_core::scenario;
 use sim_core::seed_set::SeedSet;
 
-/// A scenario small enough to run in well under a second, with one fault.
-const TINY: &str = "name: tiny
-description: a short run with one crash, for CLI tests
-seed: 9
-duration: 4s
-heal: 2s
-cluster: { nodes: 3, replication: { n: 3 } }
-workload:
-  - { clients: 2, rate: 100/s, keys: 50, consistency: QUORUM }
-faults:
-  - { at: 1s, for: 1s, crash: [n3] }
-expect:
-  - no_stale_quorum_reads
-";
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clustersim-bounds-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(args: &[&str]) -> i32 {
-    main_with_args(std::iter::once("clustersim").chain(args.iter().copied()).map(Into::into))
-}
+mod common;
+use common::{run, temp_dir, TINY};
 
 /// `dir/tiny.yaml` holding `text`, as a string for the command line.
 fn scenario_file(dir: &Path, text: &str) -> String {

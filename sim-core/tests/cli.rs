@@ -1,35 +1,8 @@
 //! The command line end to end: `run` writes a complete report folder, and `compare` reads two
 //! of them back and writes a comparison.
 
-use std::path::PathBuf;
-
-use sim_core::cmd::main_with_args;
-
-/// A scenario small enough to run in well under a second, with one fault to shade.
-const TINY: &str = "name: tiny
-description: a short run with one crash, for CLI tests
-seed: 9
-duration: 4s
-heal: 2s
-cluster: { nodes: 3, replication: { n: 3 } }
-workload:
-  - { clients: 2, rate: 100/s, keys: 50, consistency: QUORUM }
-faults:
-  - { at: 1s, for: 1s, crash: [n3] }
-expect:
-  - no_stale_quorum_reads
-";
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clustersim-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(args: &[&str]) -> i32 {
-    main_with_args(std::iter::once("clustersim").chain(args.iter().copied()).map(Into::into))
-}
+mod common;
+use common::{run, temp_dir, TINY};
 
 #[test]
 fn run_writes_the_report_folder_and_compare_reads_two_of_them() {
