@@ -226,6 +226,19 @@ mod tests {
     use crate::replica::{ReplicaAnswer, ReplicaRequest};
     use crate::storage::{ConflictPolicy, Context, Dot, Versioned};
 
+    /// The coordinator settings the tests start from: 100 ms timeout, every mechanism off.
+    fn coordinator_cfg() -> CoordinatorConfig {
+        CoordinatorConfig {
+            request_timeout_ms: 100,
+            writes_via_primary: false,
+            read_repair: ReadRepair::Off,
+            handoff: None,
+            hedge: Hedge::Off,
+            breaker: None,
+            linearizable: false,
+        }
+    }
+
     fn node(id: Addr) -> StorageNode {
         node_with(id, ReadRepair::Off, StorageConfig::default())
     }
@@ -242,15 +255,7 @@ mod tests {
         handoff: Option<HandoffConfig>,
         storage: StorageConfig,
     ) -> StorageNode {
-        let coordinator = CoordinatorConfig {
-            request_timeout_ms: 100,
-            writes_via_primary: false,
-            read_repair,
-            handoff,
-            hedge: Hedge::Off,
-            breaker: None,
-            linearizable: false,
-        };
+        let coordinator = CoordinatorConfig { read_repair, handoff, ..coordinator_cfg() };
         node_cfg_in(id, members, coordinator, storage)
     }
 
@@ -489,15 +494,8 @@ mod tests {
 
     /// A node of the linearizable (ABD) mode: `Lww` stores, blocking read repair.
     fn abd(id: Addr) -> StorageNode {
-        let coordinator = CoordinatorConfig {
-            request_timeout_ms: 100,
-            writes_via_primary: false,
-            read_repair: ReadRepair::Blocking,
-            handoff: None,
-            hedge: Hedge::Off,
-            breaker: None,
-            linearizable: true,
-        };
+        let coordinator =
+            CoordinatorConfig { read_repair: ReadRepair::Blocking, linearizable: true, ..coordinator_cfg() };
         node_cfg(id, coordinator, StorageConfig { conflicts: ConflictPolicy::Lww, ..StorageConfig::default() })
     }
 
@@ -630,15 +628,7 @@ mod tests {
         use crate::anti_entropy::{AeMsg, AeTimer, AntiEntropyConfig};
         let map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3);
         let cfg = NodeConfig {
-            coordinator: CoordinatorConfig {
-                request_timeout_ms: 100,
-                writes_via_primary: false,
-                read_repair: ReadRepair::Off,
-                handoff: None,
-                hedge: Hedge::Off,
-                breaker: None,
-                linearizable: false,
-            },
+            coordinator: coordinator_cfg(),
             control: ControlConfig::default(),
             members: Members::new(0..3),
             storage: StorageConfig::default(),
@@ -673,15 +663,7 @@ mod tests {
         map.set_primary(0, Some(0), 1);
         map.epoch = 1;
         let cfg = NodeConfig {
-            coordinator: CoordinatorConfig {
-                request_timeout_ms: 100,
-                writes_via_primary: true,
-                read_repair: ReadRepair::Off,
-                handoff: None,
-                hedge: Hedge::Off,
-                breaker: None,
-                linearizable: false,
-            },
+            coordinator: CoordinatorConfig { writes_via_primary: true, ..coordinator_cfg() },
             control: ControlConfig::default(),
             members: Members::new(0..3),
             storage: StorageConfig::default(),
@@ -713,15 +695,7 @@ mod tests {
     }
 
     fn hedging(hedge: Hedge, breaker: Option<BreakerConfig>) -> StorageNode {
-        let coordinator = CoordinatorConfig {
-            request_timeout_ms: 100,
-            writes_via_primary: false,
-            read_repair: ReadRepair::Off,
-            handoff: None,
-            hedge,
-            breaker,
-            linearizable: false,
-        };
+        let coordinator = CoordinatorConfig { hedge, breaker, ..coordinator_cfg() };
         node_cfg(0, coordinator, StorageConfig::default())
     }
 
