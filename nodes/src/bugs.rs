@@ -35,14 +35,20 @@ pub const BUG_SERVE_CORRUPT: bool = cfg!(feature = "bug-serve-corrupt");
 /// read can still return an older value than an earlier read did.
 pub const BUG_NO_WRITE_BACK: bool = cfg!(feature = "bug-no-write-back");
 
+/// True in the test build whose followers take any map that differs from theirs
+/// (`--features clustersim-nodes/bug-stale-append`), as they once did: a heartbeat delayed
+/// behind a newer one rolls a follower back to an older map and its revoked primary roles.
+pub const BUG_STALE_APPEND: bool = cfg!(feature = "bug-stale-append");
+
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 6] = [
+const PLANTED: [(&str, bool, &str); 7] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
     ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
     ("bug-ack-before-sync", BUG_ACK_BEFORE_SYNC, "replicas acknowledge writes before syncing under fsync: always"),
     ("bug-serve-corrupt", BUG_SERVE_CORRUPT, "records are served without checking their checksum"),
     ("bug-no-write-back", BUG_NO_WRITE_BACK, "linearizable reads answer before writing the value back"),
+    ("bug-stale-append", BUG_STALE_APPEND, "followers take an older map from a delayed heartbeat"),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.

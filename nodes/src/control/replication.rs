@@ -5,6 +5,7 @@
 use super::msg::{Append, AppendAck};
 use super::{Control, ControlEvent, ControlOut, Ctl, Role, StepDownReason};
 use crate::actor::Addr;
+use crate::bugs::BUG_STALE_APPEND;
 use crate::shard_map::ShardMap;
 
 impl Control {
@@ -51,7 +52,8 @@ impl Control {
             // Only a newer map replaces ours. A heartbeat delayed behind a later one carries an
             // older map of the same leader: taking it rolled the follower back to stale primary
             // roles (two primaries at once) until the leader, which saw it up to date, resent.
-            if (acc_term, map.epoch) > self.durable.last() {
+            let newer = (acc_term, map.epoch) > self.durable.last();
+            if newer || (BUG_STALE_APPEND && (acc_term, map.epoch) != self.durable.last()) {
                 self.durable.accepted_term = acc_term;
                 self.durable.map = map;
                 self.drop_roles_not_in_map();
@@ -138,6 +140,9 @@ impl Control {
     /// epoch never runs past the accepted map's epoch (it did when a delayed heartbeat rolled a
     /// follower back).
     fn assert_commit_within_map(&self) {
+        if BUG_STALE_APPEND {
+            return; // the planted bug breaks this on purpose: the checkers must find it
+        }
         assert!(
             self.commit_epoch <= self.durable.map.epoch,
             "node {}: commit epoch {} is past the accepted map's epoch {}",
