@@ -42,7 +42,7 @@ pub use actor::Addr;
 pub use bugs::{BUG_EARLY_ACK, BUG_FALSE_DOMINANCE};
 pub use client::{FailReason, OpKind, OpRecord, Outcome};
 pub use consistency::Consistency;
-pub use coordinator::PrimarySaw;
+pub use coordinator::{PrimaryAct, PrimaryActKind, PrimarySaw};
 pub use observer::{Event, NodeChange, Observer};
 pub use sim::latency::Latency;
 pub use sim::{ClientSetup, Cluster, ClusterConfig, NetStats};

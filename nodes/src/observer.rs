@@ -4,7 +4,8 @@
 use crate::actor::Addr;
 use crate::client::OpRecord;
 use crate::control::ControlEvent;
-use crate::coordinator::PrimarySaw;
+use crate::coordinator::{PrimaryAct, PrimarySaw};
+use crate::replica::FenceAct;
 
 /// Receives every observable event, in simulated-time order.
 pub trait Observer: Send {
@@ -28,6 +29,24 @@ pub enum Event {
     /// or the last write it acknowledged in its tenure): evidence of what the node did, so
     /// checkers can tell what the write legitimately supersedes.
     PrimarySaw(PrimarySaw),
+    /// A node acted as a shard's primary.
+    PrimaryAct(PrimaryAct),
+    /// A replica accepted, refused or installed a primary's fence.
+    FenceAct(FenceAct),
+    /// A leader's bound on a node's lease, converted to simulated time by the shell.
+    LeaseBound { node: Addr, until_ms: u64 },
+}
+
+impl From<PrimaryAct> for Event {
+    fn from(act: PrimaryAct) -> Self {
+        Event::PrimaryAct(act)
+    }
+}
+
+impl From<FenceAct> for Event {
+    fn from(act: FenceAct) -> Self {
+        Event::FenceAct(act)
+    }
 }
 
 impl From<PrimarySaw> for Event {

@@ -4,11 +4,14 @@
 use super::{Control, ControlEvent, ControlOut};
 
 impl Control {
-    pub(super) fn extend_lease(&mut self, until: u64, out: &mut impl ControlOut) {
-        if until > self.lease_until {
-            self.lease_until = until;
-            out.event(ControlEvent::Lease { until_local: until });
+    /// Moves the lease's end to `until` if that is later; true when it moved.
+    pub(super) fn extend_lease(&mut self, until: u64, out: &mut impl ControlOut) -> bool {
+        if until <= self.lease_until {
+            return false;
         }
+        self.lease_until = until;
+        out.event(ControlEvent::Lease { until_local: until });
+        true
     }
 
     /// Drops the roles of shards the accepted map no longer gives this node (a revoke, or a

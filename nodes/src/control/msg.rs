@@ -1,5 +1,6 @@
 //! What the control plane sends, the timer it sets, and what it reports.
 
+use crate::actor::Addr;
 use crate::shard_map::ShardMap;
 
 /// Control-plane messages.
@@ -73,6 +74,17 @@ pub enum ControlEvent {
     Lease { until_local: u64 },
     /// The leader committed a shard map.
     Committed { epoch: u64, assigned: u32 },
+    /// This node sent heartbeats as leader of `term`: an act, whatever it believes.
+    LeaderAct { term: u64 },
+    /// The leader proposed a map granting `shard` to `node` at `epoch`.
+    Granted { shard: u32, node: Addr, epoch: u64 },
+    /// The leader counts the grant of `shard` to `node` at `epoch` as over: the old primary
+    /// acknowledged the revoke (`by_ack`) or its lease has surely run out, and the leader's
+    /// own post-election wait is over. From here on the leader may grant the shard anew.
+    Released { shard: u32, node: Addr, epoch: u64, by_ack: bool },
+    /// The leader's bound on `node`'s lease: from its latest echo (or, for itself, its own
+    /// renewal) the node acts as primary at most until this local time of the leader.
+    LeaseBound { node: Addr, until_local: u64 },
 }
 
 /// Why a leader stopped leading.

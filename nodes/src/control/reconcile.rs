@@ -4,12 +4,12 @@
 
 use super::placement;
 use super::state::Revoke;
-use super::{Control, Role};
+use super::{Control, ControlEvent, ControlOut, Role};
 
 impl Control {
     /// One reconciliation pass: confirm revokes, revoke what must move, grant what is ready,
     /// and propose the result as the next map.
-    pub(super) fn reconcile(&mut self, now: u64) {
+    pub(super) fn reconcile(&mut self, now: u64, out: &mut impl ControlOut) {
         let lease_wait = self.cfg.lease_wait_ms();
         let id = self.id;
         let Role::Leader(l) = &self.role else { return };
@@ -24,10 +24,17 @@ impl Control {
         let members = &self.members;
         let Role::Leader(l) = &mut self.role else { return };
         let peer_slot = |a| members.slot(a).expect("primaries are members");
-        // Revokes are confirmed by the old primary's ack of the revoking epoch, or by time.
+        // Revokes are confirmed by the old primary's ack of the revoking epoch, or by time,
+        // and never before the post-election wait (grants of a deposed leader may run until then).
+        let ready = now >= l.grant_ready_at;
+        let peers = &l.peers;
         l.revokes.retain(|r| {
-            let acked = r.from != id && l.peers[peer_slot(r.from)].accepted.1 >= r.epoch;
-            !(acked || now >= r.wait_until || r.from == id)
+            let acked = r.from != id && peers[peer_slot(r.from)].accepted.1 >= r.epoch;
+            let done = ready && (acked || now >= r.wait_until || r.from == id);
+            if done {
+                out.event(ControlEvent::Released { shard: r.shard, node: r.from, epoch: r.granted, by_ack: acked });
+            }
+            !done
         });
         let epoch = current.epoch + 1;
         let mut next = current.clone();
@@ -51,12 +58,16 @@ impl Control {
                     changed = true;
                     let last_echo = l.peers[peer_slot(*old)].last_echo_sent.unwrap_or(0);
                     let wait_until = if *old == id { now } else { last_echo + lease_wait };
-                    l.revokes.push(Revoke { shard: s as u32, from: *old, epoch, wait_until });
+                    let granted = current.granted_at(s as u32);
+                    l.revokes.push(Revoke { shard: s as u32, from: *old, epoch, granted, wait_until });
                     l.planned[s] = *want;
                 }
                 None => {
                     if now >= l.grant_ready_at && !revoking[s] {
                         next.set_primary(s as u32, *want, epoch);
+                        if let Some(node) = *want {
+                            out.event(ControlEvent::Granted { shard: s as u32, node, epoch });
+                        }
                         l.planned[s] = None;
                         changed = true;
                     }

@@ -130,7 +130,10 @@ impl Control {
             out.event(ControlEvent::Committed { epoch, assigned: self.durable.map.assigned() });
         }
         if let Some(anchor) = anchor {
-            self.extend_lease(anchor + self.cfg.lease_ms, out);
+            if self.extend_lease(anchor + self.cfg.lease_ms, out) {
+                // The leader bounds its own lease: it drops its roles when it runs out.
+                out.event(ControlEvent::LeaseBound { node: id, until_local: self.lease_until });
+            }
         }
         self.report_roles(out, now);
         self.assert_commit_within_map();
@@ -164,7 +167,7 @@ impl Control {
             return;
         }
         if matches!(&self.role, Role::Leader(l) if l.in_flight.is_none()) {
-            self.reconcile(now);
+            self.reconcile(now, out);
         }
         self.heartbeat(now, out);
     }
@@ -207,6 +210,8 @@ impl Control {
         l.last_heartbeat = now;
         let term = self.durable.term;
         let last = self.durable.last();
+        let lease_wait = self.cfg.lease_wait_ms();
+        out.event(ControlEvent::LeaderAct { term });
         for (p, &peer) in l.peers.iter_mut().zip(self.members.addrs()) {
             if peer == id {
                 continue;
@@ -215,6 +220,8 @@ impl Control {
             let lease_echo = p.lease_anchor.take();
             if lease_echo.is_some() {
                 p.last_echo_sent = Some(now);
+                // The revoke wait counts from here: the leader's bound on this node's lease.
+                out.event(ControlEvent::LeaseBound { node: peer, until_local: now + lease_wait });
             }
             out.send(peer, Ctl::Append(Append { term, map, commit_epoch: self.commit_epoch, lease_echo, sent: now }));
         }

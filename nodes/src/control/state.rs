@@ -22,6 +22,8 @@ pub(super) struct Revoke {
     pub(super) shard: u32,
     pub(super) from: Addr,
     pub(super) epoch: u64,
+    /// The epoch the revoked grant was made at.
+    pub(super) granted: u64,
     pub(super) wait_until: u64,
 }
 

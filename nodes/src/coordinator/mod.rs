@@ -31,7 +31,9 @@ use crate::storage::{Context, Merged, StorageStats, Versioned};
 
 pub use breaker::BREAKER_TIMEOUTS_MAX;
 pub use config::{BreakerConfig, CoordinatorConfig, Hedge, HedgeDelay, ReadRepair};
-pub use msg::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, PrimarySaw, Reply};
+pub use msg::{
+    ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, PrimaryAct, PrimaryActKind, PrimarySaw, Reply,
+};
 
 use breaker::Breakers;
 use latencies::Latencies;
@@ -75,6 +77,8 @@ pub trait CoordinatorOut {
     fn timer(&mut self, delay_ms: u64, timer: CoordinatorTimer);
     /// Tells the observer what a primary had seen of a key when it versioned a write.
     fn primary_saw(&mut self, saw: PrimarySaw);
+    /// Tells the observer this node acted as a shard's primary.
+    fn primary_act(&mut self, act: PrimaryAct);
     /// Queues a hinted write to a stand-in.
     fn to_stand_in(&mut self, to: Addr, msg: HandoffMsg);
 }
@@ -83,7 +87,7 @@ impl<M, T, E> CoordinatorOut for Outbox<M, T, E>
 where
     M: From<ReplicaRequest> + From<ClientAnswer> + From<ForwardWrite> + From<HandoffMsg>,
     T: From<CoordinatorTimer>,
-    E: From<PrimarySaw>,
+    E: From<PrimarySaw> + From<PrimaryAct>,
 {
     fn to_replica(&mut self, to: Addr, request: ReplicaRequest) {
         self.send(to, request);
@@ -103,6 +107,10 @@ where
 
     fn primary_saw(&mut self, saw: PrimarySaw) {
         self.event(saw);
+    }
+
+    fn primary_act(&mut self, act: PrimaryAct) {
+        self.event(act);
     }
 
     fn to_stand_in(&mut self, to: Addr, msg: HandoffMsg) {
@@ -224,7 +232,7 @@ impl Coordinator {
     /// is `tag` in linearizable mode, else this node's clock (what last-write-wins orders by).
     fn write<O: CoordinatorOut>(&mut self, write: WriteReq, fence: Option<u64>, tag: Option<u64>, cx: &mut Ctx<'_, O>) {
         let WriteReq { client, op, key, w, value, context } = write;
-        if fence.is_some() {
+        if let Some(epoch) = fence {
             // A fenced write is an act as primary: it must fall inside the node's grant and lease.
             let shard = cx.control.map().shard_of(key);
             assert!(
@@ -232,6 +240,7 @@ impl Coordinator {
                 "node {} writes as primary of shard {shard} without a valid lease",
                 cx.id
             );
+            cx.out.primary_act(PrimaryAct { shard, epoch, kind: PrimaryActKind::Stamp });
         }
         let dot = cx.replica.store_mut().next_dot(cx.id, key);
         let item = Arc::new(Versioned { dot, context, stamp: tag.unwrap_or(cx.now), value });

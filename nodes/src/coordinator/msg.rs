@@ -83,3 +83,24 @@ pub struct PrimarySaw {
     /// The values (unique per write) the primary had read or acknowledged.
     pub values: Vec<u64>,
 }
+
+/// What a node did as a shard's primary: evidence for checkers, which judge single ownership
+/// from acts rather than from the roles a node claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrimaryAct {
+    /// The shard acted for.
+    pub shard: u32,
+    /// The grant epoch the act carries (its fencing token).
+    pub epoch: u64,
+    /// What the node did.
+    pub kind: PrimaryActKind,
+}
+
+/// The acts of a primary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrimaryActKind {
+    /// It versioned a write and sent it out fenced.
+    Stamp,
+    /// It read a key with its fence, installing the fence on the replicas.
+    Fence,
+}

@@ -4,7 +4,9 @@
 //! tenure, so its versions descend from every acknowledged write, the previous primary's too.
 
 use super::requests::{PendingKind, WriteReq};
-use super::{ClientAnswer, Coordinator, CoordinatorOut, Ctx, ForwardWrite, PrimarySaw, Reply};
+use super::{
+    ClientAnswer, Coordinator, CoordinatorOut, Ctx, ForwardWrite, PrimaryAct, PrimaryActKind, PrimarySaw, Reply,
+};
 use crate::replica::ReplicaRequest;
 use crate::storage::Versioned;
 
@@ -43,6 +45,8 @@ impl Coordinator {
     fn read_before_first_write<O: CoordinatorOut>(&mut self, write: WriteReq, fence: u64, cx: &mut Ctx<'_, O>) {
         let (client, op, key) = (write.client, write.op, write.key);
         let n = cx.control.map().n();
+        let shard = cx.control.map().shard_of(key);
+        cx.out.primary_act(PrimaryAct { shard, epoch: fence, kind: PrimaryActKind::Fence });
         let kind = PendingKind::PrimaryRead { write: Box::new(write), fence: Some(fence), versions: Vec::new() };
         let req = self.begin(client, op, key, n, kind, cx);
         let local = self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: Some(fence) });

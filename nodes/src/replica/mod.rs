@@ -8,10 +8,11 @@ mod msg;
 use std::collections::BTreeMap;
 
 use crate::actor::{Addr, Outbox};
+use crate::bugs::BUG_FENCE_IGNORED;
 use crate::shard_map::ShardMap;
 use crate::storage::{Merged, Store};
 
-pub use msg::{DiskTimer, RepairMsg, ReplicaAnswer, ReplicaRequest};
+pub use msg::{DiskTimer, FenceAct, FenceActKind, RepairMsg, ReplicaAnswer, ReplicaRequest};
 
 /// One node's replica: its store and, per shard, the newest fence a primary announced here.
 /// Both survive a crash (the store less what was not synced).
@@ -52,6 +53,14 @@ impl Replica {
         map.granted_at(shard).max(self.fences.get(&shard).copied().unwrap_or(0))
     }
 
+    /// Raises the fence held for `shard` to `epoch`; true when it rose.
+    fn raise_fence(&mut self, shard: u32, epoch: u64) -> bool {
+        let known = self.fences.entry(shard).or_insert(0);
+        let rose = epoch > *known;
+        *known = (*known).max(epoch);
+        rose
+    }
+
     /// Serves a coordinator's request; `map` is this node's shard map.
     pub fn on_request<M, T, E>(
         &mut self,
@@ -61,15 +70,27 @@ impl Replica {
         out: &mut Outbox<M, T, E>,
     ) where
         M: From<ReplicaAnswer>,
+        E: From<FenceAct>,
     {
         match request {
             ReplicaRequest::Write { req, key, item, fence } => {
-                if fence.is_some_and(|f| f < self.fence_of(map.shard_of(key), map)) {
-                    return; // a deposed primary's write: refused, so it cannot reach W
+                let shard = map.shard_of(key);
+                if let Some(epoch) = fence {
+                    let known = self.fence_of(shard, map);
+                    if epoch < known && !BUG_FENCE_IGNORED {
+                        // A deposed primary's write: refused, so it cannot reach W.
+                        out.event(FenceAct { shard, epoch, kind: FenceActKind::Refused { known } });
+                        return;
+                    }
                 }
                 // Refused at the sibling bound: not stored, so not acknowledged. Under
                 // `fsync: always` a stored write is synced before `apply_new` returns.
                 if self.store.apply_new(key, &item) != Merged::Refused {
+                    if let Some(epoch) = fence {
+                        // A write fenced newer than any read announced fences what follows too.
+                        self.raise_fence(shard, epoch);
+                        out.event(FenceAct { shard, epoch, kind: FenceActKind::Accepted });
+                    }
                     out.send(from, ReplicaAnswer::WriteAck { req });
                 }
             }
@@ -78,9 +99,11 @@ impl Replica {
                 out.send(from, ReplicaAnswer::WriteAck { req });
             }
             ReplicaRequest::Read { req, key, fence } => {
-                if let Some(f) = fence {
-                    let known = self.fences.entry(map.shard_of(key)).or_insert(0);
-                    *known = (*known).max(f);
+                if let Some(epoch) = fence {
+                    let shard = map.shard_of(key);
+                    if self.raise_fence(shard, epoch) {
+                        out.event(FenceAct { shard, epoch, kind: FenceActKind::Fenced });
+                    }
                 }
                 // A damaged record, or one still being repaired, is not answered for: the
                 // coordinator waits for other replicas instead.

@@ -52,3 +52,26 @@ pub enum RepairMsg {
     /// first could wait forever on a replica that waits on this one.
     Fetched { key: u64, versions: Option<Arc<Vec<Versioned>>> },
 }
+
+/// What a replica did with a primary's fence: evidence for checkers, which judge fencing from
+/// what replicas accepted rather than from what they claim to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FenceAct {
+    /// The shard.
+    pub shard: u32,
+    /// The fence (grant epoch) the request carried.
+    pub epoch: u64,
+    /// What the replica did.
+    pub kind: FenceActKind,
+}
+
+/// What a replica did with a fenced request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FenceActKind {
+    /// It stored a write fenced with `epoch`.
+    Accepted,
+    /// It refused a write fenced with `epoch`: it knew the newer grant `known`.
+    Refused { known: u64 },
+    /// A new primary's read raised the fence it holds for the shard to `epoch`.
+    Fenced,
+}

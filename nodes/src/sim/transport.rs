@@ -220,6 +220,9 @@ fn flush<O: Observer>(w: &mut World<O>, from: Addr, now: u64) {
                 Event::Control(ControlEvent::Lease { until_local }) => {
                     Event::Lease { until_ms: clock.real_at(until_local) }
                 }
+                Event::Control(ControlEvent::LeaseBound { node, until_local }) => {
+                    Event::LeaseBound { node, until_ms: clock.real_at(until_local) }
+                }
                 e => e,
             };
             w.observer.record(now, from, event);

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::history::NodeChange;
-use crate::history::{ControlEvent, StepDownReason};
+use crate::history::{Act, ControlEvent, StepDownReason};
 
 use super::describe::secs;
 use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
@@ -55,25 +55,31 @@ pub fn leader_intervals(history: &History) -> Vec<LeaderInterval> {
     out
 }
 
-/// Judges `one_leader_per_term`: no two nodes became leader in the same term.
+/// Judges `one_leader_per_term`: no two nodes became leader, or acted as leader (sent
+/// heartbeats as leader), in the same term. Acts count, not only elections: a node that goes on
+/// leading after adopting a newer term without winning it is seen.
 pub fn one_per_term(history: &History) -> Verdict {
-    let intervals = leader_intervals(history);
-    let mut by_term: BTreeMap<u64, Vec<&LeaderInterval>> = BTreeMap::new();
-    for i in &intervals {
-        by_term.entry(i.term).or_default().push(i);
+    // Per term, per node: when it first became or acted as leader.
+    let mut by_term: BTreeMap<u64, BTreeMap<u32, (u64, &str)>> = BTreeMap::new();
+    for i in leader_intervals(history) {
+        by_term.entry(i.term).or_default().entry(i.node).or_insert((i.from_ms, "became leader"));
+    }
+    for a in &history.acts {
+        if let Act::Leader { term } = a.act {
+            by_term.entry(term).or_default().entry(a.node).or_insert((a.at_ms, "acted as leader"));
+        }
     }
     let mut violations = 0;
     let mut examples = Vec::new();
     for (term, leaders) in &by_term {
-        let mut nodes: Vec<u32> = leaders.iter().map(|l| l.node).collect();
-        nodes.sort_unstable();
-        nodes.dedup();
-        if nodes.len() > 1 {
+        if leaders.len() > 1 {
             violations += 1;
             if examples.len() < EXAMPLES_MAX {
-                let who: Vec<String> =
-                    leaders.iter().map(|l| format!("{} at {}", history.node_name(l.node), secs(l.from_ms))).collect();
-                examples.push(format!("term {term} had leaders {}", who.join(" and ")));
+                let who: Vec<String> = leaders
+                    .iter()
+                    .map(|(&n, &(at, how))| format!("{} {how} at {}", history.node_name(n), secs(at)))
+                    .collect();
+                examples.push(format!("term {term}: {}", who.join(" and ")));
             }
         }
     }
@@ -190,7 +196,26 @@ mod tests {
         let v = one_per_term(&h);
         assert!(!v.passed);
         assert_eq!(v.violations, 1);
-        assert!(v.examples[0].starts_with("term 1 had leaders #0 at 0.100s and #1 at 0.200s"), "{:?}", v.examples);
+        assert!(
+            v.examples[0].starts_with("term 1: #0 became leader at 0.100s and #1 became leader at 0.200s"),
+            "{:?}",
+            v.examples
+        );
+    }
+
+    #[test]
+    fn a_node_acting_as_leader_of_a_term_it_never_won_fails() {
+        let mut h = History::new();
+        became(&mut h, 100, 0, 1);
+        h.record_act(150, 0, Act::Leader { term: 1 });
+        became(&mut h, 900, 1, 2);
+        h.record_act(950, 1, Act::Leader { term: 2 });
+        assert!(one_per_term(&h).passed);
+        // n0 adopted term 2 from a vote request but went on sending heartbeats as its leader.
+        h.record_act(1_000, 0, Act::Leader { term: 2 });
+        let v = one_per_term(&h);
+        assert!(!v.passed && v.violations == 1, "{v:?}");
+        assert!(v.examples[0].contains("#0 acted as leader at 1.000s"), "{:?}", v.examples);
     }
 
     #[test]

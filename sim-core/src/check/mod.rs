@@ -8,13 +8,16 @@ pub mod convergence;
 pub mod corruption;
 pub mod describe;
 pub mod evidence;
+pub mod fencing;
 pub mod leaders;
 pub mod linear;
 pub mod linearizable;
 pub mod lost_writes;
+pub mod ownership;
 pub mod primaries;
 pub mod property;
 pub mod siblings;
+pub mod sometimes;
 pub mod stale_reads;
 pub mod verdict;
 

@@ -10,6 +10,7 @@ use crate::history::ControlEvent;
 use crate::history::NodeChange;
 
 use super::describe::secs;
+use super::ownership;
 use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
 use crate::history::History;
 
@@ -92,11 +93,12 @@ fn end_of(history: &History) -> u64 {
         .map_or_else(|| history.ops.iter().map(|o| o.complete_ms).max().unwrap_or(0), |f| f.at_ms)
 }
 
-/// Judges `one_primary_per_shard`.
+/// Judges `one_primary_per_shard`: no two nodes hold a shard at once by their reports, and no
+/// node acts under a shard's older grant after another acted under a newer one.
 pub fn one_per_shard(history: &History) -> Verdict {
     let tenures = tenures(history, end_of(history));
-    let mut violations = 0u64;
-    let mut examples = Vec::new();
+    let (interleaved, acting_shards, mut examples) = ownership::interleaved(history);
+    let mut violations = interleaved;
     let mut i = 0;
     while i < tenures.len() {
         let shard = tenures[i].shard;
@@ -136,9 +138,10 @@ pub fn one_per_shard(history: &History) -> Verdict {
         checked: tenures.len() as u64,
         passed: violations == 0,
         detail: format!(
-            "{} primary tenures over {} shards, {violations} overlapping pairs",
+            "{} primary tenures over {} shards, {} overlapping pairs; acts on {acting_shards} shards, {interleaved} after a newer grant's act",
             tenures.len(),
-            history.shards
+            history.shards,
+            violations - interleaved,
         ),
         examples,
     }

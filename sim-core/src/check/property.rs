@@ -6,8 +6,12 @@ use std::fmt;
 use super::availability::{self, AvailabilityBound};
 use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
-use super::{convergence, corruption, leaders, linearizable, lost_writes, primaries, siblings, stale_reads};
+use super::{
+    convergence, corruption, fencing, leaders, linearizable, lost_writes, ownership, primaries, siblings, sometimes,
+    stale_reads,
+};
 use crate::history::History;
+use sometimes::Interleaving;
 
 /// A property a history is judged by.
 pub struct Property {
@@ -23,7 +27,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 15] = [
+pub static PROPERTIES: [Property; 21] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -64,7 +68,7 @@ pub static PROPERTIES: [Property; 15] = [
     Property {
         name: "one_leader_per_term",
         class: Safety,
-        holds_when: "no two nodes became leader in the same term",
+        holds_when: "no two nodes became or acted as leader in the same term",
         check: |e| leaders::one_per_term(e.history),
     },
     Property {
@@ -72,6 +76,43 @@ pub static PROPERTIES: [Property; 15] = [
         class: Safety,
         holds_when: "at no instant do two nodes act as primary of a shard",
         check: |e| primaries::one_per_shard(e.history),
+    },
+    Property {
+        name: "primary_acts_within_grant",
+        class: Safety,
+        holds_when:
+            "every act as primary falls inside a grant the leader made that node and the lease bound it computed",
+        check: |e| ownership::within_grant(e.history),
+    },
+    Property {
+        name: "replicas_honour_fences",
+        class: Safety,
+        holds_when: "no replica stores a write fenced with an epoch older than a grant it has seen",
+        check: |e| fencing::honoured(e.history),
+    },
+    Property {
+        name: "deposed_write_arrived",
+        class: Sometimes,
+        holds_when: "some replica got a write fenced older than a grant it knew (a deposed primary's late write)",
+        check: |e| sometimes::verdict(e.history, Interleaving::DeposedWrite),
+    },
+    Property {
+        name: "lease_expired_in_pause",
+        class: Sometimes,
+        holds_when: "some primary's lease ran out while its node was paused",
+        check: |e| sometimes::verdict(e.history, Interleaving::LeaseExpiredInPause),
+    },
+    Property {
+        name: "revoke_waited_under_drift",
+        class: Sometimes,
+        holds_when: "some leader released a grant by waiting out its lease while a clock was skewed",
+        check: |e| sometimes::verdict(e.history, Interleaving::RevokeUnderDrift),
+    },
+    Property {
+        name: "read_raced_write",
+        class: Sometimes,
+        holds_when: "some successful read overlapped a successful write to the same key",
+        check: |e| sometimes::verdict(e.history, Interleaving::ReadRacedWrite),
     },
     Property {
         name: "eventually_one_leader",

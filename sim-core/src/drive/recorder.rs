@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use nodes::control::{ControlEvent as NodeControl, StepDownReason as NodeStepDown};
+use nodes::replica::FenceActKind;
 use nodes::shard_map::ShardMap;
 use nodes::storage::Store;
 use nodes::{Addr, Consistency, Event, FailReason, Observer, OpRecord};
 
 use crate::history::{
-    ControlEvent, History, Level, NodeChange, Op, OpKind, Outcome, ReplicaState, StepDownReason, Version, Versioned,
+    Act, ControlEvent, GrantChange, GrantRecord, History, LeaseBoundRecord, Level, NodeChange, Op, OpKind, Outcome,
+    PrimaryActKind, ReplicaState, StepDownReason, Version, Versioned,
 };
 
 /// The cluster's observer: it records into a history of its own. The cluster owns it (no lock
@@ -83,13 +85,49 @@ impl Observer for Recorder {
                 self.history.record_op(now_ms, op);
             }
             Event::Node(change) => self.history.record_node(now_ms, source, node_change(change)),
-            Event::Control(e) => {
-                if let Some(e) = control(e) {
-                    self.history.record_control(now_ms, source, e);
-                }
-            }
+            Event::Control(e) => self.control(now_ms, source, e),
             Event::Lease { until_ms } => self.history.record_lease(now_ms, source, until_ms),
             Event::PrimarySaw(saw) => self.primary_saw.entry((saw.client, saw.op)).or_default().extend(saw.values),
+            Event::PrimaryAct(a) => {
+                let kind = match a.kind {
+                    nodes::PrimaryActKind::Stamp => PrimaryActKind::Stamp,
+                    nodes::PrimaryActKind::Fence => PrimaryActKind::Fence,
+                };
+                self.history.record_act(now_ms, source, Act::Primary { shard: a.shard, epoch: a.epoch, kind });
+            }
+            Event::FenceAct(a) => {
+                let (shard, epoch) = (a.shard, a.epoch);
+                let act = match a.kind {
+                    FenceActKind::Accepted => Act::Accepted { shard, epoch },
+                    FenceActKind::Refused { known } => Act::Refused { shard, epoch, known },
+                    FenceActKind::Fenced => Act::Fenced { shard, epoch },
+                };
+                self.history.record_act(now_ms, source, act);
+            }
+            Event::LeaseBound { node, until_ms } => {
+                self.history.record_lease_bound(LeaseBoundRecord { at_ms: now_ms, leader: source, node, until_ms })
+            }
+        }
+    }
+}
+
+impl Recorder {
+    /// Files a control-plane event: acts and grants have records of their own.
+    fn control(&mut self, at_ms: u64, source: Addr, e: NodeControl) {
+        let grant = |shard, node, epoch, change| GrantRecord { at_ms, leader: source, shard, node, epoch, change };
+        match e {
+            NodeControl::LeaderAct { term } => self.history.record_act(at_ms, source, Act::Leader { term }),
+            NodeControl::Granted { shard, node, epoch } => {
+                self.history.record_grant(grant(shard, node, epoch, GrantChange::Granted))
+            }
+            NodeControl::Released { shard, node, epoch, by_ack } => {
+                self.history.record_grant(grant(shard, node, epoch, GrantChange::Released { by_ack }))
+            }
+            e => {
+                if let Some(e) = control(e) {
+                    self.history.record_control(at_ms, source, e);
+                }
+            }
         }
     }
 }
@@ -160,7 +198,11 @@ fn control(e: NodeControl) -> Option<ControlEvent> {
         },
         NodeControl::Roles { epoch, shards } => ControlEvent::Roles { epoch, shards },
         NodeControl::Committed { epoch, assigned } => ControlEvent::Committed { epoch, assigned },
-        NodeControl::Lease { .. } => return None,
+        NodeControl::Lease { .. }
+        | NodeControl::LeaseBound { .. }
+        | NodeControl::LeaderAct { .. }
+        | NodeControl::Granted { .. }
+        | NodeControl::Released { .. } => return None,
     })
 }
 

@@ -3,6 +3,7 @@
 //! reports read only this, never the system under test's types, so a history from another tool
 //! can be checked too. The trace hash summarises everything recorded, in order.
 
+mod acts;
 pub mod event_log;
 pub mod import;
 mod node_event;
@@ -12,6 +13,7 @@ mod version;
 
 use std::collections::BTreeMap;
 
+pub use acts::{Act, ActRecord, GrantChange, GrantRecord, LeaseBoundRecord, PrimaryActKind};
 pub use node_event::{ControlEvent, ControlRecord, LeaseRecord, NodeChange, NodeEventRecord, StepDownReason};
 pub use op::{Level, Op, OpKind, Outcome};
 pub use version::{Version, Versioned};
@@ -106,6 +108,12 @@ pub struct History {
     pub node_names: Vec<String>,
     /// Records damaged by `corrupt` faults, in time order.
     pub corruptions: Vec<CorruptionRecord>,
+    /// Acts of leaders, primaries and fenced replicas, in time order.
+    pub acts: Vec<ActRecord>,
+    /// Grants and releases as leaders made them, in time order.
+    pub grants: Vec<GrantRecord>,
+    /// Leaders' bounds on nodes' leases, in time order.
+    pub lease_bounds: Vec<LeaseBoundRecord>,
     trace: TraceHasher,
 }
 
@@ -187,6 +195,71 @@ impl History {
         self.trace.u64(node as u64);
         self.trace.u64(until_ms);
         self.leases.push(LeaseRecord { at_ms, node, until_ms });
+    }
+
+    /// Records an act of `node`.
+    pub fn record_act(&mut self, at_ms: u64, node: u32, act: Act) {
+        let t = &mut self.trace;
+        t.u64(0x0E);
+        t.u64(at_ms);
+        t.u64(node as u64);
+        match act {
+            Act::Leader { term } => {
+                t.u64(1);
+                t.u64(term);
+            }
+            Act::Primary { shard, epoch, kind } => {
+                t.u64(2);
+                t.u64(shard as u64);
+                t.u64(epoch);
+                t.u64(kind as u64);
+            }
+            Act::Accepted { shard, epoch } => {
+                t.u64(3);
+                t.u64(shard as u64);
+                t.u64(epoch);
+            }
+            Act::Refused { shard, epoch, known } => {
+                t.u64(4);
+                t.u64(shard as u64);
+                t.u64(epoch);
+                t.u64(known);
+            }
+            Act::Fenced { shard, epoch } => {
+                t.u64(5);
+                t.u64(shard as u64);
+                t.u64(epoch);
+            }
+        }
+        self.acts.push(ActRecord { at_ms, node, act });
+    }
+
+    /// Records a grant or its release by a leader.
+    pub fn record_grant(&mut self, grant: GrantRecord) {
+        let t = &mut self.trace;
+        t.u64(0x0F);
+        t.u64(grant.at_ms);
+        t.u64(grant.leader as u64);
+        t.u64(grant.shard as u64);
+        t.u64(grant.node as u64);
+        t.u64(grant.epoch);
+        t.u64(match grant.change {
+            GrantChange::Granted => 0,
+            GrantChange::Released { by_ack: false } => 1,
+            GrantChange::Released { by_ack: true } => 2,
+        });
+        self.grants.push(grant);
+    }
+
+    /// Records a leader's bound on a node's lease.
+    pub fn record_lease_bound(&mut self, bound: LeaseBoundRecord) {
+        let t = &mut self.trace;
+        t.u64(0x10);
+        t.u64(bound.at_ms);
+        t.u64(bound.leader as u64);
+        t.u64(bound.node as u64);
+        t.u64(bound.until_ms);
+        self.lease_bounds.push(bound);
     }
 
     /// Records an applied fault.
