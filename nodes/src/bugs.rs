@@ -50,13 +50,8 @@ pub const BUG_LEASE_OVERRUN: bool = cfg!(feature = "bug-lease-overrun");
 /// behind the new primary's read.
 pub const BUG_FENCE_IGNORED: bool = cfg!(feature = "bug-fence-ignored");
 
-/// True in the test build whose leaders keep leading when they adopt a higher term
-/// (`--features clustersim-nodes/bug-no-step-down`): they send heartbeats as leaders of a term
-/// another node won.
-pub const BUG_NO_STEP_DOWN: bool = cfg!(feature = "bug-no-step-down");
-
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 10] = [
+const PLANTED: [(&str, bool, &str); 9] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
     ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
@@ -66,7 +61,6 @@ const PLANTED: [(&str, bool, &str); 10] = [
     ("bug-stale-append", BUG_STALE_APPEND, "followers take an older map from a delayed heartbeat"),
     ("bug-lease-overrun", BUG_LEASE_OVERRUN, "primaries act a quarter of a lease past its end"),
     ("bug-fence-ignored", BUG_FENCE_IGNORED, "replicas store fenced writes whatever their epoch"),
-    ("bug-no-step-down", BUG_NO_STEP_DOWN, "leaders keep leading when they adopt a higher term"),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.

@@ -8,7 +8,6 @@ use rand::RngExt;
 use super::state::LeaderState;
 use super::{Control, ControlEvent, ControlOut, Ctl, Role, StepDownReason};
 use crate::actor::Addr;
-use crate::bugs::BUG_NO_STEP_DOWN;
 
 impl Control {
     /// Votes needed to win, and acknowledgements needed to commit.
@@ -83,9 +82,7 @@ impl Control {
     /// Adopts a higher term seen in any message, stepping down if leading.
     pub(super) fn observe_term(&mut self, term: u64, now: u64, out: &mut impl ControlOut) {
         if term > self.durable.term {
-            if !(BUG_NO_STEP_DOWN && self.is_leader()) {
-                self.step_down(now, StepDownReason::HigherTerm, out);
-            }
+            self.step_down(now, StepDownReason::HigherTerm, out);
             self.durable.term = term;
             self.durable.voted_for = None;
         }

@@ -3,6 +3,7 @@
 //! later grant refuse them: fencing), and reads a quorum before its first write to a key in its
 //! tenure, so its versions descend from every acknowledged write, the previous primary's too.
 
+use super::config::PRIMARY_TAKEN;
 use super::requests::{PendingKind, WriteReq};
 use super::{
     ClientAnswer, Coordinator, CoordinatorOut, Ctx, ForwardWrite, PrimaryAct, PrimaryActKind, PrimarySaw, Reply,
@@ -19,6 +20,9 @@ impl Coordinator {
         let shard = map.shard_of(key);
         let (fence, primary) = (map.granted_at(shard), map.primary_of(shard));
         if cx.control.is_primary(shard, cx.now) {
+            if !self.take_once(key, write.value) {
+                return; // a duplicate: the first copy is versioned and will be answered
+            }
             match self.primary_cache.get(&key) {
                 Some((f, latest, value)) if *f == fence => {
                     let saw = PrimarySaw { client: write.client, op: write.op, values: vec![*value] };
@@ -37,6 +41,18 @@ impl Coordinator {
             }
             _ => cx.out.to_client(write.client, ClientAnswer::Reply { op: write.op, reply: Reply::NotPrimary }),
         }
+    }
+
+    /// Notes that this primary takes the write of `value` to `key`; false when it already took
+    /// it (values are unique per write), among the key's last `PRIMARY_TAKEN` writes.
+    fn take_once(&mut self, key: u64, value: u64) -> bool {
+        let (ring, next) = self.primary_taken.entry(key).or_insert(([u64::MAX; PRIMARY_TAKEN], 0));
+        if ring.contains(&value) {
+            return false;
+        }
+        ring[*next] = value;
+        *next = (*next + 1) % PRIMARY_TAKEN;
+        true
     }
 
     /// First write to this key in this tenure: read a quorum so the new version descends from

@@ -1,9 +1,9 @@
 //! Fencing judged from what replicas did: a replica that has seen a shard's grant epoch (a new
-//! primary's fenced read, a fenced write it stored, a refusal naming the newer grant) never
+//! primary's fenced read, or a fenced write it stored: both acts of a primary) never
 //! stores a write fenced with an older epoch: that is a deposed primary's write landing behind
 //! the new primary's read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::describe::secs;
 use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
@@ -13,6 +13,8 @@ use crate::history::{Act, History};
 pub fn honoured(history: &History) -> Verdict {
     // Per (replica, shard): the newest epoch seen, and when.
     let mut seen: BTreeMap<(u32, u32), (u64, u64)> = BTreeMap::new();
+    // Grants some primary acted under: committed, so a replica that knew one knew a real grant.
+    let mut acted: BTreeSet<(u32, u64)> = BTreeSet::new();
     let (mut checked, mut violations) = (0u64, 0u64);
     let mut examples = Vec::new();
     for a in &history.acts {
@@ -32,9 +34,16 @@ pub fn honoured(history: &History) -> Verdict {
                 }
                 (shard, epoch)
             }
-            Act::Refused { shard, known, .. } => (shard, known),
             Act::Fenced { shard, epoch } => (shard, epoch),
-            Act::Leader { .. } | Act::Primary { .. } => continue,
+            // A refusal's `known` comes from the replica's map, which may never have been
+            // committed (a new leader's lineage can replace it with a lower epoch): it counts
+            // as seen only when some primary acted under that grant.
+            Act::Refused { shard, known, .. } if acted.contains(&(shard, known)) => (shard, known),
+            Act::Primary { shard, epoch, .. } => {
+                acted.insert((shard, epoch));
+                continue;
+            }
+            Act::Refused { .. } | Act::Leader { .. } => continue,
         };
         let s = seen.entry((a.node, shard)).or_insert((epoch, a.at_ms));
         if epoch > s.0 {
@@ -72,12 +81,18 @@ mod tests {
     }
 
     #[test]
-    fn refusals_and_stored_writes_count_as_seen() {
+    fn stored_writes_count_as_seen_and_a_refusals_map_epoch_does_not() {
         let mut h = History::new();
+        // `known` came from the replica's map, which a new leader may replace with a lower epoch.
         h.record_act(100, 1, Act::Refused { shard: 0, epoch: 2, known: 5 });
         h.record_act(200, 1, Act::Accepted { shard: 0, epoch: 3 });
         h.record_act(300, 2, Act::Accepted { shard: 0, epoch: 7 });
         h.record_act(400, 2, Act::Accepted { shard: 0, epoch: 6 });
+        assert_eq!(honoured(&h).violations, 1);
+        // Once a primary acted under epoch 5, a refusal naming it counts.
+        h.record_act(500, 4, Act::Primary { shard: 0, epoch: 5, kind: crate::history::PrimaryActKind::Fence });
+        h.record_act(600, 1, Act::Refused { shard: 0, epoch: 2, known: 5 });
+        h.record_act(700, 1, Act::Accepted { shard: 0, epoch: 4 });
         assert_eq!(honoured(&h).violations, 2);
     }
 }

@@ -75,7 +75,7 @@ fn fenced_late_writes(history: &History) -> Vec<u64> {
     for a in &history.acts {
         let (shard, epoch, accepted) = match a.act {
             Act::Accepted { shard, epoch } => (shard, epoch, true),
-            Act::Fenced { shard, epoch } | Act::Refused { shard, known: epoch, .. } => (shard, epoch, false),
+            Act::Fenced { shard, epoch } => (shard, epoch, false),
             _ => continue,
         };
         let s = seen.entry((a.node, shard)).or_insert(0);

@@ -164,7 +164,7 @@ fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats, StorageStats)
         let storage = cluster.storage_stats();
         let mut replicas = Vec::new();
         cluster.each_store(|store| replicas.push(replica_state(store)));
-        let mut h = cluster.with_observer(|r| std::mem::take(&mut r.history));
+        let mut h = cluster.with_observer(Recorder::take_history);
         // Where each shard was meant to live: replica sets do not move yet, so the starting
         // map says it.
         let replica_sets = map.replica_sets().to_vec();

@@ -35,6 +35,22 @@ impl Recorder {
         Recorder { history: History::new(), map, primary_saw: BTreeMap::new() }
     }
 
+    /// Takes the history recorded so far. What primaries saw for writes already recorded (a
+    /// write versioned again after its client gave up, or from a duplicated request) is filed
+    /// under those writes now: dropping it lost the evidence that the late version descends
+    /// from the writes the primary had seen, and made reads of its descendants look stale.
+    pub fn take_history(&mut self) -> History {
+        let mut history = std::mem::take(&mut self.history);
+        if !self.primary_saw.is_empty() {
+            for op in history.ops.iter_mut() {
+                if let Some(values) = self.primary_saw.remove(&(op.client, op.seq)) {
+                    op.primary_saw.extend(values);
+                }
+            }
+        }
+        history
+    }
+
     /// The shard of `key` in the map the run started with.
     pub fn shard_of(&self, key: u64) -> u32 {
         self.map.shard_of(key)
