@@ -42,7 +42,7 @@ pub fn command(args: &MergeArgs) -> i32 {
     match report::merge(reports) {
         Ok(report) => {
             println!("clustersim merge: {} sweep result(s)", args.inputs.len());
-            finish(&report, &dir, args.show)
+            finish(&report, &dir, args.show, &|_| Ok(()))
         }
         Err(e) => {
             eprintln!("error: {e}");
