@@ -133,12 +133,15 @@ pub fn compare_page(c: &Comparison, a: &Summary, b: &Summary, a_dir: &str, b_dir
         );
     }
     let _ = writeln!(h, "</table>\n<p><strong>{}</strong></p>", escape(&c.hash_line()));
+    if let Some(w) = c.warning() {
+        let _ = writeln!(h, "<p class=\"fail\">{}</p>", escape(&w));
+    }
     let _ = writeln!(
         h,
         "<h2>Key figures</h2>\n<table>\n<tr><th>level</th><th>figure</th><th>A</th><th>B</th><th>B − A</th></tr>"
     );
     for r in &c.figures {
-        let class = if r.differs() { " class=\"changed\"" } else { "" };
+        let class = if r.significant() { " class=\"changed\"" } else { "" };
         let _ = writeln!(
             h,
             "<tr{class}><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",

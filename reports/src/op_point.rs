@@ -99,7 +99,16 @@ impl Outcome {
 impl OpPoint {
     /// An operation of client 0 on key 0 with no coordinator; set the other fields as needed.
     pub fn new(invoke_ms: u64, complete_ms: u64, level: &str, kind: OpKind, outcome: Outcome) -> OpPoint {
-        OpPoint { invoke_ms, complete_ms, level: level.to_string(), kind, outcome, node: String::new(), client: 0, key: 0 }
+        OpPoint {
+            invoke_ms,
+            complete_ms,
+            level: level.to_string(),
+            kind,
+            outcome,
+            node: String::new(),
+            client: 0,
+            key: 0,
+        }
     }
 
     /// Completion minus invocation time.
@@ -159,7 +168,8 @@ pub fn ops_from_csv(text: &str) -> Result<Vec<OpPoint>, CsvError> {
         };
         let node = if columns == 5 { "" } else { node };
         let number = |s: &str, name: &str| s.parse::<u64>().map_err(|_| err(format!("{name} `{s}` is not a number")));
-        let client = u32::try_from(number(client, "client")?).map_err(|_| err(format!("client `{client}` is too large")))?;
+        let client =
+            u32::try_from(number(client, "client")?).map_err(|_| err(format!("client `{client}` is too large")))?;
         let key = number(key, "key")?;
         let invoke_ms = number(invoke, "invoke_ms")?;
         let complete_ms = number(complete, "complete_ms")?;

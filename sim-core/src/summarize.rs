@@ -359,7 +359,8 @@ mod tests {
             NodeEventRecord { at_ms: 5_000, node: 0, change: NodeChange::Crashed },
         ];
         let lanes = node_status(&h, 9_000);
-        let spans = |n: usize| lanes[n].intervals.iter().map(|i| (i.start_ms, i.end_ms, i.label.clone())).collect::<Vec<_>>();
+        let spans =
+            |n: usize| lanes[n].intervals.iter().map(|i| (i.start_ms, i.end_ms, i.label.clone())).collect::<Vec<_>>();
         assert_eq!(spans(0), vec![(1_000, 3_000, "down".into()), (5_000, 9_000, "down".into())]);
         assert_eq!(spans(1), vec![(2_000, 4_000, "paused".into())]);
     }

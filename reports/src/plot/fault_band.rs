@@ -104,7 +104,11 @@ pub fn short_label(label: &str, family: &str) -> String {
 
 /// Draws the band of `summary` on `area` (as wide as the plots below it), the x axis running
 /// from 0 to `span_ms` between the plots' left and right edges.
-pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, summary: &Summary, span_ms: u64) -> Result<(), PlotError> {
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    summary: &Summary,
+    span_ms: u64,
+) -> Result<(), PlotError> {
     let (w, h) = area.dim_in_pixel();
     if h == 0 || height(summary) == 0 {
         return Ok(());
@@ -200,8 +204,12 @@ mod tests {
 
     #[test]
     fn each_family_gets_one_lane_in_a_fixed_order() {
-        let faults =
-            [fault(0, 10, "partition [n1] | [n2]"), fault(5, 8, "crash n1"), fault(20, 30, "crash n2"), fault(1, 2, "x y")];
+        let faults = [
+            fault(0, 10, "partition [n1] | [n2]"),
+            fault(5, 8, "crash n1"),
+            fault(20, 30, "crash n2"),
+            fault(1, 2, "x y"),
+        ];
         let l = lanes(&faults);
         let names: Vec<&str> = l.iter().map(|l| l.family.as_str()).collect();
         assert_eq!(names, ["crash", "partition", "x"]);

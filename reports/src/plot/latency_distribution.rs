@@ -28,10 +28,9 @@ pub fn draw<DB: DrawingBackend>(
     let (header, body) = area.split_vertically(HEADER_PX);
     level_legend(&header, scope)?;
     // No caption: the legend row names the levels; a little more top margin instead.
-    let mut chart = panel_builder(&body, "").margin_top(8).build_cartesian_2d(
-        (scope.ok_lo_ms..scope.ok_hi_ms).log_scale(),
-        (scope.fraction_lo..1.3f64).log_scale(),
-    )?;
+    let mut chart = panel_builder(&body, "")
+        .margin_top(8)
+        .build_cartesian_2d((scope.ok_lo_ms..scope.ok_hi_ms).log_scale(), (scope.fraction_lo..1.3f64).log_scale())?;
     grid(&mut chart.configure_mesh())
         .x_desc("latency (ms), successful operations")
         .y_desc("fraction at least this slow")

@@ -50,7 +50,8 @@ pub fn draw<DB: DrawingBackend>(
         // Successes first, failures last: the rare failures must stay visible on top.
         for outcome in [Outcome::Ok, Outcome::Indeterminate, Outcome::Fail] {
             let color = outcome_color(outcome).mix(if outcome == Outcome::Ok { 0.45 } else { 0.8 });
-            let of = |kind: OpKind| p.scatter.per_level[i].iter().filter(move |o| o.outcome == outcome && o.kind == kind);
+            let of =
+                |kind: OpKind| p.scatter.per_level[i].iter().filter(move |o| o.outcome == outcome && o.kind == kind);
             let at = |o: &&&crate::op_point::OpPoint| (Scope::seconds(o.invoke_ms), scope.latency_y(o.latency_ms()));
             chart.draw_series(of(OpKind::Read).map(|o| Circle::new(at(&o), 2, color.filled())))?;
             chart.draw_series(of(OpKind::Write).map(|o| TriangleMarker::new(at(&o), 3, color.filled())))?;

@@ -84,7 +84,7 @@ impl PlotKind {
         match self {
             PlotKind::Timelines => runs.iter().any(|r| !r.summary.timelines.is_empty()),
             PlotKind::Staleness => runs.iter().any(|r| !r.summary.staleness.is_empty()),
-            PlotKind::Nodes => !nodes::nodes(runs).is_empty(),
+            PlotKind::Nodes => !scope::nodes(runs).is_empty(),
             _ => true,
         }
     }

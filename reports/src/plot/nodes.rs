@@ -13,7 +13,6 @@ use super::scope::{Prepared, Scope};
 use super::shading::heal_line;
 use super::style::{count_label, outcome_color, text, INK};
 use crate::op_point::{OpPoint, Outcome};
-use crate::run_data::RunData;
 
 /// Height of one node's panel, pixels.
 pub const PANEL_PX: u32 = 100;
@@ -25,22 +24,6 @@ pub const NODES_MAX: usize = 16;
 const DOWN: RGBColor = RGBColor(60, 60, 60);
 /// Colour of a node's paused time.
 const PAUSED: RGBColor = RGBColor(148, 103, 189);
-
-/// The nodes of `runs`, from their operations' coordinators and their node status, in natural
-/// order (`n2` before `n10`).
-pub fn nodes(runs: &[&RunData]) -> Vec<String> {
-    let mut names: Vec<String> = vec![];
-    for run in runs {
-        let from_ops = run.ops.iter().map(|o| o.node.as_str()).filter(|n| !n.is_empty());
-        for name in from_ops.chain(run.summary.node_status.iter().map(|l| l.name.as_str())) {
-            if !names.iter().any(|n| n == name) {
-                names.push(name.to_string());
-            }
-        }
-    }
-    names.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
-    names
-}
 
 /// Per node (in the order of `nodes`) and window, the operations it coordinated by outcome
 /// (ok, fail, indeterminate), by invocation time.
@@ -144,8 +127,9 @@ mod tests {
             op(1600, "", Outcome::Fail),
             op(1700, "n2", Outcome::Indeterminate),
         ];
-        let run = RunData { summary: crate::summary::tests_support::summary("x", 2000), ops: ops.to_vec() };
-        let names = nodes(&[&run]);
+        let run =
+            crate::run_data::RunData { summary: crate::summary::tests_support::summary("x", 2000), ops: ops.to_vec() };
+        let names = super::super::scope::nodes(&[&run]);
         assert_eq!(names, ["n2", "n10"]);
         let c = counts(&run.ops, &names, 1000, 2000);
         assert_eq!(c[0], vec![[0, 1, 0], [1, 0, 1]]);

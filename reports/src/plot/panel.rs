@@ -7,10 +7,10 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::fault_band;
 use super::kind::PlotError;
 use super::legend::{legend, Mark};
 use super::scope::Scope;
-use super::fault_band;
 use super::shading::heal_line;
 use super::style::{bold, font, level_color, ms_label, text, GRID_BOLD, INK};
 use crate::summary::Summary;

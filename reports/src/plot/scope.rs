@@ -71,6 +71,22 @@ pub struct Prepared<'a> {
     pub scatter: Scatter<'a>,
 }
 
+/// The nodes of `runs`, from their operations' coordinators and their node status, in natural
+/// order (`n2` before `n10`).
+pub fn nodes(runs: &[&RunData]) -> Vec<String> {
+    let mut names: Vec<String> = vec![];
+    for run in runs {
+        let from_ops = run.ops.iter().map(|o| o.node.as_str()).filter(|n| !n.is_empty());
+        for name in from_ops.chain(run.summary.node_status.iter().map(|l| l.name.as_str())) {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+    names
+}
+
 impl Scope {
     /// The scope of `runs` drawn together, with each run prepared for it.
     pub fn of<'a>(runs: &[&'a RunData]) -> (Scope, Vec<Prepared<'a>>) {
@@ -111,7 +127,7 @@ impl Scope {
             ok_lo_ms,
             ok_hi_ms,
             band_px,
-            nodes: super::nodes::nodes(runs),
+            nodes: nodes(runs),
         };
         (scope, prepared)
     }

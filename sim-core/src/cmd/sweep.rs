@@ -15,6 +15,7 @@ use crate::scenario;
 use crate::seed_set::{SeedSet, Shard};
 use crate::sweep::jobs::{progress_bar, run_all, scenario_files, Job, SeedOutcome};
 use crate::sweep::keep::{mark_kept, write_kept, KEEP_FAILURES_DEFAULT};
+use crate::sweep::page::sweep_page;
 use crate::sweep::report::{finish, ScenarioSweep, SweepReport, RESULTS_MARKER};
 
 /// Arguments of `sweep`.
@@ -127,7 +128,10 @@ pub fn command(args: &SweepArgs) -> i32 {
         }
     }
     mark_kept(&mut report, args.keep_failures);
-    let code = finish(&report, &dir, args.show, &|staged| write_kept(staged, &report, &scenarios));
+    let code = finish(&report, &dir, args.show, &|staged| {
+        write_kept(staged, &report, &scenarios)?;
+        std::fs::write(staged.join("index.html"), sweep_page(&report))
+    });
     if recorded {
         code
     } else {

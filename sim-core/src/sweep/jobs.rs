@@ -70,7 +70,10 @@ pub fn run_one(job: &Job) -> SeedOutcome {
             failed: r.verdicts.iter().filter(|v| !v.passed).map(|v| v.name.clone()).collect(),
             violations: r.verdicts.iter().filter(|v| !v.passed).map(|v| (v.name.clone(), v.violations)).collect(),
             counterexample: r.verdicts.iter().filter(|v| !v.passed).find_map(|v| {
-                v.examples.first().map(|e| format!("{}: {e}", v.name)).or_else(|| Some(format!("{}: {}", v.name, v.detail)))
+                v.examples
+                    .first()
+                    .map(|e| format!("{}: {e}", v.name))
+                    .or_else(|| Some(format!("{}: {}", v.name, v.detail)))
             }),
             report: None,
             trace_hash: Some(r.trace_hash()),
@@ -125,11 +128,12 @@ pub fn progress_bar(len: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
-    let style = ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} seeds  {rate}  ETA {eta}  {msg}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = w.write_str(&rate_text(state.per_sec()));
-        });
+    let style =
+        ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} seeds  {rate}  ETA {eta}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&rate_text(state.per_sec()));
+            });
     bar.set_style(style.progress_chars("=> "));
     bar.set_message("0 failed");
     bar

@@ -66,7 +66,13 @@ pub fn sweep_page(report: &SweepReport) -> String {
     }
     let _ = writeln!(h, "</table>");
     for s in &report.scenarios {
-        let _ = writeln!(h, "<h2 id=\"{}\">{}</h2>\n<p class=\"muted\">{}</p>", escape(&s.name), escape(&s.name), escape(&s.file));
+        let _ = writeln!(
+            h,
+            "<h2 id=\"{}\">{}</h2>\n<p class=\"muted\">{}</p>",
+            escape(&s.name),
+            escape(&s.name),
+            escape(&s.file)
+        );
         let all = s.results.len() <= CELLS_MAX;
         if !all {
             let _ = writeln!(h, "<p class=\"muted\">{} seeds: only the failing ones are drawn.</p>", s.results.len());
@@ -76,7 +82,12 @@ pub fn sweep_page(report: &SweepReport) -> String {
             let title = if r.passed() { "passed".to_string() } else { escape(&r.failed.join(", ")) };
             match (&r.report, r.passed()) {
                 (Some(dir), _) => {
-                    let _ = write!(h, "<a class=\"bad\" href=\"{}/index.html\" title=\"{title}\">{}</a>", escape(dir), r.seed);
+                    let _ = write!(
+                        h,
+                        "<a class=\"bad\" href=\"{}/index.html\" title=\"{title}\">{}</a>",
+                        escape(dir),
+                        r.seed
+                    );
                 }
                 (None, passed) => {
                     let class = if passed { "ok" } else { "bad" };
@@ -88,7 +99,8 @@ pub fn sweep_page(report: &SweepReport) -> String {
         if s.failures == 0 {
             continue;
         }
-        let _ = writeln!(h, "<table>\n<tr><th>seed</th><th>failed</th><th>first counterexample</th><th>replay</th></tr>");
+        let _ =
+            writeln!(h, "<table>\n<tr><th>seed</th><th>failed</th><th>first counterexample</th><th>replay</th></tr>");
         for r in s.failing() {
             let seed = match &r.report {
                 Some(dir) => format!("<a href=\"{}/index.html\">{}</a>", escape(dir), r.seed),
@@ -121,7 +133,11 @@ mod tests {
             seed,
             exit_code: if failed { 1 } else { 0 },
             failed: if failed { vec!["no_lost_acknowledged_writes".into()] } else { vec![] },
-            violations: if failed { BTreeMap::from([("no_lost_acknowledged_writes".into(), 2)]) } else { BTreeMap::new() },
+            violations: if failed {
+                BTreeMap::from([("no_lost_acknowledged_writes".into(), 2)])
+            } else {
+                BTreeMap::new()
+            },
             counterexample: failed.then(|| "no_lost_acknowledged_writes: write c3#9 <lost>".into()),
             report: (failed && seed == 2).then(|| "failures/x/seed-2".into()),
             trace_hash: None,

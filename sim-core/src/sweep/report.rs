@@ -222,8 +222,8 @@ impl SweepReport {
         out
     }
 
-    /// Writes `sweep.json`, `junit.xml` and `index.html` into the folder `dir`, whole, and
-    /// lets `keep` write the kept report folders into it first: everything is written beside
+    /// Writes `sweep.json` and `junit.xml` into the folder `dir`, whole, and lets `keep` write
+    /// the rest (the sweep's `index.html`, the kept report folders) into it first: everything is written beside
     /// `dir` and the folder is renamed into place, replacing an old result folder whole.
     pub fn write_files(&self, dir: &Path, keep: &dyn Fn(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
         let staged = StagedDir::new(dir, RESULTS_MARKER)?;
@@ -231,7 +231,6 @@ impl SweepReport {
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         std::fs::write(staged.path().join("sweep.json"), json + "\n")?;
         std::fs::write(staged.path().join("junit.xml"), self.to_junit())?;
-        std::fs::write(staged.path().join("index.html"), super::page::sweep_page(self))?;
         staged.commit()
     }
 }
@@ -432,7 +431,10 @@ mod tests {
         let junit = r.to_junit();
         assert_eq!(junit.matches("<testcase ").count(), 2);
         assert_eq!(junit.matches("<failure type=\"safety\"").count(), 1);
-        assert!(junit.contains("first counterexample: no_stale_quorum_reads: read c1#2 key 3 missed write c2#1"), "{junit}");
+        assert!(
+            junit.contains("first counterexample: no_stale_quorum_reads: read c1#2 key 3 missed write c2#1"),
+            "{junit}"
+        );
         assert!(junit.contains("tests=\"2\" failures=\"1\""));
         assert_eq!(xml("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
