@@ -44,9 +44,36 @@ pub struct Comparison {
     pub figures: Vec<FigureRow>,
     /// Per property.
     pub verdicts: Vec<VerdictRow>,
+    /// Run A's scenario name.
+    pub a_scenario: String,
+    /// Run B's scenario name.
+    pub b_scenario: String,
 }
 
+/// A latency change smaller than this many milliseconds is noise.
+pub const NOISE_MS: f64 = 2.0;
+/// A latency change smaller than this share of run A's value is noise.
+pub const NOISE_LATENCY_SHARE: f64 = 0.10;
+/// An operation count change smaller than this share of run A's count is noise.
+pub const NOISE_OPS_SHARE: f64 = 0.01;
+/// A success-rate change smaller than this (0.1 percentage points) is noise.
+pub const NOISE_RATE: f64 = 0.001;
+
 impl FigureRow {
+    /// True when the change is larger than noise: for latencies at least [`NOISE_MS`] and at
+    /// least [`NOISE_LATENCY_SHARE`] of A (so 25 → 26 ms is not a change, 25 → 40 ms is); for
+    /// operation counts at least [`NOISE_OPS_SHARE`] of A; for success rates at least
+    /// [`NOISE_RATE`]. A level present in only one run always counts.
+    pub fn significant(&self) -> bool {
+        let (Some(a), Some(b)) = (self.a, self.b) else { return self.differs() };
+        let d = (b - a).abs();
+        match self.figure {
+            "ops" => d >= (a.abs() * NOISE_OPS_SHARE).max(1.0),
+            "success" => d >= NOISE_RATE,
+            _ => d >= NOISE_MS && d >= a.abs() * NOISE_LATENCY_SHARE,
+        }
+    }
+
     /// True when the two values differ (or only one run has the level).
     pub fn differs(&self) -> bool {
         match (self.a, self.b) {
@@ -135,7 +162,20 @@ impl Comparison {
             b_hash: b.trace_hash.clone(),
             figures,
             verdicts,
+            a_scenario: a.scenario.clone(),
+            b_scenario: b.scenario.clone(),
         }
+    }
+
+    /// A warning when A and B are runs of different scenarios: their figures differ for that
+    /// reason alone.
+    pub fn warning(&self) -> Option<String> {
+        (self.a_scenario != self.b_scenario).then(|| {
+            format!(
+                "warning: A and B are runs of different scenarios ({} and {}): their figures differ for that reason alone",
+                self.a_scenario, self.b_scenario
+            )
+        })
     }
 
     /// True when the trace hashes are equal: the runs are the same run.
@@ -155,10 +195,20 @@ impl Comparison {
     /// The comparison as plain text for the terminal; changed rows are marked with `*`.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "A: {}\nB: {}\n{}\n", self.a_label, self.b_label, self.hash_line());
+        let _ = writeln!(s, "A: {}\nB: {}\n{}", self.a_label, self.b_label, self.hash_line());
+        if let Some(w) = self.warning() {
+            let _ = writeln!(s, "{w}");
+        }
+        let _ = writeln!(
+            s,
+            "(* marks changes beyond noise: latency at least {NOISE_MS} ms and {:.0}%, ops {:.0}%, success {:.1} pp)\n",
+            NOISE_LATENCY_SHARE * 100.0,
+            NOISE_OPS_SHARE * 100.0,
+            NOISE_RATE * 100.0
+        );
         let _ = writeln!(s, "  {:<8} {:<8} {:>12} {:>12}  B - A", "level", "figure", "A", "B");
         for r in &self.figures {
-            let mark = if r.differs() { '*' } else { ' ' };
+            let mark = if r.significant() { '*' } else { ' ' };
             let _ = writeln!(
                 s,
                 "{mark} {:<8} {:<8} {:>12} {:>12}  {}",
@@ -174,11 +224,11 @@ impl Comparison {
             let mark = if v.differs() { '*' } else { ' ' };
             let _ = writeln!(s, "{mark} {:<48} {:<6} {}", v.name, v.a.unwrap_or("-"), v.b.unwrap_or("-"));
         }
-        let changed = self.figures.iter().filter(|r| r.differs()).count();
+        let changed = self.figures.iter().filter(|r| r.significant()).count();
         let verdicts = self.verdicts.iter().filter(|v| v.differs()).count();
         let _ = writeln!(
             s,
-            "\n{changed} of {} figures differ; {verdicts} of {} verdicts differ",
+            "\n{changed} of {} figures differ beyond noise; {verdicts} of {} verdicts differ",
             self.figures.len(),
             self.verdicts.len()
         );
@@ -242,7 +292,25 @@ mod tests {
         assert!(c.figures.iter().all(|r| !r.differs()));
         let text = c.to_text();
         assert!(text.contains("trace hash: equal"), "{text}");
-        assert!(text.contains("0 of 5 figures differ; 0 of 1 verdicts differ"), "{text}");
+        assert!(text.contains("0 of 5 figures differ beyond noise; 0 of 1 verdicts differ"), "{text}");
+        assert!(c.warning().is_none(), "same scenario");
+    }
+
+    #[test]
+    fn small_changes_are_noise_and_different_scenarios_are_warned_of() {
+        let row = |figure, a, b| FigureRow { level: "QUORUM".into(), figure, a: Some(a), b: Some(b) };
+        assert!(!row("p99 ms", 25.0, 26.0).significant(), "1 ms is noise");
+        assert!(!row("p99 ms", 250.0, 270.0).significant(), "8% is noise");
+        assert!(row("p99 ms", 25.0, 40.0).significant());
+        assert!(!row("p50 ms", 1.0, 2.5).significant(), "1.5 ms is noise even at +150%");
+        assert!(!row("ops", 10_000.0, 10_050.0).significant());
+        assert!(row("ops", 10_000.0, 10_200.0).significant());
+        assert!(!row("success", 0.9995, 0.9991).significant());
+        assert!(row("success", 0.999, 0.99).significant());
+        let a = summary("x", 10_000);
+        let b = summary("y", 10_000);
+        let c = Comparison::of(&a, &b);
+        assert!(c.to_text().contains("warning: A and B are runs of different scenarios (x and y)"), "{}", c.to_text());
     }
 
     #[test]

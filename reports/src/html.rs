@@ -98,7 +98,7 @@ pub fn run_page(summary: &Summary) -> String {
     let files = [
         ("summary.json", "machine-readable summary (schema in the README)"),
         ("summary.md", "the summary as Markdown"),
-        ("ops.csv", "every operation: invoke_ms, complete_ms, level, kind, outcome"),
+        ("ops.csv", "every operation: invoke_ms, complete_ms, level, kind, outcome, node, client, key"),
         ("command.txt", "the command that replays this run"),
         ("trace-hash.txt", "the trace hash"),
     ];
@@ -133,12 +133,15 @@ pub fn compare_page(c: &Comparison, a: &Summary, b: &Summary, a_dir: &str, b_dir
         );
     }
     let _ = writeln!(h, "</table>\n<p><strong>{}</strong></p>", escape(&c.hash_line()));
+    if let Some(w) = c.warning() {
+        let _ = writeln!(h, "<p class=\"fail\">{}</p>", escape(&w));
+    }
     let _ = writeln!(
         h,
         "<h2>Key figures</h2>\n<table>\n<tr><th>level</th><th>figure</th><th>A</th><th>B</th><th>B − A</th></tr>"
     );
     for r in &c.figures {
-        let class = if r.differs() { " class=\"changed\"" } else { "" };
+        let class = if r.significant() { " class=\"changed\"" } else { "" };
         let _ = writeln!(
             h,
             "<tr{class}><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
@@ -275,7 +278,7 @@ fn faults(h: &mut String, s: &Summary) {
         }
         let _ = writeln!(h, "</table>");
     }
-    if let Some(at) = s.heal_at_ms {
+    if let Some(at) = s.heal_at_ms.filter(|_| !s.fault_windows.is_empty()) {
         let _ = writeln!(
             h,
             "<p class=\"muted\">Every fault was healed at {:.3} s; the cluster then had until {:.3} s to converge.</p>",
@@ -293,9 +296,9 @@ fn control(h: &mut String, s: &Summary) {
     let unowned: u64 = c.unowned_ms.iter().sum();
     let _ = writeln!(
         h,
-        "<h2>Control plane</h2>\n<p>{} leaders elected; leaderless after a leader loss: {}; {} primary changes; \
+        "<h2>Control plane</h2>\n<p>{} elected; leaderless after a leader loss: {}; {} primary changes; \
          shards without a primary: {} ms in all, at most {} ms for one shard.</p>",
-        c.elections,
+        crate::summary::plural(c.elections, "leader", "leaders"),
         escape(&c.leaderless_text()),
         c.ownership_changes,
         unowned,
@@ -369,5 +372,14 @@ mod tests {
         assert!(page.contains("<img src=\"plots/latency-raw.png\""));
         assert!(page.contains("document.body.dataset.imagesLoaded"));
         assert!(!page.contains("http://") && !page.contains("https://"), "no network references");
+    }
+
+    #[test]
+    fn a_run_without_faults_does_not_claim_to_heal_them() {
+        let mut s = summary("calm", 10_000);
+        s.heal_at_ms = Some(8_000);
+        let page = run_page(&s);
+        assert!(page.contains("No faults were injected."), "{page}");
+        assert!(!page.contains("Every fault was healed"), "{page}");
     }
 }

@@ -7,6 +7,7 @@ pub mod fault_window;
 pub mod files;
 pub mod font;
 pub mod html;
+pub mod marks;
 pub mod op_point;
 pub mod plot;
 pub mod run_data;
@@ -18,6 +19,7 @@ pub mod window;
 
 pub use comparison::Comparison;
 pub use fault_window::FaultWindow;
+pub use marks::{BoundMark, ViolationMark};
 pub use op_point::{OpKind, OpPoint, Outcome};
 pub use plot::{render_pair, render_run, Figure, PlotError, PlotKind};
 pub use run_data::RunData;

@@ -6,7 +6,11 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 /// Header line of `ops.csv`; also its format's version: a different header is refused.
-pub const OPS_CSV_HEADER: &str = "invoke_ms,complete_ms,level,kind,outcome";
+pub const OPS_CSV_HEADER: &str = "invoke_ms,complete_ms,level,kind,outcome,node,client,key";
+
+/// The header of `ops.csv` before it named the node, client and key; such files still read
+/// (with no node, client 0 and key 0).
+pub const OPS_CSV_HEADER_V1: &str = "invoke_ms,complete_ms,level,kind,outcome";
 
 /// Read or write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -43,6 +47,12 @@ pub struct OpPoint {
     pub kind: OpKind,
     /// How it ended.
     pub outcome: Outcome,
+    /// The node that coordinated it last (`n3`), empty when no node accepted it.
+    pub node: String,
+    /// The client that issued it.
+    pub client: u32,
+    /// The key it read or wrote.
+    pub key: u64,
 }
 
 /// A line of `ops.csv` that could not be read.
@@ -87,6 +97,20 @@ impl Outcome {
 }
 
 impl OpPoint {
+    /// An operation of client 0 on key 0 with no coordinator; set the other fields as needed.
+    pub fn new(invoke_ms: u64, complete_ms: u64, level: &str, kind: OpKind, outcome: Outcome) -> OpPoint {
+        OpPoint {
+            invoke_ms,
+            complete_ms,
+            level: level.to_string(),
+            kind,
+            outcome,
+            node: String::new(),
+            client: 0,
+            key: 0,
+        }
+    }
+
     /// Completion minus invocation time.
     pub fn latency_ms(&self) -> u64 {
         self.complete_ms.saturating_sub(self.invoke_ms)
@@ -102,12 +126,15 @@ pub fn ops_to_csv(ops: &[OpPoint]) -> String {
     for op in ops {
         let _ = writeln!(
             s,
-            "{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{}",
             op.invoke_ms,
             op.complete_ms,
             op.level,
             op.kind.as_str(),
-            op.outcome.as_str()
+            op.outcome.as_str(),
+            op.node,
+            op.client,
+            op.key
         );
     }
     s
@@ -116,13 +143,14 @@ pub fn ops_to_csv(ops: &[OpPoint]) -> String {
 /// Parses `ops.csv` as written by [`ops_to_csv`].
 pub fn ops_from_csv(text: &str) -> Result<Vec<OpPoint>, CsvError> {
     let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, header)) if header.trim_end() == OPS_CSV_HEADER => {}
+    let columns = match lines.next() {
+        Some((_, header)) if header.trim_end() == OPS_CSV_HEADER => 8,
+        Some((_, header)) if header.trim_end() == OPS_CSV_HEADER_V1 => 5,
         Some((_, header)) => {
             return Err(CsvError { line: 1, message: format!("expected header `{OPS_CSV_HEADER}`, found `{header}`") })
         }
         None => return Err(CsvError { line: 1, message: "empty file".into() }),
-    }
+    };
     let mut ops = vec![];
     for (i, line) in lines {
         let line = line.trim_end();
@@ -130,11 +158,19 @@ pub fn ops_from_csv(text: &str) -> Result<Vec<OpPoint>, CsvError> {
             continue;
         }
         let err = |message: String| CsvError { line: i + 1, message };
-        let fields: Vec<&str> = line.split(',').collect();
-        let [invoke, complete, level, kind, outcome] = fields[..] else {
-            return Err(err(format!("expected 5 fields, found {}", fields.len())));
+        let mut fields: Vec<&str> = line.split(',').collect();
+        if fields.len() != columns {
+            return Err(err(format!("expected {columns} fields, found {}", fields.len())));
+        }
+        fields.resize(8, "0");
+        let [invoke, complete, level, kind, outcome, node, client, key] = fields[..] else {
+            return Err(err(format!("expected {columns} fields, found {}", fields.len())));
         };
+        let node = if columns == 5 { "" } else { node };
         let number = |s: &str, name: &str| s.parse::<u64>().map_err(|_| err(format!("{name} `{s}` is not a number")));
+        let client =
+            u32::try_from(number(client, "client")?).map_err(|_| err(format!("client `{client}` is too large")))?;
+        let key = number(key, "key")?;
         let invoke_ms = number(invoke, "invoke_ms")?;
         let complete_ms = number(complete, "complete_ms")?;
         if complete_ms < invoke_ms {
@@ -154,7 +190,16 @@ pub fn ops_from_csv(text: &str) -> Result<Vec<OpPoint>, CsvError> {
             "indeterminate" => Outcome::Indeterminate,
             other => return Err(err(format!("outcome `{other}` is not ok, fail or indeterminate"))),
         };
-        ops.push(OpPoint { invoke_ms, complete_ms, level: level.to_string(), kind, outcome });
+        ops.push(OpPoint {
+            invoke_ms,
+            complete_ms,
+            level: level.to_string(),
+            kind,
+            outcome,
+            node: node.to_string(),
+            client,
+            key,
+        });
     }
     Ok(ops)
 }
@@ -164,7 +209,7 @@ mod tests {
     use super::*;
 
     fn op(invoke_ms: u64, complete_ms: u64, level: &str, kind: OpKind, outcome: Outcome) -> OpPoint {
-        OpPoint { invoke_ms, complete_ms, level: level.into(), kind, outcome }
+        OpPoint { node: "n2".into(), client: 7, key: 41, ..OpPoint::new(invoke_ms, complete_ms, level, kind, outcome) }
     }
 
     #[test]
@@ -175,8 +220,19 @@ mod tests {
             op(12, 13, "2", OpKind::Read, Outcome::Fail),
         ];
         let csv = ops_to_csv(&ops);
-        assert!(csv.starts_with("invoke_ms,complete_ms,level,kind,outcome\n0,4,QUORUM,read,ok\n"), "{csv}");
+        assert!(
+            csv.starts_with("invoke_ms,complete_ms,level,kind,outcome,node,client,key\n0,4,QUORUM,read,ok,n2,7,41\n"),
+            "{csv}"
+        );
         assert_eq!(ops_from_csv(&csv).unwrap(), ops);
+    }
+
+    #[test]
+    fn csv_without_node_client_and_key_still_reads() {
+        let old = "invoke_ms,complete_ms,level,kind,outcome\n0,4,QUORUM,read,ok\n";
+        assert_eq!(ops_from_csv(old).unwrap(), vec![OpPoint::new(0, 4, "QUORUM", OpKind::Read, Outcome::Ok)]);
+        let short = "invoke_ms,complete_ms,level,kind,outcome,node,client,key\n0,4,QUORUM,read,ok\n";
+        assert!(ops_from_csv(short).unwrap_err().message.contains("expected 8 fields"));
     }
 
     #[test]

@@ -79,6 +79,15 @@ pub struct Summary {
     /// the probes measured).
     #[serde(default)]
     pub staleness: crate::staleness::Staleness,
+    /// When properties were seen violated (the offending operations' completion times).
+    #[serde(default)]
+    pub violation_marks: Vec<crate::marks::ViolationMark>,
+    /// The scenario's `availability` expectations, for the availability plot to draw.
+    #[serde(default)]
+    pub availability_bounds: Vec<crate::marks::BoundMark>,
+    /// Per node, when it was down (`down`) or paused (`paused`): the per-node plot draws it.
+    #[serde(default)]
+    pub node_status: Vec<crate::timeline::Lane>,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -188,8 +197,12 @@ pub struct LeaderSpan {
 impl ControlSummary {
     /// `min / p50 / p90 / max` of the leaderless gaps, or `none`.
     pub fn leaderless_text(&self) -> String {
-        if self.leaderless_ms.is_empty() {
+        // Zero gaps are losses after which another leader already existed: nothing to report.
+        if self.leaderless_ms.iter().all(|&ms| ms == 0) {
             return "none".into();
+        }
+        if let [ms] = self.leaderless_ms[..] {
+            return format!("{ms} ms (one loss)");
         }
         let mut v = self.leaderless_ms.clone();
         v.sort_unstable();
@@ -267,7 +280,7 @@ impl Summary {
         for l in &self.ops {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {:.4} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                "| {} | {} | {} | {} | {} | {} | {:.4} | {:.4} | {:.1} | {:.1} | {:.1} | {:.1} |",
                 l.consistency,
                 l.kind,
                 l.total,
@@ -275,6 +288,7 @@ impl Summary {
                 l.fail,
                 l.indeterminate,
                 l.success_rate,
+                l.worst_window_rate,
                 l.p50_ms,
                 l.p95_ms,
                 l.p99_ms,
@@ -348,8 +362,9 @@ impl Summary {
             );
         }
         let _ = writeln!(s);
+        let word_width = self.verdicts.iter().map(|v| verdict_word(v).len()).max().unwrap_or(4);
         for v in &self.verdicts {
-            let _ = writeln!(s, "{:<5} {:<40} {}", verdict_word(v), v.name, v.detail);
+            let _ = writeln!(s, "{:<word_width$} {:<40} {}", verdict_word(v), v.name, v.detail);
             if !v.passed {
                 for e in &v.examples {
                     let _ = writeln!(s, "        {e}");
@@ -364,8 +379,8 @@ impl Summary {
         let unowned_max = c.unowned_ms.iter().max().copied().unwrap_or(0);
         let _ = writeln!(
             s,
-            "\ncontrol: {} leaders elected; leaderless after a loss: {}; {} primary changes; shards without a primary: {} ms in all, at most {} ms for one shard",
-            c.elections,
+            "\ncontrol: {} elected; leaderless after a loss: {}; {} primary changes; shards without a primary: {} ms in all, at most {} ms for one shard",
+            plural(c.elections, "leader", "leaders"),
             c.leaderless_text(),
             c.ownership_changes,
             unowned_total,
@@ -387,6 +402,11 @@ impl Summary {
         let _ = writeln!(s, "trace hash: {}", self.trace_hash);
         s
     }
+}
+
+/// `1 leader`, `3 leaders`: a count with its noun in the right number.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn verdict_word(v: &VerdictSummary) -> &'static str {
@@ -432,6 +452,9 @@ pub(crate) mod tests_support {
             storage: BTreeMap::new(),
             until_ms: None,
             staleness: Default::default(),
+            violation_marks: vec![],
+            availability_bounds: vec![],
+            node_status: vec![],
         }
     }
 }
@@ -501,7 +524,35 @@ mod tests {
             storage: BTreeMap::from([("read_repairs".to_string(), 3), ("sibling_cap_hits".to_string(), 0)]),
             until_ms: None,
             staleness: Default::default(),
+            violation_marks: vec![],
+            availability_bounds: vec![],
+            node_status: vec![],
         }
+    }
+
+    #[test]
+    fn counts_read_in_the_right_number_and_empty_gaps_say_none() {
+        assert_eq!(plural(1, "leader", "leaders"), "1 leader");
+        assert_eq!(plural(0, "leader", "leaders"), "0 leaders");
+        let mut c = ControlSummary { leaderless_ms: vec![0], ..Default::default() };
+        assert_eq!(c.leaderless_text(), "none");
+        c.leaderless_ms = vec![250];
+        assert_eq!(c.leaderless_text(), "250 ms (one loss)");
+        c.leaderless_ms = vec![0, 100, 300];
+        assert_eq!(c.leaderless_text(), "n=3 min 0 / p50 100 / p90 300 / max 300 ms");
+    }
+
+    #[test]
+    fn verdict_words_keep_the_columns_aligned() {
+        let mut s = sample();
+        let mut expected = s.verdicts[0].clone();
+        expected.name = "stale_reads".into();
+        expected.expected_violation = true;
+        expected.passed = true;
+        s.verdicts.push(expected);
+        let text = s.to_text();
+        let column = |name: &str| text.lines().find(|l| l.contains(name)).and_then(|l| l.find(name));
+        assert_eq!(column("no_stale_quorum_reads"), column("stale_reads "), "{text}");
     }
 
     #[test]
@@ -529,6 +580,10 @@ mod tests {
         assert!(md.contains("| no_stale_quorum_reads | FAIL |"), "{md}");
         assert!(md.contains("- read c1#2 key 3"));
         assert!(md.contains("![latency-raw](plots/latency-raw.png)"), "{md}");
+        let header = md.lines().find(|l| l.starts_with("| level | kind |")).expect("operations table");
+        let row = md.lines().find(|l| l.starts_with("| QUORUM | all |")).expect("a row");
+        assert_eq!(header.matches('|').count(), row.matches('|').count(), "as many cells as headers:\n{header}\n{row}");
+        assert!(row.contains("| 0.9000 | 0.5000 |"), "success, then the worst window: {row}");
         let text = s.to_text();
         assert!(text.contains("FAIL"));
         assert!(text.contains("read c1#2 key 3"));

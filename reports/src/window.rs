@@ -1,5 +1,8 @@
 //! Operations of one level grouped into fixed windows of simulated time (by invocation time):
-//! counts, successes and latency quantiles per window, which the time plots draw.
+//! counts, successes and latency quantiles per window, which the time plots draw. The
+//! quantiles take every operation, failed and indeterminate ones included (their latency is
+//! how long the client waited for the failure or the timeout), so that a window in which
+//! most operations fail does not look healthy.
 
 use crate::op_point::{OpPoint, Outcome};
 
@@ -18,7 +21,8 @@ pub struct Window {
     pub total: u64,
     /// Of those, how many succeeded.
     pub ok: u64,
-    /// Latency quantiles of the successful ones (p50, p95, p99, max), `None` without any.
+    /// Latency quantiles of all of them, failed and indeterminate ones included (p50, p95,
+    /// p99, max), `None` without any.
     pub quantiles_ms: Option<[f64; 4]>,
 }
 
@@ -44,25 +48,23 @@ pub fn windows(ops: &[&OpPoint], window_ms: u64, span_ms: u64) -> Vec<Window> {
     assert!(window_ms > 0, "window length must be positive");
     let count = span_ms.div_ceil(window_ms).max(1) as usize;
     let mut latencies: Vec<Vec<u64>> = vec![vec![]; count];
-    let mut totals = vec![0u64; count];
+    let mut oks = vec![0u64; count];
     for op in ops {
         // An operation invoked at the very end still belongs to the last window.
         let i = ((op.invoke_ms / window_ms) as usize).min(count - 1);
-        totals[i] += 1;
-        if op.outcome == Outcome::Ok {
-            latencies[i].push(op.latency_ms());
-        }
+        oks[i] += u64::from(op.outcome == Outcome::Ok);
+        latencies[i].push(op.latency_ms());
     }
     latencies
         .into_iter()
-        .zip(totals)
+        .zip(oks)
         .enumerate()
-        .map(|(i, (mut lat, total))| {
+        .map(|(i, (mut lat, ok))| {
             lat.sort_unstable();
             let quantiles_ms = (!lat.is_empty()).then(|| {
                 [quantile(&lat, 0.50), quantile(&lat, 0.95), quantile(&lat, 0.99), *lat.last().unwrap_or(&0) as f64]
             });
-            Window { start_ms: i as u64 * window_ms, total, ok: lat.len() as u64, quantiles_ms }
+            Window { start_ms: i as u64 * window_ms, total: lat.len() as u64, ok, quantiles_ms }
         })
         .collect()
 }
@@ -73,7 +75,7 @@ mod tests {
     use crate::op_point::OpKind;
 
     fn op(invoke_ms: u64, latency: u64, outcome: Outcome) -> OpPoint {
-        OpPoint { invoke_ms, complete_ms: invoke_ms + latency, level: "ONE".into(), kind: OpKind::Read, outcome }
+        OpPoint::new(invoke_ms, invoke_ms + latency, "ONE", OpKind::Read, outcome)
     }
 
     #[test]
@@ -95,14 +97,14 @@ mod tests {
     }
 
     #[test]
-    fn windows_count_by_invocation_and_take_quantiles_of_successes() {
+    fn windows_count_by_invocation_and_take_quantiles_of_every_outcome() {
         let ops =
             [op(10, 4, Outcome::Ok), op(900, 8, Outcome::Ok), op(999, 500, Outcome::Fail), op(2500, 3, Outcome::Ok)];
         let refs: Vec<&OpPoint> = ops.iter().collect();
         let w = windows(&refs, 1000, 3000);
         assert_eq!(w.len(), 3);
         assert_eq!((w[0].total, w[0].ok), (3, 2));
-        assert_eq!(w[0].quantiles_ms, Some([4.0, 8.0, 8.0, 8.0]));
+        assert_eq!(w[0].quantiles_ms, Some([8.0, 500.0, 500.0, 500.0]), "the failure's 500 ms counts");
         assert_eq!((w[1].total, w[1].ok, w[1].quantiles_ms), (0, 0, None));
         assert_eq!(w[2].start_ms, 2000);
     }

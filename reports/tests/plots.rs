@@ -82,6 +82,9 @@ fn summary(simulated_ms: u64) -> Summary {
         storage: Default::default(),
         until_ms: None,
         staleness: Default::default(),
+        violation_marks: vec![],
+        availability_bounds: vec![],
+        node_status: vec![],
     }
 }
 
@@ -99,12 +102,12 @@ fn run(n: usize, simulated_ms: u64) -> RunData {
             } else {
                 (1 + rng.next() % 20 + (i % 3) as u64 * 5, Outcome::Ok)
             };
+            let kind = if rng.next().is_multiple_of(2) { OpKind::Read } else { OpKind::Write };
             OpPoint {
-                invoke_ms,
-                complete_ms: invoke_ms + latency,
-                level: level.into(),
-                kind: if rng.next().is_multiple_of(2) { OpKind::Read } else { OpKind::Write },
-                outcome,
+                node: format!("n{}", 1 + i % 3),
+                client: (i % 8) as u32,
+                key: (i % 50) as u64,
+                ..OpPoint::new(invoke_ms, invoke_ms + latency, level, kind, outcome)
             }
         })
         .collect();
@@ -125,7 +128,13 @@ fn same_data_gives_byte_identical_png_and_svg() {
     let kinds: Vec<PlotKind> = first.iter().map(|f| f.kind).collect();
     assert_eq!(
         kinds,
-        vec![PlotKind::LatencyRaw, PlotKind::LatencyQuantiles, PlotKind::LatencyDistribution, PlotKind::Availability]
+        vec![
+            PlotKind::LatencyRaw,
+            PlotKind::LatencyQuantiles,
+            PlotKind::LatencyDistribution,
+            PlotKind::Availability,
+            PlotKind::Nodes
+        ]
     );
     for (a, b) in first.iter().zip(&second) {
         assert!(a.png.starts_with(b"\x89PNG\r\n\x1a\n"), "{} is a PNG", a.kind.name());
@@ -134,7 +143,8 @@ fn same_data_gives_byte_identical_png_and_svg() {
         assert!(a.svg == b.svg, "{}: SVG differs between two renderings", a.kind.name());
     }
     let raw = &first[0].svg;
-    assert!(raw.contains("crash n4,n5") && raw.contains("partition [n1,n2] | [n3,n4,n5]"), "faults are labelled");
+    assert!(raw.contains("\ncrash\n") && raw.contains("\npartition\n"), "fault lanes are labelled by family");
+    assert!(raw.contains("\nn4,n5\n") && raw.contains("[n1,n2] | [n3,n4,n5]"), "bars that fit carry their targets");
     assert!(raw.contains("QUORUM: 2,000 operations"), "one panel per level");
 }
 
@@ -143,7 +153,7 @@ fn run_folder_reads_back_and_compares_with_itself() {
     let dir = temp_dir("folder");
     let mut data = run(3_000, 40_000);
     let stats = write_run_folder(&dir, &mut data).expect("writes the folder");
-    assert_eq!(stats.plots, 4);
+    assert_eq!(stats.plots, 5);
     for file in ["index.html", "summary.json", "summary.md", "ops.csv", "trace-hash.txt", "command.txt"] {
         assert!(dir.join(file).is_file(), "{file} written");
     }
@@ -155,12 +165,12 @@ fn run_folder_reads_back_and_compares_with_itself() {
     assert_eq!(back.summary.plots, data.summary.plots);
     assert_eq!(back.summary.fault_windows, data.summary.fault_windows);
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
-    assert_eq!(html.matches("<img ").count(), 4, "every plot is on the page");
+    assert_eq!(html.matches("<img ").count(), 5, "every plot is on the page");
 
     let out = dir.join("compare");
     let (comparison, stats) = write_compare_folder(&out, (&back, &dir), (&data, &dir)).expect("compares");
     assert!(comparison.same_trace());
-    assert_eq!(stats.plots, 4);
+    assert_eq!(stats.plots, 5);
     assert!(out.join("index.html").is_file() && out.join("plots/latency-raw.png").is_file());
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(page.contains("trace hash: equal"), "{page}");

@@ -31,12 +31,33 @@ pub fn worst(codes: impl IntoIterator<Item = i32>) -> i32 {
     codes.into_iter().max_by_key(|&c| severity(c)).unwrap_or(EXIT_OK)
 }
 
-/// The exact command that replays `seed` of the scenario at `path`.
+/// The exact command that replays `seed` of the scenario at `path`, starting the way this
+/// process was started: `cargo run --release -- ...` under cargo, else the binary as invoked.
 pub fn replay_command(path: &Path, seed: u64) -> String {
     // A failure of the deliberately broken build only replays with the same feature.
     let bugs: Vec<String> = nodes::bugs::enabled().map(|(feature, _)| format!("clustersim-nodes/{feature}")).collect();
-    let features = if bugs.is_empty() { String::new() } else { format!(" --features {}", bugs.join(",")) };
-    format!("cargo run --release{features} -- run --scenario {} --seed {seed}", path.display())
+    let argv0 = std::env::args_os().next().map(|a| a.to_string_lossy().into_owned());
+    // Cargo sets CARGO_MANIFEST_DIR for the programs it runs (`cargo run`, `cargo test`).
+    let via_cargo = std::env::var_os("CARGO_MANIFEST_DIR").is_some();
+    format!("{} run --scenario {} --seed {seed}", program(argv0.as_deref(), via_cargo, &bugs), path.display())
+}
+
+/// How to start clustersim again: `cargo run --release [--features ...] --` when it was run
+/// by cargo, else the program path it was started with (quoted when it holds a space).
+pub fn program(argv0: Option<&str>, via_cargo: bool, bugs: &[String]) -> String {
+    match argv0 {
+        Some(path) if !via_cargo && !path.is_empty() => {
+            if path.contains(|c: char| c.is_whitespace() || c == '\'') {
+                format!("'{}'", path.replace('\'', "'\\''"))
+            } else {
+                path.to_string()
+            }
+        }
+        _ => {
+            let features = if bugs.is_empty() { String::new() } else { format!(" --features {}", bugs.join(",")) };
+            format!("cargo run --release{features} --")
+        }
+    }
 }
 
 /// [`replay_command`] followed by `options`, the options other than the seed that change the
@@ -74,6 +95,15 @@ pub fn default_run_dir(name: &str, seed: u64) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replay_starts_the_way_this_process_was_started() {
+        assert_eq!(program(Some("./target/release/clustersim"), false, &[]), "./target/release/clustersim");
+        assert_eq!(program(Some("/opt/my tools/clustersim"), false, &[]), "'/opt/my tools/clustersim'");
+        assert_eq!(program(Some("target/release/clustersim"), true, &[]), "cargo run --release --");
+        let bug = ["clustersim-nodes/bug-early-ack".to_string()];
+        assert_eq!(program(None, false, &bug), "cargo run --release --features clustersim-nodes/bug-early-ack --");
+    }
 
     #[test]
     fn the_worst_exit_code_is_a_crash_then_safety_then_liveness() {

@@ -86,7 +86,106 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         storage: result.storage.counters().iter().map(|&(name, n)| (name.to_string(), n)).collect(),
         until_ms: None,
         staleness: crate::staleness::analyze(&result.history),
+        violation_marks: violation_marks(&result.history, &result.verdicts),
+        availability_bounds: availability_bounds(scenario, result),
+        node_status: node_status(&result.history, result.simulated_ms),
     }
+}
+
+/// Most violation marks drawn per property: the plots need where, not every one.
+pub const MARKS_MAX: usize = 200;
+
+/// When each property with violations was seen violated: the completion time of the first
+/// operation (`c12#40`) each of its examples names, else the first time (`10.512s`) it
+/// gives. Availability bounds are drawn as bounds instead.
+pub fn violation_marks(history: &History, verdicts: &[crate::check::Verdict]) -> Vec<reports::ViolationMark> {
+    let mut marks = vec![];
+    let mut completed: Option<std::collections::BTreeMap<(u32, u64), u64>> = None;
+    for v in verdicts.iter().filter(|v| v.violations > 0 && !v.name.starts_with("availability(")) {
+        for example in v.examples.iter().take(MARKS_MAX) {
+            let by_op = op_ref(example).and_then(|key| {
+                let map = completed
+                    .get_or_insert_with(|| history.ops.iter().map(|o| ((o.client, o.seq), o.complete_ms)).collect());
+                map.get(&key).copied()
+            });
+            if let Some(at_ms) = by_op.or_else(|| time_ref(example)) {
+                marks.push(reports::ViolationMark { property: v.name.clone(), at_ms });
+            }
+        }
+    }
+    marks
+}
+
+/// The first operation an example names, `c12#40` → (12, 40).
+fn op_ref(text: &str) -> Option<(u32, u64)> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '#')).find_map(|word| {
+        let (client, seq) = word.strip_prefix('c')?.split_once('#')?;
+        Some((client.parse().ok()?, seq.parse().ok()?))
+    })
+}
+
+/// The first simulated time an example gives, `10.512s` → 10512.
+fn time_ref(text: &str) -> Option<u64> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == 's')).find_map(|word| {
+        let (whole, ms) = word.strip_suffix('s')?.split_once('.')?;
+        (ms.len() == 3).then_some(())?;
+        Some(whole.parse::<u64>().ok()? * 1000 + ms.parse::<u64>().ok()?)
+    })
+}
+
+/// The scenario's availability expectations with their verdicts (verdicts come in the order
+/// of `expect`).
+fn availability_bounds(scenario: &Scenario, result: &RunResult) -> Vec<reports::BoundMark> {
+    use crate::check::Expectation;
+    scenario
+        .expect
+        .iter()
+        .zip(&result.verdicts)
+        .filter_map(|(e, v)| match e {
+            Expectation::Availability(b) => Some(reports::BoundMark {
+                property: v.name.clone(),
+                consistency: b.consistency.map(|c| c.to_string()),
+                min: b.min,
+                max: b.max,
+                from_ms: b.from_ms,
+                to_ms: b.to_ms,
+                passed: v.passed,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Per node, the stretches it was down (crashed until restarted) or paused, from the node
+/// events; a node still down at the end stays down until `end_ms`.
+pub fn node_status(history: &History, end_ms: u64) -> Vec<reports::Lane> {
+    let mut lanes: Vec<reports::Lane> = (0..history.nodes.min(TIMELINE_LANES_MAX))
+        .map(|n| reports::Lane { name: history.node_name(n), intervals: vec![] })
+        .collect();
+    let mut since: std::collections::BTreeMap<u32, (u64, &str)> = std::collections::BTreeMap::new();
+    for e in &history.node_events {
+        let Some(lane) = lanes.get_mut(e.node as usize) else { continue };
+        match e.change {
+            NodeChange::Crashed => {
+                since.entry(e.node).or_insert((e.at_ms, "down"));
+            }
+            NodeChange::Paused => {
+                since.entry(e.node).or_insert((e.at_ms, "paused"));
+            }
+            NodeChange::Restarted | NodeChange::Resumed => {
+                if let Some((start_ms, label)) = since.remove(&e.node) {
+                    let label = label.to_string();
+                    lane.intervals.push(reports::Interval { start_ms, end_ms: e.at_ms, label });
+                }
+            }
+        }
+    }
+    for (node, (start_ms, label)) in since {
+        if let Some(lane) = lanes.get_mut(node as usize) {
+            lane.intervals.push(reports::Interval { start_ms, end_ms, label: label.to_string() });
+        }
+    }
+    lanes
 }
 
 /// Everything the report of `result` is drawn from: its summary and every operation.
@@ -108,6 +207,9 @@ pub fn run_data(scenario: &Scenario, result: &RunResult, replay: &str) -> RunDat
                 Outcome::Fail => reports::Outcome::Fail,
                 Outcome::Indeterminate => reports::Outcome::Indeterminate,
             },
+            node: op.coordinator.map(|n| result.history.node_name(n)).unwrap_or_default(),
+            client: op.client,
+            key: op.key,
         })
         .collect();
     RunData { summary: summarize(scenario, result, replay), ops }
@@ -235,6 +337,32 @@ mod tests {
 
     fn fault(at_ms: u64, label: &str, nodes: Vec<u32>, until_ms: Option<u64>, undo: bool) -> FaultRecord {
         FaultRecord { at_ms, label: label.into(), nodes, until_ms, undo }
+    }
+
+    #[test]
+    fn examples_name_their_operation_or_time() {
+        assert_eq!(op_ref("stale read c12#40 key 3 missed c2#1"), Some((12, 40)));
+        assert_eq!(op_ref("no op here"), None);
+        assert_eq!(time_ref("leader n1 at 10.512s and 11.000s"), Some(10_512));
+        assert_eq!(time_ref("took 1.5s"), None);
+    }
+
+    #[test]
+    fn node_status_spans_crashes_and_pauses() {
+        let mut h = History::new();
+        h.nodes = 2;
+        h.node_events = vec![
+            NodeEventRecord { at_ms: 1_000, node: 0, change: NodeChange::Crashed },
+            NodeEventRecord { at_ms: 2_000, node: 1, change: NodeChange::Paused },
+            NodeEventRecord { at_ms: 3_000, node: 0, change: NodeChange::Restarted },
+            NodeEventRecord { at_ms: 4_000, node: 1, change: NodeChange::Resumed },
+            NodeEventRecord { at_ms: 5_000, node: 0, change: NodeChange::Crashed },
+        ];
+        let lanes = node_status(&h, 9_000);
+        let spans =
+            |n: usize| lanes[n].intervals.iter().map(|i| (i.start_ms, i.end_ms, i.label.clone())).collect::<Vec<_>>();
+        assert_eq!(spans(0), vec![(1_000, 3_000, "down".into()), (5_000, 9_000, "down".into())]);
+        assert_eq!(spans(1), vec![(2_000, 4_000, "paused".into())]);
     }
 
     #[test]

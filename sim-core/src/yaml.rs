@@ -210,7 +210,8 @@ fn level(c: Level) -> String {
     c.to_string()
 }
 
-fn fault(f: &Fault, c: &ClusterSpec) -> String {
+/// One fault as a line of scenario YAML: `{ at: 12s, for: 3s, crash: [n2] }`.
+pub fn fault(f: &Fault, c: &ClusterSpec) -> String {
     let mut text = format!("{{ at: {}", format_ms(f.at_ms));
     if let Some(d) = f.for_ms {
         let _ = write!(text, ", for: {}", format_ms(d));

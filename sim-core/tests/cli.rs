@@ -21,8 +21,8 @@ fn run_writes_the_report_folder_and_compare_reads_two_of_them() {
         serde_json::from_str(&std::fs::read_to_string(a.join("summary.json")).unwrap()).unwrap();
     assert_eq!(
         summary["plots"].as_array().map(Vec::len),
-        Some(6),
-        "four data-plane plots, the timelines and staleness"
+        Some(7),
+        "four data-plane plots, the timelines, staleness and the per-node plot"
     );
     assert!(summary["render_ms"].as_f64().is_some());
     assert_eq!(summary["fault_windows"][0]["label"], "crash n3");

@@ -43,9 +43,9 @@ fn every_shipped_scenario_meets_its_expectations() {
         let data = run_data(&sc, &result, "replay");
         assert_eq!(data.ops.len(), result.history.ops.len());
         let figures = reports::render_run(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        // Four data-plane plots, the control-plane timelines (every cluster elects a leader) and
-        // staleness (every scenario reads keys it wrote).
-        assert_eq!(figures.len(), 6, "{}: every plot drawn", path.display());
+        // Four data-plane plots, the control-plane timelines (every cluster elects a leader),
+        // staleness (every scenario reads keys it wrote) and the per-node plot.
+        assert_eq!(figures.len(), 7, "{}: every plot drawn", path.display());
     }
 }
 

@@ -37,17 +37,20 @@ pub enum PlotKind {
     Timelines,
     /// PBS t-visibility per pair of levels, and the probes' measurements.
     Staleness,
+    /// Operations and failures per coordinator node over time, and when each node was down.
+    Nodes,
 }
 
 impl PlotKind {
     /// Every plot, in the order the report shows them.
-    pub const ALL: [PlotKind; 6] = [
+    pub const ALL: [PlotKind; 7] = [
         PlotKind::LatencyRaw,
         PlotKind::LatencyQuantiles,
         PlotKind::LatencyDistribution,
         PlotKind::Availability,
         PlotKind::Timelines,
         PlotKind::Staleness,
+        PlotKind::Nodes,
     ];
 
     /// File stem: `latency-raw`.
@@ -59,6 +62,7 @@ impl PlotKind {
             PlotKind::Availability => "availability",
             PlotKind::Timelines => "timelines",
             PlotKind::Staleness => "staleness",
+            PlotKind::Nodes => "nodes",
         }
     }
 
@@ -71,6 +75,7 @@ impl PlotKind {
             PlotKind::Availability => "Availability and throughput",
             PlotKind::Timelines => "Control-plane timelines",
             PlotKind::Staleness => "Staleness: t-visibility (PBS)",
+            PlotKind::Nodes => "Operations by coordinator node",
         }
     }
 
@@ -79,11 +84,12 @@ impl PlotKind {
         match self {
             PlotKind::LatencyRaw => {
                 "Each dot is one operation: x is when it was invoked, y how long it took (log scale); \
-                 blue ok, red failed, orange indeterminate. One panel per consistency level; faults shaded."
+                 blue ok, red failed, orange indeterminate; dots reads, triangles writes. One panel per consistency \
+                 level; faults in the band above, violations as red ticks under them."
             }
             PlotKind::LatencyQuantiles => {
-                "p50, p95, p99 and max latency of the successful operations invoked in each window, \
-                 per consistency level (log scale); faults shaded."
+                "p50, p95, p99 and max (dashed) latency of all the operations invoked in each window, failed \
+                 and indeterminate ones included, per consistency level (log scale); faults in the band above."
             }
             PlotKind::LatencyDistribution => {
                 "For each latency x, the fraction of successful operations that took at least x (1 − CDF, \
@@ -91,9 +97,14 @@ impl PlotKind {
             }
             PlotKind::Availability => {
                 "Share of the operations invoked in each window that succeeded, per level, and the \
-                 throughput per window (ok solid, invoked faint); faults shaded."
+                 throughput per window (ok solid, invoked faint); dashed lines are the expected availability \
+                 bounds, red where one failed; faults in the band above."
             }
-            PlotKind::Timelines => "Control-plane state over time, one row per lane; faults shaded.",
+            PlotKind::Timelines => "Control-plane state over time, one row per lane; faults in the band above.",
+            PlotKind::Nodes => {
+                "Operations each node coordinated per second (ok, failed, indeterminate), one panel per node, \
+                 with the times it was down or paused in the strip at its top; faults in the band above."
+            }
             PlotKind::Staleness => {
                 "Share of consistent reads (every write acknowledged before the read began returned, or \
                  something newer) against t, how long after the newest acknowledged write the read began, one \

@@ -28,17 +28,16 @@ pub fn draw<DB: DrawingBackend>(
     let (header, body) = area.split_vertically(HEADER_PX);
     level_legend(&header, scope)?;
     // No caption: the legend row names the levels; a little more top margin instead.
-    let mut chart = panel_builder(&body, "").margin_top(8).build_cartesian_2d(
-        (scope.latency_lo_ms..scope.latency_hi_ms).log_scale(),
-        (scope.fraction_lo..1.3f64).log_scale(),
-    )?;
+    let mut chart = panel_builder(&body, "")
+        .margin_top(8)
+        .build_cartesian_2d((scope.ok_lo_ms..scope.ok_hi_ms).log_scale(), (scope.fraction_lo..1.3f64).log_scale())?;
     grid(&mut chart.configure_mesh())
         .x_desc("latency (ms), successful operations")
         .y_desc("fraction at least this slow")
         .x_label_formatter(&|v| ms_label(*v))
         .y_label_formatter(&|v| fraction_label(*v))
         .draw()?;
-    let (x_lo, x_hi) = (scope.latency_lo_ms, scope.latency_hi_ms);
+    let (x_lo, x_hi) = (scope.ok_lo_ms, scope.ok_hi_ms);
     for (name, q) in MARKS {
         let y = 1.0 - q;
         chart.draw_series(std::iter::once(PathElement::new(vec![(x_lo, y), (x_hi, y)], HEAL.mix(0.5))))?;
@@ -51,7 +50,7 @@ pub fn draw<DB: DrawingBackend>(
         let color = level_color(i);
         chart.draw_series(std::iter::once(PathElement::new(steps(sorted, scope), color.stroke_width(2))))?;
         for (_, q) in MARKS {
-            let at = (scope.latency_y(quantile(sorted, q) as u64), 1.0 - q);
+            let at = (scope.ok_x(quantile(sorted, q) as u64), 1.0 - q);
             chart.draw_series(std::iter::once(Circle::new(at, 4, color.filled())))?;
         }
     }
@@ -100,7 +99,7 @@ fn steps(sorted: &[u64], scope: &Scope) -> Vec<(f64, f64)> {
     let mut i = 0;
     while i < sorted.len() {
         let value = sorted[i];
-        let x = scope.latency_y(value);
+        let x = scope.ok_x(value);
         points.push((x, (sorted.len() - i) as f64 / n));
         while i < sorted.len() && sorted[i] == value {
             i += 1;

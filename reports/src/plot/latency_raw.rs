@@ -1,17 +1,16 @@
 //! Latency of every operation over time, one panel per consistency level, each point coloured
-//! by its outcome (Jepsen's latency-raw): x is when the operation was invoked, y how long it
-//! took, on a log scale.
+//! by its outcome (Jepsen's latency-raw) and shaped by its kind (reads dots, writes
+//! triangles): x is when the operation was invoked, y how long it took, on a log scale.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::kind::PlotError;
 use super::legend::{legend, Mark};
-use super::panel::{header_note, latency_over_time};
+use super::panel::{below_band, header_note, latency_over_time};
 use super::scope::{Prepared, Scope};
-use super::shading::annotate;
 use super::style::{count_label, outcome_color, text, INK};
-use crate::op_point::Outcome;
+use crate::op_point::{OpKind, Outcome};
 
 /// Height of one level's panel, pixels.
 pub const PANEL_PX: u32 = 230;
@@ -25,12 +24,15 @@ pub fn draw<DB: DrawingBackend>(
     scope: &Scope,
 ) -> Result<(), PlotError> {
     let (header, body) = area.split_vertically(HEADER_PX);
-    let items: Vec<(String, RGBColor, Mark)> =
+    let mut items: Vec<(String, RGBColor, Mark)> =
         Outcome::ALL.iter().map(|&o| (o.as_str().to_string(), outcome_color(o), Mark::Dot)).collect();
+    items.push(("read".into(), INK, Mark::Dot));
+    items.push(("write".into(), INK, Mark::Triangle));
     legend(&header, 70, &items)?;
     if let Some(note) = &p.scatter.note {
         header_note(&header, note)?;
     }
+    let body = below_band(&body, &p.run.summary, scope)?;
     let panels = body.split_evenly((scope.levels.len().max(1), 1));
     for (i, (panel, level)) in panels.iter().zip(&scope.levels).enumerate() {
         let ops = &p.by_level[i];
@@ -48,16 +50,14 @@ pub fn draw<DB: DrawingBackend>(
         // Successes first, failures last: the rare failures must stay visible on top.
         for outcome in [Outcome::Ok, Outcome::Indeterminate, Outcome::Fail] {
             let color = outcome_color(outcome).mix(if outcome == Outcome::Ok { 0.45 } else { 0.8 });
-            let points = p.scatter.per_level[i].iter().filter(|o| o.outcome == outcome);
-            chart.draw_series(points.map(|o| {
-                Circle::new((Scope::seconds(o.invoke_ms), scope.latency_y(o.latency_ms())), 2, color.filled())
-            }))?;
+            let of =
+                |kind: OpKind| p.scatter.per_level[i].iter().filter(move |o| o.outcome == outcome && o.kind == kind);
+            let at = |o: &&&crate::op_point::OpPoint| (Scope::seconds(o.invoke_ms), scope.latency_y(o.latency_ms()));
+            chart.draw_series(of(OpKind::Read).map(|o| Circle::new(at(&o), 2, color.filled())))?;
+            chart.draw_series(of(OpKind::Write).map(|o| TriangleMarker::new(at(&o), 3, color.filled())))?;
         }
         if ops.is_empty() {
             plot.draw_text("no operations at this level", &text(14, INK), (20, 40))?;
-        }
-        if i == 0 {
-            annotate(&plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
         }
     }
     Ok(())

@@ -16,6 +16,10 @@ pub enum Mark {
     Line,
     /// A light filled box (shaded areas).
     Band,
+    /// A filled triangle (writes in the scatter).
+    Triangle,
+    /// A short dashed line (bounds, the max line).
+    Dashed,
 }
 
 /// Draws `items` left to right on `area`, starting `x0` pixels in, vertically centred.
@@ -33,8 +37,13 @@ pub fn legend<DB: DrawingBackend>(
             Mark::Dot => area.draw(&Circle::new((x + 5, cy), 4, color.filled()))?,
             Mark::Line => area.draw(&Rectangle::new([(x, cy - 1), (x + 16, cy + 1)], color.filled()))?,
             Mark::Band => area.draw(&Rectangle::new([(x, cy - 6), (x + 14, cy + 6)], color.mix(0.3).filled()))?,
+            Mark::Triangle => area.draw(&TriangleMarker::new((x + 5, cy), 5, color.filled()))?,
+            Mark::Dashed => {
+                area.draw(&Rectangle::new([(x, cy - 1), (x + 5, cy + 1)], color.filled()))?;
+                area.draw(&Rectangle::new([(x + 10, cy - 1), (x + 16, cy + 1)], color.filled()))?;
+            }
         }
-        let mark_w = if *mark == Mark::Dot { 14 } else { 22 };
+        let mark_w = if matches!(mark, Mark::Dot | Mark::Triangle) { 14 } else { 22 };
         let (tw, th) = area.estimate_text_size(label, &style)?;
         area.draw(&Text::new(label.clone(), (x + mark_w, cy - th as i32 / 2), style.clone()))?;
         x += mark_w + tw as i32 + 18;

@@ -5,12 +5,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub mod availability;
+pub mod fault_band;
 pub mod figure;
 mod kind;
 pub mod latency_distribution;
 pub mod latency_quantiles;
 pub mod latency_raw;
 pub mod legend;
+pub mod nodes;
 pub mod panel;
 pub mod scope;
 pub mod shading;
@@ -82,19 +84,26 @@ impl PlotKind {
         match self {
             PlotKind::Timelines => runs.iter().any(|r| !r.summary.timelines.is_empty()),
             PlotKind::Staleness => runs.iter().any(|r| !r.summary.staleness.is_empty()),
+            PlotKind::Nodes => !scope::nodes(runs).is_empty(),
             _ => true,
         }
     }
 
     fn body_height(self, scope: &Scope, runs: &[&RunData]) -> u32 {
         let levels = scope.levels.len().max(1) as u32;
+        let band = scope.band_px;
         match self {
-            PlotKind::LatencyRaw => latency_raw::HEADER_PX + latency_raw::PANEL_PX * levels,
-            PlotKind::LatencyQuantiles => latency_quantiles::HEADER_PX + latency_quantiles::PANEL_PX * levels,
+            PlotKind::LatencyRaw => latency_raw::HEADER_PX + band + latency_raw::PANEL_PX * levels,
+            PlotKind::LatencyQuantiles => latency_quantiles::HEADER_PX + band + latency_quantiles::PANEL_PX * levels,
             PlotKind::LatencyDistribution => latency_distribution::HEADER_PX + latency_distribution::PLOT_PX,
-            PlotKind::Availability => availability::HEADER_PX + availability::RATE_PX + availability::THROUGHPUT_PX,
-            PlotKind::Timelines => runs.iter().map(|r| timelines::height(r)).max().unwrap_or(0).max(1),
+            PlotKind::Availability => {
+                availability::HEADER_PX + band + availability::RATE_PX + availability::THROUGHPUT_PX
+            }
+            PlotKind::Timelines => band + runs.iter().map(|r| timelines::height(r)).max().unwrap_or(0).max(1),
             PlotKind::Staleness => staleness::HEADER_PX + staleness::PLOT_PX,
+            PlotKind::Nodes => {
+                nodes::HEADER_PX + band + nodes::PANEL_PX * scope.nodes.len().clamp(1, nodes::NODES_MAX) as u32
+            }
         }
     }
 
@@ -111,6 +120,7 @@ impl PlotKind {
             PlotKind::Availability => availability::draw(area, p, scope),
             PlotKind::Timelines => timelines::draw(area, p.run, scope),
             PlotKind::Staleness => staleness::draw(area, p.run),
+            PlotKind::Nodes => nodes::draw(area, p, scope),
         }
     }
 }

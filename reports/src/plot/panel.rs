@@ -1,16 +1,17 @@
-//! Pieces every time-based plot shares: the note at the right end of the legend row, and a
-//! panel whose x axis is simulated time and whose y axis is latency on a log scale, with the
-//! fault windows already shaded.
+//! Pieces every time-based plot shares: the note at the right end of the legend row, the fault
+//! band above the panels, and a panel whose x axis is simulated time and whose y axis is
+//! latency on a log scale, with the heal already marked.
 
 use plotters::chart::MeshStyle;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::fault_band;
 use super::kind::PlotError;
 use super::legend::{legend, Mark};
 use super::scope::Scope;
-use super::shading::shade;
+use super::shading::heal_line;
 use super::style::{bold, font, level_color, ms_label, text, GRID_BOLD, INK};
 use crate::summary::Summary;
 
@@ -46,8 +47,23 @@ pub fn level_legend<DB: DrawingBackend>(header: &DrawingArea<DB, Shift>, scope: 
     legend(header, 70, &items)
 }
 
-/// A latency-over-time panel on `area` titled `caption`, its mesh drawn and the faults of
-/// `summary` shaded, ready for series.
+/// Draws the fault band of `summary` at the top of `area` (`scope.band_px` high, the same for
+/// every run drawn together) and returns the rest of `area`, for the panels.
+pub fn below_band<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    summary: &Summary,
+    scope: &Scope,
+) -> Result<DrawingArea<DB, Shift>, PlotError> {
+    if scope.band_px == 0 {
+        return Ok(area.clone());
+    }
+    let (band, rest) = area.split_vertically(scope.band_px);
+    fault_band::draw(&band, summary, scope.span_ms)?;
+    Ok(rest)
+}
+
+/// A latency-over-time panel on `area` titled `caption`, its mesh drawn and the heal of
+/// `summary` marked, ready for series.
 pub fn latency_over_time<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     caption: &str,
@@ -63,7 +79,7 @@ pub fn latency_over_time<'a, DB: DrawingBackend>(
         .y_label_formatter(&|v| ms_label(*v))
         .draw()?;
     let plot = chart.plotting_area().strip_coord_spec();
-    shade(&plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
+    heal_line(&plot, scope.span_ms, summary.heal_at_ms)?;
     Ok(chart)
 }
 

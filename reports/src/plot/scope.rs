@@ -26,6 +26,25 @@ pub struct Scope {
     pub throughput_hi: f64,
     /// Bottom of the distribution's fraction axis (log scale): 1 / the most ok operations.
     pub fraction_lo: f64,
+    /// The distribution's latency axis (log scale), ms: fitted to the successful operations.
+    pub ok_lo_ms: f64,
+    /// Top of the distribution's latency axis, ms.
+    pub ok_hi_ms: f64,
+    /// Height of the fault band above each time plot, pixels (the tallest of the runs').
+    pub band_px: u32,
+    /// Coordinator nodes, one panel each in the per-node plot, in natural order.
+    pub nodes: Vec<String>,
+}
+
+/// Latency axis floor, ms: latencies are whole milliseconds and a zero is drawn here.
+pub const LATENCY_FLOOR_MS: f64 = 0.5;
+
+/// A log-scale latency axis fitted to values from `min_ms` to `max_ms`: a little room on both
+/// sides, at least a factor of 4 wide, never below [`LATENCY_FLOOR_MS`].
+pub fn fit_log_axis(min_ms: f64, max_ms: f64) -> (f64, f64) {
+    let lo = (min_ms / 1.5).max(LATENCY_FLOOR_MS);
+    let hi = (max_ms.max(min_ms) * 1.5).max(lo * 4.0);
+    (lo, hi)
 }
 
 /// The operations the scatter draws, and a note when some were left out.
@@ -52,6 +71,22 @@ pub struct Prepared<'a> {
     pub scatter: Scatter<'a>,
 }
 
+/// The nodes of `runs`, from their operations' coordinators and their node status, in natural
+/// order (`n2` before `n10`).
+pub fn nodes(runs: &[&RunData]) -> Vec<String> {
+    let mut names: Vec<String> = vec![];
+    for run in runs {
+        let from_ops = run.ops.iter().map(|o| o.node.as_str()).filter(|n| !n.is_empty());
+        for name in from_ops.chain(run.summary.node_status.iter().map(|l| l.name.as_str())) {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+    names
+}
+
 impl Scope {
     /// The scope of `runs` drawn together, with each run prepared for it.
     pub fn of<'a>(runs: &[&'a RunData]) -> (Scope, Vec<Prepared<'a>>) {
@@ -68,17 +103,32 @@ impl Scope {
         let prepared: Vec<Prepared<'a>> =
             runs.iter().map(|run| Prepared::new(run, &levels, window_ms, span_ms)).collect();
         let all_ops = || runs.iter().flat_map(|r| r.ops.iter());
+        let latency_min = all_ops().map(OpPoint::latency_ms).min().unwrap_or(1) as f64;
         let latency_max = all_ops().map(OpPoint::latency_ms).max().unwrap_or(1).max(1) as f64;
-        // Latencies are whole milliseconds; a zero is drawn at the axis floor.
-        let latency_lo_ms = 0.5;
-        // Headroom above the slowest operation keeps the fault labels clear of the timeouts.
-        let latency_hi_ms = (latency_max * 3.0).max(10.0);
+        let (latency_lo_ms, latency_hi_ms) = fit_log_axis(latency_min, latency_max);
+        let ok_latencies = || prepared.iter().flat_map(|p| p.ok_sorted.iter()).filter(|v| !v.is_empty());
+        let ok_min = ok_latencies().map(|v| v[0]).min().unwrap_or(1) as f64;
+        let ok_max = ok_latencies().map(|v| v[v.len() - 1]).max().unwrap_or(1) as f64;
+        let (ok_lo_ms, ok_hi_ms) = fit_log_axis(ok_min, ok_max);
+        let band_px = runs.iter().map(|r| super::fault_band::height(&r.summary)).max().unwrap_or(0);
         let window_s = window_ms as f64 / 1000.0;
         let busiest = prepared.iter().flat_map(|p| p.windows.iter().flatten()).map(|w| w.total).max().unwrap_or(0);
         let throughput_hi = (busiest as f64 / window_s * 1.1).max(1.0);
         let most_ok = prepared.iter().flat_map(|p| p.ok_sorted.iter()).map(Vec::len).max().unwrap_or(1).max(1);
         let fraction_lo = (1.0 / most_ok as f64).min(0.01) * 0.7;
-        let scope = Scope { levels, span_ms, window_ms, latency_lo_ms, latency_hi_ms, throughput_hi, fraction_lo };
+        let scope = Scope {
+            levels,
+            span_ms,
+            window_ms,
+            latency_lo_ms,
+            latency_hi_ms,
+            throughput_hi,
+            fraction_lo,
+            ok_lo_ms,
+            ok_hi_ms,
+            band_px,
+            nodes: nodes(runs),
+        };
         (scope, prepared)
     }
 
@@ -95,6 +145,11 @@ impl Scope {
     /// Where a latency is drawn on the log axis (a zero latency sits on the floor).
     pub fn latency_y(&self, latency_ms: u64) -> f64 {
         (latency_ms as f64).max(self.latency_lo_ms)
+    }
+
+    /// Where a successful latency is drawn on the distribution's log axis.
+    pub fn ok_x(&self, latency_ms: u64) -> f64 {
+        (latency_ms as f64).max(self.ok_lo_ms)
     }
 }
 
@@ -174,12 +229,10 @@ mod tests {
 
     fn ops(n: usize, fail_every: usize) -> Vec<OpPoint> {
         (0..n)
-            .map(|i| OpPoint {
-                invoke_ms: i as u64,
-                complete_ms: i as u64 + 3,
-                level: if i % 2 == 0 { "ONE".into() } else { "ALL".into() },
-                kind: OpKind::Read,
-                outcome: if i % fail_every == 0 { Outcome::Fail } else { Outcome::Ok },
+            .map(|i| {
+                let level = if i % 2 == 0 { "ONE" } else { "ALL" };
+                let outcome = if i % fail_every == 0 { Outcome::Fail } else { Outcome::Ok };
+                OpPoint::new(i as u64, i as u64 + 3, level, OpKind::Read, outcome)
             })
             .collect()
     }
@@ -214,6 +267,17 @@ mod tests {
         assert_eq!(every(6), "every 6th");
         assert_eq!(every(21), "every 21st");
         assert_eq!(every(11), "every 11th");
+    }
+
+    #[test]
+    fn latency_axes_fit_the_data() {
+        assert_eq!(fit_log_axis(3.0, 40.0), (2.0, 60.0), "a 40 ms run gets a 2-60 ms axis, not 1 ms-3 s");
+        assert_eq!(fit_log_axis(0.0, 0.0), (LATENCY_FLOOR_MS, 2.0), "at least a factor of 4");
+        assert_eq!(fit_log_axis(0.0, 1500.0), (LATENCY_FLOOR_MS, 2250.0));
+        let run = RunData { summary: crate::summary::tests_support::summary("a", 10_000), ops: ops(50, 7) };
+        let (scope, _) = Scope::of(&[&run]);
+        assert_eq!((scope.ok_lo_ms, scope.ok_hi_ms), (2.0, 8.0), "every op took 3 ms");
+        assert_eq!(scope.band_px, 0, "no faults, no band");
     }
 
     #[test]

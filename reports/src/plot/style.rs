@@ -18,7 +18,7 @@ pub const QUANTILES: [(&str, RGBColor); 4] = [
     ("p50", RGBColor(31, 119, 180)),
     ("p95", RGBColor(255, 127, 14)),
     ("p99", RGBColor(214, 39, 40)),
-    ("max", RGBColor(120, 120, 120)),
+    ("max", RGBColor(60, 60, 60)),
 ];
 
 /// Level colours, by the level's position in the report (ONE, QUORUM, ALL, ...).
@@ -51,9 +51,13 @@ pub fn fault_color(kind: &str) -> RGBColor {
     match kind {
         "crash" => RGBColor(214, 39, 40),
         "pause" => RGBColor(148, 103, 189),
-        "partition" | "isolate" | "one-way" => RGBColor(255, 127, 14),
+        "partition" => RGBColor(255, 127, 14),
+        "isolate" => RGBColor(200, 82, 0),
+        "one-way" => RGBColor(240, 170, 90),
         "slow" => RGBColor(188, 160, 34),
-        "loss" | "duplicate" => RGBColor(23, 150, 190),
+        "loss" => RGBColor(23, 150, 190),
+        "duplicate" => RGBColor(100, 190, 220),
+        "corrupt" => RGBColor(140, 86, 75),
         _ => RGBColor(120, 120, 120),
     }
 }

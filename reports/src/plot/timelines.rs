@@ -1,14 +1,14 @@
 //! Control-plane timelines (leader and term, shard primaries, node count): each timeline a
-//! block of lanes, each lane a row of labelled bars over simulated time, with the fault windows
-//! shaded behind. Drawn only for runs that recorded timelines.
+//! block of lanes, each lane a row of labelled bars over simulated time, below the fault band.
+//! Drawn only for runs that recorded timelines.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::kind::PlotError;
-use super::panel::{grid, panel_builder};
+use super::panel::{below_band, grid, panel_builder};
 use super::scope::Scope;
-use super::shading::{annotate, shade};
+use super::shading::heal_line;
 use super::style::{level_color, text, INK};
 use crate::run_data::RunData;
 
@@ -25,8 +25,8 @@ pub fn height(run: &RunData) -> u32 {
 /// Draws the timelines of `run` on `area`.
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, run: &RunData, scope: &Scope) -> Result<(), PlotError> {
     let summary = &run.summary;
-    let mut rest = area.clone();
-    for (t, timeline) in summary.timelines.iter().enumerate() {
+    let mut rest = below_band(area, summary, scope)?;
+    for timeline in &summary.timelines {
         let lanes = timeline.lanes.len().max(1);
         let (block, below) = rest.split_vertically(BLOCK_PX + LANE_PX * lanes as u32);
         rest = below;
@@ -39,7 +39,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, run: &RunData, sc
             .y_labels(0)
             .draw()?;
         let plot = chart.plotting_area().strip_coord_spec();
-        shade(&plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
+        heal_line(&plot, scope.span_ms, summary.heal_at_ms)?;
         let (base_x, base_y) = block.get_base_pixel();
         let (plot_x, _) = chart.plotting_area().get_pixel_range();
         // Bars with the same label (the same term, the same primary) share a colour.
@@ -73,9 +73,6 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, run: &RunData, sc
                     ))?;
                 }
             }
-        }
-        if t == 0 {
-            annotate(&plot, scope.span_ms, &summary.fault_windows, summary.heal_at_ms)?;
         }
     }
     Ok(())

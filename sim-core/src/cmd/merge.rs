@@ -42,7 +42,9 @@ pub fn command(args: &MergeArgs) -> i32 {
     match report::merge(reports) {
         Ok(report) => {
             println!("clustersim merge: {} sweep result(s)", args.inputs.len());
-            finish(&report, &dir, args.show)
+            finish(&report, &dir, args.show, &|staged| {
+                std::fs::write(staged.join("index.html"), crate::sweep::page::sweep_page(&report))
+            })
         }
         Err(e) => {
             eprintln!("error: {e}");

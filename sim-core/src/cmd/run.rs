@@ -104,8 +104,14 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     // What runs: the swarm drawn into concrete faults (once), cut short by --until.
     let planned = Plan::new(&scenario, seed);
     if let Some(swarm) = &scenario.swarm {
-        let drawn = planned.scenario().faults.len() - scenario.faults.len();
-        say!("swarm: {drawn} random faults drawn from seed {seed} ({} kinds)", swarm.kinds.len());
+        let drawn: Vec<&scenario::model::Fault> =
+            planned.scenario().faults.iter().filter(|f| !scenario.faults.contains(f)).collect();
+        let kinds = swarm.kinds.len();
+        say!(
+            "swarm: {} random faults drawn from seed {seed} ({kinds} kinds){}",
+            drawn.len(),
+            swarm_list(&drawn, &scenario)
+        );
     }
     let plan = match args.until {
         None => planned,
@@ -156,6 +162,26 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     } else {
         with_output_failure(code)
     }
+}
+
+/// Most swarm faults listed at the start of a run; `--emit-scenario` writes them all.
+const SWARM_LISTED_MAX: usize = 10;
+
+/// The drawn swarm faults, one per line (when, how long, what, on which nodes), the first
+/// [`SWARM_LISTED_MAX`] of them; empty when none were drawn.
+fn swarm_list(drawn: &[&scenario::model::Fault], scenario: &Scenario) -> String {
+    let mut s = String::new();
+    if !drawn.is_empty() {
+        s.push(':');
+    }
+    for f in drawn.iter().take(SWARM_LISTED_MAX) {
+        s.push_str(&format!("\n  {}", crate::yaml::fault(f, &scenario.cluster)));
+    }
+    if drawn.len() > SWARM_LISTED_MAX {
+        let more = drawn.len() - SWARM_LISTED_MAX;
+        s.push_str(&format!("\n  ... and {more} more (--emit-scenario FILE writes them all)"));
+    }
+    s
 }
 
 /// The scenario's estimated work against its budget, as one line.

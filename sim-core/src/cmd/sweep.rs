@@ -14,6 +14,8 @@ use crate::outcome::{default_dir, with_output_failure, EXIT_BAD_INPUT};
 use crate::scenario;
 use crate::seed_set::{SeedSet, Shard};
 use crate::sweep::jobs::{progress_bar, run_all, scenario_files, Job, SeedOutcome};
+use crate::sweep::keep::{mark_kept, write_kept, KEEP_FAILURES_DEFAULT};
+use crate::sweep::page::sweep_page;
 use crate::sweep::report::{finish, ScenarioSweep, SweepReport, RESULTS_MARKER};
 
 /// Arguments of `sweep`.
@@ -40,6 +42,10 @@ pub struct SweepArgs {
     /// Append every failing seed to this regression corpus file (see `clustersim corpus`).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Failing seeds per scenario whose whole report folder (plots, summary, ops.csv) is kept
+    /// under `failures/<scenario>/seed-<seed>` of the results folder; 0 keeps none.
+    #[arg(long, value_name = "N", default_value_t = KEEP_FAILURES_DEFAULT)]
+    pub keep_failures: usize,
 }
 
 /// `clustersim sweep`: returns the process exit code.
@@ -99,7 +105,7 @@ pub fn command(args: &SweepArgs) -> i32 {
     for (i, outcome) in outcomes.into_iter().enumerate() {
         by_scenario.entry(i / seeds.len().max(1)).or_default().push(outcome);
     }
-    let report = SweepReport::new(
+    let mut report = SweepReport::new(
         scenarios
             .iter()
             .enumerate()
@@ -121,7 +127,11 @@ pub fn command(args: &SweepArgs) -> i32 {
             }
         }
     }
-    let code = finish(&report, &dir, args.show);
+    mark_kept(&mut report, args.keep_failures);
+    let code = finish(&report, &dir, args.show, &|staged| {
+        write_kept(staged, &report, &scenarios)?;
+        std::fs::write(staged.join("index.html"), sweep_page(&report))
+    });
     if recorded {
         code
     } else {

@@ -1,6 +1,7 @@
 //! What a sweep runs: the scenario files it names, one job per scenario and seed, each job on a
 //! fresh thread spread over worker threads behind a progress bar, and what each seed gave.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -23,6 +24,15 @@ pub struct SeedOutcome {
     /// Names of the properties that failed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<String>,
+    /// Violations found per failed property.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub violations: BTreeMap<String, u64>,
+    /// The first counterexample of the first failed property, as the run describes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<String>,
+    /// The kept report folder of a failing seed, relative to the sweep's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<String>,
     /// The trace hash (absent when the simulation crashed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_hash: Option<String>,
@@ -58,6 +68,14 @@ pub fn run_one(job: &Job) -> SeedOutcome {
             seed: job.seed,
             exit_code: r.exit_code(),
             failed: r.verdicts.iter().filter(|v| !v.passed).map(|v| v.name.clone()).collect(),
+            violations: r.verdicts.iter().filter(|v| !v.passed).map(|v| (v.name.clone(), v.violations)).collect(),
+            counterexample: r.verdicts.iter().filter(|v| !v.passed).find_map(|v| {
+                v.examples
+                    .first()
+                    .map(|e| format!("{}: {e}", v.name))
+                    .or_else(|| Some(format!("{}: {}", v.name, v.detail)))
+            }),
+            report: None,
             trace_hash: Some(r.trace_hash()),
             crash: None,
             ops: r.history.ops.len() as u64,
@@ -67,6 +85,9 @@ pub fn run_one(job: &Job) -> SeedOutcome {
             seed: job.seed,
             exit_code: EXIT_SIM_CRASH,
             failed: vec!["simulation crashed".into()],
+            violations: BTreeMap::new(),
+            counterexample: None,
+            report: None,
             trace_hash: None,
             crash: Some(crash.message),
             ops: 0,
@@ -107,11 +128,26 @@ pub fn progress_bar(len: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
-    let style = ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} seeds  {per_sec}  {msg}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style =
+        ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} seeds  {rate}  ETA {eta}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&rate_text(state.per_sec()));
+            });
     bar.set_style(style.progress_chars("=> "));
     bar.set_message("0 failed");
     bar
+}
+
+/// Seeds per second for the progress bar, without false precision: `8.7/s`, `42/s`.
+pub fn rate_text(per_sec: f64) -> String {
+    if !per_sec.is_finite() || per_sec <= 0.0 {
+        "-/s".to_string()
+    } else if per_sec < 10.0 {
+        format!("{per_sec:.1}/s")
+    } else {
+        format!("{per_sec:.0}/s")
+    }
 }
 
 /// The scenario files named by `paths`: files as given, folders as their `*.yaml`, sorted.
@@ -142,6 +178,14 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+
+    #[test]
+    fn rates_are_short() {
+        assert_eq!(rate_text(8.6675), "8.7/s");
+        assert_eq!(rate_text(42.49), "42/s");
+        assert_eq!(rate_text(0.0), "-/s");
+        assert_eq!(rate_text(f64::INFINITY), "-/s");
+    }
 
     #[test]
     fn folders_expand_to_their_sorted_yaml_files() {

@@ -2,4 +2,6 @@
 //! `sweep.json` and JUnit XML. The `sweep`, `merge`, `corpus` and `bench` commands share this.
 
 pub mod jobs;
+pub mod keep;
+pub mod page;
 pub mod report;

@@ -45,6 +45,9 @@ pub struct ScenarioSweep {
     pub failures: u64,
     /// Failed seeds per property name.
     pub by_property: BTreeMap<String, u64>,
+    /// Violations found per property name, summed over the failed seeds.
+    #[serde(default)]
+    pub violations: BTreeMap<String, u64>,
     /// The lowest failing seed.
     pub first_failing_seed: Option<u64>,
     /// Every seed's outcome, by seed.
@@ -56,9 +59,13 @@ impl ScenarioSweep {
     pub fn new(name: &str, file: &Path, mut results: Vec<SeedOutcome>) -> ScenarioSweep {
         results.sort_by_key(|r| r.seed);
         let mut by_property = BTreeMap::new();
+        let mut violations = BTreeMap::new();
         for r in &results {
             for p in &r.failed {
                 *by_property.entry(p.clone()).or_insert(0) += 1;
+            }
+            for (p, n) in &r.violations {
+                *violations.entry(p.clone()).or_insert(0) += n;
             }
         }
         let failed: Vec<&SeedOutcome> = results.iter().filter(|r| !r.passed()).collect();
@@ -68,12 +75,14 @@ impl ScenarioSweep {
             seeds: results.len() as u64,
             failures: failed.len() as u64,
             by_property,
+            violations,
             first_failing_seed: failed.first().map(|r| r.seed),
             results,
         }
     }
 
-    fn failing(&self) -> impl Iterator<Item = &SeedOutcome> {
+    /// The seeds that failed, by seed.
+    pub fn failing(&self) -> impl Iterator<Item = &SeedOutcome> {
         self.results.iter().filter(|r| !r.passed())
     }
 }
@@ -145,6 +154,9 @@ impl SweepReport {
                         r.failed.join(", "),
                         replay_command(Path::new(&s.file), r.seed)
                     );
+                    if let Some(report) = &r.report {
+                        let _ = writeln!(out, "    report: {report}/index.html");
+                    }
                 }
                 let more = s.failures.saturating_sub(show as u64);
                 if more > 0 {
@@ -187,6 +199,12 @@ impl SweepReport {
                     continue;
                 }
                 let mut body = format!("replay: {}", replay_command(Path::new(&s.file), r.seed));
+                if let Some(example) = &r.counterexample {
+                    let _ = write!(body, "\nfirst counterexample: {example}");
+                }
+                if let Some(report) = &r.report {
+                    let _ = write!(body, "\nreport: {report}/index.html");
+                }
                 if let Some(crash) = &r.crash {
                     let _ = write!(body, "\npanic: {crash}");
                 }
@@ -204,10 +222,12 @@ impl SweepReport {
         out
     }
 
-    /// Writes `sweep.json` and `junit.xml` into the folder `dir`, whole: both are written
-    /// beside it and the folder is renamed into place, replacing an old result folder whole.
-    pub fn write_files(&self, dir: &Path) -> std::io::Result<()> {
+    /// Writes `sweep.json` and `junit.xml` into the folder `dir`, whole, and lets `keep` write
+    /// the rest (the sweep's `index.html`, the kept report folders) into it first: everything is written beside
+    /// `dir` and the folder is renamed into place, replacing an old result folder whole.
+    pub fn write_files(&self, dir: &Path, keep: &dyn Fn(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
         let staged = StagedDir::new(dir, RESULTS_MARKER)?;
+        keep(staged.path())?;
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         std::fs::write(staged.path().join("sweep.json"), json + "\n")?;
         std::fs::write(staged.path().join("junit.xml"), self.to_junit())?;
@@ -266,7 +286,9 @@ pub fn merge(reports: Vec<SweepReport>) -> Result<SweepReport, String> {
                 order.push(key.clone());
             }
             let merged = results.entry(key).or_default();
-            for r in s.results {
+            for mut r in s.results {
+                // Kept report folders stay with the sweep that wrote them.
+                r.report = None;
                 match merged.get(&r.seed) {
                     Some(seen) if seen.exit_code != r.exit_code || seen.trace_hash != r.trace_hash => {
                         return Err(format!(
@@ -292,16 +314,22 @@ pub fn merge(reports: Vec<SweepReport>) -> Result<SweepReport, String> {
     Ok(SweepReport::new(scenarios, seeds.join(" + "), None, wall_ms, jobs))
 }
 
-/// Prints the table, writes sweep.json and junit.xml into `dir`, and returns the exit code
-/// (bad input, 2, when the results cannot be written and no run failed worse).
-pub fn finish(report: &SweepReport, dir: &Path, show: usize) -> i32 {
+/// Prints the table, writes sweep.json, junit.xml, index.html and (through `keep`) the kept
+/// report folders into `dir`, and returns the exit code (bad input, 2, when the results cannot
+/// be written and no run failed worse).
+pub fn finish(report: &SweepReport, dir: &Path, show: usize, keep: &dyn Fn(&Path) -> std::io::Result<()>) -> i32 {
     println!("\n{}", report.to_text(show).trim_end());
     let mut code = report.exit_code();
     if code != EXIT_OK {
         eprintln!("FAILED: {} of {} runs failed (exit {code})", report.failures(), report.runs());
     }
-    match report.write_files(dir) {
-        Ok(()) => println!("results: {} and {}", dir.join("sweep.json").display(), dir.join("junit.xml").display()),
+    match report.write_files(dir, keep) {
+        Ok(()) => println!(
+            "results: {}, {} and {}",
+            dir.join("sweep.json").display(),
+            dir.join("junit.xml").display(),
+            dir.join("index.html").display()
+        ),
         Err(e) => {
             eprintln!("error: cannot write the results to {}: {e}", dir.display());
             code = with_output_failure(code);
@@ -346,6 +374,9 @@ mod tests {
             seed,
             exit_code,
             failed: failed.iter().map(|s| s.to_string()).collect(),
+            violations: failed.iter().map(|s| (s.to_string(), 3)).collect(),
+            counterexample: failed.first().map(|p| format!("{p}: read c1#2 key 3 missed write c2#1")),
+            report: None,
             trace_hash: Some(format!("{seed:016x}")),
             crash: None,
             ops: 100,
@@ -373,6 +404,7 @@ mod tests {
         let s = &r.scenarios[0];
         assert_eq!((s.seeds, s.failures, s.first_failing_seed), (3, 2, Some(3)));
         assert_eq!(s.by_property.get("no_stale_quorum_reads"), Some(&2));
+        assert_eq!(s.violations.get("no_stale_quorum_reads"), Some(&6), "3 violations in each of 2 seeds");
         assert_eq!(r.exit_code(), 1);
         let text = r.to_text(1);
         assert!(text.contains("x seed 3 [safety] no_stale_quorum_reads"), "{text}");
@@ -399,6 +431,10 @@ mod tests {
         let junit = r.to_junit();
         assert_eq!(junit.matches("<testcase ").count(), 2);
         assert_eq!(junit.matches("<failure type=\"safety\"").count(), 1);
+        assert!(
+            junit.contains("first counterexample: no_stale_quorum_reads: read c1#2 key 3 missed write c2#1"),
+            "{junit}"
+        );
         assert!(junit.contains("tests=\"2\" failures=\"1\""));
         assert_eq!(xml("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
