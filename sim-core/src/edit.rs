@@ -51,9 +51,13 @@ pub fn concrete(scenario: &Scenario, history: &History) -> Scenario {
     out
 }
 
-/// True when a target is only known once the fault fires (`random`, `leader`).
+/// True when a target is only known once the fault fires (`random`, `leader`, `primary`).
 fn has_random(action: &FaultAction) -> bool {
-    action.target_lists().iter().flat_map(|t| t.iter()).any(|t| matches!(t, Target::Random | Target::Leader))
+    action
+        .target_lists()
+        .iter()
+        .flat_map(|t| t.iter())
+        .any(|t| matches!(t, Target::Random | Target::Leader | Target::Primary))
 }
 
 /// `scenario` ending at `until_ms`: later faults are dropped, clients stop then, and the heal

@@ -255,6 +255,7 @@ fn target(t: &Target, c: &ClusterSpec) -> String {
         Target::Zone(z) => plain(&c.zones[*z as usize]),
         Target::Random => "random".into(),
         Target::Leader => "leader".into(),
+        Target::Primary => "primary".into(),
     }
 }
 
@@ -303,6 +304,13 @@ fn swarm(out: &mut String, s: &Swarm) {
         let _ = writeln!(out, "  modes: [{}]", modes.join(", "));
     }
     let _ = writeln!(out, "  corrupt: [{}, {}]", s.corrupt.0, s.corrupt.1);
+    // Written only when set, so swarms without them are written as before.
+    if s.aim > 0.0 {
+        let _ = writeln!(out, "  aim: {}", s.aim);
+    }
+    if s.skew_beyond {
+        out.push_str("  skew: beyond\n");
+    }
 }
 
 /// A name as a plain scalar when YAML reads it back as that same string, else quoted.
@@ -386,7 +394,18 @@ faults:
   - { at: 22s, resume: b.2 }
   - { at: 23s, corrupt: { node: b.2, keys: 0.25 } }
   - { at: 24s, corrupt: a1 }
-swarm: { faults: [crash, one_way, corrupt], rate: 6/min, for: [1s, 3s], max_nodes: 2, loss: [0.1, 0.25], corrupt: [0.02, 0.05] }
+  - { at: 25s, for: 2s, pause: [primary] }
+  - { at: 26s, for: 3s, skew: [primary, b.2], drift: -0.05, offset: -30ms }
+swarm:
+  faults: [crash, one_way, corrupt, skew, long_pause, zone_outage]
+  rate: 6/min
+  for: [1s, 3s]
+  max_nodes: 2
+  loss: [0.1, 0.25]
+  corrupt: [0.02, 0.05]
+  aim: 0.3
+  skew: beyond
+  modes: [primary_writes, mixed_levels]
 expect:
   - no_stale_quorum_reads
   - { violated: no_stale_reads }
