@@ -426,12 +426,12 @@ faults:
         let roles = h
             .control
             .iter()
+            .rev()
             .filter(|c| c.node == paused[0] && c.at_ms <= 6_000)
-            .filter_map(|c| match &c.event {
+            .find_map(|c| match &c.event {
                 ControlEvent::Roles { shards, .. } => Some(shards.clone()),
                 _ => None,
-            })
-            .last();
+            });
         assert_eq!(roles, Some(vec![0]), "{:?} was primary of shard 0", applied[0]);
         let cut = &applied[1];
         assert_eq!(cut.nodes.len(), 5, "every node once, the primary alone on its side: {cut:?}");
