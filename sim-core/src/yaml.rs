@@ -240,13 +240,25 @@ fn fault(f: &Fault, c: &ClusterSpec) -> String {
             } else {
                 format_ms(*offset_ms as u64)
             };
-            format!("skew: {}, drift: {}, offset: {offset}", list(targets), rate - 1.0)
+            format!("skew: {}, drift: {}, offset: {offset}", list(targets), drift(*rate))
         }
         FaultAction::Corrupt { targets, fraction } => {
             format!("corrupt: {{ node: {}, keys: {fraction} }}", list(targets))
         }
     };
     format!("{text}, {action} }}")
+}
+
+/// The shortest decimal drift that reads back (as `1 + drift`) to exactly `rate`: `-0.0407`,
+/// not `-0.04069999999999996`.
+fn drift(rate: f64) -> f64 {
+    (1..=17)
+        .map(|places| {
+            let scale = 10f64.powi(places);
+            ((rate - 1.0) * scale).round() / scale
+        })
+        .find(|d| 1.0 + d == rate)
+        .unwrap_or(rate - 1.0)
 }
 
 fn target(t: &Target, c: &ClusterSpec) -> String {
@@ -440,6 +452,16 @@ expect:
         assert_eq!(strip(&again.faults), strip(&original.faults));
         assert_eq!(again.expect, original.expect);
         assert_eq!(again.swarm.map(|s| Swarm { line: 0, ..s }), original.swarm.map(|s| Swarm { line: 0, ..s }));
+    }
+
+    #[test]
+    fn drifts_are_written_short_and_read_back_exactly() {
+        assert_eq!(drift(0.9593), -0.0407);
+        assert_eq!(drift(1.3), 0.3);
+        assert_eq!(drift(1.0), 0.0);
+        for rate in [0.5, 0.61234, 1.000_1, 1.9, 0.95, 1.05] {
+            assert_eq!(1.0 + drift(rate), rate, "{rate}");
+        }
     }
 
     #[test]

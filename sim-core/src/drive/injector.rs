@@ -423,12 +423,8 @@ faults:
         let paused = applied[0].nodes.clone();
         assert_eq!(paused.len(), 1, "{:?}", applied[0]);
         // The last roles the paused node reported before 6s gave it shard 0.
-        let roles = h
-            .control
-            .iter()
-            .rev()
-            .filter(|c| c.node == paused[0] && c.at_ms <= 6_000)
-            .find_map(|c| match &c.event {
+        let roles =
+            h.control.iter().rev().filter(|c| c.node == paused[0] && c.at_ms <= 6_000).find_map(|c| match &c.event {
                 ControlEvent::Roles { shards, .. } => Some(shards.clone()),
                 _ => None,
             });
