@@ -51,9 +51,13 @@ pub fn concrete(scenario: &Scenario, history: &History) -> Scenario {
     out
 }
 
-/// True when a target is only known once the fault fires (`random`, `leader`).
+/// True when a target is only known once the fault fires (`random`, `leader`, `primary`).
 fn has_random(action: &FaultAction) -> bool {
-    action.target_lists().iter().flat_map(|t| t.iter()).any(|t| matches!(t, Target::Random | Target::Leader))
+    action
+        .target_lists()
+        .iter()
+        .flat_map(|t| t.iter())
+        .any(|t| matches!(t, Target::Random | Target::Leader | Target::Primary))
 }
 
 /// `scenario` ending at `until_ms`: later faults are dropped, clients stop then, and the heal
@@ -273,6 +277,24 @@ expect:
         assert!(matches!(&skew.action, FaultAction::Skew { targets, .. } if *targets == vec![Target::Node(3)]));
         let s = without_last_node(&s).expect("4 > 3");
         assert!(s.faults.iter().all(|f| !matches!(f.action, FaultAction::Skew { .. })), "nothing left to skew");
+    }
+
+    #[test]
+    fn a_scenario_without_a_skewed_node_is_written_and_read_back() {
+        // `shrink` once panicked in the YAML writer here: a skew still named the dropped node.
+        let text = TEXT.replace(
+            "  - { at: 50s, for: 5s, slow: [n5], delay: 100ms }",
+            "  - { at: 50s, for: 5s, slow: [n5], delay: 100ms }\n  - { at: 52s, skew: [n5, primary, leader], drift: -0.1 }\n  - { at: 53s, skew: n5, offset: 20ms }",
+        );
+        let s = without_last_node(&parse(Path::new("e.yaml"), &text).expect("valid")).expect("5 > 3 nodes");
+        let written = crate::yaml::to_yaml(&s, &[]);
+        let again = parse(Path::new("e.yaml"), &written).unwrap_or_else(|e| panic!("{e}\n{written}"));
+        let skews: Vec<&FaultAction> =
+            again.faults.iter().map(|f| &f.action).filter(|a| matches!(a, FaultAction::Skew { .. })).collect();
+        assert_eq!(skews.len(), 1, "the skew of n5 alone is gone: {written}");
+        assert!(
+            matches!(skews[0], FaultAction::Skew { targets, .. } if *targets == vec![Target::Primary, Target::Leader])
+        );
     }
 
     #[test]

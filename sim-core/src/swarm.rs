@@ -2,20 +2,26 @@
 //! from the seed's own [`Stream::Swarm`], so the ordinary injector applies them and the
 //! schedule that ran can be written out as a plain scenario.
 
+mod modes;
+
 use std::sync::Arc;
 
-use nodes::anti_entropy::AntiEntropyConfig;
-use nodes::coordinator::{BreakerConfig, Hedge, HedgeDelay, ReadRepair};
-use nodes::handoff::HandoffConfig;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::scenario::model::{ClusterSpec, Swarm, SwarmFault, SwarmMode, SWARM_FAULTS_MAX};
+pub use modes::draw_modes;
+
+use crate::scenario::model::{ClusterSpec, Swarm, SwarmFault, SWARM_FAULTS_MAX};
 use crate::scenario::model::{Fault, FaultAction, Scenario, Target};
+use crate::scenario::model::{SKEW_BEYOND_MARGIN, SKEW_FAST_MOST, SKEW_SLOW_MOST};
 use crate::seed::{stream, Stream};
 
 /// Bound on arrivals drawn (taken or skipped), so a swarm can never loop for long.
 const ARRIVALS_MAX: u64 = SWARM_FAULTS_MAX * 8;
+
+/// A `long_pause` lasts this many leases, at least and at most: longer than any lease, so the
+/// paused node's grants surely run out while it is frozen (the fencing case).
+const LONG_PAUSE_LEASES: (f64, f64) = (1.5, 4.0);
 
 /// The scenario as it runs with `seed`: its swarm (if any) drawn into concrete faults, merged
 /// with the scripted ones in time order (scripted first on ties), and the swarm removed.
@@ -24,16 +30,16 @@ pub fn resolve(scenario: &Arc<Scenario>, seed: u64) -> Arc<Scenario> {
         return scenario.clone();
     };
     let mut concrete = Scenario::clone(scenario);
-    concrete.faults.extend(draw(swarm, scenario.cluster.nodes.len() as u32, seed));
-    draw_modes(&swarm.modes, &mut concrete.cluster, seed);
+    concrete.faults.extend(draw(swarm, &scenario.cluster, seed));
+    draw_modes(&swarm.modes, &mut concrete, seed);
     // A stable sort keeps scripted faults (listed first) ahead of swarm faults at the same time.
     concrete.faults.sort_by_key(|f| f.at_ms);
     concrete.swarm = None;
     Arc::new(concrete)
 }
 
-/// The faults `swarm` draws for root seed `seed` in a cluster of `nodes` nodes, in time order.
-pub fn draw(swarm: &Swarm, nodes: u32, seed: u64) -> Vec<Fault> {
+/// The faults `swarm` draws for root seed `seed` in `cluster`, in time order.
+pub fn draw(swarm: &Swarm, cluster: &ClusterSpec, seed: u64) -> Vec<Fault> {
     let mut rng = stream(seed, Stream::Swarm, 0);
     let mut faults = Vec::new();
     let mut active_until: Vec<u64> = Vec::new();
@@ -53,8 +59,8 @@ pub fn draw(swarm: &Swarm, nodes: u32, seed: u64) -> Vec<Fault> {
             continue; // too many at once: this arrival is skipped, the process goes on
         }
         let kind = swarm.kinds[rng.random_range(0..swarm.kinds.len())];
-        let for_ms = rng.random_range(swarm.for_ms.0..=swarm.for_ms.1);
-        let action = action(kind, swarm, nodes, &mut rng);
+        let mut for_ms = rng.random_range(swarm.for_ms.0..=swarm.for_ms.1);
+        let action = action(kind, swarm, cluster, &mut rng);
         if kind == SwarmFault::Corrupt {
             // Damage is done at once and cannot be undone, but the cluster needs a while to
             // find and repair it: a second disk damaged before then could hold the other copy
@@ -68,85 +74,43 @@ pub fn draw(swarm: &Swarm, nodes: u32, seed: u64) -> Vec<Fault> {
             faults.push(Fault { at_ms, for_ms: None, action, line: swarm.line });
             continue;
         }
+        if kind == SwarmFault::LongPause {
+            let lease = cluster.control.lease_ms as f64;
+            let (lo, hi) = LONG_PAUSE_LEASES;
+            for_ms = rng.random_range((lease * lo).ceil() as u64..=(lease * hi).ceil() as u64);
+        }
         active_until.push(at_ms + for_ms);
         faults.push(Fault { at_ms, for_ms: Some(for_ms), action, line: swarm.line });
     }
     faults
 }
 
-/// Switches each of `modes` in `cluster` to a setting drawn from the seed (a sub-stream of its
-/// own, so modes shift no fault draws).
-pub fn draw_modes(modes: &[SwarmMode], cluster: &mut ClusterSpec, seed: u64) {
-    let mut rng = stream(seed, Stream::Swarm, 1);
-    let storage = &mut cluster.storage;
-    for mode in modes {
-        match mode {
-            SwarmMode::ReadRepair => {
-                storage.read_repair =
-                    [ReadRepair::Off, ReadRepair::Async, ReadRepair::Blocking][rng.random_range(0..3)];
-            }
-            SwarmMode::HintedHandoff => {
-                // Stand-ins must be asked before the request times out.
-                let after_ms = rng.random_range(10..=(cluster.request_timeout_ms / 2).max(10));
-                let retry_ms = rng.random_range(100..=2_000);
-                storage.hinted_handoff = rng.random_bool(0.5).then_some(HandoffConfig { after_ms, retry_ms });
-            }
-            SwarmMode::SiblingBound => storage.store.max_siblings = rng.random_range(2..=64),
-            SwarmMode::AntiEntropy => {
-                let interval_ms = rng.random_range(250..=2_000);
-                let buckets = [1, 8, 64, 512][rng.random_range(0..4)];
-                storage.anti_entropy = Some(AntiEntropyConfig { interval_ms, buckets });
-            }
-            SwarmMode::Hedge => storage.hedge = draw_hedge(cluster.request_timeout_ms, &mut rng),
-            SwarmMode::Breaker => {
-                storage.breaker = rng.random_bool(0.5).then(|| BreakerConfig {
-                    timeouts: rng.random_range(1..=5),
-                    window_ms: rng.random_range(200..=5_000),
-                    probe_ms: rng.random_range(100..=3_000),
-                });
-            }
-        }
-    }
-}
-
-/// A hedge setting: off, targeted reads without hedges, a fixed delay, or a percentile; delays
-/// come before the request timeout, as validation asks of a scenario.
-fn draw_hedge(request_timeout_ms: u64, rng: &mut ChaCha8Rng) -> Hedge {
-    let most = (request_timeout_ms / 2).max(2);
-    match rng.random_range(0..4) {
-        0 => Hedge::Off,
-        1 => Hedge::Targeted(HedgeDelay::Never),
-        2 => Hedge::Targeted(HedgeDelay::Fixed { ms: rng.random_range(1..most) }),
-        _ => Hedge::Targeted(HedgeDelay::Percentile {
-            percentile: rng.random_range(50..=99),
-            fallback_ms: rng.random_range(1..most),
-        }),
-    }
-}
-
-fn action(kind: SwarmFault, swarm: &Swarm, nodes: u32, rng: &mut ChaCha8Rng) -> FaultAction {
+fn action(kind: SwarmFault, swarm: &Swarm, cluster: &ClusterSpec, rng: &mut ChaCha8Rng) -> FaultAction {
+    let nodes = cluster.nodes.len() as u32;
     let some = |rng: &mut ChaCha8Rng, most: u32| {
         let count = rng.random_range(1..=most.clamp(1, nodes));
         targets(&shuffled(nodes, rng)[..count as usize])
     };
+    // Aimed at the leader or a primary, or drawn nodes; no draw at all without `aim`, so
+    // swarms without it draw the schedules they always drew.
+    let aimed_or = |rng: &mut ChaCha8Rng, most: u32| match aimed(swarm.aim, rng) {
+        Some(target) => vec![target],
+        None => some(rng, most),
+    };
     match kind {
-        SwarmFault::Crash => FaultAction::Crash(some(rng, swarm.max_nodes)),
-        SwarmFault::Pause => FaultAction::Pause(some(rng, swarm.max_nodes)),
+        SwarmFault::Crash => FaultAction::Crash(aimed_or(rng, swarm.max_nodes)),
+        SwarmFault::Pause => FaultAction::Pause(aimed_or(rng, swarm.max_nodes)),
         // Isolating or cutting every node would cut nothing: leave at least one on the other side.
-        SwarmFault::Isolate => FaultAction::Isolate(some(rng, swarm.max_nodes.min(nodes - 1))),
+        SwarmFault::Isolate => FaultAction::Isolate(aimed_or(rng, swarm.max_nodes.min(nodes - 1))),
         SwarmFault::Slow => {
-            let targets = some(rng, swarm.max_nodes);
+            let targets = aimed_or(rng, swarm.max_nodes);
             FaultAction::Slow { targets, delay_ms: rng.random_range(swarm.delay_ms.0..=swarm.delay_ms.1) }
         }
         SwarmFault::SlowReplica => {
-            let targets = some(rng, swarm.max_nodes);
+            let targets = aimed_or(rng, swarm.max_nodes);
             FaultAction::SlowReplica { targets, delay_ms: rng.random_range(swarm.delay_ms.0..=swarm.delay_ms.1) }
         }
-        SwarmFault::Partition => {
-            let order = shuffled(nodes, rng);
-            let cut = rng.random_range(1..nodes) as usize;
-            FaultAction::Partition(vec![targets(&order[..cut]), targets(&order[cut..])])
-        }
+        SwarmFault::Partition => partition(swarm.aim, nodes, rng),
         SwarmFault::OneWay => {
             let order = shuffled(nodes, rng);
             let cut = rng.random_range(1..=swarm.max_nodes.min(nodes - 1)) as usize;
@@ -159,7 +123,75 @@ fn action(kind: SwarmFault, swarm: &Swarm, nodes: u32, rng: &mut ChaCha8Rng) -> 
         SwarmFault::Corrupt => {
             FaultAction::Corrupt { targets: some(rng, 1), fraction: probability(swarm.corrupt, rng) }
         }
+        SwarmFault::Skew => {
+            let targets = aimed_or(rng, swarm.max_nodes.min(2));
+            let (rate, offset_ms) = skew(swarm.skew_beyond, cluster, rng);
+            FaultAction::Skew { targets, rate, offset_ms }
+        }
+        // The fencing case: a primary (or the leader) frozen past its lease, half the time
+        // a primary and a quarter the leader, whatever `aim` says.
+        SwarmFault::LongPause => FaultAction::Pause(match rng.random_range(0..4) {
+            0 | 1 => vec![Target::Primary],
+            2 => vec![Target::Leader],
+            _ => some(rng, 1),
+        }),
+        SwarmFault::ZoneOutage => {
+            let zones: Vec<u16> =
+                (0..cluster.zones.len() as u16).filter(|&z| cluster.nodes.iter().any(|n| n.zone == z)).collect();
+            let zone = vec![Target::Zone(zones[rng.random_range(0..zones.len())])];
+            if rng.random_bool(0.5) {
+                FaultAction::Isolate(zone)
+            } else {
+                FaultAction::Crash(zone)
+            }
+        }
     }
+}
+
+/// `leader` or `primary`, with probability `aim`; no draw when `aim` is 0.
+fn aimed(aim: f64, rng: &mut ChaCha8Rng) -> Option<Target> {
+    if aim <= 0.0 || !rng.random_bool(aim) {
+        return None;
+    }
+    Some(if rng.random_bool(0.5) { Target::Leader } else { Target::Primary })
+}
+
+/// All nodes split into two random sides; with `aim`, the first side holds the leader or a
+/// primary (the injector keeps a node resolved into both sides in the first).
+fn partition(aim: f64, nodes: u32, rng: &mut ChaCha8Rng) -> FaultAction {
+    let order = shuffled(nodes, rng);
+    let cut = rng.random_range(1..nodes) as usize;
+    match aimed(aim, rng) {
+        None => FaultAction::Partition(vec![targets(&order[..cut]), targets(&order[cut..])]),
+        Some(target) => {
+            // The aimed node and cut - 1 others against at least two, so a side stays after
+            // the aimed node leaves it.
+            let mut first = vec![target];
+            first.extend(targets(&order[..cut - 1]));
+            FaultAction::Partition(vec![first, targets(&order[cut - 1..])])
+        }
+    }
+}
+
+/// A clock's rate and jump. Within the promised bound ρ (`cluster.control.max_drift`): a rate
+/// error from -ρ to ρ and no jump, since a lease is measured on the local clock and a step
+/// in it is outside the promise. Beyond: a rate error at least 0.1 past ρ, fast or slow, and
+/// half the time a step of up to half a lease, forwards or backwards.
+fn skew(beyond: bool, cluster: &ClusterSpec, rng: &mut ChaCha8Rng) -> (f64, i64) {
+    let rho = cluster.control.max_drift;
+    let round = |d: f64| (d * 10_000.0).trunc() / 10_000.0;
+    if !beyond {
+        let drift = if rho > 0.0 { round(rng.random_range(-rho..=rho)) } else { 0.0 };
+        return (1.0 + drift, 0);
+    }
+    let slow = rng.random_bool(0.5);
+    let most = if slow { SKEW_SLOW_MOST } else { SKEW_FAST_MOST };
+    let lo = rho + SKEW_BEYOND_MARGIN;
+    let magnitude = if most > lo { rng.random_range(lo..=most) } else { most };
+    let drift = round(if slow { -magnitude } else { magnitude });
+    let half_lease = (cluster.control.lease_ms / 2) as i64;
+    let offset_ms = if rng.random_bool(0.5) { rng.random_range(-half_lease..=half_lease) } else { 0 };
+    (1.0 + drift, offset_ms)
 }
 
 /// Node addresses `0..nodes` in a random order (Fisher–Yates).
@@ -189,7 +221,9 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::scenario::model::SwarmMode;
     use crate::scenario::parse;
+    use nodes::coordinator::{Hedge, HedgeDelay, ReadRepair};
 
     const SWARM: &str = "\
 name: swarm-test
@@ -218,15 +252,15 @@ swarm:
     fn the_same_seed_draws_the_same_schedule_and_another_seed_another() {
         let s = scenario();
         let swarm = s.swarm.as_ref().expect("swarm");
-        assert_eq!(draw(swarm, 5, 7), draw(swarm, 5, 7));
-        assert_ne!(draw(swarm, 5, 7), draw(swarm, 5, 8));
+        assert_eq!(draw(swarm, &s.cluster, 7), draw(swarm, &s.cluster, 7));
+        assert_ne!(draw(swarm, &s.cluster, 7), draw(swarm, &s.cluster, 8));
     }
 
     #[test]
     fn modes_are_drawn_per_seed_within_their_safe_settings_and_shift_no_fault() {
         let plain = scenario();
         let mut with_modes = Scenario::clone(&plain);
-        with_modes.swarm.as_mut().expect("swarm").modes = SwarmMode::ALL.to_vec();
+        with_modes.swarm.as_mut().expect("swarm").modes = SwarmMode::ALL[..6].to_vec();
         let with_modes = Arc::new(with_modes);
         let (mut repairs, mut handoffs, mut bounds) = (vec![], vec![], vec![]);
         let (mut hedges, mut breakers) = (vec![], vec![]);
@@ -265,7 +299,7 @@ swarm:
         let s = scenario();
         let swarm = s.swarm.as_ref().expect("swarm");
         for seed in 0..20 {
-            let faults = draw(swarm, 5, seed);
+            let faults = draw(swarm, &s.cluster, seed);
             assert!(faults.len() > 10, "about 0.5/s over 120s, fewer when too many are active");
             let disks: Vec<u64> =
                 faults.iter().filter(|f| matches!(f.action, FaultAction::Corrupt { .. })).map(|f| f.at_ms).collect();
@@ -311,8 +345,135 @@ swarm:
         assert!(resolved.swarm.is_none());
         assert!(resolved.faults.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
         assert!(resolved.faults.iter().any(|f| f.action == FaultAction::Crash(vec![Target::Node(0)])));
-        assert_eq!(resolved.faults.len(), 1 + draw(s.swarm.as_ref().expect("swarm"), 5, 3).len());
+        assert_eq!(resolved.faults.len(), 1 + draw(s.swarm.as_ref().expect("swarm"), &s.cluster, 3).len());
         let plain = Arc::new(Scenario { swarm: None, ..Scenario::clone(&s) });
         assert!(Arc::ptr_eq(&resolve(&plain, 3), &plain), "no swarm, nothing to do");
     }
+
+    /// A swarm of every kind over 5 nodes in 3 zones with a 2 s lease; faults last 1 to 2 s,
+    /// so a pause of 3 s or more is a long one.
+    fn wide(extra: &str) -> Arc<Scenario> {
+        let text = SWARM
+            .replace("  for: [1s, 5s]\n", "  for: [1s, 2s]\n")
+            .replace("  replication: { n: 3 }\n", "  zones: [az-a, az-b, az-c]\n  replication: { n: 3 }\n  control: { lease: 2s, max_drift: 0.05 }\n")
+            .replace(
+                "  faults: [crash, pause, partition, isolate, one_way, slow, loss, duplicate, corrupt, slow_replica]\n",
+                "  faults: [crash, pause, partition, isolate, one_way, slow, loss, duplicate, corrupt, slow_replica, skew, long_pause, zone_outage]\n",
+            )
+            + extra;
+        Arc::new(parse(Path::new("s.yaml"), &text).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn drift(rate: f64) -> f64 {
+        rate - 1.0
+    }
+
+    #[test]
+    fn every_kind_and_aimed_target_is_drawn_over_a_few_hundred_seeds() {
+        let s = wide("  aim: 0.3\n  modes: [primary_writes, mixed_levels, n5]\n");
+        let swarm = s.swarm.as_ref().expect("swarm");
+        let (mut kinds, mut targets) = (vec![], vec![]);
+        let (mut fast, mut slow, mut zone_crash, mut zone_cut) = (false, false, false, false);
+        for seed in 0..300 {
+            for f in draw(swarm, &s.cluster, seed) {
+                let kind = std::mem::discriminant(&f.action);
+                if !kinds.contains(&kind) {
+                    kinds.push(kind);
+                }
+                targets.extend(f.action.target_lists().into_iter().flatten().cloned());
+                match &f.action {
+                    FaultAction::Skew { targets, rate, offset_ms } => {
+                        assert!(drift(*rate).abs() <= 0.05 && *offset_ms == 0, "within the bound: {rate}");
+                        assert!((1..=2).contains(&targets.len()));
+                        fast |= *rate > 1.0;
+                        slow |= *rate < 1.0;
+                    }
+                    FaultAction::Crash(t) if matches!(t[..], [Target::Zone(_)]) => zone_crash = true,
+                    FaultAction::Isolate(t) if matches!(t[..], [Target::Zone(_)]) => zone_cut = true,
+                    FaultAction::Pause(t) if f.for_ms.is_some_and(|d| d >= 3_000) => {
+                        assert!(f.for_ms.is_some_and(|d| d <= 8_000), "at most 4 leases: {f:?}");
+                        assert_eq!(t.len(), 1, "a long pause freezes one node: {f:?}");
+                    }
+                    FaultAction::Partition(groups) => {
+                        assert_eq!(groups.len(), 2);
+                        let named = groups.iter().flatten().filter(|t| matches!(t, Target::Node(_))).count();
+                        assert!(named >= 4, "every node on a side, the aimed one perhaps twice: {groups:?}");
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert_eq!(kinds.len(), 11, "every action the swarm draws (long pauses pause, zone outages crash or isolate)");
+        assert!(fast && slow && zone_crash && zone_cut);
+        for t in [Target::Leader, Target::Primary, Target::Zone(0), Target::Zone(2), Target::Node(4)] {
+            assert!(targets.contains(&t), "{t:?} is drawn");
+        }
+        let long = (0..50).flat_map(|seed| draw(swarm, &s.cluster, seed)).filter(|f| {
+            matches!(&f.action, FaultAction::Pause(t) if t == &[Target::Primary]) && f.for_ms > Some(swarm.for_ms.1)
+        });
+        assert!(long.count() > 0, "long pauses freeze primaries, past the drawn `for` range");
+    }
+
+    #[test]
+    fn without_aim_no_leader_or_primary_is_drawn_but_long_pauses() {
+        let s = wide("");
+        let swarm = s.swarm.as_ref().expect("swarm");
+        for seed in 0..100 {
+            for f in draw(swarm, &s.cluster, seed) {
+                let symbolic = f
+                    .action
+                    .target_lists()
+                    .into_iter()
+                    .flatten()
+                    .any(|t| matches!(t, Target::Leader | Target::Primary));
+                let long = f.for_ms.is_some_and(|d| d >= 3_000) && matches!(f.action, FaultAction::Pause(_));
+                assert!(!symbolic || long, "seed {seed}: {f:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn skews_beyond_the_bound_are_fast_or_slow_past_it_and_may_step() {
+        let s = wide("  skew: beyond\n");
+        let swarm = s.swarm.as_ref().expect("swarm");
+        let skews: Vec<(f64, i64)> = (0..200)
+            .flat_map(|seed| draw(swarm, &s.cluster, seed))
+            .filter_map(|f| match f.action {
+                FaultAction::Skew { rate, offset_ms, .. } => Some((rate, offset_ms)),
+                _ => None,
+            })
+            .collect();
+        assert!(skews.len() > 50);
+        for &(rate, offset_ms) in &skews {
+            let d = drift(rate);
+            assert!(d.abs() >= 0.15 - 1e-4, "past the bound by 0.1: {rate}");
+            assert!((0.5..=1.9).contains(&rate) && offset_ms.abs() <= 1_000, "{rate} {offset_ms}");
+        }
+        assert!(skews.iter().any(|s| s.0 > 1.0) && skews.iter().any(|s| s.0 < 1.0));
+        assert!(skews.iter().any(|s| s.1 > 0) && skews.iter().any(|s| s.1 < 0) && skews.iter().any(|s| s.1 == 0));
+    }
+
+    #[test]
+    fn the_new_modes_switch_writes_levels_and_replication_per_seed() {
+        let s = wide("  modes: [primary_writes, mixed_levels, n5]\n");
+        let (mut via, mut levels, mut ns) = (vec![], vec![], vec![]);
+        for seed in 0..200 {
+            let r = resolve(&s, seed);
+            assert_eq!(r.faults, resolve(&s, seed).faults);
+            assert_eq!(r.cluster.n, resolve(&s, seed).cluster.n, "deterministic");
+            via.push(r.cluster.writes_via_primary);
+            ns.push(r.cluster.n);
+            levels.extend(r.workload.iter().flat_map(|g| [(0, g.read_consistency), (1, g.write_consistency)]));
+        }
+        assert!(via.contains(&true) && via.contains(&false));
+        assert!(ns.contains(&3) && ns.contains(&5) && ns.iter().all(|&n| n == 3 || n == 5));
+        for kind in [0, 1] {
+            for level in LEVELS_DRAWN {
+                assert!(levels.contains(&(kind, level)), "{kind} {level:?}");
+            }
+        }
+    }
+
+    const LEVELS_DRAWN: [crate::history::Level; 3] =
+        [crate::history::Level::One, crate::history::Level::Quorum, crate::history::Level::All];
 }

@@ -241,7 +241,7 @@ pub fn fault(f: &Fault, c: &ClusterSpec) -> String {
             } else {
                 format_ms(*offset_ms as u64)
             };
-            format!("skew: {}, drift: {}, offset: {offset}", list(targets), rate - 1.0)
+            format!("skew: {}, drift: {}, offset: {offset}", list(targets), drift(*rate))
         }
         FaultAction::Corrupt { targets, fraction } => {
             format!("corrupt: {{ node: {}, keys: {fraction} }}", list(targets))
@@ -250,12 +250,25 @@ pub fn fault(f: &Fault, c: &ClusterSpec) -> String {
     format!("{text}, {action} }}")
 }
 
+/// The shortest decimal drift that reads back (as `1 + drift`) to exactly `rate`: `-0.0407`,
+/// not `-0.04069999999999996`.
+fn drift(rate: f64) -> f64 {
+    (1..=17)
+        .map(|places| {
+            let scale = 10f64.powi(places);
+            ((rate - 1.0) * scale).round() / scale
+        })
+        .find(|d| 1.0 + d == rate)
+        .unwrap_or(rate - 1.0)
+}
+
 fn target(t: &Target, c: &ClusterSpec) -> String {
     match t {
         Target::Node(i) => plain(&c.nodes[*i as usize].name),
         Target::Zone(z) => plain(&c.zones[*z as usize]),
         Target::Random => "random".into(),
         Target::Leader => "leader".into(),
+        Target::Primary => "primary".into(),
     }
 }
 
@@ -304,6 +317,13 @@ fn swarm(out: &mut String, s: &Swarm) {
         let _ = writeln!(out, "  modes: [{}]", modes.join(", "));
     }
     let _ = writeln!(out, "  corrupt: [{}, {}]", s.corrupt.0, s.corrupt.1);
+    // Written only when set, so swarms without them are written as before.
+    if s.aim > 0.0 {
+        let _ = writeln!(out, "  aim: {}", s.aim);
+    }
+    if s.skew_beyond {
+        out.push_str("  skew: beyond\n");
+    }
 }
 
 /// A name as a plain scalar when YAML reads it back as that same string, else quoted.
@@ -387,7 +407,18 @@ faults:
   - { at: 22s, resume: b.2 }
   - { at: 23s, corrupt: { node: b.2, keys: 0.25 } }
   - { at: 24s, corrupt: a1 }
-swarm: { faults: [crash, one_way, corrupt], rate: 6/min, for: [1s, 3s], max_nodes: 2, loss: [0.1, 0.25], corrupt: [0.02, 0.05] }
+  - { at: 25s, for: 2s, pause: [primary] }
+  - { at: 26s, for: 3s, skew: [primary, b.2], drift: -0.05, offset: -30ms }
+swarm:
+  faults: [crash, one_way, corrupt, skew, long_pause, zone_outage]
+  rate: 6/min
+  for: [1s, 3s]
+  max_nodes: 2
+  loss: [0.1, 0.25]
+  corrupt: [0.02, 0.05]
+  aim: 0.3
+  skew: beyond
+  modes: [primary_writes, mixed_levels]
 expect:
   - no_stale_quorum_reads
   - { violated: no_stale_reads }
@@ -422,6 +453,16 @@ expect:
         assert_eq!(strip(&again.faults), strip(&original.faults));
         assert_eq!(again.expect, original.expect);
         assert_eq!(again.swarm.map(|s| Swarm { line: 0, ..s }), original.swarm.map(|s| Swarm { line: 0, ..s }));
+    }
+
+    #[test]
+    fn drifts_are_written_short_and_read_back_exactly() {
+        assert_eq!(drift(0.9593), -0.0407);
+        assert_eq!(drift(1.3), 0.3);
+        assert_eq!(drift(1.0), 0.0);
+        for rate in [0.5, 0.61234, 1.000_1, 1.9, 0.95, 1.05] {
+            assert_eq!(1.0 + drift(rate), rate, "{rate}");
+        }
     }
 
     #[test]

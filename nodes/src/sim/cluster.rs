@@ -252,6 +252,21 @@ impl<O: Observer> Cluster<O> {
             .map(|(_, i)| i)
     }
 
+    /// The nodes that are up and, by their own clock and lease, act as primary of `shard`
+    /// now, ascending (more than one only in a split brain).
+    pub fn acting_primaries(&self, shard: u32) -> Vec<Addr> {
+        let w = lock(&self.world);
+        let now = w.now;
+        w.endpoints
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match &e.actor {
+                Actor::Node(n) if e.up && n.control().is_primary(shard, e.clock.local(now)) => Some(i as Addr),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// From now on, the node's clock jumps by `offset_ms` and runs at `rate` (1.0 exact).
     pub fn set_clock(&self, node: Addr, offset_ms: i64, rate: f64) {
         let mut guard = lock(&self.world);

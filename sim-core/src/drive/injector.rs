@@ -139,21 +139,10 @@ impl<'a> Injector<'a> {
                 self.resume(&nodes);
                 (None, format!("resume {}", self.names(&nodes)), nodes)
             }
-            FaultAction::Partition(groups) => {
-                let groups: Vec<Vec<u32>> = groups.iter().map(|g| self.resolve(g, false)).collect();
-                let mut cuts = vec![];
-                for (i, a) in groups.iter().enumerate() {
-                    for b in groups.iter().skip(i + 1) {
-                        cuts.extend(pairs(a, b));
-                        cuts.extend(pairs(b, a));
-                    }
-                }
-                let label = groups.iter().map(|g| format!("[{}]", self.names(g))).collect::<Vec<_>>().join(" | ");
-                self.cut(&cuts);
-                (Some(Active::Cuts(cuts)), format!("partition {label}"), groups.concat())
-            }
+            FaultAction::Partition(groups) => self.partition(groups),
             FaultAction::OneWay { from, to } => {
-                let (from, to) = (self.resolve(from, false), self.resolve(to, false));
+                let from = self.resolve(from, false);
+                let to: Vec<u32> = self.resolve(to, false).into_iter().filter(|n| !from.contains(n)).collect();
                 let cuts = pairs(&from, &to);
                 self.cut(&cuts);
                 let label = format!("one-way cut {} -> {}", self.names(&from), self.names(&to));
@@ -259,6 +248,24 @@ impl<'a> Injector<'a> {
         self.record(now, format!("end {label}"), nodes, None, true);
     }
 
+    /// Cuts every link between nodes of different groups. A node resolved into two groups
+    /// (`leader` or `primary` beside named nodes) stays in the first: a node is on one side.
+    fn partition(&mut self, groups: &[Vec<Target>]) -> (Option<Active>, String, Vec<u32>) {
+        let mut seen = BTreeSet::new();
+        let groups: Vec<Vec<u32>> =
+            groups.iter().map(|g| self.resolve(g, false).into_iter().filter(|&n| seen.insert(n)).collect()).collect();
+        let mut cuts = vec![];
+        for (i, a) in groups.iter().enumerate() {
+            for b in groups.iter().skip(i + 1) {
+                cuts.extend(pairs(a, b));
+                cuts.extend(pairs(b, a));
+            }
+        }
+        let label = groups.iter().map(|g| format!("[{}]", self.names(g))).collect::<Vec<_>>().join(" | ");
+        self.cut(&cuts);
+        (Some(Active::Cuts(cuts)), format!("partition {label}"), groups.concat())
+    }
+
     /// Freezes the targets that are up. A node that is down has no process to freeze: it is
     /// left out (the label says so), and its restart brings up a running process.
     fn pause(&mut self, targets: &[Target]) -> (Vec<u32>, String) {
@@ -345,14 +352,29 @@ impl<'a> Injector<'a> {
                     }
                 }
                 Target::Random => {
-                    let all = self.cluster.node_addrs();
-                    let up: Vec<u32> = all.iter().copied().filter(|&n| !prefer_up || self.cluster.is_up(n)).collect();
-                    let pool: Vec<u32> = if up.is_empty() { all } else { up };
-                    out.insert(pool[self.rng.random_range(0..pool.len())]);
+                    out.insert(self.random_node(prefer_up));
+                }
+                Target::Primary => {
+                    // A shard drawn from the fault stream; with no acting primary (mid-handover),
+                    // a node drawn like `random`, so the fault still hits someone.
+                    let shard = self.rng.random_range(0..self.scenario.cluster.shards.max(1));
+                    let node = match self.cluster.acting_primaries(shard).first() {
+                        Some(&p) => p,
+                        None => self.random_node(prefer_up),
+                    };
+                    out.insert(node);
                 }
             }
         }
         out.into_iter().collect()
+    }
+
+    /// One node drawn from the fault stream; with `prefer_up`, among nodes that are up.
+    fn random_node(&mut self, prefer_up: bool) -> u32 {
+        let all = self.cluster.node_addrs();
+        let up: Vec<u32> = all.iter().copied().filter(|&n| !prefer_up || self.cluster.is_up(n)).collect();
+        let pool: Vec<u32> = if up.is_empty() { all } else { up };
+        pool[self.rng.random_range(0..pool.len())]
     }
 
     fn names(&self, nodes: &[u32]) -> String {
@@ -368,4 +390,47 @@ impl<'a> Injector<'a> {
 /// Every directed link from a node of `a` to a different node of `b`.
 fn pairs(a: &[u32], b: &[u32]) -> Vec<(u32, u32)> {
     a.iter().flat_map(|&x| b.iter().filter(move |&&y| y != x).map(move |&y| (x, y))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use crate::history::ControlEvent;
+    use crate::scenario::parse;
+
+    /// One shard, so `primary` names its primary; the leader too, at the same instant.
+    const AIMED: &str = "\
+name: aimed
+description: faults aimed at the primary and the leader
+duration: 12s
+cluster: { zones: [az-a, az-b, az-c], nodes: 5, replication: { n: 3 }, shards: 1 }
+workload:
+  - { clients: 2, rate: 50/s, keys: 10 }
+faults:
+  - { at: 6s, for: 1s, pause: primary }
+  - { at: 9s, for: 1s, partition: [[primary], [n1, n2, n3, n4, n5]] }
+";
+
+    #[test]
+    fn a_primary_target_hits_the_node_acting_as_primary_and_stays_on_one_side() {
+        let scenario = Arc::new(parse(Path::new("a.yaml"), AIMED).expect("valid"));
+        let run = crate::drive::run_seed(&scenario, 3).expect("runs");
+        let h = &run.history;
+        let applied: Vec<_> = h.faults.iter().filter(|f| !f.undo && f.at_ms < 12_000).collect();
+        assert_eq!(applied.len(), 2, "{applied:?}");
+        let paused = applied[0].nodes.clone();
+        assert_eq!(paused.len(), 1, "{:?}", applied[0]);
+        // The last roles the paused node reported before 6s gave it shard 0.
+        let roles =
+            h.control.iter().rev().filter(|c| c.node == paused[0] && c.at_ms <= 6_000).find_map(|c| match &c.event {
+                ControlEvent::Roles { shards, .. } => Some(shards.clone()),
+                _ => None,
+            });
+        assert_eq!(roles, Some(vec![0]), "{:?} was primary of shard 0", applied[0]);
+        let cut = &applied[1];
+        assert_eq!(cut.nodes.len(), 5, "every node once, the primary alone on its side: {cut:?}");
+        assert!(cut.label.starts_with("partition [") && cut.label.matches(',').count() == 3, "{}", cut.label);
+    }
 }

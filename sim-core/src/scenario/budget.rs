@@ -13,7 +13,8 @@ use serde_yaml::Value;
 
 use super::error::Invalid;
 use super::locate::item;
-use super::model::{Budget, FaultAction, KeyDist, Scenario, SwarmFault, Target, WorkloadGroup};
+use super::model::{Budget, FaultAction, KeyDist, Scenario, SwarmFault, SwarmMode, Target, WorkloadGroup};
+use super::model::{N5_REPLICATION, SKEW_FAST_MOST};
 use super::spec::RawBudget;
 use super::units::format_ms;
 use super::value::{describe, expected};
@@ -92,7 +93,10 @@ fn part(field: impl Into<String>, what: impl Into<String>, amount: f64) -> Part 
 pub fn estimate(scenario: &Scenario) -> Work {
     let c = &scenario.cluster;
     let nodes = c.nodes.len() as f64;
-    let n = f64::from(c.n);
+    let modes = scenario.swarm.as_ref().map_or(&[][..], |s| &s.modes[..]);
+    // The swarm's modes may raise N and send writes through primaries: count the most.
+    let n = f64::from(if modes.contains(&SwarmMode::N5) { c.n.max(N5_REPLICATION) } else { c.n });
+    let via_primary = c.writes_via_primary || modes.contains(&SwarmMode::PrimaryWrites);
     let simulated_ms = (scenario.duration_ms + scenario.heal_ms) as f64;
     let group_ops: Vec<f64> = scenario.workload.iter().map(offered_operations).collect();
     let operations: Vec<Part> = scenario
@@ -119,7 +123,7 @@ pub fn estimate(scenario: &Scenario) -> Work {
     let ops = total(&operations);
     // A coordinator asks N replicas and hears back; the client's request and reply; a write
     // sent to a shard's primary is forwarded once more.
-    let per_op = 2.0 * n + 2.0 + if c.writes_via_primary { 2.0 } else { 0.0 };
+    let per_op = 2.0 * n + 2.0 + if via_primary { 2.0 } else { 0.0 };
     let duplicates = 1.0 + duplicate_most(scenario);
     // A clock skewed to run fast fires its node's timers (and heartbeats) that much sooner.
     let fastest = clock_rate_most(scenario);
@@ -182,7 +186,12 @@ pub fn estimate(scenario: &Scenario) -> Work {
 /// (last write wins, the linearizable mode, or writes through primaries).
 fn siblings_most(scenario: &Scenario) -> f64 {
     let c = &scenario.cluster;
-    if c.writes_via_primary || c.storage.linearizable || c.storage.store.conflicts != ConflictPolicy::Siblings {
+    // The swarm's `primary_writes` sends writes through any node in some seeds.
+    let mode_any = scenario.swarm.as_ref().is_some_and(|s| s.modes.contains(&SwarmMode::PrimaryWrites));
+    if (c.writes_via_primary && !mode_any)
+        || c.storage.linearizable
+        || c.storage.store.conflicts != ConflictPolicy::Siblings
+    {
         return 1.0;
     }
     let writers: f64 = scenario.workload.iter().filter(|g| g.reads < 1.0).map(|g| f64::from(g.clients)).sum();
@@ -238,7 +247,14 @@ fn clock_rate_most(scenario: &Scenario) -> f64 {
             FaultAction::Skew { rate, .. } => Some(rate),
             _ => None,
         })
+        .chain(swarm_clock_rate_most(scenario))
         .fold(1.0, f64::max)
+}
+
+/// The fastest clock the swarm's `skew` may draw, if it draws any.
+fn swarm_clock_rate_most(scenario: &Scenario) -> Option<f64> {
+    let swarm = scenario.swarm.as_ref().filter(|s| s.kinds.contains(&SwarmFault::Skew))?;
+    Some(if swarm.skew_beyond { 1.0 + SKEW_FAST_MOST } else { 1.0 + scenario.cluster.control.max_drift })
 }
 
 /// Directed links the faults cut, summed over faults (scripted and the swarm's expected
@@ -270,11 +286,15 @@ fn fault_cuts(scenario: &Scenario) -> (String, String, f64) {
     }
     let swarm = scenario.swarm.as_ref().map_or(0.0, |s| {
         let draws = s.rate_per_s * s.stop_ms.saturating_sub(s.start_ms) as f64 / 1_000.0;
-        let worst = if s.kinds.contains(&SwarmFault::Partition) {
+        let mut worst = if s.kinds.contains(&SwarmFault::Partition) {
             nodes * nodes / 2.0
         } else {
             2.0 * f64::from(s.max_nodes).min(nodes) * nodes
         };
+        if s.kinds.contains(&SwarmFault::ZoneOutage) {
+            let zone_most = (0..c.zones.len() as u16).map(|z| size(&[Target::Zone(z)])).fold(0.0, f64::max);
+            worst = worst.max(2.0 * zone_most * nodes);
+        }
         draws * worst
     });
     if swarm > scripted {

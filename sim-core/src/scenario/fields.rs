@@ -12,7 +12,7 @@ use super::value::describe;
 /// Longest name of a scenario, node or zone.
 pub const NAME_LEN_MAX: usize = 64;
 /// Words that cannot name a node or zone because targets use them.
-pub const RESERVED: &[&str] = &["random", "leader", "all"];
+pub const RESERVED: &[&str] = &["random", "leader", "all", "primary"];
 
 /// The value of a required field.
 pub fn required<'a, T>(value: &'a Option<T>, field: &str) -> Result<&'a T, Invalid> {

@@ -339,6 +339,19 @@ workload:
     }
 
     #[test]
+    fn primary_targets_resolve_when_the_fault_fires_and_cannot_name_a_node() {
+        let sc = ok(&with(FULL, "pause: [n2]", "pause: [primary, leader]"));
+        assert!(sc.faults.iter().any(|f| f.action == FaultAction::Pause(vec![Target::Primary, Target::Leader])));
+        let e = parse(Path::new("s.yaml"), &with(FULL, "pause: [n2]", "pause: [primary, primary]")).unwrap_err();
+        assert!(e.field.as_deref().is_some_and(|f| f.ends_with(".pause[1]")) && e.message.contains("twice"), "{e}");
+        let named =
+            "name: x\ndescription: d\nduration: 10s\ncluster: { nodes: [{ name: primary }], replication: { n: 1 } }\n\
+                     workload: [{ clients: 1, rate: 1/s, keys: 1 }]\n";
+        let e = parse(Path::new("s.yaml"), named).unwrap_err();
+        assert!(e.message.contains("reserved target word"), "{e}");
+    }
+
+    #[test]
     fn hedge_and_breaker_settings_parse_and_their_mistakes_point_at_the_line() {
         let storage = "  timeouts: { request: 400ms, client: 1s }\n  storage: { hedge: { after: 20ms }, breaker: { timeouts: 2 } }\n";
         let sc = ok(&with(FULL, "  timeouts: { request: 400ms, client: 1s }\n", storage));

@@ -288,7 +288,21 @@ pub enum Target {
     Random,
     /// Whichever node leads (highest term) when the fault fires.
     Leader,
+    /// The node acting as primary of a shard drawn from the fault stream when the fault fires
+    /// (the lowest address if several act; a node drawn like `random` if none does).
+    Primary,
 }
+
+/// The replication factor the swarm's `n5` mode draws (it needs at least this many nodes).
+pub const N5_REPLICATION: u8 = 5;
+
+/// A rate error the swarm's `skew: beyond` draws is at least this much past the bound.
+pub const SKEW_BEYOND_MARGIN: f64 = 0.1;
+/// The slowest clock `skew: beyond` draws runs at half speed (a rate from 0.5 to 2 writes as
+/// a drift and reads back exactly).
+pub const SKEW_SLOW_MOST: f64 = 0.5;
+/// The fastest clock `skew: beyond` draws gains 90%.
+pub const SKEW_FAST_MOST: f64 = 0.9;
 
 /// Most swarm faults one scenario may expect to draw (rate × window).
 pub const SWARM_FAULTS_MAX: u64 = 2_000;
@@ -316,11 +330,18 @@ pub enum SwarmFault {
     Corrupt,
     /// Delay the answers some nodes send as replicas (a slow disk).
     SlowReplica,
+    /// Make 1 or 2 nodes' clocks run fast or slow (within the promised drift bound unless the
+    /// swarm allows more).
+    Skew,
+    /// Freeze one node (often a primary or the leader) for longer than a lease.
+    LongPause,
+    /// Take a whole zone down: cut off or crashed.
+    ZoneOutage,
 }
 
 impl SwarmFault {
     /// Every kind, in the order the scenario format documents them.
-    pub const ALL: [SwarmFault; 10] = [
+    pub const ALL: [SwarmFault; 13] = [
         SwarmFault::Crash,
         SwarmFault::Pause,
         SwarmFault::Partition,
@@ -331,6 +352,9 @@ impl SwarmFault {
         SwarmFault::Duplicate,
         SwarmFault::Corrupt,
         SwarmFault::SlowReplica,
+        SwarmFault::Skew,
+        SwarmFault::LongPause,
+        SwarmFault::ZoneOutage,
     ];
 
     /// The name scenario files use, like `one_way`.
@@ -346,6 +370,9 @@ impl SwarmFault {
             SwarmFault::Duplicate => "duplicate",
             SwarmFault::Corrupt => "corrupt",
             SwarmFault::SlowReplica => "slow_replica",
+            SwarmFault::Skew => "skew",
+            SwarmFault::LongPause => "long_pause",
+            SwarmFault::ZoneOutage => "zone_outage",
         }
     }
 }
@@ -367,17 +394,26 @@ pub enum SwarmMode {
     Hedge,
     /// `breaker`: off, or on with random timeouts, window and probe interval.
     Breaker,
+    /// `cluster.writes`: through any node or through each shard's primary.
+    PrimaryWrites,
+    /// Each workload group's read and write levels, each ONE, QUORUM or ALL.
+    MixedLevels,
+    /// `cluster.replication.n`: the scenario's N or 5 (needs at least 5 nodes).
+    N5,
 }
 
 impl SwarmMode {
     /// Every mode, in the order the scenario format documents them.
-    pub const ALL: [SwarmMode; 6] = [
+    pub const ALL: [SwarmMode; 9] = [
         SwarmMode::ReadRepair,
         SwarmMode::HintedHandoff,
         SwarmMode::SiblingBound,
         SwarmMode::AntiEntropy,
         SwarmMode::Hedge,
         SwarmMode::Breaker,
+        SwarmMode::PrimaryWrites,
+        SwarmMode::MixedLevels,
+        SwarmMode::N5,
     ];
 
     /// The name scenario files use, like `read_repair`.
@@ -389,6 +425,9 @@ impl SwarmMode {
             SwarmMode::AntiEntropy => "anti_entropy",
             SwarmMode::Hedge => "hedge",
             SwarmMode::Breaker => "breaker",
+            SwarmMode::PrimaryWrites => "primary_writes",
+            SwarmMode::MixedLevels => "mixed_levels",
+            SwarmMode::N5 => "n5",
         }
     }
 }
@@ -422,4 +461,10 @@ pub struct Swarm {
     pub corrupt: (f64, f64),
     /// Line of `swarm:` in the scenario file, given to the faults it draws.
     pub line: usize,
+    /// Share of node-targeted draws (crash, pause, isolate, slow, slow_replica, skew, a
+    /// partition's first side) aimed at `leader` or `primary` instead of drawn nodes.
+    pub aim: f64,
+    /// `skew` draws rate errors beyond the promised drift bound, and clock steps: for
+    /// expected-violation scenarios only.
+    pub skew_beyond: bool,
 }

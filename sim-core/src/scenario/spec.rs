@@ -209,4 +209,6 @@ pub struct RawSwarm {
     pub duplicate: Option<Value>,
     pub modes: Option<Value>,
     pub corrupt: Option<Value>,
+    pub aim: Option<f64>,
+    pub skew: Option<String>,
 }

@@ -8,6 +8,7 @@ use super::error::Invalid;
 use super::fields::{duration, positive_ms};
 use super::locate::{item, Index};
 use super::model::{ClusterSpec, Swarm, SwarmFault, SwarmMode, SWARM_FAULTS_MAX};
+use super::model::{N5_REPLICATION, SKEW_BEYOND_MARGIN, SKEW_SLOW_MOST};
 use super::spec::RawSwarm;
 use super::units::{self, format_ms};
 use super::value::{describe, duration_text, number, one_of};
@@ -80,7 +81,7 @@ pub(crate) fn swarm(raw: &RawSwarm, cluster: &ClusterSpec, duration_ms: u64, ind
         Some(v) => probability_range(v, "swarm.duplicate")?,
         None => DUPLICATE_DEFAULT,
     };
-    let modes = modes(raw.modes.as_ref())?;
+    let modes = modes(raw.modes.as_ref(), cluster)?;
     let corrupt = match &raw.corrupt {
         Some(v) => probability_range(v, "swarm.corrupt")?,
         None => CORRUPT_DEFAULT,
@@ -88,6 +89,14 @@ pub(crate) fn swarm(raw: &RawSwarm, cluster: &ClusterSpec, duration_ms: u64, ind
     if corrupt.0 == 0.0 {
         return Err(Invalid::new("swarm.corrupt", "a fraction of a node's records above 0"));
     }
+    let aim = raw.aim.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&aim) {
+        return Err(Invalid::new(
+            "swarm.aim",
+            format!("{aim}: the share of node-targeted faults aimed at the leader or a primary, from 0 to 1"),
+        ));
+    }
+    let skew_beyond = skew_beyond(raw.skew.as_deref(), &kinds, cluster)?;
     let line = index.locate("swarm").map_or(0, |p| p.line);
     Ok(Swarm {
         kinds,
@@ -103,11 +112,47 @@ pub(crate) fn swarm(raw: &RawSwarm, cluster: &ClusterSpec, duration_ms: u64, ind
         modes,
         corrupt,
         line,
+        aim,
+        skew_beyond,
     })
 }
 
-/// `modes: [read_repair, hinted_handoff]`: storage mechanisms to switch at random; none by default.
-fn modes(value: Option<&Value>) -> Result<Vec<SwarmMode>, Invalid> {
+/// `skew: within` (the default) or `skew: beyond` (the promised drift bound), which only
+/// means something when the swarm draws `skew`.
+fn skew_beyond(value: Option<&str>, kinds: &[SwarmFault], cluster: &ClusterSpec) -> Result<bool, Invalid> {
+    let field = "swarm.skew";
+    let beyond = match value {
+        None | Some("within") => false,
+        Some("beyond") => true,
+        Some(other) => {
+            return Err(Invalid::new(
+                field,
+                format!(
+                    "`{other}`: write `within` (rate errors within cluster.control.max_drift, the default) or \
+                     `beyond` (rate errors past it and clock steps: the promise broken, for expected violations)"
+                ),
+            ))
+        }
+    };
+    if value.is_some() && !kinds.contains(&SwarmFault::Skew) {
+        return Err(Invalid::new(field, "`skew` says how clocks are skewed, but `faults` does not list `skew`"));
+    }
+    let rho = cluster.control.max_drift;
+    if beyond && rho + SKEW_BEYOND_MARGIN >= SKEW_SLOW_MOST {
+        return Err(Invalid::new(
+            field,
+            format!(
+                "`beyond` draws clocks at least {SKEW_BEYOND_MARGIN} past the bound and no slower than half speed: \
+                 cluster.control.max_drift ({rho}) must be below {}",
+                SKEW_SLOW_MOST - SKEW_BEYOND_MARGIN
+            ),
+        ));
+    }
+    Ok(beyond)
+}
+
+/// `modes: [read_repair, hinted_handoff]`: mechanisms to switch at random; none by default.
+fn modes(value: Option<&Value>, cluster: &ClusterSpec) -> Result<Vec<SwarmMode>, Invalid> {
     let field = "swarm.modes";
     let names: Vec<&str> = SwarmMode::ALL.iter().map(|m| m.name()).collect();
     let list = match value {
@@ -132,6 +177,21 @@ fn modes(value: Option<&Value>) -> Result<Vec<SwarmMode>, Invalid> {
         };
         if modes.contains(&mode) {
             return Err(Invalid::new(at, format!("`{name}` is listed twice")));
+        }
+        if mode == SwarmMode::N5 && cluster.nodes.len() < N5_REPLICATION as usize {
+            return Err(Invalid::new(
+                at,
+                format!(
+                    "`n5` draws replication N = {N5_REPLICATION}, which needs at least {N5_REPLICATION} nodes (cluster.nodes has {})",
+                    cluster.nodes.len()
+                ),
+            ));
+        }
+        if mode == SwarmMode::PrimaryWrites && cluster.storage.linearizable {
+            return Err(Invalid::new(
+                at,
+                "`primary_writes` draws `writes: primary`, which cluster.storage.linearizable (on) rules out",
+            ));
         }
         modes.push(mode);
     }
@@ -186,6 +246,13 @@ fn kinds(value: Option<&Value>, cluster: &ClusterSpec) -> Result<Vec<SwarmFault>
         }
         if needs_two_nodes(kind) && cluster.nodes.len() < 2 {
             return Err(Invalid::new(at, format!("`{name}` cuts links between nodes: it needs at least 2 nodes")));
+        }
+        let zones_with_nodes = (0..cluster.zones.len()).filter(|&z| cluster.nodes.iter().any(|n| n.zone as usize == z));
+        if kind == SwarmFault::ZoneOutage && zones_with_nodes.count() < 2 {
+            return Err(Invalid::new(
+                at,
+                "`zone_outage` takes a whole zone down: it needs nodes in at least 2 zones (cluster.zones)",
+            ));
         }
         kinds.push(kind);
     }
@@ -319,5 +386,47 @@ swarm:
         }
         let e = error(&BASE.replace("  faults: [crash, partition, slow, loss]\n", ""));
         assert_eq!(e.field.as_deref(), Some("swarm.faults"), "{e}");
+    }
+
+    #[test]
+    fn aim_and_skew_read_and_default_to_off() {
+        let s = load(BASE).expect("valid");
+        assert_eq!((s.aim, s.skew_beyond), (0.0, false));
+        let s = load(&BASE.replace("slow, loss]", "slow, loss, skew]\n  aim: 0.4\n  skew: beyond")).expect("valid");
+        assert_eq!((s.aim, s.skew_beyond), (0.4, true));
+        let s = load(&BASE.replace("slow, loss]", "slow, loss, skew, long_pause]\n  skew: within")).expect("valid");
+        assert_eq!((s.kinds.len(), s.skew_beyond), (6, false));
+    }
+
+    #[test]
+    fn new_kinds_and_modes_are_refused_where_they_cannot_work_naming_field_and_line() {
+        let cases = [
+            // (from, to, field, line, words in the message)
+            ("slow, loss]", "slow, loss]\n  aim: 1.5", "swarm.aim", 11, "from 0 to 1"),
+            ("slow, loss]", "slow, loss, skew]\n  skew: sideways", "swarm.skew", 11, "`within`"),
+            ("slow, loss]", "slow, loss]\n  skew: beyond", "swarm.skew", 11, "does not list `skew`"),
+            ("slow, loss]", "slow, loss, zone_outage]", "swarm.faults[4]", 10, "at least 2 zones"),
+            ("slow, loss]", "slow, loss]\n  modes: [read_repair, n5]", "swarm.modes[1]", 11, "at least 5 nodes"),
+        ];
+        for (from, to, field, line, words) in cases {
+            let text =
+                BASE.replace(from, to).replace(if field.contains("modes") { "nodes: 5" } else { "@" }, "nodes: 4");
+            let e = error(&text);
+            assert_eq!((e.field.as_deref(), e.line), (Some(field), Some(line)), "{to}: {e}");
+            assert!(e.message.contains(words), "{to}: {e}");
+        }
+        let beyond = BASE
+            .replace("  replication: { n: 3 }\n", "  replication: { n: 3 }\n  control: { max_drift: 0.45 }\n")
+            .replace("slow, loss]", "slow, loss, skew]\n  skew: beyond");
+        assert_eq!(error(&beyond).field.as_deref(), Some("swarm.skew"));
+        let linear = BASE
+            .replace("  replication: { n: 3 }\n", "  replication: { n: 3 }\n  storage: { linearizable: on }\n")
+            .replace("slow, loss]", "slow, loss]\n  modes: [primary_writes]");
+        let e = error(&linear);
+        assert_eq!(e.field.as_deref(), Some("swarm.modes[0]"), "{e}");
+        let zones = BASE
+            .replace("  nodes: 5\n", "  zones: [az-a, az-b]\n  nodes: 5\n")
+            .replace("slow, loss]", "slow, loss, zone_outage]");
+        assert_eq!(load(&zones).expect("two zones").kinds[4], SwarmFault::ZoneOutage);
     }
 }

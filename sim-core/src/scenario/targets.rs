@@ -1,4 +1,5 @@
-//! Fault targets: node names, zone names and `random`, resolved against the cluster.
+//! Fault targets: node names, zone names, `random`, `leader` and `primary`, resolved against
+//! the cluster.
 
 use serde_yaml::Value;
 
@@ -27,11 +28,12 @@ impl<'a> Names<'a> {
     /// Reads one target name at `field`.
     pub fn target(&self, value: &Value, field: &str) -> Result<Target, Invalid> {
         let Some(name) = value.as_str() else {
-            return Err(expected(field, "a node name, a zone name, `random` or `leader`", value));
+            return Err(expected(field, "a node name, a zone name, `random`, `leader` or `primary`", value));
         };
         match name {
             "random" => return Ok(Target::Random),
             "leader" => return Ok(Target::Leader),
+            "primary" => return Ok(Target::Primary),
             "all" => return Err(Invalid::new(field, "`all` is not a target: name the nodes or a zone")),
             _ => {}
         }
@@ -73,14 +75,15 @@ impl<'a> Names<'a> {
         Ok(targets)
     }
 
-    /// The nodes a target surely covers (none for `random`, which is drawn when the fault fires).
+    /// The nodes a target surely covers (none for `random`, `leader` and `primary`, which are
+    /// known only when the fault fires).
     pub fn nodes_of(&self, target: &Target) -> Vec<u32> {
         match target {
             Target::Node(i) => vec![*i],
             Target::Zone(z) => (0..self.cluster.nodes.len() as u32)
                 .filter(|i| self.cluster.nodes.get(*i as usize).is_some_and(|n| n.zone == *z))
                 .collect(),
-            Target::Random | Target::Leader => Vec::new(),
+            Target::Random | Target::Leader | Target::Primary => Vec::new(),
         }
     }
 
@@ -91,6 +94,7 @@ impl<'a> Names<'a> {
             Target::Zone(z) => self.cluster.zones.get(*z as usize).cloned().unwrap_or_default(),
             Target::Random => "random".into(),
             Target::Leader => "leader".into(),
+            Target::Primary => "primary".into(),
         }
     }
 

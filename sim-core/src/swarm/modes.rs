@@ -1,0 +1,81 @@
+//! The swarm's modes: settings of the cluster and the workload switched per seed, each among
+//! settings that must keep every safety property, from a sub-stream of their own so they
+//! shift no fault.
+
+use nodes::anti_entropy::AntiEntropyConfig;
+use nodes::coordinator::{BreakerConfig, Hedge, HedgeDelay, ReadRepair};
+use nodes::handoff::HandoffConfig;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use crate::history::Level;
+use crate::scenario::model::{Scenario, SwarmMode, N5_REPLICATION};
+use crate::seed::{stream, Stream};
+
+/// The levels `mixed_levels` draws from.
+const LEVELS: [Level; 3] = [Level::One, Level::Quorum, Level::All];
+
+/// Switches each of `modes` in `scenario` to a setting drawn from the seed (a sub-stream of
+/// its own, so modes shift no fault draws).
+pub fn draw_modes(modes: &[SwarmMode], scenario: &mut Scenario, seed: u64) {
+    let mut rng = stream(seed, Stream::Swarm, 1);
+    let cluster = &mut scenario.cluster;
+    let storage = &mut cluster.storage;
+    for mode in modes {
+        match mode {
+            SwarmMode::ReadRepair => {
+                storage.read_repair =
+                    [ReadRepair::Off, ReadRepair::Async, ReadRepair::Blocking][rng.random_range(0..3)];
+            }
+            SwarmMode::HintedHandoff => {
+                // Stand-ins must be asked before the request times out.
+                let after_ms = rng.random_range(10..=(cluster.request_timeout_ms / 2).max(10));
+                let retry_ms = rng.random_range(100..=2_000);
+                storage.hinted_handoff = rng.random_bool(0.5).then_some(HandoffConfig { after_ms, retry_ms });
+            }
+            SwarmMode::SiblingBound => storage.store.max_siblings = rng.random_range(2..=64),
+            SwarmMode::AntiEntropy => {
+                let interval_ms = rng.random_range(250..=2_000);
+                let buckets = [1, 8, 64, 512][rng.random_range(0..4)];
+                storage.anti_entropy = Some(AntiEntropyConfig { interval_ms, buckets });
+            }
+            SwarmMode::Hedge => storage.hedge = draw_hedge(cluster.request_timeout_ms, &mut rng),
+            SwarmMode::Breaker => {
+                storage.breaker = rng.random_bool(0.5).then(|| BreakerConfig {
+                    timeouts: rng.random_range(1..=5),
+                    window_ms: rng.random_range(200..=5_000),
+                    probe_ms: rng.random_range(100..=3_000),
+                });
+            }
+            // Validation refuses it beside `linearizable: on`, which orders writes otherwise.
+            SwarmMode::PrimaryWrites => cluster.writes_via_primary = rng.random_bool(0.5),
+            SwarmMode::MixedLevels => {
+                for group in &mut scenario.workload {
+                    group.read_consistency = LEVELS[rng.random_range(0..LEVELS.len())];
+                    group.write_consistency = LEVELS[rng.random_range(0..LEVELS.len())];
+                }
+            }
+            // Levels are ONE, QUORUM, ALL or counts up to the scenario's N: valid at 5 too.
+            SwarmMode::N5 => {
+                if rng.random_bool(0.5) {
+                    cluster.n = cluster.n.max(N5_REPLICATION);
+                }
+            }
+        }
+    }
+}
+
+/// A hedge setting: off, targeted reads without hedges, a fixed delay, or a percentile; delays
+/// come before the request timeout, as validation asks of a scenario.
+fn draw_hedge(request_timeout_ms: u64, rng: &mut ChaCha8Rng) -> Hedge {
+    let most = (request_timeout_ms / 2).max(2);
+    match rng.random_range(0..4) {
+        0 => Hedge::Off,
+        1 => Hedge::Targeted(HedgeDelay::Never),
+        2 => Hedge::Targeted(HedgeDelay::Fixed { ms: rng.random_range(1..most) }),
+        _ => Hedge::Targeted(HedgeDelay::Percentile {
+            percentile: rng.random_range(50..=99),
+            fallback_ms: rng.random_range(1..most),
+        }),
+    }
+}
