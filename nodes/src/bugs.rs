@@ -45,13 +45,8 @@ pub const BUG_STALE_APPEND: bool = cfg!(feature = "bug-stale-append");
 /// taking writes after the leader released its grant.
 pub const BUG_LEASE_OVERRUN: bool = cfg!(feature = "bug-lease-overrun");
 
-/// True in the test build whose replicas store fenced writes whatever their epoch
-/// (`--features clustersim-nodes/bug-fence-ignored`): a deposed primary's late write lands
-/// behind the new primary's read.
-pub const BUG_FENCE_IGNORED: bool = cfg!(feature = "bug-fence-ignored");
-
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 9] = [
+const PLANTED: [(&str, bool, &str); 8] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
     ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
@@ -60,7 +55,6 @@ const PLANTED: [(&str, bool, &str); 9] = [
     ("bug-no-write-back", BUG_NO_WRITE_BACK, "linearizable reads answer before writing the value back"),
     ("bug-stale-append", BUG_STALE_APPEND, "followers take an older map from a delayed heartbeat"),
     ("bug-lease-overrun", BUG_LEASE_OVERRUN, "primaries act a quarter of a lease past its end"),
-    ("bug-fence-ignored", BUG_FENCE_IGNORED, "replicas store fenced writes whatever their epoch"),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.

@@ -8,7 +8,6 @@ mod msg;
 use std::collections::BTreeMap;
 
 use crate::actor::{Addr, Outbox};
-use crate::bugs::BUG_FENCE_IGNORED;
 use crate::shard_map::ShardMap;
 use crate::storage::{Merged, Store};
 
@@ -77,7 +76,7 @@ impl Replica {
                 let shard = map.shard_of(key);
                 if let Some(epoch) = fence {
                     let known = self.fence_of(shard, map);
-                    if epoch < known && !BUG_FENCE_IGNORED {
+                    if epoch < known {
                         // A deposed primary's write: refused, so it cannot reach W.
                         out.event(FenceAct { shard, epoch, kind: FenceActKind::Refused { known } });
                         return;
