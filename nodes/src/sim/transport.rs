@@ -21,6 +21,7 @@ use crate::actor::{Addr, Input};
 use crate::client::Client;
 use crate::control::ControlEvent;
 use crate::coordinator::ClientAnswer;
+use crate::hop::{DropReason, Hop, HopEvent};
 use crate::message::{Msg, NodeInput, NodeOut, Timer};
 use crate::node::StorageNode;
 use crate::observer::{Event, Observer};
@@ -87,11 +88,14 @@ pub(super) struct World<O> {
     batch: Vec<Queued>,
     /// Endpoints of the current tick in delivery order (kept for its capacity).
     order: Vec<Addr>,
+    /// The observer traces messages (asked once): when false, no message is looked at.
+    tracing: bool,
 }
 
-impl<O> World<O> {
+impl<O: Observer> World<O> {
     pub(super) fn new(endpoints: Vec<Endpoint>, nodes: Vec<Addr>, links: Links, rng: ChaCha8Rng, observer: O) -> Self {
         World {
+            tracing: observer.traces_messages(),
             endpoints,
             links,
             rng,
@@ -160,6 +164,10 @@ pub(super) fn fire<O: Observer>(w: &mut World<O>, tick: u64) {
         let ep = &mut w.endpoints[q.to as usize];
         if q.incarnation != ep.incarnation || !ep.up {
             w.stats.to_down_node += 1;
+            if w.tracing {
+                let why = if ep.up { DropReason::Restarted } else { DropReason::Crash };
+                trace_input(&mut w.observer, tick, q.to, &q.input, HopEvent::Dropped(why));
+            }
             continue;
         }
         if ep.seen != tick {
@@ -190,6 +198,9 @@ pub(super) fn fire<O: Observer>(w: &mut World<O>, tick: u64) {
 /// Hands `inputs` to endpoint `addr` (up, not paused) at simulated time `now`, then performs
 /// what it queued.
 pub(super) fn handle<O: Observer>(w: &mut World<O>, addr: Addr, inputs: &mut Vec<NodeInput>, now: u64) {
+    if w.tracing {
+        inputs.iter().for_each(|input| trace_input(&mut w.observer, now, addr, input, HopEvent::Delivered));
+    }
     let ep = &mut w.endpoints[addr as usize];
     w.stats.delivered += inputs.len() as u64;
     let local = ep.clock.local(now);
@@ -246,14 +257,32 @@ fn flush<O: Observer>(w: &mut World<O>, from: Addr, now: u64) {
 fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: u64) {
     w.stats.sent += 1;
     match w.links.fate(from, to, &msg, &mut w.rng) {
-        Fate::Partitioned => w.stats.partitioned += 1,
-        Fate::Lost => w.stats.lost += 1,
+        Fate::Partitioned => {
+            w.stats.partitioned += 1;
+            if w.tracing {
+                trace(&mut w.observer, now, from, to, &msg, HopEvent::Dropped(DropReason::Partition));
+            }
+        }
+        Fate::Lost => {
+            w.stats.lost += 1;
+            if w.tracing {
+                trace(&mut w.observer, now, from, to, &msg, HopEvent::Dropped(DropReason::Loss));
+            }
+        }
         Fate::Deliver { mut delay_ms, mut duplicate_ms } => {
             if let Msg::Replied(_) = msg {
                 // A slow replica (a slow disk): its answers leave late, its other messages do not.
                 let late = w.links.answer_delay_ms(from);
                 delay_ms += late;
                 duplicate_ms = duplicate_ms.map(|d| d + late);
+            }
+            if w.tracing {
+                let (deliver_ms, dup) = (now + delay_ms.max(1), duplicate_ms.map(|d| now + d.max(1)));
+                let event = match w.endpoints[to as usize].up {
+                    true => HopEvent::Sent { deliver_ms, duplicate_ms: dup },
+                    false => HopEvent::Dropped(DropReason::Crash),
+                };
+                trace(&mut w.observer, now, from, to, &msg, event);
             }
             if !w.endpoints[to as usize].up {
                 w.stats.to_down_node += 1;
@@ -270,6 +299,20 @@ fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: 
             }
             schedule(w, to, now + delay_ms, Input::Msg { from, msg });
         }
+    }
+}
+
+/// Reports a message's fate to the observer (only when it traces messages).
+#[cold]
+fn trace<O: Observer>(observer: &mut O, now: u64, from: Addr, to: Addr, msg: &Msg, event: HopEvent) {
+    observer.message(now, Hop { from, to, event, msg: msg.facts() });
+}
+
+/// Reports the fate of an input that is a message (timers are not traced).
+#[cold]
+fn trace_input<O: Observer>(observer: &mut O, now: u64, to: Addr, input: &NodeInput, event: HopEvent) {
+    if let Input::Msg { from, msg } = input {
+        trace(observer, now, *from, to, msg, event);
     }
 }
 

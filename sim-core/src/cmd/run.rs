@@ -8,6 +8,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use crate::console::say;
+use crate::history::trace_filter::{LineFilter, TraceFilter};
 use crate::drive::{run_plan, Plan, RunResult};
 use crate::outcome::{
     default_run_dir, replay_command, replay_command_with, with_output_failure, EXIT_BAD_INPUT, EXIT_LIVENESS,
@@ -32,9 +33,14 @@ pub struct RunArgs {
     /// Run the seed twice, each on a fresh thread, and fail unless the trace hashes match.
     #[arg(long)]
     pub check_determinism: bool,
-    /// Write the ordered event log as JSON lines (simulated time, node, event) to FILE.
+    /// Write the ordered event log as JSON lines to FILE: operations, every message's send,
+    /// delivery and drop (with why), node, control and fault events, in simulated time.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Keep only some trace lines: `key=12,node=n3,kind=read_reply` (terms of one field widen,
+    /// fields narrow; a key keeps faults and crashes too). Needs --trace.
+    #[arg(long, value_name = "FILTER", requires = "trace")]
+    pub trace_filter: Option<TraceFilter>,
     /// Stop at this simulated time (e.g. `25s`): later faults are not applied, heal then.
     #[arg(long, value_name = "TIME", value_parser = parse_until)]
     pub until: Option<u64>,
@@ -80,6 +86,13 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     for o in &args.set {
         extra.push_str(&format!(" --set '{o}'"));
     }
+    // The trace does not change the run, but whoever replays it wants the same trace.
+    if let Some(path) = &args.trace {
+        extra.push_str(&format!(" --trace {}", path.display()));
+    }
+    if let Some(filter) = &args.trace_filter {
+        extra.push_str(&format!(" --trace-filter '{filter}'"));
+    }
     let replay = replay_command_with(&scenario.path, seed, &extra);
     let dir = args.out.clone().unwrap_or_else(|| default_run_dir(&scenario.name, seed));
     if let Some(until_ms) = args.until.filter(|&ms| ms > scenario.duration_ms) {
@@ -117,6 +130,17 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
             }
         },
     };
+    let line_filter = match trace_filter(args, plan.scenario()) {
+        Ok(filter) => filter,
+        Err(e) => {
+            eprintln!("error: --trace-filter {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let plan = match &line_filter {
+        Some(filter) => plan.traced(filter.clone()),
+        None => plan,
+    };
     let scenario = plan.scenario();
     let result = match run_plan(&plan) {
         Ok(r) => r,
@@ -132,9 +156,15 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
         }
     }
     let mut outputs_ok = true;
-    if let Some(path) = &args.trace {
-        match write_trace(path, &result) {
-            Ok(()) => say!("trace: {}", path.display()),
+    if let (Some(path), Some(filter)) = (&args.trace, &line_filter) {
+        let started = std::time::Instant::now();
+        match write_trace(path, &result, filter) {
+            Ok(()) => say!(
+                "trace: {} ({} messages; written in {:.0} ms)",
+                path.display(),
+                result.history.messages.len(),
+                started.elapsed().as_secs_f64() * 1000.0
+            ),
             Err(e) => {
                 eprintln!("error: cannot write the trace to {}: {e}", path.display());
                 outputs_ok = false;
@@ -219,8 +249,23 @@ fn check_determinism(plan: &Plan, result: &RunResult, replay: &str) -> Result<()
     }
 }
 
-fn write_trace(path: &Path, result: &RunResult) -> std::io::Result<()> {
-    reports::files::write_file_with(path, |mut out| crate::history::event_log::write(&result.history, &mut out))
+/// The `--trace-filter` resolved against the scenario's node names; `Some` (keep everything
+/// without a filter) whenever `--trace` is given.
+fn trace_filter(args: &RunArgs, scenario: &Scenario) -> Result<Option<LineFilter>, String> {
+    if args.trace.is_none() {
+        return Ok(None);
+    }
+    let names: Vec<String> = scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect();
+    match &args.trace_filter {
+        Some(filter) => filter.resolve(&names).map(Some),
+        None => Ok(Some(LineFilter::default())),
+    }
+}
+
+fn write_trace(path: &Path, result: &RunResult, filter: &LineFilter) -> std::io::Result<()> {
+    reports::files::write_file_with(path, |mut out| {
+        crate::history::event_log::write(&result.history, filter, &mut out)
+    })
 }
 
 /// Writes what ran as a plain scenario: every fault at its time with its resolved targets.

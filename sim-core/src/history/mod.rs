@@ -5,13 +5,17 @@
 
 pub mod event_log;
 pub mod import;
+mod message;
+pub mod names;
 mod node_event;
 mod op;
 pub mod trace;
+pub mod trace_filter;
 mod version;
 
 use std::collections::BTreeMap;
 
+pub use message::{MessageEvent, MessageRecord};
 pub use node_event::{ControlEvent, ControlRecord, LeaseRecord, NodeChange, NodeEventRecord, StepDownReason};
 pub use op::{Level, Op, OpKind, Outcome};
 pub use version::{Version, Versioned};
@@ -106,6 +110,9 @@ pub struct History {
     pub node_names: Vec<String>,
     /// Records damaged by `corrupt` faults, in time order.
     pub corruptions: Vec<CorruptionRecord>,
+    /// Every message's send, delivery and drop, in time order, when the run was traced (and
+    /// its filter kept them); not part of the trace hash.
+    pub messages: Vec<MessageRecord>,
     trace: TraceHasher,
 }
 
