@@ -229,6 +229,7 @@ mod tests {
             checked: 10,
             detail: String::new(),
             examples: vec![],
+        counterexamples: vec![],
         }
     }
 

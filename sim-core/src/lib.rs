@@ -33,6 +33,7 @@ pub mod seed_set;
 pub mod shrink;
 pub mod staleness;
 pub mod stats;
+pub mod story;
 pub mod summarize;
 pub mod swarm;
 pub mod sweep;

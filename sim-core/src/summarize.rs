@@ -75,6 +75,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
                 checked: v.checked,
                 detail: v.detail.clone(),
                 examples: v.examples.clone(),
+                counterexamples: crate::check::counterexample::structured(&result.history, v),
             })
             .collect(),
         exit_code: result.exit_code(),
@@ -86,6 +87,8 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         storage: result.storage.counters().iter().map(|&(name, n)| (name.to_string(), n)).collect(),
         until_ms: None,
         staleness: crate::staleness::analyze(&result.history),
+        trace_file: None,
+        story: None,
     }
 }
 

@@ -62,6 +62,18 @@ impl Names {
         format!("{out}{{{}}}", context.join(","))
     }
 
+    /// Versioned values by their writes and dots only: `[c12#40@n2:4, c3#7@n1:2]`.
+    pub fn writes(&self, items: &[Versioned]) -> String {
+        let parts: Vec<String> = items
+            .iter()
+            .map(|v| match v.version.dot() {
+                Some((node, counter)) => format!("{}@{}:{counter}", self.write(v.value), self.node(node)),
+                None => self.write(v.value),
+            })
+            .collect();
+        format!("[{}]", parts.join(", "))
+    }
+
     /// Versioned values as `[c12#40 n2:4{}, c3#7 n1:2{}]`.
     pub fn versions(&self, items: &[Versioned]) -> String {
         let parts: Vec<String> =
@@ -88,6 +100,8 @@ mod tests {
         assert_eq!(names.write(99), "99", "a value no write wrote stays a number");
         let v = Version::from_parts(Some((1, 4)), Some(Arc::from([(0, 4), (3, 7)])));
         assert_eq!(names.version(&v), "n2:4{n1:..4,n2:7}");
-        assert_eq!(names.versions(&[Versioned { version: v, value }]), "[c12#40 n2:4{n1:..4,n2:7}]");
+        let items = [Versioned { version: v, value }];
+        assert_eq!(names.versions(&items), "[c12#40 n2:4{n1:..4,n2:7}]");
+        assert_eq!(names.writes(&items), "[c12#40@n2:4]");
     }
 }

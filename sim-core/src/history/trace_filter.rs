@@ -87,6 +87,11 @@ pub struct LineFilter {
 }
 
 impl LineFilter {
+    /// A filter that keeps the lines about these keys (and faults and crashes).
+    pub fn keys(keys: Vec<u64>) -> LineFilter {
+        LineFilter { keys, ..LineFilter::default() }
+    }
+
     /// Whether a line about `key`, naming `nodes`, of kinds `kinds` is kept; `context` lines
     /// (faults, crashes) pass a key term without a key.
     pub fn keeps(&self, key: Option<u64>, nodes: &[u32], kinds: &[&str], context: bool) -> bool {
