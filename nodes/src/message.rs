@@ -71,9 +71,10 @@ impl Msg {
             }
             Msg::Replica(ReplicaRequest::Read { req, key, .. }) => f("replica_read", Some(*req), Some(*key)),
             Msg::Replied(ReplicaAnswer::WriteAck { req }) => f("write_ack", Some(*req), None),
-            Msg::Replied(ReplicaAnswer::ReadReply { req, versions }) => {
-                MsgFacts { versions: Some(versions.as_deref().map_or(&[], Vec::as_slice)), ..f("read_reply", Some(*req), None) }
-            }
+            Msg::Replied(ReplicaAnswer::ReadReply { req, versions }) => MsgFacts {
+                versions: Some(versions.as_deref().map_or(&[], Vec::as_slice)),
+                ..f("read_reply", Some(*req), None)
+            },
             Msg::Ctl(c) => f(ctl_kind(c), None, None),
             Msg::Handoff(HandoffMsg::Hinted { req, key, item, .. }) => {
                 MsgFacts { value: Some(item.value), ..f("hinted", Some(*req), Some(*key)) }

@@ -229,7 +229,7 @@ mod tests {
             checked: 10,
             detail: String::new(),
             examples: vec![],
-        counterexamples: vec![],
+            counterexamples: vec![],
         }
     }
 

@@ -106,7 +106,11 @@ pub fn run_page(summary: &Summary) -> String {
         let _ = writeln!(h, "<li><a href=\"{f}\">{f}</a>: {what}</li>");
     }
     if let Some(trace) = &summary.trace_file {
-        let _ = writeln!(h, "<li><a href=\"{0}\">{0}</a>: the trace (JSON lines: operations, messages, faults)</li>", escape(trace));
+        let _ = writeln!(
+            h,
+            "<li><a href=\"{0}\">{0}</a>: the trace (JSON lines: operations, messages, faults)</li>",
+            escape(trace)
+        );
     }
     let _ = writeln!(h, "</ul>");
     story(&mut h, summary);
@@ -366,7 +370,7 @@ mod tests {
             checked: 9,
             detail: "1 stale read".into(),
             examples: vec!["read c1#2 key 3 missed write c2#1".into()],
-        counterexamples: vec![],
+            counterexamples: vec![],
         }];
         s.exit_code = 1;
         s.plots = vec![PlotFile {

@@ -575,7 +575,7 @@ mod tests {
                 checked: 5,
                 detail: "1 stale read".into(),
                 examples: vec!["read c1#2 key 3".into()],
-            counterexamples: vec![],
+                counterexamples: vec![],
             }],
             exit_code: 1,
             heal_at_ms: Some(60_000),

@@ -63,7 +63,7 @@ fn summary(simulated_ms: u64) -> Summary {
             checked: 10,
             detail: "all fresh".into(),
             examples: vec![],
-        counterexamples: vec![],
+            counterexamples: vec![],
         }],
         exit_code: 0,
         heal_at_ms: Some(simulated_ms - 5_000),

@@ -26,6 +26,7 @@ pub mod drive;
 pub mod edit;
 pub mod fuzz;
 pub mod history;
+pub mod logs;
 pub mod outcome;
 pub mod scenario;
 pub mod seed;

@@ -77,10 +77,16 @@ pub fn tell(history: &History, verdict: &Verdict, window_ms: u64) -> String {
         .iter()
         .find(|m| m.to == r.client && m.req == Some(r.seq) && m.kind == "read_ok" && m.event != MessageEvent::Deliver)
         .map_or(r.complete_ms, |m| m.at_ms);
-    reached(&mut s, history, &names, (r, w), replicas, served_ms);
-    let _ = writeln!(s, "\nreplicas that answered the read {} (its coordinator answered the client at {}):", op_id(r), secs(served_ms));
+    reached(&mut s, history, &names, w, replicas, served_ms);
+    let _ = writeln!(
+        s,
+        "\nreplicas that answered the read {} (its coordinator answered the client at {}):",
+        op_id(r),
+        secs(served_ms)
+    );
     if let Some(c) = r.coordinator.filter(|c| replicas.contains(c)) {
-        let _ = writeln!(s, "  {} coordinated it and is a replica: its own copy answers without a message", names.node(c));
+        let _ =
+            writeln!(s, "  {} coordinated it and is a replica: its own copy answers without a message", names.node(c));
     }
     for m in &answers {
         let late = if m.at_ms > served_ms { ", after the coordinator had answered (not counted)" } else { "" };
@@ -97,8 +103,13 @@ pub fn tell(history: &History, verdict: &Verdict, window_ms: u64) -> String {
 
 /// When the missed write reached each replica (its coordinator's own copy at once, the others
 /// when a replica write or hint was delivered), against when the read was answered.
-fn reached(s: &mut String, history: &History, names: &Names, (r, w): (&Op, &Op), replicas: &[u32], served_ms: u64) {
-    let _ = writeln!(s, "\nwhere the missed write {} was when the read was served (answered at {}):", op_id(w), secs(served_ms));
+fn reached(s: &mut String, history: &History, names: &Names, w: &Op, replicas: &[u32], served_ms: u64) {
+    let _ = writeln!(
+        s,
+        "\nwhere the missed write {} was when the read was served (answered at {}):",
+        op_id(w),
+        secs(served_ms)
+    );
     for &node in replicas {
         let local = (w.coordinator == Some(node)).then_some(w.invoke_ms);
         let delivered = history
@@ -177,14 +188,32 @@ fn faults(s: &mut String, history: &History, from: u64, to: u64) {
 }
 
 /// The operations on `key` that overlap `from..to`, the read (`>>`) and missed write (`!!`) marked.
-fn window(s: &mut String, history: &History, names: &Names, key: u64, (from, to): (u64, u64), (ri, wi): (usize, usize)) {
+fn window(
+    s: &mut String,
+    history: &History,
+    names: &Names,
+    key: u64,
+    (from, to): (u64, u64),
+    (ri, wi): (usize, usize),
+) {
     let mut ops: Vec<usize> = (0..history.ops.len())
         .filter(|&i| history.ops[i].key == key && history.ops[i].complete_ms >= from && history.ops[i].invoke_ms <= to)
         .collect();
     ops.sort_by_key(|&i| (history.ops[i].invoke_ms, i));
-    let _ = writeln!(s, "\noperations on key {key} from {} to {} (>> the stale read, !! the write it missed):", secs(from), secs(to));
+    let _ = writeln!(
+        s,
+        "\noperations on key {key} from {} to {} (>> the stale read, !! the write it missed):",
+        secs(from),
+        secs(to)
+    );
     for &i in ops.iter().take(LINES_MAX) {
-        let mark = if i == ri { ">>" } else if i == wi { "!!" } else { "  " };
+        let mark = if i == ri {
+            ">>"
+        } else if i == wi {
+            "!!"
+        } else {
+            "  "
+        };
         let _ = writeln!(s, "{mark} {}", op_line(&history.ops[i], names));
     }
     if ops.len() > LINES_MAX {
@@ -209,7 +238,8 @@ fn messages<'h>(s: &mut String, history: &'h History, names: &Names, op: &Op) ->
         msgs.iter().filter(|m| own(m) && m.event == MessageEvent::Deliver).map(|m| (m.to, m.at_ms)).collect();
     let fan_out: Vec<(u32, u64)> = msgs
         .iter()
-        .filter(|m| matches!(m.event, MessageEvent::Send { .. }) && m.key == Some(op.key))
+        // A replica request cut by a partition is dropped as it leaves: it has no send line.
+        .filter(|m| m.event != MessageEvent::Deliver && m.key == Some(op.key))
         .filter(|m| matches!(m.kind, "replica_read" | "replica_write" | "hinted" | "read_repair"))
         .filter(|m| entries.iter().any(|&(node, at)| m.from == node && m.at_ms == at))
         .filter_map(|m| Some((m.from, m.req?)))
@@ -295,4 +325,112 @@ pub fn explain(plan: &Plan, result: &RunResult, property: Option<&str>, window_m
     let run = traced.as_ref().unwrap_or(result);
     let verdict = pick(&run.verdicts, Some(&verdict.name))?;
     Ok(tell(&run.history, verdict, window_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::stale_reads;
+    use crate::history::{FaultRecord, FinalState, Level, Version, Versioned};
+
+    fn msg(at_ms: u64, (from, to): (u32, u32), kind: &'static str, event: MessageEvent, req: u64) -> MessageRecord {
+        MessageRecord { at_ms, from, to, kind, event, req: Some(req), key: Some(7), value: None, versions: None }
+    }
+
+    /// n1 coordinates a QUORUM write of c10#1 to n2 and n3; the copy to n3 is cut by a
+    /// partition. c11 then reads through n3 (not a replica here), which hears from n3 only... in
+    /// this history from replica n2 too late and from n3 without the write: the read is stale.
+    fn failing_history() -> History {
+        let mut h = History::new();
+        h.node_names = ["n1", "n2", "n3", "n4"].map(String::from).to_vec();
+        let value = (10 << 40) | 1;
+        let op = |client, seq, kind, at| Op {
+            client,
+            seq,
+            level: Level::Quorum,
+            required: 2,
+            n: 3,
+            shard: Some(0),
+            ..Op::blank(kind, 7, at)
+        };
+        let write = Op {
+            coordinator: Some(0),
+            value: Some(value),
+            version: Some(Version::from_parts(Some((0, 1)), None)),
+            ..op(10, 1, OpKind::Write, (100, 120))
+        };
+        let read = Op { coordinator: Some(3), ..op(11, 1, OpKind::Read, (200, 230)) };
+        h.record_op(120, write);
+        h.record_op(230, read);
+        h.record_fault(FaultRecord {
+            at_ms: 50,
+            label: "partition [n1] | [n3]".into(),
+            nodes: vec![0, 2],
+            until_ms: Some(300),
+            undo: false,
+        });
+        let send = MessageEvent::Send { deliver_ms: 0 };
+        h.messages = vec![
+            MessageRecord { value: Some(value), ..msg(101, (10, 0), "write_request", MessageEvent::Deliver, 1) },
+            MessageRecord { value: Some(value), ..msg(101, (0, 1), "replica_write", send, 4) },
+            MessageRecord {
+                value: Some(value),
+                ..msg(101, (0, 2), "replica_write", MessageEvent::Drop("partition"), 4)
+            },
+            MessageRecord { value: Some(value), ..msg(105, (0, 1), "replica_write", MessageEvent::Deliver, 4) },
+            msg(201, (11, 3), "read_request", MessageEvent::Deliver, 1),
+            msg(201, (3, 1), "replica_read", send, 9),
+            msg(201, (3, 2), "replica_read", send, 9),
+            MessageRecord { versions: Some(Box::new([])), ..msg(210, (2, 3), "read_reply", MessageEvent::Deliver, 9) },
+            MessageRecord { versions: Some(Box::new([])), ..msg(215, (1, 3), "read_reply", MessageEvent::Deliver, 9) },
+            msg(220, (3, 11), "read_ok", send, 1),
+        ];
+        let item = Versioned { version: Version::from_parts(Some((0, 1)), None), value };
+        h.messages[8].versions = Some(Box::new([item]));
+        h.final_state = Some(FinalState { replica_sets: vec![vec![0, 1, 2]], ..FinalState::default() });
+        h
+    }
+
+    #[test]
+    fn the_story_of_a_stale_read_names_the_write_the_drops_and_the_answers() {
+        let h = failing_history();
+        let verdict = stale_reads::check(&h, true);
+        assert_eq!(verdict.violations, 1, "{verdict:?}");
+        let story = tell(&h, &verdict, 100);
+        for part in [
+            "stale read on key 7 (shard 0, replicas n1 n2 n3)",
+            "the stale read:     c11#1 read QUORUM R=2 N=3 via n4",
+            "the write it missed: c10#1 write QUORUM W=2 N=3 via n1",
+            "partition [n1] | [n3] from 0.050s to 0.300s",
+            "0.101s n1 -> n3 replica_write req 4 carrying c10#1 DROPPED (partition)",
+            "n2: had it from 0.105s",
+            "n3: never got it by message",
+            "n3 answered at 0.210s with []: LACKS the missed write",
+            "n2 answered at 0.215s with [c10#1@n1:1]: has the missed write",
+            ">> c11#1 read",
+            "!! c10#1 write",
+        ] {
+            assert!(story.contains(part), "`{part}` missing from:\n{story}");
+        }
+    }
+
+    #[test]
+    fn a_story_without_messages_says_the_run_was_not_traced() {
+        let mut h = failing_history();
+        h.messages.clear();
+        let story = tell(&h, &stale_reads::check(&h, true), 100);
+        assert!(story.contains("the run was not traced"), "{story}");
+    }
+
+    #[test]
+    fn the_property_told_is_the_named_one_or_the_first_failed() {
+        let h = failing_history();
+        let failed = stale_reads::check(&h, true);
+        let mut expected = stale_reads::check(&h, false);
+        expected.passed = true;
+        let verdicts = vec![expected, failed];
+        assert_eq!(pick(&verdicts, None).unwrap().name, "no_stale_quorum_reads");
+        assert_eq!(pick(&verdicts, Some("no_stale_reads")).unwrap().name, "no_stale_reads");
+        assert!(pick(&verdicts[..0], None).unwrap_err().contains("nothing to explain"));
+    }
 }

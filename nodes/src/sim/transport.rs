@@ -88,14 +88,26 @@ pub(super) struct World<O> {
     batch: Vec<Queued>,
     /// Endpoints of the current tick in delivery order (kept for its capacity).
     order: Vec<Addr>,
-    /// The observer traces messages (asked once): when false, no message is looked at.
-    tracing: bool,
+    /// The observer traces messages or logs are on (asked once): when false, the hot path
+    /// looks at no message (one flag, so the common case tests once).
+    watching: bool,
+    /// The observer traces messages.
+    trace_messages: bool,
+    /// A `tracing` subscriber was installed (`RUST_LOG`): log what happens, in simulated time.
+    logging: bool,
+    /// Endpoint names for logs, by address (`Cluster::name_nodes`).
+    pub(super) names: Vec<String>,
 }
 
 impl<O: Observer> World<O> {
     pub(super) fn new(endpoints: Vec<Endpoint>, nodes: Vec<Addr>, links: Links, rng: ChaCha8Rng, observer: O) -> Self {
+        let (trace_messages, logging) = (observer.traces_messages(), tracing::dispatcher::has_been_set());
+        let names = (0..endpoints.len()).map(|a| format!("#{a}")).collect();
         World {
-            tracing: observer.traces_messages(),
+            watching: trace_messages || logging,
+            trace_messages,
+            logging,
+            names,
             endpoints,
             links,
             rng,
@@ -164,9 +176,9 @@ pub(super) fn fire<O: Observer>(w: &mut World<O>, tick: u64) {
         let ep = &mut w.endpoints[q.to as usize];
         if q.incarnation != ep.incarnation || !ep.up {
             w.stats.to_down_node += 1;
-            if w.tracing {
+            if w.watching {
                 let why = if ep.up { DropReason::Restarted } else { DropReason::Crash };
-                trace_input(&mut w.observer, tick, q.to, &q.input, HopEvent::Dropped(why));
+                watch_input(w, tick, q.to, &q.input, HopEvent::Dropped(why));
             }
             continue;
         }
@@ -198,9 +210,7 @@ pub(super) fn fire<O: Observer>(w: &mut World<O>, tick: u64) {
 /// Hands `inputs` to endpoint `addr` (up, not paused) at simulated time `now`, then performs
 /// what it queued.
 pub(super) fn handle<O: Observer>(w: &mut World<O>, addr: Addr, inputs: &mut Vec<NodeInput>, now: u64) {
-    if w.tracing {
-        inputs.iter().for_each(|input| trace_input(&mut w.observer, now, addr, input, HopEvent::Delivered));
-    }
+    let _span = if w.watching { watch_batch(w, addr, now, inputs) } else { None };
     let ep = &mut w.endpoints[addr as usize];
     w.stats.delivered += inputs.len() as u64;
     let local = ep.clock.local(now);
@@ -233,6 +243,9 @@ fn flush<O: Observer>(w: &mut World<O>, from: Addr, now: u64) {
                 }
                 e => e,
             };
+            if w.logging {
+                super::log::event(&w.names, now, from, &event);
+            }
             w.observer.record(now, from, event);
         }
         w.outbox.events = events;
@@ -259,14 +272,14 @@ fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: 
     match w.links.fate(from, to, &msg, &mut w.rng) {
         Fate::Partitioned => {
             w.stats.partitioned += 1;
-            if w.tracing {
-                trace(&mut w.observer, now, from, to, &msg, HopEvent::Dropped(DropReason::Partition));
+            if w.watching {
+                watch(w, now, from, to, &msg, HopEvent::Dropped(DropReason::Partition));
             }
         }
         Fate::Lost => {
             w.stats.lost += 1;
-            if w.tracing {
-                trace(&mut w.observer, now, from, to, &msg, HopEvent::Dropped(DropReason::Loss));
+            if w.watching {
+                watch(w, now, from, to, &msg, HopEvent::Dropped(DropReason::Loss));
             }
         }
         Fate::Deliver { mut delay_ms, mut duplicate_ms } => {
@@ -276,13 +289,13 @@ fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: 
                 delay_ms += late;
                 duplicate_ms = duplicate_ms.map(|d| d + late);
             }
-            if w.tracing {
+            if w.watching {
                 let (deliver_ms, dup) = (now + delay_ms.max(1), duplicate_ms.map(|d| now + d.max(1)));
                 let event = match w.endpoints[to as usize].up {
                     true => HopEvent::Sent { deliver_ms, duplicate_ms: dup },
                     false => HopEvent::Dropped(DropReason::Crash),
                 };
-                trace(&mut w.observer, now, from, to, &msg, event);
+                watch(w, now, from, to, &msg, event);
             }
             if !w.endpoints[to as usize].up {
                 w.stats.to_down_node += 1;
@@ -302,18 +315,39 @@ fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: 
     }
 }
 
-/// Reports a message's fate to the observer (only when it traces messages).
+/// Reports a message's fate to the observer (when it traces messages) and to the log (when
+/// logs are on).
 #[cold]
-fn trace<O: Observer>(observer: &mut O, now: u64, from: Addr, to: Addr, msg: &Msg, event: HopEvent) {
-    observer.message(now, Hop { from, to, event, msg: msg.facts() });
+fn watch<O: Observer>(w: &mut World<O>, now: u64, from: Addr, to: Addr, msg: &Msg, event: HopEvent) {
+    let hop = Hop { from, to, event, msg: msg.facts() };
+    if w.trace_messages {
+        w.observer.message(now, hop);
+    }
+    if w.logging {
+        super::log::hop(&w.names, now, &hop);
+    }
 }
 
 /// Reports the fate of an input that is a message (timers are not traced).
 #[cold]
-fn trace_input<O: Observer>(observer: &mut O, now: u64, to: Addr, input: &NodeInput, event: HopEvent) {
+fn watch_input<O: Observer>(w: &mut World<O>, now: u64, to: Addr, input: &NodeInput, event: HopEvent) {
     if let Input::Msg { from, msg } = input {
-        trace(observer, now, *from, to, msg, event);
+        watch(w, now, *from, to, msg, event);
     }
+}
+
+/// Reports the delivery of a batch, and enters the endpoint's log span (returned: what it
+/// does next is logged inside it).
+#[cold]
+fn watch_batch<O: Observer>(
+    w: &mut World<O>,
+    addr: Addr,
+    now: u64,
+    inputs: &[NodeInput],
+) -> Option<tracing::span::EnteredSpan> {
+    let span = w.logging.then(|| super::log::endpoint_span(&w.names, addr, now));
+    inputs.iter().for_each(|input| watch_input(w, now, addr, input, HopEvent::Delivered));
+    span
 }
 
 /// Queues `input` for `to` at `tick` (at least one tick after now: nothing is instantaneous).

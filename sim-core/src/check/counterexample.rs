@@ -20,7 +20,8 @@ pub fn structured(history: &History, verdict: &Verdict) -> Vec<Counterexample> {
         "no_stale_quorum_reads" => true,
         "no_stale_reads" => false,
         _ => {
-            let plain = |text: &String| Counterexample { kind: verdict.name.clone(), text: text.clone(), ..Default::default() };
+            let plain =
+                |text: &String| Counterexample { kind: verdict.name.clone(), text: text.clone(), ..Default::default() };
             return verdict.examples.iter().map(plain).collect();
         }
     };

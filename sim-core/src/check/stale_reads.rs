@@ -218,7 +218,6 @@ impl Examples {
         self.picked.insert(at, item);
         self.picked.truncate(EXAMPLES_MAX);
     }
-
 }
 
 /// What kind of anomaly a stale read is, as Jepsen and the session-guarantee literature name them.

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use clap::Args;
 
 use crate::console::say;
-use crate::history::trace_filter::{LineFilter, TraceFilter};
 use crate::drive::{run_plan, Plan, RunResult};
+use crate::history::trace_filter::{LineFilter, TraceFilter};
 use crate::outcome::{
     default_run_dir, replay_command, replay_command_with, with_output_failure, EXIT_BAD_INPUT, EXIT_LIVENESS,
     EXIT_SAFETY, EXIT_SIM_CRASH,
@@ -180,7 +180,13 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
             }
         }
     }
-    let code = report(scenario, &result, &replay, args.until, &dir);
+    // A property found violations: the report tells its first counterexample's story.
+    let story = match result.verdicts.iter().any(|v| v.violations > 0) {
+        true => crate::story::explain(&plan, &result, None, STORY_WINDOW_MS).ok(),
+        false => None,
+    };
+    let trace_file = args.trace.as_ref().map(|t| reports::run_folder::relative(&dir, t));
+    let code = report(scenario, &result, &replay, args.until, &dir, (trace_file, story));
     if outputs_ok {
         code
     } else {
@@ -263,9 +269,7 @@ fn trace_filter(args: &RunArgs, scenario: &Scenario) -> Result<Option<LineFilter
 }
 
 fn write_trace(path: &Path, result: &RunResult, filter: &LineFilter) -> std::io::Result<()> {
-    reports::files::write_file_with(path, |mut out| {
-        crate::history::event_log::write(&result.history, filter, &mut out)
-    })
+    reports::files::write_file_with(path, |mut out| crate::history::event_log::write(&result.history, filter, &mut out))
 }
 
 /// Writes what ran as a plain scenario: every fault at its time with its resolved targets.
@@ -279,9 +283,21 @@ fn emit_scenario(path: &Path, ran: &Scenario, result: &RunResult, seed: u64) -> 
     reports::files::write_file(path, crate::yaml::to_yaml(&concrete, &comments))
 }
 
-fn report(scenario: &Scenario, result: &RunResult, replay: &str, until_ms: Option<u64>, dir: &Path) -> i32 {
+/// How far around a counterexample the report's story lists the key's operations.
+const STORY_WINDOW_MS: u64 = 500;
+
+fn report(
+    scenario: &Scenario,
+    result: &RunResult,
+    replay: &str,
+    until_ms: Option<u64>,
+    dir: &Path,
+    (trace_file, story): (Option<String>, Option<String>),
+) -> i32 {
     let mut data = run_data(scenario, result, replay);
     data.summary.until_ms = until_ms;
+    data.summary.trace_file = trace_file;
+    data.summary.story = story;
     say!("\n{}", data.summary.to_text().trim_end());
     let mut code = result.exit_code();
     match reports::write_run_folder(dir, &mut data) {

@@ -162,6 +162,9 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
             None => Recorder::new(map.clone()),
         };
         let cluster = Cluster::build(cfg, clients, recorder);
+        if tracing::dispatcher::has_been_set() {
+            cluster.name_nodes(&scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>());
+        }
         let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), seed);
         // The cluster and the injector advance as peers: the cluster runs up to the injector's
         // next action, the injector acts, until the end of the fault phase.

@@ -116,7 +116,8 @@ fn message_line(m: &MessageRecord, names: &Names, quoted: &QuotedNames, buf: &mu
         buf.extend_from_slice(br#","versions":["#);
         for (i, v) in versions.iter().enumerate() {
             let sep = if i == 0 { "" } else { "," };
-            let _ = write!(buf, r#"{sep}{{"write":"{}","version":"{}"}}"#, names.write(v.value), names.version(&v.version));
+            let _ =
+                write!(buf, r#"{sep}{{"write":"{}","version":"{}"}}"#, names.write(v.value), names.version(&v.version));
         }
         buf.push(b']');
     }
