@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{run, temp_dir};
+use common::{run, temp_dir, TINY};
 use serde_json::Value;
 use sim_core::drive::{run_plan, Plan};
 
@@ -63,10 +63,10 @@ fn a_traced_run_records_dropped_messages_with_why_and_keeps_its_trace_hash() {
 #[test]
 fn a_trace_filter_keeps_one_key_and_its_faults() {
     let dir = temp_dir("trace-filter");
-    let scenario = dir.join("cut.yaml");
-    std::fs::write(&scenario, CUT).unwrap();
-    let trace = dir.join("trace.jsonl");
-    let args = ["run", "--scenario", scenario.to_str().unwrap(), "--out", dir.join("run").to_str().unwrap()];
+    let scenario = dir.join("tiny.yaml");
+    std::fs::write(&scenario, TINY).unwrap();
+    let (trace, out) = (dir.join("trace.jsonl"), dir.join("run"));
+    let args = ["run", "--scenario", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()];
     let with = [&args[..], &["--trace", trace.to_str().unwrap(), "--trace-filter", "key=2"]].concat();
     assert_eq!(run(&with), 0);
     let all = lines(&trace);
@@ -86,19 +86,8 @@ fn a_trace_filter_keeps_one_key_and_its_faults() {
 
 #[test]
 fn explain_names_the_stale_read_the_missed_write_and_the_replicas_that_answered() {
-    let text = "name: weak
-description: W=1 R=1 reads go stale
-seed: 5
-duration: 5s
-cluster: { nodes: 5, replication: { n: 3 }, shards: 8, network: { latency: { uniform: [1ms, 20ms] } } }
-workload:
-  - { clients: 16, rate: 1000/s, keys: 20, reads: 0.5, consistency: ONE }
-expect:
-  - { violated: no_stale_reads }
-";
     let dir = temp_dir("explain");
-    let path = dir.join("weak.yaml");
-    std::fs::write(&path, text).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/weak-quorum-stale-reads.yaml");
     let scenario = Arc::new(sim_core::scenario::load(&path).unwrap());
     let plan = Plan::new(&scenario, 5);
     let result = run_plan(&plan).unwrap();

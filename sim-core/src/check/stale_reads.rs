@@ -294,7 +294,7 @@ fn describe(history: &History, causality: &Causality, picked: &[(usize, usize)])
             };
             let via = |op: &Op| op.coordinator.map(|c| format!(" via {}", names.node(c))).unwrap_or_default();
             format!(
-                "{}read {} N={}{} invoked {} returned {} at {} ({how}), but write {}{} {} {} was \
+                "{}read {} N={}{} invoked {} returned {} at {} ({how}), but write {}{} {} was \
                  acknowledged at {}",
                 anomaly(ops, causality, ri, wi).words(),
                 op_label(r),
@@ -305,7 +305,6 @@ fn describe(history: &History, causality: &Causality, picked: &[(usize, usize)])
                 secs(r.complete_ms),
                 op_label(w),
                 via(w),
-                w.value.map_or_else(|| "?".to_string(), |v| names.write(v)),
                 w.version.as_ref().map_or_else(String::new, |v| names.version(v)),
                 secs(w.complete_ms),
             )
@@ -381,8 +380,8 @@ mod tests {
         assert_eq!(v.examples.len(), 2);
         assert_eq!(
             v.examples[0],
-            "read c11#2 key 7 QUORUM R=2 N=3 invoked 0.250s returned [#0:1{}=1] at 0.260s (only \
-             writes the write had observed), but write c10#1 key 7 QUORUM W=2 #0:2{}=2 was \
+            "read c11#2 key 7 QUORUM R=2 N=3 via #0 invoked 0.250s returned [c10#0 #0:1{}] at 0.260s \
+             (only writes the write had observed), but write c10#1 key 7 QUORUM W=2 via #0 #0:2{} was \
              acknowledged at 0.200s"
         );
         assert!(v.examples[1].contains("returned [] at 0.310s (nothing)"), "{}", v.examples[1]);
@@ -498,8 +497,8 @@ mod tests {
         ]);
         let quorum = check(&h, true);
         assert_eq!(quorum.violations, 1, "{quorum:?}");
-        assert!(quorum.examples[0].contains("returned [#0:8{}=8]"), "{}", quorum.examples[0]);
-        assert!(quorum.examples[0].contains("W=3 #0:1{}=1"), "{}", quorum.examples[0]);
+        assert!(quorum.examples[0].contains("returned [c11#2 #0:8{}]"), "{}", quorum.examples[0]);
+        assert!(quorum.examples[0].contains("W=3 via #0 #0:1{}"), "{}", quorum.examples[0]);
         assert_eq!(check(&h, false).violations, 2);
     }
 

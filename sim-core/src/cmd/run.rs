@@ -120,26 +120,12 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
         let drawn = planned.scenario().faults.len() - scenario.faults.len();
         say!("swarm: {drawn} random faults drawn from seed {seed} ({} kinds)", swarm.kinds.len());
     }
-    let plan = match args.until {
-        None => planned,
-        Some(until_ms) => match until_plan(&planned, until_ms) {
-            Ok(plan) => plan,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_BAD_INPUT;
-            }
-        },
-    };
-    let line_filter = match trace_filter(args, plan.scenario()) {
-        Ok(filter) => filter,
+    let (plan, line_filter) = match final_plan(args, planned) {
+        Ok(p) => p,
         Err(e) => {
-            eprintln!("error: --trace-filter {e}");
+            eprintln!("error: {e}");
             return EXIT_BAD_INPUT;
         }
-    };
-    let plan = match &line_filter {
-        Some(filter) => plan.traced(filter.clone()),
-        None => plan,
     };
     let scenario = plan.scenario();
     let result = match run_plan(&plan) {
@@ -155,31 +141,7 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
             return code;
         }
     }
-    let mut outputs_ok = true;
-    if let (Some(path), Some(filter)) = (&args.trace, &line_filter) {
-        let started = std::time::Instant::now();
-        match write_trace(path, &result, filter) {
-            Ok(()) => say!(
-                "trace: {} ({} messages; written in {:.0} ms)",
-                path.display(),
-                result.history.messages.len(),
-                started.elapsed().as_secs_f64() * 1000.0
-            ),
-            Err(e) => {
-                eprintln!("error: cannot write the trace to {}: {e}", path.display());
-                outputs_ok = false;
-            }
-        }
-    }
-    if let Some(path) = &args.emit_scenario {
-        match emit_scenario(path, scenario, &result, seed) {
-            Ok(()) => say!("scenario: {} (replay: {})", path.display(), replay_command(path, seed)),
-            Err(e) => {
-                eprintln!("error: cannot write the scenario to {}: {e}", path.display());
-                outputs_ok = false;
-            }
-        }
-    }
+    let outputs_ok = write_outputs(args, &plan, &result, line_filter.as_ref());
     // A property found violations: the report tells its first counterexample's story.
     let story = match result.verdicts.iter().any(|v| v.violations > 0) {
         true => crate::story::explain(&plan, &result, None, STORY_WINDOW_MS).ok(),
@@ -192,6 +154,51 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     } else {
         with_output_failure(code)
     }
+}
+
+/// The plan that runs: cut by `--until`, traced with the resolved `--trace-filter` when
+/// `--trace` is given (the filter is returned too, for writing the trace).
+fn final_plan(args: &RunArgs, planned: Plan) -> Result<(Plan, Option<LineFilter>), String> {
+    let plan = match args.until {
+        None => planned,
+        Some(until_ms) => until_plan(&planned, until_ms)?,
+    };
+    let filter = trace_filter(args, plan.scenario()).map_err(|e| format!("--trace-filter {e}"))?;
+    match &filter {
+        Some(f) => Ok((plan.traced(f.clone()), filter)),
+        None => Ok((plan, filter)),
+    }
+}
+
+/// Writes the trace and the concrete scenario when asked; false when one could not be written.
+fn write_outputs(args: &RunArgs, plan: &Plan, result: &RunResult, filter: Option<&LineFilter>) -> bool {
+    let mut ok = true;
+    if let (Some(path), Some(filter)) = (&args.trace, filter) {
+        let started = std::time::Instant::now();
+        match write_trace(path, result, filter) {
+            Ok(()) => say!(
+                "trace: {} ({} message events; written in {:.0} ms)",
+                path.display(),
+                result.history.messages.len(),
+                started.elapsed().as_secs_f64() * 1000.0
+            ),
+            Err(e) => {
+                eprintln!("error: cannot write the trace to {}: {e}", path.display());
+                ok = false;
+            }
+        }
+    }
+    if let Some(path) = &args.emit_scenario {
+        let seed = plan.seed();
+        match emit_scenario(path, plan.scenario(), result, seed) {
+            Ok(()) => say!("scenario: {} (replay: {})", path.display(), replay_command(path, seed)),
+            Err(e) => {
+                eprintln!("error: cannot write the scenario to {}: {e}", path.display());
+                ok = false;
+            }
+        }
+    }
+    ok
 }
 
 /// The scenario's estimated work against its budget, as one line.
