@@ -210,7 +210,25 @@ pub(super) fn fire<O: Observer>(w: &mut World<O>, tick: u64) {
 /// Hands `inputs` to endpoint `addr` (up, not paused) at simulated time `now`, then performs
 /// what it queued.
 pub(super) fn handle<O: Observer>(w: &mut World<O>, addr: Addr, inputs: &mut Vec<NodeInput>, now: u64) {
-    let _span = if w.watching { watch_batch(w, addr, now, inputs) } else { None };
+    if w.watching {
+        handle_watched(w, addr, inputs, now);
+    } else {
+        handle_inputs(w, addr, inputs, now);
+    }
+}
+
+/// [`handle`] when messages are traced or logs are on: each delivery reported, the batch
+/// handled inside the endpoint's log span. Kept apart so the common path holds no span.
+#[cold]
+#[inline(never)]
+fn handle_watched<O: Observer>(w: &mut World<O>, addr: Addr, inputs: &mut Vec<NodeInput>, now: u64) {
+    let _span = w.logging.then(|| super::log::endpoint_span(&w.names, addr, now));
+    inputs.iter().for_each(|input| watch_input(w, now, addr, input, HopEvent::Delivered));
+    handle_inputs(w, addr, inputs, now);
+}
+
+#[inline(always)]
+fn handle_inputs<O: Observer>(w: &mut World<O>, addr: Addr, inputs: &mut Vec<NodeInput>, now: u64) {
     let ep = &mut w.endpoints[addr as usize];
     w.stats.delivered += inputs.len() as u64;
     let local = ep.clock.local(now);
@@ -334,20 +352,6 @@ fn watch_input<O: Observer>(w: &mut World<O>, now: u64, to: Addr, input: &NodeIn
     if let Input::Msg { from, msg } = input {
         watch(w, now, *from, to, msg, event);
     }
-}
-
-/// Reports the delivery of a batch, and enters the endpoint's log span (returned: what it
-/// does next is logged inside it).
-#[cold]
-fn watch_batch<O: Observer>(
-    w: &mut World<O>,
-    addr: Addr,
-    now: u64,
-    inputs: &[NodeInput],
-) -> Option<tracing::span::EnteredSpan> {
-    let span = w.logging.then(|| super::log::endpoint_span(&w.names, addr, now));
-    inputs.iter().for_each(|input| watch_input(w, now, addr, input, HopEvent::Delivered));
-    span
 }
 
 /// Queues `input` for `to` at `tick` (at least one tick after now: nothing is instantaneous).

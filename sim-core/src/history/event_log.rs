@@ -110,7 +110,9 @@ fn message_line(m: &MessageRecord, names: &Names, quoted: &QuotedNames, buf: &mu
         MessageEvent::Deliver => {}
     }
     if let Some(value) = m.value {
-        let _ = write!(buf, r#","write":"{}""#, names.write(value));
+        buf.extend_from_slice(br#","write":""#);
+        names.write_into(value, buf);
+        buf.push(b'"');
     }
     if let Some(versions) = &m.versions {
         buf.extend_from_slice(br#","versions":["#);

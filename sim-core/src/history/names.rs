@@ -44,6 +44,42 @@ impl Names {
         }
     }
 
+    /// [`Names::write`] appended to `out` without an allocation (traces write millions).
+    pub fn write_into(&self, value: u64, out: &mut Vec<u8>) {
+        use std::io::Write as _;
+        let _ = match self.writes.get(&value) {
+            Some((client, seq)) => write!(out, "c{client}#{seq}"),
+            None => write!(out, "{value}"),
+        };
+    }
+
+    /// [`Names::version`] appended to `out`, allocating nothing but what `out` grows by.
+    pub fn version_into(&self, v: &Version, out: &mut Vec<u8>) {
+        use std::io::Write as _;
+        let node = |out: &mut Vec<u8>, addr: u32| match self.nodes.get(addr as usize) {
+            Some(name) => out.extend_from_slice(name.as_bytes()),
+            None if self.nodes.is_empty() => {
+                let _ = write!(out, "#{addr}");
+            }
+            None => {
+                let _ = write!(out, "c{addr}");
+            }
+        };
+        if let Some((n, counter)) = v.dot() {
+            node(out, n);
+            let _ = write!(out, ":{counter}");
+        }
+        out.push(b'{');
+        for (i, &(key, counter)) in v.context().iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            node(out, (key >> 1) as u32);
+            let _ = write!(out, ":{}{counter}", if key & 1 == 0 { ".." } else { "" });
+        }
+        out.push(b'}');
+    }
+
     /// A version with node names: `n2:4{n1:..4}`, the 4th write coordinated by n2, whose client
     /// had seen n1's writes up to the 4th.
     pub fn version(&self, v: &Version) -> String {
@@ -100,6 +136,9 @@ mod tests {
         assert_eq!(names.write(99), "99", "a value no write wrote stays a number");
         let v = Version::from_parts(Some((1, 4)), Some(Arc::from([(0, 4), (3, 7)])));
         assert_eq!(names.version(&v), "n2:4{n1:..4,n2:7}");
+        let mut bytes = Vec::new();
+        names.version_into(&v, &mut bytes);
+        assert_eq!(String::from_utf8(bytes).unwrap(), names.version(&v));
         let items = [Versioned { version: v, value }];
         assert_eq!(names.versions(&items), "[c12#40 n2:4{n1:..4,n2:7}]");
         assert_eq!(names.writes(&items), "[c12#40@n2:4]");
