@@ -41,8 +41,10 @@ pub fn write(history: &History, filter: &LineFilter, out: &mut impl Write) -> io
     let quoted = QuotedNames::new(&names, history);
     for (t, kind, i) in events {
         while let Some(m) = messages.next_if(|m| (m.at_ms, MESSAGE_ORDER) < (t, kind)) {
-            message_line(m, &names, &quoted, &mut line_buf);
-            out.write_all(&line_buf)?;
+            if keeps(filter, m) {
+                message_line(m, &names, &quoted, &mut line_buf);
+                out.write_all(&line_buf)?;
+            }
         }
         let line = match kind {
             0 => fault_line(history, &names, filter, i),
@@ -56,7 +58,7 @@ pub fn write(history: &History, filter: &LineFilter, out: &mut impl Write) -> io
             out.write_all(b"\n")?;
         }
     }
-    for m in messages {
+    for m in messages.filter(|m| keeps(filter, m)) {
         message_line(m, &names, &quoted, &mut line_buf);
         out.write_all(&line_buf)?;
     }
@@ -68,6 +70,12 @@ pub fn write(history: &History, filter: &LineFilter, out: &mut impl Write) -> io
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// Whether `filter` keeps message line `m` (the recorder filtered already with the run's
+/// filter; a history traced more widely can still be written narrower).
+fn keeps(filter: &LineFilter, m: &MessageRecord) -> bool {
+    filter.keeps(m.key, &[m.from, m.to], &[m.event.name(), m.kind], false)
 }
 
 /// Endpoint names as JSON strings, by address, made once: a traced run writes millions of them.
@@ -319,5 +327,69 @@ mod tests {
         assert_eq!((lines[2]["level"].as_str(), lines[2]["outcome"].as_str()), (Some("QUORUM"), Some("ok")));
         assert_eq!(lines[2]["version"], json!("n2:1{}"));
         assert_eq!(lines[2]["write"], json!("c9#1"));
+    }
+
+    fn lines_of(h: &History, filter: &LineFilter) -> Vec<Value> {
+        let mut out = Vec::new();
+        write(h, filter, &mut out).expect("written");
+        String::from_utf8(out).expect("utf-8").lines().map(|l| serde_json::from_str(l).expect("json")).collect()
+    }
+
+    #[test]
+    fn messages_interleave_by_time_with_their_fate_and_a_filter_keeps_one_key() {
+        let mut h = History::new();
+        h.node_names = vec!["n1".into(), "n2".into()];
+        h.record_op(20, op(20, 5, OpKind::Write));
+        let m = |at_ms, event, key| MessageRecord {
+            at_ms,
+            from: 0,
+            to: 1,
+            kind: "replica_write",
+            event,
+            req: Some(4),
+            key: Some(key),
+            value: None,
+            versions: None,
+        };
+        h.messages = vec![
+            m(15, MessageEvent::Send { deliver_ms: 18 }, 5),
+            m(16, MessageEvent::Drop("partition"), 6),
+            m(20, MessageEvent::Deliver, 5),
+        ];
+        let all = lines_of(&h, &LineFilter::default());
+        let events: Vec<&str> = all.iter().map(|l| l["event"].as_str().unwrap()).collect();
+        assert_eq!(events, ["send", "drop", "deliver", "write"], "a message at the op's ms comes first");
+        assert_eq!(
+            (all[0]["from"].as_str(), all[0]["to"].as_str(), all[0]["deliver_ms"].as_u64()),
+            (Some("n1"), Some("n2"), Some(18))
+        );
+        assert_eq!((all[1]["why"].as_str(), all[1]["req"].as_u64()), (Some("partition"), Some(4)));
+        let filter =
+            "key=5".parse::<crate::history::trace_filter::TraceFilter>().unwrap().resolve(&h.node_names).unwrap();
+        let events: Vec<String> =
+            lines_of(&h, &filter).iter().map(|l| l["event"].as_str().unwrap().to_string()).collect();
+        assert_eq!(events, ["send", "deliver", "write"], "the drop was about key 6");
+    }
+
+    #[test]
+    fn lease_renewals_collapse_into_tenures_and_a_lapse_starts_a_new_one() {
+        let mut h = History::new();
+        h.node_names = vec!["n1".into(), "n2".into()];
+        for at in [100, 200, 300] {
+            h.record_lease(at, 0, at + 150);
+        }
+        h.record_lease(1000, 0, 1150);
+        h.record_lease(120, 1, 270);
+        let hash = h.trace_hash();
+        let tenures = lease_tenures(&h);
+        let seen: Vec<(u32, u64, u64, u64)> =
+            tenures.iter().map(|t| (t.node, t.from_ms, t.until_ms, t.renewals)).collect();
+        assert_eq!(seen, [(0, 100, 450, 3), (0, 1000, 1150, 1), (1, 120, 270, 1)]);
+        let leases: Vec<Value> =
+            lines_of(&h, &LineFilter::default()).into_iter().filter(|l| l["event"] == "lease").collect();
+        assert_eq!(leases.len(), 3, "{leases:?}");
+        assert_eq!((leases[0]["node"].as_str(), leases[0]["renewals"].as_u64()), (Some("n1"), Some(3)));
+        assert_eq!(h.leases.len(), 5, "the history keeps every renewal");
+        assert_eq!(h.trace_hash(), hash);
     }
 }
