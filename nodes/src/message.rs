@@ -5,8 +5,9 @@ use crate::actor::{Input, Outbox};
 use crate::anti_entropy::{AeMsg, AeTimer};
 use crate::client::ClientTimer;
 use crate::control::{ControlTimer, Ctl};
-use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite};
+use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, Reply};
 use crate::handoff::{HandoffMsg, HandoffTimer};
+use crate::hop::MsgFacts;
 use crate::observer::Event;
 use crate::replica::{DiskTimer, RepairMsg, ReplicaAnswer, ReplicaRequest};
 
@@ -43,6 +44,69 @@ impl Msg {
             Msg::Request(r) => Some(r.op()),
             _ => None,
         }
+    }
+
+    /// What a trace shows of the message: kind, request id, key, value, versions. Only
+    /// called when messages are traced.
+    pub fn facts(&self) -> MsgFacts<'_> {
+        let f = |kind, req, key| MsgFacts { kind, req, key, ..MsgFacts::default() };
+        match self {
+            Msg::Request(ClientRequest::Read { op, key, .. }) => f("read_request", Some(*op), Some(*key)),
+            Msg::Request(ClientRequest::Write { op, key, value, .. }) => {
+                MsgFacts { value: Some(*value), ..f("write_request", Some(*op), Some(*key)) }
+            }
+            Msg::Answer(ClientAnswer::Refused { op }) => f("refused", Some(*op), None),
+            Msg::Answer(ClientAnswer::Reply { op, reply }) => match reply {
+                Reply::WriteOk { .. } => f("write_ok", Some(*op), None),
+                Reply::ReadOk { versions } => MsgFacts { versions: Some(versions), ..f("read_ok", Some(*op), None) },
+                Reply::Timeout { .. } => f("timeout", Some(*op), None),
+                Reply::NotPrimary => f("not_primary", Some(*op), None),
+            },
+            Msg::Forward(w) => MsgFacts { value: Some(w.value), ..f("forward", Some(w.op), Some(w.key)) },
+            Msg::Replica(ReplicaRequest::Write { req, key, item, .. }) => {
+                MsgFacts { value: Some(item.value), ..f("replica_write", Some(*req), Some(*key)) }
+            }
+            Msg::Replica(ReplicaRequest::Repair { req, key, item }) => {
+                MsgFacts { value: Some(item.value), ..f("read_repair", Some(*req), Some(*key)) }
+            }
+            Msg::Replica(ReplicaRequest::Read { req, key, .. }) => f("replica_read", Some(*req), Some(*key)),
+            Msg::Replied(ReplicaAnswer::WriteAck { req }) => f("write_ack", Some(*req), None),
+            Msg::Replied(ReplicaAnswer::ReadReply { req, versions }) => MsgFacts {
+                versions: Some(versions.as_deref().map_or(&[], Vec::as_slice)),
+                ..f("read_reply", Some(*req), None)
+            },
+            Msg::Ctl(c) => f(ctl_kind(c), None, None),
+            Msg::Handoff(HandoffMsg::Hinted { req, key, item, .. }) => {
+                MsgFacts { value: Some(item.value), ..f("hinted", Some(*req), Some(*key)) }
+            }
+            Msg::Handoff(HandoffMsg::HintAck { req, .. }) => f("hint_ack", Some(*req), None),
+            Msg::Handoff(HandoffMsg::Deliver { key, item }) => {
+                MsgFacts { value: Some(item.value), ..f("hint_deliver", None, Some(*key)) }
+            }
+            Msg::Handoff(HandoffMsg::Delivered { key, .. }) => f("hint_delivered", None, Some(*key)),
+            Msg::Echo(_) => f("echo", None, None),
+            Msg::AntiEntropy(AeMsg::Root { .. }) => f("ae_root", None, None),
+            Msg::AntiEntropy(AeMsg::Leaves { .. }) => f("ae_leaves", None, None),
+            Msg::AntiEntropy(AeMsg::Push { .. }) => f("ae_push", None, None),
+            Msg::AntiEntropy(AeMsg::Pull { .. }) => f("ae_pull", None, None),
+            Msg::Repair(RepairMsg::Fetch { key }) => f("repair_fetch", None, Some(*key)),
+            Msg::Repair(RepairMsg::Fetched { key, versions }) => MsgFacts {
+                versions: Some(versions.as_deref().map_or(&[], Vec::as_slice)),
+                ..f("repair_fetched", None, Some(*key))
+            },
+        }
+    }
+}
+
+/// The trace name of a control-plane message.
+fn ctl_kind(c: &Ctl) -> &'static str {
+    match c {
+        Ctl::PreVote { .. } => "prevote",
+        Ctl::PreVoteReply { .. } => "prevote_reply",
+        Ctl::Vote { .. } => "vote",
+        Ctl::VoteReply { .. } => "vote_reply",
+        Ctl::Append(_) => "append",
+        Ctl::AppendAck(_) => "append_ack",
     }
 }
 

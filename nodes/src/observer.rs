@@ -5,12 +5,23 @@ use crate::actor::Addr;
 use crate::client::OpRecord;
 use crate::control::ControlEvent;
 use crate::coordinator::{PrimaryAct, PrimarySaw};
+use crate::hop::Hop;
 use crate::replica::FenceAct;
 
 /// Receives every observable event, in simulated-time order.
 pub trait Observer: Send {
     /// Records `event`, which endpoint `source` caused at simulated time `now_ms`.
     fn record(&mut self, now_ms: u64, source: Addr, event: Event);
+
+    /// Whether the shell should report every message's fate through [`Observer::message`].
+    /// Asked once, when the cluster is built: when false, the transport does no tracing work.
+    fn traces_messages(&self) -> bool {
+        false
+    }
+
+    /// Records what happened to one message at simulated time `now_ms` (only called when
+    /// [`Observer::traces_messages`] said so).
+    fn message(&mut self, _now_ms: u64, _hop: Hop<'_>) {}
 }
 
 /// An observable event.

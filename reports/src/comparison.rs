@@ -279,6 +279,7 @@ mod tests {
             checked: 10,
             detail: String::new(),
             examples: vec![],
+            counterexamples: vec![],
         }
     }
 

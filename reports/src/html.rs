@@ -105,7 +105,15 @@ pub fn run_page(summary: &Summary) -> String {
     for (f, what) in files {
         let _ = writeln!(h, "<li><a href=\"{f}\">{f}</a>: {what}</li>");
     }
+    if let Some(trace) = &summary.trace_file {
+        let _ = writeln!(
+            h,
+            "<li><a href=\"{0}\">{0}</a>: the trace (JSON lines: operations, messages, faults)</li>",
+            escape(trace)
+        );
+    }
     let _ = writeln!(h, "</ul>");
+    story(&mut h, summary);
     tail(&mut h);
     h
 }
@@ -201,6 +209,13 @@ fn verdict_cell(v: &VerdictSummary) -> (&'static str, &'static str) {
     }
 }
 
+/// The story of the first counterexample (`clustersim explain`), as plain text.
+fn story(h: &mut String, s: &Summary) {
+    if let Some(story) = &s.story {
+        let _ = writeln!(h, "<h2 id=\"story\">The first counterexample, told</h2>\n<pre>{}</pre>", escape(story));
+    }
+}
+
 fn verdicts(h: &mut String, s: &Summary) {
     let _ = writeln!(
         h,
@@ -224,6 +239,9 @@ fn verdicts(h: &mut String, s: &Summary) {
             let _ = write!(h, "<br><span class=\"muted\">{what}:</span><ul class=\"examples\">");
             for e in &v.examples {
                 let _ = write!(h, "<li>{}</li>", escape(e));
+            }
+            if v.more() > 0 {
+                let _ = write!(h, "<li>... and {} more</li>", v.more());
             }
             let _ = write!(h, "</ul>");
         }
@@ -355,6 +373,7 @@ mod tests {
             checked: 9,
             detail: "1 stale read".into(),
             examples: vec!["read c1#2 key 3 missed write c2#1".into()],
+            counterexamples: vec![],
         }];
         s.exit_code = 1;
         s.plots = vec![PlotFile {

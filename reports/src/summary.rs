@@ -88,6 +88,13 @@ pub struct Summary {
     /// Per node, when it was down (`down`) or paused (`paused`): the per-node plot draws it.
     #[serde(default)]
     pub node_status: Vec<crate::timeline::Lane>,
+    /// The message trace written with the run (`--trace`), as given, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_file: Option<String>,
+    /// The story of the first counterexample of the first failed property (what `clustersim
+    /// explain` prints), when a property failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<String>,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -241,6 +248,80 @@ pub struct VerdictSummary {
     pub detail: String,
     /// Some offending operations.
     pub examples: Vec<String>,
+    /// The same examples as fields (the first is what `clustersim explain` tells the story of).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counterexamples: Vec<Counterexample>,
+}
+
+impl VerdictSummary {
+    /// Violations found beyond the examples shown (the "and N more").
+    pub fn more(&self) -> u64 {
+        self.violations.saturating_sub(self.examples.len() as u64)
+    }
+}
+
+/// One counterexample as fields: what anomaly, on which key, by which client, and the
+/// operations involved, with nodes and writes named (`n3`, `c12#40`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counterexample {
+    /// `stale_read`, `read_your_writes`, `monotonic_read`, or the property's name for others.
+    pub kind: String,
+    /// The key, when the anomaly is about one.
+    #[serde(default)]
+    pub key: Option<u64>,
+    /// The client of the offending operation (`c12`).
+    #[serde(default)]
+    pub client: Option<String>,
+    /// When the offending operation was invoked, simulated ms.
+    #[serde(default)]
+    pub at_ms: Option<u64>,
+    /// The key's replicas (its shard's replica set), when known.
+    #[serde(default)]
+    pub replicas: Vec<String>,
+    /// The operations involved, each with its role (`read`, `missed_write`).
+    #[serde(default)]
+    pub ops: Vec<CounterexampleOp>,
+    /// The example as one line for a person.
+    pub text: String,
+}
+
+/// An operation in a counterexample.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CounterexampleOp {
+    /// What it is in the story: `read`, `missed_write`.
+    pub role: String,
+    /// The operation as client and sequence number: `c12#40` (a write's id).
+    pub id: String,
+    /// `read` or `write`.
+    pub kind: String,
+    /// Invoked, simulated ms.
+    pub invoke_ms: u64,
+    /// Completed, simulated ms.
+    pub complete_ms: u64,
+    /// The node that coordinated it.
+    #[serde(default)]
+    pub coordinator: Option<String>,
+    /// Consistency level (`ONE`, `QUORUM`, ...), answers required and replication factor.
+    pub level: String,
+    /// Answers required (W or R).
+    pub required: u8,
+    /// Replication factor of the key.
+    pub n: u8,
+    /// A write's version (`n2:4{n1:..4}`).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// What a read returned: the writes (`c12#40`) and their versions.
+    #[serde(default)]
+    pub read: Vec<ReadValue>,
+}
+
+/// A value a read returned.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadValue {
+    /// The write that wrote it (`c12#40`).
+    pub write: String,
+    /// Its version (`n2:4{}`).
+    pub version: String,
 }
 
 impl Summary {
@@ -327,6 +408,9 @@ impl Summary {
                 for e in &v.examples {
                     let _ = writeln!(s, "- {e}");
                 }
+                if v.more() > 0 {
+                    let _ = writeln!(s, "- ... and {} more", v.more());
+                }
             }
         }
         if !self.plots.is_empty() {
@@ -368,6 +452,9 @@ impl Summary {
             if !v.passed {
                 for e in &v.examples {
                     let _ = writeln!(s, "        {e}");
+                }
+                if v.more() > 0 && !v.examples.is_empty() {
+                    let _ = writeln!(s, "        ... and {} more", v.more());
                 }
             }
         }
@@ -455,6 +542,8 @@ pub(crate) mod tests_support {
             violation_marks: vec![],
             availability_bounds: vec![],
             node_status: vec![],
+            trace_file: None,
+            story: None,
         }
     }
 }
@@ -509,6 +598,7 @@ mod tests {
                 checked: 5,
                 detail: "1 stale read".into(),
                 examples: vec!["read c1#2 key 3".into()],
+                counterexamples: vec![],
             }],
             exit_code: 1,
             heal_at_ms: Some(60_000),
@@ -527,6 +617,8 @@ mod tests {
             violation_marks: vec![],
             availability_bounds: vec![],
             node_status: vec![],
+            trace_file: None,
+            story: None,
         }
     }
 

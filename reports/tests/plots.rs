@@ -63,6 +63,7 @@ fn summary(simulated_ms: u64) -> Summary {
             checked: 10,
             detail: "all fresh".into(),
             examples: vec![],
+            counterexamples: vec![],
         }],
         exit_code: 0,
         heal_at_ms: Some(simulated_ms - 5_000),
@@ -85,6 +86,8 @@ fn summary(simulated_ms: u64) -> Summary {
         violation_marks: vec![],
         availability_bounds: vec![],
         node_status: vec![],
+        trace_file: None,
+        story: None,
     }
 }
 

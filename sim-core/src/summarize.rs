@@ -75,6 +75,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
                 checked: v.checked,
                 detail: v.detail.clone(),
                 examples: v.examples.clone(),
+                counterexamples: crate::check::counterexample::structured(&result.history, v),
             })
             .collect(),
         exit_code: result.exit_code(),
@@ -89,6 +90,8 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         violation_marks: violation_marks(&result.history, &result.verdicts),
         availability_bounds: availability_bounds(scenario, result),
         node_status: node_status(&result.history, result.simulated_ms),
+        trace_file: None,
+        story: None,
     }
 }
 

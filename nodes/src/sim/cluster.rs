@@ -184,6 +184,8 @@ impl<O: Observer> Cluster<O> {
         if let Actor::Node(n) = &mut ep.actor {
             n.crash();
         }
+        super::log::set_now(now);
+        tracing::info!(target: "nodes::node", node = %w.names[node as usize], "crashed");
         w.observer.record(now, node, Event::Node(NodeChange::Crashed));
     }
 
@@ -201,6 +203,8 @@ impl<O: Observer> Cluster<O> {
         self.crash(node);
         let mut guard = lock(&self.world);
         let w = &mut *guard;
+        super::log::set_now(w.now);
+        tracing::info!(target: "nodes::node", node = %w.names[node as usize], "restarted");
         w.observer.record(w.now, node, Event::Node(NodeChange::Restarted));
         boot_node(w, node);
     }
@@ -230,7 +234,17 @@ impl<O: Observer> Cluster<O> {
     fn record_node(&self, node: Addr, change: NodeChange) {
         let mut w = lock(&self.world);
         let now = w.now;
+        super::log::set_now(now);
+        tracing::info!(target: "nodes::node", node = %w.names[node as usize], ?change, "node");
         w.observer.record(now, node, Event::Node(change));
+    }
+
+    /// Names the storage nodes (by address) for logs; clients are named `c<address>`.
+    pub fn name_nodes(&self, names: &[String]) {
+        let mut w = lock(&self.world);
+        for (addr, name) in w.names.iter_mut().enumerate() {
+            *name = names.get(addr).cloned().unwrap_or_else(|| format!("c{addr}"));
+        }
     }
 
     /// Changes link conditions (partitions, slow nodes, loss) under the world's lock.

@@ -7,6 +7,7 @@ mod cluster;
 mod echo;
 pub mod latency;
 pub mod links;
+pub mod log;
 mod stats;
 mod transport;
 pub mod wars;

@@ -21,6 +21,7 @@ use crate::actor::{Addr, Input};
 use crate::client::Client;
 use crate::control::ControlEvent;
 use crate::coordinator::ClientAnswer;
+use crate::hop::{DropReason, Hop, HopEvent};
 use crate::message::{Msg, NodeInput, NodeOut, Timer};
 use crate::node::StorageNode;
 use crate::observer::{Event, Observer};
@@ -87,11 +88,26 @@ pub(super) struct World<O> {
     batch: Vec<Queued>,
     /// Endpoints of the current tick in delivery order (kept for its capacity).
     order: Vec<Addr>,
+    /// The observer traces messages or logs are on (asked once): when false, the hot path
+    /// looks at no message (one flag, so the common case tests once).
+    watching: bool,
+    /// The observer traces messages.
+    trace_messages: bool,
+    /// A `tracing` subscriber was installed (`RUST_LOG`): log what happens, in simulated time.
+    logging: bool,
+    /// Endpoint names for logs, by address (`Cluster::name_nodes`).
+    pub(super) names: Vec<String>,
 }
 
-impl<O> World<O> {
+impl<O: Observer> World<O> {
     pub(super) fn new(endpoints: Vec<Endpoint>, nodes: Vec<Addr>, links: Links, rng: ChaCha8Rng, observer: O) -> Self {
+        let (trace_messages, logging) = (observer.traces_messages(), tracing::dispatcher::has_been_set());
+        let names = (0..endpoints.len()).map(|a| format!("#{a}")).collect();
         World {
+            watching: trace_messages || logging,
+            trace_messages,
+            logging,
+            names,
             endpoints,
             links,
             rng,
@@ -160,6 +176,10 @@ pub(super) fn fire<O: Observer>(w: &mut World<O>, tick: u64) {
         let ep = &mut w.endpoints[q.to as usize];
         if q.incarnation != ep.incarnation || !ep.up {
             w.stats.to_down_node += 1;
+            if w.watching {
+                let why = if ep.up { DropReason::Restarted } else { DropReason::Crash };
+                watch_input(w, tick, q.to, &q.input, HopEvent::Dropped(why));
+            }
             continue;
         }
         if ep.seen != tick {
@@ -190,6 +210,25 @@ pub(super) fn fire<O: Observer>(w: &mut World<O>, tick: u64) {
 /// Hands `inputs` to endpoint `addr` (up, not paused) at simulated time `now`, then performs
 /// what it queued.
 pub(super) fn handle<O: Observer>(w: &mut World<O>, addr: Addr, inputs: &mut Vec<NodeInput>, now: u64) {
+    if w.watching {
+        handle_watched(w, addr, inputs, now);
+    } else {
+        handle_inputs(w, addr, inputs, now);
+    }
+}
+
+/// [`handle`] when messages are traced or logs are on: each delivery reported, the batch
+/// handled inside the endpoint's log span. Kept apart so the common path holds no span.
+#[cold]
+#[inline(never)]
+fn handle_watched<O: Observer>(w: &mut World<O>, addr: Addr, inputs: &mut Vec<NodeInput>, now: u64) {
+    let _span = w.logging.then(|| super::log::endpoint_span(&w.names, addr, now));
+    inputs.iter().for_each(|input| watch_input(w, now, addr, input, HopEvent::Delivered));
+    handle_inputs(w, addr, inputs, now);
+}
+
+#[inline(always)]
+fn handle_inputs<O: Observer>(w: &mut World<O>, addr: Addr, inputs: &mut Vec<NodeInput>, now: u64) {
     let ep = &mut w.endpoints[addr as usize];
     w.stats.delivered += inputs.len() as u64;
     let local = ep.clock.local(now);
@@ -225,6 +264,9 @@ fn flush<O: Observer>(w: &mut World<O>, from: Addr, now: u64) {
                 }
                 e => e,
             };
+            if w.logging {
+                super::log::event(&w.names, now, from, &event);
+            }
             w.observer.record(now, from, event);
         }
         w.outbox.events = events;
@@ -249,14 +291,32 @@ fn flush<O: Observer>(w: &mut World<O>, from: Addr, now: u64) {
 fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: u64) {
     w.stats.sent += 1;
     match w.links.fate(from, to, &msg, &mut w.rng) {
-        Fate::Partitioned => w.stats.partitioned += 1,
-        Fate::Lost => w.stats.lost += 1,
+        Fate::Partitioned => {
+            w.stats.partitioned += 1;
+            if w.watching {
+                watch(w, now, from, to, &msg, HopEvent::Dropped(DropReason::Partition));
+            }
+        }
+        Fate::Lost => {
+            w.stats.lost += 1;
+            if w.watching {
+                watch(w, now, from, to, &msg, HopEvent::Dropped(DropReason::Loss));
+            }
+        }
         Fate::Deliver { mut delay_ms, mut duplicate_ms } => {
             if let Msg::Replied(_) = msg {
                 // A slow replica (a slow disk): its answers leave late, its other messages do not.
                 let late = w.links.answer_delay_ms(from);
                 delay_ms += late;
                 duplicate_ms = duplicate_ms.map(|d| d + late);
+            }
+            if w.watching {
+                let (deliver_ms, dup) = (now + delay_ms.max(1), duplicate_ms.map(|d| now + d.max(1)));
+                let event = match w.endpoints[to as usize].up {
+                    true => HopEvent::Sent { deliver_ms, duplicate_ms: dup },
+                    false => HopEvent::Dropped(DropReason::Crash),
+                };
+                watch(w, now, from, to, &msg, event);
             }
             if !w.endpoints[to as usize].up {
                 w.stats.to_down_node += 1;
@@ -273,6 +333,27 @@ fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: 
             }
             schedule(w, to, now + delay_ms, Input::Msg { from, msg });
         }
+    }
+}
+
+/// Reports a message's fate to the observer (when it traces messages) and to the log (when
+/// logs are on).
+#[cold]
+fn watch<O: Observer>(w: &mut World<O>, now: u64, from: Addr, to: Addr, msg: &Msg, event: HopEvent) {
+    let hop = Hop { from, to, event, msg: msg.facts() };
+    if w.trace_messages {
+        w.observer.message(now, hop);
+    }
+    if w.logging {
+        super::log::hop(&w.names, now, &hop);
+    }
+}
+
+/// Reports the fate of an input that is a message (timers are not traced).
+#[cold]
+fn watch_input<O: Observer>(w: &mut World<O>, now: u64, to: Addr, input: &NodeInput, event: HopEvent) {
+    if let Input::Msg { from, msg } = input {
+        watch(w, now, *from, to, msg, event);
     }
 }
 

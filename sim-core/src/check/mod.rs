@@ -6,6 +6,7 @@ pub mod availability;
 pub mod causality;
 pub mod convergence;
 pub mod corruption;
+pub mod counterexample;
 pub mod describe;
 pub mod evidence;
 pub mod fencing;

@@ -20,8 +20,9 @@
 //! rest, instead of O(reads × writes).
 
 use super::causality::Causality;
-use super::describe::{op_label, secs, versions};
+use super::describe::{op_label, secs};
 use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
+use crate::history::names::Names;
 use crate::history::{History, Op, OpKind, Outcome};
 
 /// Judges `no_stale_quorum_reads`: reads with W+R>N.
@@ -43,8 +44,62 @@ pub fn check(history: &History, quorum_only: bool) -> Verdict {
     check_with(history, &Causality::of(&history.ops), quorum_only)
 }
 
+/// What one sweep over the history found: counts, and the earliest stale reads with the write
+/// each one missed.
+pub struct Scan {
+    /// Reads stale at any level.
+    pub stale_any: u64,
+    /// Reads stale against a write with W+R>N.
+    pub stale_quorum: u64,
+    /// Ok reads examined.
+    pub checked: u64,
+    /// Acknowledged writes with a value.
+    pub writes: u64,
+    /// Acknowledged writes without a value (ignored).
+    pub valueless_writes: u64,
+    /// `(read, missed write)` op indices of the earliest stale reads, at most `EXAMPLES_MAX`.
+    pub examples: Vec<(usize, usize)>,
+}
+
 /// [`check`] with the history's causality already worked out (shared between checkers).
 pub fn check_with(history: &History, causality: &Causality, quorum_only: bool) -> Verdict {
+    let scan = scan(history, causality, quorum_only);
+    let Scan { stale_any, stale_quorum, checked, .. } = scan;
+    let percent = |n: u64| if checked == 0 { 0.0 } else { 100.0 * n as f64 / checked as f64 };
+    let mut detail = if quorum_only {
+        format!(
+            "{stale_quorum} of {checked} ok reads stale against a write with W+R>N; \
+             {stale_any} ({:.2}%) stale counting every level; {} acknowledged writes",
+            percent(stale_any),
+            scan.writes
+        )
+    } else {
+        format!(
+            "{stale_any} of {checked} ok reads ({:.2}%) stale; {stale_quorum} of them against a \
+             write with W+R>N; {} acknowledged writes",
+            percent(stale_any),
+            scan.writes
+        )
+    };
+    if scan.valueless_writes > 0 {
+        detail.push_str(&format!("; {} acknowledged writes without a value ignored", scan.valueless_writes));
+    }
+    let violations = if quorum_only { stale_quorum } else { stale_any };
+    Verdict {
+        name: if quorum_only { "no_stale_quorum_reads" } else { "no_stale_reads" }.to_string(),
+        class: PropertyClass::Safety,
+        expected_violation: false,
+        violations,
+        checked,
+        passed: violations == 0,
+        detail,
+        examples: describe(history, causality, &scan.examples),
+    }
+}
+
+/// Sweeps the history for stale reads (`quorum_only`: only against writes with W+R>N for
+/// the examples).
+pub fn scan(history: &History, causality: &Causality, quorum_only: bool) -> Scan {
     let ops = &history.ops;
     let mut writes: Vec<usize> = Vec::new();
     let mut reads: Vec<usize> = Vec::new();
@@ -95,36 +150,13 @@ pub fn check_with(history: &History, causality: &Causality, quorum_only: bool) -
         }
     }
 
-    let checked = reads.len() as u64;
-    let percent = |n: u64| if checked == 0 { 0.0 } else { 100.0 * n as f64 / checked as f64 };
-    let mut detail = if quorum_only {
-        format!(
-            "{stale_quorum} of {checked} ok reads stale against a write with W+R>N; \
-             {stale_any} ({:.2}%) stale counting every level; {} acknowledged writes",
-            percent(stale_any),
-            writes.len()
-        )
-    } else {
-        format!(
-            "{stale_any} of {checked} ok reads ({:.2}%) stale; {stale_quorum} of them against a \
-             write with W+R>N; {} acknowledged writes",
-            percent(stale_any),
-            writes.len()
-        )
-    };
-    if valueless_writes > 0 {
-        detail.push_str(&format!("; {valueless_writes} acknowledged writes without a value ignored"));
-    }
-    let violations = if quorum_only { stale_quorum } else { stale_any };
-    Verdict {
-        name: if quorum_only { "no_stale_quorum_reads" } else { "no_stale_reads" }.to_string(),
-        class: PropertyClass::Safety,
-        expected_violation: false,
-        violations,
-        checked,
-        passed: violations == 0,
-        detail,
-        examples: examples.describe(ops, causality),
+    Scan {
+        stale_any,
+        stale_quorum,
+        checked: reads.len() as u64,
+        writes: writes.len() as u64,
+        valueless_writes,
+        examples: examples.picked.iter().map(|&(_, r, w)| (r, w)).collect(),
     }
 }
 
@@ -186,36 +218,98 @@ impl Examples {
         self.picked.insert(at, item);
         self.picked.truncate(EXAMPLES_MAX);
     }
+}
 
-    fn describe(&self, ops: &[Op], causality: &Causality) -> Vec<String> {
-        self.picked
-            .iter()
-            .map(|&(_, ri, wi)| {
-                let (r, w) = (&ops[ri], &ops[wi]);
-                let older = |value: u64| causality.writer_of(value).is_some_and(|x| causality.covers(ops, wi, x));
-                let how = if r.read.is_empty() {
-                    "nothing"
-                } else if r.read.iter().all(|v| older(v.value)) {
-                    "only writes the write had observed"
-                } else {
-                    "no write that observed it; some are concurrent with it"
-                };
-                format!(
-                    "read {} N={} invoked {} returned {} at {} ({how}), but write {} {}={} was \
-                     acknowledged at {}",
-                    op_label(r),
-                    r.n,
-                    secs(r.invoke_ms),
-                    versions(&r.read),
-                    secs(r.complete_ms),
-                    op_label(w),
-                    w.version.as_ref().map_or_else(String::new, |v| v.to_string()),
-                    w.value.map_or_else(|| "?".to_string(), |v| v.to_string()),
-                    secs(w.complete_ms),
-                )
-            })
-            .collect()
+/// What kind of anomaly a stale read is, as Jepsen and the session-guarantee literature name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Anomaly {
+    /// The client missed its own earlier write.
+    ReadYourWrites,
+    /// The client had already read the write (or a later one that observed it) and now reads
+    /// something older.
+    MonotonicRead,
+    /// Another client's acknowledged write is missing.
+    StaleRead,
+}
+
+impl Anomaly {
+    /// The anomaly's name in summary.json: `read_your_writes`, `monotonic_read`, `stale_read`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Anomaly::ReadYourWrites => "read_your_writes",
+            Anomaly::MonotonicRead => "monotonic_read",
+            Anomaly::StaleRead => "stale_read",
+        }
     }
+
+    /// The words that open its description.
+    fn words(self) -> &'static str {
+        match self {
+            Anomaly::ReadYourWrites => "read-your-writes violation: ",
+            Anomaly::MonotonicRead => "monotonic-read violation: ",
+            Anomaly::StaleRead => "",
+        }
+    }
+}
+
+/// Which anomaly read `r` missing write `w` is: the client's own write, a write it had
+/// already read, or another client's write.
+pub fn anomaly(ops: &[Op], causality: &Causality, r: usize, w: usize) -> Anomaly {
+    let (read, write) = (&ops[r], &ops[w]);
+    if write.client == read.client {
+        return Anomaly::ReadYourWrites;
+    }
+    let saw_before = ops.iter().any(|o| {
+        o.client == read.client
+            && o.key == read.key
+            && o.kind == OpKind::Read
+            && o.outcome == Outcome::Ok
+            && o.complete_ms <= read.invoke_ms
+            && causality.values_cover(ops, o.read.iter().map(|v| v.value), w)
+    });
+    if saw_before {
+        Anomaly::MonotonicRead
+    } else {
+        Anomaly::StaleRead
+    }
+}
+
+/// The stale reads `picked` (read and missed write) for a human, nodes and writes named.
+fn describe(history: &History, causality: &Causality, picked: &[(usize, usize)]) -> Vec<String> {
+    if picked.is_empty() {
+        return Vec::new();
+    }
+    let (ops, names) = (&history.ops, Names::of(history));
+    picked
+        .iter()
+        .map(|&(ri, wi)| {
+            let (r, w) = (&ops[ri], &ops[wi]);
+            let older = |value: u64| causality.writer_of(value).is_some_and(|x| causality.covers(ops, wi, x));
+            let how = if r.read.is_empty() {
+                "nothing"
+            } else if r.read.iter().all(|v| older(v.value)) {
+                "only writes the write had observed"
+            } else {
+                "no write that observed it; some are concurrent with it"
+            };
+            let via = |op: &Op| op.coordinator.map(|c| format!(" via {}", names.node(c))).unwrap_or_default();
+            format!(
+                "{}read {} N={}{} invoked {} returned {} at {} ({how}), but write {}{} {} was \
+                 acknowledged at {}",
+                anomaly(ops, causality, ri, wi).words(),
+                op_label(r),
+                r.n,
+                via(r),
+                secs(r.invoke_ms),
+                names.versions(&r.read),
+                secs(r.complete_ms),
+                op_label(w),
+                via(w),
+                w.version.as_ref().map_or_else(String::new, |v| names.version(v)),
+                secs(w.complete_ms),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -286,8 +380,8 @@ mod tests {
         assert_eq!(v.examples.len(), 2);
         assert_eq!(
             v.examples[0],
-            "read c11#2 key 7 QUORUM R=2 N=3 invoked 0.250s returned [#0:1{}=1] at 0.260s (only \
-             writes the write had observed), but write c10#1 key 7 QUORUM W=2 #0:2{}=2 was \
+            "read c11#2 key 7 QUORUM R=2 N=3 via #0 invoked 0.250s returned [c10#0 #0:1{}] at 0.260s \
+             (only writes the write had observed), but write c10#1 key 7 QUORUM W=2 via #0 #0:2{} was \
              acknowledged at 0.200s"
         );
         assert!(v.examples[1].contains("returned [] at 0.310s (nothing)"), "{}", v.examples[1]);
@@ -403,8 +497,8 @@ mod tests {
         ]);
         let quorum = check(&h, true);
         assert_eq!(quorum.violations, 1, "{quorum:?}");
-        assert!(quorum.examples[0].contains("returned [#0:8{}=8]"), "{}", quorum.examples[0]);
-        assert!(quorum.examples[0].contains("W=3 #0:1{}=1"), "{}", quorum.examples[0]);
+        assert!(quorum.examples[0].contains("returned [c11#2 #0:8{}]"), "{}", quorum.examples[0]);
+        assert!(quorum.examples[0].contains("W=3 via #0 #0:1{}"), "{}", quorum.examples[0]);
         assert_eq!(check(&h, false).violations, 2);
     }
 

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod check_history;
 pub mod compare;
 pub mod corpus;
+pub mod explain;
 pub mod fuzz;
 pub mod merge;
 pub mod run;
@@ -48,6 +49,9 @@ enum Command {
     Fuzz(fuzz::FuzzArgs),
     /// Check a history from another tool (Jepsen EDN or JSON lines) for linearizability.
     CheckHistory(check_history::CheckHistoryArgs),
+    /// Tell the story of a failed property's first counterexample in a run folder: the
+    /// operations on its key, the messages they caused, the replicas that answered, the faults.
+    Explain(explain::ExplainArgs),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -69,6 +73,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Bench(args)) => bench::command(&args),
         Some(Command::Fuzz(args)) => fuzz::command(&args),
         Some(Command::CheckHistory(args)) => check_history::command(&args),
+        Some(Command::Explain(args)) => explain::command(&args),
         None => run::command(&cli.run),
     }
 }

@@ -9,6 +9,7 @@ use clap::Args;
 
 use crate::console::say;
 use crate::drive::{run_plan, Plan, RunResult};
+use crate::history::trace_filter::{LineFilter, TraceFilter};
 use crate::outcome::{
     default_run_dir, replay_command, replay_command_with, with_output_failure, EXIT_BAD_INPUT, EXIT_LIVENESS,
     EXIT_SAFETY, EXIT_SIM_CRASH,
@@ -32,9 +33,14 @@ pub struct RunArgs {
     /// Run the seed twice, each on a fresh thread, and fail unless the trace hashes match.
     #[arg(long)]
     pub check_determinism: bool,
-    /// Write the ordered event log as JSON lines (simulated time, node, event) to FILE.
+    /// Write the ordered event log as JSON lines to FILE: operations, every message's send,
+    /// delivery and drop (with why), node, control and fault events, in simulated time.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Keep only some trace lines: `key=12,node=n3,kind=read_reply` (terms of one field widen,
+    /// fields narrow; a key keeps faults and crashes too). Needs --trace.
+    #[arg(long, value_name = "FILTER", requires = "trace")]
+    pub trace_filter: Option<TraceFilter>,
     /// Stop at this simulated time (e.g. `25s`): later faults are not applied, heal then.
     #[arg(long, value_name = "TIME", value_parser = parse_until)]
     pub until: Option<u64>,
@@ -80,6 +86,13 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     for o in &args.set {
         extra.push_str(&format!(" --set '{o}'"));
     }
+    // The trace does not change the run, but whoever replays it wants the same trace.
+    if let Some(path) = &args.trace {
+        extra.push_str(&format!(" --trace {}", path.display()));
+    }
+    if let Some(filter) = &args.trace_filter {
+        extra.push_str(&format!(" --trace-filter '{filter}'"));
+    }
     let replay = replay_command_with(&scenario.path, seed, &extra);
     let dir = args.out.clone().unwrap_or_else(|| default_run_dir(&scenario.name, seed));
     if let Some(until_ms) = args.until.filter(|&ms| ms > scenario.duration_ms) {
@@ -113,15 +126,12 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
             swarm_list(&drawn, &scenario)
         );
     }
-    let plan = match args.until {
-        None => planned,
-        Some(until_ms) => match until_plan(&planned, until_ms) {
-            Ok(plan) => plan,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_BAD_INPUT;
-            }
-        },
+    let (plan, line_filter) = match final_plan(args, planned) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
     };
     let scenario = plan.scenario();
     let result = match run_plan(&plan) {
@@ -137,26 +147,14 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
             return code;
         }
     }
-    let mut outputs_ok = true;
-    if let Some(path) = &args.trace {
-        match write_trace(path, &result) {
-            Ok(()) => say!("trace: {}", path.display()),
-            Err(e) => {
-                eprintln!("error: cannot write the trace to {}: {e}", path.display());
-                outputs_ok = false;
-            }
-        }
-    }
-    if let Some(path) = &args.emit_scenario {
-        match emit_scenario(path, scenario, &result, seed) {
-            Ok(()) => say!("scenario: {} (replay: {})", path.display(), replay_command(path, seed)),
-            Err(e) => {
-                eprintln!("error: cannot write the scenario to {}: {e}", path.display());
-                outputs_ok = false;
-            }
-        }
-    }
-    let code = report(scenario, &result, &replay, args.until, &dir);
+    let outputs_ok = write_outputs(args, &plan, &result, line_filter.as_ref());
+    // A property found violations: the report tells its first counterexample's story.
+    let story = match result.verdicts.iter().any(|v| v.violations > 0) {
+        true => crate::story::explain(&plan, &result, None, STORY_WINDOW_MS).ok(),
+        false => None,
+    };
+    let trace_file = args.trace.as_ref().map(|t| reports::run_folder::relative(&dir, t));
+    let code = report(scenario, &result, &replay, args.until, &dir, (trace_file, story));
     if outputs_ok {
         code
     } else {
@@ -182,6 +180,51 @@ fn swarm_list(drawn: &[&scenario::model::Fault], scenario: &Scenario) -> String 
         s.push_str(&format!("\n  ... and {more} more (--emit-scenario FILE writes them all)"));
     }
     s
+}
+
+/// The plan that runs: cut by `--until`, traced with the resolved `--trace-filter` when
+/// `--trace` is given (the filter is returned too, for writing the trace).
+fn final_plan(args: &RunArgs, planned: Plan) -> Result<(Plan, Option<LineFilter>), String> {
+    let plan = match args.until {
+        None => planned,
+        Some(until_ms) => until_plan(&planned, until_ms)?,
+    };
+    let filter = trace_filter(args, plan.scenario()).map_err(|e| format!("--trace-filter {e}"))?;
+    match &filter {
+        Some(f) => Ok((plan.traced(f.clone()), filter)),
+        None => Ok((plan, filter)),
+    }
+}
+
+/// Writes the trace and the concrete scenario when asked; false when one could not be written.
+fn write_outputs(args: &RunArgs, plan: &Plan, result: &RunResult, filter: Option<&LineFilter>) -> bool {
+    let mut ok = true;
+    if let (Some(path), Some(filter)) = (&args.trace, filter) {
+        let started = std::time::Instant::now();
+        match write_trace(path, result, filter) {
+            Ok(()) => say!(
+                "trace: {} ({} message events; written in {:.0} ms)",
+                path.display(),
+                result.history.messages.len(),
+                started.elapsed().as_secs_f64() * 1000.0
+            ),
+            Err(e) => {
+                eprintln!("error: cannot write the trace to {}: {e}", path.display());
+                ok = false;
+            }
+        }
+    }
+    if let Some(path) = &args.emit_scenario {
+        let seed = plan.seed();
+        match emit_scenario(path, plan.scenario(), result, seed) {
+            Ok(()) => say!("scenario: {} (replay: {})", path.display(), replay_command(path, seed)),
+            Err(e) => {
+                eprintln!("error: cannot write the scenario to {}: {e}", path.display());
+                ok = false;
+            }
+        }
+    }
+    ok
 }
 
 /// The scenario's estimated work against its budget, as one line.
@@ -245,8 +288,21 @@ fn check_determinism(plan: &Plan, result: &RunResult, replay: &str) -> Result<()
     }
 }
 
-fn write_trace(path: &Path, result: &RunResult) -> std::io::Result<()> {
-    reports::files::write_file_with(path, |mut out| crate::history::event_log::write(&result.history, &mut out))
+/// The `--trace-filter` resolved against the scenario's node names; `Some` (keep everything
+/// without a filter) whenever `--trace` is given.
+fn trace_filter(args: &RunArgs, scenario: &Scenario) -> Result<Option<LineFilter>, String> {
+    if args.trace.is_none() {
+        return Ok(None);
+    }
+    let names: Vec<String> = scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect();
+    match &args.trace_filter {
+        Some(filter) => filter.resolve(&names).map(Some),
+        None => Ok(Some(LineFilter::default())),
+    }
+}
+
+fn write_trace(path: &Path, result: &RunResult, filter: &LineFilter) -> std::io::Result<()> {
+    reports::files::write_file_with(path, |mut out| crate::history::event_log::write(&result.history, filter, &mut out))
 }
 
 /// Writes what ran as a plain scenario: every fault at its time with its resolved targets.
@@ -260,9 +316,21 @@ fn emit_scenario(path: &Path, ran: &Scenario, result: &RunResult, seed: u64) -> 
     reports::files::write_file(path, crate::yaml::to_yaml(&concrete, &comments))
 }
 
-fn report(scenario: &Scenario, result: &RunResult, replay: &str, until_ms: Option<u64>, dir: &Path) -> i32 {
+/// How far around a counterexample the report's story lists the key's operations.
+const STORY_WINDOW_MS: u64 = 500;
+
+fn report(
+    scenario: &Scenario,
+    result: &RunResult,
+    replay: &str,
+    until_ms: Option<u64>,
+    dir: &Path,
+    (trace_file, story): (Option<String>, Option<String>),
+) -> i32 {
     let mut data = run_data(scenario, result, replay);
     data.summary.until_ms = until_ms;
+    data.summary.trace_file = trace_file;
+    data.summary.story = story;
     say!("\n{}", data.summary.to_text().trim_end());
     let mut code = result.exit_code();
     match reports::write_run_folder(dir, &mut data) {

@@ -20,6 +20,7 @@ pub use build::build_config;
 pub use recorder::{consistency, level};
 
 use crate::check::{check_all, PropertyClass, Verdict};
+use crate::history::trace_filter::LineFilter;
 use crate::history::{FinalState, History};
 use crate::outcome::{EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY};
 use crate::scenario::model::Scenario;
@@ -32,19 +33,27 @@ use recorder::{replica_state, Recorder};
 pub struct Plan {
     scenario: Arc<Scenario>,
     seed: u64,
+    /// Record every message (kept by this filter) into the history's `messages`.
+    trace: Option<LineFilter>,
 }
 
 impl Plan {
     /// The run of `scenario` with root seed `seed`.
     pub fn new(scenario: &Arc<Scenario>, seed: u64) -> Plan {
-        Plan { scenario: crate::swarm::resolve(scenario, seed), seed }
+        Plan { scenario: crate::swarm::resolve(scenario, seed), seed, trace: None }
+    }
+
+    /// The same run with every message kept by `filter` recorded (`--trace`); the trace hash
+    /// does not change.
+    pub fn traced(&self, filter: LineFilter) -> Plan {
+        Plan { trace: Some(filter), ..self.clone() }
     }
 
     /// The same run cut short at simulated time `until_ms` (later faults dropped, the heal
     /// starting then); `None` when no client group starts by then.
     pub fn until(&self, until_ms: u64) -> Option<Plan> {
         let cut = crate::edit::until(&self.scenario, until_ms)?;
-        Some(Plan { scenario: Arc::new(cut), seed: self.seed })
+        Some(Plan { scenario: Arc::new(cut), seed: self.seed, trace: self.trace.clone() })
     }
 
     /// The concrete scenario that runs.
@@ -114,11 +123,11 @@ pub fn run_seed(scenario: &Arc<Scenario>, seed: u64) -> Result<RunResult, SimCra
 /// A fresh thread per seed matters: std's `RandomState` is seeded once per thread, and a
 /// second runtime on one thread was seen to give a different trace for the same seed.
 pub fn run_plan(plan: &Plan) -> Result<RunResult, SimCrash> {
-    let (scenario, seed) = (plan.scenario.clone(), plan.seed);
+    let (scenario, seed, trace) = (plan.scenario.clone(), plan.seed, plan.trace.clone());
     let started = WallInstant::now();
     let joined = std::thread::Builder::new()
         .name(format!("seed-{seed}"))
-        .spawn(move || simulate(&scenario, seed))
+        .spawn(move || simulate(&scenario, seed, trace))
         .map_err(|e| SimCrash { seed, message: format!("cannot start a thread: {e}") })?
         .join();
     let wall = started.elapsed();
@@ -141,14 +150,21 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// The run loop: the simulation's one madsim task. Never inlined: scripts/bench-instructions.sh
 /// finds the simulation's cost under this name.
 #[inline(never)]
-fn simulate(scenario: &Scenario, seed: u64) -> (History, NetStats, StorageStats) {
+fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (History, NetStats, StorageStats) {
     let mut rt = Runtime::with_seed_and_config(seed, madsim::Config::default());
     // A bound on simulated time: a run that does not end by then is a bug in the simulator.
     rt.set_time_limit(Duration::from_millis(scenario.duration_ms + scenario.heal_ms + 60_000));
     rt.block_on(async move {
         let (cfg, clients) = build_config(scenario, seed);
         let map = Arc::new(cfg.map.clone());
-        let cluster = Cluster::build(cfg, clients, Recorder::new(map.clone()));
+        let recorder = match trace {
+            Some(filter) => Recorder::tracing(map.clone(), filter),
+            None => Recorder::new(map.clone()),
+        };
+        let cluster = Cluster::build(cfg, clients, recorder);
+        if tracing::dispatcher::has_been_set() {
+            cluster.name_nodes(&scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>());
+        }
         let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), seed);
         // The cluster and the injector advance as peers: the cluster runs up to the injector's
         // next action, the injector acts, until the end of the fault phase.

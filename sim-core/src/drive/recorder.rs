@@ -3,18 +3,19 @@
 //! types; checkers and reports see the neutral history.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use nodes::control::{ControlEvent as NodeControl, StepDownReason as NodeStepDown};
 use nodes::replica::FenceActKind;
 use nodes::shard_map::ShardMap;
 use nodes::storage::Store;
-use nodes::{Addr, Consistency, Event, FailReason, Observer, OpRecord};
+use nodes::{Addr, Consistency, Event, FailReason, Hop, HopEvent, Observer, OpRecord};
 
+use crate::history::trace_filter::LineFilter;
 use crate::history::{
-    Act, ControlEvent, GrantChange, GrantRecord, History, LeaseBoundRecord, Level, NodeChange, Op, OpKind, Outcome,
-    PrimaryActKind, ReplicaState, StepDownReason, Version, Versioned,
+    Act, ControlEvent, GrantChange, GrantRecord, History, LeaseBoundRecord, Level, MessageEvent, MessageRecord,
+    NodeChange, Op, OpKind, Outcome, PrimaryActKind, ReplicaState, StepDownReason, Version, Versioned,
 };
 
 /// The cluster's observer: it records into a history of its own. The cluster owns it (no lock
@@ -27,12 +28,27 @@ pub struct Recorder {
     map: Arc<ShardMap>,
     /// What primaries saw for writes still in flight, by (client, op); every attempt's values.
     primary_saw: BTreeMap<(u32, u64), Vec<u64>>,
+    /// Set when the run traces messages.
+    messages: Option<MessageTracer>,
+}
+
+/// What a traced run needs to record messages: the filter, and the key of every request by
+/// (sender, request id), so answers (which carry no key) are filed under their request's key.
+struct MessageTracer {
+    filter: LineFilter,
+    /// Looked up, never iterated: a hash map keeps the lookups cheap without touching order.
+    keys: HashMap<(Addr, u64), u64>,
 }
 
 impl Recorder {
     /// A recorder into an empty history, for a cluster that starts from `map`.
     pub fn new(map: Arc<ShardMap>) -> Self {
-        Recorder { history: History::new(), map, primary_saw: BTreeMap::new() }
+        Recorder { history: History::new(), map, primary_saw: BTreeMap::new(), messages: None }
+    }
+
+    /// A recorder that also records every message kept by `filter` (see `--trace`).
+    pub fn tracing(map: Arc<ShardMap>, filter: LineFilter) -> Self {
+        Recorder { messages: Some(MessageTracer { filter, keys: HashMap::new() }), ..Recorder::new(map) }
     }
 
     /// Takes the history recorded so far. What primaries saw for writes already recorded (a
@@ -124,6 +140,46 @@ impl Observer for Recorder {
                 self.history.record_lease_bound(LeaseBoundRecord { at_ms: now_ms, leader: source, node, until_ms })
             }
         }
+    }
+
+    fn traces_messages(&self) -> bool {
+        self.messages.is_some()
+    }
+
+    fn message(&mut self, now_ms: u64, hop: Hop<'_>) {
+        let Some(tracer) = &mut self.messages else { return };
+        let m = hop.msg;
+        let key = match (m.key, m.req) {
+            (Some(key), Some(req)) => {
+                // A forwarded write carries the client's operation id: its answer goes to the
+                // client, and the id must not shadow the forwarder's own request ids.
+                if m.kind != "forward" {
+                    tracer.keys.insert((hop.from, req), key);
+                }
+                Some(key)
+            }
+            (None, Some(req)) => tracer.keys.get(&(hop.to, req)).copied(),
+            (key, None) => key,
+        };
+        let event = match hop.event {
+            HopEvent::Sent { deliver_ms, .. } => MessageEvent::Send { deliver_ms },
+            HopEvent::Delivered => MessageEvent::Deliver,
+            HopEvent::Dropped(why) => MessageEvent::Drop(why.name()),
+        };
+        if !tracer.filter.keeps(key, &[hop.from, hop.to], &[event.name(), m.kind], false) {
+            return;
+        }
+        self.history.messages.push(MessageRecord {
+            at_ms: now_ms,
+            from: hop.from,
+            to: hop.to,
+            kind: m.kind,
+            event,
+            req: m.req,
+            key,
+            value: m.value,
+            versions: m.versions.map(|vs| vs.iter().cloned().map(versioned).collect()),
+        });
     }
 }
 

@@ -6,14 +6,18 @@
 mod acts;
 pub mod event_log;
 pub mod import;
+mod message;
+pub mod names;
 mod node_event;
 mod op;
 pub mod trace;
+pub mod trace_filter;
 mod version;
 
 use std::collections::BTreeMap;
 
 pub use acts::{Act, ActRecord, GrantChange, GrantRecord, LeaseBoundRecord, PrimaryActKind};
+pub use message::{MessageEvent, MessageRecord};
 pub use node_event::{ControlEvent, ControlRecord, LeaseRecord, NodeChange, NodeEventRecord, StepDownReason};
 pub use op::{Level, Op, OpKind, Outcome};
 pub use version::{Version, Versioned};
@@ -114,6 +118,9 @@ pub struct History {
     pub grants: Vec<GrantRecord>,
     /// Leaders' bounds on nodes' leases, in time order.
     pub lease_bounds: Vec<LeaseBoundRecord>,
+    /// Every message's send, delivery and drop, in time order, when the run was traced (and
+    /// its filter kept them); not part of the trace hash.
+    pub messages: Vec<MessageRecord>,
     trace: TraceHasher,
 }
 
