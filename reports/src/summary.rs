@@ -72,6 +72,10 @@ pub struct Summary {
     /// the nodes.
     #[serde(default)]
     pub storage: BTreeMap<String, u64>,
+    /// How often each dangerous interleaving happened (a deposed primary's write arrived after
+    /// a newer grant, a lease ran out during a pause, ...), by property name.
+    #[serde(default)]
+    pub interleavings: BTreeMap<String, u64>,
     /// The simulated time the run was cut at by `--until`, when it was (`replay` carries it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_ms: Option<u64>,
@@ -473,6 +477,10 @@ impl Summary {
             unowned_total,
             unowned_max
         );
+        if !self.interleavings.is_empty() {
+            let seen: Vec<String> = self.interleavings.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            let _ = writeln!(s, "interleavings reached: {}", seen.join(", "));
+        }
         let _ = writeln!(
             s,
             "simulated {:.1}s in {:.0} ms ({:.0}x real time, {:.0} ops/s wall); messages: {} sent, {} partitioned, {} lost; {} inputs delivered in {} batches",
@@ -537,6 +545,7 @@ pub(crate) mod tests_support {
             plots: vec![],
             render_ms: 0.0,
             storage: BTreeMap::new(),
+            interleavings: BTreeMap::new(),
             until_ms: None,
             staleness: Default::default(),
             violation_marks: vec![],
@@ -612,6 +621,7 @@ mod tests {
             }],
             render_ms: 12.0,
             storage: BTreeMap::from([("read_repairs".to_string(), 3), ("sibling_cap_hits".to_string(), 0)]),
+            interleavings: BTreeMap::new(),
             until_ms: None,
             staleness: Default::default(),
             violation_marks: vec![],

@@ -81,6 +81,7 @@ fn summary(simulated_ms: u64) -> Summary {
         plots: vec![],
         render_ms: 0.0,
         storage: Default::default(),
+        interleavings: Default::default(),
         until_ms: None,
         staleness: Default::default(),
         violation_marks: vec![],

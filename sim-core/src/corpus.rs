@@ -159,6 +159,7 @@ mod tests {
             crash: None,
             ops: 1,
             wall_ms: 1.0,
+            coverage: Vec::new(),
         };
         let results = vec![outcome(1, 0, &[]), outcome(2, 1, &["no_stale_quorum_reads", "x"]), outcome(3, 4, &[])];
         let report = SweepReport::new(

@@ -22,6 +22,7 @@ pub mod check;
 pub mod cmd;
 pub mod console;
 pub mod corpus;
+pub mod coverage;
 pub mod drive;
 pub mod edit;
 pub mod fuzz;

@@ -85,6 +85,18 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         plots: vec![],
         render_ms: 0.0,
         storage: result.storage.counters().iter().map(|&(name, n)| (name.to_string(), n)).collect(),
+        interleavings: crate::check::sometimes::Interleaving::ALL
+            .iter()
+            .map(|&i| (i.name().to_string(), 0))
+            .chain(
+                crate::check::sometimes::occurrences(&result.history)
+                    .into_iter()
+                    .map(|(i, _)| (i.name().to_string(), 1)),
+            )
+            .fold(std::collections::BTreeMap::new(), |mut m, (k, n)| {
+                *m.entry(k).or_insert(0) += n;
+                m
+            }),
         until_ms: None,
         staleness: crate::staleness::analyze(&result.history),
         violation_marks: violation_marks(&result.history, &result.verdicts),

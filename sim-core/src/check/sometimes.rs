@@ -129,14 +129,29 @@ fn revokes_under_skew(history: &History) -> Vec<u64> {
 /// Times a successful read began while a successful write to its key was in flight, or the
 /// other way round (one per read).
 fn read_write_races(history: &History) -> Vec<u64> {
+    // Per key: writes by invocation, with the latest completion among each prefix; a read races
+    // some write when a write invoked before the read completed completes after it began.
     let mut writes: BTreeMap<u64, Vec<(u64, u64)>> = BTreeMap::new();
     for w in history.ops_of(OpKind::Write).filter(|o| o.outcome == Outcome::Ok) {
         writes.entry(w.key).or_default().push((w.invoke_ms, w.complete_ms));
     }
+    for ws in writes.values_mut() {
+        ws.sort_unstable();
+        let mut latest = 0;
+        for w in ws.iter_mut() {
+            latest = latest.max(w.1);
+            w.1 = latest;
+        }
+    }
     history
         .ops_of(OpKind::Read)
         .filter(|r| r.outcome == Outcome::Ok)
-        .filter(|r| writes.get(&r.key).is_some_and(|ws| ws.iter().any(|&(i, c)| i < r.complete_ms && r.invoke_ms < c)))
+        .filter(|r| {
+            writes.get(&r.key).is_some_and(|ws| {
+                let before = ws.partition_point(|w| w.0 < r.complete_ms);
+                before > 0 && ws[before - 1].1 > r.invoke_ms
+            })
+        })
         .map(|r| r.invoke_ms)
         .collect()
 }

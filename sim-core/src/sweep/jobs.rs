@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
+use crate::coverage::{self, CoverageCount};
 use crate::drive::run_seed;
 use crate::outcome::{EXIT_OK, EXIT_SIM_CRASH};
 use crate::scenario::model::Scenario;
@@ -43,6 +44,9 @@ pub struct SeedOutcome {
     pub ops: u64,
     /// Wall-clock time of the run, in milliseconds.
     pub wall_ms: f64,
+    /// The run's fault-coverage table (see `coverage`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<CoverageCount>,
 }
 
 impl SeedOutcome {
@@ -80,6 +84,7 @@ pub fn run_one(job: &Job) -> SeedOutcome {
             crash: None,
             ops: r.history.ops.len() as u64,
             wall_ms: r.wall.as_secs_f64() * 1_000.0,
+            coverage: coverage::of_run(&r.history, &coverage::mode(&crate::swarm::resolve(&job.scenario, job.seed))),
         },
         Err(crash) => SeedOutcome {
             seed: job.seed,
@@ -92,6 +97,7 @@ pub fn run_one(job: &Job) -> SeedOutcome {
             crash: Some(crash.message),
             ops: 0,
             wall_ms: 0.0,
+            coverage: Vec::new(),
         },
     }
 }

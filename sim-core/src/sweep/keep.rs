@@ -73,6 +73,7 @@ mod tests {
             crash: None,
             ops: 1,
             wall_ms: 1.0,
+            coverage: Vec::new(),
         }
     }
 

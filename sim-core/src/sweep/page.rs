@@ -23,6 +23,32 @@ padding:1px 2px;font-size:11px;text-align:center;border-radius:2px;text-decorati
 /// Most seed cells drawn per scenario; beyond it only the failing seeds are drawn.
 pub const CELLS_MAX: usize = 2_000;
 
+/// The fault-coverage table: per fault kind and mode, the faults applied and each dangerous
+/// interleaving reached during the fault / after its heal.
+fn coverage_table(h: &mut String, cells: &[crate::coverage::CoverageCount]) {
+    if cells.is_empty() {
+        return;
+    }
+    let text = crate::coverage::to_text(cells);
+    let mut lines = text.lines();
+    let title = lines.next().unwrap_or_default();
+    let _ = writeln!(h, "<h2>Fault coverage</h2>\n<p>{}</p>\n<table>", escape(title));
+    for (i, line) in lines.enumerate() {
+        let tag = if i == 0 { "th" } else { "td" };
+        let (fault, rest) = line.trim_start().split_once(' ').unwrap_or((line, ""));
+        let rest = rest.trim_start();
+        // The mode is the one field with spaces: it ends where the right-aligned figures begin.
+        let cut = rest.find("  ").unwrap_or(rest.len());
+        let (mode, figures) = rest.split_at(cut);
+        let _ = write!(h, "<tr><{tag}>{}</{tag}><{tag}>{}</{tag}>", escape(fault), escape(mode.trim()));
+        for f in figures.split_whitespace() {
+            let _ = write!(h, "<{tag} class=\"num\">{}</{tag}>", escape(f));
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</table>");
+}
+
 /// The sweep's `index.html`.
 pub fn sweep_page(report: &SweepReport) -> String {
     let mut h = String::new();
@@ -65,6 +91,7 @@ pub fn sweep_page(report: &SweepReport) -> String {
         );
     }
     let _ = writeln!(h, "</table>");
+    coverage_table(&mut h, &report.coverage());
     for s in &report.scenarios {
         let _ = writeln!(
             h,
@@ -144,6 +171,7 @@ mod tests {
             crash: None,
             ops: 1,
             wall_ms: 1.0,
+            coverage: Vec::new(),
         }
     }
 
@@ -164,5 +192,31 @@ mod tests {
         assert!(page.contains("no_lost_acknowledged_writes: 2 (4)"), "seeds and violations: {page}");
         assert!(page.contains("write c3#9 &lt;lost&gt;"), "{page}");
         assert!(!page.contains("http"), "no network references");
+    }
+
+    #[test]
+    fn the_page_shows_the_fault_coverage_summed_over_seeds() {
+        let cell = |phase: &str, event: &str, count| crate::coverage::CoverageCount {
+            fault: "pause".into(),
+            mode: "writes=primary N=3 levels=QUORUM".into(),
+            phase: phase.into(),
+            event: event.into(),
+            count,
+        };
+        let mut a = outcome(1, false);
+        a.coverage = vec![cell("during", "faults", 1), cell("during", "lease_expired_in_pause", 2)];
+        let mut b = outcome(2, false);
+        b.coverage = vec![cell("during", "faults", 2), cell("after", "lease_expired_in_pause", 1)];
+        let report = SweepReport::new(
+            vec![ScenarioSweep::new("x", Path::new("x.yaml"), vec![a, b])],
+            "1..2".into(),
+            None,
+            1.0,
+            1,
+        );
+        let page = sweep_page(&report);
+        assert!(page.contains("<h2>Fault coverage</h2>"), "{page}");
+        assert!(page.contains("<td>writes=primary N=3 levels=QUORUM</td><td class=\"num\">3</td>"), "{page}");
+        assert!(page.contains("<td class=\"num\">2/1</td>"), "during / after: {page}");
     }
 }

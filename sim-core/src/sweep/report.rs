@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use reports::files::{read_text, StagedDir};
 
+use crate::coverage::{self, CoverageCount};
 use crate::outcome::{replay_command, with_output_failure, worst, EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY, EXIT_SIM_CRASH};
 use crate::sweep::jobs::SeedOutcome;
 
@@ -50,6 +51,9 @@ pub struct ScenarioSweep {
     pub violations: BTreeMap<String, u64>,
     /// The lowest failing seed.
     pub first_failing_seed: Option<u64>,
+    /// The fault-coverage table summed over the seeds.
+    #[serde(default)]
+    pub coverage: Vec<CoverageCount>,
     /// Every seed's outcome, by seed.
     pub results: Vec<SeedOutcome>,
 }
@@ -77,6 +81,7 @@ impl ScenarioSweep {
             by_property,
             violations,
             first_failing_seed: failed.first().map(|r| r.seed),
+            coverage: coverage::sum(results.iter().flat_map(|r| &r.coverage)),
             results,
         }
     }
@@ -88,6 +93,11 @@ impl ScenarioSweep {
 }
 
 impl SweepReport {
+    /// The fault-coverage table summed over every scenario.
+    pub fn coverage(&self) -> Vec<CoverageCount> {
+        coverage::sum(self.scenarios.iter().flat_map(|s| &s.coverage))
+    }
+
     /// A report over `scenarios`.
     pub fn new(
         scenarios: Vec<ScenarioSweep>,
@@ -140,6 +150,10 @@ impl SweepReport {
             };
             let first = s.first_failing_seed.map_or("-".to_string(), |seed| seed.to_string());
             let _ = writeln!(out, "{:<width$}  {:>6}  {:>6}  {props:<44}  {first}", s.name, s.seeds, s.failures);
+        }
+        let table = self.coverage();
+        if !table.is_empty() {
+            let _ = write!(out, "\n{}", coverage::to_text(&table));
         }
         if self.failures() > 0 {
             let _ = writeln!(out, "\nfailures (replay commands, at most {show} per scenario):");
@@ -381,6 +395,7 @@ mod tests {
             crash: None,
             ops: 100,
             wall_ms: 10.0,
+            coverage: Vec::new(),
         }
     }
 
