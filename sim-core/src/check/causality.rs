@@ -2,15 +2,19 @@
 //!
 //! A write `w'` *observed* a write `w` of the same key when, before `w'` was invoked, its client
 //! had read `w`'s value or the value of a write that observed `w`, or had itself issued `w`
-//! earlier (a later write in the same session), or the primary that versioned `w'` had read or
+//! earlier and seen it acknowledged (a later write in the same session), or the primary that versioned `w'` had read or
 //! acknowledged `w` or a write that observed it (`Op::primary_saw`: what the node did, recorded
 //! as it happened). Values are unique per write, so a read reveals which writes it saw. Only a
 //! write that observed `w` may legitimately make `w` disappear.
 //!
 //! The relation is kept as vector clocks over sessions that the checker computes itself: per
-//! key, each client's writes are numbered 1, 2, ... in its session, and a write's clock joins
-//! the clock of its client's previous write and of every write whose value the client read in
-//! between. `w'` observed `w` exactly when `clock(w')[client(w)] >= number(w)`.
+//! key, each client's acknowledged writes are numbered 1, 2, ... in its session, and a write's
+//! clock joins the clock of its client's previous acknowledged write and of every write whose
+//! value the client read in between. `w'` observed `w` exactly when
+//! `clock(w')[session(w)] >= number(w)`. A write its client never saw acknowledged (failed or
+//! indeterminate) is a session of its own: it may take effect long after its client moved on
+//! (a request queued at a paused node, versioned on resume after the client's later writes),
+//! so the client's later writes did not observe it, and it may observe them.
 //!
 //! Each write's dependencies come from its own session (a client's operations are sequential,
 //! so its sequence numbers order them), and clocks are computed dependencies first. Invocation
@@ -21,9 +25,10 @@ use std::collections::HashMap;
 
 use crate::history::{Op, OpKind, Outcome};
 
-/// Where a write's clock lies in the shared arena, and its number in its session.
+/// Where a write's clock lies in the shared arena, its session and its number there.
 #[derive(Clone, Copy, Default)]
 struct Stamp {
+    session: u32,
     number: u32,
     start: u32,
     len: u32,
@@ -34,8 +39,8 @@ struct Stamp {
 pub struct Causality {
     /// Per op index: the write's stamp (`number == 0` for reads).
     stamps: Vec<Stamp>,
-    /// Every clock, one after another: `(client, number of its writes to the key)`, sorted by
-    /// client within a clock. One arena instead of a vector per write.
+    /// Every clock, one after another: `(session, number of its writes to the key)`, sorted by
+    /// session within a clock. A session is a client, or one unacknowledged write. One arena instead of a vector per write.
     arena: Vec<(u32, u32)>,
     /// The write (op index) of each value. Only looked up, never iterated.
     by_value: HashMap<u64, u32>,
@@ -75,6 +80,8 @@ impl Causality {
         let mut deps: Vec<u32> = Vec::with_capacity(ops.len());
         let mut writes: Vec<u32> = Vec::new();
         let (mut last, mut number) = (None::<u32>, 0u32);
+        // Sessions of unacknowledged writes, above every client address.
+        let mut own_session = 1u32 << 31;
         let mut read_since: Vec<u32> = Vec::new();
         for (n, &i) in order.iter().enumerate() {
             let op = &ops[i as usize];
@@ -94,14 +101,25 @@ impl Causality {
                 (OpKind::Write, _) => {
                     let start = deps.len() as u32;
                     deps.extend(last);
-                    deps.append(&mut read_since);
+                    if op.outcome == Outcome::Ok {
+                        deps.append(&mut read_since);
+                    } else {
+                        // The session's next write still follows these reads: keep them.
+                        deps.extend_from_slice(&read_since);
+                    }
                     // What the primary had seen when it versioned the write counts as seen too.
                     let saw = op.primary_saw.iter().filter_map(|v| c.by_value.get(v).copied());
                     deps.extend(saw.filter(|&w| ops[w as usize].key == op.key));
                     deps_of[i as usize] = Deps { start, len: deps.len() as u32 - start };
-                    number += 1;
-                    c.stamps[i as usize].number = number;
-                    last = Some(i);
+                    let stamp = &mut c.stamps[i as usize];
+                    if op.outcome == Outcome::Ok {
+                        number += 1;
+                        (stamp.session, stamp.number) = (op.client, number);
+                        last = Some(i);
+                    } else {
+                        (stamp.session, stamp.number) = (own_session, 1);
+                        own_session += 1;
+                    }
                     writes.push(i);
                 }
             }
@@ -135,8 +153,7 @@ impl Causality {
                         join(&mut scratch, c.clock(x as usize));
                     }
                 }
-                let op = &ops[w as usize];
-                join(&mut scratch, &[(op.client, c.stamps[w as usize].number)]);
+                join(&mut scratch, &[(c.stamps[w as usize].session, c.stamps[w as usize].number)]);
                 let stamp = &mut c.stamps[w as usize];
                 stamp.start = c.arena.len() as u32;
                 stamp.len = scratch.len() as u32;
@@ -168,8 +185,8 @@ impl Causality {
             return false;
         }
         let clock = self.clock(later);
-        let client = ops[earlier].client;
-        clock.binary_search_by_key(&client, |e| e.0).is_ok_and(|i| clock[i].1 >= number)
+        let session = self.stamps[earlier].session;
+        clock.binary_search_by_key(&session, |e| e.0).is_ok_and(|i| clock[i].1 >= number)
     }
 
     /// True when some value in `values` is `earlier`'s or a value of a write that observed it.
@@ -225,6 +242,21 @@ pub(super) mod tests {
         assert!(c.values_cover(&ops, [21], 0) && !c.values_cover(&ops, [11, 99], 1));
     }
 
+    #[test]
+    fn an_unacknowledged_write_that_took_effect_late_is_not_observed_by_its_session() {
+        // Client 1's write 10 times out (queued at a paused node); the client goes on and writes
+        // 11; on resume the primary versions 10 after seeing 11.
+        let mut late = op(1, 1, 0, Some(10), &[]);
+        late.outcome = Outcome::Indeterminate;
+        late.primary_saw = vec![11];
+        let ops =
+            vec![late, op(1, 2, 1_000, Some(11), &[]), op(2, 1, 1_500, None, &[10]), op(2, 2, 2_000, Some(20), &[])];
+        let c = Causality::of(&ops);
+        assert!(!c.covers(&ops, 1, 0), "11 never saw 10 acknowledged");
+        assert!(c.covers(&ops, 0, 1), "10 was versioned over 11");
+        assert!(c.covers(&ops, 3, 1) && c.covers(&ops, 3, 0), "20's client read 10, which had seen 11");
+    }
+
     /// The definition, literally: the values each write observed, by walking its session back.
     pub fn observed_by_definition(ops: &[Op]) -> Vec<std::collections::BTreeSet<u64>> {
         use std::collections::BTreeSet;
@@ -246,10 +278,13 @@ pub(super) mod tests {
                     continue;
                 }
                 match (o.kind, o.outcome) {
-                    (OpKind::Write, _) => {
+                    // Its own earlier write, once acknowledged; an unacknowledged one may have
+                    // taken effect after this one.
+                    (OpKind::Write, Outcome::Ok) => {
                         seen.extend(o.value);
                         seen.extend(walk(ops, j, memo));
                     }
+                    (OpKind::Write, _) => {}
                     (OpKind::Read, Outcome::Ok) => {
                         for v in &o.read {
                             seen.insert(v.value);
