@@ -70,6 +70,53 @@ impl Causality {
                 c.by_value.insert(v, i as u32);
             }
         }
+        let (deps_of, deps, mut writes) = c.sessions(ops);
+        // Clocks, dependencies first: invocation order, with a walk for the rare exception.
+        writes.sort_unstable_by_key(|&i| (ops[i as usize].key, ops[i as usize].invoke_ms, i));
+        let mut state = vec![UNSEEN; ops.len()];
+        let mut stack: Vec<(u32, u32)> = Vec::new();
+        let mut scratch = Vec::new();
+        for &root in &writes {
+            if state[root as usize] == DONE {
+                continue;
+            }
+            state[root as usize] = IN_PROGRESS;
+            stack.push((root, 0));
+            while let Some(&(w, next)) = stack.last() {
+                let d = deps_of[w as usize];
+                let mine = &deps[d.start as usize..(d.start + d.len) as usize];
+                // Descend into the first dependency not yet seen (one in progress would be a
+                // cycle, impossible in a real history: it is skipped rather than looped on).
+                if let Some(p) = mine[next as usize..].iter().position(|&x| state[x as usize] == UNSEEN) {
+                    let x = mine[next as usize + p];
+                    stack.last_mut().expect("just looked").1 = next + p as u32 + 1;
+                    state[x as usize] = IN_PROGRESS;
+                    stack.push((x, 0));
+                    continue;
+                }
+                scratch.clear();
+                for &x in &deps[d.start as usize..(d.start + d.len) as usize] {
+                    if state[x as usize] == DONE {
+                        join(&mut scratch, c.clock(x as usize));
+                    }
+                }
+                join(&mut scratch, &[(c.stamps[w as usize].session, c.stamps[w as usize].number)]);
+                let stamp = &mut c.stamps[w as usize];
+                stamp.start = c.arena.len() as u32;
+                stamp.len = scratch.len() as u32;
+                c.arena.extend_from_slice(&scratch);
+                state[w as usize] = DONE;
+                stack.pop();
+            }
+        }
+        c
+    }
+
+    /// Walks each session (per key and client, in the client's own order): numbers its
+    /// acknowledged writes, gives every unacknowledged write a session of its own, and lists
+    /// each write's dependencies. Returns them with every write's op index.
+    fn sessions(&mut self, ops: &[Op]) -> (Vec<Deps>, Vec<u32>, Vec<u32>) {
+        let c = self;
         // Sessions: per key and client, in the client's own order.
         let mut order: Vec<u32> = (0..ops.len() as u32).collect();
         order.sort_unstable_by_key(|&i| {
@@ -124,45 +171,7 @@ impl Causality {
                 }
             }
         }
-        // Clocks, dependencies first: invocation order, with a walk for the rare exception.
-        writes.sort_unstable_by_key(|&i| (ops[i as usize].key, ops[i as usize].invoke_ms, i));
-        let mut state = vec![UNSEEN; ops.len()];
-        let mut stack: Vec<(u32, u32)> = Vec::new();
-        let mut scratch = Vec::new();
-        for &root in &writes {
-            if state[root as usize] == DONE {
-                continue;
-            }
-            state[root as usize] = IN_PROGRESS;
-            stack.push((root, 0));
-            while let Some(&(w, next)) = stack.last() {
-                let d = deps_of[w as usize];
-                let mine = &deps[d.start as usize..(d.start + d.len) as usize];
-                // Descend into the first dependency not yet seen (one in progress would be a
-                // cycle, impossible in a real history: it is skipped rather than looped on).
-                if let Some(p) = mine[next as usize..].iter().position(|&x| state[x as usize] == UNSEEN) {
-                    let x = mine[next as usize + p];
-                    stack.last_mut().expect("just looked").1 = next + p as u32 + 1;
-                    state[x as usize] = IN_PROGRESS;
-                    stack.push((x, 0));
-                    continue;
-                }
-                scratch.clear();
-                for &x in &deps[d.start as usize..(d.start + d.len) as usize] {
-                    if state[x as usize] == DONE {
-                        join(&mut scratch, c.clock(x as usize));
-                    }
-                }
-                join(&mut scratch, &[(c.stamps[w as usize].session, c.stamps[w as usize].number)]);
-                let stamp = &mut c.stamps[w as usize];
-                stamp.start = c.arena.len() as u32;
-                stamp.len = scratch.len() as u32;
-                c.arena.extend_from_slice(&scratch);
-                state[w as usize] = DONE;
-                stack.pop();
-            }
-        }
-        c
+        (deps_of, deps, writes)
     }
 
     fn clock(&self, write: usize) -> &[(u32, u32)] {
