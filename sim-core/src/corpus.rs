@@ -149,17 +149,8 @@ mod tests {
         use crate::sweep::jobs::SeedOutcome;
         use crate::sweep::report::ScenarioSweep;
         let outcome = |seed, exit_code, failed: &[&str]| SeedOutcome {
-            seed,
-            exit_code,
             failed: failed.iter().map(|s| s.to_string()).collect(),
-            violations: Default::default(),
-            counterexample: None,
-            report: None,
-            trace_hash: None,
-            crash: None,
-            ops: 1,
-            wall_ms: 1.0,
-            coverage: Vec::new(),
+            ..SeedOutcome::blank(seed, exit_code)
         };
         let results = vec![outcome(1, 0, &[]), outcome(2, 1, &["no_stale_quorum_reads", "x"]), outcome(3, 4, &[])];
         let report = SweepReport::new(

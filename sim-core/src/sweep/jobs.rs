@@ -50,6 +50,24 @@ pub struct SeedOutcome {
 }
 
 impl SeedOutcome {
+    /// A seed's outcome with nothing failed, recorded or kept: tests fill in what they test.
+    #[cfg(test)]
+    pub(crate) fn blank(seed: u64, exit_code: i32) -> SeedOutcome {
+        SeedOutcome {
+            seed,
+            exit_code,
+            failed: vec![],
+            violations: Default::default(),
+            counterexample: None,
+            report: None,
+            trace_hash: None,
+            crash: None,
+            ops: 1,
+            wall_ms: 1.0,
+            coverage: Vec::new(),
+        }
+    }
+
     /// True when the seed met every expectation.
     pub fn passed(&self) -> bool {
         self.exit_code == EXIT_OK

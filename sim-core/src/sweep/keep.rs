@@ -62,19 +62,7 @@ mod tests {
     use crate::sweep::report::ScenarioSweep;
 
     fn outcome(seed: u64, exit_code: i32) -> SeedOutcome {
-        SeedOutcome {
-            seed,
-            exit_code,
-            failed: vec![],
-            violations: Default::default(),
-            counterexample: None,
-            report: None,
-            trace_hash: None,
-            crash: None,
-            ops: 1,
-            wall_ms: 1.0,
-            coverage: Vec::new(),
-        }
+        SeedOutcome::blank(seed, exit_code)
     }
 
     #[test]
