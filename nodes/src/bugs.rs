@@ -45,8 +45,13 @@ pub const BUG_STALE_APPEND: bool = cfg!(feature = "bug-stale-append");
 /// taking writes after the leader released its grant.
 pub const BUG_LEASE_OVERRUN: bool = cfg!(feature = "bug-lease-overrun");
 
+/// True in the test build whose new leaders rebalance while they may not grant yet
+/// (`--features clustersim-nodes/bug-eager-rebalance`), as they once did: a healthy primary is
+/// revoked during the post-election wait and its shard has no primary until the wait ends.
+pub const BUG_EAGER_REBALANCE: bool = cfg!(feature = "bug-eager-rebalance");
+
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 8] = [
+const PLANTED: [(&str, bool, &str); 9] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
     ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
@@ -55,6 +60,7 @@ const PLANTED: [(&str, bool, &str); 8] = [
     ("bug-no-write-back", BUG_NO_WRITE_BACK, "linearizable reads answer before writing the value back"),
     ("bug-stale-append", BUG_STALE_APPEND, "followers take an older map from a delayed heartbeat"),
     ("bug-lease-overrun", BUG_LEASE_OVERRUN, "primaries act a quarter of a lease past its end"),
+    ("bug-eager-rebalance", BUG_EAGER_REBALANCE, "new leaders move healthy primaries before they may grant"),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.

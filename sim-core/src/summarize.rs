@@ -230,51 +230,17 @@ pub fn run_data(scenario: &Scenario, result: &RunResult, replay: &str) -> RunDat
     RunData { summary: summarize(scenario, result, replay), ops }
 }
 
-/// Each applied fault as the time it was in effect. Restarts, resumes and heals are not
-/// windows of their own: they end earlier ones.
-///
-/// A fault ends when its nodes come back (crash: every node restarted; pause: every node
-/// resumed, as the node events record it, whether by a `restart` fault, its `for`, or the
-/// final heal), else at its matching `end <label>` undo (its `for` ran out, a `heal`, or the
-/// final heal), else at its scheduled end, else when the run healed, else at `end_ms`.
+/// Each applied fault as the time it was in effect (see [`crate::history::fault_span::fault_spans`]).
 pub fn fault_windows(history: &History, end_ms: u64) -> Vec<FaultWindow> {
-    let fallback = history.healed_at_ms.unwrap_or(end_ms);
-    let mut windows = vec![];
-    for (i, f) in history.faults.iter().enumerate() {
-        let kind = FaultWindow::kind_of(&f.label);
-        if f.undo || matches!(kind.as_str(), "restart" | "resume" | "heal") {
-            continue;
-        }
-        let back = match kind.as_str() {
-            "crash" => Some(NodeChange::Restarted),
-            "pause" => Some(NodeChange::Resumed),
-            _ => None,
-        };
-        let by_node_events = back.filter(|_| !f.nodes.is_empty()).and_then(|back| {
-            let ends: Option<Vec<u64>> = f
-                .nodes
-                .iter()
-                .map(|&n| {
-                    history
-                        .node_events
-                        .iter()
-                        .find(|e| e.node == n && e.change == back && e.at_ms >= f.at_ms)
-                        .map(|e| e.at_ms)
-                })
-                .collect();
-            ends.and_then(|e| e.into_iter().max())
-        });
-        let undo_label = format!("end {}", f.label);
-        let by_undo = || history.faults[i + 1..].iter().find(|u| u.undo && u.label == undo_label).map(|u| u.at_ms);
-        // Damage to a disk is done at once: its window is an instant.
-        let end = if kind == "corrupt" {
-            f.at_ms
-        } else {
-            by_node_events.or_else(by_undo).or(f.until_ms).unwrap_or(fallback).max(f.at_ms)
-        };
-        windows.push(FaultWindow { start_ms: f.at_ms, end_ms: end, label: f.label.clone(), kind });
-    }
-    windows
+    crate::history::fault_span::fault_spans(history, end_ms)
+        .into_iter()
+        .map(|f| FaultWindow {
+            start_ms: f.start_ms,
+            end_ms: f.end_ms,
+            label: history.faults[f.fault].label.clone(),
+            kind: f.kind,
+        })
+        .collect()
 }
 
 /// Leader timeline, leaderless gaps and ownership figures of a history.

@@ -76,12 +76,19 @@ pub enum ControlEvent {
     Committed { epoch: u64, assigned: u32 },
     /// This node sent heartbeats as leader of `term`: an act, whatever it believes.
     LeaderAct { term: u64 },
+    /// The leader's post-election wait is over: from here on it may grant (its first
+    /// reconciliation with grants allowed).
+    GrantsOpen { term: u64 },
     /// The leader proposed a map granting `shard` to `node` at `epoch`.
     Granted { shard: u32, node: Addr, epoch: u64 },
     /// The leader counts the grant of `shard` to `node` at `epoch` as over: the old primary
     /// acknowledged the revoke (`by_ack`) or its lease has surely run out, and the leader's
     /// own post-election wait is over. From here on the leader may grant the shard anew.
     Released { shard: u32, node: Addr, epoch: u64, by_ack: bool },
+    /// The leader proposed a map without `node` as primary of `shard`, whose grant was made at
+    /// `epoch`: the revoke's start (the grant ends at its `Released`). `dead` when the leader
+    /// counted the node as down, not a rebalancing move.
+    Revoked { shard: u32, node: Addr, epoch: u64, dead: bool },
     /// The leader's bound on `node`'s lease: from its latest echo (or, for itself, its own
     /// renewal) the node acts as primary at most until this local time of the leader.
     LeaseBound { node: Addr, until_local: u64 },

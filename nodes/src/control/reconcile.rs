@@ -5,6 +5,7 @@
 use super::placement;
 use super::state::Revoke;
 use super::{Control, ControlEvent, ControlOut, Role};
+use crate::bugs::BUG_EAGER_REBALANCE;
 
 impl Control {
     /// One reconciliation pass: confirm revokes, revoke what must move, grant what is ready,
@@ -19,14 +20,28 @@ impl Control {
             return;
         }
         let current = self.durable.map.clone();
-        let target =
-            placement::target(current.primaries(), &l.planned, current.replica_sets(), &self.members, &inputs.0);
+        // While it may not grant, a new leader moves only primaries it counts as down: a
+        // rebalancing move then revoked a healthy primary whose shard stayed without one until
+        // the wait ended (seconds), which is the unavailability the wait exists to bound.
+        let rebalance = inputs.2 || BUG_EAGER_REBALANCE;
+        let target = placement::target(
+            current.primaries(),
+            &l.planned,
+            current.replica_sets(),
+            &self.members,
+            &inputs.0,
+            rebalance,
+        );
         let members = &self.members;
         let Role::Leader(l) = &mut self.role else { return };
         let peer_slot = |a| members.slot(a).expect("primaries are members");
         // Revokes are confirmed by the old primary's ack of the revoking epoch, or by time,
         // and never before the post-election wait (grants of a deposed leader may run until then).
         let ready = now >= l.grant_ready_at;
+        if ready && !l.grants_open {
+            l.grants_open = true;
+            out.event(ControlEvent::GrantsOpen { term: self.durable.term });
+        }
         let peers = &l.peers;
         l.revokes.retain(|r| {
             let acked = r.from != id && peers[peer_slot(r.from)].accepted.1 >= r.epoch;
@@ -59,6 +74,8 @@ impl Control {
                     let last_echo = l.peers[peer_slot(*old)].last_echo_sent.unwrap_or(0);
                     let wait_until = if *old == id { now } else { last_echo + lease_wait };
                     let granted = current.granted_at(s as u32);
+                    let dead = !members.slot(*old).is_some_and(|slot| inputs.0[slot]);
+                    out.event(ControlEvent::Revoked { shard: s as u32, node: *old, epoch: granted, dead });
                     l.revokes.push(Revoke { shard: s as u32, from: *old, epoch, granted, wait_until });
                     l.planned[s] = *want;
                 }
@@ -82,7 +99,9 @@ impl Control {
     }
 
     /// Which members the leader counts as live, by slot: itself, and peers heard from within
-    /// the longest election timeout.
+    /// the longest election timeout. A peer not heard from yet counts from the election, as in
+    /// check-quorum: a new leader counted every peer whose first answer had not arrived as down
+    /// and revoked its primaries.
     fn live(&self, now: u64) -> Vec<bool> {
         let Role::Leader(l) = &self.role else { return vec![false; self.members.len()] };
         let election_max = self.cfg.election_timeout_ms.1;
@@ -90,7 +109,7 @@ impl Control {
             .addrs()
             .iter()
             .zip(&l.peers)
-            .map(|(&n, p)| n == self.id || p.last_ack.is_some_and(|t| now < t + election_max))
+            .map(|(&n, p)| n == self.id || now < p.last_ack.unwrap_or(l.since).max(l.since) + election_max)
             .collect()
     }
 }

@@ -47,6 +47,8 @@ pub(super) struct LeaderState {
     /// and whether grants were allowed. Until one of them changes (and with no revoke under
     /// way) another pass would change nothing either, so the 10 ms tick skips it.
     pub(super) settled: Option<(Vec<bool>, u64, bool)>,
+    /// Whether `GrantsOpen` was reported for this term.
+    pub(super) grants_open: bool,
     /// A buffer for the lease anchor computation (no allocation per acknowledgement).
     pub(super) scratch: Vec<u64>,
 }
@@ -63,6 +65,7 @@ impl LeaderState {
             planned: vec![None; shards],
             rtts: Vec::new(),
             settled: None,
+            grants_open: false,
             scratch: Vec::new(),
         }
     }

@@ -164,12 +164,40 @@ pub fn stepped_down_slow(history: &History) -> Verdict {
     }
 }
 
-/// For each loss of leadership before the end, how long the cluster was without any leader.
+/// When the majority last followed the leader of `interval`: the last time a majority had
+/// answered its heartbeats (its own lease bound moved), not when it stepped down. An isolated
+/// leader leads in its own eyes until check-quorum stops it, an election timeout later, while
+/// the majority is already without one. A history that records no lease bounds (an import)
+/// falls back to the interval's end.
+pub fn majority_end_ms(history: &History, interval: &LeaderInterval) -> Option<u64> {
+    let to = interval.to_ms?;
+    if history.lease_bounds.is_empty() {
+        return Some(to);
+    }
+    let last = history
+        .lease_bounds
+        .iter()
+        .filter(|b| b.leader == interval.node && b.node == interval.node)
+        .map(|b| b.at_ms)
+        .filter(|&at| at >= interval.from_ms && at <= to)
+        .max();
+    Some(last.unwrap_or(interval.from_ms))
+}
+
+/// For each loss of leadership before the end, how long the majority was without a leader:
+/// from the last time a majority followed the lost leader (see [`majority_end_ms`]) to the
+/// next election, or 0 when another leader had the majority then.
 pub fn downtimes_ms(history: &History) -> Vec<u64> {
     let intervals = leader_intervals(history);
+    let ends: Vec<Option<u64>> = intervals.iter().map(|i| majority_end_ms(history, i)).collect();
     let mut out = Vec::new();
-    for lost in intervals.iter().filter_map(|i| i.to_ms) {
-        let covered = intervals.iter().any(|j| j.from_ms <= lost && j.to_ms.is_none_or(|t| t > lost));
+    for (i, lost) in ends.iter().enumerate() {
+        let Some(lost) = *lost else { continue };
+        let covered = intervals
+            .iter()
+            .zip(&ends)
+            .enumerate()
+            .any(|(j, (other, end))| j != i && other.from_ms <= lost && end.is_none_or(|t| t > lost));
         if covered {
             out.push(0);
         } else if let Some(next) = intervals.iter().filter(|j| j.from_ms > lost).map(|j| j.from_ms).min() {
@@ -182,7 +210,7 @@ pub fn downtimes_ms(history: &History) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{ControlRecord, NodeEventRecord};
+    use crate::history::{ControlRecord, LeaseBoundRecord, NodeEventRecord};
 
     fn became(h: &mut History, at_ms: u64, node: u32, term: u64) {
         h.control.push(ControlRecord { at_ms, node, event: ControlEvent::BecameLeader { term } });
@@ -244,6 +272,25 @@ mod tests {
         });
         assert!(eventually_one(&h).passed);
         assert_eq!(downtimes_ms(&h), vec![0], "a leader existed when the old one stepped down");
+    }
+
+    #[test]
+    fn leaderless_time_counts_from_the_majority_losing_the_leader_not_its_step_down() {
+        let mut h = History::new();
+        became(&mut h, 100, 0, 1);
+        let bound = |at_ms| LeaseBoundRecord { at_ms, leader: 0, node: 0, until_ms: at_ms + 2_000 };
+        h.record_lease_bound(bound(150));
+        h.record_lease_bound(bound(1_000));
+        // Isolated at about 1.0 s, n0 leads in its own eyes until check-quorum at 1.3 s; the
+        // majority elected n1 at 1.2 s.
+        became(&mut h, 1_200, 1, 2);
+        h.record_lease_bound(LeaseBoundRecord { at_ms: 1_250, leader: 1, node: 1, until_ms: 3_250 });
+        h.control.push(ControlRecord {
+            at_ms: 1_300,
+            node: 0,
+            event: ControlEvent::SteppedDown { term: 1, reason: StepDownReason::LostQuorum },
+        });
+        assert_eq!(downtimes_ms(&h), vec![200], "the majority had no leader from 1.0 s to 1.2 s");
     }
 
     #[test]

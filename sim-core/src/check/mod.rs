@@ -10,6 +10,7 @@ pub mod counterexample;
 pub mod describe;
 pub mod evidence;
 pub mod fencing;
+pub mod leader_change;
 pub mod leaders;
 pub mod linear;
 pub mod linearizable;

@@ -40,6 +40,8 @@ pub fn within_grant(history: &History) -> Verdict {
                 GrantChange::Released { .. } => {
                     released.entry((r.shard, r.epoch)).or_insert(r.at_ms);
                 }
+                // A revoke under way leaves the grant valid until its release.
+                GrantChange::Revoked { .. } => {}
             }
             g += 1;
         }

@@ -7,8 +7,8 @@ use super::availability::{self, AvailabilityBound};
 use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
 use super::{
-    convergence, corruption, fencing, leaders, linearizable, lost_writes, ownership, primaries, siblings, sometimes,
-    stale_reads,
+    convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, ownership, primaries,
+    siblings, sometimes, stale_reads,
 };
 use crate::history::History;
 use sometimes::Interleaving;
@@ -27,7 +27,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 21] = [
+pub static PROPERTIES: [Property; 22] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -113,6 +113,12 @@ pub static PROPERTIES: [Property; 21] = [
         class: Sometimes,
         holds_when: "some successful read overlapped a successful write to the same key",
         check: |e| sometimes::verdict(e.history, Interleaving::ReadRacedWrite),
+    },
+    Property {
+        name: "healthy_primaries_kept",
+        class: Liveness,
+        holds_when: "a new leader revokes no primary of a node no fault touched before it may grant again",
+        check: |e| leader_change::healthy_primaries_kept(e.history),
     },
     Property {
         name: "eventually_one_leader",

@@ -195,6 +195,9 @@ impl Recorder {
             NodeControl::Released { shard, node, epoch, by_ack } => {
                 self.history.record_grant(grant(shard, node, epoch, GrantChange::Released { by_ack }))
             }
+            NodeControl::Revoked { shard, node, epoch, dead } => {
+                self.history.record_grant(grant(shard, node, epoch, GrantChange::Revoked { dead }))
+            }
             e => {
                 if let Some(e) = control(e) {
                     self.history.record_control(at_ms, source, e);
@@ -270,11 +273,13 @@ fn control(e: NodeControl) -> Option<ControlEvent> {
         },
         NodeControl::Roles { epoch, shards } => ControlEvent::Roles { epoch, shards },
         NodeControl::Committed { epoch, assigned } => ControlEvent::Committed { epoch, assigned },
+        NodeControl::GrantsOpen { term } => ControlEvent::GrantsOpen { term },
         NodeControl::Lease { .. }
         | NodeControl::LeaseBound { .. }
         | NodeControl::LeaderAct { .. }
         | NodeControl::Granted { .. }
-        | NodeControl::Released { .. } => return None,
+        | NodeControl::Released { .. }
+        | NodeControl::Revoked { .. } => return None,
     })
 }
 

@@ -45,6 +45,9 @@ pub enum GrantChange {
     Granted,
     /// The leader counts the grant as over (acknowledged revoke, or the old lease surely expired).
     Released { by_ack: bool },
+    /// The leader proposed a map without the node as the shard's primary: the revoke's start.
+    /// `dead` when the leader counted the node as down (its claim, not evidence of health).
+    Revoked { dead: bool },
 }
 
 /// A grant of a shard to a node, or its end, as a leader recorded it.

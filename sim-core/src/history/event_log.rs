@@ -211,6 +211,7 @@ fn control_line(history: &History, filter: &LineFilter, i: usize) -> Option<Valu
         ControlEvent::SteppedDown { .. } => "stepped_down",
         ControlEvent::Roles { .. } => "primary_roles",
         ControlEvent::Committed { .. } => "committed",
+        ControlEvent::GrantsOpen { .. } => "grants_open",
     };
     if !filter.keeps(None, &[c.node], &[event], false) {
         return None;
@@ -227,6 +228,9 @@ fn control_line(history: &History, filter: &LineFilter, i: usize) -> Option<Valu
         }
         ControlEvent::Committed { epoch, assigned } => {
             json!({ "t_ms": c.at_ms, "node": node, "event": "committed", "epoch": epoch, "assigned": assigned })
+        }
+        ControlEvent::GrantsOpen { term } => {
+            json!({ "t_ms": c.at_ms, "node": node, "event": "grants_open", "term": term })
         }
     })
 }

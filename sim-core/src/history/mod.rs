@@ -5,6 +5,7 @@
 
 mod acts;
 pub mod event_log;
+pub mod fault_span;
 pub mod import;
 mod message;
 pub mod names;
@@ -191,6 +192,10 @@ impl History {
                 t.u64(*epoch);
                 t.u64(*assigned as u64);
             }
+            ControlEvent::GrantsOpen { term } => {
+                t.u64(6);
+                t.u64(*term);
+            }
         }
         self.control.push(ControlRecord { at_ms, node, event });
     }
@@ -254,6 +259,8 @@ impl History {
             GrantChange::Granted => 0,
             GrantChange::Released { by_ack: false } => 1,
             GrantChange::Released { by_ack: true } => 2,
+            GrantChange::Revoked { dead: false } => 3,
+            GrantChange::Revoked { dead: true } => 4,
         });
         self.grants.push(grant);
     }

@@ -36,6 +36,8 @@ pub enum ControlEvent {
     Roles { epoch: u64, shards: Vec<u32> },
     /// The leader committed a shard map with `assigned` shards given a primary.
     Committed { epoch: u64, assigned: u32 },
+    /// The leader of `term` may grant from here on: its post-election wait is over.
+    GrantsOpen { term: u64 },
 }
 
 /// A node's change of state, as recorded.
