@@ -25,7 +25,15 @@ pub struct ShardMap {
     granted_at: Arc<Vec<u64>>,
     /// Replication factor N.
     n: u8,
+    /// Each member's zone, by address (`NO_ZONE` for an address that is no member).
+    zones: Arc<Vec<u16>>,
+    /// The members that vote and may lead, ascending; empty until the control plane chose
+    /// them. Changed one member at a time by the leader (Raft's single-server changes).
+    voters: Arc<Vec<Addr>>,
 }
+
+/// The zone of an address that is no member.
+const NO_ZONE: u16 = u16::MAX;
 
 impl ShardMap {
     /// Places `shards` shards on `nodes` (address and zone index each), N replicas a shard,
@@ -61,7 +69,26 @@ impl ShardMap {
             primaries: Arc::new(vec![None; shards as usize]),
             granted_at: Arc::new(vec![0; shards as usize]),
             n,
+            zones: Arc::new(zone_table(nodes)),
+            voters: Arc::new(Vec::new()),
         }
+    }
+
+    /// The zone of member `addr` (`None`: no member).
+    pub fn zone_of(&self, addr: Addr) -> Option<u16> {
+        self.zones.get(addr as usize).copied().filter(|&z| z != NO_ZONE)
+    }
+
+    /// The voters, ascending (empty: not chosen yet).
+    pub fn voters(&self) -> &[Addr] {
+        &self.voters
+    }
+
+    /// Replaces the voters (sorted here).
+    pub fn set_voters(&mut self, mut voters: Vec<Addr>) {
+        voters.sort_unstable();
+        voters.dedup();
+        self.voters = Arc::new(voters);
     }
 
     /// The shard a key belongs to: a fixed hash of the key, modulo the shard count.
@@ -117,6 +144,16 @@ impl ShardMap {
     }
 }
 
+/// Zones by address, from `(address, zone)` pairs.
+fn zone_table(nodes: &[(Addr, u16)]) -> Vec<u16> {
+    let len = nodes.iter().map(|&(a, _)| a as usize + 1).max().unwrap_or(0);
+    let mut zones = vec![NO_ZONE; len];
+    for &(a, z) in nodes {
+        zones[a as usize] = z;
+    }
+    zones
+}
+
 /// SplitMix64 finalizer: a fixed, well-spread hash that never changes across Rust versions.
 pub fn mix64(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -167,6 +204,15 @@ mod tests {
     fn addresses_are_identities_not_positions() {
         let map = ShardMap::ring(&[(40, 0), (7, 1), (12, 0)], 3, 2);
         assert_eq!(map.replica_sets(), [vec![40, 7], vec![7, 12], vec![12, 40]]);
+    }
+
+    #[test]
+    fn zones_are_kept_by_address_and_voters_sorted() {
+        let mut map = ShardMap::ring(&[(40, 2), (7, 1), (12, 0)], 3, 2);
+        assert_eq!((map.zone_of(40), map.zone_of(7), map.zone_of(8), map.zone_of(99)), (Some(2), Some(1), None, None));
+        assert!(map.voters().is_empty());
+        map.set_voters(vec![40, 7, 7]);
+        assert_eq!(map.voters(), [7, 40]);
     }
 
     #[test]

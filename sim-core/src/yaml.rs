@@ -123,6 +123,7 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
         format!("lease: {}", format_ms(k.lease_ms)),
         format!("max_drift: {}", k.max_drift),
         format!("step_down_cooldown: {}", format_ms(k.step_down_cooldown_ms)),
+        format!("voters: {}", k.voters_max),
     ];
     if k.slow_leader_rtt_ms > 0 {
         control.push(format!("slow_leader_rtt: {}", format_ms(k.slow_leader_rtt_ms)));

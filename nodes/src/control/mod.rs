@@ -32,6 +32,7 @@ mod placement;
 mod reconcile;
 mod replication;
 mod state;
+mod voters;
 
 use std::collections::BTreeSet;
 
@@ -89,8 +90,7 @@ pub struct Control {
     cfg: ControlConfig,
     /// Every storage node: followers the leader heartbeats, candidates for primaries.
     members: Members,
-    /// The members that vote and may lead: a set the leader could change (today the lowest
-    /// `voters_max` addresses, fixed for a run).
+    /// The members that vote and may lead: those of the accepted map (see [`voters`]).
     voters: Members,
     /// Each voter's slot among the members, in voter order (looked up on every acknowledgement).
     voter_slots: Vec<usize>,
@@ -126,14 +126,19 @@ impl Control {
         rng: ChaCha8Rng,
         now: u64,
     ) -> Self {
-        let voters = members.lowest(cfg.voters_max.max(1) as usize);
-        let voter_slots = voters.addrs().iter().map(|&v| members.slot(v).expect("voters are members")).collect();
+        let mut durable = durable;
+        if durable.map.voters().is_empty() {
+            // Every node computes the same first set from the same map: no message needed.
+            let map = &durable.map;
+            let first = voters::initial(members.addrs(), |a| map.zone_of(a), cfg.voters_max.max(1) as usize);
+            durable.map.set_voters(first);
+        }
         let mut c = Control {
             id,
             cfg,
             members,
-            voters,
-            voter_slots,
+            voters: Members::new([]),
+            voter_slots: Vec::new(),
             durable,
             role: Role::Follower { leader: None },
             rng,
@@ -150,8 +155,20 @@ impl Control {
             last_tick: now,
             wake: Wake::default(),
         };
+        c.refresh_voters();
         c.reset_election_timer(now);
         c
+    }
+
+    /// Takes the voters of the accepted map (after it changed): Raft uses the newest
+    /// configuration a node has, committed or not.
+    fn refresh_voters(&mut self) {
+        if self.voters.addrs() == self.durable.map.voters() {
+            return;
+        }
+        let members = &self.members;
+        self.voters = Members::new(self.durable.map.voters().iter().copied().filter(|&v| members.contains(v)));
+        self.voter_slots = self.voters.addrs().iter().map(|&v| members.slot(v).expect("voters are members")).collect();
     }
 
     /// The durable state (to keep across a crash).

@@ -76,6 +76,8 @@ pub enum ControlEvent {
     Committed { epoch: u64, assigned: u32 },
     /// This node sent heartbeats as leader of `term`: an act, whatever it believes.
     LeaderAct { term: u64 },
+    /// The leader proposed a map whose voters are `voters` (one member added or removed).
+    Voters { epoch: u64, voters: Vec<Addr> },
     /// The leader's post-election wait is over: from here on it may grant (its first
     /// reconciliation with grants allowed).
     GrantsOpen { term: u64 },

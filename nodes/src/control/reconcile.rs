@@ -4,6 +4,7 @@
 
 use super::placement;
 use super::state::Revoke;
+use super::voters::{self, Candidate};
 use super::{Control, ControlEvent, ControlOut, Role};
 use crate::bugs::BUG_EAGER_REBALANCE;
 
@@ -11,6 +12,9 @@ impl Control {
     /// One reconciliation pass: confirm revokes, revoke what must move, grant what is ready,
     /// and propose the result as the next map.
     pub(super) fn reconcile(&mut self, now: u64, out: &mut impl ControlOut) {
+        if self.upkeep_voters(now, out) {
+            return; // one change per proposal
+        }
         let lease_wait = self.cfg.lease_wait_ms();
         let id = self.id;
         let Role::Leader(l) = &self.role else { return };
@@ -96,6 +100,38 @@ impl Control {
             next.epoch = epoch;
             self.propose(next);
         }
+    }
+
+    /// Proposes the next voter set when one is due (see [`voters::next`]); true when it did.
+    /// Looked at once a heartbeat interval: it walks every member.
+    fn upkeep_voters(&mut self, now: u64, out: &mut impl ControlOut) -> bool {
+        let (election_max, down_ms) = (self.cfg.election_timeout_ms.1, self.cfg.lease_ms);
+        let Role::Leader(l) = &mut self.role else { return false };
+        if now < l.voters_checked + self.cfg.heartbeat_ms {
+            return false;
+        }
+        l.voters_checked = now;
+        let map = &self.durable.map;
+        let since = l.since;
+        let members: Vec<Candidate> = self
+            .members
+            .addrs()
+            .iter()
+            .zip(&l.peers)
+            .map(|(&addr, p)| {
+                let heard = if addr == self.id { now } else { p.last_ack.unwrap_or(since).max(since) };
+                let zone = map.zone_of(addr).unwrap_or(0);
+                Candidate { addr, zone, live: now < heard + election_max, down: now >= heard + down_ms }
+            })
+            .collect();
+        let target = (self.cfg.voters_max.max(1) as usize).min(self.members.len());
+        let Some(voters) = voters::next(map.voters(), &members, self.id, target) else { return false };
+        let mut next = map.clone();
+        next.epoch += 1;
+        out.event(ControlEvent::Voters { epoch: next.epoch, voters: voters.clone() });
+        next.set_voters(voters);
+        self.propose(next);
+        true
     }
 
     /// Which members the leader counts as live, by slot: itself, and peers heard from within

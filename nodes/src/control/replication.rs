@@ -25,6 +25,7 @@ impl Control {
         );
         self.durable.accepted_term = self.durable.term;
         self.durable.map = map;
+        self.refresh_voters();
         if let Role::Leader(l) = &mut self.role {
             l.in_flight = Some(self.durable.map.epoch);
             l.last_heartbeat = 0; // send at once
@@ -56,6 +57,7 @@ impl Control {
             if newer || (BUG_STALE_APPEND && (acc_term, map.epoch) != self.durable.last()) {
                 self.durable.accepted_term = acc_term;
                 self.durable.map = map;
+                self.refresh_voters();
                 self.drop_roles_not_in_map();
                 replaced = true;
             }

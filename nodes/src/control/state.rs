@@ -47,6 +47,8 @@ pub(super) struct LeaderState {
     /// and whether grants were allowed. Until one of them changes (and with no revoke under
     /// way) another pass would change nothing either, so the 10 ms tick skips it.
     pub(super) settled: Option<(Vec<bool>, u64, bool)>,
+    /// Local time of the last look at the voters (every heartbeat interval, not every tick).
+    pub(super) voters_checked: u64,
     /// Whether `GrantsOpen` was reported for this term.
     pub(super) grants_open: bool,
     /// A buffer for the lease anchor computation (no allocation per acknowledgement).
@@ -66,6 +68,7 @@ impl LeaderState {
             rtts: Vec::new(),
             settled: None,
             grants_open: false,
+            voters_checked: 0,
             scratch: Vec::new(),
         }
     }

@@ -274,6 +274,7 @@ fn control(e: NodeControl) -> Option<ControlEvent> {
         NodeControl::Roles { epoch, shards } => ControlEvent::Roles { epoch, shards },
         NodeControl::Committed { epoch, assigned } => ControlEvent::Committed { epoch, assigned },
         NodeControl::GrantsOpen { term } => ControlEvent::GrantsOpen { term },
+        NodeControl::Voters { epoch, voters } => ControlEvent::Voters { epoch, voters },
         NodeControl::Lease { .. }
         | NodeControl::LeaseBound { .. }
         | NodeControl::LeaderAct { .. }

@@ -212,6 +212,7 @@ fn control_line(history: &History, filter: &LineFilter, i: usize) -> Option<Valu
         ControlEvent::Roles { .. } => "primary_roles",
         ControlEvent::Committed { .. } => "committed",
         ControlEvent::GrantsOpen { .. } => "grants_open",
+        ControlEvent::Voters { .. } => "voters",
     };
     if !filter.keeps(None, &[c.node], &[event], false) {
         return None;
@@ -231,6 +232,10 @@ fn control_line(history: &History, filter: &LineFilter, i: usize) -> Option<Valu
         }
         ControlEvent::GrantsOpen { term } => {
             json!({ "t_ms": c.at_ms, "node": node, "event": "grants_open", "term": term })
+        }
+        ControlEvent::Voters { epoch, voters } => {
+            let voters: Vec<String> = voters.iter().map(|&v| history.node_name(v)).collect();
+            json!({ "t_ms": c.at_ms, "node": node, "event": "voters", "epoch": epoch, "voters": voters })
         }
     })
 }

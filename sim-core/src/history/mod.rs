@@ -196,6 +196,12 @@ impl History {
                 t.u64(6);
                 t.u64(*term);
             }
+            ControlEvent::Voters { epoch, voters } => {
+                t.u64(7);
+                t.u64(*epoch);
+                t.u64(voters.len() as u64);
+                voters.iter().for_each(|&v| t.u64(v as u64));
+            }
         }
         self.control.push(ControlRecord { at_ms, node, event });
     }

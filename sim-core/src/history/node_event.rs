@@ -38,6 +38,8 @@ pub enum ControlEvent {
     Committed { epoch: u64, assigned: u32 },
     /// The leader of `term` may grant from here on: its post-election wait is over.
     GrantsOpen { term: u64 },
+    /// The leader proposed a map at `epoch` whose voters are `voters`.
+    Voters { epoch: u64, voters: Vec<u32> },
 }
 
 /// A node's change of state, as recorded.

@@ -136,8 +136,17 @@ fn control(raw: Option<&RawControl>) -> Result<ControlConfig, Invalid> {
     if let Some(t) = &raw.step_down_cooldown {
         cfg.step_down_cooldown_ms = positive_ms(t, &field("step_down_cooldown"))?;
     }
+    if let Some(v) = raw.voters {
+        if !(1..=VOTERS_MAX).contains(&v) {
+            return Err(Invalid::new(field("voters"), format!("{v}: from 1 to {VOTERS_MAX} voters")));
+        }
+        cfg.voters_max = v as u32;
+    }
     Ok(cfg)
 }
+
+/// Most voters a scenario may ask for: Raft over hundreds of voters split its votes forever.
+const VOTERS_MAX: i64 = 15;
 
 fn zones(raw: Option<&[String]>) -> Result<Vec<String>, Invalid> {
     let Some(raw) = raw else {

@@ -379,7 +379,7 @@ workload:
         let text = with(
             FULL,
             "  timeouts: { request: 400ms, client: 1s }\n",
-            "  timeouts: { request: 400ms, client: 1s }\n  writes: primary\n  control: { election_timeout: [100ms, 200ms], heartbeat: 20ms, lease: 1s, max_drift: 0.05, slow_leader_rtt: 80ms, step_down_cooldown: 3s }\n",
+            "  timeouts: { request: 400ms, client: 1s }\n  writes: primary\n  control: { election_timeout: [100ms, 200ms], heartbeat: 20ms, lease: 1s, max_drift: 0.05, slow_leader_rtt: 80ms, step_down_cooldown: 3s, voters: 5 }\n",
         );
         let text = with(
             &text,
@@ -390,7 +390,9 @@ workload:
         assert!(sc.cluster.writes_via_primary);
         let c = &sc.cluster.control;
         assert_eq!((c.election_timeout_ms, c.heartbeat_ms, c.lease_ms), ((100, 200), 20, 1_000));
-        assert_eq!((c.max_drift, c.slow_leader_rtt_ms, c.step_down_cooldown_ms), (0.05, 80, 3_000));
+        assert_eq!((c.max_drift, c.slow_leader_rtt_ms, c.step_down_cooldown_ms, c.voters_max), (0.05, 80, 3_000, 5));
+        let zero = text.replace("voters: 5", "voters: 0");
+        assert_error(&zero, "voters: 0", "cluster.control.voters", "from 1 to 15");
         let skew = sc.faults.iter().find(|f| matches!(f.action, FaultAction::Skew { .. })).unwrap();
         assert_eq!(
             skew.action,

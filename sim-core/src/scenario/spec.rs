@@ -84,6 +84,7 @@ pub struct RawControl {
     pub max_drift: Option<f64>,
     pub slow_leader_rtt: Option<String>,
     pub step_down_cooldown: Option<String>,
+    pub voters: Option<i64>,
 }
 
 /// `cluster.replication:`.
