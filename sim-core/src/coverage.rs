@@ -34,7 +34,13 @@ pub fn mode(scenario: &Scenario) -> String {
     levels.dedup();
     let levels = if levels.len() == 1 { levels[0].to_string() } else { "mixed".to_string() };
     let writes = if scenario.cluster.writes_via_primary { "primary" } else { "any" };
-    format!("writes={writes} N={} levels={levels}", scenario.cluster.n)
+    let mut mode = format!("writes={writes} N={} levels={levels}", scenario.cluster.n);
+    // Named only when some members do not vote: then lost voters are replaced.
+    let voters = scenario.cluster.control.voters_max as usize;
+    if voters < scenario.cluster.nodes.len() {
+        mode.push_str(&format!(" voters={voters}"));
+    }
+    mode
 }
 
 /// The kind of a recorded fault, from its label (`one-way cut ...` is `one_way`, a slow replica

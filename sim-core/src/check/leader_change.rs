@@ -5,7 +5,8 @@
 //!
 //! Judged from what the leaders did (their revokes, grants and releases) and from the faults
 //! the run applied, not from the leader's own opinion of who was down: a node is healthy when
-//! no fault touched it from the moment the majority lost the previous leader to the revoke.
+//! no fault touched it or the new leader from the moment the majority lost the previous leader
+//! to the revoke.
 
 use super::describe::secs;
 use super::leaders::{leader_intervals, majority_end_ms};
@@ -48,8 +49,11 @@ pub fn healthy_primaries_kept(history: &History) -> Verdict {
                 continue;
             }
             checked += 1;
-            let faulted = spans.iter().any(|f| f.touches(history, r.node, began, r.at_ms))
-                || down(history, r.node, began, r.at_ms);
+            // A fault on either end of the link counts: a leader cut off from a healthy node
+            // (say both are on the minority of nodes but the majority of voters) rightly counts
+            // it as down.
+            let touched = |n: u32| spans.iter().any(|f| f.touches(history, n, began, r.at_ms));
+            let faulted = touched(r.node) || touched(leader.node) || down(history, r.node, began, r.at_ms);
             if faulted {
                 continue;
             }
@@ -170,5 +174,15 @@ mod tests {
         h.node_events.push(crate::history::NodeEventRecord { at_ms: 10_100, node: 1, change: NodeChange::Restarted });
         grant(&mut h, 10_400, 2, 3, 1, GrantChange::Revoked { dead: false });
         assert!(healthy_primaries_kept(&h).passed, "n1 was down during the change");
+        let mut h = leader_change();
+        h.faults.push(FaultRecord {
+            at_ms: 10_250,
+            label: "isolate n2".into(),
+            nodes: vec![2],
+            until_ms: None,
+            undo: false,
+        });
+        grant(&mut h, 10_600, 2, 3, 1, GrantChange::Revoked { dead: true });
+        assert!(healthy_primaries_kept(&h).passed, "the new leader itself was cut off from n1");
     }
 }

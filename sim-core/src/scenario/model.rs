@@ -400,11 +400,14 @@ pub enum SwarmMode {
     MixedLevels,
     /// `cluster.replication.n`: the scenario's N or 5 (needs at least 5 nodes).
     N5,
+    /// `cluster.control.voters`: 3, 5 or 7, at most the node count, so some members do not
+    /// vote and the leader's voter changes replace lost voters with them.
+    Voters,
 }
 
 impl SwarmMode {
     /// Every mode, in the order the scenario format documents them.
-    pub const ALL: [SwarmMode; 9] = [
+    pub const ALL: [SwarmMode; 10] = [
         SwarmMode::ReadRepair,
         SwarmMode::HintedHandoff,
         SwarmMode::SiblingBound,
@@ -414,6 +417,7 @@ impl SwarmMode {
         SwarmMode::PrimaryWrites,
         SwarmMode::MixedLevels,
         SwarmMode::N5,
+        SwarmMode::Voters,
     ];
 
     /// The name scenario files use, like `read_repair`.
@@ -428,6 +432,7 @@ impl SwarmMode {
             SwarmMode::PrimaryWrites => "primary_writes",
             SwarmMode::MixedLevels => "mixed_levels",
             SwarmMode::N5 => "n5",
+            SwarmMode::Voters => "voters",
         }
     }
 }

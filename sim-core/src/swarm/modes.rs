@@ -61,6 +61,10 @@ pub fn draw_modes(modes: &[SwarmMode], scenario: &mut Scenario, seed: u64) {
                     cluster.n = cluster.n.max(N5_REPLICATION);
                 }
             }
+            SwarmMode::Voters => {
+                let most = cluster.nodes.len().max(1) as u32;
+                cluster.control.voters_max = [3, 5, 7][rng.random_range(0..3)].min(most);
+            }
         }
     }
 }
