@@ -246,6 +246,9 @@ pub fn fault(f: &Fault, c: &ClusterSpec) -> String {
         FaultAction::Corrupt { targets, fraction } => {
             format!("corrupt: {{ node: {}, keys: {fraction} }}", list(targets))
         }
+        FaultAction::Migrate { shard, to } => {
+            format!("migrate: {{ shard: {shard}, to: {} }}", to.first().map_or(String::new(), |t| target(t, c)))
+        }
     };
     format!("{text}, {action} }}")
 }

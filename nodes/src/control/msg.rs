@@ -1,6 +1,7 @@
 //! What the control plane sends, the timer it sets, and what it reports.
 
 use crate::actor::Addr;
+use crate::migration_msg::{MigrateMsg, MigrationStep};
 use crate::shard_map::ShardMap;
 
 /// Control-plane messages.
@@ -18,6 +19,8 @@ pub enum Ctl {
     Append(Append),
     /// Follower's answer to a heartbeat.
     AppendAck(AppendAck),
+    /// Shard migration: requests, copy orders, data and receipts.
+    Migrate(MigrateMsg),
 }
 
 /// A leader's heartbeat: the shard map when the follower is behind, the committed epoch, and
@@ -85,6 +88,8 @@ pub enum ControlEvent {
     /// The leader's bound on `node`'s lease: from its latest echo (or, for itself, its own
     /// renewal) the node acts as primary at most until this local time of the leader.
     LeaseBound { node: Addr, until_local: u64 },
+    /// The leader committed a map in which a migration entered a step.
+    Migration(MigrationStep),
 }
 
 /// Why a leader stopped leading.

@@ -19,8 +19,9 @@ impl Control {
             return;
         }
         let current = self.durable.map.clone();
-        let target =
+        let mut target =
             placement::target(current.primaries(), &l.planned, current.replica_sets(), &self.members, &inputs.0);
+        self.pin_migrations(&mut target, &inputs.0); // migration hook (control/migrating.rs)
         let members = &self.members;
         let Role::Leader(l) = &mut self.role else { return };
         let peer_slot = |a| members.slot(a).expect("primaries are members");

@@ -227,6 +227,9 @@ pub enum FaultAction {
     /// Add `delay_ms` to every answer the targets send as replicas (a slow disk); their other
     /// messages keep their speed (`slow` with `scope: replica`).
     SlowReplica { targets: Vec<Target>, delay_ms: u64 },
+    /// Ask the leader to move `shard`'s primary to the node `to` resolves to (a timeline
+    /// action, not a fault: the leader migrates the shard step by step, or rolls it back).
+    Migrate { shard: u32, to: Vec<Target> },
 }
 
 impl FaultAction {
@@ -242,7 +245,7 @@ impl FaultAction {
             | FaultAction::Slow { targets: t, .. }
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
-            FaultAction::SlowReplica { targets: t, .. } => vec![t],
+            FaultAction::SlowReplica { targets: t, .. } | FaultAction::Migrate { to: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -260,7 +263,7 @@ impl FaultAction {
             | FaultAction::Slow { targets: t, .. }
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
-            FaultAction::SlowReplica { targets: t, .. } => vec![t],
+            FaultAction::SlowReplica { targets: t, .. } | FaultAction::Migrate { to: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter_mut().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],

@@ -184,6 +184,8 @@ pub struct RawFault {
     #[serde(default, deserialize_with = "present")]
     pub corrupt: Option<Value>,
     pub scope: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub migrate: Option<Value>,
 }
 
 /// Keeps a field that is written but empty (`crash:`) as `Some(Null)`, so validation can say
