@@ -200,8 +200,8 @@ mod tests {
         Evidence { copied: from.iter().copied().collect(), ..Evidence::default() }
     }
 
-    /// Drives migration 7 to the end with full evidence, granting the target after the
-    /// transfer as the reconciliation loop would; `twice` applies every step message twice.
+    /// Drives migration 7 to the end with full evidence, granting the vacant shard to the
+    /// target during the transfer as the reconciliation loop would; `twice` applies every step message twice.
     fn drive(mut map: ShardMap, twice: bool) -> ShardMap {
         let p = policy();
         for id in admit(&map, &p) {
@@ -212,6 +212,10 @@ mod tests {
         }
         for _ in 0..8 {
             let m = map.migration(7).unwrap().clone();
+            if m.step == Step::Transfer && map.primary_of(0).is_none() {
+                map.set_primary(0, Some(4), map.epoch + 1);
+                map.epoch += 1;
+            }
             let ev = Evidence { routed: true, ..copied(&m.prev_replicas) };
             let Some((step, failure)) = decide(&m, &map, &ev, 0, &p) else { break };
             for _ in 0..1 + twice as usize {
@@ -219,10 +223,6 @@ mod tests {
                 if apply(&mut map, 7, step, failure, epoch).is_some() {
                     map.epoch = epoch;
                 }
-            }
-            if step == Step::Transfer {
-                map.set_primary(0, Some(4), map.epoch + 1);
-                map.epoch += 1;
             }
         }
         map
