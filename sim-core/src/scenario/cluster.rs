@@ -136,6 +136,9 @@ fn control(raw: Option<&RawControl>) -> Result<ControlConfig, Invalid> {
     if let Some(t) = &raw.step_down_cooldown {
         cfg.step_down_cooldown_ms = positive_ms(t, &field("step_down_cooldown"))?;
     }
+    if let Some(m) = &raw.migration {
+        cfg.migration = super::migration::policy(m)?;
+    }
     Ok(cfg)
 }
 

@@ -84,6 +84,9 @@ pub struct RawControl {
     pub max_drift: Option<f64>,
     pub slow_leader_rtt: Option<String>,
     pub step_down_cooldown: Option<String>,
+    /// `{ concurrency: 2, step_timeout: 10s, resend: 500ms, corrupt_copies: false }`.
+    #[serde(default, deserialize_with = "present")]
+    pub migration: Option<Value>,
 }
 
 /// `cluster.replication:`.
