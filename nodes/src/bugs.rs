@@ -45,8 +45,13 @@ pub const BUG_STALE_APPEND: bool = cfg!(feature = "bug-stale-append");
 /// taking writes after the leader released its grant.
 pub const BUG_LEASE_OVERRUN: bool = cfg!(feature = "bug-lease-overrun");
 
+/// True in the test build whose leaders skip a migration's copies
+/// (`--features clustersim-nodes/bug-skip-sync`): ownership moves to the target before the old
+/// replicas copied the shard to it, so a write held only by a replica the migration drops is lost.
+pub const BUG_SKIP_SYNC: bool = cfg!(feature = "bug-skip-sync");
+
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 8] = [
+const PLANTED: [(&str, bool, &str); 9] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
     ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
@@ -55,6 +60,7 @@ const PLANTED: [(&str, bool, &str); 8] = [
     ("bug-no-write-back", BUG_NO_WRITE_BACK, "linearizable reads answer before writing the value back"),
     ("bug-stale-append", BUG_STALE_APPEND, "followers take an older map from a delayed heartbeat"),
     ("bug-lease-overrun", BUG_LEASE_OVERRUN, "primaries act a quarter of a lease past its end"),
+    ("bug-skip-sync", BUG_SKIP_SYNC, "migrations transfer ownership before the shard was copied to the target"),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.
