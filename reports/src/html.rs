@@ -335,6 +335,7 @@ fn control(h: &mut String, s: &Summary) {
         );
     }
     let _ = writeln!(h, "</table>");
+    h.push_str(&crate::migrations::html(&s.migrations));
 }
 
 fn plot(h: &mut String, p: &PlotFile) {

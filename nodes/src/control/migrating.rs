@@ -73,6 +73,7 @@ impl Control {
             let since = ml.since.entry(m.id).or_insert((m.step, now));
             if since.0 != m.step {
                 *since = (m.step, now);
+                ml.last_order.remove(&m.id); // a new round's orders go out at once
                 let bytes = ml.evidence.get(&m.id).map_or(0, |e| e.bytes);
                 ml.evidence.insert(m.id, Evidence { bytes, ..Evidence::default() });
             }
