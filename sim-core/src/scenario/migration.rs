@@ -82,7 +82,7 @@ mod tests {
             ("{ limit: 2 }", "cluster.control.migration.limit"),
         ] {
             let e = read(text).expect_err(text);
-            assert_eq!(e.field.as_deref(), Some(field), "{text}: {e}");
+            assert_eq!(e.field, field, "{text}: {}", e.message);
         }
     }
 }

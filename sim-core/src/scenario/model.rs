@@ -340,11 +340,14 @@ pub enum SwarmFault {
     LongPause,
     /// Take a whole zone down: cut off or crashed.
     ZoneOutage,
+    /// Ask the leader to migrate a random shard to a random node (instant; the migration then
+    /// runs or rolls back on its own).
+    Migrate,
 }
 
 impl SwarmFault {
     /// Every kind, in the order the scenario format documents them.
-    pub const ALL: [SwarmFault; 13] = [
+    pub const ALL: [SwarmFault; 14] = [
         SwarmFault::Crash,
         SwarmFault::Pause,
         SwarmFault::Partition,
@@ -358,6 +361,7 @@ impl SwarmFault {
         SwarmFault::Skew,
         SwarmFault::LongPause,
         SwarmFault::ZoneOutage,
+        SwarmFault::Migrate,
     ];
 
     /// The name scenario files use, like `one_way`.
@@ -376,6 +380,7 @@ impl SwarmFault {
             SwarmFault::Skew => "skew",
             SwarmFault::LongPause => "long_pause",
             SwarmFault::ZoneOutage => "zone_outage",
+            SwarmFault::Migrate => "migrate",
         }
     }
 }
