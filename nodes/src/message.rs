@@ -4,11 +4,11 @@
 use crate::actor::{Input, Outbox};
 use crate::anti_entropy::{AeMsg, AeTimer};
 use crate::client::ClientTimer;
+use crate::control::MigrateMsg;
 use crate::control::{ControlTimer, Ctl};
 use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, Reply};
 use crate::handoff::{HandoffMsg, HandoffTimer};
 use crate::hop::MsgFacts;
-use crate::migration_msg::MigrateMsg;
 use crate::observer::Event;
 use crate::replica::{DiskTimer, RepairMsg, ReplicaAnswer, ReplicaRequest};
 

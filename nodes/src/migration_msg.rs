@@ -1,11 +1,8 @@
-//! Shard migrations as the shard map records them, and the messages that request one and copy
-//! a shard's data: a leaf module, since the shard map, the control plane, the replica and the
-//! simulator all use these types.
-
-use std::sync::Arc;
+//! Shard migrations as the shard map records them and as leaders report them: a leaf module,
+//! since the shard map, the control plane and the simulator all use these types (the messages
+//! that request a migration and copy a shard are the control plane's, in `control/msg.rs`).
 
 use crate::actor::Addr;
-use crate::anti_entropy::Entry;
 
 /// The steps of a migration, in order; `Done` and `RolledBack` end it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -93,26 +90,4 @@ pub struct MigrationStep {
     pub step: Step,
     /// Bytes copied to the target so far, as the target reported them.
     pub bytes: u64,
-}
-
-/// Migration messages: a request (from the operator), the leader's copy orders, the data, and
-/// the target's receipt.
-#[derive(Clone, Debug)]
-pub enum MigrateMsg {
-    /// Move `shard`'s primary to `to` (migration `id`); only a leader acts on it, and a repeat
-    /// of an id it already holds changes nothing.
-    Request { id: u32, shard: u32, to: Addr },
-    /// Leader to an old replica: send your copy of `shard` to `to`, then `to` reports to `leader`.
-    Copy { id: u32, shard: u32, to: Addr, round: u8, leader: Addr },
-    /// Old replica to the target: every key of the shard it holds, with the sender's checksum.
-    Chunk { id: u32, shard: u32, round: u8, leader: Addr, entries: Arc<[Entry]>, checksum: u64 },
-    /// Target to the leader: it merged `from`'s copy (`ok`: the checksum matched).
-    Copied { id: u32, round: u8, from: Addr, bytes: u64, ok: bool },
-}
-
-impl MigrateMsg {
-    /// True for the messages a node's replica handles (they touch the store).
-    pub fn is_data(&self) -> bool {
-        matches!(self, MigrateMsg::Copy { .. } | MigrateMsg::Chunk { .. })
-    }
 }

@@ -5,12 +5,11 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Addr, Input};
 use crate::anti_entropy::{AeCtx, AntiEntropy, AntiEntropyConfig};
-use crate::control::{Control, ControlConfig, ControlDurable, Ctl};
+use crate::control::{Control, ControlConfig, ControlDurable, Ctl, MigrateMsg};
 use crate::coordinator::{Coordinator, CoordinatorConfig, Ctx};
 use crate::handoff::{HandoffMsg, Hints};
 use crate::membership::Members;
 use crate::message::{Msg, NodeInput, NodeOut, Timer};
-use crate::migration_msg::MigrateMsg;
 use crate::replica::{copy, Replica, ReplicaRequest};
 use crate::shard_map::ShardMap;
 use crate::storage::{StorageConfig, StorageStats, Store};

@@ -1,11 +1,9 @@
 //! The per-migration status table: state, when each step began, bytes moved; as summary.json
-//! rows, terminal text and an HTML table.
+//! rows and terminal text (`html.rs` draws it as a table).
 
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
-
-use crate::html::escape;
 
 /// One migration of the run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +24,12 @@ pub struct MigrationSummary {
     pub bytes: u64,
 }
 
+/// Each step's name and start in seconds: `sync 5.012, done 7.250`.
+pub fn steps_text(r: &MigrationSummary) -> String {
+    let steps: Vec<String> = r.steps.iter().map(|(n, at)| format!("{n} {:.3}", *at as f64 / 1000.0)).collect();
+    steps.join(", ")
+}
+
 /// The table as terminal text (empty when the run had no migration).
 pub fn text(rows: &[MigrationSummary]) -> String {
     let mut s = String::new();
@@ -38,7 +42,6 @@ pub fn text(rows: &[MigrationSummary]) -> String {
     let _ = writeln!(s, "  id  shard  from -> to          state        bytes  steps (s)");
     for r in rows {
         let route = format!("{} -> {}", r.from.join(","), r.to);
-        let steps: Vec<String> = r.steps.iter().map(|(n, at)| format!("{n} {:.3}", *at as f64 / 1000.0)).collect();
         let _ = writeln!(
             s,
             "  {:>2}  {:>5}  {:<18}  {:<11}  {:>6}  {}",
@@ -47,38 +50,10 @@ pub fn text(rows: &[MigrationSummary]) -> String {
             route,
             r.state,
             r.bytes,
-            steps.join(", ")
+            steps_text(r)
         );
     }
     s
-}
-
-/// The table as an HTML section (empty when the run had no migration).
-pub fn html(rows: &[MigrationSummary]) -> String {
-    let mut h = String::new();
-    if rows.is_empty() {
-        return h;
-    }
-    let _ = writeln!(
-        h,
-        "<h2>Migrations</h2>\n<table>\n<tr><th>id</th><th>shard</th><th>from</th><th>to</th><th>state</th><th>bytes</th><th>steps (s)</th></tr>"
-    );
-    for r in rows {
-        let steps: Vec<String> = r.steps.iter().map(|(n, at)| format!("{n} {:.3}", *at as f64 / 1000.0)).collect();
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            r.id,
-            r.shard,
-            escape(&r.from.join(", ")),
-            escape(&r.to),
-            escape(&r.state),
-            r.bytes,
-            escape(&steps.join(", "))
-        );
-    }
-    h.push_str("</table>\n");
-    h
 }
 
 #[cfg(test)]
@@ -102,7 +77,6 @@ mod tests {
         let t = text(&[row("done"), row("rolled_back"), row("transfer")]);
         assert!(t.contains("3 started, 1 completed, 1 rolled back"), "{t}");
         assert!(t.contains("n1,n2,n3 -> n6") && t.contains("sync 5.012, done 7.250"), "{t}");
-        assert!(html(&[row("done")]).contains("<td>sync 5.012, done 7.250</td>"));
-        assert_eq!((text(&[]), html(&[])), (String::new(), String::new()), "nothing when nothing migrated");
+        assert_eq!(text(&[]), String::new(), "nothing when nothing migrated");
     }
 }

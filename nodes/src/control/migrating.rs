@@ -6,10 +6,11 @@
 //! target is pinned by [`Control::pin_migrations`].
 
 use super::migration::{self, Evidence};
+use super::msg::MigrateMsg;
 use super::state::Revoke;
 use super::{Control, ControlEvent, ControlOut, Ctl, Role};
 use crate::actor::Addr;
-use crate::migration_msg::{MigrateMsg, MigrationStep, Step};
+use crate::migration_msg::{MigrationStep, Step};
 
 impl Control {
     /// A migration message for the control plane: a request, or the target's receipt of a copy.

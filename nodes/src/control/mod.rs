@@ -46,7 +46,7 @@ use crate::shard_map::ShardMap;
 
 pub use config::{ControlConfig, MigrationPolicy};
 pub use durable::ControlDurable;
-pub use msg::{Append, AppendAck, ControlEvent, ControlTimer, Ctl, StepDownReason};
+pub use msg::{Append, AppendAck, ControlEvent, ControlTimer, Ctl, Entry, MigrateMsg, StepDownReason};
 
 use state::LeaderState;
 

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use crate::actor::Addr;
-use crate::anti_entropy::{AeMsg, Entry};
-use crate::migration_msg::MigrateMsg;
+use crate::anti_entropy::AeMsg;
+use crate::control::{Entry, MigrateMsg};
 use crate::shard_map::ShardMap;
 use crate::storage::merkle::set_hash;
 use crate::storage::Store;
