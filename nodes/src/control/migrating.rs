@@ -66,7 +66,7 @@ impl Control {
         }
         // Routing is learned when every member heard from lately accepted the committed map.
         let routed = self.members.addrs().iter().zip(&l.peers).all(|(&a, p)| {
-            a == id_self || !p.last_ack.is_some_and(|t| now < t + election_max) || p.accepted.1 >= commit_epoch
+            a == id_self || p.last_ack.is_none_or(|t| now >= t + election_max) || p.accepted.1 >= commit_epoch
         });
         let running: Vec<_> = next.migrations().iter().filter(|m| !m.step.is_terminal()).cloned().collect();
         for m in running.into_iter().filter(|m| m.step != Step::Queued) {
