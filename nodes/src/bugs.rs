@@ -49,9 +49,13 @@ pub const BUG_LEASE_OVERRUN: bool = cfg!(feature = "bug-lease-overrun");
 /// (`--features clustersim-nodes/bug-eager-rebalance`), as they once did: a healthy primary is
 /// revoked during the post-election wait and its shard has no primary until the wait ends.
 pub const BUG_EAGER_REBALANCE: bool = cfg!(feature = "bug-eager-rebalance");
+/// True in the test build whose leaders skip a migration's copies
+/// (`--features clustersim-nodes/bug-skip-sync`): ownership moves to the target before the old
+/// replicas copied the shard to it, so a write held only by a replica the migration drops is lost.
+pub const BUG_SKIP_SYNC: bool = cfg!(feature = "bug-skip-sync");
 
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 9] = [
+const PLANTED: [(&str, bool, &str); 10] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
     ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
@@ -61,6 +65,7 @@ const PLANTED: [(&str, bool, &str); 9] = [
     ("bug-stale-append", BUG_STALE_APPEND, "followers take an older map from a delayed heartbeat"),
     ("bug-lease-overrun", BUG_LEASE_OVERRUN, "primaries act a quarter of a lease past its end"),
     ("bug-eager-rebalance", BUG_EAGER_REBALANCE, "new leaders move healthy primaries before they may grant"),
+    ("bug-skip-sync", BUG_SKIP_SYNC, "migrations transfer ownership before the shard was copied to the target"),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.

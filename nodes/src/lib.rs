@@ -32,6 +32,7 @@ pub mod handoff;
 pub mod hop;
 pub mod membership;
 pub mod message;
+pub mod migration_msg;
 pub mod node;
 pub mod observer;
 pub mod replica;

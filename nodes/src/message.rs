@@ -4,6 +4,7 @@
 use crate::actor::{Input, Outbox};
 use crate::anti_entropy::{AeMsg, AeTimer};
 use crate::client::ClientTimer;
+use crate::control::MigrateMsg;
 use crate::control::{ControlTimer, Ctl};
 use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, Reply};
 use crate::handoff::{HandoffMsg, HandoffTimer};
@@ -107,6 +108,10 @@ fn ctl_kind(c: &Ctl) -> &'static str {
         Ctl::VoteReply { .. } => "vote_reply",
         Ctl::Append(_) => "append",
         Ctl::AppendAck(_) => "append_ack",
+        Ctl::Migrate(MigrateMsg::Request { .. }) => "migrate_request",
+        Ctl::Migrate(MigrateMsg::Copy { .. }) => "migrate_copy",
+        Ctl::Migrate(MigrateMsg::Chunk { .. }) => "migrate_chunk",
+        Ctl::Migrate(MigrateMsg::Copied { .. }) => "migrate_copied",
     }
 }
 

@@ -5,12 +5,12 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Addr, Input};
 use crate::anti_entropy::{AeCtx, AntiEntropy, AntiEntropyConfig};
-use crate::control::{Control, ControlConfig, ControlDurable};
+use crate::control::{Control, ControlConfig, ControlDurable, Ctl, MigrateMsg};
 use crate::coordinator::{Coordinator, CoordinatorConfig, Ctx};
 use crate::handoff::{HandoffMsg, Hints};
 use crate::membership::Members;
 use crate::message::{Msg, NodeInput, NodeOut, Timer};
-use crate::replica::Replica;
+use crate::replica::{copy, Replica, ReplicaRequest};
 use crate::shard_map::ShardMap;
 use crate::storage::{StorageConfig, StorageStats, Store};
 
@@ -141,20 +141,43 @@ impl StorageNode {
         self.coordinator.pending_requests()
     }
 
+    /// A migration's data message: an old replica sends its copy of the shard, the target
+    /// merges it and reports to the leader.
+    fn on_migrate_data(&mut self, from: Addr, m: MigrateMsg, out: &mut NodeOut) {
+        let map = self.control.as_ref().expect("control present").map();
+        match m {
+            MigrateMsg::Copy { id, shard, to, round, leader } => {
+                let chunk = copy::chunk(self.replica.store(), map, id, shard, round, leader);
+                out.send(to, Msg::Ctl(Ctl::Migrate(chunk)));
+            }
+            chunk => {
+                let corrupt = self.cfg.control.migration.corrupt_copies;
+                if let Some((leader, receipt)) = copy::receive(self.replica.store_mut(), from, chunk, corrupt) {
+                    out.send(leader, Msg::Ctl(Ctl::Migrate(receipt)));
+                }
+            }
+        }
+    }
+
     /// Handles one input at the node's local time `now`: routes it to the part that owns it.
     pub fn on_input(&mut self, now: u64, input: NodeInput, out: &mut NodeOut) {
         let control = self.control.as_mut().expect("control present");
         match input {
             // After a control input its next deadline may have moved (a heartbeat pushes back
             // the election, a vote makes a leader); other inputs change nothing it depends on.
-            Input::Msg { from, msg: Msg::Ctl(msg) } => {
-                control.on_input(now, Input::Msg { from, msg }, out);
-                control.arm(now, out);
-            }
             Input::Timer(Timer::Control(t)) => {
                 control.on_input(now, Input::Timer(t), out);
                 control.arm(now, out);
             }
+            Input::Msg { from, msg: Msg::Ctl(Ctl::Migrate(m)) } if m.is_data() => {
+                self.on_migrate_data(from, m, out);
+            }
+            Input::Msg { from, msg: Msg::Ctl(msg) } => {
+                control.on_input(now, Input::Msg { from, msg }, out);
+                control.arm(now, out);
+            }
+            Input::Msg { msg: Msg::Replica(ReplicaRequest::Write { key, .. }), .. }
+                if stale_route(self.id, control.map(), key) => {} // not a replica of this shard since a migration
             Input::Msg { from, msg: Msg::Replica(request) } => {
                 self.replica.on_request(from, request, control.map(), out);
             }
@@ -210,6 +233,13 @@ impl StorageNode {
             self.replica.send_repairs(self.id, map, out);
         }
     }
+}
+
+/// True when a write for `key` reaches a node that its map no longer counts among the shard's
+/// replicas after a migration: a coordinator routed by a stale map, refused (never stored).
+fn stale_route(me: Addr, map: &ShardMap, key: u64) -> bool {
+    let shard = map.shard_of(key);
+    map.ever_migrated(shard) && !map.replica_sets()[shard as usize].contains(&me)
 }
 
 #[cfg(test)]

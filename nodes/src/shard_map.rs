@@ -5,13 +5,14 @@
 use std::sync::Arc;
 
 use crate::actor::Addr;
+use crate::migration_msg::Migration;
 
 /// Keys to shards, shards to replica sets and primaries, versioned by `epoch`.
 ///
 /// The per-shard tables are shared and copied on write: heartbeats to followers that are behind
 /// carry the whole map, every node holds one, and at 1,000 nodes × 10,000 shards private copies
-/// cost gigabytes. Replica sets do not change yet (placement is a ring fixed at the start); a
-/// migration will change them through the same versioned value.
+/// cost gigabytes. Replica sets start as a ring; a migration changes one through the same
+/// versioned value, and the map records every migration's step so a new leader resumes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShardMap {
     /// Bumped by every change the leader proposes.
@@ -30,6 +31,8 @@ pub struct ShardMap {
     /// The members that vote and may lead, ascending; empty until the control plane chose
     /// them. Changed one member at a time by the leader (Raft's single-server changes).
     voters: Arc<Vec<Addr>>,
+    /// Every migration requested so far, by id (finished ones too: a repeated request is known).
+    migrations: Arc<Vec<Migration>>,
 }
 
 /// The zone of an address that is no member.
@@ -71,6 +74,7 @@ impl ShardMap {
             n,
             zones: Arc::new(zone_table(nodes)),
             voters: Arc::new(Vec::new()),
+            migrations: Arc::new(Vec::new()),
         }
     }
 
@@ -126,6 +130,36 @@ impl ShardMap {
     pub fn set_primary(&mut self, shard: u32, primary: Option<Addr>, epoch: u64) {
         Arc::make_mut(&mut self.primaries)[shard as usize] = primary;
         Arc::make_mut(&mut self.granted_at)[shard as usize] = epoch;
+    }
+
+    /// Replaces `shard`'s replica set (a migration's transfer or rollback).
+    pub fn set_replicas(&mut self, shard: u32, replicas: Vec<Addr>) {
+        Arc::make_mut(&mut self.replicas)[shard as usize] = replicas;
+    }
+
+    /// Every migration requested so far, ascending by id.
+    pub fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    /// The migration with id `id`, if the map holds it.
+    pub fn migration(&self, id: u32) -> Option<&Migration> {
+        self.migrations.binary_search_by_key(&id, |m| m.id).ok().map(|i| &self.migrations[i])
+    }
+
+    /// Adds or replaces the migration with `m.id`, keeping the list sorted by id.
+    pub fn put_migration(&mut self, m: Migration) {
+        let list = Arc::make_mut(&mut self.migrations);
+        match list.binary_search_by_key(&m.id, |x| x.id) {
+            Ok(i) => list[i] = m,
+            Err(i) => list.insert(i, m),
+        }
+    }
+
+    /// True when `shard` was ever the subject of a migration (its replica set may have changed,
+    /// so replicas check membership before accepting its writes).
+    pub fn ever_migrated(&self, shard: u32) -> bool {
+        !self.migrations.is_empty() && self.migrations.iter().any(|m| m.shard == shard)
     }
 
     /// Number of shards with a primary.

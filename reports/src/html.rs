@@ -335,6 +335,34 @@ fn control(h: &mut String, s: &Summary) {
         );
     }
     let _ = writeln!(h, "</table>");
+    h.push_str(&migrations(&s.migrations));
+}
+
+/// The table as an HTML section (empty when the run had no migration).
+fn migrations(rows: &[crate::migrations::MigrationSummary]) -> String {
+    let mut h = String::new();
+    if rows.is_empty() {
+        return h;
+    }
+    let _ = writeln!(
+        h,
+        "<h2>Migrations</h2>\n<table>\n<tr><th>id</th><th>shard</th><th>from</th><th>to</th><th>state</th><th>bytes</th><th>steps (s)</th></tr>"
+    );
+    for r in rows {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            r.id,
+            r.shard,
+            escape(&r.from.join(", ")),
+            escape(&r.to),
+            escape(&r.state),
+            r.bytes,
+            escape(&crate::migrations::steps_text(r))
+        );
+    }
+    h.push_str("</table>\n");
+    h
 }
 
 fn plot(h: &mut String, p: &PlotFile) {

@@ -99,6 +99,9 @@ pub struct Summary {
     /// explain` prints), when a property failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub story: Option<String>,
+    /// Every migration: its state, step times and bytes moved.
+    #[serde(default)]
+    pub migrations: Vec<crate::migrations::MigrationSummary>,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -477,6 +480,7 @@ impl Summary {
             unowned_total,
             unowned_max
         );
+        s.push_str(&crate::migrations::text(&self.migrations));
         if !self.interleavings.is_empty() {
             let seen: Vec<String> = self.interleavings.iter().map(|(k, n)| format!("{k} {n}")).collect();
             let _ = writeln!(s, "interleavings reached: {}", seen.join(", "));
@@ -553,6 +557,7 @@ pub(crate) mod tests_support {
             node_status: vec![],
             trace_file: None,
             story: None,
+            migrations: Vec::new(),
         }
     }
 }
@@ -629,6 +634,7 @@ mod tests {
             node_status: vec![],
             trace_file: None,
             story: None,
+            migrations: Vec::new(),
         }
     }
 

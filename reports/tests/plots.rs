@@ -89,6 +89,7 @@ fn summary(simulated_ms: u64) -> Summary {
         node_status: vec![],
         trace_file: None,
         story: None,
+        migrations: Vec::new(),
     }
 }
 

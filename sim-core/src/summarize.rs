@@ -104,7 +104,24 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         node_status: node_status(&result.history, result.simulated_ms),
         trace_file: None,
         story: None,
+        migrations: migrations(&result.history),
     }
+}
+
+/// The per-migration status table, from the step events leaders recorded.
+fn migrations(history: &History) -> Vec<reports::MigrationSummary> {
+    crate::check::migrations::table(history)
+        .into_iter()
+        .map(|r| reports::MigrationSummary {
+            id: r.id,
+            shard: r.shard,
+            from: r.from.iter().map(|&n| history.node_name(n)).collect(),
+            to: history.node_name(r.to),
+            state: r.state.name().to_string(),
+            steps: r.steps.iter().map(|&(s, at)| (s.name().to_string(), at)).collect(),
+            bytes: r.bytes,
+        })
+        .collect()
 }
 
 /// Most violation marks drawn per property: the plots need where, not every one.

@@ -61,6 +61,11 @@ pub fn draw(swarm: &Swarm, cluster: &ClusterSpec, seed: u64) -> Vec<Fault> {
         let kind = swarm.kinds[rng.random_range(0..swarm.kinds.len())];
         let mut for_ms = rng.random_range(swarm.for_ms.0..=swarm.for_ms.1);
         let action = action(kind, swarm, cluster, &mut rng);
+        if kind == SwarmFault::Migrate {
+            // A request, not a fault in effect: it takes no concurrency slot and has no end.
+            faults.push(Fault { at_ms, for_ms: None, action, line: swarm.line });
+            continue;
+        }
         if kind == SwarmFault::Corrupt {
             // Damage is done at once and cannot be undone, but the cluster needs a while to
             // find and repair it: a second disk damaged before then could hold the other copy
@@ -135,6 +140,10 @@ fn action(kind: SwarmFault, swarm: &Swarm, cluster: &ClusterSpec, rng: &mut ChaC
             2 => vec![Target::Leader],
             _ => some(rng, 1),
         }),
+        SwarmFault::Migrate => FaultAction::Migrate {
+            shard: rng.random_range(0..cluster.shards.max(1)),
+            to: vec![Target::Node(rng.random_range(0..nodes))],
+        },
         SwarmFault::ZoneOutage => {
             let zones: Vec<u16> =
                 (0..cluster.zones.len() as u16).filter(|&z| cluster.nodes.iter().any(|n| n.zone == z)).collect();

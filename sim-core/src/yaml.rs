@@ -128,6 +128,7 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     if k.slow_leader_rtt_ms > 0 {
         control.push(format!("slow_leader_rtt: {}", format_ms(k.slow_leader_rtt_ms)));
     }
+    control.extend(crate::scenario::migration::policy_text(&k.migration));
     let _ = writeln!(out, "  control: {{ {} }}", control.join(", "));
     let s = &c.storage;
     let handoff = s.hinted_handoff.map_or("off".to_string(), |h| {
@@ -246,6 +247,9 @@ pub fn fault(f: &Fault, c: &ClusterSpec) -> String {
         }
         FaultAction::Corrupt { targets, fraction } => {
             format!("corrupt: {{ node: {}, keys: {fraction} }}", list(targets))
+        }
+        FaultAction::Migrate { shard, to } => {
+            format!("migrate: {{ shard: {shard}, to: {} }}", to.first().map_or(String::new(), |t| target(t, c)))
         }
     };
     format!("{text}, {action} }}")

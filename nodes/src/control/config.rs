@@ -21,6 +21,28 @@ pub struct ControlConfig {
     /// follow. Raft over 1,000 voters split its votes forever (dozens of candidates per round
     /// trip) and flooded the network with vote requests.
     pub voters_max: u32,
+    /// Limits and timeouts of shard migrations.
+    pub migration: MigrationPolicy,
+}
+
+/// Limits and timeouts of shard migrations (the scenario's `cluster.storage.migration_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MigrationPolicy {
+    /// At most this many migrations run at once; the others wait queued.
+    pub concurrency: u32,
+    /// A step that has not finished this long after the leader saw it begin rolls back.
+    pub step_timeout_ms: u64,
+    /// Copy orders not answered yet are sent again this often.
+    pub resend_ms: u64,
+    /// A fault for tests and scenarios: every copy a target receives loses its last key in
+    /// transit, so its checksum no longer matches and the migration must roll back.
+    pub corrupt_copies: bool,
+}
+
+impl Default for MigrationPolicy {
+    fn default() -> Self {
+        MigrationPolicy { concurrency: 2, step_timeout_ms: 10_000, resend_ms: 500, corrupt_copies: false }
+    }
 }
 
 impl Default for ControlConfig {
@@ -34,6 +56,7 @@ impl Default for ControlConfig {
             slow_leader_rtt_ms: 0,
             step_down_cooldown_ms: 5_000,
             voters_max: 7,
+            migration: MigrationPolicy::default(),
         }
     }
 }

@@ -27,6 +27,8 @@ mod config;
 mod durable;
 mod election;
 mod lease;
+mod migrating;
+pub mod migration;
 mod msg;
 mod placement;
 mod reconcile;
@@ -43,9 +45,9 @@ use crate::bugs::BUG_LEASE_OVERRUN;
 use crate::membership::Members;
 use crate::shard_map::ShardMap;
 
-pub use config::ControlConfig;
+pub use config::{ControlConfig, MigrationPolicy};
 pub use durable::ControlDurable;
-pub use msg::{Append, AppendAck, ControlEvent, ControlTimer, Ctl, StepDownReason};
+pub use msg::{Append, AppendAck, ControlEvent, ControlTimer, Ctl, Entry, MigrateMsg, StepDownReason};
 
 use state::LeaderState;
 
@@ -277,6 +279,7 @@ impl Control {
             Ctl::VoteReply { term, granted } => self.on_vote_reply(now, from, term, granted, out),
             Ctl::Append(append) => self.on_append(now, from, append, out),
             Ctl::AppendAck(ack) => self.on_append_ack(now, from, ack, out),
+            Ctl::Migrate(m) => self.on_migrate(m),
         }
     }
 }

@@ -1,7 +1,11 @@
 //! What the control plane sends, the timer it sets, and what it reports.
 
 use crate::actor::Addr;
+use std::sync::Arc;
+
+use crate::migration_msg::MigrationStep;
 use crate::shard_map::ShardMap;
+use crate::storage::Versioned;
 
 /// Control-plane messages.
 #[derive(Clone, Debug)]
@@ -18,6 +22,8 @@ pub enum Ctl {
     Append(Append),
     /// Follower's answer to a heartbeat.
     AppendAck(AppendAck),
+    /// Shard migration: requests, copy orders, data and receipts.
+    Migrate(MigrateMsg),
 }
 
 /// A leader's heartbeat: the shard map when the follower is behind, the committed epoch, and
@@ -94,6 +100,8 @@ pub enum ControlEvent {
     /// The leader's bound on `node`'s lease: from its latest echo (or, for itself, its own
     /// renewal) the node acts as primary at most until this local time of the leader.
     LeaseBound { node: Addr, until_local: u64 },
+    /// The leader committed a map in which a migration entered a step.
+    Migration(MigrationStep),
 }
 
 /// Why a leader stopped leading.
@@ -105,4 +113,29 @@ pub enum StepDownReason {
     LostQuorum,
     /// Its own heartbeat round trips were too slow.
     Slow,
+}
+
+/// One key and every version a replica holds of it (the shape anti-entropy sends too).
+pub type Entry = (u64, Arc<Vec<Versioned>>);
+
+/// Migration messages: a request (from the operator), the leader's copy orders, the data, and
+/// the target's receipt.
+#[derive(Clone, Debug)]
+pub enum MigrateMsg {
+    /// Move `shard`'s primary to `to` (migration `id`); only a leader acts on it, and a repeat
+    /// of an id it already holds changes nothing.
+    Request { id: u32, shard: u32, to: Addr },
+    /// Leader to an old replica: send your copy of `shard` to `to`, then `to` reports to `leader`.
+    Copy { id: u32, shard: u32, to: Addr, round: u8, leader: Addr },
+    /// Old replica to the target: every key of the shard it holds, with the sender's checksum.
+    Chunk { id: u32, shard: u32, round: u8, leader: Addr, entries: Arc<[Entry]>, checksum: u64 },
+    /// Target to the leader: it merged `from`'s copy (`ok`: the checksum matched).
+    Copied { id: u32, round: u8, from: Addr, bytes: u64, ok: bool },
+}
+
+impl MigrateMsg {
+    /// True for the messages a node's replica handles (they touch the store).
+    pub fn is_data(&self) -> bool {
+        matches!(self, MigrateMsg::Copy { .. } | MigrateMsg::Chunk { .. })
+    }
 }

@@ -28,7 +28,7 @@ impl Control {
         // rebalancing move then revoked a healthy primary whose shard stayed without one until
         // the wait ended (seconds), which is the unavailability the wait exists to bound.
         let rebalance = inputs.2 || BUG_EAGER_REBALANCE;
-        let target = placement::target(
+        let mut target = placement::target(
             current.primaries(),
             &l.planned,
             current.replica_sets(),
@@ -36,6 +36,7 @@ impl Control {
             &inputs.0,
             rebalance,
         );
+        self.pin_migrations(&mut target, &inputs.0); // migration hook (control/migrating.rs)
         let members = &self.members;
         let Role::Leader(l) = &mut self.role else { return };
         let peer_slot = |a| members.slot(a).expect("primaries are members");

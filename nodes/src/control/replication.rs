@@ -130,6 +130,7 @@ impl Control {
             self.commit_epoch = epoch;
             self.take_committed_roles();
             out.event(ControlEvent::Committed { epoch, assigned: self.durable.map.assigned() });
+            self.report_migrations(out);
         }
         if let Some(anchor) = anchor {
             if self.extend_lease(anchor + self.cfg.lease_ms, out) {
@@ -168,7 +169,8 @@ impl Control {
             self.step_down(now, StepDownReason::Slow, out);
             return;
         }
-        if matches!(&self.role, Role::Leader(l) if l.in_flight.is_none()) {
+        // A migration step and a reconciliation move each propose a map: one per tick.
+        if matches!(&self.role, Role::Leader(l) if l.in_flight.is_none()) && !self.migrations_tick(now, out) {
             self.reconcile(now, out);
         }
         self.heartbeat(now, out);

@@ -1,6 +1,7 @@
 //! What a node's control plane keeps as leader: per member, what it last heard; the revokes it
 //! waits on; its plan for revoked shards.
 
+use super::migration::LeaderMigrations;
 use crate::actor::Addr;
 
 /// What the leader knows of one member.
@@ -53,6 +54,8 @@ pub(super) struct LeaderState {
     pub(super) grants_open: bool,
     /// A buffer for the lease anchor computation (no allocation per acknowledgement).
     pub(super) scratch: Vec<u64>,
+    /// Migration requests, evidence and timers (volatile: a new leader gathers them again).
+    pub(super) migrating: LeaderMigrations,
 }
 
 impl LeaderState {
@@ -70,6 +73,7 @@ impl LeaderState {
             grants_open: false,
             voters_checked: 0,
             scratch: Vec::new(),
+            migrating: LeaderMigrations::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! store, and refuses writes fenced with an epoch older than the newest grant it knows. Its
 //! disk work (group commits, scrubbing, repairing damaged records) is in `disk.rs`.
 
+pub mod copy;
 mod disk;
 mod msg;
 

@@ -20,8 +20,10 @@ use super::echo::Echo;
 use super::links::{Links, NetConfig};
 use super::stats::NetStats;
 use super::transport::{boot_clients, boot_node, fire, handle, Actor, Endpoint, World};
-use crate::actor::Addr;
+use crate::actor::{Addr, Input};
 use crate::client::{Client, ClientConfig, Workload};
+use crate::control::{Ctl, MigrateMsg};
+use crate::message::Msg;
 use crate::node::{NodeConfig, StorageNode};
 use crate::observer::{Event, NodeChange, Observer};
 use crate::shard_map::ShardMap;
@@ -250,6 +252,24 @@ impl<O: Observer> Cluster<O> {
     /// Changes link conditions (partitions, slow nodes, loss) under the world's lock.
     pub fn with_links<R>(&self, f: impl FnOnce(&mut Links) -> R) -> R {
         f(&mut lock(&self.world).links)
+    }
+
+    /// An operator asks for migration `id` (move `shard`'s primary to `to`): every storage
+    /// node that is up and running gets the request now; only a leader acts on it.
+    pub fn request_migration(&self, id: u32, shard: u32, to: Addr) {
+        let mut guard = lock(&self.world);
+        let w = &mut *guard;
+        let now = w.now;
+        let nodes: Vec<Addr> = (0..w.endpoints.len() as Addr)
+            .filter(|&a| {
+                let e = &w.endpoints[a as usize];
+                e.up && !e.paused && matches!(e.actor, Actor::Node(_))
+            })
+            .collect();
+        for node in nodes {
+            let msg = Msg::Ctl(Ctl::Migrate(MigrateMsg::Request { id, shard, to }));
+            handle(w, node, &mut vec![Input::Msg { from: node, msg }], now);
+        }
     }
 
     /// The leader with the highest term among nodes that are up and believe they lead.

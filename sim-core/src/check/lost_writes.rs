@@ -384,4 +384,22 @@ mod tests {
         assert!(!v.passed);
         assert!(v.detail.contains("no final replica state"), "{}", v.detail);
     }
+
+    #[test]
+    fn a_write_left_only_on_the_standby_a_migration_dropped_is_lost() {
+        // Key 3's shard lived on nodes 3, 4, 0; a migration moved it to 1, 3, 4 (node 0
+        // dropped). The write survives on node 0 alone: the new replica set never got it.
+        let key = 3;
+        let mut h = history(vec![write(10, key, Outcome::Ok, 11)], &[(0, key, 11)]);
+        assert!(check(&h).passed, "judged against the replica sets before the migration it is held");
+        let mut state = h.final_state.take().expect("final state");
+        state.replica_sets[key as usize] = vec![1, 3, 4];
+        h.final_state = Some(state.clone());
+        let v = check(&h);
+        assert!(!v.passed && v.violations == 1, "{v:?}");
+        // Copied to the target during the sync, it is kept.
+        state.replicas[1].keys.entry(key).or_default().push(Versioned { version: shown(11), value: 11 });
+        h.final_state = Some(state);
+        assert!(check(&h).passed);
+    }
 }

@@ -7,10 +7,10 @@ use super::availability::{self, AvailabilityBound};
 use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
 use super::{
-    convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, ownership, primaries,
-    siblings, sometimes, stale_reads,
+    convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, migrations, ownership,
+    primaries, siblings, sometimes, stale_reads,
 };
-use crate::history::History;
+use crate::history::{History, MigrationStep};
 use sometimes::Interleaving;
 
 /// A property a history is judged by.
@@ -27,7 +27,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 22] = [
+pub static PROPERTIES: [Property; 26] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -161,6 +161,30 @@ pub static PROPERTIES: [Property; 22] = [
         class: Liveness,
         holds_when: "after the heal no disk holds a damaged value, and each damaged record's key is held again",
         check: |e| corruption::eventually_repaired(e.history),
+    },
+    Property {
+        name: "migrations_settled",
+        class: Liveness,
+        holds_when: "after the heal every migration has completed or rolled back (none left half-done)",
+        check: |e| migrations::settled(e.history),
+    },
+    Property {
+        name: "migration_steps_in_order",
+        class: Safety,
+        holds_when: "no migration is reported entering a step it already passed, nor both completed and rolled back",
+        check: |e| migrations::steps_in_order(e.history),
+    },
+    Property {
+        name: "migration_completed",
+        class: Sometimes,
+        holds_when: "some migration completed",
+        check: |e| migrations::ended(e.history, MigrationStep::Done),
+    },
+    Property {
+        name: "migration_rolled_back",
+        class: Sometimes,
+        holds_when: "some migration rolled back",
+        check: |e| migrations::ended(e.history, MigrationStep::RolledBack),
     },
 ];
 

@@ -48,6 +48,8 @@ pub struct Injector<'a> {
     undos: BTreeSet<(u64, u64)>,
     paused: BTreeSet<u32>,
     next_id: u64,
+    /// Migration requests made so far (the next one's id).
+    migrations_requested: u32,
 }
 
 impl<'a> Injector<'a> {
@@ -59,6 +61,7 @@ impl<'a> Injector<'a> {
             rng,
             seed,
             next: 0,
+            migrations_requested: 0,
             active: BTreeMap::new(),
             undos: BTreeSet::new(),
             paused: BTreeSet::new(),
@@ -191,6 +194,15 @@ impl<'a> Injector<'a> {
                 (Some(Active::Skewed(nodes.clone())), label, nodes)
             }
             FaultAction::Corrupt { targets, fraction } => self.corrupt(targets, *fraction, now),
+            FaultAction::Migrate { shard, to } => {
+                let nodes: Vec<u32> = self.resolve(to, false).into_iter().take(1).collect();
+                let id = self.migrations_requested;
+                self.migrations_requested += 1;
+                if let Some(&node) = nodes.first() {
+                    self.cluster.request_migration(id, *shard, node);
+                }
+                (None, format!("migrate #{id} shard {shard} to {}", self.names(&nodes)), nodes)
+            }
         };
         self.record(now, label.clone(), nodes, until, false);
         if let Some(active) = active {

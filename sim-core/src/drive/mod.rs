@@ -181,9 +181,10 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
         let mut replicas = Vec::new();
         cluster.each_store(|store| replicas.push(replica_state(store)));
         let mut h = cluster.with_observer(Recorder::take_history);
-        // Where each shard was meant to live: replica sets do not move yet, so the starting
-        // map says it.
-        let replica_sets = map.replica_sets().to_vec();
+        // Where each shard was meant to live: migrations move replica sets, so the newest
+        // map any node holds says it (the starting map when nothing moved).
+        let newest = cluster.maps().into_iter().max_by_key(|m| m.epoch);
+        let replica_sets = newest.as_ref().unwrap_or(&map).replica_sets().to_vec();
         h.healed_at_ms = Some(scenario.duration_ms);
         h.node_names = scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect();
         h.nodes = scenario.cluster.nodes.len() as u32;

@@ -15,7 +15,8 @@ use nodes::{Addr, Consistency, Event, FailReason, Hop, HopEvent, Observer, OpRec
 use crate::history::trace_filter::LineFilter;
 use crate::history::{
     Act, ControlEvent, GrantChange, GrantRecord, History, LeaseBoundRecord, Level, MessageEvent, MessageRecord,
-    NodeChange, Op, OpKind, Outcome, PrimaryActKind, ReplicaState, StepDownReason, Version, Versioned,
+    MigrationRecord, MigrationStep, NodeChange, Op, OpKind, Outcome, PrimaryActKind, ReplicaState, StepDownReason,
+    Version, Versioned,
 };
 
 /// The cluster's observer: it records into a history of its own. The cluster owns it (no lock
@@ -117,6 +118,7 @@ impl Observer for Recorder {
                 self.history.record_op(now_ms, op);
             }
             Event::Node(change) => self.history.record_node(now_ms, source, node_change(change)),
+            Event::Control(NodeControl::Migration(m)) => self.history.record_migration(migration(now_ms, source, m)),
             Event::Control(e) => self.control(now_ms, source, e),
             Event::Lease { until_ms } => self.history.record_lease(now_ms, source, until_ms),
             Event::PrimarySaw(saw) => self.primary_saw.entry((saw.client, saw.op)).or_default().extend(saw.values),
@@ -280,8 +282,24 @@ fn control(e: NodeControl) -> Option<ControlEvent> {
         | NodeControl::LeaderAct { .. }
         | NodeControl::Granted { .. }
         | NodeControl::Released { .. }
-        | NodeControl::Revoked { .. } => return None,
+        | NodeControl::Revoked { .. }
+        | NodeControl::Migration(_) => return None,
     })
+}
+
+/// A leader's migration step in the history's terms.
+fn migration(at_ms: u64, node: Addr, m: nodes::migration_msg::MigrationStep) -> MigrationRecord {
+    use nodes::migration_msg::Step;
+    let step = match m.step {
+        Step::Queued => MigrationStep::Queued,
+        Step::Sync => MigrationStep::Sync,
+        Step::Transfer => MigrationStep::Transfer,
+        Step::Route => MigrationStep::Route,
+        Step::Verify => MigrationStep::Verify,
+        Step::Done => MigrationStep::Done,
+        Step::RolledBack => MigrationStep::RolledBack,
+    };
+    MigrationRecord { at_ms, node, id: m.id, shard: m.shard, from: m.from, to: m.to, step, bytes: m.bytes }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod event_log;
 pub mod fault_span;
 pub mod import;
 mod message;
+mod migration;
 pub mod names;
 mod node_event;
 mod op;
@@ -19,6 +20,7 @@ use std::collections::BTreeMap;
 
 pub use acts::{Act, ActRecord, GrantChange, GrantRecord, LeaseBoundRecord, PrimaryActKind};
 pub use message::{MessageEvent, MessageRecord};
+pub use migration::{MigrationRecord, MigrationStep};
 pub use node_event::{ControlEvent, ControlRecord, LeaseRecord, NodeChange, NodeEventRecord, StepDownReason};
 pub use op::{Level, Op, OpKind, Outcome};
 pub use version::{Version, Versioned};
@@ -122,6 +124,8 @@ pub struct History {
     /// Every message's send, delivery and drop, in time order, when the run was traced (and
     /// its filter kept them); not part of the trace hash.
     pub messages: Vec<MessageRecord>,
+    /// Migration steps as leaders reported them, in time order.
+    pub migrations: Vec<MigrationRecord>,
     trace: TraceHasher,
 }
 
@@ -204,6 +208,17 @@ impl History {
             }
         }
         self.control.push(ControlRecord { at_ms, node, event });
+    }
+
+    /// Records a migration step a leader reported.
+    pub fn record_migration(&mut self, r: MigrationRecord) {
+        let t = &mut self.trace;
+        t.u64(0x1A);
+        for x in [r.at_ms, r.node as u64, r.id as u64, r.shard as u64, r.to as u64, r.step as u64, r.bytes] {
+            t.u64(x);
+        }
+        r.from.iter().for_each(|&n| t.u64(n as u64));
+        self.migrations.push(r);
     }
 
     /// Records a lease renewal: `node`'s lease now ends at simulated time `until_ms`.

@@ -142,6 +142,9 @@ fn control(raw: Option<&RawControl>) -> Result<ControlConfig, Invalid> {
         }
         cfg.voters_max = v as u32;
     }
+    if let Some(m) = &raw.migration {
+        cfg.migration = super::migration::policy(m)?;
+    }
     Ok(cfg)
 }
 

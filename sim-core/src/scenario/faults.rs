@@ -36,6 +36,7 @@ const ACTIONS: &[&str] = &[
     "duplicate",
     "skew",
     "corrupt",
+    "migrate",
 ];
 
 /// Checks every fault and returns them sorted by time (ties keep file order).
@@ -80,6 +81,7 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
         ("duplicate", &raw.duplicate),
         ("skew", &raw.skew),
         ("corrupt", &raw.corrupt),
+        ("migrate", &raw.migrate),
     ];
     let mut actions = present.iter().filter_map(|(key, value)| value.as_ref().map(|v| (*key, v)));
     let Some((kind, value)) = actions.next() else {
@@ -119,9 +121,10 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
         "loss" => FaultAction::Loss(probability(value, &at)?),
         "skew" => skew(raw, value, &at, path, names)?,
         "corrupt" => corrupt(value, &at, names)?,
+        "migrate" => migrate(value, &at, names)?,
         _ => FaultAction::Duplicate(probability(value, &at)?),
     };
-    if for_ms.is_some() && matches!(kind, "heal" | "restart" | "resume" | "corrupt") {
+    if for_ms.is_some() && matches!(kind, "heal" | "restart" | "resume" | "corrupt" | "migrate") {
         return Err(Invalid::new(field("for"), format!("`{kind}` cannot be undone, so it cannot have `for`")));
     }
     let line = index.locate(path).map_or(0, |p| p.line);
@@ -198,6 +201,23 @@ fn corrupt(value: &Value, field: &str, names: &Names) -> Result<FaultAction, Inv
         }
     };
     Ok(FaultAction::Corrupt { targets, fraction })
+}
+
+/// `migrate: { shard: 3, to: n4 }`: the shard must exist and `to` name one node (or `random`,
+/// `leader`, or a zone, whose first node when it fires is taken).
+fn migrate(value: &Value, field: &str, names: &Names) -> Result<FaultAction, Invalid> {
+    let fields = Fields::new(value, field, &["shard", "to"])?;
+    let at = fields.field("shard");
+    let shard = number(fields.required("shard")?, &at)?;
+    let shards = names.shards();
+    if shard < 0.0 || shard.fract() != 0.0 || shard >= f64::from(shards) {
+        return Err(Invalid::new(at, format!("a shard number from 0 to {} (the cluster has {shards})", shards - 1)));
+    }
+    let to = names.targets(fields.required("to")?, &fields.field("to"))?;
+    if to.len() != 1 {
+        return Err(Invalid::new(fields.field("to"), "name exactly one target: a node, `random`, `leader` or a zone"));
+    }
+    Ok(FaultAction::Migrate { shard: shard as u32, to })
 }
 
 /// Groups that cannot reach each other; a node may be in at most one group.

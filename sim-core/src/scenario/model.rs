@@ -227,6 +227,9 @@ pub enum FaultAction {
     /// Add `delay_ms` to every answer the targets send as replicas (a slow disk); their other
     /// messages keep their speed (`slow` with `scope: replica`).
     SlowReplica { targets: Vec<Target>, delay_ms: u64 },
+    /// Ask the leader to move `shard`'s primary to the node `to` resolves to (a timeline
+    /// action, not a fault: the leader migrates the shard step by step, or rolls it back).
+    Migrate { shard: u32, to: Vec<Target> },
 }
 
 impl FaultAction {
@@ -242,7 +245,7 @@ impl FaultAction {
             | FaultAction::Slow { targets: t, .. }
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
-            FaultAction::SlowReplica { targets: t, .. } => vec![t],
+            FaultAction::SlowReplica { targets: t, .. } | FaultAction::Migrate { to: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -260,7 +263,7 @@ impl FaultAction {
             | FaultAction::Slow { targets: t, .. }
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
-            FaultAction::SlowReplica { targets: t, .. } => vec![t],
+            FaultAction::SlowReplica { targets: t, .. } | FaultAction::Migrate { to: t, .. } => vec![t],
             FaultAction::Partition(groups) => groups.iter_mut().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -337,11 +340,14 @@ pub enum SwarmFault {
     LongPause,
     /// Take a whole zone down: cut off or crashed.
     ZoneOutage,
+    /// Ask the leader to migrate a random shard to a random node (instant; the migration then
+    /// runs or rolls back on its own).
+    Migrate,
 }
 
 impl SwarmFault {
     /// Every kind, in the order the scenario format documents them.
-    pub const ALL: [SwarmFault; 13] = [
+    pub const ALL: [SwarmFault; 14] = [
         SwarmFault::Crash,
         SwarmFault::Pause,
         SwarmFault::Partition,
@@ -355,6 +361,7 @@ impl SwarmFault {
         SwarmFault::Skew,
         SwarmFault::LongPause,
         SwarmFault::ZoneOutage,
+        SwarmFault::Migrate,
     ];
 
     /// The name scenario files use, like `one_way`.
@@ -373,6 +380,7 @@ impl SwarmFault {
             SwarmFault::Skew => "skew",
             SwarmFault::LongPause => "long_pause",
             SwarmFault::ZoneOutage => "zone_outage",
+            SwarmFault::Migrate => "migrate",
         }
     }
 }

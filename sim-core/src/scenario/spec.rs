@@ -85,6 +85,9 @@ pub struct RawControl {
     pub slow_leader_rtt: Option<String>,
     pub step_down_cooldown: Option<String>,
     pub voters: Option<i64>,
+    /// `{ concurrency: 2, step_timeout: 10s, resend: 500ms, corrupt_copies: false }`.
+    #[serde(default, deserialize_with = "present")]
+    pub migration: Option<Value>,
 }
 
 /// `cluster.replication:`.
@@ -185,6 +188,8 @@ pub struct RawFault {
     #[serde(default, deserialize_with = "present")]
     pub corrupt: Option<Value>,
     pub scope: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub migrate: Option<Value>,
 }
 
 /// Keeps a field that is written but empty (`crash:`) as `Some(Null)`, so validation can say

@@ -25,6 +25,11 @@ impl<'a> Names<'a> {
         Names { cluster }
     }
 
+    /// Number of shards of the cluster (a migration names one).
+    pub fn shards(&self) -> u32 {
+        self.cluster.shards
+    }
+
     /// Reads one target name at `field`.
     pub fn target(&self, value: &Value, field: &str) -> Result<Target, Invalid> {
         let Some(name) = value.as_str() else {

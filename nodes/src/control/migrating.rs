@@ -1,0 +1,159 @@
+//! The leader's side of shard migrations: it takes requests, gathers evidence (copies the
+//! target confirmed, routing learned by every live member), moves each migration one step at a
+//! time through [`migration`](super::migration) in a proposed map, orders the copies, and reports
+//! each step once committed. Hooks: `leader_tick` calls [`Control::migrations_tick`] before
+//! reconciling, the commit calls [`Control::report_migrations`], and reconciliation's placement
+//! target is pinned by [`Control::pin_migrations`].
+
+use super::migration::{self, Evidence};
+use super::msg::MigrateMsg;
+use super::state::Revoke;
+use super::{Control, ControlEvent, ControlOut, Ctl, Role};
+use crate::actor::Addr;
+use crate::migration_msg::{MigrationStep, Step};
+
+impl Control {
+    /// A migration message for the control plane: a request, or the target's receipt of a copy.
+    pub(super) fn on_migrate(&mut self, msg: MigrateMsg) {
+        let map_step = |id| self.durable.map.migration(id).map(|m| m.step);
+        let step = match &msg {
+            MigrateMsg::Copied { id, .. } => map_step(*id),
+            _ => None,
+        };
+        let known = |to| self.members.slot(to).is_some();
+        let Role::Leader(l) = &mut self.role else { return };
+        let m = &mut l.migrating;
+        match msg {
+            MigrateMsg::Request { id, shard, to } if known(to) && !m.pending.iter().any(|p| p.0 == id) => {
+                m.pending.push((id, shard, to));
+            }
+            MigrateMsg::Copied { id, round, from, bytes, ok } => {
+                let current = matches!((step, round), (Some(Step::Sync), 0) | (Some(Step::Verify), 1));
+                let ev = m.evidence.entry(id).or_default();
+                ev.bytes += bytes;
+                if current && ok {
+                    ev.copied.insert(from);
+                }
+                ev.corrupt |= current && !ok;
+            }
+            _ => {}
+        }
+    }
+
+    /// One pass over the migrations: queue requests, start what the limit allows, move each
+    /// running migration on when its evidence is in (or roll it back on a timeout), and order
+    /// copies not confirmed yet. True when it proposed a map (reconciliation then waits a tick).
+    pub(super) fn migrations_tick(&mut self, now: u64, out: &mut impl ControlOut) -> bool {
+        let policy = self.cfg.migration;
+        let (id_self, lease_wait, election_max) = (self.id, self.cfg.lease_wait_ms(), self.cfg.election_timeout_ms.1);
+        let commit_epoch = self.commit_epoch;
+        let current = &self.durable.map;
+        let Role::Leader(l) = &mut self.role else { return false };
+        if l.migrating.pending.is_empty() && current.migrations().iter().all(|m| m.step.is_terminal()) {
+            return false;
+        }
+        let mut next = current.clone();
+        let epoch = next.epoch + 1;
+        let mut changed = false;
+        for (id, shard, to) in std::mem::take(&mut l.migrating.pending) {
+            if let Some(m) = migration::request(&next, id, shard, to) {
+                next.put_migration(m);
+                changed = true;
+            }
+        }
+        for id in migration::admit(&next, &policy) {
+            changed |= migration::apply(&mut next, id, Step::Sync, None, epoch).is_some();
+        }
+        // Routing is learned when every member heard from lately accepted the committed map.
+        let routed = self.members.addrs().iter().zip(&l.peers).all(|(&a, p)| {
+            a == id_self || p.last_ack.is_none_or(|t| now >= t + election_max) || p.accepted.1 >= commit_epoch
+        });
+        let running: Vec<_> = next.migrations().iter().filter(|m| !m.step.is_terminal()).cloned().collect();
+        for m in running.into_iter().filter(|m| m.step != Step::Queued) {
+            let ml = &mut l.migrating;
+            let since = ml.since.entry(m.id).or_insert((m.step, now));
+            if since.0 != m.step {
+                *since = (m.step, now);
+                ml.last_order.remove(&m.id); // a new round's orders go out at once
+                let bytes = ml.evidence.get(&m.id).map_or(0, |e| e.bytes);
+                ml.evidence.insert(m.id, Evidence { bytes, ..Evidence::default() });
+            }
+            let elapsed = now - since.1;
+            let ev = ml.evidence.entry(m.id).or_default();
+            ev.routed = routed;
+            if let Some((step, failure)) = migration::decide(&m, &next, ev, elapsed, &policy) {
+                let granted = next.granted_at(m.shard);
+                if let Some(applied) = migration::apply(&mut next, m.id, step, failure, epoch) {
+                    changed = true;
+                    if let Some(old) = applied.revoked {
+                        let slot = self.members.slot(old).expect("primaries are members");
+                        let last_echo = l.peers[slot].last_echo_sent.unwrap_or(0);
+                        let wait_until = if old == id_self { now } else { last_echo + lease_wait };
+                        l.revokes.push(Revoke { shard: m.shard, from: old, epoch, granted, wait_until });
+                    }
+                    if step == Step::Transfer || step == Step::RolledBack {
+                        l.planned[m.shard as usize] = applied.plan;
+                    }
+                }
+                continue;
+            }
+            let round = match m.step {
+                Step::Sync => 0,
+                Step::Verify => 1,
+                _ => continue,
+            };
+            let last = ml.last_order.entry(m.id).or_insert(0);
+            if *last != 0 && now < *last + policy.resend_ms {
+                continue;
+            }
+            *last = now.max(1);
+            for &r in m.prev_replicas.iter().filter(|r| !ev.copied.contains(r)) {
+                let order = MigrateMsg::Copy { id: m.id, shard: m.shard, to: m.to, round, leader: id_self };
+                out.send(r, Ctl::Migrate(order));
+            }
+        }
+        if changed {
+            next.epoch = epoch;
+            self.propose(next);
+        }
+        changed
+    }
+
+    /// After a commit: reports every migration whose committed step this leader has not
+    /// reported yet (a new leader reports them all once).
+    pub(super) fn report_migrations(&mut self, out: &mut impl ControlOut) {
+        let map = &self.durable.map;
+        let Role::Leader(l) = &mut self.role else { return };
+        for m in map.migrations() {
+            if l.migrating.reported.get(&m.id) == Some(&m.step) {
+                continue;
+            }
+            l.migrating.reported.insert(m.id, m.step);
+            let bytes = l.migrating.evidence.get(&m.id).map_or(0, |e| e.bytes);
+            let step = MigrationStep {
+                id: m.id,
+                shard: m.shard,
+                from: m.prev_replicas.clone(),
+                to: m.to,
+                step: m.step,
+                bytes,
+            };
+            out.event(ControlEvent::Migration(step));
+        }
+    }
+
+    /// Keeps the placement target from undoing a migration: a shard being synced keeps its
+    /// primary, and one transferred goes to its target (when live).
+    pub(super) fn pin_migrations(&self, target: &mut [Option<Addr>], live: &[bool]) {
+        let is_live = |a: Addr| self.members.slot(a).is_some_and(|s| live[s]);
+        for m in self.durable.map.migrations().iter().filter(|m| !m.step.is_terminal()) {
+            let pinned = match m.step {
+                Step::Queued | Step::Sync => self.durable.map.primary_of(m.shard),
+                _ => Some(m.to),
+            };
+            if let (Some(p), Some(t)) = (pinned.filter(|&p| is_live(p)), target.get_mut(m.shard as usize)) {
+                *t = Some(p);
+            }
+        }
+    }
+}

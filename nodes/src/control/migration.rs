@@ -1,0 +1,313 @@
+//! Shard migration as a pure state machine over the shard map: which requests are accepted,
+//! when a queued migration starts, what evidence moves a step on, and how a step changes the
+//! map. The map holds every migration's step, so whatever leader holds the map resumes it;
+//! evidence (copies received, routing learned) is volatile and gathered again by a new leader.
+//!
+//! Every transition is idempotent: [`apply`] changes the map only when the migration stands
+//! exactly one step before the one named (or, for a rollback, anywhere before the end), so a
+//! duplicated or late step message leaves the map as it was.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::config::MigrationPolicy;
+use crate::actor::Addr;
+use crate::bugs::BUG_SKIP_SYNC;
+use crate::migration_msg::{Failure, Migration, Step};
+use crate::shard_map::ShardMap;
+
+/// What the leader has seen of one migration's current step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// Old replicas whose copy the target confirmed in this step's round.
+    pub copied: BTreeSet<Addr>,
+    /// A copy arrived whose checksum did not match.
+    pub corrupt: bool,
+    /// Every live member accepted the map that transferred the shard.
+    pub routed: bool,
+    /// Bytes the target confirmed, all rounds.
+    pub bytes: u64,
+}
+
+/// What a leader keeps about migrations (volatile: a new leader starts it empty).
+#[derive(Clone, Debug, Default)]
+pub struct LeaderMigrations {
+    /// Requests received and not yet in a proposed map.
+    pub pending: Vec<(u32, u32, Addr)>,
+    /// Per migration: the local time this leader first saw it in its current step.
+    pub since: BTreeMap<u32, (Step, u64)>,
+    /// Per migration: evidence for its current step.
+    pub evidence: BTreeMap<u32, Evidence>,
+    /// Per migration: the local time copy orders were last sent.
+    pub last_order: BTreeMap<u32, u64>,
+    /// Per migration: the step last reported as committed.
+    pub reported: BTreeMap<u32, Step>,
+}
+
+/// What applying a step does beyond the map: a primary to revoke and where the shard should go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// The primary the new map revoked (the leader waits for it before granting again).
+    pub revoked: Option<Addr>,
+    /// Where the shard's next grant should go.
+    pub plan: Option<Addr>,
+}
+
+/// A new migration of `shard` to `to`, queued, or `None` when the map already holds `id`, the
+/// shard does not exist, `to` is already its primary or the shard has a migration under way.
+pub fn request(map: &ShardMap, id: u32, shard: u32, to: Addr) -> Option<Migration> {
+    if map.migration(id).is_some() || shard >= map.shards() || map.primary_of(shard) == Some(to) {
+        return None;
+    }
+    if map.migrations().iter().any(|m| m.shard == shard && !m.step.is_terminal()) {
+        return None;
+    }
+    let prev = map.replica_sets()[shard as usize].clone();
+    let primary = map.primary_of(shard);
+    let mut next = vec![to];
+    let mut others: Vec<Addr> = prev.iter().copied().filter(|&r| r != to).collect();
+    // Cut to N by dropping the last standby that is not the old primary (it stays a standby).
+    while next.len() + others.len() > map.n() as usize {
+        match others.iter().rposition(|&r| Some(r) != primary) {
+            Some(i) => others.remove(i),
+            None => others.pop().expect("more replicas than N"),
+        };
+    }
+    next.extend(others);
+    Some(Migration {
+        id,
+        shard,
+        to,
+        step: Step::Queued,
+        prev_replicas: prev,
+        prev_primary: primary,
+        next_replicas: next,
+        failure: None,
+    })
+}
+
+/// The queued migrations that may start now, ascending by id: while fewer than the policy's
+/// concurrency run, and never two at once on one shard.
+pub fn admit(map: &ShardMap, policy: &MigrationPolicy) -> Vec<u32> {
+    let running = |m: &Migration| !m.step.is_terminal() && m.step != Step::Queued;
+    let mut busy: BTreeSet<u32> = map.migrations().iter().filter(|m| running(m)).map(|m| m.shard).collect();
+    let mut free = (policy.concurrency as usize).saturating_sub(busy.len());
+    let mut out = Vec::new();
+    for m in map.migrations().iter().filter(|m| m.step == Step::Queued) {
+        if free == 0 {
+            break;
+        }
+        if busy.insert(m.shard) {
+            out.push(m.id);
+            free -= 1;
+        }
+    }
+    out
+}
+
+/// The step a running migration should enter next, given the evidence of its current step and
+/// how long this leader has seen it there; `None` while it should wait.
+pub fn decide(
+    m: &Migration,
+    map: &ShardMap,
+    ev: &Evidence,
+    elapsed_ms: u64,
+    policy: &MigrationPolicy,
+) -> Option<(Step, Option<Failure>)> {
+    let all_copied = BUG_SKIP_SYNC || m.prev_replicas.iter().all(|r| ev.copied.contains(r));
+    let ready = match m.step {
+        Step::Queued | Step::Done | Step::RolledBack => return None,
+        Step::Sync | Step::Verify if ev.corrupt => return Some((Step::RolledBack, Some(Failure::VerifyMismatch))),
+        Step::Sync => all_copied.then_some(Step::Transfer),
+        Step::Transfer => (map.primary_of(m.shard) == Some(m.to)).then_some(Step::Route),
+        Step::Route => ev.routed.then_some(Step::Verify),
+        Step::Verify => all_copied.then_some(Step::Done),
+    };
+    match ready {
+        Some(step) => Some((step, None)),
+        None if elapsed_ms >= policy.step_timeout_ms => Some((Step::RolledBack, Some(Failure::Timeout(m.step)))),
+        None => None,
+    }
+}
+
+/// True when a migration may go from `from` straight to `to`.
+pub fn legal(from: Step, to: Step) -> bool {
+    matches!(
+        (from, to),
+        (Step::Queued, Step::Sync)
+            | (Step::Sync, Step::Transfer)
+            | (Step::Transfer, Step::Route)
+            | (Step::Route, Step::Verify)
+            | (Step::Verify, Step::Done)
+    ) || (to == Step::RolledBack && !from.is_terminal())
+}
+
+/// Moves migration `id` to `step` in `map`, with revokes stamped `epoch`; `None` (and the map
+/// untouched) when the move is not legal from where the migration stands: a duplicate or stale
+/// step message changes nothing.
+pub fn apply(map: &mut ShardMap, id: u32, step: Step, failure: Option<Failure>, epoch: u64) -> Option<Applied> {
+    let mut m = map.migration(id)?.clone();
+    if !legal(m.step, step) {
+        return None;
+    }
+    let primary = map.primary_of(m.shard);
+    let mut applied = Applied { revoked: None, plan: None };
+    match step {
+        Step::Transfer => {
+            map.set_replicas(m.shard, m.next_replicas.clone());
+            applied.plan = Some(m.to);
+            if primary.is_some() {
+                map.set_primary(m.shard, None, epoch);
+                applied.revoked = primary;
+            }
+        }
+        Step::RolledBack => {
+            if m.step >= Step::Transfer {
+                map.set_replicas(m.shard, m.prev_replicas.clone());
+                applied.plan = m.prev_primary;
+                if primary.is_some() && primary != m.prev_primary {
+                    map.set_primary(m.shard, None, epoch);
+                    applied.revoked = primary;
+                }
+            }
+            m.failure = failure;
+        }
+        _ => {}
+    }
+    m.step = step;
+    map.put_migration(m);
+    Some(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> MigrationPolicy {
+        MigrationPolicy { concurrency: 1, step_timeout_ms: 1_000, resend_ms: 100, corrupt_copies: false }
+    }
+
+    /// Five nodes in one zone, four shards on three replicas each, shard 0 on 0,1,2 with
+    /// primary 0, and migration 7 of shard 0 to node 4 queued.
+    fn queued() -> ShardMap {
+        let mut map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0), (3, 0), (4, 0)], 4, 3);
+        map.set_primary(0, Some(0), 1);
+        map.epoch = 1;
+        let m = request(&map, 7, 0, 4).expect("accepted");
+        map.put_migration(m);
+        map
+    }
+
+    fn copied(from: &[Addr]) -> Evidence {
+        Evidence { copied: from.iter().copied().collect(), ..Evidence::default() }
+    }
+
+    /// Drives migration 7 to the end with full evidence, granting the vacant shard to the
+    /// target during the transfer as the reconciliation loop would; `twice` applies every step message twice.
+    fn drive(mut map: ShardMap, twice: bool) -> ShardMap {
+        let p = policy();
+        for id in admit(&map, &p) {
+            for _ in 0..1 + twice as usize {
+                let epoch = map.epoch + 1;
+                apply(&mut map, id, Step::Sync, None, epoch);
+            }
+        }
+        for _ in 0..8 {
+            let m = map.migration(7).unwrap().clone();
+            if m.step == Step::Transfer && map.primary_of(0).is_none() {
+                map.set_primary(0, Some(4), map.epoch + 1);
+                map.epoch += 1;
+            }
+            let ev = Evidence { routed: true, ..copied(&m.prev_replicas) };
+            let Some((step, failure)) = decide(&m, &map, &ev, 0, &p) else { break };
+            for _ in 0..1 + twice as usize {
+                let epoch = map.epoch + 1;
+                if apply(&mut map, 7, step, failure, epoch).is_some() {
+                    map.epoch = epoch;
+                }
+            }
+        }
+        map
+    }
+
+    #[test]
+    fn a_migration_with_full_evidence_completes_and_keeps_the_old_primary_as_standby() {
+        let map = drive(queued(), false);
+        let m = map.migration(7).unwrap();
+        assert_eq!(m.step, Step::Done);
+        assert_eq!(map.primary_of(0), Some(4));
+        assert_eq!(map.replica_sets()[0], vec![4, 0, 1], "the target first, the old primary a standby");
+    }
+
+    #[test]
+    fn every_step_message_delivered_twice_ends_in_the_same_state() {
+        assert_eq!(drive(queued(), true), drive(queued(), false));
+    }
+
+    #[test]
+    fn a_corrupt_copy_in_verify_rolls_back_to_the_previous_replicas_and_primary() {
+        let mut map = queued();
+        apply(&mut map, 7, Step::Sync, None, 2).unwrap();
+        apply(&mut map, 7, Step::Transfer, None, 3).unwrap();
+        map.set_primary(0, Some(4), 4);
+        apply(&mut map, 7, Step::Route, None, 5).unwrap();
+        apply(&mut map, 7, Step::Verify, None, 5).unwrap();
+        let m = map.migration(7).unwrap().clone();
+        let ev = Evidence { corrupt: true, ..Evidence::default() };
+        let (step, failure) = decide(&m, &map, &ev, 0, &policy()).unwrap();
+        assert_eq!((step, failure), (Step::RolledBack, Some(Failure::VerifyMismatch)));
+        let applied = apply(&mut map, 7, step, failure, 6).unwrap();
+        assert_eq!(
+            applied,
+            Applied { revoked: Some(4), plan: Some(0) },
+            "the target is revoked, the old primary planned"
+        );
+        assert_eq!(map.replica_sets()[0], vec![0, 1, 2]);
+        assert_eq!(map.primary_of(0), None);
+        assert_eq!(apply(&mut map, 7, Step::Done, None, 7), None, "a rolled back migration never completes");
+    }
+
+    #[test]
+    fn a_step_that_outlives_the_timeout_rolls_back_and_one_that_waits_does_not() {
+        let mut map = queued();
+        apply(&mut map, 7, Step::Sync, None, 2).unwrap();
+        let m = map.migration(7).unwrap().clone();
+        let some = copied(&[0, 1]);
+        assert_eq!(decide(&m, &map, &some, 999, &policy()), None, "still waiting for node 2's copy");
+        assert_eq!(
+            decide(&m, &map, &some, 1_000, &policy()),
+            Some((Step::RolledBack, Some(Failure::Timeout(Step::Sync))))
+        );
+        apply(&mut map, 7, Step::RolledBack, Some(Failure::Timeout(Step::Sync)), 3).unwrap();
+        assert_eq!((map.replica_sets()[0].clone(), map.primary_of(0)), (vec![0, 1, 2], Some(0)), "nothing moved yet");
+    }
+
+    #[test]
+    fn a_new_leader_resuming_a_half_done_migration_ends_where_the_old_one_would_have() {
+        // The old leader got as far as the transfer, then crashed: its map is all that is left.
+        let mut half = queued();
+        apply(&mut half, 7, Step::Sync, None, 2).unwrap();
+        apply(&mut half, 7, Step::Transfer, None, 3).unwrap();
+        half.epoch = 3;
+        // The new leader repeats the steps it cannot know were applied: they change nothing.
+        let mut resumed = half.clone();
+        assert_eq!(apply(&mut resumed, 7, Step::Sync, None, 4), None);
+        assert_eq!(apply(&mut resumed, 7, Step::Transfer, None, 4), None);
+        assert_eq!(resumed, half);
+        let placed = |m: ShardMap| (m.replica_sets().to_vec(), m.primaries().to_vec(), m.migrations().to_vec());
+        assert_eq!(placed(drive(resumed, false)), placed(drive(queued(), false)), "epochs aside, the same end");
+    }
+
+    #[test]
+    fn requests_are_refused_when_known_or_the_shard_is_busy_and_admitted_under_the_limit() {
+        let mut map = queued();
+        assert_eq!(request(&map, 7, 1, 4), None, "a repeated id");
+        assert_eq!(request(&map, 8, 0, 3), None, "shard 0 already migrating");
+        assert_eq!(request(&map, 8, 9, 3), None, "no such shard");
+        map.put_migration(request(&map, 8, 1, 4).unwrap());
+        assert_eq!(admit(&map, &policy()), vec![7], "one at a time");
+        apply(&mut map, 7, Step::Sync, None, 2).unwrap();
+        assert_eq!(admit(&map, &policy()), Vec::<u32>::new(), "the limit is taken");
+        apply(&mut map, 7, Step::RolledBack, None, 3).unwrap();
+        assert_eq!(admit(&map, &policy()), vec![8]);
+    }
+}

@@ -1,0 +1,93 @@
+//! Shard migrations as the shard map records them and as leaders report them: a leaf module,
+//! since the shard map, the control plane and the simulator all use these types (the messages
+//! that request a migration and copy a shard are the control plane's, in `control/msg.rs`).
+
+use crate::actor::Addr;
+
+/// The steps of a migration, in order; `Done` and `RolledBack` end it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    /// Accepted, waiting for a slot under the concurrency limit.
+    Queued,
+    /// Every old replica copies the shard to the target while writes continue.
+    Sync,
+    /// A new epoch names the new replica set; the old primary is revoked, then the target granted.
+    Transfer,
+    /// Every live member learns the new map (stale routes are refused from then on).
+    Route,
+    /// The tail is copied again and its checksum compared; the old primary stays a standby.
+    Verify,
+    /// Finished: the target is primary.
+    Done,
+    /// Given up (verify failed or a step timed out): the previous replica set is back.
+    RolledBack,
+}
+
+impl Step {
+    /// True for the steps that end a migration.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Step::Done | Step::RolledBack)
+    }
+
+    /// The step's name in reports and event logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Queued => "queued",
+            Step::Sync => "sync",
+            Step::Transfer => "transfer",
+            Step::Route => "route",
+            Step::Verify => "verify",
+            Step::Done => "done",
+            Step::RolledBack => "rolled_back",
+        }
+    }
+}
+
+/// One migration as the replicated shard map holds it: enough for any leader to resume it or
+/// roll it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Migration {
+    /// Unique per run (the timeline action's index).
+    pub id: u32,
+    /// The shard that moves.
+    pub shard: u32,
+    /// The node that becomes the shard's primary.
+    pub to: Addr,
+    /// Where the migration stands.
+    pub step: Step,
+    /// The replica set before the migration (restored on rollback).
+    pub prev_replicas: Vec<Addr>,
+    /// The primary before the migration (granted again on rollback).
+    pub prev_primary: Option<Addr>,
+    /// The replica set after the migration: the target first, then the old replicas (the old
+    /// primary kept as a standby), cut to the replication factor.
+    pub next_replicas: Vec<Addr>,
+    /// Why it rolled back, if it did.
+    pub failure: Option<Failure>,
+}
+
+/// Why a migration was rolled back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// A copy arrived with a checksum that did not match the sender's.
+    VerifyMismatch,
+    /// A step did not finish within the step timeout.
+    Timeout(Step),
+}
+
+/// What the leader reports when a migration enters a step (the history's step events).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationStep {
+    /// The migration.
+    pub id: u32,
+    /// Its shard.
+    pub shard: u32,
+    /// The replica set before and the target.
+    pub from: Vec<Addr>,
+    /// The target node.
+    pub to: Addr,
+    /// The step entered (as committed by the leader).
+    pub step: Step,
+    /// Bytes copied to the target so far, as the target reported them.
+    pub bytes: u64,
+}
