@@ -21,8 +21,16 @@ enum Active {
     SlowAnswers(Vec<u32>, u64),
     Crashed(Vec<u32>),
     Paused(Vec<u32>),
-    Loss(f64),
-    Duplicate(f64),
+    /// The probability before it (`prev`) and its own (`p`).
+    Loss {
+        prev: f64,
+        p: f64,
+    },
+    /// The probability before it (`prev`) and its own (`p`).
+    Duplicate {
+        prev: f64,
+        p: f64,
+    },
     Skewed(Vec<u32>),
 }
 
@@ -181,11 +189,11 @@ impl<'a> Injector<'a> {
             }
             FaultAction::Loss(p) => {
                 let prev = self.cluster.with_links(|l| l.set_loss(*p));
-                (Some(Active::Loss(prev)), format!("loss {p}"), vec![])
+                (Some(Active::Loss { prev, p: *p }), format!("loss {p}"), vec![])
             }
             FaultAction::Duplicate(p) => {
                 let prev = self.cluster.with_links(|l| l.set_duplicate(*p));
-                (Some(Active::Duplicate(prev)), format!("duplicate {p}"), vec![])
+                (Some(Active::Duplicate { prev, p: *p }), format!("duplicate {p}"), vec![])
             }
             FaultAction::Skew { targets, rate, offset_ms } => {
                 let nodes = self.resolve(targets, false);
@@ -212,6 +220,28 @@ impl<'a> Injector<'a> {
             if let Some(until) = until {
                 self.undos.insert((until, id));
             }
+        }
+    }
+
+    /// The loss (or duplication) rate once fault `id`, applied over `prev`, ends: the newest
+    /// still-active fault of its kind's rate, else the rate before the earliest. Restoring
+    /// `prev` alone left overlapping faults' rate on for good when they ended out of order.
+    fn rate_after_undo(&mut self, id: u64, prev: f64, loss: bool) -> f64 {
+        let same_kind =
+            |a: &Active| matches!((a, loss), (Active::Loss { .. }, true) | (Active::Duplicate { .. }, false));
+        let others: Vec<u64> = self.active.iter().filter(|(_, (a, _))| same_kind(a)).map(|(&o, _)| o).collect();
+        let (Some(&first), Some(&newest)) = (others.first(), others.last()) else { return prev };
+        if id < first {
+            // The earliest remaining one now carries the rate from before them all.
+            if let Some((Active::Loss { prev: p0, .. } | Active::Duplicate { prev: p0, .. }, _)) =
+                self.active.get_mut(&first)
+            {
+                *p0 = prev;
+            }
+        }
+        match self.active.get(&newest) {
+            Some((Active::Loss { p, .. } | Active::Duplicate { p, .. }, _)) => *p,
+            _ => prev,
         }
     }
 
@@ -244,12 +274,14 @@ impl<'a> Injector<'a> {
                 self.resume(&nodes);
                 nodes
             }
-            Active::Loss(prev) => {
-                self.cluster.with_links(|l| l.set_loss(prev));
+            Active::Loss { prev, .. } => {
+                let now_p = self.rate_after_undo(id, prev, true);
+                self.cluster.with_links(|l| l.set_loss(now_p));
                 vec![]
             }
-            Active::Duplicate(prev) => {
-                self.cluster.with_links(|l| l.set_duplicate(prev));
+            Active::Duplicate { prev, .. } => {
+                let now_p = self.rate_after_undo(id, prev, false);
+                self.cluster.with_links(|l| l.set_duplicate(now_p));
                 vec![]
             }
             Active::Skewed(nodes) => {
@@ -444,5 +476,36 @@ faults:
         let cut = &applied[1];
         assert_eq!(cut.nodes.len(), 5, "every node once, the primary alone on its side: {cut:?}");
         assert!(cut.label.starts_with("partition [") && cut.label.matches(',').count() == 3, "{}", cut.label);
+    }
+
+    #[test]
+    fn overlapping_loss_faults_ending_out_of_order_leave_no_loss_behind() {
+        // The first ends while the second runs (loss must stay on), then the second ends
+        // (loss must be off): restoring each one's previous rate left 0.5 on for good.
+        let text = "\
+name: overlapping-loss
+description: two loss faults overlap and end out of order
+duration: 8s
+cluster: { zones: [az-a], nodes: 3, replication: { n: 3 }, shards: 1 }
+workload:
+  - { clients: 2, rate: 100/s, keys: 10 }
+faults:
+  - { at: 1s, for: 2s, loss: 0.5 }
+  - { at: 2s, for: 2s, loss: 0.5 }
+";
+        let scenario = Arc::new(parse(Path::new("a.yaml"), text).expect("valid"));
+        let plan = crate::drive::Plan::new(&scenario, 1).traced(Default::default());
+        let run = crate::drive::run_plan(&plan).expect("runs");
+        let dropped = |from: u64, to: u64| {
+            run.history
+                .messages
+                .iter()
+                .filter(|m| {
+                    m.at_ms >= from && m.at_ms < to && matches!(m.event, crate::history::MessageEvent::Drop("loss"))
+                })
+                .count()
+        };
+        assert!(dropped(3_100, 3_900) > 0, "the second fault still drops messages after the first ended");
+        assert_eq!(dropped(4_100, 8_000), 0, "no loss once both ended");
     }
 }
