@@ -140,6 +140,16 @@ impl<'a> Injector<'a> {
                 (None, format!("resume {}", self.names(&nodes)), nodes)
             }
             FaultAction::Partition(groups) => self.partition(groups),
+            FaultAction::Join(t) => {
+                let nodes = self.resolve(t, false);
+                nodes.iter().for_each(|&n| self.cluster.join(n));
+                (None, format!("join {}", self.names(&nodes)), nodes)
+            }
+            FaultAction::Leave(t) => {
+                let nodes = self.resolve(t, false);
+                nodes.iter().for_each(|&n| self.cluster.leave(n));
+                (None, format!("leave {}", self.names(&nodes)), nodes)
+            }
             FaultAction::OneWay { from, to } => {
                 let from = self.resolve(from, false);
                 let to: Vec<u32> = self.resolve(to, false).into_iter().filter(|n| !from.contains(n)).collect();

@@ -91,6 +91,8 @@ pub struct ClusterSpec {
     pub writes_via_primary: bool,
     /// Conflict resolution, sibling bound and repair mechanisms.
     pub storage: StorageSpec,
+    /// SWIM gossip membership (`None`: off).
+    pub membership: Option<nodes::membership::GossipConfig>,
 }
 
 /// One storage node.
@@ -227,6 +229,10 @@ pub enum FaultAction {
     /// Add `delay_ms` to every answer the targets send as replicas (a slow disk); their other
     /// messages keep their speed (`slow` with `scope: replica`).
     SlowReplica { targets: Vec<Target>, delay_ms: u64 },
+    /// The targets (declared nodes that start outside the gossip membership) join it.
+    Join(Vec<Target>),
+    /// The targets leave the gossip membership gracefully, announcing it.
+    Leave(Vec<Target>),
 }
 
 impl FaultAction {
@@ -243,6 +249,7 @@ impl FaultAction {
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
             FaultAction::SlowReplica { targets: t, .. } => vec![t],
+            FaultAction::Join(t) | FaultAction::Leave(t) => vec![t],
             FaultAction::Partition(groups) => groups.iter().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -261,6 +268,7 @@ impl FaultAction {
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
             FaultAction::SlowReplica { targets: t, .. } => vec![t],
+            FaultAction::Join(t) | FaultAction::Leave(t) => vec![t],
             FaultAction::Partition(groups) => groups.iter_mut().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
