@@ -46,7 +46,12 @@ pub const BUG_STALE_APPEND: bool = cfg!(feature = "bug-stale-append");
 pub const BUG_LEASE_OVERRUN: bool = cfg!(feature = "bug-lease-overrun");
 
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 8] = [
+/// True in the test build whose gossip views never take a member back once they hold it down
+/// (`--features clustersim-nodes/bug-sticky-down`): a node that restarts, or a side of a healed
+/// partition, stays down in the views that declared it, whatever foca learns.
+pub const BUG_STICKY_DOWN: bool = cfg!(feature = "bug-sticky-down");
+
+const PLANTED: [(&str, bool, &str); 9] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
     ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
@@ -55,6 +60,7 @@ const PLANTED: [(&str, bool, &str); 8] = [
     ("bug-no-write-back", BUG_NO_WRITE_BACK, "linearizable reads answer before writing the value back"),
     ("bug-stale-append", BUG_STALE_APPEND, "followers take an older map from a delayed heartbeat"),
     ("bug-lease-overrun", BUG_LEASE_OVERRUN, "primaries act a quarter of a lease past its end"),
+    ("bug-sticky-down", BUG_STICKY_DOWN, "gossip views never take a member back once they hold it down"),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.

@@ -40,7 +40,16 @@ impl GossipConfig {
     /// the next rejoin announcement, which makes the refused side take a new identity and gossip it.
     pub fn convergence_bound_ms(&self, nodes: usize) -> u64 {
         let spread = 4 + u64::from(usize::BITS - nodes.max(1).leading_zeros());
-        2 * self.rejoin_ms + 2 * self.suspicion_ms + (spread + 4) * self.probe_period_ms
+        2 * self.rejoin_ms + 2 * self.suspicion_ms + self.forget_down_ms() + (spread + 4) * self.probe_period_ms
+    }
+
+    /// How long a node keeps a member it declared down before forgetting it. Down is final for
+    /// an identity in foca, and a member that two sides of a healed partition declared down is
+    /// told to take a new identity only by one of them: the other takes it back once it has
+    /// forgotten the old one and hears from it again. Long enough that the down news has been
+    /// piggybacked its full count of times.
+    pub fn forget_down_ms(&self) -> u64 {
+        3 * self.suspicion_ms
     }
 
     /// The foca configuration for a cluster of `nodes` declared members.
@@ -54,9 +63,7 @@ impl GossipConfig {
         cfg.num_indirect_probes = NonZeroUsize::new(self.indirect_probes.max(1) as usize).expect("at least one");
         cfg.max_transmissions = NonZeroU8::new(tx).expect("at least four");
         cfg.suspect_to_down_after = ms(self.suspicion_ms);
-        // Forget down members only long after everyone heard: a restarted node learns the
-        // living from a feed, and judges the rest down itself.
-        cfg.remove_down_after = Some(ms(self.suspicion_ms.saturating_mul(10).max(30_000)));
+        cfg.remove_down_after = Some(ms(self.forget_down_ms()));
         cfg.notify_down_members = true;
         cfg.periodic_announce_to_down_members = Some(foca::PeriodicParams {
             frequency: ms(self.rejoin_ms),

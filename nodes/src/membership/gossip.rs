@@ -126,6 +126,7 @@ impl Gossip {
             let others = self.initial.addrs().iter().filter(|&&a| a != self.id).map(|&a| NodeId::first_of_life(a, 0));
             let known: Vec<foca::Member<NodeId>> = others.map(foca::Member::alive).collect();
             self.with_swim(out, Vec::new(), |swim, rt| swim.apply_many(known.into_iter(), false, rt));
+            out.timer(self.cfg.rejoin_ms, GossipTimer::Rejoin { life });
         } else {
             self.announce(out);
         }
@@ -199,6 +200,8 @@ impl Gossip {
             GossipTimer::Rejoin { life } if life == self.life.number => {
                 if self.life.swim.as_ref().is_some_and(|s| s.num_members() == 0) {
                     self.announce(out);
+                } else {
+                    self.announce_to_one_down(out);
                 }
             }
             _ => {}
@@ -225,6 +228,24 @@ impl Gossip {
         }
         for dst in to {
             // The generation is a guess: an announcement is accepted by address.
+            self.with_swim(out, Vec::new(), |swim, rt| swim.announce(NodeId::first_of_life(dst, 0), rt));
+        }
+        out.timer(self.cfg.rejoin_ms, GossipTimer::Rejoin { life: self.life.number });
+    }
+
+    /// Announces this node to one declared member its view holds down, and checks again a
+    /// rejoin period later. foca announces only to the down members it still remembers; after
+    /// it forgets them (a long partition), this is how the sides find each other again.
+    fn announce_to_one_down<M, T, E>(&mut self, out: &mut Outbox<M, T, E>)
+    where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+        E: From<MemberSaw>,
+    {
+        let down: Vec<Addr> =
+            self.life.view.iter().filter(|&(a, s)| a != self.id && s == MemberState::Down).map(|(a, _)| a).collect();
+        if !down.is_empty() {
+            let dst = down[self.rng.random_range(0..down.len())];
             self.with_swim(out, Vec::new(), |swim, rt| swim.announce(NodeId::first_of_life(dst, 0), rt));
         }
         out.timer(self.cfg.rejoin_ms, GossipTimer::Rejoin { life: self.life.number });
@@ -294,6 +315,9 @@ impl Gossip {
                     State::Down => MemberState::Down,
                 };
                 let inc = (u64::from(m.id().gen) << 16) | u64::from(m.incarnation());
+                if crate::bugs::BUG_STICKY_DOWN && life.view.state(addr) == MemberState::Down {
+                    continue;
+                }
                 if life.view.set(addr, state, inc) {
                     out.event(MemberSaw { member: addr, state, incarnation: inc });
                 }

@@ -14,6 +14,7 @@ pub mod leaders;
 pub mod linear;
 pub mod linearizable;
 pub mod lost_writes;
+pub mod membership;
 pub mod ownership;
 pub mod primaries;
 pub mod property;
