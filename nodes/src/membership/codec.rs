@@ -18,6 +18,11 @@ impl core::fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+/// Bytes of the longest header: two identities, an incarnation, a tag, an identity, a number.
+const HEADER_MAX: usize = 8 + 2 + 8 + 1 + 8 + 1;
+/// Bytes of a member update: identity, incarnation, state.
+const MEMBER_LEN: usize = 8 + 2 + 1;
+
 /// The codec foca encodes headers and member updates with.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WireCodec;
@@ -87,6 +92,10 @@ impl foca::Codec<NodeId> for WireCodec {
     type Error = DecodeError;
 
     fn encode_header(&mut self, header: &Header<NodeId>, mut buf: impl BufMut) -> Result<(), DecodeError> {
+        // foca fills packets up to their size limit and stops at the first refusal.
+        if buf.remaining_mut() < HEADER_MAX {
+            return Err(DecodeError("no room for a header"));
+        }
         put_id(&header.src, &mut buf);
         buf.put_u16(header.src_incarnation);
         put_id(&header.dst, &mut buf);
@@ -120,6 +129,9 @@ impl foca::Codec<NodeId> for WireCodec {
     }
 
     fn encode_member(&mut self, member: &Member<NodeId>, mut buf: impl BufMut) -> Result<(), DecodeError> {
+        if buf.remaining_mut() < MEMBER_LEN {
+            return Err(DecodeError("no room for a member"));
+        }
         put_id(member.id(), &mut buf);
         buf.put_u16(member.incarnation());
         buf.put_u8(match member.state() {
@@ -160,5 +172,7 @@ mod tests {
         WireCodec.encode_member(&member, &mut buf).expect("encodes");
         assert_eq!(decode_member(&buf[..]).expect("decodes"), member);
         assert!(decode_member(&buf[..5]).is_err());
+        let mut full = [0u8; 10];
+        assert!(WireCodec.encode_member(&member, &mut full[..]).is_err(), "a full packet refuses the update");
     }
 }
