@@ -222,8 +222,12 @@ mod tests {
         let mut h = history();
         h.record_node(15_000, 1, NodeChange::Left);
         let v = converged(&h);
-        assert!(!v.passed && v.violations == 1, "node 0 still holds the departed node 1 alive: {v:?}");
+        assert!(!v.passed && v.violations == 2, "nodes 0 and 2 still hold the departed node 1 alive: {v:?}");
         h.record_member_view(saw(16_000, 0, 1, MemberState::Down, 0));
+        assert_eq!(converged(&h).violations, 1);
+        h.record_member_view(saw(17_000, 2, 1, MemberState::Down, 0));
+        assert_eq!(converged(&h).violations, 1, "node 2 restarted at 20 s: its earlier life does not count");
+        h.record_member_view(saw(21_000, 2, 1, MemberState::Down, 0));
         assert!(converged(&h).passed);
         h.final_state = Some(FinalState { at_ms: 22_000, ..FinalState::default() });
         let v = converged(&h);

@@ -122,7 +122,7 @@ mod tests {
         let e = error("{ gossip: maybe }");
         assert!(e.contains("cluster.membership.gossip: expected `on` or `off`"), "{e}");
         let e = error("{ gossip: on, probe_period: 0s }");
-        assert!(e.contains("cluster.membership.probe_period: 0ms: use 1ms to 10min"), "{e}");
+        assert!(e.contains("cluster.membership.probe_period: 0s: use 1ms to 10min"), "{e}");
         let e = error("{ gossip: on, probe_period: 100ms, probe_timeout: 200ms }");
         assert!(e.contains("cluster.membership.probe_timeout: the probe timeout"), "{e}");
         let e = error("{ gossip: on, indirect_probes: 0 }");
