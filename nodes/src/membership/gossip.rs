@@ -373,3 +373,115 @@ impl<M: From<GossipMsg>, T: From<GossipTimer>, E> Runtime<NodeId> for Rt<'_, M, 
         self.out.timer(after.as_millis() as u64, GossipTimer::Foca { life: self.life, seq });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    type Out = Outbox<GossipMsg, GossipTimer, MemberSaw>;
+
+    /// A tiny network of gossip nodes: every packet takes 1 ms; `dead` nodes take nothing.
+    struct Net {
+        nodes: Vec<Gossip>,
+        queue: BTreeMap<(u64, u64), (Addr, Result<GossipMsg, GossipTimer>)>,
+        seq: u64,
+        now: u64,
+        dead: Vec<Addr>,
+        saw: Vec<(Addr, MemberSaw)>,
+    }
+
+    impl Net {
+        fn new(n: u32, outside: &[Addr]) -> Net {
+            let members = Members::new(0..n);
+            let initial = Members::new((0..n).filter(|a| !outside.contains(a)));
+            let cfg = GossipConfig::default();
+            let nodes = (0..n)
+                .map(|a| Gossip::new(a, cfg, members.clone(), initial.clone(), &ChaCha8Rng::seed_from_u64(a as u64)))
+                .collect();
+            let mut net = Net { nodes, queue: BTreeMap::new(), seq: 0, now: 0, dead: vec![], saw: vec![] };
+            for a in 0..n {
+                net.act(a, |g, out| g.boot(0, out));
+            }
+            net
+        }
+
+        fn act(&mut self, a: Addr, f: impl FnOnce(&mut Gossip, &mut Out)) {
+            let mut out = Out::default();
+            f(&mut self.nodes[a as usize], &mut out);
+            for (to, msg) in out.sends {
+                self.seq += 1;
+                self.queue.insert((self.now + 1, self.seq), (to, Ok(msg)));
+            }
+            for (delay, t) in out.timers {
+                self.seq += 1;
+                self.queue.insert((self.now + delay, self.seq), (a, Err(t)));
+            }
+            self.saw.extend(out.events.into_iter().map(|e| (a, e)));
+        }
+
+        fn run_to(&mut self, end: u64) {
+            while let Some((&(at, seq), _)) = self.queue.first_key_value() {
+                if at > end {
+                    break;
+                }
+                let (to, input) = self.queue.remove(&(at, seq)).expect("queued");
+                self.now = at;
+                if self.dead.contains(&to) {
+                    continue;
+                }
+                match input {
+                    Ok(msg) => self.act(to, |g, out| g.on_msg(&msg, out)),
+                    Err(t) => self.act(to, |g, out| g.on_timer(t, out)),
+                }
+            }
+            self.now = end;
+        }
+    }
+
+    #[test]
+    fn a_silent_member_is_suspected_then_declared_down_by_everyone() {
+        let mut net = Net::new(5, &[]);
+        net.run_to(5_000);
+        assert!(net.saw.is_empty(), "nothing changes while everyone answers: {:?}", net.saw);
+        net.dead.push(3);
+        net.run_to(30_000);
+        for a in [0, 1, 2, 4] {
+            assert_eq!(net.nodes[a].view().state(3), MemberState::Down, "node {a}");
+            assert_eq!(net.nodes[a].view().state(1), MemberState::Alive, "node {a}");
+        }
+        assert!(net.saw.iter().any(|(_, s)| s.member == 3 && s.state == MemberState::Suspect));
+    }
+
+    #[test]
+    fn a_joining_node_is_learned_and_a_leaving_one_is_dropped() {
+        let mut net = Net::new(4, &[3]);
+        net.run_to(2_000);
+        assert_eq!(net.nodes[0].view().state(3), MemberState::Down, "not joined yet");
+        net.act(3, |g, out| g.join(out));
+        net.run_to(15_000);
+        for a in 0..4 {
+            let others: Vec<MemberState> =
+                (0..4).filter(|&m| m != a).map(|m| net.nodes[a as usize].view().state(m)).collect();
+            assert!(others.iter().all(|&s| s == MemberState::Alive), "node {a}: {others:?}");
+        }
+        net.act(1, |g, out| g.leave(out));
+        net.run_to(30_000);
+        for a in [0, 2, 3] {
+            assert_eq!(net.nodes[a].view().state(1), MemberState::Down, "node {a}");
+        }
+        assert!(!net.nodes[1].is_inside());
+    }
+
+    #[test]
+    fn the_same_seeds_give_the_same_gossip() {
+        let run = || {
+            let mut net = Net::new(5, &[]);
+            net.dead.push(2);
+            net.run_to(20_000);
+            net.saw
+        };
+        assert_eq!(run(), run());
+    }
+}
