@@ -58,6 +58,8 @@ struct Life {
     last_probed: Option<Addr>,
     /// A node that (re)joined takes the living from the first feed, and holds the rest down.
     awaiting_feed: bool,
+    /// foca's current timer token, as seen on the last timer it set.
+    token: foca::TimerToken,
 }
 
 impl Gossip {
@@ -78,6 +80,7 @@ impl Gossip {
             view,
             last_probed: None,
             awaiting_feed: false,
+            token: 0,
         };
         Gossip { id, cfg, initial, rng, standing, life }
     }
@@ -109,6 +112,7 @@ impl Gossip {
             view: View::new(members, &self.initial),
             last_probed: None,
             awaiting_feed: false,
+            token: 0,
         };
         if self.standing != Standing::Inside {
             return;
@@ -299,9 +303,26 @@ impl Gossip {
             touched: &mut touched,
             last_probed: &mut life.last_probed,
             active: &mut active,
+            token: &mut life.token,
         };
         // foca refuses malformed or misdirected packets with an error: nothing to do about one.
         let _ = f(swim, &mut rt);
+        if *rt.active {
+            // foca drops every pending timer when it loses its cluster (or its identity), its
+            // suspects' timeouts included, and sets none again when it reconnects: a suspect
+            // would stay suspect for good. Their timeouts start again now; one refuted
+            // meanwhile has a newer incarnation, and foca then leaves it alive.
+            let suspects: Vec<foca::Member<NodeId>> =
+                swim.iter_membership_state().filter(|m| m.state() == State::Suspect).cloned().collect();
+            for m in suspects {
+                let timer = foca::Timer::ChangeSuspectToDown {
+                    member_id: *m.id(),
+                    incarnation: m.incarnation(),
+                    token: *rt.token,
+                };
+                rt.submit_after(timer, core::time::Duration::from_millis(self.cfg.suspicion_ms));
+            }
+        }
         touched.sort_unstable();
         touched.dedup();
         for addr in touched {
@@ -346,6 +367,7 @@ struct Rt<'a, M, T, E> {
     touched: &'a mut Vec<Addr>,
     last_probed: &'a mut Option<Addr>,
     active: &'a mut bool,
+    token: &'a mut foca::TimerToken,
 }
 
 impl<M: From<GossipMsg>, T: From<GossipTimer>, E> Runtime<NodeId> for Rt<'_, M, T, E> {
@@ -353,7 +375,7 @@ impl<M: From<GossipMsg>, T: From<GossipTimer>, E> Runtime<NodeId> for Rt<'_, M, 
         match notification {
             Notification::MemberUp(id) | Notification::MemberDown(id) => self.touched.push(id.addr),
             Notification::Rename(old, new) => self.touched.extend([old.addr, new.addr]),
-            Notification::Active => *self.active = true,
+            Notification::Active | Notification::Rejoin(_) => *self.active = true,
             _ => {}
         }
     }
@@ -367,6 +389,13 @@ impl<M: From<GossipMsg>, T: From<GossipTimer>, E> Runtime<NodeId> for Rt<'_, M, 
     }
 
     fn submit_after(&mut self, event: foca::Timer<NodeId>, after: core::time::Duration) {
+        match &event {
+            foca::Timer::ProbeRandomMember(t)
+            | foca::Timer::PeriodicAnnounce(t)
+            | foca::Timer::PeriodicAnnounceDown(t)
+            | foca::Timer::PeriodicGossip(t) => *self.token = *t,
+            _ => {}
+        }
         let seq = *self.next_timer;
         *self.next_timer = seq.wrapping_add(1);
         self.timers.insert(seq, event);
