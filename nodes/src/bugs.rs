@@ -55,7 +55,12 @@ pub const BUG_EAGER_REBALANCE: bool = cfg!(feature = "bug-eager-rebalance");
 pub const BUG_SKIP_SYNC: bool = cfg!(feature = "bug-skip-sync");
 
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 10] = [
+/// True in the test build whose gossip views never take a member back once they hold it down
+/// (`--features clustersim-nodes/bug-sticky-down`): a node that restarts, or a side of a healed
+/// partition, stays down in the views that declared it, whatever foca learns.
+pub const BUG_STICKY_DOWN: bool = cfg!(feature = "bug-sticky-down");
+
+const PLANTED: [(&str, bool, &str); 11] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
     ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
@@ -66,6 +71,7 @@ const PLANTED: [(&str, bool, &str); 10] = [
     ("bug-lease-overrun", BUG_LEASE_OVERRUN, "primaries act a quarter of a lease past its end"),
     ("bug-eager-rebalance", BUG_EAGER_REBALANCE, "new leaders move healthy primaries before they may grant"),
     ("bug-skip-sync", BUG_SKIP_SYNC, "migrations transfer ownership before the shard was copied to the target"),
+    ("bug-sticky-down", BUG_STICKY_DOWN, "gossip views never take a member back once they hold it down"),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.

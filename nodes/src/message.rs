@@ -9,6 +9,7 @@ use crate::control::{ControlTimer, Ctl};
 use crate::coordinator::{ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, Reply};
 use crate::handoff::{HandoffMsg, HandoffTimer};
 use crate::hop::MsgFacts;
+use crate::membership::{GossipMsg, GossipTimer};
 use crate::observer::Event;
 use crate::replica::{DiskTimer, RepairMsg, ReplicaAnswer, ReplicaRequest};
 
@@ -35,6 +36,8 @@ pub enum Msg {
     AntiEntropy(AeMsg),
     /// Between replicas: fetching a key again to repair a damaged record.
     Repair(RepairMsg),
+    /// SWIM gossip membership (probes, acks, announcements, piggybacked updates).
+    Gossip(GossipMsg),
 }
 
 impl Msg {
@@ -95,6 +98,7 @@ impl Msg {
                 versions: Some(versions.as_deref().map_or(&[], Vec::as_slice)),
                 ..f("repair_fetched", None, Some(*key))
             },
+            Msg::Gossip(_) => f("gossip", None, None),
         }
     }
 }
@@ -130,6 +134,8 @@ pub enum Timer {
     AntiEntropy(AeTimer),
     /// A replica's group commit or scrub.
     Disk(DiskTimer),
+    /// Gossip membership's probe rounds, suspicion timeouts and rejoin checks.
+    Gossip(GossipTimer),
 }
 
 /// What the shell delivers to an endpoint.
@@ -163,6 +169,8 @@ wraps!(Msg::AntiEntropy(AeMsg));
 wraps!(Timer::AntiEntropy(AeTimer));
 wraps!(Msg::Repair(RepairMsg));
 wraps!(Timer::Disk(DiskTimer));
+wraps!(Msg::Gossip(GossipMsg));
+wraps!(Timer::Gossip(GossipTimer));
 
 #[cfg(test)]
 mod tests {

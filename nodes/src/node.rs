@@ -8,7 +8,7 @@ use crate::anti_entropy::{AeCtx, AntiEntropy, AntiEntropyConfig};
 use crate::control::{Control, ControlConfig, ControlDurable, Ctl, MigrateMsg};
 use crate::coordinator::{Coordinator, CoordinatorConfig, Ctx};
 use crate::handoff::{HandoffMsg, Hints};
-use crate::membership::Members;
+use crate::membership::{Gossip, GossipConfig, Members, View};
 use crate::message::{Msg, NodeInput, NodeOut, Timer};
 use crate::replica::{copy, Replica, ReplicaRequest};
 use crate::shard_map::ShardMap;
@@ -27,6 +27,9 @@ pub struct NodeConfig {
     pub storage: StorageConfig,
     /// Anti-entropy with the other replicas of its shards (`None`: off).
     pub anti_entropy: Option<AntiEntropyConfig>,
+    /// Gossip membership (`None`: off), and the members that form the cluster at the start
+    /// (the other declared members join later).
+    pub gossip: Option<(GossipConfig, Members)>,
 }
 
 /// One storage node: replica for the shards placed on it, coordinator for any key, and a
@@ -47,6 +50,8 @@ pub struct StorageNode {
     hints: Hints,
     /// Anti-entropy's schedule (`None`: off); its timer is armed at every boot.
     anti_entropy: Option<AntiEntropy>,
+    /// Gossip membership (`None`: off); its volatile part is rebuilt at every boot.
+    gossip: Option<Gossip>,
 }
 
 impl StorageNode {
@@ -57,8 +62,11 @@ impl StorageNode {
             store.track_digest(map.shards(), ae.buckets);
             AntiEntropy::new(id, ae, &rng)
         });
+        let gossip =
+            cfg.gossip.as_ref().map(|(g, initial)| Gossip::new(id, *g, cfg.members.clone(), initial.clone(), &rng));
         let control = Control::new(id, cfg.members.clone(), cfg.control.clone(), ControlDurable::new(map), rng, 0);
         StorageNode {
+            gossip,
             id,
             coordinator: Coordinator::new(cfg.coordinator.clone(), 0),
             cfg,
@@ -87,6 +95,29 @@ impl StorageNode {
             self.hints.arm(now, cfg, out);
         }
         self.replica.boot(self.id, control.map(), out);
+        if let Some(g) = &mut self.gossip {
+            g.boot(incarnation, out);
+        }
+    }
+
+    /// This node's gossip view of the members (`None` when gossip is off): an API for the
+    /// control plane (e.g. a leader's liveness), which does not use it yet.
+    pub fn member_view(&self) -> Option<&View> {
+        self.gossip.as_ref().map(Gossip::view)
+    }
+
+    /// The node joins the gossip membership now (it was declared outside it).
+    pub fn join(&mut self, out: &mut NodeOut) {
+        if let Some(g) = &mut self.gossip {
+            g.join(out);
+        }
+    }
+
+    /// The node leaves the gossip membership now, announcing it (a graceful leave).
+    pub fn leave(&mut self, out: &mut NodeOut) {
+        if let Some(g) = &mut self.gossip {
+            g.leave(out);
+        }
     }
 
     /// The machine crashed (a power loss): the store keeps only what was synced. Volatile state
@@ -202,6 +233,16 @@ impl StorageNode {
                 }
             }
             Input::Msg { from, msg: Msg::Repair(msg) } => self.replica.on_repair(from, msg, out),
+            Input::Msg { msg: Msg::Gossip(msg), .. } => {
+                if let Some(g) = &mut self.gossip {
+                    g.on_msg(&msg, out);
+                }
+            }
+            Input::Timer(Timer::Gossip(t)) => {
+                if let Some(g) = &mut self.gossip {
+                    g.on_timer(t, out);
+                }
+            }
             Input::Timer(Timer::Disk(t)) => self.replica.on_timer(t, self.id, control.map(), out),
             input => {
                 let mut cx = Ctx {
@@ -296,7 +337,14 @@ mod tests {
     fn node_cfg_in(id: Addr, members: u32, coordinator: CoordinatorConfig, storage: StorageConfig) -> StorageNode {
         let map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3);
         let control = ControlConfig::default();
-        let cfg = NodeConfig { coordinator, control, members: Members::new(0..members), storage, anti_entropy: None };
+        let cfg = NodeConfig {
+            coordinator,
+            control,
+            members: Members::new(0..members),
+            storage,
+            anti_entropy: None,
+            gossip: None,
+        };
         let mut n = StorageNode::new(id, cfg, map, Store::with_config(storage), ChaCha8Rng::seed_from_u64(1));
         n.boot(0, 0, &mut NodeOut::default());
         n
@@ -663,6 +711,7 @@ mod tests {
             members: Members::new(0..3),
             storage: StorageConfig::default(),
             anti_entropy: Some(AntiEntropyConfig { interval_ms: 1_000, buckets: 8 }),
+            gossip: None,
         };
         let mut n = StorageNode::new(0, cfg, map, Store::new(), ChaCha8Rng::seed_from_u64(1));
         let mut out = NodeOut::default();
@@ -698,6 +747,7 @@ mod tests {
             members: Members::new(0..3),
             storage: StorageConfig::default(),
             anti_entropy: None,
+            gossip: None,
         };
         let mut n = StorageNode::new(0, cfg, ShardMap::ring(&placed, 1, 3), Store::new(), ChaCha8Rng::seed_from_u64(1));
         let mut out = NodeOut::default();

@@ -6,6 +6,7 @@ use crate::client::OpRecord;
 use crate::control::ControlEvent;
 use crate::coordinator::{PrimaryAct, PrimarySaw};
 use crate::hop::Hop;
+use crate::membership::MemberSaw;
 use crate::replica::FenceAct;
 
 /// Receives every observable event, in simulated-time order.
@@ -46,6 +47,14 @@ pub enum Event {
     FenceAct(FenceAct),
     /// A leader's bound on a node's lease, converted to simulated time by the shell.
     LeaseBound { node: Addr, until_ms: u64 },
+    /// The node's gossip view of a member changed state.
+    Member(MemberSaw),
+}
+
+impl From<MemberSaw> for Event {
+    fn from(saw: MemberSaw) -> Self {
+        Event::Member(saw)
+    }
 }
 
 impl From<PrimaryAct> for Event {
@@ -89,4 +98,8 @@ pub enum NodeChange {
     Paused,
     /// The node runs again after a pause.
     Resumed,
+    /// The node joined the gossip membership (a `join` action).
+    Joined,
+    /// The node left the gossip membership (a `leave` action).
+    Left,
 }

@@ -210,6 +210,7 @@ pub fn node_status(history: &History, end_ms: u64) -> Vec<reports::Lane> {
                     lane.intervals.push(reports::Interval { start_ms, end_ms: e.at_ms, label });
                 }
             }
+            NodeChange::Joined | NodeChange::Left => {} // membership, not the process
         }
     }
     for (node, (start_ms, label)) in since {

@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 pub use modes::draw_modes;
 
+use crate::check::Expectation;
 use crate::scenario::model::{ClusterSpec, Swarm, SwarmFault, SWARM_FAULTS_MAX};
 use crate::scenario::model::{Fault, FaultAction, Scenario, Target};
 use crate::scenario::model::{SKEW_BEYOND_MARGIN, SKEW_FAST_MOST, SKEW_SLOW_MOST};
@@ -32,10 +33,23 @@ pub fn resolve(scenario: &Arc<Scenario>, seed: u64) -> Arc<Scenario> {
     let mut concrete = Scenario::clone(scenario);
     concrete.faults.extend(draw(swarm, &scenario.cluster, seed));
     draw_modes(&swarm.modes, &mut concrete, seed);
+    expect_membership(&mut concrete);
     // A stable sort keeps scripted faults (listed first) ahead of swarm faults at the same time.
     concrete.faults.sort_by_key(|f| f.at_ms);
     concrete.swarm = None;
     Arc::new(concrete)
+}
+
+/// With gossip on, a swarm run expects every view to converge after the heal, and its heal
+/// phase lasts at least the convergence bound (else the checker could not judge it).
+fn expect_membership(scenario: &mut Scenario) {
+    let Some(gossip) = scenario.cluster.membership else { return };
+    scenario.heal_ms = scenario.heal_ms.max(gossip.convergence_bound_ms(scenario.cluster.nodes.len()));
+    let property = crate::check::Property::named("membership_converged").expect("registered");
+    let expected = Expectation::Holds(property);
+    if !scenario.expect.contains(&expected) {
+        scenario.expect.push(expected);
+    }
 }
 
 /// The faults `swarm` draws for root seed `seed` in `cluster`, in time order.

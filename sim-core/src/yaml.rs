@@ -11,6 +11,7 @@ use crate::history::{Level, OpKind};
 use serde_yaml::Value;
 
 use crate::scenario::hedging::{breaker_yaml, hedge_yaml};
+use crate::scenario::membership::membership_text;
 use crate::scenario::model::{Budget, Swarm};
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
 use crate::scenario::storage::{anti_entropy_text, conflicts_word, fsync_word, read_repair_word, scrub_word};
@@ -154,6 +155,9 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
         storage.push(format!("breaker: {}", breaker_yaml(s.breaker)));
     }
     let _ = writeln!(out, "  storage: {{ {} }}", storage.join(", "));
+    if let Some(m) = membership_text(c.membership) {
+        let _ = writeln!(out, "  membership: {m}");
+    }
 }
 
 fn latency(l: &Latency) -> String {
@@ -251,6 +255,8 @@ pub fn fault(f: &Fault, c: &ClusterSpec) -> String {
         FaultAction::Migrate { shard, to } => {
             format!("migrate: {{ shard: {shard}, to: {} }}", to.first().map_or(String::new(), |t| target(t, c)))
         }
+        FaultAction::Join(t) => format!("join: {}", list(t)),
+        FaultAction::Leave(t) => format!("leave: {}", list(t)),
     };
     format!("{text}, {action} }}")
 }
@@ -386,6 +392,7 @@ cluster:
     scrub: 2s
     hedge: { percentile: 90, after: 15ms }
     breaker: { timeouts: 4, window: 3s, probe: 500ms }
+  membership: { gossip: on, probe_period: 400ms, suspicion: 3s, indirect_probes: 2 }
 workload:
   - clients: 8
     rate: 7/min
@@ -414,6 +421,8 @@ faults:
   - { at: 24s, corrupt: a1 }
   - { at: 25s, for: 2s, pause: [primary] }
   - { at: 26s, for: 3s, skew: [primary, b.2], drift: -0.05, offset: -30ms }
+  - { at: 27s, join: b.2 }
+  - { at: 28s, leave: [a1] }
 swarm:
   faults: [crash, one_way, corrupt, skew, long_pause, zone_outage]
   rate: 6/min
@@ -442,6 +451,8 @@ expect:
         assert_eq!((again.seed, again.duration_ms, again.heal_ms), (Some(42), 60_000, 7_000));
         assert_eq!(again.cluster.nodes, original.cluster.nodes);
         assert_eq!(again.cluster.storage, original.cluster.storage);
+        assert_eq!(again.cluster.membership, original.cluster.membership);
+        assert_eq!(original.cluster.membership.map(|m| (m.probe_period_ms, m.indirect_probes)), Some((400, 2)));
         let ae = original.cluster.storage.anti_entropy.expect("anti-entropy on");
         assert_eq!((ae.interval_ms, ae.buckets), (1_500, 16));
         assert!(original.cluster.storage.breaker.is_some(), "the storage settings are not the defaults");

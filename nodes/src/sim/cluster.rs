@@ -24,6 +24,7 @@ use crate::actor::{Addr, Input};
 use crate::client::{Client, ClientConfig, Workload};
 use crate::control::{Ctl, MigrateMsg};
 use crate::message::Msg;
+use crate::message::NodeOut;
 use crate::node::{NodeConfig, StorageNode};
 use crate::observer::{Event, NodeChange, Observer};
 use crate::shard_map::ShardMap;
@@ -209,6 +210,33 @@ impl<O: Observer> Cluster<O> {
         tracing::info!(target: "nodes::node", node = %w.names[node as usize], "restarted");
         w.observer.record(w.now, node, Event::Node(NodeChange::Restarted));
         boot_node(w, node);
+    }
+
+    /// The node joins the gossip membership now (it was declared outside it); nothing when
+    /// it is down or gossip is off.
+    pub fn join(&self, node: Addr) {
+        self.record_node(node, NodeChange::Joined);
+        self.membership_action(node, StorageNode::join);
+    }
+
+    /// The node leaves the gossip membership now, announcing it (a graceful leave).
+    pub fn leave(&self, node: Addr) {
+        self.record_node(node, NodeChange::Left);
+        self.membership_action(node, StorageNode::leave);
+    }
+
+    fn membership_action(&self, node: Addr, act: fn(&mut StorageNode, &mut NodeOut)) {
+        let mut guard = lock(&self.world);
+        let w = &mut *guard;
+        let ep = &mut w.endpoints[node as usize];
+        if !ep.up {
+            return;
+        }
+        if let Actor::Node(n) = &mut ep.actor {
+            act(n, &mut w.outbox);
+        }
+        let now = w.now;
+        super::transport::flush(w, node, now);
     }
 
     /// Freezes a node (a long GC pause): deliveries wait until it resumes.

@@ -249,7 +249,7 @@ fn handle_inputs<O: Observer>(w: &mut World<O>, addr: Addr, inputs: &mut Vec<Nod
 
 /// Performs what a state machine queued: report events, arm timers, transmit messages.
 /// Each queue is taken out and put back, keeping its buffer: no allocation once warm.
-fn flush<O: Observer>(w: &mut World<O>, from: Addr, now: u64) {
+pub(super) fn flush<O: Observer>(w: &mut World<O>, from: Addr, now: u64) {
     let clock = w.endpoints[from as usize].clock;
     if !w.outbox.events.is_empty() {
         let mut events = std::mem::take(&mut w.outbox.events);

@@ -99,6 +99,8 @@ fn down(history: &History, node: u32, from: u64, to: u64) -> bool {
                 }
                 since = None;
             }
+            // Membership changes do not stop a node.
+            NodeChange::Joined | NodeChange::Left => {}
         }
     }
     since.is_some_and(|s| s <= to)

@@ -15,6 +15,7 @@ pub mod leaders;
 pub mod linear;
 pub mod linearizable;
 pub mod lost_writes;
+pub mod membership;
 pub mod migrations;
 pub mod ownership;
 pub mod primaries;

@@ -7,8 +7,8 @@ use super::availability::{self, AvailabilityBound};
 use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
 use super::{
-    convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, migrations, ownership,
-    primaries, siblings, sometimes, stale_reads,
+    convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, membership, migrations,
+    ownership, primaries, siblings, sometimes, stale_reads,
 };
 use crate::history::{History, MigrationStep};
 use sometimes::Interleaving;
@@ -27,7 +27,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 26] = [
+pub static PROPERTIES: [Property; 28] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -185,6 +185,19 @@ pub static PROPERTIES: [Property; 26] = [
         class: Sometimes,
         holds_when: "some migration rolled back",
         check: |e| migrations::ended(e.history, MigrationStep::RolledBack),
+    },
+    Property {
+        name: "membership_converged",
+        class: Liveness,
+        holds_when:
+            "a bound after the last heal, every live node's gossip view holds the live nodes alive and the rest down",
+        check: |e| membership::converged(e.history),
+    },
+    Property {
+        name: "suspicion_refuted",
+        class: Sometimes,
+        holds_when: "some node's view held a running member suspect, then alive at a newer incarnation",
+        check: |e| membership::suspicion_refuted(e.history),
     },
 ];
 

@@ -12,8 +12,28 @@ use nodes::shard_map::ShardMap;
 use nodes::{Addr, ClientSetup, ClusterConfig};
 
 use super::workload::{ClientWorkload, Zipf};
-use crate::scenario::model::{KeyDist, Scenario};
+use crate::scenario::model::{FaultAction, KeyDist, Scenario, Target};
 use crate::seed::{stream, Stream};
+
+/// The declared nodes that start outside the gossip membership: those a `join` action names.
+pub fn outside_members(scenario: &Scenario) -> Vec<Addr> {
+    let mut outside: Vec<Addr> = scenario
+        .faults
+        .iter()
+        .filter_map(|f| match &f.action {
+            FaultAction::Join(targets) => Some(targets),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|t| match t {
+            Target::Node(i) => Some(*i as Addr),
+            _ => None,
+        })
+        .collect();
+    outside.sort_unstable();
+    outside.dedup();
+    outside
+}
 
 /// The cluster config and clients of `scenario` for root seed `seed`.
 pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<ClientSetup>) {
@@ -40,6 +60,10 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
             anti_entropy: c.storage.anti_entropy,
             control: c.control.clone(),
             members: Members::new(addrs.iter().copied()),
+            gossip: c.membership.map(|g| {
+                let outside = outside_members(scenario);
+                (g, Members::new(addrs.iter().copied().filter(|a| !outside.contains(a))))
+            }),
         },
         net_seed: stream(seed, Stream::Network, 0),
         node_seeds: (0..c.nodes.len() as u32).map(|i| stream(seed, Stream::Node, i)).collect(),

@@ -151,22 +151,17 @@ impl<'a> Injector<'a> {
                 (None, format!("resume {}", self.names(&nodes)), nodes)
             }
             FaultAction::Partition(groups) => self.partition(groups),
-            FaultAction::OneWay { from, to } => {
-                let from = self.resolve(from, false);
-                let to: Vec<u32> = self.resolve(to, false).into_iter().filter(|n| !from.contains(n)).collect();
-                let cuts = pairs(&from, &to);
-                self.cut(&cuts);
-                let label = format!("one-way cut {} -> {}", self.names(&from), self.names(&to));
-                (Some(Active::Cuts(cuts)), label, [from, to].concat())
-            }
-            FaultAction::Isolate(t) => {
+            FaultAction::Join(t) => {
                 let nodes = self.resolve(t, false);
-                let rest: Vec<u32> = self.cluster.node_addrs().into_iter().filter(|n| !nodes.contains(n)).collect();
-                let mut cuts = pairs(&nodes, &rest);
-                cuts.extend(pairs(&rest, &nodes));
-                self.cut(&cuts);
-                (Some(Active::Cuts(cuts)), format!("isolate {}", self.names(&nodes)), nodes)
+                nodes.iter().for_each(|&n| self.cluster.join(n));
+                (None, format!("join {}", self.names(&nodes)), nodes)
             }
+            FaultAction::Leave(t) => {
+                let nodes = self.resolve(t, false);
+                nodes.iter().for_each(|&n| self.cluster.leave(n));
+                (None, format!("leave {}", self.names(&nodes)), nodes)
+            }
+            FaultAction::OneWay { .. } | FaultAction::Isolate(_) => self.cut_links(&fault.action),
             FaultAction::Heal => {
                 let ids: Vec<u64> =
                     self.active.iter().filter(|(_, a)| a.0.is_link_fault()).map(|(id, _)| *id).collect();
@@ -220,6 +215,29 @@ impl<'a> Injector<'a> {
             if let Some(until) = until {
                 self.undos.insert((until, id));
             }
+        }
+    }
+
+    /// A one-way cut or an isolation: the links it cuts, its label and the nodes it names.
+    fn cut_links(&mut self, action: &FaultAction) -> (Option<Active>, String, Vec<u32>) {
+        match action {
+            FaultAction::OneWay { from, to } => {
+                let from = self.resolve(from, false);
+                let to: Vec<u32> = self.resolve(to, false).into_iter().filter(|n| !from.contains(n)).collect();
+                let cuts = pairs(&from, &to);
+                self.cut(&cuts);
+                let label = format!("one-way cut {} -> {}", self.names(&from), self.names(&to));
+                (Some(Active::Cuts(cuts)), label, [from, to].concat())
+            }
+            FaultAction::Isolate(t) => {
+                let nodes = self.resolve(t, false);
+                let rest: Vec<u32> = self.cluster.node_addrs().into_iter().filter(|n| !nodes.contains(n)).collect();
+                let mut cuts = pairs(&nodes, &rest);
+                cuts.extend(pairs(&rest, &nodes));
+                self.cut(&cuts);
+                (Some(Active::Cuts(cuts)), format!("isolate {}", self.names(&nodes)), nodes)
+            }
+            _ => unreachable!("only cuts come here"),
         }
     }
 

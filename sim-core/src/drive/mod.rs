@@ -21,7 +21,7 @@ pub use recorder::{consistency, level};
 
 use crate::check::{check_all, PropertyClass, Verdict};
 use crate::history::trace_filter::LineFilter;
-use crate::history::{FinalState, History};
+use crate::history::{FinalState, History, MembershipSetup};
 use crate::outcome::{EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY};
 use crate::scenario::model::Scenario;
 use crate::seed::{stream, Stream};
@@ -189,6 +189,10 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
         h.node_names = scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect();
         h.nodes = scenario.cluster.nodes.len() as u32;
         h.shards = scenario.cluster.shards;
+        h.membership = scenario.cluster.membership.map(|g| MembershipSetup {
+            bound_ms: g.convergence_bound_ms(scenario.cluster.nodes.len()),
+            outside: build::outside_members(scenario),
+        });
         h.record_final_state(FinalState { at_ms: end_ms, replicas, replica_sets });
         h.mix_into_trace(&[net.sent, net.delivered, net.partitioned, net.lost, net.to_down_node, net.duplicated]);
         h.mix_into_trace(&storage.counters().map(|(_, n)| n));

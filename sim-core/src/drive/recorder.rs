@@ -14,9 +14,9 @@ use nodes::{Addr, Consistency, Event, FailReason, Hop, HopEvent, Observer, OpRec
 
 use crate::history::trace_filter::LineFilter;
 use crate::history::{
-    Act, ControlEvent, GrantChange, GrantRecord, History, LeaseBoundRecord, Level, MessageEvent, MessageRecord,
-    MigrationRecord, MigrationStep, NodeChange, Op, OpKind, Outcome, PrimaryActKind, ReplicaState, StepDownReason,
-    Version, Versioned,
+    Act, ControlEvent, GrantChange, GrantRecord, History, LeaseBoundRecord, Level, MemberState, MemberViewRecord,
+    MessageEvent, MessageRecord, MigrationRecord, MigrationStep, NodeChange, Op, OpKind, Outcome, PrimaryActKind,
+    ReplicaState, StepDownReason, Version, Versioned,
 };
 
 /// The cluster's observer: it records into a history of its own. The cluster owns it (no lock
@@ -141,6 +141,17 @@ impl Observer for Recorder {
             Event::LeaseBound { node, until_ms } => {
                 self.history.record_lease_bound(LeaseBoundRecord { at_ms: now_ms, leader: source, node, until_ms })
             }
+            Event::Member(saw) => self.history.record_member_view(MemberViewRecord {
+                at_ms: now_ms,
+                viewer: source,
+                member: saw.member,
+                state: match saw.state {
+                    nodes::membership::MemberState::Alive => MemberState::Alive,
+                    nodes::membership::MemberState::Suspect => MemberState::Suspect,
+                    nodes::membership::MemberState::Down => MemberState::Down,
+                },
+                incarnation: saw.incarnation,
+            }),
         }
     }
 
@@ -257,6 +268,8 @@ fn node_change(c: nodes::NodeChange) -> NodeChange {
         nodes::NodeChange::Restarted => NodeChange::Restarted,
         nodes::NodeChange::Paused => NodeChange::Paused,
         nodes::NodeChange::Resumed => NodeChange::Resumed,
+        nodes::NodeChange::Joined => NodeChange::Joined,
+        nodes::NodeChange::Left => NodeChange::Left,
     }
 }
 

@@ -197,6 +197,8 @@ fn node_line(history: &History, filter: &LineFilter, i: usize) -> Option<Value> 
         NodeChange::Restarted => "restarted",
         NodeChange::Paused => "paused",
         NodeChange::Resumed => "resumed",
+        NodeChange::Joined => "joined",
+        NodeChange::Left => "left",
     };
     filter
         .keeps(None, &[e.node], &[change], true)

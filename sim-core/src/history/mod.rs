@@ -21,7 +21,10 @@ use std::collections::BTreeMap;
 pub use acts::{Act, ActRecord, GrantChange, GrantRecord, LeaseBoundRecord, PrimaryActKind};
 pub use message::{MessageEvent, MessageRecord};
 pub use migration::{MigrationRecord, MigrationStep};
-pub use node_event::{ControlEvent, ControlRecord, LeaseRecord, NodeChange, NodeEventRecord, StepDownReason};
+pub use node_event::{
+    ControlEvent, ControlRecord, LeaseRecord, MemberState, MemberViewRecord, MembershipSetup, NodeChange,
+    NodeEventRecord, StepDownReason,
+};
 pub use op::{Level, Op, OpKind, Outcome};
 pub use version::{Version, Versioned};
 
@@ -121,6 +124,10 @@ pub struct History {
     pub grants: Vec<GrantRecord>,
     /// Leaders' bounds on nodes' leases, in time order.
     pub lease_bounds: Vec<LeaseBoundRecord>,
+    /// Changes of nodes' gossip views, in time order (empty when gossip is off).
+    pub member_views: Vec<MemberViewRecord>,
+    /// The run's gossip setup (`None`: gossip off).
+    pub membership: Option<MembershipSetup>,
     /// Every message's send, delivery and drop, in time order, when the run was traced (and
     /// its filter kept them); not part of the trace hash.
     pub messages: Vec<MessageRecord>,
@@ -295,6 +302,18 @@ impl History {
         t.u64(bound.node as u64);
         t.u64(bound.until_ms);
         self.lease_bounds.push(bound);
+    }
+
+    /// Records a change of a node's gossip view.
+    pub fn record_member_view(&mut self, r: MemberViewRecord) {
+        let t = &mut self.trace;
+        t.u64(0x11);
+        t.u64(r.at_ms);
+        t.u64(r.viewer as u64);
+        t.u64(r.member as u64);
+        t.u64(r.state as u64);
+        t.u64(r.incarnation);
+        self.member_views.push(r);
     }
 
     /// Records an applied fault.

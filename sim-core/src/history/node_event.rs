@@ -12,6 +12,47 @@ pub enum NodeChange {
     Paused = 2,
     /// The node runs again after a pause.
     Resumed = 3,
+    /// The node joined the gossip membership.
+    Joined = 4,
+    /// The node left the gossip membership (gracefully).
+    Left = 5,
+}
+
+/// A member's state in a node's gossip view. The discriminants are hashed into the trace:
+/// never reorder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MemberState {
+    /// Answering probes, as far as the viewer knows.
+    Alive = 0,
+    /// Suspected: it has a suspicion timeout to refute it.
+    Suspect = 1,
+    /// Declared down (failed or left), or not a member.
+    Down = 2,
+}
+
+/// A node's gossip view of a member changed state, as recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemberViewRecord {
+    /// Simulated time.
+    pub at_ms: u64,
+    /// The node whose view changed.
+    pub viewer: u32,
+    /// The member the view is about.
+    pub member: u32,
+    /// Its new state in that view.
+    pub state: MemberState,
+    /// The member's identity generation and incarnation (`gen << 16 | incarnation`): higher is newer.
+    pub incarnation: u64,
+}
+
+/// How a run used gossip membership: what the membership checker needs besides the records.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MembershipSetup {
+    /// How long after the last fault heals every live view must agree with the truth (derived
+    /// from the scenario's gossip settings).
+    pub bound_ms: u64,
+    /// Declared nodes that start outside the membership (they join with a `join` action).
+    pub outside: Vec<u32>,
 }
 
 /// Why a leader stopped leading. The discriminants are hashed into the trace: never reorder.

@@ -10,6 +10,7 @@ use super::error::Invalid;
 use super::fields::{check_name, positive_ms, probability, required};
 use super::latency::{by_kind, latency as read_latency};
 use super::locate::item;
+use super::membership::membership;
 use super::model::{ClusterSpec, NodeSpec};
 use super::spec::{RawCluster, RawControl, RawNetwork, RawTimeouts};
 use super::storage::storage;
@@ -93,6 +94,7 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
         control,
         writes_via_primary,
         storage,
+        membership: membership(raw.membership.as_ref())?,
     })
 }
 

@@ -7,7 +7,7 @@ use serde_yaml::Value;
 use super::error::Invalid;
 use super::fields::{duration, positive_ms, required};
 use super::locate::{item, join, Index};
-use super::model::{ClusterSpec, Fault, FaultAction};
+use super::model::{ClusterSpec, Fault, FaultAction, Target};
 use super::spec::RawFault;
 use super::targets::Names;
 use super::units::{self, format_ms};
@@ -37,6 +37,8 @@ const ACTIONS: &[&str] = &[
     "skew",
     "corrupt",
     "migrate",
+    "join",
+    "leave",
 ];
 
 /// Checks every fault and returns them sorted by time (ties keep file order).
@@ -50,6 +52,15 @@ pub fn faults(raw: &[RawFault], cluster: &ClusterSpec, duration_ms: u64, index: 
         .enumerate()
         .map(|(i, f)| fault(f, &item("faults", i), &names, duration_ms, index))
         .collect::<Result<Vec<_>, _>>()?;
+    if cluster.membership.is_none() {
+        if let Some(i) = faults.iter().position(|f| matches!(f.action, FaultAction::Join(_) | FaultAction::Leave(_))) {
+            let kind = if matches!(faults[i].action, FaultAction::Join(_)) { "join" } else { "leave" };
+            return Err(Invalid::new(
+                join(&item("faults", i), kind),
+                format!("`{kind}` changes the gossip membership: set `cluster.membership: {{ gossip: on }}`"),
+            ));
+        }
+    }
     faults.sort_by_key(|f| f.at_ms);
     Ok(faults)
 }
@@ -82,6 +93,8 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
         ("skew", &raw.skew),
         ("corrupt", &raw.corrupt),
         ("migrate", &raw.migrate),
+        ("join", &raw.join),
+        ("leave", &raw.leave),
     ];
     let mut actions = present.iter().filter_map(|(key, value)| value.as_ref().map(|v| (*key, v)));
     let Some((kind, value)) = actions.next() else {
@@ -122,13 +135,27 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
         "skew" => skew(raw, value, &at, path, names)?,
         "corrupt" => corrupt(value, &at, names)?,
         "migrate" => migrate(value, &at, names)?,
+        "join" => FaultAction::Join(named_nodes(names.targets(value, &at)?, &at)?),
+        "leave" => FaultAction::Leave(names.targets(value, &at)?),
         _ => FaultAction::Duplicate(probability(value, &at)?),
     };
-    if for_ms.is_some() && matches!(kind, "heal" | "restart" | "resume" | "corrupt" | "migrate") {
+    if for_ms.is_some() && matches!(kind, "heal" | "restart" | "resume" | "corrupt" | "migrate" | "join" | "leave") {
         return Err(Invalid::new(field("for"), format!("`{kind}` cannot be undone, so it cannot have `for`")));
     }
     let line = index.locate(path).map_or(0, |p| p.line);
     Ok(Fault { at_ms, for_ms, action, line })
+}
+
+/// A `join`'s targets: named nodes only (they start outside the membership, which must be
+/// known before the run).
+fn named_nodes(targets: Vec<Target>, at: &str) -> Result<Vec<Target>, Invalid> {
+    match targets.iter().find(|t| !matches!(t, Target::Node(_))) {
+        Some(_) => Err(Invalid::new(
+            at,
+            "name the joining nodes (`random`, `leader`, `primary` and zones are decided too late)",
+        )),
+        None => Ok(targets),
+    }
 }
 
 /// `slow: [targets]` with its `delay` and optional `scope` (node or replica).

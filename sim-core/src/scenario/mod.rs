@@ -15,6 +15,7 @@ mod file;
 pub mod hedging;
 mod latency;
 mod locate;
+pub mod membership;
 pub mod migration;
 pub mod model;
 mod overrides;

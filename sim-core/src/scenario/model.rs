@@ -91,6 +91,8 @@ pub struct ClusterSpec {
     pub writes_via_primary: bool,
     /// Conflict resolution, sibling bound and repair mechanisms.
     pub storage: StorageSpec,
+    /// SWIM gossip membership (`None`: off).
+    pub membership: Option<nodes::membership::GossipConfig>,
 }
 
 /// One storage node.
@@ -230,6 +232,10 @@ pub enum FaultAction {
     /// Ask the leader to move `shard`'s primary to the node `to` resolves to (a timeline
     /// action, not a fault: the leader migrates the shard step by step, or rolls it back).
     Migrate { shard: u32, to: Vec<Target> },
+    /// The targets (declared nodes that start outside the gossip membership) join it.
+    Join(Vec<Target>),
+    /// The targets leave the gossip membership gracefully, announcing it.
+    Leave(Vec<Target>),
 }
 
 impl FaultAction {
@@ -246,6 +252,7 @@ impl FaultAction {
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
             FaultAction::SlowReplica { targets: t, .. } | FaultAction::Migrate { to: t, .. } => vec![t],
+            FaultAction::Join(t) | FaultAction::Leave(t) => vec![t],
             FaultAction::Partition(groups) => groups.iter().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -264,6 +271,7 @@ impl FaultAction {
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
             FaultAction::SlowReplica { targets: t, .. } | FaultAction::Migrate { to: t, .. } => vec![t],
+            FaultAction::Join(t) | FaultAction::Leave(t) => vec![t],
             FaultAction::Partition(groups) => groups.iter_mut().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],

@@ -50,6 +50,9 @@ pub struct RawCluster {
     pub control: Option<RawControl>,
     pub writes: Option<String>,
     pub storage: Option<RawStorage>,
+    /// `{ gossip: on, probe_period: 500ms, ... }`.
+    #[serde(default, deserialize_with = "present")]
+    pub membership: Option<Value>,
 }
 
 /// `cluster.storage:` conflict resolution, sibling bound, repair mechanisms and the disk.
@@ -190,6 +193,9 @@ pub struct RawFault {
     pub scope: Option<String>,
     #[serde(default, deserialize_with = "present")]
     pub migrate: Option<Value>,
+    pub join: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub leave: Option<Value>,
 }
 
 /// Keeps a field that is written but empty (`crash:`) as `Some(Null)`, so validation can say

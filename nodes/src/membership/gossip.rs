@@ -1,0 +1,516 @@
+//! SWIM gossip membership on foca: probes, indirect probes, suspicion and piggybacked
+//! dissemination run inside foca (sans-IO); this module hands it the node's randomness, carries
+//! its packets as `GossipMsg` and its timers as `GossipTimer`, and keeps the node's member view,
+//! reporting every change of a member's state as a `MemberSaw` event.
+
+use std::collections::BTreeMap;
+
+use foca::{Foca, Message, NoCustomBroadcast, Notification, Runtime, State};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::codec::{decode_header, decode_member, WireCodec};
+use super::config::GossipConfig;
+use super::identity::NodeId;
+use super::members::Members;
+use super::msg::{GossipMsg, GossipTimer, MemberSaw, MemberState};
+use super::view::View;
+use crate::actor::{Addr, Outbox};
+
+type Swim = Foca<NodeId, WireCodec, ChaCha8Rng, NoCustomBroadcast>;
+
+/// Members a (re)joining node announces itself to at once.
+const ANNOUNCE_TO: usize = 3;
+
+/// Where the node stands in the cluster: durable, it survives crashes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Standing {
+    /// Declared but not joined yet: it neither gossips nor answers.
+    Outside,
+    /// A member.
+    Inside,
+    /// It left (gracefully): it gossips no more, even after a restart.
+    Left,
+}
+
+/// One node's gossip membership.
+pub struct Gossip {
+    id: Addr,
+    cfg: GossipConfig,
+    /// The members the cluster starts with (the others join later).
+    initial: Members,
+    /// Durable: seeds each life's foca, and picks whom to announce to.
+    rng: ChaCha8Rng,
+    standing: Standing,
+    /// Volatile, rebuilt at every boot.
+    life: Life,
+}
+
+/// The volatile part of gossip: one life of the node.
+struct Life {
+    number: u32,
+    swim: Option<Swim>,
+    /// foca's pending timers by number.
+    timers: BTreeMap<u32, foca::Timer<NodeId>>,
+    next_timer: u32,
+    view: View,
+    /// The member the last probe went to: the next probe round may suspect it.
+    last_probed: Option<Addr>,
+    /// A node that (re)joined takes the living from the first feed, and holds the rest down.
+    awaiting_feed: bool,
+    /// foca's current timer token, as seen on the last timer it set.
+    token: foca::TimerToken,
+}
+
+impl Gossip {
+    /// Gossip for node `id` of the declared `members`, `initial` of which form the cluster at
+    /// the start; `node_rng` is the node's own stream (a stream of its own is derived from it).
+    pub fn new(id: Addr, cfg: GossipConfig, members: Members, initial: Members, node_rng: &ChaCha8Rng) -> Self {
+        let mut rng = ChaCha8Rng::from_seed(node_rng.get_seed());
+        // Node streams are numbered `kind << 32 | index` with small kinds, and anti-entropy
+        // takes the complement: this one flips only the top bit, which is none of them.
+        rng.set_stream(node_rng.get_stream() ^ (1 << 63));
+        let standing = if initial.contains(id) { Standing::Inside } else { Standing::Outside };
+        let view = View::new(members, &initial);
+        let life = Life {
+            number: 0,
+            swim: None,
+            timers: BTreeMap::new(),
+            next_timer: 0,
+            view,
+            last_probed: None,
+            awaiting_feed: false,
+            token: 0,
+        };
+        Gossip { id, cfg, initial, rng, standing, life }
+    }
+
+    /// This node's current view of the members.
+    pub fn view(&self) -> &View {
+        &self.life.view
+    }
+
+    /// True when the node takes part in gossip (joined and not left).
+    pub fn is_inside(&self) -> bool {
+        self.standing == Standing::Inside
+    }
+
+    /// Starts life `life` of the node: a fresh foca under a new identity. The first life of
+    /// an initial member knows the initial members; any later life announces itself instead.
+    pub fn boot<M, T, E>(&mut self, life: u32, out: &mut Outbox<M, T, E>)
+    where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+        E: From<MemberSaw>,
+    {
+        let members = self.life.view.members().clone();
+        self.life = Life {
+            number: life,
+            swim: None,
+            timers: BTreeMap::new(),
+            next_timer: 0,
+            view: View::new(members, &self.initial),
+            last_probed: None,
+            awaiting_feed: false,
+            token: 0,
+        };
+        if self.standing != Standing::Inside {
+            return;
+        }
+        let n = self.life.view.members().len();
+        let seed = self.rng.random::<u64>();
+        let swim = Foca::new(
+            NodeId::first_of_life(self.id, life),
+            self.cfg.foca(n),
+            ChaCha8Rng::seed_from_u64(seed),
+            WireCodec,
+        );
+        self.life.swim = Some(swim);
+        if life == 0 {
+            let others = self.initial.addrs().iter().filter(|&&a| a != self.id).map(|&a| NodeId::first_of_life(a, 0));
+            let known: Vec<foca::Member<NodeId>> = others.map(foca::Member::alive).collect();
+            self.with_swim(out, Vec::new(), |swim, rt| swim.apply_many(known.into_iter(), false, rt));
+            out.timer(self.cfg.rejoin_ms, GossipTimer::Rejoin { life });
+        } else {
+            self.announce(out);
+        }
+    }
+
+    /// The node joins the cluster now (a `join` action): it announces itself to a few members.
+    pub fn join<M, T, E>(&mut self, out: &mut Outbox<M, T, E>)
+    where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+        E: From<MemberSaw>,
+    {
+        if self.standing != Standing::Outside {
+            return;
+        }
+        self.standing = Standing::Inside;
+        let life = self.life.number;
+        self.boot(life.max(1), out);
+    }
+
+    /// The node leaves the cluster now (a `leave` action): it gossips its own departure and
+    /// stops taking part.
+    pub fn leave<M, T, E>(&mut self, out: &mut Outbox<M, T, E>)
+    where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+        E: From<MemberSaw>,
+    {
+        if self.standing != Standing::Inside {
+            return;
+        }
+        self.with_swim(out, Vec::new(), |swim, rt| swim.leave_cluster(rt));
+        self.standing = Standing::Left;
+        self.life.swim = None;
+        self.life.timers.clear();
+    }
+
+    /// A gossip packet from `from`.
+    pub fn on_msg<M, T, E>(&mut self, msg: &GossipMsg, out: &mut Outbox<M, T, E>)
+    where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+        E: From<MemberSaw>,
+    {
+        if self.life.swim.is_none() {
+            return;
+        }
+        let touched = self.touched_by(&msg.0);
+        self.with_swim(out, touched, |swim, rt| swim.handle_data(&msg.0, rt));
+    }
+
+    /// A gossip timer fired.
+    pub fn on_timer<M, T, E>(&mut self, timer: GossipTimer, out: &mut Outbox<M, T, E>)
+    where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+        E: From<MemberSaw>,
+    {
+        match timer {
+            GossipTimer::Foca { life, seq } if life == self.life.number => {
+                let Some(event) = self.life.timers.remove(&seq) else { return };
+                let mut touched = Vec::new();
+                match &event {
+                    foca::Timer::ProbeRandomMember(_) => touched.extend(self.life.last_probed),
+                    foca::Timer::SendIndirectProbe { probed_id: id, .. }
+                    | foca::Timer::ChangeSuspectToDown { member_id: id, .. } => touched.push(id.addr),
+                    _ => {}
+                }
+                self.with_swim(out, touched, |swim, rt| swim.handle_timer(event, rt));
+            }
+            GossipTimer::Rejoin { life } if life == self.life.number => {
+                if self.life.swim.as_ref().is_some_and(|s| s.num_members() == 0) {
+                    self.announce(out);
+                } else {
+                    self.announce_to_one_down(out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Announces this node to a few random declared members (they answer with a feed of the
+    /// living), and checks again a rejoin period later.
+    fn announce<M, T, E>(&mut self, out: &mut Outbox<M, T, E>)
+    where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+        E: From<MemberSaw>,
+    {
+        self.life.awaiting_feed = true;
+        let addrs = self.life.view.members().addrs();
+        let others: Vec<Addr> = addrs.iter().copied().filter(|&a| a != self.id).collect();
+        let mut to = Vec::with_capacity(ANNOUNCE_TO);
+        for _ in 0..ANNOUNCE_TO.min(others.len()) {
+            let pick = others[self.rng.random_range(0..others.len())];
+            if !to.contains(&pick) {
+                to.push(pick);
+            }
+        }
+        for dst in to {
+            // The generation is a guess: an announcement is accepted by address.
+            self.with_swim(out, Vec::new(), |swim, rt| swim.announce(NodeId::first_of_life(dst, 0), rt));
+        }
+        out.timer(self.cfg.rejoin_ms, GossipTimer::Rejoin { life: self.life.number });
+    }
+
+    /// Announces this node to one declared member its view holds down, and checks again a
+    /// rejoin period later. foca announces only to the down members it still remembers; after
+    /// it forgets them (a long partition), this is how the sides find each other again.
+    fn announce_to_one_down<M, T, E>(&mut self, out: &mut Outbox<M, T, E>)
+    where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+        E: From<MemberSaw>,
+    {
+        let down: Vec<Addr> =
+            self.life.view.iter().filter(|&(a, s)| a != self.id && s == MemberState::Down).map(|(a, _)| a).collect();
+        if !down.is_empty() {
+            let dst = down[self.rng.random_range(0..down.len())];
+            self.with_swim(out, Vec::new(), |swim, rt| swim.announce(NodeId::first_of_life(dst, 0), rt));
+        }
+        out.timer(self.cfg.rejoin_ms, GossipTimer::Rejoin { life: self.life.number });
+    }
+
+    /// The members a packet may change the state of: its sender (unless already known alive at
+    /// that incarnation or newer) and every member update it carries.
+    fn touched_by(&self, data: &[u8]) -> Vec<Addr> {
+        let mut touched = Vec::new();
+        let mut buf = data;
+        let Ok(header) = decode_header(&mut buf) else { return touched };
+        let src = header.src;
+        let inc = (u64::from(src.gen) << 16) | u64::from(header.src_incarnation);
+        if !matches!(self.life.view.entry(src.addr), Some((MemberState::Alive, known)) if known >= inc) {
+            touched.push(src.addr);
+        }
+        if buf.len() >= 2 && header.message != Message::Broadcast {
+            let count = u16::from_be_bytes([buf[0], buf[1]]);
+            buf = &buf[2..];
+            for _ in 0..count {
+                match decode_member(&mut buf) {
+                    Ok(m) if m.id().addr != self.id => touched.push(m.id().addr),
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+        }
+        touched
+    }
+
+    /// Runs `f` on foca with a runtime writing into `out`, then brings the view up to date for
+    /// the members `touched` (and those foca reported), reporting each change of state.
+    fn with_swim<M, T, E>(
+        &mut self,
+        out: &mut Outbox<M, T, E>,
+        mut touched: Vec<Addr>,
+        f: impl FnOnce(&mut Swim, &mut Rt<'_, M, T, E>) -> Result<(), foca::Error>,
+    ) where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+        E: From<MemberSaw>,
+    {
+        let life = &mut self.life;
+        let Some(swim) = life.swim.as_mut() else { return };
+        let mut active = false;
+        let mut rt = Rt {
+            out,
+            timers: &mut life.timers,
+            next_timer: &mut life.next_timer,
+            life: life.number,
+            touched: &mut touched,
+            last_probed: &mut life.last_probed,
+            active: &mut active,
+            token: &mut life.token,
+        };
+        // foca refuses malformed or misdirected packets with an error: nothing to do about one.
+        let _ = f(swim, &mut rt);
+        if *rt.active {
+            // foca drops every pending timer when it loses its cluster (or its identity), its
+            // suspects' timeouts included, and sets none again when it reconnects: a suspect
+            // would stay suspect for good. Their timeouts start again now; one refuted
+            // meanwhile has a newer incarnation, and foca then leaves it alive.
+            let suspects: Vec<foca::Member<NodeId>> =
+                swim.iter_membership_state().filter(|m| m.state() == State::Suspect).cloned().collect();
+            for m in suspects {
+                let timer = foca::Timer::ChangeSuspectToDown {
+                    member_id: *m.id(),
+                    incarnation: m.incarnation(),
+                    token: *rt.token,
+                };
+                rt.submit_after(timer, core::time::Duration::from_millis(self.cfg.suspicion_ms));
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for addr in touched {
+            if addr == self.id {
+                continue;
+            }
+            if let Some(m) = swim.iter_membership_state().find(|m| m.id().addr == addr) {
+                let state = match m.state() {
+                    State::Alive => MemberState::Alive,
+                    State::Suspect => MemberState::Suspect,
+                    State::Down => MemberState::Down,
+                };
+                let inc = (u64::from(m.id().gen) << 16) | u64::from(m.incarnation());
+                if crate::bugs::BUG_STICKY_DOWN && life.view.state(addr) == MemberState::Down {
+                    continue;
+                }
+                if life.view.set(addr, state, inc) {
+                    out.event(MemberSaw { member: addr, state, incarnation: inc });
+                }
+            }
+        }
+        if active && life.awaiting_feed {
+            // The feed named the living: whoever it did not name is down as far as we know.
+            life.awaiting_feed = false;
+            let known: Vec<Addr> = swim.iter_membership_state().map(|m| m.id().addr).collect();
+            let addrs = life.view.members().addrs().to_vec();
+            for addr in addrs.into_iter().filter(|&a| a != self.id && !known.contains(&a)) {
+                if life.view.set(addr, MemberState::Down, 0) {
+                    out.event(MemberSaw { member: addr, state: MemberState::Down, incarnation: 0 });
+                }
+            }
+        }
+    }
+}
+
+/// foca's runtime for one call: packets and timers go into the node's outbox.
+struct Rt<'a, M, T, E> {
+    out: &'a mut Outbox<M, T, E>,
+    timers: &'a mut BTreeMap<u32, foca::Timer<NodeId>>,
+    next_timer: &'a mut u32,
+    life: u32,
+    touched: &'a mut Vec<Addr>,
+    last_probed: &'a mut Option<Addr>,
+    active: &'a mut bool,
+    token: &'a mut foca::TimerToken,
+}
+
+impl<M: From<GossipMsg>, T: From<GossipTimer>, E> Runtime<NodeId> for Rt<'_, M, T, E> {
+    fn notify(&mut self, notification: Notification<'_, NodeId>) {
+        match notification {
+            Notification::MemberUp(id) | Notification::MemberDown(id) => self.touched.push(id.addr),
+            Notification::Rename(old, new) => self.touched.extend([old.addr, new.addr]),
+            Notification::Active | Notification::Rejoin(_) => *self.active = true,
+            _ => {}
+        }
+    }
+
+    fn send_to(&mut self, to: NodeId, data: &[u8]) {
+        if data.len() > 18 && data[18] == 0 {
+            // A ping (tag 0 after two identities and an incarnation): a probe of `to`.
+            *self.last_probed = Some(to.addr);
+        }
+        self.out.send(to.addr, GossipMsg(data.into()));
+    }
+
+    fn submit_after(&mut self, event: foca::Timer<NodeId>, after: core::time::Duration) {
+        match &event {
+            foca::Timer::ProbeRandomMember(t)
+            | foca::Timer::PeriodicAnnounce(t)
+            | foca::Timer::PeriodicAnnounceDown(t)
+            | foca::Timer::PeriodicGossip(t) => *self.token = *t,
+            _ => {}
+        }
+        let seq = *self.next_timer;
+        *self.next_timer = seq.wrapping_add(1);
+        self.timers.insert(seq, event);
+        self.out.timer(after.as_millis() as u64, GossipTimer::Foca { life: self.life, seq });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    type Out = Outbox<GossipMsg, GossipTimer, MemberSaw>;
+
+    /// A tiny network of gossip nodes: every packet takes 1 ms; `dead` nodes take nothing.
+    struct Net {
+        nodes: Vec<Gossip>,
+        queue: BTreeMap<(u64, u64), (Addr, Result<GossipMsg, GossipTimer>)>,
+        seq: u64,
+        now: u64,
+        dead: Vec<Addr>,
+        saw: Vec<(Addr, MemberSaw)>,
+    }
+
+    impl Net {
+        fn new(n: u32, outside: &[Addr]) -> Net {
+            let members = Members::new(0..n);
+            let initial = Members::new((0..n).filter(|a| !outside.contains(a)));
+            let cfg = GossipConfig::default();
+            let nodes = (0..n)
+                .map(|a| Gossip::new(a, cfg, members.clone(), initial.clone(), &ChaCha8Rng::seed_from_u64(a as u64)))
+                .collect();
+            let mut net = Net { nodes, queue: BTreeMap::new(), seq: 0, now: 0, dead: vec![], saw: vec![] };
+            for a in 0..n {
+                net.act(a, |g, out| g.boot(0, out));
+            }
+            net
+        }
+
+        fn act(&mut self, a: Addr, f: impl FnOnce(&mut Gossip, &mut Out)) {
+            let mut out = Out::default();
+            f(&mut self.nodes[a as usize], &mut out);
+            for (to, msg) in out.sends {
+                self.seq += 1;
+                self.queue.insert((self.now + 1, self.seq), (to, Ok(msg)));
+            }
+            for (delay, t) in out.timers {
+                self.seq += 1;
+                self.queue.insert((self.now + delay, self.seq), (a, Err(t)));
+            }
+            self.saw.extend(out.events.into_iter().map(|e| (a, e)));
+        }
+
+        fn run_to(&mut self, end: u64) {
+            while let Some((&(at, seq), _)) = self.queue.first_key_value() {
+                if at > end {
+                    break;
+                }
+                let (to, input) = self.queue.remove(&(at, seq)).expect("queued");
+                self.now = at;
+                if self.dead.contains(&to) {
+                    continue;
+                }
+                match input {
+                    Ok(msg) => self.act(to, |g, out| g.on_msg(&msg, out)),
+                    Err(t) => self.act(to, |g, out| g.on_timer(t, out)),
+                }
+            }
+            self.now = end;
+        }
+    }
+
+    #[test]
+    fn a_silent_member_is_suspected_then_declared_down_by_everyone() {
+        let mut net = Net::new(5, &[]);
+        net.run_to(5_000);
+        assert!(net.saw.is_empty(), "nothing changes while everyone answers: {:?}", net.saw);
+        net.dead.push(3);
+        net.run_to(30_000);
+        for a in [0, 1, 2, 4] {
+            assert_eq!(net.nodes[a].view().state(3), MemberState::Down, "node {a}");
+            assert_eq!(net.nodes[a].view().state(1), MemberState::Alive, "node {a}");
+        }
+        assert!(net.saw.iter().any(|(_, s)| s.member == 3 && s.state == MemberState::Suspect));
+    }
+
+    #[test]
+    fn a_joining_node_is_learned_and_a_leaving_one_is_dropped() {
+        let mut net = Net::new(4, &[3]);
+        net.run_to(2_000);
+        assert_eq!(net.nodes[0].view().state(3), MemberState::Down, "not joined yet");
+        net.act(3, |g, out| g.join(out));
+        net.run_to(15_000);
+        for a in 0..4 {
+            let others: Vec<MemberState> =
+                (0..4).filter(|&m| m != a).map(|m| net.nodes[a as usize].view().state(m)).collect();
+            assert!(others.iter().all(|&s| s == MemberState::Alive), "node {a}: {others:?}");
+        }
+        net.act(1, |g, out| g.leave(out));
+        net.run_to(30_000);
+        for a in [0, 2, 3] {
+            assert_eq!(net.nodes[a].view().state(1), MemberState::Down, "node {a}");
+        }
+        assert!(!net.nodes[1].is_inside());
+    }
+
+    #[test]
+    fn the_same_seeds_give_the_same_gossip() {
+        let run = || {
+            let mut net = Net::new(5, &[]);
+            net.dead.push(2);
+            net.run_to(20_000);
+            net.saw
+        };
+        assert_eq!(run(), run());
+    }
+}

@@ -1,0 +1,260 @@
+//! Gossip membership: after the last fault heals plus a bound derived from the gossip settings,
+//! every live node's view agrees with the truth (liveness), and a false suspicion was refuted
+//! (sometimes). The truth is what the simulator recorded nodes doing (crashes, restarts, joins,
+//! leaves); the views are rebuilt from the recorded view changes, never taken from the
+//! membership module's own claims.
+
+use std::collections::BTreeMap;
+
+use super::describe::secs;
+use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
+use crate::history::{History, MemberState, NodeChange};
+
+/// Where a node stands by the simulator's record at the end of the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Truth {
+    /// Its process runs (not crashed).
+    up: bool,
+    /// It is in the membership (initial or joined, and not left).
+    inside: bool,
+    /// When its current life began (its last restart; 0 for the first).
+    life_from_ms: u64,
+}
+
+fn truths(history: &History, outside: &[u32]) -> Vec<Truth> {
+    let mut t: Vec<Truth> =
+        (0..history.nodes).map(|n| Truth { up: true, inside: !outside.contains(&n), life_from_ms: 0 }).collect();
+    for e in &history.node_events {
+        let Some(n) = t.get_mut(e.node as usize) else { continue };
+        match e.change {
+            NodeChange::Crashed => n.up = false,
+            NodeChange::Restarted => {
+                n.up = true;
+                n.life_from_ms = e.at_ms;
+            }
+            NodeChange::Joined => n.inside = true,
+            NodeChange::Left => n.inside = false,
+            NodeChange::Paused | NodeChange::Resumed => {}
+        }
+    }
+    t
+}
+
+/// When the last fault was applied or undone: the end-of-run heal counts when it restarted
+/// nodes (its undos of open faults are records of their own).
+fn last_heal_ms(history: &History) -> u64 {
+    history.faults.iter().filter(|f| !(f.label == "heal all" && f.nodes.is_empty())).map(|f| f.at_ms).max().unwrap_or(0)
+}
+
+/// Judges `membership_converged`: at the end of the run, at least the bound after the last
+/// fault healed, every live member's view holds every live member alive and every crashed or
+/// departed node down.
+pub fn converged(history: &History) -> Verdict {
+    let verdict = |violations: u64, checked: u64, detail: String, examples: Vec<String>| Verdict {
+        name: "membership_converged".into(),
+        class: PropertyClass::Liveness,
+        expected_violation: false,
+        violations,
+        checked,
+        passed: violations == 0,
+        detail,
+        examples,
+    };
+    let Some(setup) = &history.membership else {
+        return verdict(1, 0, "gossip membership is off: set `cluster.membership: { gossip: on }`".into(), vec![]);
+    };
+    let end_ms = history.final_state.as_ref().map_or(0, |s| s.at_ms);
+    let healed = last_heal_ms(history);
+    if end_ms < healed + setup.bound_ms {
+        let detail = format!(
+            "the run ends {} after the last heal ({}), before the bound of {}: lengthen `heal:`",
+            secs(end_ms.saturating_sub(healed)),
+            secs(healed),
+            secs(setup.bound_ms)
+        );
+        return verdict(1, 0, detail, vec![]);
+    }
+    let truth = truths(history, &setup.outside);
+    let live = |n: u32| truth.get(n as usize).is_some_and(|t| t.up && t.inside);
+    // Each viewer's view in its current life: the initial members alive, the rest down, then
+    // the changes it recorded since its life began.
+    let mut views: BTreeMap<u32, BTreeMap<u32, MemberState>> = BTreeMap::new();
+    for viewer in (0..history.nodes).filter(|&v| live(v)) {
+        let initial = (0..history.nodes).map(|m| {
+            let state = if setup.outside.contains(&m) { MemberState::Down } else { MemberState::Alive };
+            (m, state)
+        });
+        views.insert(viewer, initial.filter(|&(m, _)| m != viewer).collect());
+    }
+    for r in &history.member_views {
+        let Some(view) = views.get_mut(&r.viewer) else { continue };
+        if r.at_ms >= truth[r.viewer as usize].life_from_ms && r.member != r.viewer {
+            view.insert(r.member, r.state);
+        }
+    }
+    let (mut wrong, mut checked, mut examples) = (0u64, 0u64, Vec::new());
+    for (&viewer, view) in &views {
+        for (&member, &state) in view {
+            checked += 1;
+            let want = if live(member) { MemberState::Alive } else { MemberState::Down };
+            if state != want {
+                wrong += 1;
+                if examples.len() < EXAMPLES_MAX {
+                    examples.push(format!(
+                        "{} sees {} {:?}, but it is {:?} by the simulator's record",
+                        history.node_name(viewer),
+                        history.node_name(member),
+                        state,
+                        want
+                    ));
+                }
+            }
+        }
+    }
+    let detail = if wrong == 0 {
+        format!("{} live views agree with the truth {} after the last heal", views.len(), secs(end_ms - healed))
+    } else {
+        format!(
+            "{wrong} of {checked} view entries disagree with the truth at the end ({} after the last heal)",
+            secs(end_ms - healed)
+        )
+    };
+    verdict(wrong, checked, detail, examples)
+}
+
+/// Judges `suspicion_refuted`: some node's view held a member suspect and then alive at a newer
+/// incarnation, while that member's process never went down in between (a false suspicion
+/// the member refuted).
+pub fn suspicion_refuted(history: &History) -> Verdict {
+    let mut suspected: BTreeMap<(u32, u32), (u64, u64)> = BTreeMap::new();
+    let mut refuted = 0u64;
+    let crashes: Vec<(u64, u32)> =
+        history.node_events.iter().filter(|e| e.change == NodeChange::Crashed).map(|e| (e.at_ms, e.node)).collect();
+    for r in &history.member_views {
+        match r.state {
+            MemberState::Suspect => {
+                suspected.insert((r.viewer, r.member), (r.at_ms, r.incarnation));
+            }
+            MemberState::Alive => {
+                if let Some((since, inc)) = suspected.remove(&(r.viewer, r.member)) {
+                    let crashed = crashes.iter().any(|&(at, n)| n == r.member && at >= since && at <= r.at_ms);
+                    refuted += u64::from(r.incarnation > inc && !crashed);
+                }
+            }
+            MemberState::Down => {
+                suspected.remove(&(r.viewer, r.member));
+            }
+        }
+    }
+    Verdict {
+        name: "suspicion_refuted".into(),
+        class: PropertyClass::Sometimes,
+        expected_violation: false,
+        violations: u64::from(refuted == 0),
+        checked: history.member_views.len() as u64,
+        passed: refuted > 0,
+        detail: format!("{refuted} false suspicions refuted"),
+        examples: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{FaultRecord, FinalState, MemberViewRecord, MembershipSetup};
+
+    /// Three nodes, gossip on with a 5 s bound, the run ending at 30 s; node 2 crashed at 10 s
+    /// and restarted at 20 s (the end-of-run heal).
+    fn history() -> History {
+        let mut h = History::new();
+        h.nodes = 3;
+        h.membership = Some(MembershipSetup { bound_ms: 5_000, outside: vec![] });
+        h.record_node(10_000, 2, NodeChange::Crashed);
+        h.record_node(20_000, 2, NodeChange::Restarted);
+        h.record_fault(FaultRecord {
+            at_ms: 10_000,
+            label: "crash n3".into(),
+            nodes: vec![2],
+            until_ms: None,
+            undo: false,
+        });
+        h.record_fault(FaultRecord {
+            at_ms: 20_000,
+            label: "heal all, restart n3".into(),
+            nodes: vec![2],
+            until_ms: None,
+            undo: true,
+        });
+        h.record_final_state(FinalState { at_ms: 30_000, ..FinalState::default() });
+        h
+    }
+
+    fn saw(at_ms: u64, viewer: u32, member: u32, state: MemberState, incarnation: u64) -> MemberViewRecord {
+        MemberViewRecord { at_ms, viewer, member, state, incarnation }
+    }
+
+    #[test]
+    fn views_that_followed_the_crash_and_the_restart_converge() {
+        let mut h = history();
+        for v in [0, 1] {
+            h.record_member_view(saw(12_000, v, 2, MemberState::Suspect, 0));
+            h.record_member_view(saw(14_000, v, 2, MemberState::Down, 0));
+            h.record_member_view(saw(21_000, v, 2, MemberState::Alive, 1 << 32));
+        }
+        let v = converged(&h);
+        assert!(v.passed, "{v:?}");
+        assert_eq!(v.checked, 6, "three live viewers, two members each");
+    }
+
+    #[test]
+    fn a_view_still_holding_a_restarted_node_down_fails() {
+        let mut h = history();
+        h.record_member_view(saw(14_000, 0, 2, MemberState::Down, 0));
+        h.record_member_view(saw(14_000, 1, 2, MemberState::Down, 0));
+        h.record_member_view(saw(21_000, 1, 2, MemberState::Alive, 1 << 32));
+        let v = converged(&h);
+        assert!(!v.passed && v.violations == 1, "{v:?}");
+        assert!(v.examples[0].contains("sees n3 Down") || v.examples[0].contains("sees #2 Down"), "{:?}", v.examples);
+    }
+
+    #[test]
+    fn a_left_node_still_alive_in_a_view_fails_and_a_short_heal_cannot_be_judged() {
+        let mut h = history();
+        h.record_node(15_000, 1, NodeChange::Left);
+        let v = converged(&h);
+        assert!(!v.passed && v.violations == 2, "nodes 0 and 2 still hold the departed node 1 alive: {v:?}");
+        h.record_member_view(saw(16_000, 0, 1, MemberState::Down, 0));
+        assert_eq!(converged(&h).violations, 1);
+        h.record_member_view(saw(17_000, 2, 1, MemberState::Down, 0));
+        assert_eq!(converged(&h).violations, 1, "node 2 restarted at 20 s: its earlier life does not count");
+        h.record_member_view(saw(21_000, 2, 1, MemberState::Down, 0));
+        assert!(converged(&h).passed);
+        h.final_state = Some(FinalState { at_ms: 22_000, ..FinalState::default() });
+        let v = converged(&h);
+        assert!(!v.passed && v.detail.contains("lengthen `heal:`"), "{v:?}");
+        h.membership = None;
+        assert!(!converged(&h).passed, "nothing to judge without gossip");
+    }
+
+    #[test]
+    fn a_restarted_viewer_is_judged_by_its_new_life_only() {
+        let mut h = history();
+        // Node 2's previous life saw node 0 down; its new life starts from everyone alive.
+        h.record_member_view(saw(11_000, 2, 0, MemberState::Down, 0));
+        assert!(converged(&h).passed);
+        h.record_member_view(saw(25_000, 2, 0, MemberState::Suspect, 0));
+        assert!(!converged(&h).passed, "a suspect is not alive");
+    }
+
+    #[test]
+    fn a_suspicion_refuted_at_a_newer_incarnation_counts_but_not_across_a_crash() {
+        let mut h = history();
+        h.record_member_view(saw(1_000, 0, 1, MemberState::Suspect, 0));
+        h.record_member_view(saw(2_000, 0, 1, MemberState::Alive, 1));
+        assert!(suspicion_refuted(&h).passed);
+        let mut h = history();
+        h.record_member_view(saw(9_000, 0, 2, MemberState::Suspect, 0));
+        h.record_member_view(saw(21_000, 0, 2, MemberState::Alive, 1 << 32));
+        assert!(!suspicion_refuted(&h).passed, "node 2 crashed in between: not a false suspicion");
+    }
+}
