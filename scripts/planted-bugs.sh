@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}
 status=0
-for bug in early-ack false-dominance hidden-handoff ack-before-sync serve-corrupt no-write-back stale-append lease-overrun eager-rebalance skip-sync sticky-down; do
+for bug in early-ack false-dominance hidden-handoff ack-before-sync serve-corrupt no-write-back stale-append lease-overrun eager-rebalance skip-sync sticky-down open-cutover; do
   echo "-- bug-$bug"
   cargo build --release --quiet --features "clustersim-nodes/bug-$bug"
   cp "$target/release/clustersim" "$target/clustersim-bug-$bug"

@@ -54,13 +54,20 @@ pub const BUG_EAGER_REBALANCE: bool = cfg!(feature = "bug-eager-rebalance");
 /// replicas copied the shard to it, so a write held only by a replica the migration drops is lost.
 pub const BUG_SKIP_SYNC: bool = cfg!(feature = "bug-skip-sync");
 
-/// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
+/// True in the test build that serves a migrating shard through its cut-over
+/// (`--features clustersim-nodes/bug-open-cutover`), as migrations once did: coordinators route
+/// by the new replica set as soon as they learn the transfer, while a coordinator on the old map
+/// can still form a write quorum of old replicas, so a quorum read on the new set misses it.
+pub const BUG_OPEN_CUTOVER: bool = cfg!(feature = "bug-open-cutover");
+
 /// True in the test build whose gossip views never take a member back once they hold it down
 /// (`--features clustersim-nodes/bug-sticky-down`): a node that restarts, or a side of a healed
 /// partition, stays down in the views that declared it, whatever foca learns.
 pub const BUG_STICKY_DOWN: bool = cfg!(feature = "bug-sticky-down");
 
-const PLANTED: [(&str, bool, &str); 11] = [
+/// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
+
+const PLANTED: [(&str, bool, &str); 12] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
     ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
@@ -72,6 +79,11 @@ const PLANTED: [(&str, bool, &str); 11] = [
     ("bug-eager-rebalance", BUG_EAGER_REBALANCE, "new leaders move healthy primaries before they may grant"),
     ("bug-skip-sync", BUG_SKIP_SYNC, "migrations transfer ownership before the shard was copied to the target"),
     ("bug-sticky-down", BUG_STICKY_DOWN, "gossip views never take a member back once they hold it down"),
+    (
+        "bug-open-cutover",
+        BUG_OPEN_CUTOVER,
+        "migrating shards are served through their cut-over, by old and new replicas",
+    ),
 ];
 
 /// The planted bugs this build was compiled with, as `(feature, what it breaks)`.

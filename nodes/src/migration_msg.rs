@@ -12,10 +12,12 @@ pub enum Step {
     /// Every old replica copies the shard to the target while writes continue.
     Sync,
     /// A new epoch names the new replica set; the old primary is revoked, then the target granted.
+    /// From here until `Done` or `RolledBack` the shard is being cut over: nobody serves it.
     Transfer,
     /// Every live member learns the new map (stale routes are refused from then on).
     Route,
-    /// The tail is copied again and its checksum compared; the old primary stays a standby.
+    /// Every old replica is fenced (it serves no route older than this map), then copies its
+    /// tail to the target, whose checksum is compared; the old primary stays a standby.
     Verify,
     /// Finished: the target is primary.
     Done,

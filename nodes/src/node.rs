@@ -177,7 +177,12 @@ impl StorageNode {
     fn on_migrate_data(&mut self, from: Addr, m: MigrateMsg, out: &mut NodeOut) {
         let map = self.control.as_ref().expect("control present").map();
         match m {
-            MigrateMsg::Copy { id, shard, to, round, leader } => {
+            MigrateMsg::Copy { id, shard, to, round, leader, fence } => {
+                if fence > 0 {
+                    // The final copy: from now on this replica serves the shard to no stale
+                    // route, so the copy holds every write it will ever acknowledge under one.
+                    self.replica.fence_route(shard, fence);
+                }
                 let chunk = copy::chunk(self.replica.store(), map, id, shard, round, leader);
                 out.send(to, Msg::Ctl(Ctl::Migrate(chunk)));
             }
@@ -207,8 +212,12 @@ impl StorageNode {
                 control.on_input(now, Input::Msg { from, msg }, out);
                 control.arm(now, out);
             }
-            Input::Msg { msg: Msg::Replica(ReplicaRequest::Write { key, .. }), .. }
-                if stale_route(self.id, control.map(), key) => {} // not a replica of this shard since a migration
+            Input::Msg {
+                msg: Msg::Replica(ReplicaRequest::Write { key, .. } | ReplicaRequest::Read { key, .. }),
+                ..
+            } if !self.replica.serves(self.id, control.map(), control.map().shard_of(key)) => {
+                self.stats.stale_routes_refused += 1; // routed by a stale map: never served
+            }
             Input::Msg { from, msg: Msg::Replica(request) } => {
                 self.replica.on_request(from, request, control.map(), out);
             }
@@ -274,13 +283,6 @@ impl StorageNode {
             self.replica.send_repairs(self.id, map, out);
         }
     }
-}
-
-/// True when a write for `key` reaches a node that its map no longer counts among the shard's
-/// replicas after a migration: a coordinator routed by a stale map, refused (never stored).
-fn stale_route(me: Addr, map: &ShardMap, key: u64) -> bool {
-    let shard = map.shard_of(key);
-    map.ever_migrated(shard) && !map.replica_sets()[shard as usize].contains(&me)
 }
 
 #[cfg(test)]
@@ -932,5 +934,80 @@ mod tests {
         reads_with_replica_1_silent(&mut n, 0, 2_000);
         assert_eq!((n.stats().breaker_opened, n.stats().breaker_routed_around), (0, 0));
         assert_eq!(n.pending_requests(), 0, "done reads leave nothing behind");
+    }
+
+    /// Node `id` of four, the one shard on 0, 1, 2 and its migration to 3 at `step` in its map.
+    fn migrating_node(id: Addr, step: crate::migration_msg::Step) -> StorageNode {
+        use crate::migration_msg::Migration;
+        let mut map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0), (3, 0)], 1, 3);
+        let m = Migration {
+            id: 0,
+            shard: 0,
+            to: 3,
+            step,
+            prev_replicas: vec![0, 1, 2],
+            prev_primary: None,
+            next_replicas: vec![3, 0, 1],
+            failure: None,
+        };
+        map.put_migration(m);
+        map.epoch = 2;
+        let cfg = NodeConfig {
+            coordinator: coordinator_cfg(),
+            control: ControlConfig::default(),
+            members: Members::new(0..4),
+            storage: StorageConfig::default(),
+            anti_entropy: None,
+            gossip: None,
+        };
+        let mut n = StorageNode::new(id, cfg, map, Store::new(), ChaCha8Rng::seed_from_u64(1));
+        n.boot(0, 0, &mut NodeOut::default());
+        n
+    }
+
+    #[test]
+    fn a_client_request_for_a_shard_being_cut_over_is_refused_at_once_and_applied_nowhere() {
+        use crate::migration_msg::Step;
+        let mut n = migrating_node(0, Step::Route);
+        let mut out = NodeOut::default();
+        n.on_input(0, client_write(1), &mut out);
+        n.on_input(0, client_read(1), &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::ShardMoving, Reply::ShardMoving]), "{:?}", replies(&out));
+        assert!(!out.sends.iter().any(|(_, m)| matches!(m, Msg::Replica(_))), "nothing sent to replicas");
+        assert_eq!((n.stats().moving_refused, n.replica.store().iter().count()), (2, 0));
+        let mut n = migrating_node(0, Step::Sync);
+        let mut out = NodeOut::default();
+        n.on_input(0, client_write(1), &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::WriteOk { .. }]), "syncing: served by the old set");
+    }
+
+    #[test]
+    fn the_final_copy_fences_its_replica_against_stale_routes_its_own_coordinator_included() {
+        use crate::migration_msg::Step;
+        let mut n = migrating_node(1, Step::Sync);
+        let mut out = NodeOut::default();
+        let copy = MigrateMsg::Copy { id: 0, shard: 0, to: 3, round: 1, leader: 0, fence: 5 };
+        n.on_input(0, Input::Msg { from: 0, msg: Msg::Ctl(Ctl::Migrate(copy)) }, &mut out);
+        assert!(out
+            .sends
+            .iter()
+            .any(|(to, m)| *to == 3 && matches!(m, Msg::Ctl(Ctl::Migrate(MigrateMsg::Chunk { .. })))));
+        // A coordinator on the old map writes here: refused, not acknowledged.
+        let item = Arc::new(version(7, 70));
+        let stale = ReplicaRequest::Write { req: 1, key: 5, item, fence: None };
+        let mut out = NodeOut::default();
+        n.on_input(1, Input::Msg { from: 0, msg: Msg::Replica(stale) }, &mut out);
+        n.on_input(
+            1,
+            Input::Msg { from: 0, msg: Msg::Replica(ReplicaRequest::Read { req: 2, key: 5, fence: None }) },
+            &mut out,
+        );
+        assert!(out.sends.is_empty(), "neither acknowledged nor answered: {:?}", out.sends);
+        assert_eq!(n.stats().stale_routes_refused, 2);
+        // Its own coordinator, on the same old map, does not count itself toward W = 1.
+        let mut out = NodeOut::default();
+        n.on_input(2, client_write(1), &mut out);
+        assert!(replies(&out).is_empty(), "the local copy is refused too: {:?}", replies(&out));
+        assert_eq!(n.replica.store().iter().count(), 0);
     }
 }

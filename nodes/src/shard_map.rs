@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::actor::Addr;
-use crate::migration_msg::Migration;
+use crate::migration_msg::{Migration, Step};
 
 /// Keys to shards, shards to replica sets and primaries, versioned by `epoch`.
 ///
@@ -160,6 +160,18 @@ impl ShardMap {
     /// so replicas check membership before accepting its writes).
     pub fn ever_migrated(&self, shard: u32) -> bool {
         !self.migrations.is_empty() && self.migrations.iter().any(|m| m.shard == shard)
+    }
+
+    /// True while `shard` is being cut over to its migration's new replica set (transferred,
+    /// not yet done or rolled back): nobody serves its reads or writes then, so no read on the
+    /// new set can miss a write the old set acknowledged (the old replicas are fenced and copy
+    /// their tail to the target first).
+    pub fn moving(&self, shard: u32) -> bool {
+        !self.migrations.is_empty()
+            && self
+                .migrations
+                .iter()
+                .any(|m| m.shard == shard && matches!(m.step, Step::Transfer | Step::Route | Step::Verify))
     }
 
     /// Number of shards with a primary.

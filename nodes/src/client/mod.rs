@@ -178,6 +178,7 @@ impl Client {
                         Ending { outcome: Outcome::Ok, reason: None, dot: None, read: versions, stand_ins: 0 }
                     }
                     Reply::NotPrimary => Ending::failed(Outcome::Fail, FailReason::NotPrimary),
+                    Reply::ShardMoving => Ending::failed(Outcome::Fail, FailReason::ShardMoving),
                     Reply::Timeout { dot, .. } => {
                         let write = self.current.as_ref().is_some_and(|c| c.op.kind == OpKind::Write);
                         let outcome = if write { Outcome::Indeterminate } else { Outcome::Fail };

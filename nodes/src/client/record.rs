@@ -35,6 +35,8 @@ pub enum FailReason {
     NoCoordinator,
     /// The shard had no acting primary to take the write.
     NotPrimary,
+    /// The shard was being cut over to a migration's new replicas.
+    ShardMoving,
 }
 
 /// One client operation from invocation to completion.

@@ -108,7 +108,9 @@ impl Control {
             }
             *last = now.max(1);
             for &r in m.prev_replicas.iter().filter(|r| !ev.copied.contains(r)) {
-                let order = MigrateMsg::Copy { id: m.id, shard: m.shard, to: m.to, round, leader: id_self };
+                // The final round fences: the shard is closed in every map from this commit on.
+                let fence = if round == 1 { commit_epoch } else { 0 };
+                let order = MigrateMsg::Copy { id: m.id, shard: m.shard, to: m.to, round, leader: id_self, fence };
                 out.send(r, Ctl::Migrate(order));
             }
         }

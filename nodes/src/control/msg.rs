@@ -126,7 +126,9 @@ pub enum MigrateMsg {
     /// of an id it already holds changes nothing.
     Request { id: u32, shard: u32, to: Addr },
     /// Leader to an old replica: send your copy of `shard` to `to`, then `to` reports to `leader`.
-    Copy { id: u32, shard: u32, to: Addr, round: u8, leader: Addr },
+    /// A nonzero `fence` (the final copy, once the shard is closed for its cut-over) first fences
+    /// the shard on the replica until its map reaches that epoch.
+    Copy { id: u32, shard: u32, to: Addr, round: u8, leader: Addr, fence: u64 },
     /// Old replica to the target: every key of the shard it holds, with the sender's checksum.
     Chunk { id: u32, shard: u32, round: u8, leader: Addr, entries: Arc<[Entry]>, checksum: u64 },
     /// Target to the leader: it merged `from`'s copy (`ok`: the checksum matched).

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 use crate::actor::{Addr, Outbox, Wake};
-use crate::bugs::BUG_HIDDEN_HANDOFF;
+use crate::bugs::{BUG_HIDDEN_HANDOFF, BUG_OPEN_CUTOVER};
 use crate::control::Control;
 use crate::handoff::HandoffMsg;
 use crate::membership::Members;
@@ -168,6 +168,9 @@ impl Coordinator {
 
     /// A client's request.
     pub fn on_request<O: CoordinatorOut>(&mut self, from: Addr, request: ClientRequest, cx: &mut Ctx<'_, O>) {
+        if refuse_moving(from, request.op(), request.key(), cx) {
+            return;
+        }
         match request {
             ClientRequest::Write { op, key, w, value, context } => {
                 let write = WriteReq { client: from, op, key, w, value, context };
@@ -198,6 +201,9 @@ impl Coordinator {
 
     /// A write another coordinator forwarded to this node as the shard's primary.
     pub fn on_forward<O: CoordinatorOut>(&mut self, f: ForwardWrite, cx: &mut Ctx<'_, O>) {
+        if refuse_moving(f.client, f.op, f.key, cx) {
+            return;
+        }
         let write = WriteReq { client: f.client, op: f.op, key: f.key, w: f.w, value: f.value, context: f.context };
         self.route_write(write, true, cx);
     }
@@ -260,8 +266,9 @@ impl Coordinator {
             self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence });
         // Writes go to every replica, those behind an open breaker too: a due probe rides along.
         self.probe_due_replicas(req, cx);
-        // This node is a replica too: it stores the write itself (unless at the sibling bound).
-        if local && cx.replica.store_mut().apply_new(key, &item) != Merged::Refused {
+        // This node is a replica too: it stores the write itself (unless at the sibling bound, or
+        // a migration's final copy fenced the shard here since the request began).
+        if local && serves_locally(key, cx) && cx.replica.store_mut().apply_new(key, &item) != Merged::Refused {
             self.answered(req, cx.id, Got::Ack, cx);
         }
     }
@@ -269,6 +276,9 @@ impl Coordinator {
     /// This node, a replica of `key`, answers read `req` from its own store (its versions
     /// shared, not copied) instead of messaging itself. A damaged record is not answered for.
     fn answer_locally<O: CoordinatorOut>(&mut self, req: u64, key: u64, cx: &mut Ctx<'_, O>) {
+        if !serves_locally(key, cx) {
+            return;
+        }
         if let Ok(held) = cx.replica.store_mut().read(key) {
             self.answered(req, cx.id, Got::Held(held), cx);
         }
@@ -467,4 +477,24 @@ impl Coordinator {
             PendingKind::Settled => {}
         }
     }
+}
+
+/// Refuses a client's request at once when this node's map has the key's shard being cut over to
+/// a migration's new replicas (no replica serves it until the cut-over ends); true when refused.
+/// The request is known not applied anywhere, so the client may retry it.
+fn refuse_moving<O: CoordinatorOut>(client: Addr, op: u64, key: u64, cx: &mut Ctx<'_, O>) -> bool {
+    let map = cx.control.map();
+    if BUG_OPEN_CUTOVER || !map.moving(map.shard_of(key)) {
+        return false;
+    }
+    cx.stats.moving_refused += 1;
+    cx.out.to_client(client, ClientAnswer::Reply { op, reply: Reply::ShardMoving });
+    true
+}
+
+/// True when this node, a replica of `key` by its map, may answer for it itself: the same rule
+/// its replica applies to requests from other coordinators.
+fn serves_locally<O>(key: u64, cx: &Ctx<'_, O>) -> bool {
+    let map = cx.control.map();
+    cx.replica.serves(cx.id, map, map.shard_of(key))
 }

@@ -21,6 +21,13 @@ impl ClientRequest {
             ClientRequest::Read { op, .. } | ClientRequest::Write { op, .. } => *op,
         }
     }
+
+    /// The key read or written.
+    pub fn key(&self) -> u64 {
+        match self {
+            ClientRequest::Read { key, .. } | ClientRequest::Write { key, .. } => *key,
+        }
+    }
 }
 
 /// What a client hears back about operation `op`.
@@ -46,6 +53,9 @@ pub enum Reply {
     /// With writes through primaries: no node could act as the shard's primary, so the write
     /// was not applied anywhere.
     NotPrimary,
+    /// The key's shard is being cut over to a migration's new replicas: the request was refused
+    /// at once and applied nowhere.
+    ShardMoving,
 }
 
 /// A client write handed by a coordinator that is not the shard's primary to the primary,

@@ -9,6 +9,7 @@ mod msg;
 use std::collections::BTreeMap;
 
 use crate::actor::{Addr, Outbox};
+use crate::bugs::BUG_OPEN_CUTOVER;
 use crate::shard_map::ShardMap;
 use crate::storage::{Merged, Store};
 
@@ -21,6 +22,10 @@ pub struct Replica {
     store: Store,
     /// Per shard, the highest fence a primary announced here: older fenced writes are refused.
     fences: BTreeMap<u32, u64>,
+    /// Per shard being migrated, the epoch of the map that closed it for the cut-over, installed
+    /// by the leader's final copy order: until this node's map is that new, it serves the shard
+    /// to nobody (a coordinator routing by an older map could otherwise still form a quorum).
+    route_fences: BTreeMap<u32, u64>,
     /// Volatile: repairs under way, by key: the replicas that have not answered yet, and
     /// whether any versions came back.
     repairs: BTreeMap<u64, (Vec<Addr>, bool)>,
@@ -33,7 +38,14 @@ pub struct Replica {
 impl Replica {
     /// A replica over `store`, knowing no fence yet.
     pub fn new(store: Store) -> Self {
-        Replica { store, fences: BTreeMap::new(), repairs: BTreeMap::new(), repair_armed: false, scrub_from: 0 }
+        Replica {
+            store,
+            fences: BTreeMap::new(),
+            route_fences: BTreeMap::new(),
+            repairs: BTreeMap::new(),
+            repair_armed: false,
+            scrub_from: 0,
+        }
     }
 
     /// The durable store.
@@ -51,6 +63,25 @@ impl Replica {
     /// from its map or from a new primary's read.
     pub fn fence_of(&self, shard: u32, map: &ShardMap) -> u64 {
         map.granted_at(shard).max(self.fences.get(&shard).copied().unwrap_or(0))
+    }
+
+    /// True when this node (`me`) serves client reads and writes of `shard` by its `map`: it is one
+    /// of the shard's replicas, the shard is not being cut over, and no final copy order fenced
+    /// the shard at an epoch newer than the map.
+    pub fn serves(&self, me: Addr, map: &ShardMap, shard: u32) -> bool {
+        if BUG_OPEN_CUTOVER {
+            return !map.ever_migrated(shard) || map.replica_sets()[shard as usize].contains(&me);
+        }
+        if self.route_fences.get(&shard).is_some_and(|&f| map.epoch < f) {
+            return false;
+        }
+        !map.ever_migrated(shard) || (!map.moving(shard) && map.replica_sets()[shard as usize].contains(&me))
+    }
+
+    /// Fences `shard` for a migration's cut-over: refused until this node's map reaches `epoch`.
+    pub fn fence_route(&mut self, shard: u32, epoch: u64) {
+        let f = self.route_fences.entry(shard).or_insert(0);
+        *f = (*f).max(epoch);
     }
 
     /// Raises the fence held for `shard` to `epoch`; true when it rose.
@@ -112,5 +143,61 @@ impl Replica {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migration_msg::{Migration, Step};
+
+    /// Four nodes, one shard on 0, 1, 2, migrating to node 3 (dropping node 2), at `step`.
+    fn migrating(step: Step, epoch: u64) -> ShardMap {
+        let mut map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0), (3, 0)], 1, 3);
+        let (prev, next) = (vec![0, 1, 2], vec![3, 0, 1]);
+        let m = Migration {
+            id: 0,
+            shard: 0,
+            to: 3,
+            step,
+            prev_replicas: prev,
+            prev_primary: None,
+            next_replicas: next.clone(),
+            failure: None,
+        };
+        if step >= Step::Transfer && step != Step::RolledBack {
+            map.set_replicas(0, next);
+        }
+        map.put_migration(m);
+        map.epoch = epoch;
+        map
+    }
+
+    #[test]
+    fn a_shard_is_served_by_its_replicas_except_while_it_is_cut_over() {
+        let r = Replica::new(Store::new());
+        let plain = ShardMap::ring(&[(0, 0), (1, 0), (2, 0), (3, 0)], 1, 3);
+        assert!(r.serves(2, &plain, 0), "never migrated: served");
+        assert!(r.serves(2, &migrating(Step::Sync, 2), 0), "syncing: the old set serves");
+        for step in [Step::Transfer, Step::Route, Step::Verify] {
+            assert!(!r.serves(0, &migrating(step, 3), 0), "{step:?}: cut over, nobody serves");
+            assert!(!r.serves(3, &migrating(step, 3), 0), "{step:?}: not even the target");
+        }
+        let done = migrating(Step::Done, 6);
+        assert!(r.serves(3, &done, 0) && r.serves(0, &done, 0), "done: the new set serves");
+        assert!(!r.serves(2, &done, 0), "done: the dropped replica refuses stale routes");
+    }
+
+    #[test]
+    fn a_replica_fenced_by_the_final_copy_serves_nobody_until_its_map_catches_up() {
+        let mut r = Replica::new(Store::new());
+        let old = migrating(Step::Sync, 2);
+        assert!(r.serves(1, &old, 0));
+        r.fence_route(0, 5);
+        r.fence_route(0, 4); // a late, older order lowers nothing
+        assert!(!r.serves(1, &old, 0), "its map still routes by the old set: refused");
+        assert!(!r.serves(1, &migrating(Step::Verify, 5), 0), "caught up, but still cut over");
+        assert!(r.serves(1, &migrating(Step::Done, 6), 0), "done: served again");
+        assert!(r.serves(1, &migrating(Step::RolledBack, 6), 0), "rolled back: the old set serves again");
     }
 }

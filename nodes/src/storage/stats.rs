@@ -49,6 +49,13 @@ pub struct StorageStats {
     pub breaker_routed_around: u64,
     /// Requests that probed a replica behind an open breaker.
     pub breaker_probes: u64,
+    /// Client requests a coordinator refused at once because its map had the shard being cut
+    /// over to a migration's new replicas.
+    pub moving_refused: u64,
+    /// Replica reads and writes refused because they were routed by a stale map: this node is
+    /// no replica of the shard since a migration, the shard is being cut over, or the final copy
+    /// order fenced it.
+    pub stale_routes_refused: u64,
 }
 
 impl StorageStats {
@@ -60,7 +67,7 @@ impl StorageStats {
     }
 
     /// Every counter with its name, in a fixed order (summary.json and the trace use it).
-    pub fn counters(&self) -> [(&'static str, u64); 21] {
+    pub fn counters(&self) -> [(&'static str, u64); 23] {
         [
             ("sibling_cap_hits", self.sibling_cap_hits),
             ("lww_discarded", self.lww_discarded),
@@ -83,10 +90,12 @@ impl StorageStats {
             ("breaker_opened", self.breaker_opened),
             ("breaker_routed_around", self.breaker_routed_around),
             ("breaker_probes", self.breaker_probes),
+            ("moving_refused", self.moving_refused),
+            ("stale_routes_refused", self.stale_routes_refused),
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut u64; 21] {
+    fn fields_mut(&mut self) -> [&mut u64; 23] {
         [
             &mut self.sibling_cap_hits,
             &mut self.lww_discarded,
@@ -109,6 +118,8 @@ impl StorageStats {
             &mut self.breaker_opened,
             &mut self.breaker_routed_around,
             &mut self.breaker_probes,
+            &mut self.moving_refused,
+            &mut self.stale_routes_refused,
         ]
     }
 }

@@ -259,6 +259,7 @@ fn reason(r: FailReason) -> Cow<'static, str> {
         FailReason::ClientTimeout => "ClientTimeout",
         FailReason::NoCoordinator => "NoCoordinator",
         FailReason::NotPrimary => "NotPrimary",
+        FailReason::ShardMoving => "ShardMoving",
     })
 }
 
