@@ -66,7 +66,6 @@ pub const BUG_OPEN_CUTOVER: bool = cfg!(feature = "bug-open-cutover");
 pub const BUG_STICKY_DOWN: bool = cfg!(feature = "bug-sticky-down");
 
 /// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-
 const PLANTED: [(&str, bool, &str); 12] = [
     ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
     ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
