@@ -20,13 +20,18 @@ impl Control {
             MigrateMsg::Copied { id, .. } => map_step(*id),
             _ => None,
         };
-        let known = |to| self.members.slot(to).is_some();
+        if let MigrateMsg::Request { id, shard, to } = msg {
+            let map = &self.durable.map;
+            self.requested.retain(|r| map.migration(r.0).is_none());
+            let known = self.members.slot(to).is_some() && map.migration(id).is_none();
+            if known && !self.requested.iter().any(|r| r.0 == id) {
+                self.requested.push((id, shard, to));
+            }
+            return;
+        }
         let Role::Leader(l) = &mut self.role else { return };
         let m = &mut l.migrating;
         match msg {
-            MigrateMsg::Request { id, shard, to } if known(to) && !m.pending.iter().any(|p| p.0 == id) => {
-                m.pending.push((id, shard, to));
-            }
             MigrateMsg::Copied { id, round, from, bytes, ok } => {
                 let current = matches!((step, round), (Some(Step::Sync), 0) | (Some(Step::Verify), 1));
                 let ev = m.evidence.entry(id).or_default();
@@ -49,13 +54,15 @@ impl Control {
         let commit_epoch = self.commit_epoch;
         let current = &self.durable.map;
         let Role::Leader(l) = &mut self.role else { return false };
-        if l.migrating.pending.is_empty() && current.migrations().iter().all(|m| m.step.is_terminal()) {
+        if self.requested.is_empty() && current.migrations().iter().all(|m| m.step.is_terminal()) {
             return false;
         }
         let mut next = current.clone();
         let epoch = next.epoch + 1;
         let mut changed = false;
-        for (id, shard, to) in std::mem::take(&mut l.migrating.pending) {
+        // A request the map cannot take (the target is already primary, the shard is migrating)
+        // is dropped here, by the leader that judged it; others keep theirs until a map holds it.
+        for (id, shard, to) in std::mem::take(&mut self.requested) {
             if let Some(m) = migration::request(&next, id, shard, to) {
                 next.put_migration(m);
                 changed = true;

@@ -31,8 +31,6 @@ pub struct Evidence {
 /// What a leader keeps about migrations (volatile: a new leader starts it empty).
 #[derive(Clone, Debug, Default)]
 pub struct LeaderMigrations {
-    /// Requests received and not yet in a proposed map.
-    pub pending: Vec<(u32, u32, Addr)>,
     /// Per migration: the local time this leader first saw it in its current step.
     pub since: BTreeMap<u32, (Step, u64)>,
     /// Per migration: evidence for its current step.

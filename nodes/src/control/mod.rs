@@ -116,6 +116,11 @@ pub struct Control {
     last_tick: u64,
     /// The one timer armed for the next wake-up.
     wake: Wake,
+    /// Migration requests (id, shard, target) this node heard and its map does not hold yet.
+    /// Every node keeps them, not only the leader: a request that reached the cluster during an
+    /// election, or just before its leader was deposed, is proposed by the next leader instead
+    /// of vanishing. Volatile: a crash forgets them (the other nodes still hold them).
+    requested: Vec<(u32, u32, Addr)>,
 }
 
 impl Control {
@@ -156,6 +161,7 @@ impl Control {
             roles_checked: None,
             last_tick: now,
             wake: Wake::default(),
+            requested: Vec::new(),
         };
         c.refresh_voters();
         c.reset_election_timer(now);

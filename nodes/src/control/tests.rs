@@ -202,3 +202,25 @@ fn a_delayed_heartbeat_never_rolls_a_follower_back_to_an_older_map() {
     assert_eq!(follower.map().epoch, 4, "the follower keeps the newer map");
     assert!(!follower.is_primary(0, 30), "and does not take back the revoked role");
 }
+
+#[test]
+fn a_migration_requested_while_no_leader_is_up_is_proposed_by_the_next_leader() {
+    let mut net = Net::new(5, 8);
+    net.run_until(1_000);
+    let old = net.leaders()[0];
+    net.down.insert(old);
+    // The request reaches every node that is up while the cluster has no leader.
+    let shard = 1;
+    let primary = net.nodes[(old + 1) as usize % 5].map().primary_of(shard).expect("assigned");
+    let to = (0..5).find(|&a| a != old && a != primary).unwrap();
+    for id in (0..5).filter(|&a| a != old) {
+        let mut out = Out::default();
+        net.nodes[id as usize].on_msg(net.now, id, Ctl::Migrate(MigrateMsg::Request { id: 3, shard, to }), &mut out);
+        net.absorb(id, out);
+    }
+    assert!(net.leaders().is_empty(), "nobody leads when the request arrives");
+    net.run_until(6_000);
+    let leader = net.leaders()[0];
+    let m = net.nodes[leader as usize].map().migration(3).expect("the new leader proposed the request");
+    assert_eq!((m.shard, m.to), (shard, to));
+}
