@@ -23,12 +23,15 @@ pub enum Step {
     Done,
     /// Given up (verify failed or a step timed out): the previous replica set is back.
     RolledBack,
+    /// Never started: when the leader took the request, the target was already the shard's
+    /// primary or the shard had a migration under way.
+    Refused,
 }
 
 impl Step {
     /// True for the steps that end a migration.
     pub fn is_terminal(self) -> bool {
-        matches!(self, Step::Done | Step::RolledBack)
+        matches!(self, Step::Done | Step::RolledBack | Step::Refused)
     }
 
     /// The step's name in reports and event logs.
@@ -41,6 +44,7 @@ impl Step {
             Step::Verify => "verify",
             Step::Done => "done",
             Step::RolledBack => "rolled_back",
+            Step::Refused => "refused",
         }
     }
 }

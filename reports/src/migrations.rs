@@ -38,7 +38,9 @@ pub fn text(rows: &[MigrationSummary]) -> String {
     }
     let done = rows.iter().filter(|r| r.state == "done").count();
     let back = rows.iter().filter(|r| r.state == "rolled_back").count();
-    let _ = writeln!(s, "\nmigrations: {} started, {done} completed, {back} rolled back", rows.len());
+    let refused = rows.iter().filter(|r| r.state == "refused").count();
+    let started = rows.len() - refused;
+    let _ = writeln!(s, "\nmigrations: {started} started, {done} completed, {back} rolled back, {refused} refused");
     let _ = writeln!(s, "  id  shard  from -> to          state        bytes  steps (s)");
     for r in rows {
         let route = format!("{} -> {}", r.from.join(","), r.to);

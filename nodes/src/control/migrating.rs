@@ -15,33 +15,27 @@ use crate::migration_msg::{MigrationStep, Step};
 impl Control {
     /// A migration message for the control plane: a request, or the target's receipt of a copy.
     pub(super) fn on_migrate(&mut self, msg: MigrateMsg) {
-        let map_step = |id| self.durable.map.migration(id).map(|m| m.step);
-        let step = match &msg {
-            MigrateMsg::Copied { id, .. } => map_step(*id),
-            _ => None,
-        };
-        if let MigrateMsg::Request { id, shard, to } = msg {
-            let map = &self.durable.map;
-            self.requested.retain(|r| map.migration(r.0).is_none());
-            let known = self.members.slot(to).is_some() && map.migration(id).is_none();
-            if known && !self.requested.iter().any(|r| r.0 == id) {
-                self.requested.push((id, shard, to));
-            }
-            return;
-        }
-        let Role::Leader(l) = &mut self.role else { return };
-        let m = &mut l.migrating;
         match msg {
+            MigrateMsg::Request { id, shard, to } => {
+                let map = &self.durable.map;
+                self.requested.retain(|r| map.migration(r.0).is_none());
+                let known = self.members.slot(to).is_some() && map.migration(id).is_none();
+                if known && !self.requested.iter().any(|r| r.0 == id) {
+                    self.requested.push((id, shard, to));
+                }
+            }
             MigrateMsg::Copied { id, round, from, bytes, ok } => {
+                let step = self.durable.map.migration(id).map(|m| m.step);
+                let Role::Leader(l) = &mut self.role else { return };
                 let current = matches!((step, round), (Some(Step::Sync), 0) | (Some(Step::Verify), 1));
-                let ev = m.evidence.entry(id).or_default();
+                let ev = l.migrating.evidence.entry(id).or_default();
                 ev.bytes += bytes;
                 if current && ok {
                     ev.copied.insert(from);
                 }
                 ev.corrupt |= current && !ok;
             }
-            _ => {}
+            MigrateMsg::Copy { .. } | MigrateMsg::Chunk { .. } => {} // the replica's
         }
     }
 
@@ -61,9 +55,10 @@ impl Control {
         let epoch = next.epoch + 1;
         let mut changed = false;
         // A request the map cannot take (the target is already primary, the shard is migrating)
-        // is dropped here, by the leader that judged it; others keep theirs until a map holds it.
+        // is recorded refused, so every node drops it and the reports say why.
         for (id, shard, to) in std::mem::take(&mut self.requested) {
-            if let Some(m) = migration::request(&next, id, shard, to) {
+            let m = migration::request(&next, id, shard, to).or_else(|| migration::refused(&next, id, shard, to));
+            if let Some(m) = m {
                 next.put_migration(m);
                 changed = true;
             }

@@ -83,6 +83,26 @@ pub fn request(map: &ShardMap, id: u32, shard: u32, to: Addr) -> Option<Migratio
     })
 }
 
+/// A request [`request`] would not take, as the map records it: refused, never started, so
+/// the operator sees why instead of the request vanishing. `None` when the map already holds
+/// `id` or has no such shard (the scenario's validation refuses those).
+pub fn refused(map: &ShardMap, id: u32, shard: u32, to: Addr) -> Option<Migration> {
+    if map.migration(id).is_some() || shard >= map.shards() {
+        return None;
+    }
+    let prev = map.replica_sets()[shard as usize].clone();
+    Some(Migration {
+        id,
+        shard,
+        to,
+        step: Step::Refused,
+        prev_primary: map.primary_of(shard),
+        next_replicas: prev.clone(),
+        prev_replicas: prev,
+        failure: None,
+    })
+}
+
 /// The queued migrations that may start now, ascending by id: while fewer than the policy's
 /// concurrency run, and never two at once on one shard.
 pub fn admit(map: &ShardMap, policy: &MigrationPolicy) -> Vec<u32> {
@@ -113,7 +133,7 @@ pub fn decide(
 ) -> Option<(Step, Option<Failure>)> {
     let all_copied = BUG_SKIP_SYNC || m.prev_replicas.iter().all(|r| ev.copied.contains(r));
     let ready = match m.step {
-        Step::Queued | Step::Done | Step::RolledBack => return None,
+        Step::Queued | Step::Done | Step::RolledBack | Step::Refused => return None,
         Step::Sync | Step::Verify if ev.corrupt => return Some((Step::RolledBack, Some(Failure::VerifyMismatch))),
         Step::Sync => all_copied.then_some(Step::Transfer),
         Step::Transfer => (map.primary_of(m.shard) == Some(m.to)).then_some(Step::Route),
@@ -307,5 +327,19 @@ mod tests {
         assert_eq!(admit(&map, &policy()), Vec::<u32>::new(), "the limit is taken");
         apply(&mut map, 7, Step::RolledBack, None, 3).unwrap();
         assert_eq!(admit(&map, &policy()), vec![8]);
+    }
+
+    #[test]
+    fn a_request_the_map_cannot_take_is_recorded_refused_and_changes_nothing_else() {
+        let map = queued();
+        let busy = refused(&map, 9, 0, 3).expect("shard 0 is migrating: refused");
+        assert_eq!((busy.step, busy.prev_replicas.clone()), (Step::Refused, vec![0, 1, 2]));
+        let mut after = map.clone();
+        after.put_migration(busy);
+        assert_eq!(after.replica_sets(), map.replica_sets());
+        assert_eq!(after.primaries(), map.primaries());
+        assert_eq!(admit(&after, &policy()), vec![7], "never admitted");
+        assert_eq!(refused(&after, 9, 0, 3), None, "known by id");
+        assert_eq!(refused(&map, 10, 99, 3), None, "no such shard");
     }
 }

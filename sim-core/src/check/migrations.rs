@@ -63,7 +63,9 @@ pub fn settled(history: &History) -> Verdict {
             format!("migration #{} of shard {} stuck in {} since {}", r.id, r.shard, r.state.name(), secs(at))
         })
         .collect();
-    let done = rows.iter().filter(|r| r.state == MigrationStep::Done).count();
+    let count = |s: MigrationStep| rows.iter().filter(|r| r.state == s).count();
+    let (done, back, refused) =
+        (count(MigrationStep::Done), count(MigrationStep::RolledBack), count(MigrationStep::Refused));
     Verdict {
         name: "migrations_settled".into(),
         class: PropertyClass::Liveness,
@@ -72,9 +74,8 @@ pub fn settled(history: &History) -> Verdict {
         checked: rows.len() as u64,
         passed: open.is_empty(),
         detail: format!(
-            "{} migrations: {done} completed, {} rolled back, {} half-done at the end",
+            "{} migrations: {done} completed, {back} rolled back, {refused} refused, {} half-done at the end",
             rows.len(),
-            rows.len() - done - open.len(),
             open.len()
         ),
         examples,

@@ -312,6 +312,7 @@ fn migration(at_ms: u64, node: Addr, m: nodes::migration_msg::MigrationStep) -> 
         Step::Verify => MigrationStep::Verify,
         Step::Done => MigrationStep::Done,
         Step::RolledBack => MigrationStep::RolledBack,
+        Step::Refused => MigrationStep::Refused,
     };
     MigrationRecord { at_ms, node, id: m.id, shard: m.shard, from: m.from, to: m.to, step, bytes: m.bytes }
 }

@@ -18,12 +18,14 @@ pub enum MigrationStep {
     Done = 5,
     /// Given up, the previous replica set restored.
     RolledBack = 6,
+    /// Never started: the target was already primary or the shard was migrating.
+    Refused = 7,
 }
 
 impl MigrationStep {
     /// True for the steps that end a migration.
     pub fn is_terminal(self) -> bool {
-        matches!(self, MigrationStep::Done | MigrationStep::RolledBack)
+        matches!(self, MigrationStep::Done | MigrationStep::RolledBack | MigrationStep::Refused)
     }
 
     /// The step's name in reports.
@@ -36,6 +38,7 @@ impl MigrationStep {
             MigrationStep::Verify => "verify",
             MigrationStep::Done => "done",
             MigrationStep::RolledBack => "rolled_back",
+            MigrationStep::Refused => "refused",
         }
     }
 }
