@@ -84,13 +84,23 @@ impl Control {
             let ev = ml.evidence.entry(m.id).or_default();
             ev.routed = routed;
             if let Some((step, failure)) = migration::decide(&m, &next, ev, elapsed, &policy) {
+                // A step that revokes the primary waits for the new leader's grants to open, as
+                // rebalancing does: the shard could not be granted again until then.
+                let revokes = step == Step::Transfer || (step == Step::RolledBack && m.step >= Step::Transfer);
+                if revokes && now < l.grant_ready_at {
+                    continue;
+                }
                 let granted = next.granted_at(m.shard);
                 if let Some(applied) = migration::apply(&mut next, m.id, step, failure, epoch) {
                     changed = true;
                     if let Some(old) = applied.revoked {
                         let slot = self.members.slot(old).expect("primaries are members");
-                        let last_echo = l.peers[slot].last_echo_sent.unwrap_or(0);
+                        let peer = &l.peers[slot];
+                        let last_echo = peer.last_echo_sent.unwrap_or(0);
                         let wait_until = if old == id_self { now } else { last_echo + lease_wait };
+                        let heard = peer.last_ack.unwrap_or(l.since).max(l.since);
+                        let dead = old != id_self && now >= heard + election_max;
+                        out.event(ControlEvent::Revoked { shard: m.shard, node: old, epoch: granted, dead });
                         l.revokes.push(Revoke { shard: m.shard, from: old, epoch, granted, wait_until });
                     }
                     if step == Step::Transfer || step == Step::RolledBack {
@@ -147,13 +157,20 @@ impl Control {
     }
 
     /// Keeps the placement target from undoing a migration: a shard being synced keeps its
-    /// primary, and one transferred goes to its target (when live).
-    pub(super) fn pin_migrations(&self, target: &mut [Option<Addr>], live: &[bool]) {
+    /// primary, one transferred goes to its target (when live), and, while the leader may
+    /// rebalance, a completed migration keeps its target as primary: rebalancing moved migrated
+    /// primaries straight back (migrate-many's shard 0 to n1 at 4.25 s). The latest migration of
+    /// a shard that was not rolled back or refused decides.
+    pub(super) fn pin_migrations(&self, target: &mut [Option<Addr>], live: &[bool], rebalance: bool) {
         let is_live = |a: Addr| self.members.slot(a).is_some_and(|s| live[s]);
-        for m in self.durable.map.migrations().iter().filter(|m| !m.step.is_terminal()) {
+        let mut decided = std::collections::BTreeSet::new();
+        for m in self.durable.map.migrations().iter().rev() {
             let pinned = match m.step {
+                Step::RolledBack | Step::Refused => continue,
+                _ if !decided.insert(m.shard) => continue,
+                Step::Done if !rebalance => continue,
                 Step::Queued | Step::Sync => self.durable.map.primary_of(m.shard),
-                _ => Some(m.to),
+                Step::Transfer | Step::Route | Step::Verify | Step::Done => Some(m.to),
             };
             if let (Some(p), Some(t)) = (pinned.filter(|&p| is_live(p)), target.get_mut(m.shard as usize)) {
                 *t = Some(p);

@@ -36,7 +36,7 @@ impl Control {
             &inputs.0,
             rebalance,
         );
-        self.pin_migrations(&mut target, &inputs.0); // migration hook (control/migrating.rs)
+        self.pin_migrations(&mut target, &inputs.0, rebalance); // migration hook (control/migrating.rs)
         let members = &self.members;
         let Role::Leader(l) = &mut self.role else { return };
         let peer_slot = |a| members.slot(a).expect("primaries are members");

@@ -7,6 +7,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::*;
 use crate::actor::{Addr, Input};
+use crate::migration_msg::Step;
 
 type Out = Outbox<Ctl, ControlTimer, ControlEvent>;
 
@@ -44,6 +45,12 @@ impl Net {
             self.queue.retain(|q| q.0 > self.now);
             for (_, from, to, msg) in due {
                 if self.down.contains(&to) {
+                    continue;
+                }
+                // Storage is not simulated here: a copy order is confirmed at once.
+                if let Ctl::Migrate(MigrateMsg::Copy { id, round, leader, .. }) = msg {
+                    let copied = MigrateMsg::Copied { id, round, from: to, bytes: 1, ok: true };
+                    self.queue.push((self.now + 1, to, leader, Ctl::Migrate(copied)));
                     continue;
                 }
                 let mut out = Out::default();
@@ -223,4 +230,30 @@ fn a_migration_requested_while_no_leader_is_up_is_proposed_by_the_next_leader() 
     let leader = net.leaders()[0];
     let m = net.nodes[leader as usize].map().migration(3).expect("the new leader proposed the request");
     assert_eq!((m.shard, m.to), (shard, to));
+}
+
+#[test]
+fn a_completed_migration_is_not_undone_by_rebalancing() {
+    let mut net = Net::new(5, 8);
+    net.run_until(2_000);
+    let leader = net.leaders()[0];
+    let map = net.nodes[leader as usize].map().clone();
+    let on = |n: Addr| map.primaries().iter().filter(|p| **p == Some(n)).count();
+    // Move a shard onto the node with the most primaries, so the spread exceeds one after.
+    let to = (0..5).max_by_key(|&n| (on(n), n)).unwrap();
+    let shard = (0..8).find(|&s| map.primary_of(s) != Some(to)).unwrap();
+    let mut out = Out::default();
+    net.nodes[leader as usize].on_msg(
+        net.now,
+        leader,
+        Ctl::Migrate(MigrateMsg::Request { id: 1, shard, to }),
+        &mut out,
+    );
+    net.absorb(leader, out);
+    net.run_until(6_000);
+    let map = net.nodes[leader as usize].map();
+    assert_eq!(map.migration(1).map(|m| m.step), Some(Step::Done), "{map:?}");
+    net.run_until(10_000);
+    let map = net.nodes[leader as usize].map();
+    assert_eq!(map.primary_of(shard), Some(to), "the migrated primary stays where it was sent: {map:?}");
 }
