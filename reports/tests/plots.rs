@@ -90,6 +90,8 @@ fn summary(simulated_ms: u64) -> Summary {
         trace_file: None,
         story: None,
         migrations: Vec::new(),
+        placement: Default::default(),
+        voters: None,
     }
 }
 
