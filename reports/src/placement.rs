@@ -148,8 +148,8 @@ pub fn text(p: &PlacementSummary, voters: Option<&VotersSummary>, end_ms: u64) -
         let _ = match v.changes {
             0 => writeln!(s, "voters: {} (no change)", v.first.text()),
             n => {
-                let changes = crate::summary::plural(n as u64, "change", "changes");
-                writeln!(s, "voters: {}; {changes}, last {}", v.first.text(), v.last.text())
+                let noun = if n == 1 { "change" } else { "changes" };
+                writeln!(s, "voters: {}; {n} {noun}, last {}", v.first.text(), v.last.text())
             }
         };
     }
