@@ -101,7 +101,7 @@ fn spans(held: &[Tenure], sets: &[(u64, &[u32])], end_ms: u64) -> Vec<Span> {
     let mut out: Vec<Span> = Vec::new();
     for w in cuts.windows(2) {
         let (from_ms, to_ms) = (w[0], w[1]);
-        let primary = held.iter().filter(|t| t.from_ms <= from_ms && from_ms < t.to_ms).last().map(|t| t.node);
+        let primary = held.iter().rev().find(|t| t.from_ms <= from_ms && from_ms < t.to_ms).map(|t| t.node);
         let replicas = sets.iter().rev().find(|&&(at, _)| at <= from_ms).map_or(&[][..], |&(_, s)| s);
         match out.last_mut() {
             Some(last) if last.primary == primary && last.replicas == replicas => last.to_ms = to_ms,
