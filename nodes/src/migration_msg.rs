@@ -96,4 +96,7 @@ pub struct MigrationStep {
     pub step: Step,
     /// Bytes copied to the target so far, as the target reported them.
     pub bytes: u64,
+    /// The shard's replica set in the map that committed this report (the next set from the
+    /// transfer on, the previous one again after a rollback).
+    pub replicas: Vec<Addr>,
 }

@@ -336,6 +336,73 @@ fn control(h: &mut String, s: &Summary) {
     }
     let _ = writeln!(h, "</table>");
     h.push_str(&migrations(&s.migrations));
+    h.push_str(&placement(s));
+    h.push_str(&voters(s));
+}
+
+/// The moved shards as an HTML table (empty when no shard moved).
+fn placement(s: &Summary) -> String {
+    let mut h = String::new();
+    let p = &s.placement;
+    if p.moved == 0 {
+        return h;
+    }
+    let listed = if p.moved as usize > p.listed.len() {
+        format!(" (the first {} listed)", p.listed.len())
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        h,
+        "<h2>Shard placement</h2>\n<p>{} of {} shards moved: their primary or replica set changed after the start{listed}.</p>\n\
+         <table>\n<tr><th>shard</th><th>primary (zone) over time (s)</th><th>replica set</th></tr>",
+        p.moved, p.shards
+    );
+    for shard in &p.listed {
+        let replicas = match shard.replicas_text() {
+            r if r.is_empty() => shard.spans.first().map_or(String::new(), |f| f.replicas.join(",")),
+            r => r.trim_start_matches("replicas ").to_string(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            shard.shard,
+            escape(&shard.primaries_text(s.simulated_ms)),
+            escape(&replicas)
+        );
+    }
+    h.push_str("</table>\n");
+    h
+}
+
+/// The voter sets as an HTML table: the first, then each change (empty when none recorded).
+fn voters(s: &Summary) -> String {
+    let mut h = String::new();
+    let Some(v) = &s.voters else { return h };
+    let _ = writeln!(
+        h,
+        "<h2>Voters</h2>\n<p>{} after the first set.</p>\n<table>\n<tr><th>at (s)</th><th>voters</th></tr>",
+        crate::summary::plural(v.changes as u64, "change", "changes")
+    );
+    for set in std::iter::once(&v.first).chain(&v.listed) {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"num\">{:.3}</td><td>{}</td></tr>",
+            set.at_ms as f64 / 1000.0,
+            escape(&set.set.join(", "))
+        );
+    }
+    if v.changes as usize > v.listed.len() {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"num\">{:.3}</td><td>{} (last; {} changes not listed)</td></tr>",
+            v.last.at_ms as f64 / 1000.0,
+            escape(&v.last.set.join(", ")),
+            v.changes as usize - v.listed.len()
+        );
+    }
+    h.push_str("</table>\n");
+    h
 }
 
 /// The table as an HTML section (empty when the run had no migration).
@@ -419,6 +486,36 @@ mod tests {
         assert!(page.contains("<img src=\"plots/latency-raw.png\""));
         assert!(page.contains("document.body.dataset.imagesLoaded"));
         assert!(!page.contains("http://") && !page.contains("https://"), "no network references");
+    }
+
+    #[test]
+    fn run_page_shows_moved_shards_and_voters() {
+        let mut s = summary("moves", 10_000);
+        s.control.leaders = vec![crate::summary::LeaderSpan { node: "n1".into(), term: 1, from_ms: 300, to_ms: None }];
+        s.placement = crate::placement::PlacementSummary {
+            shards: 16,
+            moved: 1,
+            listed: vec![crate::placement::tests::moved_shard()],
+        };
+        let set =
+            |at_ms, v: &[&str]| crate::placement::VoterSet { at_ms, set: v.iter().map(|x| x.to_string()).collect() };
+        s.voters = Some(crate::placement::VotersSummary {
+            first: set(350, &["n1", "n2", "n3"]),
+            changes: 1,
+            listed: vec![set(7_000, &["n1", "n3", "n4"])],
+            last: set(7_000, &["n1", "n3", "n4"]),
+        });
+        let page = run_page(&s);
+        assert!(page.contains("<h2>Shard placement</h2>") && page.contains("1 of 16 shards moved"), "{page}");
+        assert!(
+            page.contains("n1(az-a) 0.31-6.03s, n5(az-c) 6.11-end") && page.contains("n1,n2,n3 -&gt; n5,n1,n2"),
+            "{page}"
+        );
+        assert!(page.contains("<h2>Voters</h2>") && page.contains("<td>n1, n3, n4</td>"), "{page}");
+        s.placement.moved = 0;
+        s.voters = None;
+        let page = run_page(&s);
+        assert!(!page.contains("Shard placement") && !page.contains("<h2>Voters</h2>"), "{page}");
     }
 
     #[test]

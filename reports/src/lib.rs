@@ -10,6 +10,7 @@ pub mod html;
 pub mod marks;
 pub mod migrations;
 pub mod op_point;
+pub mod placement;
 pub mod plot;
 pub mod run_data;
 pub mod run_folder;
@@ -23,6 +24,7 @@ pub use fault_window::FaultWindow;
 pub use marks::{BoundMark, ViolationMark};
 pub use migrations::MigrationSummary;
 pub use op_point::{OpKind, OpPoint, Outcome};
+pub use placement::{PlacementSpan, PlacementSummary, ShardPlacement, VoterSet, VotersSummary};
 pub use plot::{render_pair, render_run, Figure, PlotError, PlotKind};
 pub use run_data::RunData;
 pub use run_folder::{

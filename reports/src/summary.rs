@@ -102,6 +102,12 @@ pub struct Summary {
     /// Every migration: its state, step times and bytes moved.
     #[serde(default)]
     pub migrations: Vec<crate::migrations::MigrationSummary>,
+    /// Where shards lived over time: how many moved, and the first moved ones' spans.
+    #[serde(default)]
+    pub placement: crate::placement::PlacementSummary,
+    /// The voter set over time, when the run recorded voter proposals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voters: Option<crate::placement::VotersSummary>,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -481,6 +487,7 @@ impl Summary {
             unowned_max
         );
         s.push_str(&crate::migrations::text(&self.migrations));
+        s.push_str(&crate::placement::text(&self.placement, self.voters.as_ref(), self.simulated_ms));
         if !self.interleavings.is_empty() {
             let seen: Vec<String> = self.interleavings.iter().map(|(k, n)| format!("{k} {n}")).collect();
             let _ = writeln!(s, "interleavings reached: {}", seen.join(", "));
@@ -558,6 +565,8 @@ pub(crate) mod tests_support {
             trace_file: None,
             story: None,
             migrations: Vec::new(),
+            placement: Default::default(),
+            voters: None,
         }
     }
 }
@@ -635,6 +644,8 @@ mod tests {
             trace_file: None,
             story: None,
             migrations: Vec::new(),
+            placement: Default::default(),
+            voters: None,
         }
     }
 

@@ -90,6 +90,8 @@ fn summary(simulated_ms: u64) -> Summary {
         trace_file: None,
         story: None,
         migrations: Vec::new(),
+        placement: Default::default(),
+        voters: None,
     }
 }
 
@@ -203,6 +205,29 @@ fn timelines_are_drawn_only_when_recorded() {
     }
     let timelines = figures.iter().find(|f| f.kind == PlotKind::Timelines).expect("a timelines plot");
     assert!(timelines.svg.contains("\nterm 2\n") && timelines.svg.contains("\nn1\n"), "bars and lanes labelled");
+}
+
+#[test]
+fn placement_is_drawn_only_when_a_shard_moved() {
+    use reports::placement::{PlacementSpan, PlacementSummary, ShardPlacement};
+    let mut data = run(600, 30_000);
+    assert!(render_run(&data).unwrap().iter().all(|f| f.kind != PlotKind::Placement));
+    let span = |from_ms, to_ms, primary: Option<(&str, &str)>| PlacementSpan {
+        from_ms,
+        to_ms,
+        primary: primary.map(|p| p.0.into()),
+        zone: primary.map(|p| p.1.into()),
+        replicas: vec![primary.map_or("n1", |p| p.0).into(), "n2".into(), "n3".into()],
+    };
+    let spans =
+        vec![span(0, 300, None), span(300, 12_000, Some(("n1", "az-a"))), span(12_200, 30_000, Some(("n5", "az-c")))];
+    data.summary.placement =
+        PlacementSummary { shards: 16, moved: 1, listed: vec![ShardPlacement { shard: 5, spans, spans_more: 0 }] };
+    let figures = render_run(&data).unwrap();
+    let plot = figures.iter().find(|f| f.kind == PlotKind::Placement).expect("a placement plot");
+    assert!(plot.svg.contains("\nshard 5\n") && plot.svg.contains("\nn5\n"), "lanes and bars labelled");
+    assert!(plot.svg.contains("\naz-a\n") && plot.svg.contains("\naz-c\n"), "zones in the legend");
+    assert_eq!(render_run(&data).unwrap(), figures, "byte-identical for the same data");
 }
 
 #[test]

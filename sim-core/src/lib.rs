@@ -29,6 +29,7 @@ pub mod fuzz;
 pub mod history;
 pub mod logs;
 pub mod outcome;
+pub mod placement;
 pub mod scenario;
 pub mod seed;
 pub mod seed_set;

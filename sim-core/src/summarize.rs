@@ -105,7 +105,55 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         trace_file: None,
         story: None,
         migrations: migrations(&result.history),
+        placement: placement(&result.history, result.simulated_ms),
+        voters: voters(&result.history),
     }
+}
+
+/// Shard placement over the run (see [`crate::placement`]): the moved shards, the first
+/// [`reports::placement::LISTED_SHARDS_MAX`] of them with their spans.
+fn placement(history: &History, end_ms: u64) -> reports::PlacementSummary {
+    use reports::placement::{LISTED_SHARDS_MAX, SPANS_MAX};
+    let moved: Vec<crate::placement::ShardPlacement> =
+        crate::placement::placements(history, end_ms).into_iter().filter(|p| p.moved()).collect();
+    let zone = |n: u32| history.node_zones.get(n as usize).cloned();
+    let listed = moved
+        .iter()
+        .take(LISTED_SHARDS_MAX)
+        .map(|p| reports::ShardPlacement {
+            shard: p.shard,
+            spans: p
+                .spans
+                .iter()
+                .take(SPANS_MAX)
+                .map(|s| reports::PlacementSpan {
+                    from_ms: s.from_ms,
+                    to_ms: s.to_ms,
+                    primary: s.primary.map(|n| history.node_name(n)),
+                    zone: s.primary.and_then(zone),
+                    replicas: s.replicas.iter().map(|&n| history.node_name(n)).collect(),
+                })
+                .collect(),
+            spans_more: p.spans.len().saturating_sub(SPANS_MAX) as u32,
+        })
+        .collect();
+    reports::PlacementSummary { shards: history.shards, moved: moved.len() as u32, listed }
+}
+
+/// The voter set over time, when leaders proposed any (see [`crate::placement::voter_sets`]).
+fn voters(history: &History) -> Option<reports::VotersSummary> {
+    let sets = crate::placement::voter_sets(history);
+    let named = |s: &crate::placement::VoterSet| reports::VoterSet {
+        at_ms: s.at_ms,
+        set: s.voters.iter().map(|&n| history.node_name(n)).collect(),
+    };
+    let (first, last) = (sets.first()?, sets.last()?);
+    Some(reports::VotersSummary {
+        first: named(first),
+        changes: (sets.len() - 1) as u32,
+        listed: sets[1..].iter().take(reports::placement::VOTER_CHANGES_MAX).map(named).collect(),
+        last: named(last),
+    })
 }
 
 /// The per-migration status table, from the step events leaders recorded.

@@ -21,9 +21,11 @@ fn run_writes_the_report_folder_and_compare_reads_two_of_them() {
         serde_json::from_str(&std::fs::read_to_string(a.join("summary.json")).unwrap()).unwrap();
     assert_eq!(
         summary["plots"].as_array().map(Vec::len),
-        Some(7),
-        "four data-plane plots, the timelines, staleness and the per-node plot"
+        Some(8),
+        "four data-plane plots, the timelines, staleness, the per-node plot and placement (the crash of n3 moves primaries)"
     );
+    assert!(summary["placement"]["moved"].as_u64().is_some_and(|n| n > 0), "{}", summary["placement"]);
+    assert_eq!(summary["plots"][7]["name"], "placement");
     assert!(summary["render_ms"].as_f64().is_some());
     assert_eq!(summary["fault_windows"][0]["label"], "crash n3");
     assert_eq!(summary["fault_windows"][0]["start_ms"], 1000);

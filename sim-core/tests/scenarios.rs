@@ -44,8 +44,12 @@ fn every_shipped_scenario_meets_its_expectations() {
         assert_eq!(data.ops.len(), result.history.ops.len());
         let figures = reports::render_run(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         // Four data-plane plots, the control-plane timelines (every cluster elects a leader),
-        // staleness (every scenario reads keys it wrote) and the per-node plot.
-        assert_eq!(figures.len(), 7, "{}: every plot drawn", path.display());
+        // staleness (every scenario reads keys it wrote) and the per-node plot; the placement
+        // plot when a shard moved.
+        let placement = usize::from(data.summary.placement.moved > 0);
+        assert_eq!(figures.len(), 7 + placement, "{}: every plot drawn", path.display());
+        let drawn = figures.iter().any(|f| f.kind == reports::PlotKind::Placement);
+        assert_eq!(drawn, placement == 1, "{}: placement drawn when a shard moved", path.display());
     }
 }
 

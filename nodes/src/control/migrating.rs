@@ -151,6 +151,7 @@ impl Control {
                 to: m.to,
                 step: m.step,
                 bytes,
+                replicas: map.replica_sets()[m.shard as usize].clone(),
             };
             out.event(ControlEvent::Migration(step));
         }

@@ -39,11 +39,13 @@ pub enum PlotKind {
     Staleness,
     /// Operations and failures per coordinator node over time, and when each node was down.
     Nodes,
+    /// Moved shards' primaries over time, coloured by zone, when a shard moved.
+    Placement,
 }
 
 impl PlotKind {
     /// Every plot, in the order the report shows them.
-    pub const ALL: [PlotKind; 7] = [
+    pub const ALL: [PlotKind; 8] = [
         PlotKind::LatencyRaw,
         PlotKind::LatencyQuantiles,
         PlotKind::LatencyDistribution,
@@ -51,6 +53,7 @@ impl PlotKind {
         PlotKind::Timelines,
         PlotKind::Staleness,
         PlotKind::Nodes,
+        PlotKind::Placement,
     ];
 
     /// File stem: `latency-raw`.
@@ -63,6 +66,7 @@ impl PlotKind {
             PlotKind::Timelines => "timelines",
             PlotKind::Staleness => "staleness",
             PlotKind::Nodes => "nodes",
+            PlotKind::Placement => "placement",
         }
     }
 
@@ -76,6 +80,7 @@ impl PlotKind {
             PlotKind::Timelines => "Control-plane timelines",
             PlotKind::Staleness => "Staleness: t-visibility (PBS)",
             PlotKind::Nodes => "Operations by coordinator node",
+            PlotKind::Placement => "Shard placement",
         }
     }
 
@@ -104,6 +109,11 @@ impl PlotKind {
             PlotKind::Nodes => {
                 "Operations each node coordinated per second (ok, failed, indeterminate), one panel per node, \
                  with the times it was down or paused in the strip at its top; faults in the band above."
+            }
+            PlotKind::Placement => {
+                "One row per shard that moved (its primary or replica set changed; the first 40): each bar a \
+                 stretch under one primary, coloured by the primary's zone and labelled with its node; gaps are \
+                 times nobody held the shard, dark ticks where the replica set changed; faults in the band above."
             }
             PlotKind::Staleness => {
                 "Share of consistent reads (every write acknowledged before the read began returned, or \

@@ -14,6 +14,7 @@ pub mod latency_raw;
 pub mod legend;
 pub mod nodes;
 pub mod panel;
+pub mod placement;
 pub mod scope;
 pub mod shading;
 pub mod staleness;
@@ -85,6 +86,7 @@ impl PlotKind {
             PlotKind::Timelines => runs.iter().any(|r| !r.summary.timelines.is_empty()),
             PlotKind::Staleness => runs.iter().any(|r| !r.summary.staleness.is_empty()),
             PlotKind::Nodes => !scope::nodes(runs).is_empty(),
+            PlotKind::Placement => runs.iter().any(|r| placement::applies(r)),
             _ => true,
         }
     }
@@ -101,6 +103,9 @@ impl PlotKind {
             }
             PlotKind::Timelines => band + runs.iter().map(|r| timelines::height(r)).max().unwrap_or(0).max(1),
             PlotKind::Staleness => staleness::HEADER_PX + staleness::PLOT_PX,
+            PlotKind::Placement => {
+                placement::HEADER_PX + band + runs.iter().map(|r| placement::height(r)).max().unwrap_or(0)
+            }
             PlotKind::Nodes => {
                 nodes::HEADER_PX + band + nodes::PANEL_PX * scope.nodes.len().clamp(1, nodes::NODES_MAX) as u32
             }
@@ -121,6 +126,7 @@ impl PlotKind {
             PlotKind::Timelines => timelines::draw(area, p.run, scope),
             PlotKind::Staleness => staleness::draw(area, p.run),
             PlotKind::Nodes => nodes::draw(area, p, scope),
+            PlotKind::Placement => placement::draw(area, p.run, scope),
         }
     }
 }

@@ -155,6 +155,7 @@ mod tests {
             to: 3,
             step,
             bytes: at_ms,
+            replicas: vec![0, 1, 2],
         });
     }
 

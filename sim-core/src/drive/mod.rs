@@ -189,6 +189,9 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
         h.node_names = scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect();
         h.nodes = scenario.cluster.nodes.len() as u32;
         h.shards = scenario.cluster.shards;
+        h.start_replica_sets = map.replica_sets().to_vec();
+        let zones = &scenario.cluster.zones;
+        h.node_zones = scenario.cluster.nodes.iter().map(|n| zones[n.zone as usize].clone()).collect();
         h.membership = scenario.cluster.membership.map(|g| MembershipSetup {
             bound_ms: g.convergence_bound_ms(scenario.cluster.nodes.len()),
             outside: build::outside_members(scenario),

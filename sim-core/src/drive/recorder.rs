@@ -314,7 +314,17 @@ fn migration(at_ms: u64, node: Addr, m: nodes::migration_msg::MigrationStep) -> 
         Step::RolledBack => MigrationStep::RolledBack,
         Step::Refused => MigrationStep::Refused,
     };
-    MigrationRecord { at_ms, node, id: m.id, shard: m.shard, from: m.from, to: m.to, step, bytes: m.bytes }
+    MigrationRecord {
+        at_ms,
+        node,
+        id: m.id,
+        shard: m.shard,
+        from: m.from,
+        to: m.to,
+        step,
+        bytes: m.bytes,
+        replicas: m.replicas,
+    }
 }
 
 #[cfg(test)]

@@ -62,4 +62,6 @@ pub struct MigrationRecord {
     pub step: MigrationStep,
     /// Bytes the target had confirmed by then (as this leader saw them).
     pub bytes: u64,
+    /// The shard's replica set in the map that committed the step (empty when not recorded).
+    pub replicas: Vec<u32>,
 }

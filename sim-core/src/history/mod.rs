@@ -133,6 +133,11 @@ pub struct History {
     pub messages: Vec<MessageRecord>,
     /// Migration steps as leaders reported them, in time order.
     pub migrations: Vec<MigrationRecord>,
+    /// The replica set of every shard in the map the run started with, by shard (empty when
+    /// not recorded, as in an imported history).
+    pub start_replica_sets: Vec<Vec<u32>>,
+    /// Each node's zone name, by address (empty when not recorded).
+    pub node_zones: Vec<String>,
     trace: TraceHasher,
 }
 
@@ -225,6 +230,8 @@ impl History {
             t.u64(x);
         }
         r.from.iter().for_each(|&n| t.u64(n as u64));
+        t.u64(r.replicas.len() as u64);
+        r.replicas.iter().for_each(|&n| t.u64(n as u64));
         self.migrations.push(r);
     }
 
