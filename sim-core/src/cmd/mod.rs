@@ -134,6 +134,7 @@ mod tests {
         assert_eq!(moved(&["cs", "--bug", "a", "--scenario", "x"]), ["cs", "--bug", "a", "--scenario", "x"]);
         assert_eq!(moved(&["cs", "corpus", "--bug", "a"]), ["cs", "corpus", "--bug", "a"]);
         assert_eq!(moved(&["cs", "--bug"]), ["cs", "--bug"]);
-        assert!(Cli::try_parse_from(moved(&["cs", "--bug", "a", "sweep", "--seeds", "1..2", "x.yaml"])).is_ok());
+        assert!(Cli::try_parse_from(moved(&["cs", "--bug", "a", "sweep", "--seeds", "1..2", "--scenario", "x.yaml"]))
+            .is_ok());
     }
 }
