@@ -1,91 +1,235 @@
-//! Planted bugs: test-only cargo features that break the system on purpose, so sweeps and
-//! shrinking can be shown to catch a real bug. Off by default; never set by a scenario.
+//! Planted bugs: deliberate breakages of the system, so sweeps and shrinking can be shown to
+//! catch a real bug. They exist only in the test build (`--features clustersim-nodes/planted-bugs`),
+//! where `clustersim --bug NAME` turns one or more on for the whole process before any run
+//! starts; never set by a scenario. In the production build [`on`] is a constant `false`.
 
-/// True in the deliberately broken test build (`--features clustersim-nodes/bug-early-ack`),
-/// whose coordinators acknowledge writes after W-1 replicas.
-pub const BUG_EARLY_ACK: bool = cfg!(feature = "bug-early-ack");
+/// A planted bug; [`PLANTED`] names each one and says what it breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Bug {
+    /// Coordinators acknowledge writes after W-1 replicas.
+    EarlyAck,
+    /// The old, falsely ordering versioning: a later write through the same coordinator
+    /// supersedes an earlier one its client never saw, as per-coordinator version vectors did,
+    /// so replicas drop acknowledged concurrent writes.
+    FalseDominance,
+    /// Coordinators hide hinted handoff: a write acknowledged partly by stand-ins is reported as
+    /// an ordinary quorum write, so quorum reads that miss it look like violations of a strict
+    /// quorum, which the stale-read checker must then report.
+    HiddenHandoff,
+    /// Replicas acknowledge a write before it is synced even under `fsync: always`: the sync
+    /// follows [`BUG_SYNC_DELAY_MS`] later, so a crash in between loses an acknowledged write.
+    AckBeforeSync,
+    /// The checksum check is skipped: damaged records are served to readers.
+    ServeCorrupt,
+    /// Linearizable-mode reads answer before writing back: they repair after answering, so a
+    /// later read can still return an older value than an earlier read did.
+    NoWriteBack,
+    /// Followers take any map that differs from theirs, as they once did: a heartbeat delayed
+    /// behind a newer one rolls a follower back to an older map and its revoked primary roles.
+    StaleAppend,
+    /// Primaries act a quarter of a lease past its end: a primary cut off from the leader keeps
+    /// taking writes after the leader released its grant.
+    LeaseOverrun,
+    /// New leaders rebalance while they may not grant yet, as they once did: a healthy primary
+    /// is revoked during the post-election wait and its shard has no primary until the wait ends.
+    EagerRebalance,
+    /// Leaders skip a migration's copies: ownership moves to the target before the old replicas
+    /// copied the shard to it, so a write held only by a replica the migration drops is lost.
+    SkipSync,
+    /// A migrating shard is served through its cut-over, as migrations once were: coordinators
+    /// route by the new replica set as soon as they learn the transfer, while a coordinator on
+    /// the old map can still form a write quorum of old replicas, so a quorum read on the new
+    /// set misses it.
+    OpenCutover,
+    /// Gossip views never take a member back once they hold it down: a node that restarts, or
+    /// a side of a healed partition, stays down in the views that declared it, whatever foca
+    /// learns.
+    StickyDown,
+}
 
-/// True in the test build with the old, falsely ordering versioning
-/// (`--features clustersim-nodes/bug-false-dominance`): a later write through the same
-/// coordinator supersedes an earlier one its client never saw, as per-coordinator version
-/// vectors did, so replicas drop acknowledged concurrent writes.
-pub const BUG_FALSE_DOMINANCE: bool = cfg!(feature = "bug-false-dominance");
-
-/// True in the test build whose coordinators hide hinted handoff
-/// (`--features clustersim-nodes/bug-hidden-handoff`): a write acknowledged partly by stand-ins
-/// is reported as an ordinary quorum write, so quorum reads that miss it look like violations
-/// of a strict quorum, which the stale-read checker must then report.
-pub const BUG_HIDDEN_HANDOFF: bool = cfg!(feature = "bug-hidden-handoff");
-
-/// True in the test build whose replicas acknowledge a write before it is synced even under
-/// `fsync: always` (`--features clustersim-nodes/bug-ack-before-sync`): the sync follows
-/// [`BUG_SYNC_DELAY_MS`] later, so a crash in between loses an acknowledged write.
-pub const BUG_ACK_BEFORE_SYNC: bool = cfg!(feature = "bug-ack-before-sync");
-
-/// How long after acknowledging the `bug-ack-before-sync` build syncs (an fsync issued
-/// asynchronously, completed this much later).
+/// How long after acknowledging a replica with [`Bug::AckBeforeSync`] on syncs (an fsync
+/// issued asynchronously, completed this much later).
 pub const BUG_SYNC_DELAY_MS: u64 = 20;
 
-/// True in the test build that skips the checksum check
-/// (`--features clustersim-nodes/bug-serve-corrupt`): damaged records are served to readers.
-pub const BUG_SERVE_CORRUPT: bool = cfg!(feature = "bug-serve-corrupt");
+/// One planted bug as the command line knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Planted {
+    /// Its name on the command line (`--bug early-ack`) and in scenarios/regressions/NAME.txt.
+    pub name: &'static str,
+    /// The bug.
+    pub bug: Bug,
+    /// What it breaks, in a few words.
+    pub breaks: &'static str,
+}
 
-/// True in the test build whose linearizable-mode reads answer before writing back
-/// (`--features clustersim-nodes/bug-no-write-back`): they repair after answering, so a later
-/// read can still return an older value than an earlier read did.
-pub const BUG_NO_WRITE_BACK: bool = cfg!(feature = "bug-no-write-back");
-
-/// True in the test build whose followers take any map that differs from theirs
-/// (`--features clustersim-nodes/bug-stale-append`), as they once did: a heartbeat delayed
-/// behind a newer one rolls a follower back to an older map and its revoked primary roles.
-pub const BUG_STALE_APPEND: bool = cfg!(feature = "bug-stale-append");
-
-/// True in the test build whose primaries act a quarter of a lease past its end
-/// (`--features clustersim-nodes/bug-lease-overrun`): a primary cut off from the leader keeps
-/// taking writes after the leader released its grant.
-pub const BUG_LEASE_OVERRUN: bool = cfg!(feature = "bug-lease-overrun");
-
-/// True in the test build whose new leaders rebalance while they may not grant yet
-/// (`--features clustersim-nodes/bug-eager-rebalance`), as they once did: a healthy primary is
-/// revoked during the post-election wait and its shard has no primary until the wait ends.
-pub const BUG_EAGER_REBALANCE: bool = cfg!(feature = "bug-eager-rebalance");
-/// True in the test build whose leaders skip a migration's copies
-/// (`--features clustersim-nodes/bug-skip-sync`): ownership moves to the target before the old
-/// replicas copied the shard to it, so a write held only by a replica the migration drops is lost.
-pub const BUG_SKIP_SYNC: bool = cfg!(feature = "bug-skip-sync");
-
-/// True in the test build that serves a migrating shard through its cut-over
-/// (`--features clustersim-nodes/bug-open-cutover`), as migrations once did: coordinators route
-/// by the new replica set as soon as they learn the transfer, while a coordinator on the old map
-/// can still form a write quorum of old replicas, so a quorum read on the new set misses it.
-pub const BUG_OPEN_CUTOVER: bool = cfg!(feature = "bug-open-cutover");
-
-/// True in the test build whose gossip views never take a member back once they hold it down
-/// (`--features clustersim-nodes/bug-sticky-down`): a node that restarts, or a side of a healed
-/// partition, stays down in the views that declared it, whatever foca learns.
-pub const BUG_STICKY_DOWN: bool = cfg!(feature = "bug-sticky-down");
-
-/// Every planted bug: its cargo feature, whether this build has it, and what it breaks.
-const PLANTED: [(&str, bool, &str); 12] = [
-    ("bug-early-ack", BUG_EARLY_ACK, "writes acknowledged after W-1 replicas"),
-    ("bug-false-dominance", BUG_FALSE_DOMINANCE, "later writes through a coordinator supersede unseen ones"),
-    ("bug-hidden-handoff", BUG_HIDDEN_HANDOFF, "writes acknowledged by stand-ins reported as strict quorum writes"),
-    ("bug-ack-before-sync", BUG_ACK_BEFORE_SYNC, "replicas acknowledge writes before syncing under fsync: always"),
-    ("bug-serve-corrupt", BUG_SERVE_CORRUPT, "records are served without checking their checksum"),
-    ("bug-no-write-back", BUG_NO_WRITE_BACK, "linearizable reads answer before writing the value back"),
-    ("bug-stale-append", BUG_STALE_APPEND, "followers take an older map from a delayed heartbeat"),
-    ("bug-lease-overrun", BUG_LEASE_OVERRUN, "primaries act a quarter of a lease past its end"),
-    ("bug-eager-rebalance", BUG_EAGER_REBALANCE, "new leaders move healthy primaries before they may grant"),
-    ("bug-skip-sync", BUG_SKIP_SYNC, "migrations transfer ownership before the shard was copied to the target"),
-    ("bug-sticky-down", BUG_STICKY_DOWN, "gossip views never take a member back once they hold it down"),
-    (
-        "bug-open-cutover",
-        BUG_OPEN_CUTOVER,
-        "migrating shards are served through their cut-over, by old and new replicas",
-    ),
+/// Every planted bug: its name, the bug, and what it breaks.
+pub const PLANTED: [Planted; 12] = [
+    Planted { name: "early-ack", bug: Bug::EarlyAck, breaks: "writes acknowledged after W-1 replicas" },
+    Planted {
+        name: "false-dominance",
+        bug: Bug::FalseDominance,
+        breaks: "later writes through a coordinator supersede unseen ones",
+    },
+    Planted {
+        name: "hidden-handoff",
+        bug: Bug::HiddenHandoff,
+        breaks: "writes acknowledged by stand-ins reported as strict quorum writes",
+    },
+    Planted {
+        name: "ack-before-sync",
+        bug: Bug::AckBeforeSync,
+        breaks: "replicas acknowledge writes before syncing under fsync: always",
+    },
+    Planted {
+        name: "serve-corrupt",
+        bug: Bug::ServeCorrupt,
+        breaks: "records are served without checking their checksum",
+    },
+    Planted {
+        name: "no-write-back",
+        bug: Bug::NoWriteBack,
+        breaks: "linearizable reads answer before writing the value back",
+    },
+    Planted {
+        name: "stale-append",
+        bug: Bug::StaleAppend,
+        breaks: "followers take an older map from a delayed heartbeat",
+    },
+    Planted {
+        name: "lease-overrun",
+        bug: Bug::LeaseOverrun,
+        breaks: "primaries act a quarter of a lease past its end",
+    },
+    Planted {
+        name: "eager-rebalance",
+        bug: Bug::EagerRebalance,
+        breaks: "new leaders move healthy primaries before they may grant",
+    },
+    Planted {
+        name: "skip-sync",
+        bug: Bug::SkipSync,
+        breaks: "migrations transfer ownership before the shard was copied to the target",
+    },
+    Planted {
+        name: "open-cutover",
+        bug: Bug::OpenCutover,
+        breaks: "migrating shards are served through their cut-over, by old and new replicas",
+    },
+    Planted {
+        name: "sticky-down",
+        bug: Bug::StickyDown,
+        breaks: "gossip views never take a member back once they hold it down",
+    },
 ];
 
-/// The planted bugs this build was compiled with, as `(feature, what it breaks)`.
-pub fn enabled() -> impl Iterator<Item = (&'static str, &'static str)> {
-    PLANTED.into_iter().filter(|b| b.1).map(|(feature, _, what)| (feature, what))
+/// Whether this build can plant bugs (it was built with `--features clustersim-nodes/planted-bugs`).
+pub const PLANTABLE: bool = cfg!(feature = "planted-bugs");
+
+/// The bits of the bugs planted in this process, one per [`Bug`] (test build only).
+#[cfg(feature = "planted-bugs")]
+static PLANTED_MASK: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Whether `bug` is planted in this process. In the production build a constant `false` the
+/// compiler folds away; in the test build one relaxed atomic load.
+#[inline(always)]
+pub fn on(bug: Bug) -> bool {
+    #[cfg(feature = "planted-bugs")]
+    {
+        PLANTED_MASK.load(std::sync::atomic::Ordering::Relaxed) & (1 << bug as u32) != 0
+    }
+    #[cfg(not(feature = "planted-bugs"))]
+    {
+        let _ = bug;
+        false
+    }
+}
+
+/// Why bugs could not be planted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlantError {
+    /// This is the production build, which has no planted bugs.
+    NotBuilt,
+    /// No planted bug has this name.
+    Unknown(String),
+}
+
+impl std::fmt::Display for PlantError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlantError::NotBuilt => write!(
+                f,
+                "--bug needs the test build with planted bugs: build it with \
+                 `cargo build --release --features clustersim-nodes/planted-bugs`"
+            ),
+            PlantError::Unknown(name) => {
+                let names: Vec<&str> = PLANTED.iter().map(|p| p.name).collect();
+                write!(f, "no planted bug is called `{name}`; the planted bugs are: {}", names.join(", "))
+            }
+        }
+    }
+}
+
+/// The planted bug called `name` (such as `early-ack`).
+pub fn by_name(name: &str) -> Result<&'static Planted, PlantError> {
+    PLANTED.iter().find(|p| p.name == name).ok_or_else(|| PlantError::Unknown(name.to_string()))
+}
+
+/// Plants the bugs named in `names` for the whole process (replacing any planted before).
+/// Call it once, before any run starts. Refused without the feature, or for an unknown name;
+/// then nothing is planted. An empty list plants nothing and is never refused.
+pub fn plant<S: AsRef<str>>(names: &[S]) -> Result<(), PlantError> {
+    let mut mask = 0u32;
+    for name in names {
+        mask |= 1 << by_name(name.as_ref())?.bug as u32;
+    }
+    if mask == 0 {
+        return Ok(());
+    }
+    #[cfg(feature = "planted-bugs")]
+    {
+        PLANTED_MASK.store(mask, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+    #[cfg(not(feature = "planted-bugs"))]
+    Err(PlantError::NotBuilt)
+}
+
+/// The bugs planted in this process, in [`PLANTED`] order.
+pub fn planted() -> impl Iterator<Item = &'static Planted> {
+    PLANTED.iter().filter(|p| on(p.bug))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bug_has_one_entry_and_a_bit_of_its_own() {
+        for (i, p) in PLANTED.iter().enumerate() {
+            assert_eq!(p.bug as usize, i, "PLANTED follows the enum's order");
+            assert_eq!(by_name(p.name), Ok(p));
+        }
+        assert!(PLANTED.len() <= 32, "the mask is a u32");
+    }
+
+    #[test]
+    fn unknown_names_are_refused_with_the_list() {
+        let e = plant(&["early-ack", "no-such-bug"]).unwrap_err();
+        assert_eq!(e, PlantError::Unknown("no-such-bug".into()));
+        assert!(e.to_string().contains("early-ack, false-dominance"), "{e}");
+        assert_eq!(planted().count(), 0, "nothing planted when a name is wrong");
+    }
+
+    #[test]
+    fn no_bug_is_on_unless_planted() {
+        assert_eq!(plant::<&str>(&[]), Ok(()));
+        assert!(PLANTED.iter().all(|p| !on(p.bug)));
+    }
+
+    #[cfg(not(feature = "planted-bugs"))]
+    #[test]
+    fn the_production_build_refuses_to_plant() {
+        assert_eq!(plant(&["early-ack"]), Err(PlantError::NotBuilt));
+        const { assert!(!PLANTABLE) };
+    }
 }

@@ -41,7 +41,6 @@ pub mod sim;
 pub mod storage;
 
 pub use actor::Addr;
-pub use bugs::{BUG_EARLY_ACK, BUG_FALSE_DOMINANCE};
 pub use client::{FailReason, OpKind, OpRecord, Outcome};
 pub use consistency::Consistency;
 pub use coordinator::{PrimaryAct, PrimaryActKind, PrimarySaw};

@@ -32,19 +32,26 @@ pub fn worst(codes: impl IntoIterator<Item = i32>) -> i32 {
 }
 
 /// The exact command that replays `seed` of the scenario at `path`, starting the way this
-/// process was started: `cargo run --release -- ...` under cargo, else the binary as invoked.
+/// process was started: `cargo run --release -- ...` under cargo, else the binary as invoked,
+/// with a `--bug NAME` for every planted bug on (a failure they caused only replays with them).
 pub fn replay_command(path: &Path, seed: u64) -> String {
-    // A failure of the deliberately broken build only replays with the same feature.
-    let bugs: Vec<String> = nodes::bugs::enabled().map(|(feature, _)| format!("clustersim-nodes/{feature}")).collect();
+    let bugs = bug_options();
     let argv0 = std::env::args_os().next().map(|a| a.to_string_lossy().into_owned());
     // Cargo sets CARGO_MANIFEST_DIR for the programs it runs (`cargo run`, `cargo test`).
     let via_cargo = std::env::var_os("CARGO_MANIFEST_DIR").is_some();
-    format!("{} run --scenario {} --seed {seed}", program(argv0.as_deref(), via_cargo, &bugs), path.display())
+    let program = program(argv0.as_deref(), via_cargo, !bugs.is_empty());
+    format!("{program} run{bugs} --scenario {} --seed {seed}", path.display())
 }
 
-/// How to start clustersim again: `cargo run --release [--features ...] --` when it was run
-/// by cargo, else the program path it was started with (quoted when it holds a space).
-pub fn program(argv0: Option<&str>, via_cargo: bool, bugs: &[String]) -> String {
+/// ` --bug NAME` for every planted bug on in this process (empty in a production run).
+pub fn bug_options() -> String {
+    nodes::bugs::planted().map(|p| format!(" --bug {}", p.name)).collect()
+}
+
+/// How to start clustersim again: `cargo run --release [--features clustersim-nodes/planted-bugs] --`
+/// when it was run by cargo (the feature when `planted` bugs are on), else the program path it
+/// was started with (quoted when it holds a space).
+pub fn program(argv0: Option<&str>, via_cargo: bool, planted: bool) -> String {
     match argv0 {
         Some(path) if !via_cargo && !path.is_empty() => {
             if path.contains(|c: char| c.is_whitespace() || c == '\'') {
@@ -54,7 +61,7 @@ pub fn program(argv0: Option<&str>, via_cargo: bool, bugs: &[String]) -> String 
             }
         }
         _ => {
-            let features = if bugs.is_empty() { String::new() } else { format!(" --features {}", bugs.join(",")) };
+            let features = if planted { " --features clustersim-nodes/planted-bugs" } else { "" };
             format!("cargo run --release{features} --")
         }
     }
@@ -98,11 +105,10 @@ mod tests {
 
     #[test]
     fn replay_starts_the_way_this_process_was_started() {
-        assert_eq!(program(Some("./target/release/clustersim"), false, &[]), "./target/release/clustersim");
-        assert_eq!(program(Some("/opt/my tools/clustersim"), false, &[]), "'/opt/my tools/clustersim'");
-        assert_eq!(program(Some("target/release/clustersim"), true, &[]), "cargo run --release --");
-        let bug = ["clustersim-nodes/bug-early-ack".to_string()];
-        assert_eq!(program(None, false, &bug), "cargo run --release --features clustersim-nodes/bug-early-ack --");
+        assert_eq!(program(Some("./target/release/clustersim"), false, false), "./target/release/clustersim");
+        assert_eq!(program(Some("/opt/my tools/clustersim"), false, false), "'/opt/my tools/clustersim'");
+        assert_eq!(program(Some("target/release/clustersim"), true, false), "cargo run --release --");
+        assert_eq!(program(None, false, true), "cargo run --release --features clustersim-nodes/planted-bugs --");
     }
 
     #[test]

@@ -41,3 +41,47 @@ fn run_writes_the_report_folder_and_compare_reads_two_of_them() {
     assert_eq!(run(&["compare", a.to_str().unwrap(), missing.to_str().unwrap()]), 2);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn bug_is_refused_unless_this_build_plants_it_and_replays_carry_it() {
+    // A child process: a planted bug holds for its whole process, so not in this test process.
+    let clustersim = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clustersim")).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = clustersim(&["--bug", "no-such-bug", "bugs"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("no planted bug is called `no-such-bug`") && err.contains("early-ack, false-dominance"),
+        "{err}"
+    );
+    let (code, out, err) = clustersim(&["--bug", "early-ack", "bugs"]);
+    if !nodes::bugs::PLANTABLE {
+        assert_eq!(code, Some(2));
+        assert!(err.contains("--features clustersim-nodes/planted-bugs"), "{err}");
+        return;
+    }
+    assert_eq!(code, Some(0));
+    assert!(out.contains("this build can plant them") && out.contains("\nsticky-down "), "{out}");
+    let dir = temp_dir("planted-bug");
+    let scenario = dir.join("tiny.yaml");
+    std::fs::write(&scenario, TINY).unwrap();
+    let run_dir = dir.join("run");
+    let (_, out, _) = clustersim(&[
+        "run",
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--out",
+        run_dir.to_str().unwrap(),
+        "--bug",
+        "early-ack",
+    ]);
+    assert!(out.contains("warning: planted bug `early-ack` is on"), "{out}");
+    let command = std::fs::read_to_string(run_dir.join("command.txt")).unwrap();
+    assert!(command.contains(" run --bug early-ack --scenario "), "{command}");
+    std::fs::remove_dir_all(&dir).ok();
+}

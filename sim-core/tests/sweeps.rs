@@ -129,7 +129,7 @@ fn until_stops_the_run_early_with_the_same_prefix() {
 #[test]
 fn the_regression_corpus_names_valid_scenarios() {
     let entries = corpus::load(&[repo().join("scenarios/regressions")]).expect("corpus reads");
-    assert!(!entries.is_empty(), "the corpus keeps the seeds that caught bug-early-ack");
+    assert!(!entries.is_empty(), "the corpus keeps the seeds that caught --bug early-ack");
     for e in &entries {
         let path = repo().join(&e.scenario);
         scenario::load(&path).unwrap_or_else(|err| panic!("corpus line {}: {err}", e.line));

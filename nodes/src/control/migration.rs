@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::MigrationPolicy;
 use crate::actor::Addr;
-use crate::bugs::BUG_SKIP_SYNC;
+use crate::bugs::{self, Bug};
 use crate::migration_msg::{Failure, Migration, Step};
 use crate::shard_map::ShardMap;
 
@@ -131,7 +131,7 @@ pub fn decide(
     elapsed_ms: u64,
     policy: &MigrationPolicy,
 ) -> Option<(Step, Option<Failure>)> {
-    let all_copied = BUG_SKIP_SYNC || m.prev_replicas.iter().all(|r| ev.copied.contains(r));
+    let all_copied = bugs::on(Bug::SkipSync) || m.prev_replicas.iter().all(|r| ev.copied.contains(r));
     let ready = match m.step {
         Step::Queued | Step::Done | Step::RolledBack | Step::Refused => return None,
         Step::Sync | Step::Verify if ev.corrupt => return Some((Step::RolledBack, Some(Failure::VerifyMismatch))),

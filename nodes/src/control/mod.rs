@@ -41,7 +41,7 @@ use std::collections::BTreeSet;
 use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Addr, Input, Outbox, Wake};
-use crate::bugs::BUG_LEASE_OVERRUN;
+use crate::bugs::{self, Bug};
 use crate::membership::Members;
 use crate::shard_map::ShardMap;
 
@@ -220,7 +220,7 @@ impl Control {
 
     /// True when this node may act as primary of `shard` at local time `now`.
     pub fn is_primary(&self, shard: u32, now: u64) -> bool {
-        let overrun = if BUG_LEASE_OVERRUN { self.cfg.lease_ms / 4 } else { 0 };
+        let overrun = if bugs::on(Bug::LeaseOverrun) { self.cfg.lease_ms / 4 } else { 0 };
         self.roles.contains(&shard) && now < self.lease_until + overrun
     }
 

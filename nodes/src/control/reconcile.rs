@@ -6,7 +6,7 @@ use super::placement;
 use super::state::Revoke;
 use super::voters::{self, Candidate};
 use super::{Control, ControlEvent, ControlOut, Role};
-use crate::bugs::BUG_EAGER_REBALANCE;
+use crate::bugs::{self, Bug};
 
 impl Control {
     /// One reconciliation pass: confirm revokes, revoke what must move, grant what is ready,
@@ -27,7 +27,7 @@ impl Control {
         // While it may not grant, a new leader moves only primaries it counts as down: a
         // rebalancing move then revoked a healthy primary whose shard stayed without one until
         // the wait ended (seconds), which is the unavailability the wait exists to bound.
-        let rebalance = inputs.2 || BUG_EAGER_REBALANCE;
+        let rebalance = inputs.2 || bugs::on(Bug::EagerRebalance);
         let mut target = placement::target(
             current.primaries(),
             &l.planned,

@@ -5,7 +5,7 @@
 use super::msg::{Append, AppendAck};
 use super::{Control, ControlEvent, ControlOut, Ctl, Role, StepDownReason};
 use crate::actor::Addr;
-use crate::bugs::BUG_STALE_APPEND;
+use crate::bugs::{self, Bug};
 use crate::shard_map::ShardMap;
 
 impl Control {
@@ -54,7 +54,7 @@ impl Control {
             // older map of the same leader: taking it rolled the follower back to stale primary
             // roles (two primaries at once) until the leader, which saw it up to date, resent.
             let newer = (acc_term, map.epoch) > self.durable.last();
-            if newer || (BUG_STALE_APPEND && (acc_term, map.epoch) != self.durable.last()) {
+            if newer || (bugs::on(Bug::StaleAppend) && (acc_term, map.epoch) != self.durable.last()) {
                 self.durable.accepted_term = acc_term;
                 self.durable.map = map;
                 self.refresh_voters();
@@ -146,7 +146,7 @@ impl Control {
     /// epoch never runs past the accepted map's epoch (it did when a delayed heartbeat rolled a
     /// follower back).
     fn assert_commit_within_map(&self) {
-        if BUG_STALE_APPEND {
+        if bugs::on(Bug::StaleAppend) {
             return; // the planted bug breaks this on purpose: the checkers must find it
         }
         assert!(

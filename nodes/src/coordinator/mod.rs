@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 use crate::actor::{Addr, Outbox, Wake};
-use crate::bugs::{BUG_HIDDEN_HANDOFF, BUG_OPEN_CUTOVER};
+use crate::bugs::{self, Bug};
 use crate::control::Control;
 use crate::handoff::HandoffMsg;
 use crate::membership::Members;
@@ -469,7 +469,7 @@ impl Coordinator {
             PendingKind::Write { ref item, stand_ins, .. } => {
                 let dot = item.dot;
                 cx.stats.sloppy_acks += u64::from(stand_ins > 0);
-                let stand_ins = if BUG_HIDDEN_HANDOFF { 0 } else { stand_ins };
+                let stand_ins = if bugs::on(Bug::HiddenHandoff) { 0 } else { stand_ins };
                 let p = self.retire(req, cx).expect("present");
                 cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::WriteOk { dot, stand_ins } });
             }
@@ -484,7 +484,7 @@ impl Coordinator {
 /// The request is known not applied anywhere, so the client may retry it.
 fn refuse_moving<O: CoordinatorOut>(client: Addr, op: u64, key: u64, cx: &mut Ctx<'_, O>) -> bool {
     let map = cx.control.map();
-    if BUG_OPEN_CUTOVER || !map.moving(map.shard_of(key)) {
+    if bugs::on(Bug::OpenCutover) || !map.moving(map.shard_of(key)) {
         return false;
     }
     cx.stats.moving_refused += 1;

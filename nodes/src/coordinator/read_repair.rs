@@ -9,7 +9,7 @@ use super::config::ReadRepair;
 use super::requests::{PendingKind, ReadPhase};
 use super::{ClientAnswer, Coordinator, CoordinatorOut, Ctx, Reply};
 use crate::actor::Addr;
-use crate::bugs::BUG_NO_WRITE_BACK;
+use crate::bugs::{self, Bug};
 use crate::replica::ReplicaRequest;
 use crate::storage::Versioned;
 
@@ -23,7 +23,7 @@ impl Coordinator {
         let all_answered = p.answers() >= replicas;
         let PendingKind::Read { phase, .. } = &mut p.kind else { return };
         let mode = match self.cfg.read_repair {
-            ReadRepair::Blocking if BUG_NO_WRITE_BACK && self.cfg.linearizable => ReadRepair::Async,
+            ReadRepair::Blocking if bugs::on(Bug::NoWriteBack) && self.cfg.linearizable => ReadRepair::Async,
             mode => mode,
         };
         match (mode, *phase) {

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::actor::Addr;
-use crate::bugs::BUG_EARLY_ACK;
+use crate::bugs::{self, Bug};
 use crate::storage::{Context, Versioned};
 
 /// A client write as a coordinator receives it.
@@ -98,11 +98,11 @@ impl Pending {
         fresh
     }
 
-    /// Answers this request waits for: W or R, except in the deliberately broken
-    /// `bug-early-ack` build, where writes are acknowledged one replica early (at least one).
+    /// Answers this request waits for: W or R, except with the planted bug
+    /// `--bug early-ack` on, where writes are acknowledged one replica early (at least one).
     pub(super) fn required_answers(&self) -> u8 {
         match self.kind {
-            PendingKind::Write { .. } if BUG_EARLY_ACK => self.required.saturating_sub(1).max(1),
+            PendingKind::Write { .. } if bugs::on(Bug::EarlyAck) => self.required.saturating_sub(1).max(1),
             _ => self.required,
         }
     }

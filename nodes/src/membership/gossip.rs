@@ -16,6 +16,7 @@ use super::members::Members;
 use super::msg::{GossipMsg, GossipTimer, MemberSaw, MemberState};
 use super::view::View;
 use crate::actor::{Addr, Outbox};
+use crate::bugs::{self, Bug};
 
 type Swim = Foca<NodeId, WireCodec, ChaCha8Rng, NoCustomBroadcast>;
 
@@ -336,7 +337,7 @@ impl Gossip {
                     State::Down => MemberState::Down,
                 };
                 let inc = (u64::from(m.id().gen) << 16) | u64::from(m.incarnation());
-                if crate::bugs::BUG_STICKY_DOWN && life.view.state(addr) == MemberState::Down {
+                if bugs::on(Bug::StickyDown) && life.view.state(addr) == MemberState::Down {
                     continue;
                 }
                 if life.view.set(addr, state, inc) {

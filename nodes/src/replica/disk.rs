@@ -9,7 +9,7 @@
 use super::msg::{DiskTimer, RepairMsg};
 use super::Replica;
 use crate::actor::{Addr, Outbox};
-use crate::bugs::{BUG_ACK_BEFORE_SYNC, BUG_SYNC_DELAY_MS};
+use crate::bugs::{self, Bug, BUG_SYNC_DELAY_MS};
 use crate::shard_map::ShardMap;
 use crate::storage::FsyncPolicy;
 
@@ -134,10 +134,10 @@ impl Replica {
     }
 
     /// How often the group commit runs: the scenario's interval; under `always` never (every
-    /// write syncs), except in the `bug-ack-before-sync` build, whose syncs lag its acks.
+    /// write syncs), except with `--bug ack-before-sync`, whose syncs lag its acks.
     fn sync_interval_ms(&self) -> Option<u64> {
         match self.store.config().fsync {
-            FsyncPolicy::Always => BUG_ACK_BEFORE_SYNC.then_some(BUG_SYNC_DELAY_MS),
+            FsyncPolicy::Always => bugs::on(Bug::AckBeforeSync).then_some(BUG_SYNC_DELAY_MS),
             FsyncPolicy::EveryMs(ms) => Some(ms),
             FsyncPolicy::Never => None,
         }
@@ -210,7 +210,7 @@ mod tests {
     #[test]
     fn under_fsync_always_no_timer_is_armed_and_a_crash_keeps_every_acknowledged_write() {
         let (mut r, out) = replica(FsyncPolicy::Always, None);
-        if BUG_ACK_BEFORE_SYNC {
+        if bugs::on(Bug::AckBeforeSync) {
             // The broken build acknowledges first and syncs later: the crash takes the write.
             assert_eq!(out.timers, [(BUG_SYNC_DELAY_MS, Timer::Disk(DiskTimer::Sync))]);
             return;
@@ -229,7 +229,7 @@ mod tests {
         let mut out = NodeOut::default();
         write(&mut r, 5, 10, &mut out);
         r.store_mut().corrupt(1.0, &mut ChaCha8Rng::seed_from_u64(1));
-        if crate::bugs::BUG_SERVE_CORRUPT {
+        if bugs::on(Bug::ServeCorrupt) {
             return;
         }
         assert!(read(&mut r, 5).sends.is_empty(), "no answer: not a claim that the key is empty");
@@ -259,7 +259,7 @@ mod tests {
         let mut out = NodeOut::default();
         r.on_timer(DiskTimer::Scrub, 0, &map(), &mut out);
         assert!(out.timers.contains(&(1_000, Timer::Disk(DiskTimer::Scrub))), "the scrub is armed again");
-        if crate::bugs::BUG_SERVE_CORRUPT {
+        if bugs::on(Bug::ServeCorrupt) {
             return;
         }
         assert_eq!(fetches(&out), [1, 2]);
@@ -276,7 +276,7 @@ mod tests {
 
     #[test]
     fn two_replicas_with_the_same_key_damaged_repair_from_the_third_without_waiting_on_each_other() {
-        if crate::bugs::BUG_SERVE_CORRUPT {
+        if bugs::on(Bug::ServeCorrupt) {
             return;
         }
         let (mut a, _) = replica(FsyncPolicy::Always, None);

@@ -9,7 +9,7 @@ mod msg;
 use std::collections::BTreeMap;
 
 use crate::actor::{Addr, Outbox};
-use crate::bugs::BUG_OPEN_CUTOVER;
+use crate::bugs::{self, Bug};
 use crate::shard_map::ShardMap;
 use crate::storage::{Merged, Store};
 
@@ -69,7 +69,7 @@ impl Replica {
     /// of the shard's replicas, the shard is not being cut over, and no final copy order fenced
     /// the shard at an epoch newer than the map.
     pub fn serves(&self, me: Addr, map: &ShardMap, shard: u32) -> bool {
-        if BUG_OPEN_CUTOVER {
+        if bugs::on(Bug::OpenCutover) {
             return !map.ever_migrated(shard) || map.replica_sets()[shard as usize].contains(&me);
         }
         if self.route_fences.get(&shard).is_some_and(|&f| map.epoch < f) {

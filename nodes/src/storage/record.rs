@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::version::Versioned;
+use crate::bugs::{self, Bug};
 
 /// One key's stored versions and their checksum.
 #[derive(Clone, Debug)]
@@ -34,9 +35,9 @@ impl Record {
     }
 
     /// True when the versions still match their checksum (always true in the
-    /// `bug-serve-corrupt` build, which skips the check).
+    /// `--bug serve-corrupt` run, which skips the check).
     pub fn intact(&self) -> bool {
-        crate::bugs::BUG_SERVE_CORRUPT || checksum(&self.versions) == self.sum
+        bugs::on(Bug::ServeCorrupt) || checksum(&self.versions) == self.sum
     }
 
     /// Damages the stored bytes: every version's value is XORed with `mask`, the checksum is
@@ -88,7 +89,7 @@ mod tests {
         assert!(r.intact());
         let damaged = r.damage(1 << 63);
         assert_eq!(damaged, [10 | 1 << 63, 20 | 1 << 63]);
-        assert_eq!(r.intact(), crate::bugs::BUG_SERVE_CORRUPT, "the checksum no longer matches");
+        assert_eq!(r.intact(), bugs::on(Bug::ServeCorrupt), "the checksum no longer matches");
         r.seal();
         assert!(r.intact());
     }

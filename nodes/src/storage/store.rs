@@ -13,6 +13,7 @@ use super::merkle::{set_hash, Digest};
 use super::record::Record;
 use super::stats::StorageStats;
 use super::version::{Dot, Versioned};
+use crate::bugs::{self, Bug};
 
 /// Bits of an actor id that hold the node's address; the bits above count the node's lives
 /// that lost write counters (see [`Store::next_dot`]).
@@ -42,7 +43,7 @@ pub struct Store {
     /// What merges, syncs, crashes and checksums did.
     stats: StorageStats,
     /// Every write is durable before the store returns (`fsync: always`, unless the
-    /// `bug-ack-before-sync` build); otherwise changes wait in `unsynced` for a sync.
+    /// `--bug ack-before-sync` run); otherwise changes wait in `unsynced` for a sync.
     sync_each_write: bool,
     /// What a crash would lose.
     unsynced: Unsynced,
@@ -76,7 +77,7 @@ impl Store {
             lives: 0,
             cfg,
             stats: StorageStats::default(),
-            sync_each_write: cfg.fsync == FsyncPolicy::Always && !crate::bugs::BUG_ACK_BEFORE_SYNC,
+            sync_each_write: cfg.fsync == FsyncPolicy::Always && !bugs::on(Bug::AckBeforeSync),
             unsynced: Unsynced::default(),
             unrepaired: BTreeSet::new(),
             detected: false,
@@ -434,7 +435,7 @@ mod tests {
         assert_eq!(damaged.len(), 2, "a fifth of ten records");
         let (key, bad) = &damaged[0];
         assert!(bad.iter().all(|v| v >> 63 == 1), "damaged values are unlike any written one");
-        if crate::bugs::BUG_SERVE_CORRUPT {
+        if bugs::on(Bug::ServeCorrupt) {
             return; // the broken build serves them: the checker must catch it
         }
         assert!(s.get(*key).is_empty() && s.shared(*key).is_none());
@@ -456,7 +457,7 @@ mod tests {
 
     #[test]
     fn a_synced_drop_stays_unrepaired_across_a_crash_and_an_unsynced_one_is_found_again() {
-        if crate::bugs::BUG_SERVE_CORRUPT {
+        if bugs::on(Bug::ServeCorrupt) {
             return;
         }
         for (fsync, after_crash) in [(FsyncPolicy::Always, Err(Damaged)), (FsyncPolicy::Never, Ok(None))] {
@@ -482,7 +483,7 @@ mod tests {
         while let Some(from) = cursor {
             cursor = s.scrub(from, 4);
         }
-        if !crate::bugs::BUG_SERVE_CORRUPT {
+        if !bugs::on(Bug::ServeCorrupt) {
             assert_eq!(s.unrepaired().collect::<Vec<_>>(), damaged);
             assert_eq!(s.iter_stored().count(), 7);
         }

@@ -24,6 +24,7 @@
 //! seen dot never loses a write: it only means a later write does not supersede that version,
 //! which then stays a sibling (or comes back as one, as with Riak's vector clock pruning).
 
+use crate::bugs::{self, Bug};
 use std::fmt;
 use std::sync::Arc;
 
@@ -232,11 +233,11 @@ impl Versioned {
     }
 }
 
-/// The deliberately broken versioning of the `bug-false-dominance` test build: a later write
+/// The deliberately broken versioning of planted bug `false-dominance`: a later write
 /// through the same coordinator "supersedes" an earlier one whether or not its client saw it,
 /// as per-coordinator version vectors did. Always false in a real build.
 fn falsely_ordered(newer: Dot, older: Dot) -> bool {
-    crate::bugs::BUG_FALSE_DOMINANCE && newer.node == older.node && newer.counter > older.counter
+    bugs::on(Bug::FalseDominance) && newer.node == older.node && newer.counter > older.counter
 }
 
 /// Adds `incoming` to a set of siblings (no one superseding another), dropping those it

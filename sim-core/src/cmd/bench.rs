@@ -105,6 +105,7 @@ fn run_child(name: &str, smoke: bool) -> Result<Vec<Figures>, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["bench", "--json", "--only", name]);
+    cmd.args(nodes::bugs::planted().flat_map(|p| ["--bug", p.name]));
     if smoke {
         cmd.arg("--smoke");
     }

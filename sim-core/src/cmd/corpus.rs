@@ -21,8 +21,8 @@ pub struct CorpusArgs {
     /// Seeds run at once, at least 1 (default: the number of cores).
     #[arg(long, short, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub jobs: Option<u32>,
-    /// Require every entry to fail its property instead of passing (to check that a broken
-    /// build, such as `bug-early-ack`, is still caught).
+    /// Require every entry to fail its property instead of passing (to check that a planted
+    /// bug, such as `--bug early-ack`, is still caught).
     #[arg(long)]
     pub expect_fail: bool,
 }
@@ -56,6 +56,9 @@ pub fn command(args: &CorpusArgs) -> i32 {
         entries.iter().map(|e| Job { scenario: scenarios[&e.scenario].clone(), seed: e.seed }).collect();
     let threads = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
     println!("clustersim corpus: {} regression seed(s)", entries.len());
+    for p in nodes::bugs::planted() {
+        println!("warning: planted bug `{}` is on ({})", p.name, p.breaks);
+    }
     let outcomes = run_all(&jobs, threads, &progress_bar(jobs.len() as u64));
     let mut codes = Vec::new();
     for (e, o) in entries.iter().zip(&outcomes) {

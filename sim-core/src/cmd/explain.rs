@@ -44,6 +44,10 @@ pub fn command(args: &ExplainArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
+    if let Err(e) = same_bugs(&summary.replay) {
+        eprintln!("error: {}: {e}", args.folder.display());
+        return EXIT_BAD_INPUT;
+    }
     let scenario = match scenario::load_with(std::path::Path::new(&summary.file), &overrides) {
         Ok(s) => Arc::new(s),
         Err(e) => {
@@ -71,8 +75,8 @@ pub fn command(args: &ExplainArgs) -> i32 {
     };
     if result.trace_hash() != summary.trace_hash {
         eprintln!(
-            "error: the replay gave trace hash {}, the folder says {}: build the same version with the same \
-             features as the run (replay: {})",
+            "error: the replay gave trace hash {}, the folder says {}: build the same version and plant the \
+             same bugs as the run (replay: {})",
             result.trace_hash(),
             summary.trace_hash,
             summary.replay
@@ -89,6 +93,28 @@ pub fn command(args: &ExplainArgs) -> i32 {
             EXIT_BAD_INPUT
         }
     }
+}
+
+/// Refuses to replay a run whose planted bugs (its replay command's `--bug NAME`s) differ from
+/// this process's: the replay would not be the same run.
+fn same_bugs(replay: &str) -> Result<(), String> {
+    let ran = bugs_of(replay);
+    let here: Vec<&str> = nodes::bugs::planted().map(|p| p.name).collect();
+    if ran == here {
+        return Ok(());
+    }
+    let list = |names: &[&str]| if names.is_empty() { "none".to_string() } else { names.join(", ") };
+    Err(format!(
+        "the run had planted bugs {}, this process {}: explain it with the same --bug options as its replay \
+         command ({replay})",
+        list(&ran),
+        list(&here)
+    ))
+}
+
+/// The `--bug NAME`s of a replay command, in order.
+fn bugs_of(replay: &str) -> Vec<&str> {
+    replay.split(" --bug ").skip(1).filter_map(|rest| rest.split(' ').next()).collect()
 }
 
 /// The `--set 'FIELD=VALUE'` overrides of a replay command, in order.
@@ -108,5 +134,15 @@ mod tests {
         let texts: Vec<String> = o.iter().map(|o| o.to_string()).collect();
         assert_eq!(texts, ["cluster.storage.read_repair=off", "duration=10s"]);
         assert!(overrides_of("clustersim run --seed 3").unwrap().is_empty());
+    }
+
+    #[test]
+    fn planted_bugs_come_back_from_the_replay_command() {
+        let replay = "clustersim run --bug early-ack --bug skip-sync --scenario x.yaml --seed 3";
+        assert_eq!(bugs_of(replay), ["early-ack", "skip-sync"]);
+        assert!(bugs_of("clustersim run --scenario x.yaml --seed 3").is_empty());
+        assert!(same_bugs("clustersim run --scenario x.yaml --seed 3").is_ok(), "no bug planted in tests");
+        let e = same_bugs(replay).unwrap_err();
+        assert!(e.contains("planted bugs early-ack, skip-sync, this process none"), "{e}");
     }
 }

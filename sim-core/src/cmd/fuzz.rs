@@ -231,6 +231,7 @@ impl Child {
             .arg(&file)
             .args(["--seed", &index.to_string(), "--out"])
             .arg(work.join("run"))
+            .args(nodes::bugs::planted().flat_map(|p| ["--bug", p.name]))
             .env(PEAK_MEMORY_ENV, "1")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&stderr_file)?)

@@ -111,8 +111,8 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     say!("seed: {seed} ({origin})");
     say!("replay: {replay}");
     say!("{}", budget_line(&scenario));
-    for (feature, what) in nodes::bugs::enabled() {
-        say!("warning: built with the test-only bug `{feature}` ({what})");
+    for p in nodes::bugs::planted() {
+        say!("warning: planted bug `{}` is on ({})", p.name, p.breaks);
     }
     // What runs: the swarm drawn into concrete faults (once), cut short by --until.
     let planned = Plan::new(&scenario, seed);

@@ -3,6 +3,7 @@
 //! JUnit XML results; optionally recording failing seeds in a regression corpus.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -95,8 +96,8 @@ pub fn command(args: &SweepArgs) -> i32 {
         args.seeds,
         jobs.len()
     );
-    for (feature, what) in nodes::bugs::enabled() {
-        println!("warning: built with the test-only bug `{feature}` ({what})");
+    for p in nodes::bugs::planted() {
+        println!("warning: planted bug `{}` is on ({})", p.name, p.breaks);
     }
     let started = Instant::now();
     let outcomes = run_all(&jobs, threads, &progress_bar(jobs.len() as u64));
@@ -120,7 +121,10 @@ pub fn command(args: &SweepArgs) -> i32 {
     if let Some(corpus_file) = &args.record {
         let note = format!("found by `clustersim sweep --seeds {}`", args.seeds);
         match corpus::record_failures(corpus_file, &report, &note) {
-            Ok(added) => println!("recorded {added} new failing seed(s) in {}", corpus_file.display()),
+            Ok(added) => {
+                let _ =
+                    writeln!(std::io::stdout(), "recorded {added} new failing seed(s) in {}", corpus_file.display());
+            }
             Err(e) => {
                 eprintln!("error: cannot record failures in {}: {e}", corpus_file.display());
                 recorded = false;

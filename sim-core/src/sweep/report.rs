@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -332,18 +333,24 @@ pub fn merge(reports: Vec<SweepReport>) -> Result<SweepReport, String> {
 /// report folders into `dir`, and returns the exit code (bad input, 2, when the results cannot
 /// be written and no run failed worse).
 pub fn finish(report: &SweepReport, dir: &Path, show: usize, keep: &dyn Fn(&Path) -> std::io::Result<()>) -> i32 {
-    println!("\n{}", report.to_text(show).trim_end());
+    // Written, not println!'d: a reader that stops early (`| head`) must not panic the sweep,
+    // which still writes its files and exits with the runs' code.
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "\n{}", report.to_text(show).trim_end());
     let mut code = report.exit_code();
     if code != EXIT_OK {
         eprintln!("FAILED: {} of {} runs failed (exit {code})", report.failures(), report.runs());
     }
     match report.write_files(dir, keep) {
-        Ok(()) => println!(
-            "results: {}, {} and {}",
-            dir.join("sweep.json").display(),
-            dir.join("junit.xml").display(),
-            dir.join("index.html").display()
-        ),
+        Ok(()) => {
+            _ = writeln!(
+                stdout,
+                "results: {}, {} and {}",
+                dir.join("sweep.json").display(),
+                dir.join("junit.xml").display(),
+                dir.join("index.html").display()
+            )
+        }
         Err(e) => {
             eprintln!("error: cannot write the results to {}: {e}", dir.display());
             code = with_output_failure(code);
