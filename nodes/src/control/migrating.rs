@@ -84,10 +84,11 @@ impl Control {
             let ev = ml.evidence.entry(m.id).or_default();
             ev.routed = routed;
             if let Some((step, failure)) = migration::decide(&m, &next, ev, elapsed, &policy) {
-                // A step that revokes the primary waits for the new leader's grants to open, as
-                // rebalancing does: the shard could not be granted again until then.
+                // A step that revokes the primary waits for the new leader's grants to open (as
+                // reconciliation announces them, after this tick's pass), as rebalancing does:
+                // the shard could not be granted again until then.
                 let revokes = step == Step::Transfer || (step == Step::RolledBack && m.step >= Step::Transfer);
-                if revokes && now < l.grant_ready_at {
+                if revokes && !l.grants_open {
                     continue;
                 }
                 let granted = next.granted_at(m.shard);
