@@ -45,6 +45,9 @@ pub enum Bug {
     /// a side of a healed partition, stays down in the views that declared it, whatever foca
     /// learns.
     StickyDown,
+    /// Leaders record a draining node drained once it is primary of no shard, not once no
+    /// replica set names it: it leaves while it still stores its standby replicas' writes.
+    DrainEarly,
 }
 
 /// How long after acknowledging a replica with [`Bug::AckBeforeSync`] on syncs (an fsync
@@ -63,7 +66,7 @@ pub struct Planted {
 }
 
 /// Every planted bug: its name, the bug, and what it breaks.
-pub const PLANTED: [Planted; 12] = [
+pub const PLANTED: [Planted; 13] = [
     Planted { name: "early-ack", bug: Bug::EarlyAck, breaks: "writes acknowledged after W-1 replicas" },
     Planted {
         name: "false-dominance",
@@ -119,6 +122,11 @@ pub const PLANTED: [Planted; 12] = [
         name: "sticky-down",
         bug: Bug::StickyDown,
         breaks: "gossip views never take a member back once they hold it down",
+    },
+    Planted {
+        name: "drain-early",
+        bug: Bug::DrainEarly,
+        breaks: "nodes recorded drained while still holding standby replicas",
     },
 ];
 

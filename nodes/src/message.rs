@@ -117,6 +117,7 @@ fn ctl_kind(c: &Ctl) -> &'static str {
         Ctl::Migrate(MigrateMsg::Copy { .. }) => "migrate_copy",
         Ctl::Migrate(MigrateMsg::Chunk { .. }) => "migrate_chunk",
         Ctl::Migrate(MigrateMsg::Copied { .. }) => "migrate_copied",
+        Ctl::Migrate(MigrateMsg::Member { .. }) => "member_request",
     }
 }
 

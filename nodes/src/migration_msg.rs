@@ -24,7 +24,7 @@ pub enum Step {
     /// Given up (verify failed or a step timed out): the previous replica set is back.
     RolledBack,
     /// Never started: when the leader took the request, the target was already the shard's
-    /// primary or the shard had a migration under way.
+    /// primary, outside the cluster or being drained, or the shard had a migration under way.
     Refused,
 }
 
@@ -57,8 +57,13 @@ pub struct Migration {
     pub id: u32,
     /// The shard that moves.
     pub shard: u32,
-    /// The node that becomes the shard's primary.
+    /// The node that joins the replica set: it becomes the shard's primary, unless the
+    /// migration `replaces` a standby.
     pub to: Addr,
+    /// The replica that leaves the set for `to` (a drain or a rebalance onto a joined node):
+    /// `to` takes its place, and its primary role only if it held one. `None`: an operator's
+    /// migration, which makes `to` primary and drops the last standby.
+    pub replaces: Option<Addr>,
     /// Where the migration stands.
     pub step: Step,
     /// The replica set before the migration (restored on rollback).
@@ -92,6 +97,8 @@ pub struct MigrationStep {
     pub from: Vec<Addr>,
     /// The target node.
     pub to: Addr,
+    /// The replica `to` replaces (a leader's migration for a join or a drain).
+    pub replaces: Option<Addr>,
     /// The step entered (as committed by the leader).
     pub step: Step,
     /// Bytes copied to the target so far, as the target reported them.

@@ -10,8 +10,9 @@ use crate::coordinator::{Coordinator, CoordinatorConfig, Ctx};
 use crate::handoff::{HandoffMsg, Hints};
 use crate::membership::{Gossip, GossipConfig, Members, View};
 use crate::message::{Msg, NodeInput, NodeOut, Timer};
+use crate::observer::{Event, NodeChange};
 use crate::replica::{copy, Replica, ReplicaRequest};
-use crate::shard_map::ShardMap;
+use crate::shard_map::{ShardMap, Standing};
 use crate::storage::{StorageConfig, StorageStats, Store};
 
 /// Settings of a storage node.
@@ -211,6 +212,13 @@ impl StorageNode {
             Input::Msg { from, msg: Msg::Ctl(msg) } => {
                 control.on_input(now, Input::Msg { from, msg }, out);
                 control.arm(now, out);
+                // A node the committed map records drained leaves the gossip membership.
+                let drained = control.map().standing_of(self.id) == Standing::Drained && control.map_committed();
+                if let (true, Some(g)) = (drained, &mut self.gossip) {
+                    if g.leave(out) {
+                        out.event(Event::Node(NodeChange::Left));
+                    }
+                }
             }
             Input::Msg {
                 msg: Msg::Replica(ReplicaRequest::Write { key, .. } | ReplicaRequest::Read { key, .. }),
@@ -948,6 +956,7 @@ mod tests {
             prev_replicas: vec![0, 1, 2],
             prev_primary: None,
             next_replicas: vec![3, 0, 1],
+            replaces: None,
             failure: None,
         };
         map.put_migration(m);

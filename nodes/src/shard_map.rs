@@ -33,6 +33,41 @@ pub struct ShardMap {
     voters: Arc<Vec<Addr>>,
     /// Every migration requested so far, by id (finished ones too: a repeated request is known).
     migrations: Arc<Vec<Migration>>,
+    /// Each address's standing in the cluster (joins and drains change it through the map).
+    standing: Arc<Vec<Standing>>,
+}
+
+/// Where a node stands in the cluster, as the leader's map records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Standing {
+    /// Declared, but not part of the cluster yet: no replicas, no vote.
+    Outside,
+    /// A member from the start.
+    Member,
+    /// A member that joined during the run: the leader moves replicas onto it.
+    Joined,
+    /// Being drained: the leader moves its replicas away; it takes none and leaves the voters.
+    Draining,
+    /// Drained: it holds no replica and may leave.
+    Drained,
+}
+
+impl Standing {
+    /// True for the nodes that may hold replicas and vote.
+    pub fn serves(self) -> bool {
+        matches!(self, Standing::Member | Standing::Joined)
+    }
+
+    /// The standing's name in reports and event logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Standing::Outside => "outside",
+            Standing::Member => "member",
+            Standing::Joined => "joined",
+            Standing::Draining => "draining",
+            Standing::Drained => "drained",
+        }
+    }
 }
 
 /// The zone of an address that is no member.
@@ -64,6 +99,7 @@ impl ShardMap {
                 break;
             }
         }
+        let zone_table = zone_table(nodes);
         let replicas =
             (0..shards as usize).map(|s| (0..n as usize).map(|i| ring[(s + i) % ring.len()]).collect()).collect();
         ShardMap {
@@ -72,9 +108,47 @@ impl ShardMap {
             primaries: Arc::new(vec![None; shards as usize]),
             granted_at: Arc::new(vec![0; shards as usize]),
             n,
-            zones: Arc::new(zone_table(nodes)),
+            standing: Arc::new(
+                zone_table.iter().map(|&z| if z == NO_ZONE { Standing::Outside } else { Standing::Member }).collect(),
+            ),
+            zones: Arc::new(zone_table),
             voters: Arc::new(Vec::new()),
             migrations: Arc::new(Vec::new()),
+        }
+    }
+
+    /// Declares `nodes` (address and zone each) outside the cluster: known, but holding no
+    /// replica until they join. They must not be on the ring.
+    pub fn with_outside(mut self, nodes: &[(Addr, u16)]) -> Self {
+        for &(addr, zone) in nodes {
+            assert!(self.replicas.iter().all(|r| !r.contains(&addr)), "outside nodes hold no replica");
+            let a = addr as usize;
+            let zones = Arc::make_mut(&mut self.zones);
+            let standing = Arc::make_mut(&mut self.standing);
+            if zones.len() <= a {
+                zones.resize(a + 1, NO_ZONE);
+                standing.resize(a + 1, Standing::Outside);
+            }
+            zones[a] = zone;
+            standing[a] = Standing::Outside;
+        }
+        self
+    }
+
+    /// The standing of `addr` (`Outside` for an address that is no member).
+    pub fn standing_of(&self, addr: Addr) -> Standing {
+        self.standing.get(addr as usize).copied().unwrap_or(Standing::Outside)
+    }
+
+    /// Every address's standing, by address.
+    pub fn standings(&self) -> &[Standing] {
+        &self.standing
+    }
+
+    /// Sets the standing of `addr`, a known address.
+    pub fn set_standing(&mut self, addr: Addr, standing: Standing) {
+        if let Some(s) = Arc::make_mut(&mut self.standing).get_mut(addr as usize) {
+            *s = standing;
         }
     }
 

@@ -419,10 +419,10 @@ fn migrations(rows: &[crate::migrations::MigrationSummary]) -> String {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            r.id,
+            crate::migrations::id_text(r),
             r.shard,
             escape(&r.from.join(", ")),
-            escape(&r.to),
+            escape(&r.replaces.as_ref().map_or(r.to.clone(), |old| format!("{} (for {old})", r.to))),
             escape(&r.state),
             r.bytes,
             escape(&crate::migrations::steps_text(r))

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// One migration of the run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MigrationSummary {
-    /// The migration's id (the timeline action's order).
+    /// The migration's id: the timeline action's order, or from [`LEADER_IDS`] up for the
+    /// leader's own migrations (joins and drains).
     pub id: u32,
     /// The shard that moved.
     pub shard: u32,
@@ -16,12 +17,36 @@ pub struct MigrationSummary {
     pub from: Vec<String>,
     /// The target node's name.
     pub to: String,
+    /// The replica the target replaced, for a leader's migration (a join or a drain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
     /// Its last state: `done`, `rolled_back`, or the step it was left in.
     pub state: String,
     /// When each step began (simulated ms), in order.
     pub steps: Vec<(String, u64)>,
     /// Bytes copied to the target.
     pub bytes: u64,
+}
+
+/// The first id of a leader's own migrations (`nodes::control::AUTO_IDS`; reports do not
+/// depend on nodes).
+pub const LEADER_IDS: u32 = 1 << 31;
+
+/// The id as shown: `3` for the timeline's fourth migration, `L0` for the leader's first.
+pub fn id_text(r: &MigrationSummary) -> String {
+    if r.id >= LEADER_IDS {
+        format!("L{}", r.id - LEADER_IDS)
+    } else {
+        r.id.to_string()
+    }
+}
+
+/// The move as shown: `n1,n2,n3 -> n6`, with ` for n2` when the target replaced a replica.
+pub fn route_text(r: &MigrationSummary) -> String {
+    match &r.replaces {
+        Some(old) => format!("{} -> {} for {old}", r.from.join(","), r.to),
+        None => format!("{} -> {}", r.from.join(","), r.to),
+    }
 }
 
 /// Each step's name and start in seconds: `sync 5.012, done 7.250`.
@@ -41,13 +66,13 @@ pub fn text(rows: &[MigrationSummary]) -> String {
     let refused = rows.iter().filter(|r| r.state == "refused").count();
     let started = rows.len() - refused;
     let _ = writeln!(s, "\nmigrations: {started} started, {done} completed, {back} rolled back, {refused} refused");
-    let _ = writeln!(s, "  id  shard  from -> to          state        bytes  steps (s)");
+    let _ = writeln!(s, "   id  shard  {:<24}  state        bytes  steps (s)", "from -> to");
     for r in rows {
-        let route = format!("{} -> {}", r.from.join(","), r.to);
+        let route = route_text(r);
         let _ = writeln!(
             s,
-            "  {:>2}  {:>5}  {:<18}  {:<11}  {:>6}  {}",
-            r.id,
+            "  {:>3}  {:>5}  {:<24}  {:<11}  {:>6}  {}",
+            id_text(r),
             r.shard,
             route,
             r.state,
@@ -68,6 +93,7 @@ mod tests {
             shard: 3,
             from: vec!["n1".into(), "n2".into(), "n3".into()],
             to: "n6".into(),
+            replaces: None,
             state: state.into(),
             steps: vec![("sync".into(), 5_012), (state.into(), 7_250)],
             bytes: 4_096,

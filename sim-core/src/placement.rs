@@ -159,6 +159,7 @@ mod tests {
             shard: 0,
             from: vec![0, 1, 2],
             to: 3,
+            replaces: None,
             step,
             bytes: 0,
             replicas,

@@ -165,6 +165,7 @@ fn migrations(history: &History) -> Vec<reports::MigrationSummary> {
             shard: r.shard,
             from: r.from.iter().map(|&n| history.node_name(n)).collect(),
             to: history.node_name(r.to),
+            replaces: r.replaces.map(|n| history.node_name(n)),
             state: r.state.name().to_string(),
             steps: r.steps.iter().map(|&(s, at)| (s.name().to_string(), at)).collect(),
             bytes: r.bytes,

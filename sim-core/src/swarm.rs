@@ -59,6 +59,9 @@ pub fn draw(swarm: &Swarm, cluster: &ClusterSpec, seed: u64) -> Vec<Fault> {
     let mut active_until: Vec<u64> = Vec::new();
     // Damaged disks, one at a time: until the last `corrupt`'s window has passed, no other.
     let mut disk_quiet_until = 0u64;
+    // Joins and drains: one join a run, and drains of distinct nodes while N + 1 serve.
+    let (mut joined, mut drained): (bool, Vec<Vec<Target>>) = (false, Vec::new());
+    let drains_max = (cluster.nodes.len()).saturating_sub(cluster.n as usize + 1);
     let mean_gap_ms = 1_000.0 / swarm.rate_per_s;
     let mut t_ms = swarm.start_ms as f64;
     for _ in 0..ARRIVALS_MAX {
@@ -75,6 +78,20 @@ pub fn draw(swarm: &Swarm, cluster: &ClusterSpec, seed: u64) -> Vec<Fault> {
         let kind = swarm.kinds[rng.random_range(0..swarm.kinds.len())];
         let mut for_ms = rng.random_range(swarm.for_ms.0..=swarm.for_ms.1);
         let action = action(kind, swarm, cluster, &mut rng);
+        if let FaultAction::Join(_) | FaultAction::Drain(_) = &action {
+            let fresh = match &action {
+                FaultAction::Drain(t) if drained.len() < drains_max && !drained.contains(t) => {
+                    drained.push(t.clone());
+                    true
+                }
+                FaultAction::Drain(_) => false,
+                _ => !std::mem::replace(&mut joined, true),
+            };
+            if fresh {
+                faults.push(Fault { at_ms, for_ms: None, action, line: swarm.line });
+            }
+            continue;
+        }
         if kind == SwarmFault::Migrate {
             // A request, not a fault in effect: it takes no concurrency slot and has no end.
             faults.push(Fault { at_ms, for_ms: None, action, line: swarm.line });
@@ -158,6 +175,12 @@ fn action(kind: SwarmFault, swarm: &Swarm, cluster: &ClusterSpec, rng: &mut ChaC
             shard: rng.random_range(0..cluster.shards.max(1)),
             to: vec![Target::Node(rng.random_range(0..nodes))],
         },
+        // The joining node (the highest address) is never drained: it starts outside the cluster.
+        SwarmFault::Drain => {
+            let drainable = if swarm.kinds.contains(&SwarmFault::Join) { nodes - 1 } else { nodes };
+            FaultAction::Drain(vec![Target::Node(rng.random_range(0..drainable.max(1)))])
+        }
+        SwarmFault::Join => FaultAction::Join(vec![Target::Node(nodes - 1)]),
         SwarmFault::ZoneOutage => {
             let zones: Vec<u16> =
                 (0..cluster.zones.len() as u16).filter(|&z| cluster.nodes.iter().any(|n| n.zone == z)).collect();

@@ -257,6 +257,7 @@ pub fn fault(f: &Fault, c: &ClusterSpec) -> String {
         }
         FaultAction::Join(t) => format!("join: {}", list(t)),
         FaultAction::Leave(t) => format!("leave: {}", list(t)),
+        FaultAction::Drain(t) => format!("drain: {}", list(t)),
     };
     format!("{text}, {action} }}")
 }

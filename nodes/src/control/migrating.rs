@@ -7,10 +7,12 @@
 
 use super::migration::{self, Evidence};
 use super::msg::MigrateMsg;
+use super::standing;
 use super::state::Revoke;
 use super::{Control, ControlEvent, ControlOut, Ctl, Role};
 use crate::actor::Addr;
 use crate::migration_msg::{MigrationStep, Step};
+use crate::shard_map::{ShardMap, Standing};
 
 impl Control {
     /// A migration message for the control plane: a request, or the target's receipt of a copy.
@@ -35,6 +37,14 @@ impl Control {
                 }
                 ev.corrupt |= current && !ok;
             }
+            MigrateMsg::Member { node, change } => {
+                let map = &self.durable.map;
+                self.member_requests.retain(|&(n, c)| !standing::handled(map, n, c));
+                let known = self.members.slot(node).is_some() && !standing::handled(map, node, change);
+                if known && !self.member_requests.contains(&(node, change)) {
+                    self.member_requests.push((node, change));
+                }
+            }
             MigrateMsg::Copy { .. } | MigrateMsg::Chunk { .. } => {} // the replica's
         }
     }
@@ -46,14 +56,17 @@ impl Control {
         let policy = self.cfg.migration;
         let (id_self, lease_wait, election_max) = (self.id, self.cfg.lease_wait_ms(), self.cfg.election_timeout_ms.1);
         let commit_epoch = self.commit_epoch;
+        let Role::Leader(l) = &self.role else { return false };
         let current = &self.durable.map;
-        let Role::Leader(l) = &mut self.role else { return false };
-        if self.requested.is_empty() && current.migrations().iter().all(|m| m.step.is_terminal()) {
+        let standing_due = standing::active(current) && now >= l.migrating.standing_checked + self.cfg.heartbeat_ms;
+        let idle = self.requested.is_empty() && current.migrations().iter().all(|m| m.step.is_terminal());
+        if idle && self.member_requests.is_empty() && !standing_due {
             return false;
         }
         let mut next = current.clone();
         let epoch = next.epoch + 1;
-        let mut changed = false;
+        let mut changed = self.plan_standing(&mut next, now);
+        let Role::Leader(l) = &mut self.role else { return false };
         // A request the map cannot take (the target is already primary, the shard is migrating)
         // is recorded refused, so every node drops it and the reports say why.
         for (id, shard, to) in std::mem::take(&mut self.requested) {
@@ -134,6 +147,44 @@ impl Control {
         changed
     }
 
+    /// Joins and drains (see [`standing`]): takes the requests the map can take, records drains
+    /// that are done, and queues replacement migrations into the free migration slots. Looked
+    /// at once a heartbeat interval while a join or drain is active (it walks every shard).
+    fn plan_standing(&mut self, next: &mut ShardMap, now: u64) -> bool {
+        let mut changed = standing::apply_requests(next, &self.member_requests);
+        let map = &self.durable.map;
+        self.member_requests.retain(|&(n, c)| !standing::handled(map, n, c) && !standing::handled(next, n, c));
+        let live = self.live(now);
+        let Role::Leader(l) = &mut self.role else { return changed };
+        if !standing::active(next) || now < l.migrating.standing_checked + self.cfg.heartbeat_ms {
+            return changed;
+        }
+        l.migrating.standing_checked = now;
+        changed |= standing::finish_drains(next);
+        let unfinished = next.migrations().iter().filter(|m| !m.step.is_terminal()).count();
+        let free = (self.cfg.migration.concurrency as usize).saturating_sub(unfinished);
+        let members = &self.members;
+        let is_live = |a: Addr| members.slot(a).is_some_and(|s| live[s]);
+        for m in standing::plan(next, is_live, free, standing::next_auto_id(next)) {
+            next.put_migration(m);
+            changed = true;
+        }
+        changed
+    }
+
+    /// After a commit: reports every change of standing this leader has not reported yet.
+    pub(super) fn report_standing(&mut self, out: &mut impl ControlOut) {
+        let map = &self.durable.map;
+        let Role::Leader(l) = &mut self.role else { return };
+        for (a, &s) in map.standings().iter().enumerate() {
+            let reported = l.migrating.standing.get(&(a as Addr)).copied();
+            if reported != Some(s) && (reported.is_some() || !matches!(s, Standing::Outside | Standing::Member)) {
+                l.migrating.standing.insert(a as Addr, s);
+                out.event(ControlEvent::Standing { node: a as Addr, standing: s });
+            }
+        }
+    }
+
     /// After a commit: reports every migration whose committed step this leader has not
     /// reported yet (a new leader reports them all once).
     pub(super) fn report_migrations(&mut self, out: &mut impl ControlOut) {
@@ -150,6 +201,7 @@ impl Control {
                 shard: m.shard,
                 from: m.prev_replicas.clone(),
                 to: m.to,
+                replaces: m.replaces,
                 step: m.step,
                 bytes,
                 replicas: map.replica_sets()[m.shard as usize].clone(),
@@ -172,6 +224,14 @@ impl Control {
                 _ if !decided.insert(m.shard) => continue,
                 Step::Done if !rebalance => continue,
                 Step::Queued | Step::Sync => self.durable.map.primary_of(m.shard),
+                // A replacement pins the primary it left in place, or its target when it moved it.
+                _ if m.replaces.is_some() => {
+                    let primary = self.durable.map.primary_of(m.shard);
+                    if m.step == Step::Done {
+                        continue;
+                    }
+                    primary.filter(|p| m.next_replicas.contains(p)).or(Some(m.to))
+                }
                 Step::Transfer | Step::Route | Step::Verify | Step::Done => Some(m.to),
             };
             if let (Some(p), Some(t)) = (pinned.filter(|&p| is_live(p)), target.get_mut(m.shard as usize)) {

@@ -39,6 +39,10 @@ pub struct LeaderMigrations {
     pub last_order: BTreeMap<u32, u64>,
     /// Per migration: the step last reported as committed.
     pub reported: BTreeMap<u32, Step>,
+    /// Per node: the standing last reported as committed.
+    pub standing: BTreeMap<Addr, crate::shard_map::Standing>,
+    /// Local time joins and drains were last planned.
+    pub standing_checked: u64,
 }
 
 /// What applying a step does beyond the map: a primary to revoke and where the shard should go.
@@ -51,9 +55,13 @@ pub struct Applied {
 }
 
 /// A new migration of `shard` to `to`, queued, or `None` when the map already holds `id`, the
-/// shard does not exist, `to` is already its primary or the shard has a migration under way.
+/// shard does not exist, `to` is already its primary, is outside the cluster or being drained,
+/// or the shard has a migration under way.
 pub fn request(map: &ShardMap, id: u32, shard: u32, to: Addr) -> Option<Migration> {
     if map.migration(id).is_some() || shard >= map.shards() || map.primary_of(shard) == Some(to) {
+        return None;
+    }
+    if !map.standing_of(to).serves() {
         return None;
     }
     if map.migrations().iter().any(|m| m.shard == shard && !m.step.is_terminal()) {
@@ -79,8 +87,42 @@ pub fn request(map: &ShardMap, id: u32, shard: u32, to: Addr) -> Option<Migratio
         prev_replicas: prev,
         prev_primary: primary,
         next_replicas: next,
+        replaces: None,
         failure: None,
     })
+}
+
+/// A new migration that puts `to` in `replaces`' place in `shard`'s replica set (a drain, or a
+/// rebalance onto a joined node), queued; `None` when the map already holds `id`, `replaces` is
+/// no replica of the shard, `to` already is one, or the shard has a migration under way. The
+/// primary moves only if `replaces` holds it when the migration transfers.
+pub fn replace(map: &ShardMap, id: u32, shard: u32, to: Addr, replaces: Addr) -> Option<Migration> {
+    let prev = map.replica_sets().get(shard as usize)?.clone();
+    if map.migration(id).is_some() || !prev.contains(&replaces) || prev.contains(&to) {
+        return None;
+    }
+    if map.migrations().iter().any(|m| m.shard == shard && !m.step.is_terminal()) {
+        return None;
+    }
+    let next = prev.iter().map(|&r| if r == replaces { to } else { r }).collect();
+    Some(Migration {
+        id,
+        shard,
+        to,
+        step: Step::Queued,
+        prev_primary: map.primary_of(shard),
+        prev_replicas: prev,
+        next_replicas: next,
+        replaces: Some(replaces),
+        failure: None,
+    })
+}
+
+/// True when migration `m`'s transfer moves the primary given the shard's primary now: always
+/// for an operator's migration, and for a replacement when the replaced node (or a node outside
+/// the new set) holds it.
+pub fn moves_primary(m: &Migration, primary: Option<Addr>) -> bool {
+    m.replaces.is_none() || primary.is_some_and(|p| !m.next_replicas.contains(&p))
 }
 
 /// A request [`request`] would not take, as the map records it: refused, never started, so
@@ -99,6 +141,7 @@ pub fn refused(map: &ShardMap, id: u32, shard: u32, to: Addr) -> Option<Migratio
         prev_primary: map.primary_of(shard),
         next_replicas: prev.clone(),
         prev_replicas: prev,
+        replaces: None,
         failure: None,
     })
 }
@@ -136,7 +179,13 @@ pub fn decide(
         Step::Queued | Step::Done | Step::RolledBack | Step::Refused => return None,
         Step::Sync | Step::Verify if ev.corrupt => return Some((Step::RolledBack, Some(Failure::VerifyMismatch))),
         Step::Sync => all_copied.then_some(Step::Transfer),
-        Step::Transfer => (map.primary_of(m.shard) == Some(m.to)).then_some(Step::Route),
+        Step::Transfer => {
+            // A replacement that left the primary in place goes on at once (once granted, if vacant).
+            let primary = map.primary_of(m.shard);
+            let placed =
+                primary == Some(m.to) || (m.replaces.is_some() && primary.is_some() && !moves_primary(m, primary));
+            placed.then_some(Step::Route)
+        }
         Step::Route => ev.routed.then_some(Step::Verify),
         Step::Verify => all_copied.then_some(Step::Done),
     };
@@ -172,8 +221,9 @@ pub fn apply(map: &mut ShardMap, id: u32, step: Step, failure: Option<Failure>, 
     match step {
         Step::Transfer => {
             map.set_replicas(m.shard, m.next_replicas.clone());
-            applied.plan = Some(m.to);
-            if primary.is_some() {
+            let moves = moves_primary(&m, primary);
+            applied.plan = moves.then_some(m.to);
+            if primary.is_some() && moves {
                 map.set_primary(m.shard, None, epoch);
                 applied.revoked = primary;
             }

@@ -33,6 +33,7 @@ mod msg;
 mod placement;
 mod reconcile;
 mod replication;
+mod standing;
 mod state;
 mod voters;
 
@@ -47,7 +48,8 @@ use crate::shard_map::ShardMap;
 
 pub use config::{ControlConfig, MigrationPolicy};
 pub use durable::ControlDurable;
-pub use msg::{Append, AppendAck, ControlEvent, ControlTimer, Ctl, Entry, MigrateMsg, StepDownReason};
+pub use msg::{Append, AppendAck, ControlEvent, ControlTimer, Ctl, Entry, MemberChange, MigrateMsg, StepDownReason};
+pub use standing::AUTO_IDS;
 
 use state::LeaderState;
 
@@ -121,6 +123,8 @@ pub struct Control {
     /// election, or just before its leader was deposed, is proposed by the next leader instead
     /// of vanishing. Volatile: a crash forgets them (the other nodes still hold them).
     requested: Vec<(u32, u32, Addr)>,
+    /// Joins and drains this node heard and its map does not show yet (kept as `requested`).
+    member_requests: Vec<(Addr, MemberChange)>,
 }
 
 impl Control {
@@ -137,7 +141,8 @@ impl Control {
         if durable.map.voters().is_empty() {
             // Every node computes the same first set from the same map: no message needed.
             let map = &durable.map;
-            let first = voters::initial(members.addrs(), |a| map.zone_of(a), cfg.voters_max.max(1) as usize);
+            let serving: Vec<Addr> = members.addrs().iter().copied().filter(|&a| map.standing_of(a).serves()).collect();
+            let first = voters::initial(&serving, |a| map.zone_of(a), cfg.voters_max.max(1) as usize);
             durable.map.set_voters(first);
         }
         let mut c = Control {
@@ -162,6 +167,7 @@ impl Control {
             last_tick: now,
             wake: Wake::default(),
             requested: Vec::new(),
+            member_requests: Vec::new(),
         };
         c.refresh_voters();
         c.reset_election_timer(now);
@@ -211,6 +217,11 @@ impl Control {
     /// The shard map this node accepted: replica sets, primaries and their grant epochs.
     pub fn map(&self) -> &ShardMap {
         &self.durable.map
+    }
+
+    /// True when the map this node accepted is known to be committed.
+    pub fn map_committed(&self) -> bool {
+        self.commit_epoch >= self.durable.map.epoch
     }
 
     /// Local time this node's lease runs until.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::migration_msg::MigrationStep;
 use crate::shard_map::ShardMap;
+use crate::shard_map::Standing;
 use crate::storage::Versioned;
 
 /// Control-plane messages.
@@ -102,6 +103,8 @@ pub enum ControlEvent {
     LeaseBound { node: Addr, until_local: u64 },
     /// The leader committed a map in which a migration entered a step.
     Migration(MigrationStep),
+    /// The leader committed a map in which `node`'s standing became `standing`.
+    Standing { node: Addr, standing: Standing },
 }
 
 /// Why a leader stopped leading.
@@ -133,6 +136,17 @@ pub enum MigrateMsg {
     Chunk { id: u32, shard: u32, round: u8, leader: Addr, entries: Arc<[Entry]>, checksum: u64 },
     /// Target to the leader: it merged `from`'s copy (`ok`: the checksum matched).
     Copied { id: u32, round: u8, from: Addr, bytes: u64, ok: bool },
+    /// `node` joins the cluster or is drained (from the operator); only a leader acts on it.
+    Member { node: Addr, change: MemberChange },
+}
+
+/// A change of a node's standing that the operator asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MemberChange {
+    /// The node joins: the leader moves replicas onto it.
+    Join,
+    /// The node is drained: the leader moves its replicas away, then records it drained.
+    Drain,
 }
 
 impl MigrateMsg {

@@ -122,7 +122,14 @@ impl Control {
             .map(|(&addr, p)| {
                 let heard = if addr == self.id { now } else { p.last_ack.unwrap_or(since).max(since) };
                 let zone = map.zone_of(addr).unwrap_or(0);
-                Candidate { addr, zone, live: now < heard + election_max, down: now >= heard + down_ms }
+                // A node outside the cluster, draining or drained leaves the voters as if down.
+                let serves = map.standing_of(addr).serves();
+                Candidate {
+                    addr,
+                    zone,
+                    live: serves && now < heard + election_max,
+                    down: !serves || now >= heard + down_ms,
+                }
             })
             .collect();
         let target = (self.cfg.voters_max.max(1) as usize).min(self.members.len());
@@ -139,7 +146,7 @@ impl Control {
     /// the longest election timeout. A peer not heard from yet counts from the election, as in
     /// check-quorum: a new leader counted every peer whose first answer had not arrived as down
     /// and revoked its primaries.
-    fn live(&self, now: u64) -> Vec<bool> {
+    pub(super) fn live(&self, now: u64) -> Vec<bool> {
         let Role::Leader(l) = &self.role else { return vec![false; self.members.len()] };
         let election_max = self.cfg.election_timeout_ms.1;
         self.members

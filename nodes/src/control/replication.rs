@@ -131,6 +131,7 @@ impl Control {
             self.take_committed_roles();
             out.event(ControlEvent::Committed { epoch, assigned: self.durable.map.assigned() });
             self.report_migrations(out);
+            self.report_standing(out);
         }
         if let Some(anchor) = anchor {
             if self.extend_lease(anchor + self.cfg.lease_ms, out) {

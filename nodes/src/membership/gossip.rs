@@ -153,20 +153,21 @@ impl Gossip {
     }
 
     /// The node leaves the cluster now (a `leave` action): it gossips its own departure and
-    /// stops taking part.
-    pub fn leave<M, T, E>(&mut self, out: &mut Outbox<M, T, E>)
+    /// stops taking part. True when it left now (false: it was not inside).
+    pub fn leave<M, T, E>(&mut self, out: &mut Outbox<M, T, E>) -> bool
     where
         M: From<GossipMsg>,
         T: From<GossipTimer>,
         E: From<MemberSaw>,
     {
         if self.standing != Standing::Inside {
-            return;
+            return false;
         }
         self.with_swim(out, Vec::new(), |swim, rt| swim.leave_cluster(rt));
         self.standing = Standing::Left;
         self.life.swim = None;
         self.life.timers.clear();
+        true
     }
 
     /// A gossip packet from `from`.
@@ -496,7 +497,7 @@ mod tests {
                 (0..4).filter(|&m| m != a).map(|m| net.nodes[a as usize].view().state(m)).collect();
             assert!(others.iter().all(|&s| s == MemberState::Alive), "node {a}: {others:?}");
         }
-        net.act(1, |g, out| g.leave(out));
+        net.act(1, |g, out| assert!(g.leave(out), "it was inside"));
         net.run_to(30_000);
         for a in [0, 2, 3] {
             assert_eq!(net.nodes[a].view().state(1), MemberState::Down, "node {a}");

@@ -163,6 +163,7 @@ mod tests {
             prev_replicas: prev,
             prev_primary: None,
             next_replicas: next.clone(),
+            replaces: None,
             failure: None,
         };
         if step >= Step::Transfer && step != Step::RolledBack {

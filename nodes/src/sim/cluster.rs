@@ -22,7 +22,7 @@ use super::stats::NetStats;
 use super::transport::{boot_clients, boot_node, fire, handle, Actor, Endpoint, World};
 use crate::actor::{Addr, Input};
 use crate::client::{Client, ClientConfig, Workload};
-use crate::control::{Ctl, MigrateMsg};
+use crate::control::{Ctl, MemberChange, MigrateMsg};
 use crate::message::Msg;
 use crate::message::NodeOut;
 use crate::node::{NodeConfig, StorageNode};
@@ -285,6 +285,16 @@ impl<O: Observer> Cluster<O> {
     /// An operator asks for migration `id` (move `shard`'s primary to `to`): every storage
     /// node that is up and running gets the request now; only a leader acts on it.
     pub fn request_migration(&self, id: u32, shard: u32, to: Addr) {
+        self.request(MigrateMsg::Request { id, shard, to });
+    }
+
+    /// An operator asks for `node` to join the cluster or be drained, delivered as
+    /// [`request_migration`](Self::request_migration) is.
+    pub fn request_member_change(&self, node: Addr, change: MemberChange) {
+        self.request(MigrateMsg::Member { node, change });
+    }
+
+    fn request(&self, request: MigrateMsg) {
         let mut guard = lock(&self.world);
         let w = &mut *guard;
         let now = w.now;
@@ -295,7 +305,7 @@ impl<O: Observer> Cluster<O> {
             })
             .collect();
         for node in nodes {
-            let msg = Msg::Ctl(Ctl::Migrate(MigrateMsg::Request { id, shard, to }));
+            let msg = Msg::Ctl(Ctl::Migrate(request.clone()));
             handle(w, node, &mut vec![Input::Msg { from: node, msg }], now);
         }
     }

@@ -20,6 +20,8 @@ pub struct MigrationRow {
     pub from: Vec<u32>,
     /// The target node.
     pub to: u32,
+    /// The replica the target replaced (a leader's migration for a join or a drain).
+    pub replaces: Option<u32>,
     /// The last step reported.
     pub state: MigrationStep,
     /// When each step was first reported, in step order.
@@ -37,6 +39,7 @@ pub fn table(history: &History) -> Vec<MigrationRow> {
             shard: r.shard,
             from: r.from.clone(),
             to: r.to,
+            replaces: r.replaces,
             state: r.step,
             steps: Vec::new(),
             bytes: 0,
@@ -153,6 +156,7 @@ mod tests {
             shard: id,
             from: vec![0, 1, 2],
             to: 3,
+            replaces: None,
             step,
             bytes: at_ms,
             replicas: vec![0, 1, 2],

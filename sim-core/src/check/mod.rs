@@ -23,6 +23,7 @@ pub mod property;
 pub mod siblings;
 pub mod sometimes;
 pub mod stale_reads;
+pub mod standing;
 pub mod verdict;
 
 pub use availability::AvailabilityBound;

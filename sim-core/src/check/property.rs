@@ -8,7 +8,7 @@ use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
 use super::{
     convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, membership, migrations,
-    ownership, primaries, siblings, sometimes, stale_reads,
+    ownership, primaries, siblings, sometimes, stale_reads, standing,
 };
 use crate::history::{History, MigrationStep};
 use sometimes::Interleaving;
@@ -27,7 +27,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 28] = [
+pub static PROPERTIES: [Property; 31] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -185,6 +185,24 @@ pub static PROPERTIES: [Property; 28] = [
         class: Sometimes,
         holds_when: "some migration rolled back",
         check: |e| migrations::ended(e.history, MigrationStep::RolledBack),
+    },
+    Property {
+        name: "drained_nodes_idle",
+        class: Safety,
+        holds_when: "once recorded drained, a node acts as no primary and stores no write issued after its drain",
+        check: |e| standing::drained_nodes_idle(e.history),
+    },
+    Property {
+        name: "drains_settled",
+        class: Liveness,
+        holds_when: "every node asked to drain before the heal is recorded drained by the end",
+        check: |e| standing::drains_settled(e.history),
+    },
+    Property {
+        name: "joined_nodes_hold_data",
+        class: Liveness,
+        holds_when: "every node that joined before the heal holds data on its disk at the end",
+        check: |e| standing::joined_nodes_hold_data(e.history),
     },
     Property {
         name: "membership_converged",

@@ -42,9 +42,12 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
     // The cluster gives node i address i; everything below is told the addresses.
     let addrs: Vec<Addr> = (0..c.nodes.len() as Addr).collect();
     let placed: Vec<(Addr, u16)> = addrs.iter().copied().zip(zones.iter().copied()).collect();
+    // Nodes that join later hold no replica until the leader moves some onto them.
+    let outside = outside_members(scenario);
+    let (later, from_start): (Vec<_>, Vec<_>) = placed.into_iter().partition(|(a, _)| outside.contains(a));
     let cfg = ClusterConfig {
         node_zones: zones,
-        map: ShardMap::ring(&placed, c.shards, c.n),
+        map: ShardMap::ring(&from_start, c.shards, c.n).with_outside(&later),
         net: c.net.clone(),
         node: NodeConfig {
             coordinator: CoordinatorConfig {
@@ -60,10 +63,7 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
             anti_entropy: c.storage.anti_entropy,
             control: c.control.clone(),
             members: Members::new(addrs.iter().copied()),
-            gossip: c.membership.map(|g| {
-                let outside = outside_members(scenario);
-                (g, Members::new(addrs.iter().copied().filter(|a| !outside.contains(a))))
-            }),
+            gossip: c.membership.map(|g| (g, Members::new(addrs.iter().copied().filter(|a| !outside.contains(a))))),
         },
         net_seed: stream(seed, Stream::Network, 0),
         node_seeds: (0..c.nodes.len() as u32).map(|i| stream(seed, Stream::Node, i)).collect(),

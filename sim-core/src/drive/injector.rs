@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use nodes::control::MemberChange;
 use nodes::Cluster;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -153,8 +154,16 @@ impl<'a> Injector<'a> {
             FaultAction::Partition(groups) => self.partition(groups),
             FaultAction::Join(t) => {
                 let nodes = self.resolve(t, false);
-                nodes.iter().for_each(|&n| self.cluster.join(n));
+                for &n in &nodes {
+                    self.cluster.join(n);
+                    self.cluster.request_member_change(n, MemberChange::Join);
+                }
                 (None, format!("join {}", self.names(&nodes)), nodes)
+            }
+            FaultAction::Drain(t) => {
+                let nodes = self.resolve(t, false);
+                nodes.iter().for_each(|&n| self.cluster.request_member_change(n, MemberChange::Drain));
+                (None, format!("drain {}", self.names(&nodes)), nodes)
             }
             FaultAction::Leave(t) => {
                 let nodes = self.resolve(t, false);

@@ -16,7 +16,7 @@ use crate::history::trace_filter::LineFilter;
 use crate::history::{
     Act, ControlEvent, GrantChange, GrantRecord, History, LeaseBoundRecord, Level, MemberState, MemberViewRecord,
     MessageEvent, MessageRecord, MigrationRecord, MigrationStep, NodeChange, Op, OpKind, Outcome, PrimaryActKind,
-    ReplicaState, StepDownReason, Version, Versioned,
+    ReplicaState, Standing, StepDownReason, Version, Versioned,
 };
 
 /// The cluster's observer: it records into a history of its own. The cluster owns it (no lock
@@ -291,6 +291,7 @@ fn control(e: NodeControl) -> Option<ControlEvent> {
         NodeControl::Committed { epoch, assigned } => ControlEvent::Committed { epoch, assigned },
         NodeControl::GrantsOpen { term } => ControlEvent::GrantsOpen { term },
         NodeControl::Voters { epoch, voters } => ControlEvent::Voters { epoch, voters },
+        NodeControl::Standing { node, standing } => ControlEvent::Standing { node, standing: standing_of(standing) },
         NodeControl::Lease { .. }
         | NodeControl::LeaseBound { .. }
         | NodeControl::LeaderAct { .. }
@@ -299,6 +300,18 @@ fn control(e: NodeControl) -> Option<ControlEvent> {
         | NodeControl::Revoked { .. }
         | NodeControl::Migration(_) => return None,
     })
+}
+
+/// A node's standing in the history's terms.
+fn standing_of(s: nodes::shard_map::Standing) -> Standing {
+    use nodes::shard_map::Standing as S;
+    match s {
+        S::Outside => Standing::Outside,
+        S::Member => Standing::Member,
+        S::Joined => Standing::Joined,
+        S::Draining => Standing::Draining,
+        S::Drained => Standing::Drained,
+    }
 }
 
 /// A leader's migration step in the history's terms.
@@ -321,6 +334,7 @@ fn migration(at_ms: u64, node: Addr, m: nodes::migration_msg::MigrationStep) -> 
         shard: m.shard,
         from: m.from,
         to: m.to,
+        replaces: m.replaces,
         step,
         bytes: m.bytes,
         replicas: m.replicas,

@@ -215,6 +215,7 @@ fn control_line(history: &History, filter: &LineFilter, i: usize) -> Option<Valu
         ControlEvent::Committed { .. } => "committed",
         ControlEvent::GrantsOpen { .. } => "grants_open",
         ControlEvent::Voters { .. } => "voters",
+        ControlEvent::Standing { .. } => "standing",
     };
     if !filter.keeps(None, &[c.node], &[event], false) {
         return None;
@@ -238,6 +239,10 @@ fn control_line(history: &History, filter: &LineFilter, i: usize) -> Option<Valu
         ControlEvent::Voters { epoch, voters } => {
             let voters: Vec<String> = voters.iter().map(|&v| history.node_name(v)).collect();
             json!({ "t_ms": c.at_ms, "node": node, "event": "voters", "epoch": epoch, "voters": voters })
+        }
+        ControlEvent::Standing { node: member, standing } => {
+            let member = history.node_name(*member);
+            json!({ "t_ms": c.at_ms, "node": node, "event": "standing", "member": member, "standing": standing.name() })
         }
     })
 }

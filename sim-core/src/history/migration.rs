@@ -58,6 +58,8 @@ pub struct MigrationRecord {
     pub from: Vec<u32>,
     /// The target node.
     pub to: u32,
+    /// The replica the target replaces (a leader's migration for a join or a drain).
+    pub replaces: Option<u32>,
     /// The step entered.
     pub step: MigrationStep,
     /// Bytes the target had confirmed by then (as this leader saw them).

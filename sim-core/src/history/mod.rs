@@ -23,7 +23,7 @@ pub use message::{MessageEvent, MessageRecord};
 pub use migration::{MigrationRecord, MigrationStep};
 pub use node_event::{
     ControlEvent, ControlRecord, LeaseRecord, MemberState, MemberViewRecord, MembershipSetup, NodeChange,
-    NodeEventRecord, StepDownReason,
+    NodeEventRecord, Standing, StepDownReason,
 };
 pub use op::{Level, Op, OpKind, Outcome};
 pub use version::{Version, Versioned};
@@ -218,6 +218,11 @@ impl History {
                 t.u64(voters.len() as u64);
                 voters.iter().for_each(|&v| t.u64(v as u64));
             }
+            ControlEvent::Standing { node, standing } => {
+                t.u64(8);
+                t.u64(*node as u64);
+                t.u64(*standing as u64);
+            }
         }
         self.control.push(ControlRecord { at_ms, node, event });
     }
@@ -230,6 +235,10 @@ impl History {
             t.u64(x);
         }
         r.from.iter().for_each(|&n| t.u64(n as u64));
+        if let Some(n) = r.replaces {
+            t.u64(0x5E);
+            t.u64(n as u64);
+        }
         t.u64(r.replicas.len() as u64);
         r.replicas.iter().for_each(|&n| t.u64(n as u64));
         self.migrations.push(r);

@@ -81,6 +81,36 @@ pub enum ControlEvent {
     GrantsOpen { term: u64 },
     /// The leader proposed a map at `epoch` whose voters are `voters`.
     Voters { epoch: u64, voters: Vec<u32> },
+    /// The leader committed a map in which `node`'s standing became `standing`.
+    Standing { node: u32, standing: Standing },
+}
+
+/// Where a node stands in the cluster, as a leader's committed map recorded it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Standing {
+    /// Declared, not part of the cluster yet.
+    Outside,
+    /// A member from the start.
+    Member,
+    /// Joined during the run.
+    Joined,
+    /// Its replicas are being moved away.
+    Draining,
+    /// Holds no replica; it may leave.
+    Drained,
+}
+
+impl Standing {
+    /// The standing's name in reports and event logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Standing::Outside => "outside",
+            Standing::Member => "member",
+            Standing::Joined => "joined",
+            Standing::Draining => "draining",
+            Standing::Drained => "drained",
+        }
+    }
 }
 
 /// A node's change of state, as recorded.

@@ -39,6 +39,7 @@ const ACTIONS: &[&str] = &[
     "migrate",
     "join",
     "leave",
+    "drain",
 ];
 
 /// Checks every fault and returns them sorted by time (ties keep file order).
@@ -95,6 +96,7 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
         ("migrate", &raw.migrate),
         ("join", &raw.join),
         ("leave", &raw.leave),
+        ("drain", &raw.drain),
     ];
     let mut actions = present.iter().filter_map(|(key, value)| value.as_ref().map(|v| (*key, v)));
     let Some((kind, value)) = actions.next() else {
@@ -137,9 +139,12 @@ fn fault(raw: &RawFault, path: &str, names: &Names, duration_ms: u64, index: &In
         "migrate" => migrate(value, &at, names)?,
         "join" => FaultAction::Join(named_nodes(names.targets(value, &at)?, &at)?),
         "leave" => FaultAction::Leave(names.targets(value, &at)?),
+        "drain" => FaultAction::Drain(names.targets(value, &at)?),
         _ => FaultAction::Duplicate(probability(value, &at)?),
     };
-    if for_ms.is_some() && matches!(kind, "heal" | "restart" | "resume" | "corrupt" | "migrate" | "join" | "leave") {
+    if for_ms.is_some()
+        && matches!(kind, "heal" | "restart" | "resume" | "corrupt" | "migrate" | "join" | "leave" | "drain")
+    {
         return Err(Invalid::new(field("for"), format!("`{kind}` cannot be undone, so it cannot have `for`")));
     }
     let line = index.locate(path).map_or(0, |p| p.line);

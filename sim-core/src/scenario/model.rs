@@ -236,6 +236,9 @@ pub enum FaultAction {
     Join(Vec<Target>),
     /// The targets leave the gossip membership gracefully, announcing it.
     Leave(Vec<Target>),
+    /// Ask the leader to drain the targets (a timeline action): their replicas move to other
+    /// nodes by migration, then they are recorded drained and leave the gossip membership.
+    Drain(Vec<Target>),
 }
 
 impl FaultAction {
@@ -252,7 +255,7 @@ impl FaultAction {
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
             FaultAction::SlowReplica { targets: t, .. } | FaultAction::Migrate { to: t, .. } => vec![t],
-            FaultAction::Join(t) | FaultAction::Leave(t) => vec![t],
+            FaultAction::Join(t) | FaultAction::Leave(t) | FaultAction::Drain(t) => vec![t],
             FaultAction::Partition(groups) => groups.iter().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -271,7 +274,7 @@ impl FaultAction {
             | FaultAction::Skew { targets: t, .. }
             | FaultAction::Corrupt { targets: t, .. } => vec![t],
             FaultAction::SlowReplica { targets: t, .. } | FaultAction::Migrate { to: t, .. } => vec![t],
-            FaultAction::Join(t) | FaultAction::Leave(t) => vec![t],
+            FaultAction::Join(t) | FaultAction::Leave(t) | FaultAction::Drain(t) => vec![t],
             FaultAction::Partition(groups) => groups.iter_mut().collect(),
             FaultAction::OneWay { from, to } => vec![from, to],
             FaultAction::Heal | FaultAction::Loss(_) | FaultAction::Duplicate(_) => vec![],
@@ -351,11 +354,17 @@ pub enum SwarmFault {
     /// Ask the leader to migrate a random shard to a random node (instant; the migration then
     /// runs or rolls back on its own).
     Migrate,
+    /// Ask the leader to drain a random node (instant; its replicas then move away). At most
+    /// nodes − N − 1 drains a run, each of a different node, never the joining node.
+    Drain,
+    /// The highest-addressed node starts outside the cluster and joins at a random time (at
+    /// most once a run); the leader then moves replicas onto it.
+    Join,
 }
 
 impl SwarmFault {
     /// Every kind, in the order the scenario format documents them.
-    pub const ALL: [SwarmFault; 14] = [
+    pub const ALL: [SwarmFault; 16] = [
         SwarmFault::Crash,
         SwarmFault::Pause,
         SwarmFault::Partition,
@@ -370,6 +379,8 @@ impl SwarmFault {
         SwarmFault::LongPause,
         SwarmFault::ZoneOutage,
         SwarmFault::Migrate,
+        SwarmFault::Drain,
+        SwarmFault::Join,
     ];
 
     /// The name scenario files use, like `one_way`.
@@ -389,6 +400,8 @@ impl SwarmFault {
             SwarmFault::LongPause => "long_pause",
             SwarmFault::ZoneOutage => "zone_outage",
             SwarmFault::Migrate => "migrate",
+            SwarmFault::Drain => "drain",
+            SwarmFault::Join => "join",
         }
     }
 }

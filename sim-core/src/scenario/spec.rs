@@ -193,9 +193,12 @@ pub struct RawFault {
     pub scope: Option<String>,
     #[serde(default, deserialize_with = "present")]
     pub migrate: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     pub join: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     pub leave: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub drain: Option<Value>,
 }
 
 /// Keeps a field that is written but empty (`crash:`) as `Some(Null)`, so validation can say
