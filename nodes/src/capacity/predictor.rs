@@ -19,7 +19,7 @@ use std::f64::consts::TAU;
 use linfa::traits::Fit;
 use linfa::Dataset;
 use linfa_linear::LinearRegression;
-use ndarray::{Array1, Array2};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2};
 
 /// How the predictor is set up.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,24 +147,31 @@ impl Model {
         if self.fallback.is_some() {
             return self.last_load;
         }
-        let row = features(at_ms, self.t_first_ms, self.span_ms, period_ms, self.harmonics_used);
+        let mut row = vec![0.0; feature_count(self.harmonics_used)];
+        fill_features(&mut row, at_ms, self.t_first_ms, self.span_ms, period_ms);
         let y = self.coefficients[0] + row.iter().zip(&self.coefficients[1..]).map(|(x, b)| x * b).sum::<f64>();
         y.max(0.0)
     }
 }
 
-/// The feature row of one time: trend, then `sin, cos` per harmonic.
-fn features(at_ms: u64, t_first_ms: u64, span_ms: u64, period_ms: u64, harmonics: u32) -> Vec<f64> {
-    let u = (at_ms as f64 - t_first_ms as f64) / span_ms as f64;
-    let mut row = Vec::with_capacity(feature_count(harmonics));
-    row.push(u);
+/// Writes the feature row of one time into `row`: trend, then `sin, cos` per harmonic (the
+/// harmonics by the angle-addition recurrence: one `sin_cos` per row, not one per harmonic).
+fn fill_features(row: &mut [f64], at_ms: u64, t_first_ms: u64, span_ms: u64, period_ms: u64) {
+    row[0] = (at_ms as f64 - t_first_ms as f64) / span_ms as f64;
     let phase = TAU * (at_ms % period_ms.max(1)) as f64 / period_ms.max(1) as f64;
-    for k in 1..=harmonics {
-        let (s, c) = (phase * f64::from(k)).sin_cos();
-        row.push(s);
-        row.push(c);
+    let (s1, c1) = phase.sin_cos();
+    let (mut s, mut c) = (s1, c1);
+    for pair in row[1..].chunks_exact_mut(2) {
+        pair[0] = s;
+        pair[1] = c;
+        (s, c) = (s * c1 + c * s1, c * c1 - s * s1);
     }
-    row
+}
+
+/// Predictions `intercept + x · b` for each row of `x`, never negative.
+fn predictions(coefficients: &[f64], x: ArrayView2<f64>) -> Array1<f64> {
+    let b = ArrayView1::from(&coefficients[1..]);
+    x.dot(&b).mapv(|v| (v + coefficients[0]).max(0.0))
 }
 
 /// Coefficients `[intercept, features…]` of a least-squares fit, or None when the design is
@@ -252,26 +259,36 @@ impl ScalingPredictor {
             return fallback(Fallback::ConstantLoad);
         }
         let span = span_ms.max(1);
-        let design = |rows: &[(u64, f64)]| -> (Array2<f64>, Array1<f64>) {
-            let mut x = Array2::zeros((rows.len(), columns - 1));
-            for (i, &(t, _)) in rows.iter().enumerate() {
-                for (j, v) in features(t, t_first_ms, span, self.config.period_ms, harmonics).into_iter().enumerate() {
-                    x[[i, j]] = v;
-                }
-            }
-            (x, rows.iter().map(|r| r.1).collect())
-        };
-        let all: Vec<(u64, f64)> = self.samples.iter().copied().collect();
-        let (x_all, y_all) = design(&all);
+        let mut x_all = Array2::zeros((n, columns - 1));
+        for (mut row, &(t, _)) in x_all.rows_mut().into_iter().zip(&self.samples) {
+            let row = row.as_slice_mut().expect("a fresh matrix is in standard layout");
+            fill_features(row, t, t_first_ms, span, self.config.period_ms);
+        }
+        let y_all: Array1<f64> = self.samples.iter().map(|s| s.1).collect();
         // A feature that is (nearly) zero at every sample time, e.g. a harmonic sampled only at
         // its zeros, has no stable coefficient: its forecasts between samples would be wild.
         let flat = x_all.columns().into_iter().any(|c| (c.dot(&c) / n as f64).sqrt() < 1e-3);
         if flat {
             return fallback(Fallback::SingularDesign);
         }
+        let m = n - holdout;
+        let head = (x_all.slice(s![..m, ..]).to_owned(), y_all.slice(s![..m]).to_owned());
+        let Some(trained) = least_squares(head.0, head.1) else { return fallback(Fallback::SingularDesign) };
+        let tail_err = &predictions(&trained, x_all.slice(s![m.., ..])) - &y_all.slice(s![m..]);
+        let mse_tail = tail_err.dot(&tail_err) / holdout as f64;
+        let mean = y_all.sum() / n as f64;
+        let variance = y_all.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
+        let Some(full) = least_squares(x_all.clone(), y_all.clone()) else { return fallback(Fallback::SingularDesign) };
+        // A stable fit reproduces its own window: a wild in-sample error means the solver
+        // divided by a near-zero pivot (collinear columns), and forecasts would be wild too.
+        let err = &predictions(&full, x_all.view()) - &y_all;
+        let in_sample_rms = (err.dot(&err) / n as f64).sqrt();
+        if !in_sample_rms.is_finite() || in_sample_rms > 2.0 * (max - min) {
+            return fallback(Fallback::SingularDesign);
+        }
         let mut model = Model {
             fallback: None,
-            coefficients: Vec::new(),
+            coefficients: full,
             harmonics_used: harmonics,
             t_first_ms,
             span_ms: span,
@@ -281,23 +298,6 @@ impl ScalingPredictor {
             confidence: 0.0,
             fitted_at_ms: newest_ms,
         };
-        let (head, tail) = all.split_at(n - holdout);
-        let (x, y) = design(head);
-        let Some(trained) = least_squares(x, y) else { return fallback(Fallback::SingularDesign) };
-        model.coefficients = trained;
-        let period = self.config.period_ms;
-        let mse_tail = tail.iter().map(|&(t, v)| (model.predict(t, period) - v).powi(2)).sum::<f64>() / holdout as f64;
-        let mean = all.iter().map(|s| s.1).sum::<f64>() / n as f64;
-        let variance = all.iter().map(|s| (s.1 - mean).powi(2)).sum::<f64>() / n as f64;
-        let Some(full) = least_squares(x_all, y_all) else { return fallback(Fallback::SingularDesign) };
-        model.coefficients = full;
-        // A stable fit reproduces its own window: a wild in-sample error means the solver
-        // divided by a near-zero pivot (collinear columns), and forecasts would be wild too.
-        let in_sample_rms =
-            (all.iter().map(|&(t, v)| (model.predict(t, period) - v).powi(2)).sum::<f64>() / n as f64).sqrt();
-        if !in_sample_rms.is_finite() || in_sample_rms > 2.0 * (max - min) {
-            return fallback(Fallback::SingularDesign);
-        }
         let r2 = 1.0 - mse_tail / variance;
         model.r2_holdout = Some(r2);
         model.residual_rms = Some(mse_tail.sqrt());
