@@ -21,6 +21,10 @@ use linfa::Dataset;
 use linfa_linear::LinearRegression;
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2};
 
+/// The largest load a sample may carry (seed 000's resource limits: squares of loads must not
+/// overflow the least-squares sums).
+pub const LOAD_MAX: f64 = 1e15;
+
 /// How the predictor is set up.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PredictorConfig {
@@ -65,7 +69,7 @@ pub enum Fallback {
 /// A sample the predictor refused.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum RejectedSample {
-    /// The load is NaN, infinite or negative.
+    /// The load is NaN, infinite, negative or above [`LOAD_MAX`].
     InvalidLoad(f64),
     /// The time is before the newest sample's.
     TimeWentBack { at_ms: u64, newest_ms: u64 },
@@ -202,10 +206,10 @@ impl ScalingPredictor {
         self.samples.iter()
     }
 
-    /// Records one load sample; refuses a non-finite or negative load and a time before the
+    /// Records one load sample; refuses a non-finite, negative or too large load and a time before the
     /// newest sample's (seed 000's metric validation). Keeps at most the window's size.
     pub fn observe(&mut self, at_ms: u64, load: f64) -> Result<(), RejectedSample> {
-        if !load.is_finite() || load < 0.0 {
+        if !load.is_finite() || !(0.0..=LOAD_MAX).contains(&load) {
             return Err(RejectedSample::InvalidLoad(load));
         }
         if let Some(&(newest_ms, _)) = self.samples.back() {
@@ -222,7 +226,7 @@ impl ScalingPredictor {
 
     /// Whether the retraining schedule calls for a fit at `now_ms`.
     pub fn refit_due(&self, now_ms: u64) -> bool {
-        self.model.fallback == Some(Fallback::TooFewSamples) && self.samples.len() > 1
+        (self.model.fallback == Some(Fallback::TooFewSamples) && self.samples.len() > 1)
             || now_ms >= self.model.fitted_at_ms.saturating_add(self.config.retrain_every_ms)
     }
 
@@ -299,6 +303,9 @@ impl ScalingPredictor {
             fitted_at_ms: newest_ms,
         };
         let r2 = 1.0 - mse_tail / variance;
+        if !r2.is_finite() {
+            return fallback(Fallback::SingularDesign);
+        }
         model.r2_holdout = Some(r2);
         model.residual_rms = Some(mse_tail.sqrt());
         model.confidence = r2.clamp(0.0, 1.0);
@@ -447,6 +454,7 @@ mod tests {
         let mut p = ScalingPredictor::new(config(8, P, 1));
         assert!(matches!(p.observe(10, f64::NAN), Err(RejectedSample::InvalidLoad(_))));
         assert!(matches!(p.observe(10, -1.0), Err(RejectedSample::InvalidLoad(_))));
+        assert!(matches!(p.observe(10, 2.0 * LOAD_MAX), Err(RejectedSample::InvalidLoad(_))));
         p.observe(10, 1.0).unwrap();
         assert_eq!(p.observe(9, 1.0), Err(RejectedSample::TimeWentBack { at_ms: 9, newest_ms: 10 }));
         for t in 11..30 {
