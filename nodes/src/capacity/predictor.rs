@@ -84,9 +84,10 @@ pub struct Model {
     coefficients: Vec<f64>,
     /// Harmonics in the model (0 when the window spans less than a period).
     pub harmonics_used: u32,
-    /// Origin and span of the trend's time scale.
+    /// Origin and span of the trend's time scale, and the seasonal period.
     t_first_ms: u64,
     span_ms: u64,
+    period_ms: u64,
     /// The newest observed load (what a fallback forecasts).
     pub last_load: f64,
     /// Out-of-sample R² on the held-out tail: `1 − MSE(tail) / Var(window)` (None for a fallback).
@@ -131,13 +132,14 @@ fn feature_count(harmonics: u32) -> usize {
 }
 
 impl Model {
-    fn fallback(why: Fallback, last_load: f64, at_ms: u64) -> Model {
+    fn fallback(why: Fallback, last_load: f64, at_ms: u64, period_ms: u64) -> Model {
         Model {
             fallback: Some(why),
             coefficients: Vec::new(),
             harmonics_used: 0,
             t_first_ms: at_ms,
             span_ms: 1,
+            period_ms,
             last_load,
             r2_holdout: None,
             residual_rms: None,
@@ -147,12 +149,12 @@ impl Model {
     }
 
     /// The predicted load at `at_ms` (never negative; the last load for a fallback).
-    pub fn predict(&self, at_ms: u64, period_ms: u64) -> f64 {
+    pub fn predict(&self, at_ms: u64) -> f64 {
         if self.fallback.is_some() {
             return self.last_load;
         }
         let mut row = vec![0.0; feature_count(self.harmonics_used)];
-        fill_features(&mut row, at_ms, self.t_first_ms, self.span_ms, period_ms);
+        fill_features(&mut row, at_ms, self.t_first_ms, self.span_ms, self.period_ms);
         let y = self.coefficients[0] + row.iter().zip(&self.coefficients[1..]).map(|(x, b)| x * b).sum::<f64>();
         y.max(0.0)
     }
@@ -193,7 +195,8 @@ impl ScalingPredictor {
         assert!(config.window_samples_max >= 4, "a window of at least 4 samples");
         assert!(config.period_ms > 0, "a positive period");
         assert!((0.0..0.9).contains(&config.holdout_fraction), "holdout fraction in [0, 0.9)");
-        ScalingPredictor { config, samples: VecDeque::new(), model: Model::fallback(Fallback::TooFewSamples, 0.0, 0) }
+        let model = Model::fallback(Fallback::TooFewSamples, 0.0, 0, config.period_ms);
+        ScalingPredictor { config, samples: VecDeque::new(), model }
     }
 
     /// The configuration.
@@ -243,9 +246,9 @@ impl ScalingPredictor {
 
     fn fit_window(&self) -> Model {
         let Some(&(newest_ms, last_load)) = self.samples.back() else {
-            return Model::fallback(Fallback::TooFewSamples, 0.0, 0);
+            return Model::fallback(Fallback::TooFewSamples, 0.0, 0, self.config.period_ms);
         };
-        let fallback = |why| Model::fallback(why, last_load, newest_ms);
+        let fallback = |why| Model::fallback(why, last_load, newest_ms, self.config.period_ms);
         let (t_first_ms, _) = self.samples[0];
         let span_ms = newest_ms - t_first_ms;
         let harmonics = if span_ms >= self.config.period_ms { self.config.harmonics } else { 0 };
@@ -296,6 +299,7 @@ impl ScalingPredictor {
             harmonics_used: harmonics,
             t_first_ms,
             span_ms: span,
+            period_ms: self.config.period_ms,
             last_load,
             r2_holdout: None,
             residual_rms: None,
@@ -314,7 +318,7 @@ impl ScalingPredictor {
 
     /// The predicted load at `at_ms` from the current model.
     pub fn predict(&self, at_ms: u64) -> f64 {
-        self.model.predict(at_ms, self.config.period_ms)
+        self.model.predict(at_ms)
     }
 
     /// Forecast from `now_ms` to `now_ms + horizon_ms`, one point every `step_ms` (both ends
