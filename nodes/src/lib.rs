@@ -8,7 +8,8 @@
 //! crate knows nothing of scenarios or checkers: it reports what happens through
 //! [`observer::Observer`].
 //!
-//! Layout: `storage/` (store, version vectors, conflict policy, hash tree), `replica/` (serving
+//! Layout: `capacity/` (load predictor, Kubernetes HPA rule, autoscaler modes, node-seconds),
+//! `storage/` (store, version vectors, conflict policy, hash tree), `replica/` (serving
 //! reads and writes, fences), `anti_entropy/` (replicas comparing hash trees and merging),
 //! `coordinator/` (fan-out, quorum wait, request table, primary routing), `control/` (election,
 //! replication and commit, leases, reconciliation, placement target), `membership/` (the member
@@ -24,6 +25,7 @@ compile_error!(
 pub mod actor;
 pub mod anti_entropy;
 pub mod bugs;
+pub mod capacity;
 pub mod client;
 pub mod consistency;
 pub mod control;

@@ -20,6 +20,7 @@ pub mod migrations;
 pub mod ownership;
 pub mod primaries;
 pub mod property;
+pub mod scaling;
 pub mod siblings;
 pub mod sometimes;
 pub mod stale_reads;

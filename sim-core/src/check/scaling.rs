@@ -1,0 +1,188 @@
+//! Scaling: the autoscaler kept the node count within its bounds, took no action inside a
+//! cooldown, and did not flap. Judged from a neutral list of scale actions (time, count before,
+//! count after, reason) and the configured bounds and cooldowns; the reason is only quoted,
+//! never trusted: each property is decided from the counts and times alone.
+//!
+//! An action whose `to` equals its `from` is no action and is skipped. A **bounds
+//! correction** is an action from outside the bounds to the nearest bound (`from < min`,
+//! `to == min`, or `from > max`, `to == max`), e.g. replacing a crashed node; it is exempt
+//! from the cooldown and flapping rules (an autoscaler must restore its minimum at once).
+
+use super::describe::secs;
+use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
+
+/// One scale action as the history records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScaleAction {
+    /// When it was decided.
+    pub at_ms: u64,
+    /// Nodes before.
+    pub from: u32,
+    /// Nodes after.
+    pub to: u32,
+    /// Why, as the autoscaler said (quoted in examples only).
+    pub reason: String,
+}
+
+/// The bounds and cooldowns a run was configured with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScaleLimits {
+    /// Fewest nodes.
+    pub min_nodes: u32,
+    /// Most nodes.
+    pub max_nodes: u32,
+    /// No scale-out sooner than this after the previous action (either direction).
+    pub scale_up_cooldown_ms: u64,
+    /// No scale-in sooner than this after the previous action (either direction).
+    pub scale_down_cooldown_ms: u64,
+}
+
+impl ScaleAction {
+    fn label(&self) -> String {
+        format!("{} -> {} at {} ({})", self.from, self.to, secs(self.at_ms), self.reason)
+    }
+
+    fn is_bounds_correction(&self, limits: &ScaleLimits) -> bool {
+        (self.from < limits.min_nodes && self.to == limits.min_nodes)
+            || (self.from > limits.max_nodes && self.to == limits.max_nodes)
+    }
+}
+
+/// The actions that change the count, in time order (stable for equal times).
+fn effective(actions: &[ScaleAction]) -> Vec<&ScaleAction> {
+    let mut out: Vec<&ScaleAction> = actions.iter().filter(|a| a.to != a.from).collect();
+    out.sort_by_key(|a| a.at_ms);
+    out
+}
+
+fn safety(name: &str, violations: u64, checked: u64, detail: String, examples: Vec<String>) -> Verdict {
+    Verdict {
+        name: name.into(),
+        class: PropertyClass::Safety,
+        expected_violation: false,
+        violations,
+        checked,
+        passed: violations == 0,
+        detail,
+        examples,
+    }
+}
+
+/// Judges `node_count_within_bounds`: every action leaves the count within
+/// `[min_nodes, max_nodes]`.
+pub fn node_count_within_bounds(actions: &[ScaleAction], limits: &ScaleLimits) -> Verdict {
+    let out: Vec<&ScaleAction> =
+        actions.iter().filter(|a| a.to < limits.min_nodes || a.to > limits.max_nodes).collect();
+    let examples = out.iter().take(EXAMPLES_MAX).map(|a| a.label()).collect();
+    let detail = format!(
+        "{} scale actions, {} leave the count outside {}..={} nodes",
+        actions.len(),
+        out.len(),
+        limits.min_nodes,
+        limits.max_nodes
+    );
+    safety("node_count_within_bounds", out.len() as u64, actions.len() as u64, detail, examples)
+}
+
+/// Judges `no_scale_in_cooldown`: no action comes sooner after the previous action (in either
+/// direction) than its own direction's cooldown (scale-out: `scale_up_cooldown_ms`; scale-in:
+/// `scale_down_cooldown_ms`). Bounds corrections are exempt (module doc).
+pub fn no_scale_in_cooldown(actions: &[ScaleAction], limits: &ScaleLimits) -> Verdict {
+    let acts = effective(actions);
+    let mut bad = Vec::new();
+    for pair in acts.windows(2) {
+        let (prev, next) = (pair[0], pair[1]);
+        let cooldown = if next.to > next.from { limits.scale_up_cooldown_ms } else { limits.scale_down_cooldown_ms };
+        if !next.is_bounds_correction(limits) && next.at_ms < prev.at_ms.saturating_add(cooldown) {
+            bad.push(format!("{} only {} after {}", next.label(), secs(next.at_ms - prev.at_ms), prev.label()));
+        }
+    }
+    let detail = format!(
+        "{} scale actions, {} inside a cooldown (out {}, in {})",
+        acts.len(),
+        bad.len(),
+        secs(limits.scale_up_cooldown_ms),
+        secs(limits.scale_down_cooldown_ms)
+    );
+    let violations = bad.len() as u64;
+    bad.truncate(EXAMPLES_MAX);
+    safety("no_scale_in_cooldown", violations, acts.len() as u64, detail, bad)
+}
+
+/// Judges `no_flapping`: the node count never reverses direction within `window_ms`, i.e. no
+/// scale-out is followed by a scale-in (and no scale-in by a scale-out) less than `window_ms`
+/// after it. Checking consecutive actions suffices: any reversal within the window contains
+/// a consecutive pair that reverses within it. Bounds corrections are exempt (module doc).
+pub fn no_flapping(actions: &[ScaleAction], limits: &ScaleLimits, window_ms: u64) -> Verdict {
+    let acts = effective(actions);
+    let mut bad = Vec::new();
+    for pair in acts.windows(2) {
+        let (prev, next) = (pair[0], pair[1]);
+        let reversed = (prev.to > prev.from) != (next.to > next.from);
+        if reversed && !next.is_bounds_correction(limits) && next.at_ms < prev.at_ms.saturating_add(window_ms) {
+            bad.push(format!("{} reverses {} within {}", next.label(), prev.label(), secs(next.at_ms - prev.at_ms)));
+        }
+    }
+    let detail = format!("{} scale actions, {} reversals within {}", acts.len(), bad.len(), secs(window_ms));
+    let violations = bad.len() as u64;
+    bad.truncate(EXAMPLES_MAX);
+    safety("no_flapping", violations, acts.len() as u64, detail, bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: ScaleLimits =
+        ScaleLimits { min_nodes: 2, max_nodes: 6, scale_up_cooldown_ms: 60_000, scale_down_cooldown_ms: 300_000 };
+
+    fn act(at_s: u64, from: u32, to: u32) -> ScaleAction {
+        ScaleAction { at_ms: at_s * 1000, from, to, reason: "test".into() }
+    }
+
+    /// Out at 0 s and 60 s, in at 360 s, out again at 420 s, a bounds correction after a crash.
+    fn good() -> Vec<ScaleAction> {
+        vec![act(0, 3, 4), act(60, 4, 5), act(75, 5, 5), act(360, 5, 4), act(420, 4, 5), act(430, 1, 2)]
+    }
+
+    #[test]
+    fn a_well_behaved_history_passes_all_three() {
+        assert!(node_count_within_bounds(&good(), &LIMITS).passed);
+        assert!(no_scale_in_cooldown(&good(), &LIMITS).passed);
+        let v = no_flapping(&good(), &LIMITS, 60_000);
+        assert!(v.passed, "{v:?}");
+        assert_eq!(v.checked, 5);
+    }
+
+    #[test]
+    fn a_count_outside_the_bounds_fails() {
+        let mut h = good();
+        h.push(act(500, 5, 7));
+        h.push(act(900, 3, 1));
+        let v = node_count_within_bounds(&h, &LIMITS);
+        assert_eq!((v.passed, v.violations), (false, 2));
+        assert_eq!(v.examples[0], "5 -> 7 at 500.000s (test)");
+    }
+
+    #[test]
+    fn an_action_inside_a_cooldown_fails() {
+        // A scale-in 299 s after the last action (cooldown 300 s), a scale-out 59 s after it.
+        let h = vec![act(0, 3, 4), act(299, 4, 3), act(358, 3, 4)];
+        let v = no_scale_in_cooldown(&h, &LIMITS);
+        assert_eq!((v.passed, v.violations), (false, 2), "{v:?}");
+        assert!(v.examples[0].starts_with("4 -> 3 at 299.000s"), "{:?}", v.examples);
+        // Order of the list does not matter: the checker sorts by time.
+        let mut shuffled = h.clone();
+        shuffled.reverse();
+        assert_eq!(no_scale_in_cooldown(&shuffled, &LIMITS).violations, 2);
+    }
+
+    #[test]
+    fn a_reversal_within_the_window_is_flapping() {
+        let h = good();
+        // With a 120 s window, 360 s in then 420 s out reverses within 60 s.
+        let v = no_flapping(&h, &LIMITS, 120_000);
+        assert_eq!((v.passed, v.violations), (false, 1), "{v:?}");
+        assert!(v.examples[0].contains("reverses 5 -> 4 at 360.000s"), "{:?}", v.examples);
+    }
+}
