@@ -56,16 +56,22 @@ impl Control {
         let policy = self.cfg.migration;
         let (id_self, lease_wait, election_max) = (self.id, self.cfg.lease_wait_ms(), self.cfg.election_timeout_ms.1);
         let commit_epoch = self.commit_epoch;
-        let Role::Leader(l) = &self.role else { return false };
+        let heartbeat = self.cfg.heartbeat_ms;
+        let Role::Leader(l) = &mut self.role else { return false };
+        // Joins and drains walk the standings and shards: once a heartbeat interval at most.
+        let due = now >= l.migrating.standing_checked + heartbeat;
+        if due {
+            l.migrating.standing_checked = now;
+        }
         let current = &self.durable.map;
-        let standing_due = standing::active(current) && now >= l.migrating.standing_checked + self.cfg.heartbeat_ms;
+        let standing_due = due && standing::active(current);
         let idle = self.requested.is_empty() && current.migrations().iter().all(|m| m.step.is_terminal());
         if idle && self.member_requests.is_empty() && !standing_due {
             return false;
         }
         let mut next = current.clone();
         let epoch = next.epoch + 1;
-        let mut changed = self.plan_standing(&mut next, now);
+        let mut changed = self.plan_standing(&mut next, now, standing_due);
         let Role::Leader(l) = &mut self.role else { return false };
         // A request the map cannot take (the target is already primary, the shard is migrating)
         // is recorded refused, so every node drops it and the reports say why.
@@ -148,18 +154,16 @@ impl Control {
     }
 
     /// Joins and drains (see [`standing`]): takes the requests the map can take, records drains
-    /// that are done, and queues replacement migrations into the free migration slots. Looked
-    /// at once a heartbeat interval while a join or drain is active (it walks every shard).
-    fn plan_standing(&mut self, next: &mut ShardMap, now: u64) -> bool {
+    /// that are done, and, when `due` (once a heartbeat interval while a join or drain is
+    /// active: it walks every shard), queues replacement migrations into the free slots.
+    fn plan_standing(&mut self, next: &mut ShardMap, now: u64, due: bool) -> bool {
         let mut changed = standing::apply_requests(next, &self.member_requests);
         let map = &self.durable.map;
         self.member_requests.retain(|&(n, c)| !standing::handled(map, n, c) && !standing::handled(next, n, c));
-        let live = self.live(now);
-        let Role::Leader(l) = &mut self.role else { return changed };
-        if !standing::active(next) || now < l.migrating.standing_checked + self.cfg.heartbeat_ms {
+        if !due {
             return changed;
         }
-        l.migrating.standing_checked = now;
+        let live = self.live(now);
         changed |= standing::finish_drains(next);
         let unfinished = next.migrations().iter().filter(|m| !m.step.is_terminal()).count();
         let free = (self.cfg.migration.concurrency as usize).saturating_sub(unfinished);
