@@ -4,7 +4,10 @@
 
 use crate::check::Expectation;
 use crate::history::History;
+use std::sync::Arc;
+
 use crate::scenario::model::{Fault, FaultAction, Scenario, Target};
+use crate::scenario::shape::{Base, Shape};
 
 /// `scenario` with every `random` target replaced by the nodes the run recorded for it, so it
 /// replays without drawing. `scenario` must be the one that ran (swarm already resolved).
@@ -83,6 +86,7 @@ pub fn until(scenario: &Scenario, until_ms: u64) -> Option<Scenario> {
     for g in &mut out.workload {
         g.stop_ms = g.stop_ms.min(until_ms);
         g.rate.changes.retain(|(at, _)| *at < g.stop_ms);
+        truncate_shape(&mut g.rate.shape, g.stop_ms);
     }
     if let Some(swarm) = &mut out.swarm {
         swarm.stop_ms = swarm.stop_ms.min(until_ms);
@@ -153,7 +157,23 @@ pub fn with_clients(scenario: &Scenario, group: usize, clients: u32) -> Option<S
     g.clients = clients;
     g.rate.base_per_s *= scale;
     g.rate.changes.iter_mut().for_each(|c| c.1 *= scale);
+    match &mut g.rate.shape.base {
+        Base::Steady => {}
+        Base::Ramp(r) => r.to_per_s *= scale,
+        Base::Trace(t) => Arc::make_mut(t).scale *= scale,
+    }
     Some(out)
+}
+
+/// `shape` for a group that now stops at `stop_ms`: spikes and events that would start after
+/// it are dropped, and a ramp that would start after it is no ramp (the rest is unchanged:
+/// a ramp may end after the group stops, a trace may run longer).
+fn truncate_shape(shape: &mut Shape, stop_ms: u64) {
+    shape.spikes.retain(|p| p.at_ms < stop_ms);
+    shape.events.retain(|e| e.pulse.at_ms < stop_ms);
+    if matches!(&shape.base, Base::Ramp(r) if r.from_ms >= stop_ms) {
+        shape.base = Base::Steady;
+    }
 }
 
 /// `scenario` with workload group `group` picking from `keys` keys.

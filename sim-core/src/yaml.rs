@@ -14,6 +14,7 @@ use crate::scenario::hedging::{breaker_yaml, hedge_yaml};
 use crate::scenario::membership::membership_text;
 use crate::scenario::model::{Budget, Swarm};
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
+use crate::scenario::shape::{Base, Pulse, Shape};
 use crate::scenario::storage::{anti_entropy_text, conflicts_word, fsync_word, read_repair_word, scrub_word};
 use crate::scenario::{format_ms, rate_per_s};
 
@@ -177,11 +178,12 @@ fn latency(l: &Latency) -> String {
 }
 
 fn workload_group(g: &WorkloadGroup) -> String {
-    let mut fields = vec![
-        format!("clients: {}", g.clients),
-        format!("rate: {}", rate(g.rate.base_per_s)),
-        format!("keys: {}", g.keys),
-    ];
+    let mut fields = vec![format!("clients: {}", g.clients)];
+    // A trace brings its own rate.
+    if !matches!(g.rate.shape.base, Base::Trace(_)) {
+        fields.push(format!("rate: {}", rate(g.rate.base_per_s)));
+    }
+    fields.push(format!("keys: {}", g.keys));
     if let KeyDist::Zipf(s) = g.key_dist {
         fields.push(format!("key_distribution: {{ zipf: {s} }}"));
     }
@@ -196,7 +198,53 @@ fn workload_group(g: &WorkloadGroup) -> String {
     if !g.rate.changes.is_empty() {
         fields.push(format!("rate_changes: [{}]", rate_changes(&g.rate)));
     }
+    if !g.rate.shape.is_steady() {
+        fields.push(format!("shape: {}", shape(&g.rate.shape)));
+    }
     format!("{{ {} }}", fields.join(", "))
+}
+
+/// A shape as a flow mapping; a trace's file is written as its absolute path, so the text
+/// reads back wherever it is saved.
+fn shape(s: &Shape) -> String {
+    let mut parts = vec![];
+    match &s.base {
+        Base::Steady => {}
+        Base::Ramp(r) => parts.push(format!(
+            "ramp: {{ to: {}, from: {}, until: {} }}",
+            rate(r.to_per_s),
+            format_ms(r.from_ms),
+            format_ms(r.until_ms)
+        )),
+        Base::Trace(t) => parts.push(format!(
+            "trace: {{ file: {}, interpolate: {}, scale: {} }}",
+            quoted(&t.file.to_string_lossy()),
+            t.interpolate.word(),
+            t.scale
+        )),
+    }
+    if let Some(d) = &s.daily {
+        parts.push(format!(
+            "daily: {{ period: {}, low: {}, peak_at: {} }}",
+            format_ms(d.period_ms),
+            d.low,
+            format_ms(d.peak_at_ms)
+        ));
+    }
+    let pulse = |p: &Pulse| format!("at: {}, for: {}, factor: {}", format_ms(p.at_ms), format_ms(p.for_ms), p.factor);
+    if !s.spikes.is_empty() {
+        let list: Vec<String> = s.spikes.iter().map(|p| format!("{{ {} }}", pulse(p))).collect();
+        parts.push(format!("spikes: [{}]", list.join(", ")));
+    }
+    if !s.events.is_empty() {
+        let list: Vec<String> = s
+            .events
+            .iter()
+            .map(|e| format!("{{ {}, announced: {} }}", pulse(&e.pulse), format_ms(e.announced_ms)))
+            .collect();
+        parts.push(format!("event: [{}]", list.join(", ")));
+    }
+    format!("{{ {} }}", parts.join(", "))
 }
 
 fn rate_changes(r: &RateSchedule) -> String {
