@@ -274,6 +274,28 @@ expect:
     }
 
     #[test]
+    fn shrinking_keeps_the_shape_valid_and_the_load_per_client() {
+        let text = TEXT.replace(
+            "rate_changes: [{ at: 40s, rate: 800/s }]",
+            "shape: { ramp: { to: 800/s, from: 30s }, spikes: [{ at: 10s, for: 2s, factor: 3 }, { at: 40s, for: 2s, factor: 2 }], event: { at: 50s, for: 5s, factor: 2, announced: 20s } }",
+        );
+        let s = parse(Path::new("e.yaml"), &text).expect("valid");
+        let cut = until(&s, 22_000).expect("runs");
+        let shape = &cut.workload[0].rate.shape;
+        assert_eq!((shape.spikes.len(), shape.events.len()), (1, 0), "what starts after the stop is gone");
+        assert_eq!(shape.base, Base::Steady, "a ramp that would start after the stop is no ramp");
+        let written = crate::yaml::to_yaml(&cut, &[]);
+        let reread = parse(Path::new("e.yaml"), &written).unwrap_or_else(|e| panic!("{e}\n{written}"));
+        assert_eq!(reread.workload[0].rate, cut.workload[0].rate, "the shrunk scenario keeps its shape");
+        let fewer = with_clients(&s, 0, 2).expect("fewer clients");
+        let (a, b) = (&s.workload[0].rate, &fewer.workload[0].rate);
+        assert_eq!(b.at(45_000) * 4.0, a.at(45_000), "each client offers what it did");
+        assert_eq!(b.shape.spikes, a.shape.spikes, "factors stay");
+        let reread = parse(Path::new("e.yaml"), &crate::yaml::to_yaml(&fewer, &[])).expect("valid");
+        assert_eq!(&reread.workload[0].rate, b);
+    }
+
+    #[test]
     fn removing_the_last_node_drops_what_only_it_was_hit_by() {
         let s = without_last_node(&scenario()).expect("5 > 3 nodes");
         assert_eq!(s.cluster.nodes.len(), 4);

@@ -520,6 +520,30 @@ expect:
     }
 
     #[test]
+    fn shapes_are_written_and_read_back_exactly() {
+        let dir = std::env::temp_dir().join(format!("clustersim-yaml-shape-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("traces")).expect("temp folder");
+        std::fs::write(dir.join("traces/day.csv"), "time,rate\n0,10\n1m30s,25.5\n").expect("trace");
+        let text = "name: shaped\ndescription: d\nduration: 2m\ncluster: { nodes: 3, replication: { n: 3 } }\nworkload:\n  \
+            - { clients: 2, rate: 7/min, keys: 5, shape: { ramp: { to: 133.3/s, from: 5s, until: 3m }, daily: { period: 40s, low: 0.35 }, \
+            spikes: [{ at: 30s, for: 1.5s, factor: 4.5 }, { at: 31s, for: 2s, factor: 0.5 }], event: { at: 1m, for: 20s, factor: 3, announced: 15s } } }\n  \
+            - { clients: 3, keys: 5, start: 10s, shape: { trace: { file: traces/day.csv, interpolate: step, scale: 0.3 } } }\n";
+        let original = parse(&dir.join("s.yaml"), text).unwrap_or_else(|e| panic!("{e}"));
+        let written = to_yaml(&original, &[]);
+        // Read back from elsewhere: the trace's path is absolute.
+        let again = parse(Path::new("/elsewhere/s.yaml"), &written).unwrap_or_else(|e| panic!("{e}\n{written}"));
+        assert_eq!(to_yaml(&again, &[]), written, "writing is a fixed point");
+        assert_eq!(again.workload[0].rate, original.workload[0].rate, "ramp, cycle, spikes and event read back exactly");
+        let trace = |s: &Scenario| match &s.workload[1].rate.shape.base {
+            Base::Trace(t) => (t.file.clone(), t.rows.clone(), t.interpolate, t.scale, t.start_ms),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(trace(&again), trace(&original));
+        assert_eq!(again.workload[1].rate.at(100_000), original.workload[1].rate.at(100_000));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn drifts_are_written_short_and_read_back_exactly() {
         assert_eq!(drift(0.9593), -0.0407);
         assert_eq!(drift(1.3), 0.3);

@@ -188,7 +188,7 @@ impl ClientWorkload {
             if t >= stop_ms {
                 return t;
             }
-            let segment = rate.shape.segment(rate.base_per_s, t, true);
+            let segment = rate.shape.segment(rate.base_per_s, t, true, stop_ms);
             let bound_per_ms = segment.bound_per_s / clients / 1_000.0;
             if bound_per_ms <= 0.0 {
                 t = segment.end_ms;
@@ -275,6 +275,34 @@ mod tests {
         let reads = ops.iter().filter(|o| read(o)).count() as f64 / ops.len() as f64;
         assert!((reads - 0.25).abs() < 0.02, "{reads}");
         assert!(ops.iter().all(|o| o.consistency == if read(o) { Consistency::One } else { Consistency::All }));
+    }
+
+    #[test]
+    fn shaped_arrivals_follow_the_shape_exactly() {
+        use crate::scenario::shape::{Daily, Pulse, Shape};
+        let mut g = (*group(100.0, vec![])).clone();
+        g.rate.shape = Shape {
+            daily: Some(Daily { period_ms: 40_000, low: 0.2, peak_at_ms: 10_000 }),
+            spikes: vec![Pulse { at_ms: 60_000, for_ms: 10_000, factor: 5.0 }],
+            ..Shape::default()
+        };
+        let g = Arc::new(g);
+        let ops: Vec<PlannedOp> = (0..g.clients)
+            .flat_map(|c| drain(ClientWorkload::new(g.clone(), None, stream(4, Stream::Workload, c))))
+            .collect();
+        // Expected counts per 5 s window: the shape integrated over it, against the draws.
+        for w in 0..20u64 {
+            let (from, to) = (w * 5_000, (w + 1) * 5_000);
+            let expected = g.rate.shape.operations(100.0, from, to);
+            let seen = ops.iter().filter(|o| (from..to).contains(&o.at_ms)).count() as f64;
+            assert!((seen - expected).abs() < 4.0 * expected.sqrt() + 2.0, "{from}..{to}: {seen} vs {expected}");
+        }
+        let again: Vec<u64> = drain(ClientWorkload::new(g.clone(), None, stream(4, Stream::Workload, 0)))
+            .iter()
+            .map(|o| o.at_ms)
+            .collect();
+        let first: Vec<u64> = drain(ClientWorkload::new(g, None, stream(4, Stream::Workload, 0))).iter().map(|o| o.at_ms).collect();
+        assert_eq!(again, first, "a pure function of the seed");
     }
 
     #[test]
