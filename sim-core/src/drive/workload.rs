@@ -180,6 +180,8 @@ impl ClientWorkload {
     /// shape, by thinning (Lewis and Shedler, 1979): candidates come at the bound of the
     /// shape's current segment, each kept with probability rate / bound; a candidate past the
     /// segment's end restarts from there at the next bound (exact: the process has no memory).
+    /// Segments ignore the daily cycle (bounded by 1): at least half the candidates are kept
+    /// over a period, and a client does not step through eighths of every period it sleeps.
     fn shaped_arrival_ms(&mut self, from_ms: f64) -> f64 {
         let (rate, clients) = (&self.group.rate, self.group.clients as f64);
         let stop_ms = self.group.stop_ms as f64;
@@ -188,7 +190,7 @@ impl ClientWorkload {
             if t >= stop_ms {
                 return t;
             }
-            let segment = rate.shape.segment(rate.base_per_s, t, true, stop_ms);
+            let segment = rate.shape.segment(rate.base_per_s, t, false, stop_ms);
             let bound_per_ms = segment.bound_per_s / clients / 1_000.0;
             if bound_per_ms <= 0.0 {
                 t = segment.end_ms;
