@@ -533,7 +533,10 @@ expect:
         // Read back from elsewhere: the trace's path is absolute.
         let again = parse(Path::new("/elsewhere/s.yaml"), &written).unwrap_or_else(|e| panic!("{e}\n{written}"));
         assert_eq!(to_yaml(&again, &[]), written, "writing is a fixed point");
-        assert_eq!(again.workload[0].rate, original.workload[0].rate, "ramp, cycle, spikes and event read back exactly");
+        assert_eq!(
+            again.workload[0].rate, original.workload[0].rate,
+            "ramp, cycle, spikes and event read back exactly"
+        );
         let trace = |s: &Scenario| match &s.workload[1].rate.shape.base {
             Base::Trace(t) => (t.file.clone(), t.rows.clone(), t.interpolate, t.scale, t.start_ms),
             other => panic!("{other:?}"),

@@ -303,7 +303,8 @@ mod tests {
             .iter()
             .map(|o| o.at_ms)
             .collect();
-        let first: Vec<u64> = drain(ClientWorkload::new(g, None, stream(4, Stream::Workload, 0))).iter().map(|o| o.at_ms).collect();
+        let first: Vec<u64> =
+            drain(ClientWorkload::new(g, None, stream(4, Stream::Workload, 0))).iter().map(|o| o.at_ms).collect();
         assert_eq!(again, first, "a pure function of the seed");
     }
 

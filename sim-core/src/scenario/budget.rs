@@ -117,11 +117,7 @@ pub fn estimate(scenario: &Scenario) -> Work {
                 " with its rate changes".into()
             };
             let field = if g.rate.shape.is_steady() { ".rate" } else { ".shape" };
-            part(
-                item("workload", i) + field,
-                format!("workload[{i}]: {}/s {window}{changes}", g.rate.base_per_s),
-                ops,
-            )
+            part(item("workload", i) + field, format!("workload[{i}]: {}/s {window}{changes}", g.rate.base_per_s), ops)
         })
         .collect();
     let clients = scenario

@@ -356,9 +356,8 @@ impl Shape {
     pub fn operations(&self, steady_per_s: f64, from_ms: u64, to_ms: u64) -> f64 {
         let (mut t, mut total) = (from_ms as f64, 0.0);
         let to = to_ms as f64;
-        let step_ms = self.daily.as_ref().map_or(f64::INFINITY, |d| {
-            (d.period_ms as f64 / 64.0).max((to - t) / 65_536.0)
-        });
+        let step_ms =
+            self.daily.as_ref().map_or(f64::INFINITY, |d| (d.period_ms as f64 / 64.0).max((to - t) / 65_536.0));
         while t < to {
             let end = self.segment(steady_per_s, t, false, to).end_ms;
             let steps = ((end - t) / step_ms).ceil().max(1.0);
@@ -403,7 +402,8 @@ mod tests {
 
     #[test]
     fn a_ramp_runs_linearly_between_its_ends() {
-        let s = Shape { base: Base::Ramp(Ramp { to_per_s: 800.0, from_ms: 10_000, until_ms: 60_000 }), ..Shape::default() };
+        let s =
+            Shape { base: Base::Ramp(Ramp { to_per_s: 800.0, from_ms: 10_000, until_ms: 60_000 }), ..Shape::default() };
         assert_eq!(s.rate_per_s(100.0, 5_000.0), 100.0);
         assert_eq!(s.rate_per_s(100.0, 10_000.0), 100.0);
         assert!(close(s.rate_per_s(100.0, 35_000.0), 450.0));

@@ -119,17 +119,13 @@ fn daily(value: &Value, field: &str) -> Result<Daily, Invalid> {
 }
 
 /// Spikes or events: one mapping or a list of them; with `announced`, an announcement time each.
-fn pulses(
-    value: &Value,
-    field: &str,
-    w: &Window,
-    most: usize,
-    announced: bool,
-) -> Result<Vec<(Pulse, u64)>, Invalid> {
+fn pulses(value: &Value, field: &str, w: &Window, most: usize, announced: bool) -> Result<Vec<(Pulse, u64)>, Invalid> {
     let list: Vec<(String, &Value)> = match value {
         Value::Sequence(items) => items.iter().enumerate().map(|(i, v)| (item(field, i), v)).collect(),
         Value::Mapping(_) => vec![(field.to_string(), value)],
-        other => return Err(expected(field, "a mapping like `{ at: 30s, for: 5s, factor: 4 }` or a list of them", other)),
+        other => {
+            return Err(expected(field, "a mapping like `{ at: 30s, for: 5s, factor: 4 }` or a list of them", other))
+        }
     };
     if list.is_empty() || list.len() > most {
         return Err(Invalid::new(field, format!("list 1 to {most}")));
@@ -242,7 +238,9 @@ mod tests {
     #[test]
     fn every_shape_reads_into_the_model() {
         let s = ok("    rate: 100/s\n    shape: { ramp: { to: 800/s, from: 10s, until: 50s } }\n");
-        assert!(matches!(&s.workload[0].rate.shape.base, Base::Ramp(r) if (r.to_per_s, r.from_ms, r.until_ms) == (800.0, 10_000, 50_000)));
+        assert!(
+            matches!(&s.workload[0].rate.shape.base, Base::Ramp(r) if (r.to_per_s, r.from_ms, r.until_ms) == (800.0, 10_000, 50_000))
+        );
         assert_eq!(s.workload[0].rate.at(30_000), 450.0);
         let s = ok("    rate: 100/s\n    shape:\n      daily: { period: 20s, low: 0.25 }\n      spikes: { at: 30s, for: 5s, factor: 4 }\n      event: [{ at: 40s, for: 10s, factor: 3, announced: 20s }]\n");
         let shape = &s.workload[0].rate.shape;
@@ -254,10 +252,17 @@ mod tests {
 
     #[test]
     fn a_trace_is_read_relative_to_the_scenario_and_replayed_from_the_start() {
-        let (dir, s) = with_trace("ok", "time,rate\n100,10\n110,30\n", "{ trace: { file: traces/t.csv, interpolate: step, scale: 2 } }");
+        let (dir, s) = with_trace(
+            "ok",
+            "time,rate\n100,10\n110,30\n",
+            "{ trace: { file: traces/t.csv, interpolate: step, scale: 2 } }",
+        );
         let s = s.unwrap_or_else(|e| panic!("{e}"));
         let Base::Trace(t) = &s.workload[0].rate.shape.base else { panic!("a trace") };
-        assert_eq!((t.rows.clone(), t.interpolate, t.written.as_str()), (vec![(0.0, 10.0), (10_000.0, 30.0)], Interpolate::Step, "traces/t.csv"));
+        assert_eq!(
+            (t.rows.clone(), t.interpolate, t.written.as_str()),
+            (vec![(0.0, 10.0), (10_000.0, 30.0)], Interpolate::Step, "traces/t.csv")
+        );
         assert!(t.file.is_absolute(), "the writer needs a path that reads back from anywhere");
         assert_eq!((s.workload[0].rate.at(9_999), s.workload[0].rate.at(10_000)), (20.0, 60.0));
         let _ = std::fs::remove_dir_all(dir);
@@ -305,7 +310,10 @@ mod tests {
         let (dir, result) = with_trace("bad", "time,rate\n0,10\n15,twelve\n", "{ trace: traces/t.csv }");
         let e = result.expect_err("a malformed row");
         let csv = std::fs::canonicalize(dir.join("traces/t.csv")).expect("the file");
-        assert_eq!((e.path.clone(), e.line, e.column, e.field.as_deref()), (csv.clone(), Some(3), Some(4), Some("rate")));
+        assert_eq!(
+            (e.path.clone(), e.line, e.column, e.field.as_deref()),
+            (csv.clone(), Some(3), Some(4), Some("rate"))
+        );
         let shown = e.to_string();
         assert!(shown.starts_with(&format!("{}:3:4: rate: `twelve` is not a rate", csv.display())), "{shown}");
         assert!(shown.contains("(the trace of workload[0].shape.trace in "), "{shown}");
