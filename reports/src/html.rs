@@ -78,6 +78,9 @@ pub fn run_page(summary: &Summary) -> String {
     for (k, v) in facts {
         let _ = writeln!(h, "<tr><th>{k}</th><td>{v}</td></tr>");
     }
+    for l in &summary.load {
+        let _ = writeln!(h, "<tr><th>offered load</th><td>{}</td></tr>", escape(l));
+    }
     let _ = writeln!(h, "</table>");
     if !summary.plots.is_empty() {
         let _ = write!(h, "<nav>");

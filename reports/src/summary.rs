@@ -108,6 +108,10 @@ pub struct Summary {
     /// The voter set over time, when the run recorded voter proposals.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voters: Option<crate::placement::VotersSummary>,
+    /// The offered load of each workload group with a shape (`workload[0]: 32 clients, 300/s,
+    /// daily cycle (...)`); steady groups are not listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load: Vec<String>,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -359,6 +363,12 @@ impl Summary {
             self.speedup,
             self.ops_per_wall_s
         );
+        for l in &self.load {
+            let _ = writeln!(s, "- offered load: {l}");
+        }
+        if !self.load.is_empty() {
+            s.push('\n');
+        }
         let _ = writeln!(
             s,
             "## Properties\n\n| property | result | violations | checked | detail |\n|---|---|---|---|---|"
@@ -567,6 +577,7 @@ pub(crate) mod tests_support {
             migrations: Vec::new(),
             placement: Default::default(),
             voters: None,
+            load: vec![],
         }
     }
 }
@@ -646,6 +657,7 @@ mod tests {
             migrations: Vec::new(),
             placement: Default::default(),
             voters: None,
+            load: vec![],
         }
     }
 

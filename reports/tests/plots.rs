@@ -92,6 +92,7 @@ fn summary(simulated_ms: u64) -> Summary {
         migrations: Vec::new(),
         placement: Default::default(),
         voters: None,
+        load: vec![],
     }
 }
 

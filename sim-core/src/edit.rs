@@ -4,7 +4,10 @@
 
 use crate::check::Expectation;
 use crate::history::History;
+use std::sync::Arc;
+
 use crate::scenario::model::{Fault, FaultAction, Scenario, Target};
+use crate::scenario::shape::{Base, Shape};
 
 /// `scenario` with every `random` target replaced by the nodes the run recorded for it, so it
 /// replays without drawing. `scenario` must be the one that ran (swarm already resolved).
@@ -83,6 +86,7 @@ pub fn until(scenario: &Scenario, until_ms: u64) -> Option<Scenario> {
     for g in &mut out.workload {
         g.stop_ms = g.stop_ms.min(until_ms);
         g.rate.changes.retain(|(at, _)| *at < g.stop_ms);
+        truncate_shape(&mut g.rate.shape, g.stop_ms);
     }
     if let Some(swarm) = &mut out.swarm {
         swarm.stop_ms = swarm.stop_ms.min(until_ms);
@@ -153,7 +157,23 @@ pub fn with_clients(scenario: &Scenario, group: usize, clients: u32) -> Option<S
     g.clients = clients;
     g.rate.base_per_s *= scale;
     g.rate.changes.iter_mut().for_each(|c| c.1 *= scale);
+    match &mut g.rate.shape.base {
+        Base::Steady => {}
+        Base::Ramp(r) => r.to_per_s *= scale,
+        Base::Trace(t) => Arc::make_mut(t).scale *= scale,
+    }
     Some(out)
+}
+
+/// `shape` for a group that now stops at `stop_ms`: spikes and events that would start after
+/// it are dropped, and a ramp that would start after it is no ramp (the rest is unchanged:
+/// a ramp may end after the group stops, a trace may run longer).
+fn truncate_shape(shape: &mut Shape, stop_ms: u64) {
+    shape.spikes.retain(|p| p.at_ms < stop_ms);
+    shape.events.retain(|e| e.pulse.at_ms < stop_ms);
+    if matches!(&shape.base, Base::Ramp(r) if r.from_ms >= stop_ms) {
+        shape.base = Base::Steady;
+    }
 }
 
 /// `scenario` with workload group `group` picking from `keys` keys.
@@ -251,6 +271,28 @@ expect:
         assert_eq!(s.expect.len(), 2, "the window starting at 50s is gone");
         assert!(until(&scenario(), 0).is_none());
         assert_eq!(until(&scenario(), 90_000).expect("whole").duration_ms, 60_000);
+    }
+
+    #[test]
+    fn shrinking_keeps_the_shape_valid_and_the_load_per_client() {
+        let text = TEXT.replace(
+            "rate_changes: [{ at: 40s, rate: 800/s }]",
+            "shape: { ramp: { to: 800/s, from: 30s }, spikes: [{ at: 10s, for: 2s, factor: 3 }, { at: 40s, for: 2s, factor: 2 }], event: { at: 50s, for: 5s, factor: 2, announced: 20s } }",
+        );
+        let s = parse(Path::new("e.yaml"), &text).expect("valid");
+        let cut = until(&s, 22_000).expect("runs");
+        let shape = &cut.workload[0].rate.shape;
+        assert_eq!((shape.spikes.len(), shape.events.len()), (1, 0), "what starts after the stop is gone");
+        assert_eq!(shape.base, Base::Steady, "a ramp that would start after the stop is no ramp");
+        let written = crate::yaml::to_yaml(&cut, &[]);
+        let reread = parse(Path::new("e.yaml"), &written).unwrap_or_else(|e| panic!("{e}\n{written}"));
+        assert_eq!(reread.workload[0].rate, cut.workload[0].rate, "the shrunk scenario keeps its shape");
+        let fewer = with_clients(&s, 0, 2).expect("fewer clients");
+        let (a, b) = (&s.workload[0].rate, &fewer.workload[0].rate);
+        assert_eq!(b.at(45_000) * 4.0, a.at(45_000), "each client offers what it did");
+        assert_eq!(b.shape.spikes, a.shape.spikes, "factors stay");
+        let reread = parse(Path::new("e.yaml"), &crate::yaml::to_yaml(&fewer, &[])).expect("valid");
+        assert_eq!(&reread.workload[0].rate, b);
     }
 
     #[test]

@@ -107,6 +107,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         migrations: migrations(&result.history),
         placement: placement(&result.history, result.simulated_ms),
         voters: voters(&result.history),
+        load: load_shapes(scenario),
     }
 }
 
@@ -295,6 +296,20 @@ pub fn run_data(scenario: &Scenario, result: &RunResult, replay: &str) -> RunDat
         })
         .collect();
     RunData { summary: summarize(scenario, result, replay), ops }
+}
+
+/// The offered load of each shaped workload group, in words.
+pub fn load_shapes(scenario: &Scenario) -> Vec<String> {
+    let shaped = scenario.workload.iter().enumerate().filter(|(_, g)| !g.rate.shape.is_steady());
+    shaped
+        .map(|(i, g)| {
+            let base = match g.rate.shape.base {
+                crate::scenario::shape::Base::Trace(_) => String::new(),
+                _ => format!("{}/s, ", g.rate.base_per_s),
+            };
+            format!("workload[{i}]: {} clients, {base}{}", g.clients, g.rate.shape.describe())
+        })
+        .collect()
 }
 
 /// Each applied fault as the time it was in effect (see [`crate::history::fault_span::fault_spans`]).

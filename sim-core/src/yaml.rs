@@ -14,6 +14,7 @@ use crate::scenario::hedging::{breaker_yaml, hedge_yaml};
 use crate::scenario::membership::membership_text;
 use crate::scenario::model::{Budget, Swarm};
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
+use crate::scenario::shape::{Base, Pulse, Shape};
 use crate::scenario::storage::{anti_entropy_text, conflicts_word, fsync_word, read_repair_word, scrub_word};
 use crate::scenario::{format_ms, rate_per_s};
 
@@ -177,11 +178,12 @@ fn latency(l: &Latency) -> String {
 }
 
 fn workload_group(g: &WorkloadGroup) -> String {
-    let mut fields = vec![
-        format!("clients: {}", g.clients),
-        format!("rate: {}", rate(g.rate.base_per_s)),
-        format!("keys: {}", g.keys),
-    ];
+    let mut fields = vec![format!("clients: {}", g.clients)];
+    // A trace brings its own rate.
+    if !matches!(g.rate.shape.base, Base::Trace(_)) {
+        fields.push(format!("rate: {}", rate(g.rate.base_per_s)));
+    }
+    fields.push(format!("keys: {}", g.keys));
     if let KeyDist::Zipf(s) = g.key_dist {
         fields.push(format!("key_distribution: {{ zipf: {s} }}"));
     }
@@ -196,7 +198,53 @@ fn workload_group(g: &WorkloadGroup) -> String {
     if !g.rate.changes.is_empty() {
         fields.push(format!("rate_changes: [{}]", rate_changes(&g.rate)));
     }
+    if !g.rate.shape.is_steady() {
+        fields.push(format!("shape: {}", shape(&g.rate.shape)));
+    }
     format!("{{ {} }}", fields.join(", "))
+}
+
+/// A shape as a flow mapping; a trace's file is written as its absolute path, so the text
+/// reads back wherever it is saved.
+fn shape(s: &Shape) -> String {
+    let mut parts = vec![];
+    match &s.base {
+        Base::Steady => {}
+        Base::Ramp(r) => parts.push(format!(
+            "ramp: {{ to: {}, from: {}, until: {} }}",
+            rate(r.to_per_s),
+            format_ms(r.from_ms),
+            format_ms(r.until_ms)
+        )),
+        Base::Trace(t) => parts.push(format!(
+            "trace: {{ file: {}, interpolate: {}, scale: {} }}",
+            quoted(&t.file.to_string_lossy()),
+            t.interpolate.word(),
+            t.scale
+        )),
+    }
+    if let Some(d) = &s.daily {
+        parts.push(format!(
+            "daily: {{ period: {}, low: {}, peak_at: {} }}",
+            format_ms(d.period_ms),
+            d.low,
+            format_ms(d.peak_at_ms)
+        ));
+    }
+    let pulse = |p: &Pulse| format!("at: {}, for: {}, factor: {}", format_ms(p.at_ms), format_ms(p.for_ms), p.factor);
+    if !s.spikes.is_empty() {
+        let list: Vec<String> = s.spikes.iter().map(|p| format!("{{ {} }}", pulse(p))).collect();
+        parts.push(format!("spikes: [{}]", list.join(", ")));
+    }
+    if !s.events.is_empty() {
+        let list: Vec<String> = s
+            .events
+            .iter()
+            .map(|e| format!("{{ {}, announced: {} }}", pulse(&e.pulse), format_ms(e.announced_ms)))
+            .collect();
+        parts.push(format!("event: [{}]", list.join(", ")));
+    }
+    format!("{{ {} }}", parts.join(", "))
 }
 
 fn rate_changes(r: &RateSchedule) -> String {
@@ -470,6 +518,33 @@ expect:
         assert_eq!(strip(&again.faults), strip(&original.faults));
         assert_eq!(again.expect, original.expect);
         assert_eq!(again.swarm.map(|s| Swarm { line: 0, ..s }), original.swarm.map(|s| Swarm { line: 0, ..s }));
+    }
+
+    #[test]
+    fn shapes_are_written_and_read_back_exactly() {
+        let dir = std::env::temp_dir().join(format!("clustersim-yaml-shape-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("traces")).expect("temp folder");
+        std::fs::write(dir.join("traces/day.csv"), "time,rate\n0,10\n1m30s,25.5\n").expect("trace");
+        let text = "name: shaped\ndescription: d\nduration: 2m\ncluster: { nodes: 3, replication: { n: 3 } }\nworkload:\n  \
+            - { clients: 2, rate: 7/min, keys: 5, shape: { ramp: { to: 133.3/s, from: 5s, until: 3m }, daily: { period: 40s, low: 0.35 }, \
+            spikes: [{ at: 30s, for: 1.5s, factor: 4.5 }, { at: 31s, for: 2s, factor: 0.5 }], event: { at: 1m, for: 20s, factor: 3, announced: 15s } } }\n  \
+            - { clients: 3, keys: 5, start: 10s, shape: { trace: { file: traces/day.csv, interpolate: step, scale: 0.3 } } }\n";
+        let original = parse(&dir.join("s.yaml"), text).unwrap_or_else(|e| panic!("{e}"));
+        let written = to_yaml(&original, &[]);
+        // Read back from elsewhere: the trace's path is absolute.
+        let again = parse(Path::new("/elsewhere/s.yaml"), &written).unwrap_or_else(|e| panic!("{e}\n{written}"));
+        assert_eq!(to_yaml(&again, &[]), written, "writing is a fixed point");
+        assert_eq!(
+            again.workload[0].rate, original.workload[0].rate,
+            "ramp, cycle, spikes and event read back exactly"
+        );
+        let trace = |s: &Scenario| match &s.workload[1].rate.shape.base {
+            Base::Trace(t) => (t.file.clone(), t.rows.clone(), t.interpolate, t.scale, t.start_ms),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(trace(&again), trace(&original));
+        assert_eq!(again.workload[1].rate.at(100_000), original.workload[1].rate.at(100_000));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -111,6 +111,9 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
     say!("seed: {seed} ({origin})");
     say!("replay: {replay}");
     say!("{}", budget_line(&scenario));
+    for line in crate::summarize::load_shapes(&scenario) {
+        say!("offered load: {line}");
+    }
     for p in nodes::bugs::planted() {
         say!("warning: planted bug `{}` is on ({})", p.name, p.breaks);
     }

@@ -30,6 +30,7 @@ cluster:
 workload:
   - { clients: 3, rate: 60/s, keys: 100, key_distribution: { zipf: 0.99 }, reads: 0.5, consistency: QUORUM, rate_changes: [{ at: 1s, rate: 90/s }] }
   - { clients: 1, rate: 10/s, keys: 10, consistency: 2, context: false, start: 500ms, stop: 2500ms }
+  - { clients: 2, rate: 20/s, keys: 50, shape: { daily: { period: 1s, low: 0.2, peak_at: 500ms }, spikes: [{ at: 1s, for: 200ms, factor: 4 }], event: { at: 2s, for: 500ms, factor: 3, announced: 1s } } }
 faults:
   - { at: 500ms, for: 1s, crash: [n4] }
   - { at: 1s, for: 500ms, partition: [[n1, n2], [n3, az-c]] }
@@ -59,7 +60,7 @@ cluster:
   replication: { n: 3 }
   writes: primary
 workload:
-  - { clients: 2, rate: 40/s, keys: 20, read_consistency: ONE, write_consistency: ALL }
+  - { clients: 2, rate: 40/s, keys: 20, read_consistency: ONE, write_consistency: ALL, shape: { ramp: { to: 80/s, from: 500ms, until: 1500ms } } }
 faults:
   - { at: 200ms, isolate: west }
   - { at: 800ms, heal: true }

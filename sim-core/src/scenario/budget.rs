@@ -77,6 +77,9 @@ pub fn total(parts: &[Part]) -> f64 {
 
 /// Operations `group` offers: its rate integrated over its time window.
 pub fn offered_operations(group: &WorkloadGroup) -> f64 {
+    if !group.rate.shape.is_steady() {
+        return group.rate.shape.operations(group.rate.base_per_s, group.start_ms, group.stop_ms);
+    }
     let (mut total, mut from_ms, mut per_s) = (0.0, group.start_ms, group.rate.base_per_s);
     for &(at_ms, next_per_s) in &group.rate.changes {
         total += per_s * at_ms.saturating_sub(from_ms) as f64 / 1_000.0;
@@ -106,12 +109,15 @@ pub fn estimate(scenario: &Scenario) -> Work {
         .enumerate()
         .map(|(i, (g, &ops))| {
             let window = format!("from {} to {}", format_ms(g.start_ms), format_ms(g.stop_ms));
-            let changes = if g.rate.changes.is_empty() { String::new() } else { " with its rate changes".into() };
-            part(
-                item("workload", i) + ".rate",
-                format!("workload[{i}]: {}/s {window}{changes}", g.rate.base_per_s),
-                ops,
-            )
+            let changes = if !g.rate.shape.is_steady() {
+                format!(" shaped ({})", g.rate.shape.describe())
+            } else if g.rate.changes.is_empty() {
+                String::new()
+            } else {
+                " with its rate changes".into()
+            };
+            let field = if g.rate.shape.is_steady() { ".rate" } else { ".shape" };
+            part(item("workload", i) + field, format!("workload[{i}]: {}/s {window}{changes}", g.rate.base_per_s), ops)
         })
         .collect();
     let clients = scenario
@@ -472,7 +478,7 @@ mod tests {
         use super::super::model::RateSchedule;
         let group = WorkloadGroup {
             clients: 2,
-            rate: RateSchedule { base_per_s: 100.0, changes: vec![(20_000, 10.0), (30_000, 1_000.0)] },
+            rate: RateSchedule::steps(100.0, vec![(20_000, 10.0), (30_000, 1_000.0)]),
             keys: 10,
             key_dist: KeyDist::Uniform,
             reads: 0.5,

@@ -56,7 +56,14 @@ impl ScenarioError {
     }
 
     /// A validation error, placed at its field via the index.
+    /// A failure inside a file the scenario names (a trace) is placed in that file instead.
     pub(crate) fn invalid(path: &Path, index: &Index, invalid: Invalid) -> ScenarioError {
+        if let Some(at) = invalid.file {
+            let pos = at.line.map(|line| Pos { line, column: at.column.unwrap_or(1) });
+            let mut e = ScenarioError::at(&at.path, pos, Some(invalid.field), invalid.message);
+            e.column = at.column;
+            return e;
+        }
         ScenarioError::at(path, index.locate(&invalid.field), Some(invalid.field), invalid.message)
     }
 
@@ -102,12 +109,26 @@ pub(crate) struct Invalid {
     pub field: String,
     /// What is wrong.
     pub message: String,
+    /// Set when the mistake is in another file the scenario names (a trace): `field` is then
+    /// that file's field.
+    pub file: Option<FileAt>,
+}
+
+/// A place in a file other than the scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FileAt {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, when the mistake is on one.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
 }
 
 impl Invalid {
     /// A failure of `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Invalid {
-        Invalid { field: field.into(), message: message.into() }
+        Invalid { field: field.into(), message: message.into(), file: None }
     }
 }
 

@@ -20,14 +20,17 @@ pub mod migration;
 pub mod model;
 mod overrides;
 mod probe;
+pub mod shape;
 mod spec;
 pub mod storage;
 mod swarm;
 mod targets;
+mod trace;
 mod units;
 mod validate;
 mod value;
 mod workload;
+mod workload_shape;
 
 pub use error::ScenarioError;
 pub use file::{load, parse, FILE_BYTES_MAX};

@@ -1,6 +1,7 @@
 //! The typed, validated scenario: what a run builds, offers and breaks. Produced only by
 //! `scenario::validate` from the raw serde form, so everything here is already checked.
 
+pub use super::shape::Shape;
 use std::path::PathBuf;
 
 use super::storage::StorageSpec;
@@ -157,19 +158,42 @@ pub struct Probe {
     pub stop_ms: u64,
 }
 
-/// Offered rate over time: `base_per_s` until the first change, then each change in turn.
+/// Offered rate over time: `base_per_s` until the first change, then each change in turn,
+/// shaped by `shape` (which goes with no changes unless it is steady).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RateSchedule {
-    /// Operations per second at the start.
+    /// Operations per second at the start (for a trace: its first row's rate, scaled).
     pub base_per_s: f64,
     /// `(at_ms, per_s)` changes, sorted by time.
     pub changes: Vec<(u64, f64)>,
+    /// Ramp, daily cycle, spikes, events or a recorded trace (steady by default).
+    pub shape: Shape,
 }
 
 impl RateSchedule {
+    /// A steady rate with `changes`.
+    pub fn steps(base_per_s: f64, changes: Vec<(u64, f64)>) -> RateSchedule {
+        RateSchedule { base_per_s, changes, shape: Shape::default() }
+    }
+
+    /// The steady rate (before the shape) at simulated time `t_ms`.
+    fn steady_at(&self, t_ms: u64) -> f64 {
+        self.changes.iter().take_while(|(at, _)| *at <= t_ms).last().map_or(self.base_per_s, |c| c.1)
+    }
+
     /// The offered rate at simulated time `t_ms`.
     pub fn at(&self, t_ms: u64) -> f64 {
-        self.changes.iter().take_while(|(at, _)| *at <= t_ms).last().map_or(self.base_per_s, |c| c.1)
+        self.at_ms_f64(t_ms as f64)
+    }
+
+    /// The offered rate at a (fractional) simulated time.
+    pub fn at_ms_f64(&self, t_ms: f64) -> f64 {
+        let steady = self.steady_at(t_ms as u64);
+        if self.shape.is_steady() {
+            steady
+        } else {
+            self.shape.rate_per_s(steady, t_ms)
+        }
     }
 }
 

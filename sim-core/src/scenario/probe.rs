@@ -52,6 +52,7 @@ fn alone(g: &RawGroup) -> bool {
         && g.start.is_none()
         && g.stop.is_none()
         && g.rate_changes.is_none()
+        && g.shape.is_none()
 }
 
 fn probe(value: &Value, path: &str, n: u8, duration_ms: u64) -> Result<Probe, Invalid> {

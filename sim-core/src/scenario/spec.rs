@@ -143,6 +143,8 @@ pub struct RawGroup {
     pub stop: Option<String>,
     pub rate_changes: Option<Vec<RawRateChange>>,
     #[serde(default, deserialize_with = "present")]
+    pub shape: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     pub probe: Option<Value>,
 }
 

@@ -49,7 +49,7 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
         });
     }
     let groups = required(&spec.workload, "workload")?;
-    let workload = workload(groups, &cluster, duration_ms)?;
+    let workload = workload(groups, &cluster, duration_ms, path)?;
     let probes = super::probe::probes(groups, cluster.n, duration_ms)?;
     let faults = faults(spec.faults.as_deref().unwrap_or_default(), &cluster, duration_ms, index)?;
     let swarm = spec.swarm.as_ref().map(|raw| swarm(raw, &cluster, duration_ms, index)).transpose()?;

@@ -1,5 +1,7 @@
 //! The `workload:` section: groups of clients, their rates over time, keys and consistency.
 
+use std::path::Path;
+
 use crate::history::Level;
 use serde_yaml::Value;
 
@@ -7,9 +9,11 @@ use super::error::Invalid;
 use super::fields::{consistency, duration, probability, rate, required};
 use super::locate::{item, join};
 use super::model::{ClusterSpec, KeyDist, RateSchedule, WorkloadGroup};
+use super::shape::{Base, Shape};
 use super::spec::RawGroup;
 use super::units::format_ms;
 use super::value::{expected, number, Fields};
+use super::workload_shape::{check_peak, shape, Window};
 
 /// Most workload groups.
 pub const GROUPS_MAX: usize = 64;
@@ -20,23 +24,28 @@ pub const KEYS_MAX: u64 = 1_000_000_000;
 /// Most rate changes in one group.
 pub const RATE_CHANGES_MAX: usize = 1_000;
 
-/// Checks `workload:`: every group's clients, rate, keys, mix, consistency and time window.
-pub fn workload(groups: &[RawGroup], cluster: &ClusterSpec, duration_ms: u64) -> Result<Vec<WorkloadGroup>, Invalid> {
+/// Checks `workload:`: every group's clients, rate, keys, mix, consistency, time window and
+/// shape; `scenario` is the file, which traces are found relative to.
+pub fn workload(
+    groups: &[RawGroup],
+    cluster: &ClusterSpec,
+    duration_ms: u64,
+    scenario: &Path,
+) -> Result<Vec<WorkloadGroup>, Invalid> {
     if groups.is_empty() || groups.len() > GROUPS_MAX {
         return Err(Invalid::new("workload", format!("list 1 to {GROUPS_MAX} groups of clients")));
     }
     // Probe items are read by `probe.rs`.
     let groups = groups.iter().enumerate().filter(|(_, g)| g.probe.is_none());
-    groups.map(|(i, g)| group(g, &item("workload", i), cluster.n, duration_ms)).collect()
+    groups.map(|(i, g)| group(g, &item("workload", i), cluster.n, duration_ms, scenario)).collect()
 }
 
-fn group(raw: &RawGroup, path: &str, n: u8, duration_ms: u64) -> Result<WorkloadGroup, Invalid> {
+fn group(raw: &RawGroup, path: &str, n: u8, duration_ms: u64, scenario: &Path) -> Result<WorkloadGroup, Invalid> {
     let field = |key: &str| join(path, key);
     let clients = *required(&raw.clients, &field("clients"))?;
     if clients == 0 || clients > CLIENTS_MAX {
         return Err(Invalid::new(field("clients"), format!("{clients} clients: use 1 to {CLIENTS_MAX}")));
     }
-    let base_per_s = rate(required(&raw.rate, &field("rate"))?, &field("rate"))?;
     let keys = *required(&raw.keys, &field("keys"))?;
     if keys == 0 || keys > KEYS_MAX {
         return Err(Invalid::new(field("keys"), format!("{keys} keys: use 1 to {KEYS_MAX}")));
@@ -74,9 +83,11 @@ fn group(raw: &RawGroup, path: &str, n: u8, duration_ms: u64) -> Result<Workload
         return Err(Invalid::new(field("stop"), format!("the group stops before it starts ({})", format_ms(start_ms))));
     }
     let changes = rate_changes(raw, path, start_ms, stop_ms)?;
+    let window = Window { scenario, start_ms, stop_ms };
+    let rate = shaped_rate(raw, path, changes, &window)?;
     Ok(WorkloadGroup {
         clients,
-        rate: RateSchedule { base_per_s, changes },
+        rate,
         keys,
         key_dist,
         reads,
@@ -86,6 +97,36 @@ fn group(raw: &RawGroup, path: &str, n: u8, duration_ms: u64) -> Result<Workload
         start_ms,
         stop_ms,
     })
+}
+
+/// The group's rate, rate changes and shape together: a trace brings its own rate (so no
+/// `rate`), and a shape other than `steady` goes without `rate_changes`.
+fn shaped_rate(raw: &RawGroup, path: &str, changes: Vec<(u64, f64)>, w: &Window) -> Result<RateSchedule, Invalid> {
+    let field = |key: &str| join(path, key);
+    let shape = match &raw.shape {
+        Some(v) => shape(v, &field("shape"), w)?,
+        None => Shape::default(),
+    };
+    if !shape.is_steady() && raw.rate_changes.is_some() {
+        return Err(Invalid::new(
+            field("rate_changes"),
+            "`rate_changes` and `shape` both change the rate over time: use one (a step up for a while is a spike)",
+        ));
+    }
+    let base_per_s = match (&shape.base, &raw.rate) {
+        (Base::Trace(_), Some(_)) => {
+            return Err(Invalid::new(
+                field("rate"),
+                "a group with a `trace` shape takes its rate from the trace: remove `rate` (to scale the trace, write `trace: { file: ..., scale: 0.5 }`)",
+            ))
+        }
+        (Base::Trace(trace), None) => trace.at(w.start_ms as f64),
+        (_, raw_rate) => rate(required(raw_rate, &field("rate"))?, &field("rate"))?,
+    };
+    if !shape.is_steady() {
+        check_peak(&shape, base_per_s, &field("shape"), w)?;
+    }
+    Ok(RateSchedule { base_per_s, changes, shape })
 }
 
 fn rate_changes(raw: &RawGroup, path: &str, start_ms: u64, stop_ms: u64) -> Result<Vec<(u64, f64)>, Invalid> {
