@@ -101,6 +101,9 @@ pub struct MigrationStep {
     pub replaces: Option<Addr>,
     /// The step entered (as committed by the leader).
     pub step: Step,
+    /// The epoch of the committed map that holds the step: commits are ordered by it, whatever
+    /// order they are reported in (a leader paused with acks queued reports its commit late).
+    pub epoch: u64,
     /// Bytes copied to the target so far, as the target reported them.
     pub bytes: u64,
     /// The shard's replica set in the map that committed this report (the next set from the

@@ -161,6 +161,7 @@ mod tests {
             to: 3,
             replaces: None,
             step,
+            epoch: at_ms,
             bytes: 0,
             replicas,
         });

@@ -14,6 +14,9 @@ use crate::actor::Addr;
 use crate::migration_msg::{MigrationStep, Step};
 use crate::shard_map::{ShardMap, Standing};
 
+/// How often a follower passes its held requests to the same leader again.
+pub(super) const FORWARD_EVERY_MS: u64 = 1_000;
+
 impl Control {
     /// A migration message for the control plane: a request, or the target's receipt of a copy.
     pub(super) fn on_migrate(&mut self, msg: MigrateMsg) {
@@ -46,6 +49,28 @@ impl Control {
                 }
             }
             MigrateMsg::Copy { .. } | MigrateMsg::Chunk { .. } => {} // the replica's
+        }
+    }
+
+    /// A follower passes the requests its map does not hold yet to its leader: a new leader
+    /// that never heard one (it was paused or cut off when the operator asked) learns it. Once
+    /// per leader and then at most every [`FORWARD_EVERY_MS`].
+    pub(super) fn forward_requests(&mut self, now: u64, leader: Addr, out: &mut impl ControlOut) {
+        if self.requested.is_empty() && self.member_requests.is_empty() {
+            return;
+        }
+        if self.forwarded.is_some_and(|(to, at)| to == leader && now < at + FORWARD_EVERY_MS) {
+            return;
+        }
+        self.forwarded = Some((leader, now));
+        let map = &self.durable.map;
+        self.requested.retain(|r| map.migration(r.0).is_none());
+        self.member_requests.retain(|&(n, c)| !standing::handled(map, n, c));
+        for &(id, shard, to) in &self.requested {
+            out.send(leader, Ctl::Migrate(MigrateMsg::Request { id, shard, to }));
+        }
+        for &(node, change) in &self.member_requests {
+            out.send(leader, Ctl::Migrate(MigrateMsg::Member { node, change }));
         }
     }
 
@@ -207,6 +232,7 @@ impl Control {
                 to: m.to,
                 replaces: m.replaces,
                 step: m.step,
+                epoch: map.epoch,
                 bytes,
                 replicas: map.replica_sets()[m.shard as usize].clone(),
             };

@@ -121,10 +121,13 @@ pub struct Control {
     /// Migration requests (id, shard, target) this node heard and its map does not hold yet.
     /// Every node keeps them, not only the leader: a request that reached the cluster during an
     /// election, or just before its leader was deposed, is proposed by the next leader instead
-    /// of vanishing. Volatile: a crash forgets them (the other nodes still hold them).
+    /// of vanishing; a follower also passes them to its leader (a new leader may never have
+    /// heard one). Volatile: a crash forgets them (the other nodes still hold them).
     requested: Vec<(u32, u32, Addr)>,
     /// Joins and drains this node heard and its map does not show yet (kept as `requested`).
     member_requests: Vec<(Addr, MemberChange)>,
+    /// The leader this node last passed its held requests to, and when (local time).
+    forwarded: Option<(Addr, u64)>,
 }
 
 impl Control {
@@ -168,6 +171,7 @@ impl Control {
             wake: Wake::default(),
             requested: Vec::new(),
             member_requests: Vec::new(),
+            forwarded: None,
         };
         c.refresh_voters();
         c.reset_election_timer(now);

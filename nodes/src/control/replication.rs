@@ -77,6 +77,7 @@ impl Control {
         self.assert_commit_within_map();
         let accepted = self.durable.last();
         out.send(from, Ctl::AppendAck(AppendAck { term: a.term, ok: true, accepted, sent: now, echo: a.sent }));
+        self.forward_requests(now, from, out);
     }
 
     /// The leader records a follower's answer, then commits what a majority accepted.

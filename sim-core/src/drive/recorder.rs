@@ -336,6 +336,7 @@ fn migration(at_ms: u64, node: Addr, m: nodes::migration_msg::MigrationStep) -> 
         to: m.to,
         replaces: m.replaces,
         step,
+        epoch: m.epoch,
         bytes: m.bytes,
         replicas: m.replicas,
     }

@@ -62,6 +62,9 @@ pub struct MigrationRecord {
     pub replaces: Option<u32>,
     /// The step entered.
     pub step: MigrationStep,
+    /// The epoch of the committed map that holds the step (commits are ordered by it; a leader
+    /// paused with acknowledgements queued reports an older commit late).
+    pub epoch: u64,
     /// Bytes the target had confirmed by then (as this leader saw them).
     pub bytes: u64,
     /// The shard's replica set in the map that committed the step (empty when not recorded).

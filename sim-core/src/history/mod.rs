@@ -231,7 +231,7 @@ impl History {
     pub fn record_migration(&mut self, r: MigrationRecord) {
         let t = &mut self.trace;
         t.u64(0x1A);
-        for x in [r.at_ms, r.node as u64, r.id as u64, r.shard as u64, r.to as u64, r.step as u64, r.bytes] {
+        for x in [r.at_ms, r.node as u64, r.id as u64, r.shard as u64, r.to as u64, r.step as u64, r.bytes, r.epoch] {
             t.u64(x);
         }
         r.from.iter().for_each(|&n| t.u64(n as u64));
