@@ -152,6 +152,13 @@ impl StorageNode {
                 }
             }
             HandoffMsg::Deliver { key, item } => {
+                // A hint for a shard this node no longer replicates (a migration or a drain moved
+                // it) is refused: the stand-in keeps it and sends it to the new replicas.
+                let map = self.control.as_ref().expect("control present").map();
+                if !self.replica.serves(self.id, map, map.shard_of(key)) {
+                    self.stats.stale_routes_refused += 1;
+                    return;
+                }
                 // A hinted write may be acknowledged: stored whatever the sibling bound.
                 self.replica.store_mut().apply(key, &item);
                 out.send(from, HandoffMsg::Delivered { key, dot: item.dot });
@@ -234,7 +241,7 @@ impl StorageNode {
             }
             Input::Timer(Timer::Handoff(t)) => {
                 if let Some(cfg) = &self.cfg.coordinator.handoff {
-                    self.hints.on_timer(now, t, cfg, out);
+                    self.hints.on_timer(now, t, cfg, control.map(), out);
                 }
             }
             Input::Msg { from, msg: Msg::AntiEntropy(msg) } => {

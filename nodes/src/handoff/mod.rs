@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::actor::{Addr, Outbox, Wake};
+use crate::migration_msg::Step;
+use crate::shard_map::ShardMap;
 use crate::storage::{Dot, StorageStats, Versioned};
 
 pub use msg::{HandoffMsg, HandoffTimer};
@@ -91,14 +93,37 @@ impl Hints {
         self.arm(now, cfg, out);
     }
 
-    /// The delivery timer: sends every replica its hints (a bounded number per round).
-    pub fn on_timer<M, T, E>(&mut self, now: u64, timer: HandoffTimer, cfg: &HandoffConfig, out: &mut Outbox<M, T, E>)
-    where
+    /// The delivery timer: sends every replica its hints (a bounded number per round). A hint
+    /// whose replica is no longer in the key's replica set by `map` (a migration or a drain
+    /// moved the shard) is meant for every replica of the set now: the new ones would never get
+    /// it otherwise, and a copy on one that has it already is merged away.
+    pub fn on_timer<M, T, E>(
+        &mut self,
+        now: u64,
+        timer: HandoffTimer,
+        cfg: &HandoffConfig,
+        map: &ShardMap,
+        out: &mut Outbox<M, T, E>,
+    ) where
         M: From<HandoffMsg>,
         T: From<HandoffTimer>,
     {
         let HandoffTimer::DeliverDue { at } = timer;
         self.wake.fired(at);
+        if map.migrations().iter().any(|m| m.step >= Step::Transfer) {
+            let moved: Vec<(Addr, u64, Dot)> = self
+                .held
+                .keys()
+                .filter(|&&(intended, key, _)| !map.replicas_of(key).contains(&intended))
+                .copied()
+                .collect();
+            for k in moved {
+                let item = self.held.remove(&k).expect("held");
+                for &r in map.replicas_of(k.1) {
+                    self.held.entry((r, k.1, k.2)).or_insert_with(|| item.clone());
+                }
+            }
+        }
         for (&(intended, key, _), item) in self.held.iter().take(DELIVER_PER_ROUND_MAX) {
             out.send(intended, HandoffMsg::Deliver { key, item: item.clone() });
         }
@@ -126,6 +151,31 @@ mod tests {
         Arc::new(Versioned { dot: Dot { node: 1, counter }, context: Context::new(), stamp: 0, value: counter })
     }
 
+    /// Four nodes, one shard on nodes 0, 1, 2.
+    fn map() -> ShardMap {
+        ShardMap::ring(&[(0, 0), (1, 0), (2, 0), (3, 0)], 1, 3)
+    }
+
+    #[test]
+    fn a_hint_for_a_replica_that_left_the_set_goes_to_the_new_set() {
+        let (mut hints, mut stats, mut out) = (Hints::default(), StorageStats::default(), Out::default());
+        hints.on_hinted(0, 7, (3, 42, item(1), 2), &CFG, &mut stats, &mut out);
+        // Node 2 was drained: node 3 took its place in the shard's replica set.
+        let mut moved = map();
+        let m = crate::control::migration::replace(&moved, 9, 0, 3, 2).expect("a replacement");
+        moved.put_migration(m);
+        for step in [Step::Sync, Step::Transfer] {
+            crate::control::migration::apply(&mut moved, 9, step, None, 2).expect("legal");
+        }
+        let mut out = Out::default();
+        hints.on_timer(200, HandoffTimer::DeliverDue { at: 200 }, &CFG, &moved, &mut out);
+        let mut to: Vec<Addr> = out.sends.iter().map(|(to, _)| *to).collect();
+        to.sort_unstable();
+        assert_eq!(to, [0, 1, 3], "every replica of the set now, not the drained node");
+        hints.on_delivered(3, 42, Dot { node: 1, counter: 1 }, &mut stats);
+        assert_eq!(hints.len(), 2, "each replica's acknowledgement deletes its own copy");
+    }
+
     #[test]
     fn a_hint_is_acknowledged_retried_until_delivered_then_deleted() {
         let (mut hints, mut stats, mut out) = (Hints::default(), StorageStats::default(), Out::default());
@@ -133,7 +183,7 @@ mod tests {
         assert!(matches!(out.sends[..], [(7, HandoffMsg::HintAck { req: 3, intended: 2 })]));
         assert_eq!(out.timers, [(200, HandoffTimer::DeliverDue { at: 200 })]);
         let mut out = Out::default();
-        hints.on_timer(200, HandoffTimer::DeliverDue { at: 200 }, &CFG, &mut out);
+        hints.on_timer(200, HandoffTimer::DeliverDue { at: 200 }, &CFG, &map(), &mut out);
         assert!(matches!(&out.sends[..], [(2, HandoffMsg::Deliver { key: 42, .. })]), "sent to the intended replica");
         assert_eq!(out.timers.len(), 1, "retried until acknowledged");
         hints.on_delivered(5, 42, Dot { node: 1, counter: 1 }, &mut stats);
@@ -141,7 +191,7 @@ mod tests {
         hints.on_delivered(2, 42, Dot { node: 1, counter: 1 }, &mut stats);
         assert!(hints.is_empty());
         let mut out = Out::default();
-        hints.on_timer(400, HandoffTimer::DeliverDue { at: 400 }, &CFG, &mut out);
+        hints.on_timer(400, HandoffTimer::DeliverDue { at: 400 }, &CFG, &map(), &mut out);
         assert!(out.sends.is_empty() && out.timers.is_empty(), "nothing left, no timer");
         assert_eq!((stats.hints_stored, stats.hints_delivered), (1, 1));
     }
