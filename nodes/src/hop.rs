@@ -17,16 +17,19 @@ pub enum DropReason {
     /// The receiver crashed and restarted while the message was in flight: it went to a life
     /// that is gone.
     Restarted,
+    /// The receiver's queue was full (its workers were all busy).
+    Overloaded,
 }
 
 impl DropReason {
-    /// The reason as a trace names it: `partition`, `loss`, `crash`, `restarted`.
+    /// The reason as a trace names it: `partition`, `loss`, `crash`, `restarted`, `overloaded`.
     pub fn name(self) -> &'static str {
         match self {
             DropReason::Partition => "partition",
             DropReason::Loss => "loss",
             DropReason::Crash => "crash",
             DropReason::Restarted => "restarted",
+            DropReason::Overloaded => "overloaded",
         }
     }
 }

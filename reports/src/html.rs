@@ -81,6 +81,9 @@ pub fn run_page(summary: &Summary) -> String {
     for l in &summary.load {
         let _ = writeln!(h, "<tr><th>offered load</th><td>{}</td></tr>", escape(l));
     }
+    if let Some(c) = &summary.capacity {
+        let _ = writeln!(h, "<tr><th>capacity</th><td>{}</td></tr>", escape(&c.headline()));
+    }
     let _ = writeln!(h, "</table>");
     if !summary.plots.is_empty() {
         let _ = write!(h, "<nav>");

@@ -2,6 +2,7 @@
 //! table), the plots (PNG and SVG), `index.html`, `ops.csv`, and side-by-side comparisons of
 //! two run folders. Knows nothing of madsim: it renders plain data the simulator hands over.
 
+pub mod capacity;
 pub mod comparison;
 pub mod fault_window;
 pub mod files;

@@ -112,6 +112,9 @@ pub struct Summary {
     /// daily cycle (...)`); steady groups are not listed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load: Vec<String>,
+    /// The autoscaler's figures and series, when the scenario has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<crate::capacity::CapacitySummary>,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -369,6 +372,9 @@ impl Summary {
         if !self.load.is_empty() {
             s.push('\n');
         }
+        if let Some(c) = &self.capacity {
+            s.push_str(&c.markdown());
+        }
         let _ = writeln!(
             s,
             "## Properties\n\n| property | result | violations | checked | detail |\n|---|---|---|---|---|"
@@ -502,6 +508,9 @@ impl Summary {
             let seen: Vec<String> = self.interleavings.iter().map(|(k, n)| format!("{k} {n}")).collect();
             let _ = writeln!(s, "interleavings reached: {}", seen.join(", "));
         }
+        if let Some(c) = &self.capacity {
+            let _ = writeln!(s, "capacity: {}", c.headline());
+        }
         let _ = writeln!(
             s,
             "simulated {:.1}s in {:.0} ms ({:.0}x real time, {:.0} ops/s wall); messages: {} sent, {} partitioned, {} lost; {} inputs delivered in {} batches",
@@ -578,6 +587,7 @@ pub(crate) mod tests_support {
             placement: Default::default(),
             voters: None,
             load: vec![],
+            capacity: None,
         }
     }
 }
@@ -658,6 +668,7 @@ mod tests {
             placement: Default::default(),
             voters: None,
             load: vec![],
+            capacity: None,
         }
     }
 

@@ -18,6 +18,7 @@ compile_error!(
 );
 
 pub mod bench;
+pub mod capacity_figures;
 pub mod check;
 pub mod cmd;
 pub mod console;

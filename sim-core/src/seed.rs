@@ -22,6 +22,8 @@ pub enum Stream {
     /// Which records a `corrupt` fault damages, and how, per node (from a root mixed with
     /// the fault's time, so other faults never shift it).
     Disk = 7,
+    /// Service times of requests at nodes' workers (`cluster.capacity`).
+    Service = 8,
 }
 
 /// The stream for `stream`, sub-stream `index` (e.g. the client number), of root seed `root`.

@@ -108,7 +108,69 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         placement: placement(&result.history, result.simulated_ms),
         voters: voters(&result.history),
         load: load_shapes(scenario),
+        capacity: capacity(&result.history, scenario.duration_ms),
     }
+}
+
+/// The capacity section: figures from what clients saw and which machines ran, and the series
+/// the capacity plot draws.
+pub fn capacity(history: &History, end_ms: u64) -> Option<reports::capacity::CapacitySummary> {
+    use reports::capacity::{CapacityPoint, CapacitySummary, ScaleDecision, SloPoint};
+    let f = crate::capacity_figures::figures(history, end_ms)?;
+    let log = history.capacity.as_ref()?;
+    let series = log
+        .samples
+        .iter()
+        .map(|s| {
+            // The forecast made one lead time before this sample, for (about) this time.
+            let i = log.forecasts.partition_point(|p| p.for_ms < s.at_ms);
+            let fc = log.forecasts.get(i).filter(|p| p.for_ms < s.at_ms + 1_000);
+            let (a, b) = (
+                log.node_loads.partition_point(|l| l.at_ms < s.at_ms),
+                log.node_loads.partition_point(|l| l.at_ms <= s.at_ms),
+            );
+            let loads = &log.node_loads[a..b];
+            CapacityPoint {
+                busy_max: loads.iter().map(|l| l.busy).fold(0.0, f64::max),
+                busy_mean: loads.iter().map(|l| l.busy).sum::<f64>() / loads.len().max(1) as f64,
+                queue_max: loads.iter().map(|l| l.queue).max().unwrap_or(0),
+                at_ms: s.at_ms,
+                demand: s.demand,
+                machines: s.machines,
+                serving: s.serving,
+                forecast: fc.map(|p| p.demand),
+                spread: fc.map_or(0.0, |p| p.spread),
+            }
+        })
+        .collect();
+    Some(CapacitySummary {
+        mode: f.mode,
+        slo_p99_ms: log.slo_p99_ms,
+        slo_window_ms: log.slo_window_ms,
+        slo_violation_s: f.slo_violation_s,
+        node_seconds: f.node_seconds,
+        peak_machines: f.peak_machines,
+        scale_outs: f.scale_outs,
+        scale_ins: f.scale_ins,
+        rejected: f.rejected,
+        forecast_mape: f.forecast_mape,
+        series,
+        windows: f
+            .windows
+            .iter()
+            .map(|w| SloPoint {
+                from_ms: w.from_ms,
+                p99_ms: w.p99_ms.filter(|p| p.is_finite()),
+                failed: w.p99_ms.is_some_and(|p| p.is_infinite()),
+                violated: w.violated,
+            })
+            .collect(),
+        decisions: log
+            .decisions
+            .iter()
+            .map(|d| ScaleDecision { at_ms: d.at_ms, from: d.from, to: d.to, reason: d.reason.clone() })
+            .collect(),
+    })
 }
 
 /// Shard placement over the run (see [`crate::placement`]): the moved shards, the first

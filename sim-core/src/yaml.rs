@@ -12,7 +12,7 @@ use serde_yaml::Value;
 
 use crate::scenario::hedging::{breaker_yaml, hedge_yaml};
 use crate::scenario::membership::membership_text;
-use crate::scenario::model::{Budget, Swarm};
+use crate::scenario::model::{AutoscalerSpec, Budget, Swarm};
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
 use crate::scenario::shape::{Base, Pulse, Shape};
 use crate::scenario::storage::{anti_entropy_text, conflicts_word, fsync_word, read_repair_word, scrub_word};
@@ -63,6 +63,9 @@ pub fn to_yaml(scenario: &Scenario, comments: &[String]) -> String {
         for e in &scenario.expect {
             let _ = writeln!(out, "  - {}", expectation(e));
         }
+    }
+    if let Some(a) = &scenario.autoscaler {
+        autoscaler(&mut out, a);
     }
     if scenario.budget != Budget::DEFAULT {
         let b = &scenario.budget;
@@ -159,6 +162,44 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     if let Some(m) = membership_text(c.membership) {
         let _ = writeln!(out, "  membership: {m}");
     }
+    if let Some(svc) = &c.service {
+        let times: Vec<String> = nodes::sim::service::Work::ALL
+            .iter()
+            .map(|&w| format!("{}: {}", w.name(), latency(svc.time(w))))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  capacity: {{ workers: {}, queue: {}, service: {{ {} }} }}",
+            svc.workers,
+            svc.queue,
+            times.join(", ")
+        );
+    }
+}
+
+fn autoscaler(out: &mut String, a: &AutoscalerSpec) {
+    use nodes::capacity::Mode;
+    let c = &a.config;
+    let mode = match &c.mode {
+        Mode::Threshold(t) => format!("mode: threshold, high: {}, low: {}", t.high, t.low),
+        Mode::Hpa(h) => format!("mode: hpa, target: {}", h.target),
+        Mode::Predictive(p) => format!("mode: predictive, target: {}", p.target),
+    };
+    let period = a.period_ms.map_or(String::new(), |p| format!(", period: {}", format_ms(p)));
+    let _ = writeln!(
+        out,
+        "autoscaler: {{ {mode}, min: {}, max: {}, initial: {}, startup: {}, interval: {}, cooldown: {{ up: {}, down: {} }}, sample: {}{period}, slo: {{ p99: {}, window: {} }} }}",
+        c.min_nodes,
+        c.max_nodes,
+        a.initial,
+        format_ms(c.startup_ms),
+        format_ms(c.interval_ms),
+        format_ms(c.scale_up_cooldown_ms),
+        format_ms(c.scale_down_cooldown_ms),
+        format_ms(a.sample_ms),
+        format_ms(a.slo_p99_ms),
+        format_ms(a.slo_window_ms),
+    );
 }
 
 fn latency(l: &Latency) -> String {
@@ -518,6 +559,25 @@ expect:
         assert_eq!(strip(&again.faults), strip(&original.faults));
         assert_eq!(again.expect, original.expect);
         assert_eq!(again.swarm.map(|s| Swarm { line: 0, ..s }), original.swarm.map(|s| Swarm { line: 0, ..s }));
+    }
+
+    #[test]
+    fn capacity_and_autoscaler_are_written_and_read_back_exactly() {
+        let text = "name: sized\ndescription: d\nduration: 2m\ncluster: { nodes: 6, replication: { n: 3 }, \
+            capacity: { workers: 2, queue: 16, service: { read: { exponential: { min: 0.5ms, mean: 1.5ms } }, write: 3ms } } }\n\
+            workload: [{ clients: 2, rate: 7/s, keys: 5 }]\n\
+            autoscaler: { mode: predictive, target: 0.5, min: 3, max: 6, initial: 4, startup: 20s, interval: 10s, \
+            cooldown: { up: 30s, down: 1m }, sample: 2s, period: 1m, slo: { p99: 50ms, window: 5s } }\n";
+        let original = parse(Path::new("s.yaml"), text).unwrap_or_else(|e| panic!("{e}"));
+        let written = to_yaml(&original, &[]);
+        let again = parse(Path::new("s.yaml"), &written).unwrap_or_else(|e| panic!("{e}\n{written}"));
+        assert_eq!(to_yaml(&again, &[]), written, "writing is a fixed point");
+        assert_eq!(again.cluster.service, original.cluster.service);
+        assert_eq!(again.autoscaler, original.autoscaler);
+        let threshold = text.replace("mode: predictive, target: 0.5", "mode: threshold, high: 0.9, low: 0.2");
+        let original = parse(Path::new("s.yaml"), &threshold).unwrap_or_else(|e| panic!("{e}"));
+        let again = parse(Path::new("s.yaml"), &to_yaml(&original, &[])).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.autoscaler, original.autoscaler);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod autoscaler;
 pub mod cost;
 pub mod hpa;
 pub mod predictor;
+pub mod workers;
 
 pub use autoscaler::{
     AutoScaler, AutoScalerConfig, Decision, DemandForecast, Mode, Observation, PredictiveConfig, Reason,
@@ -16,3 +17,4 @@ pub use autoscaler::{
 pub use cost::NodeSeconds;
 pub use hpa::{Hpa, HpaConfig, HpaStep, Limit};
 pub use predictor::{mape, Fallback, Forecast, Model, PredictorConfig, RejectedSample, ScalingPredictor};
+pub use workers::{WorkerStats, Workers};

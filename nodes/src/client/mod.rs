@@ -5,6 +5,7 @@ mod record;
 mod workload;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 
@@ -108,6 +109,11 @@ impl Ending {
 }
 
 impl Client {
+    /// Sends later operations to `coordinators` (the balancer's targets changed).
+    pub fn set_coordinators(&mut self, coordinators: Arc<[Addr]>) {
+        self.cfg.coordinators = CoordinatorChoice::new(coordinators);
+    }
+
     /// A client at `addr` drawing its operations from `workload` and its choices from `rng`.
     pub fn new(addr: Addr, cfg: ClientConfig, workload: Box<dyn Workload>, rng: ChaCha8Rng) -> Self {
         Client {

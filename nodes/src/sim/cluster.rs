@@ -18,16 +18,18 @@ use rand_chacha::ChaCha8Rng;
 
 use super::echo::Echo;
 use super::links::{Links, NetConfig};
+use super::service::{Service, ServiceConfig};
 use super::stats::NetStats;
 use super::transport::{boot_clients, boot_node, fire, handle, Actor, Endpoint, World};
 use crate::actor::{Addr, Input};
+use crate::capacity::WorkerStats;
 use crate::client::{Client, ClientConfig, Workload};
 use crate::control::{Ctl, MemberChange, MigrateMsg};
 use crate::message::Msg;
 use crate::message::NodeOut;
 use crate::node::{NodeConfig, StorageNode};
 use crate::observer::{Event, NodeChange, Observer};
-use crate::shard_map::ShardMap;
+use crate::shard_map::{ShardMap, Standing};
 use crate::storage::{StorageStats, Store};
 
 /// Everything needed to build a cluster.
@@ -45,6 +47,12 @@ pub struct ClusterConfig {
     pub net_seed: ChaCha8Rng,
     /// Random stream of each node (election timeouts), in node order.
     pub node_seeds: Vec<ChaCha8Rng>,
+    /// Nodes' workers and service times, and the stream service times are drawn from (`None`:
+    /// requests cost only network time).
+    pub service: Option<(ServiceConfig, ChaCha8Rng)>,
+    /// Nodes whose machines are off at the start (an autoscaler's spares): down until
+    /// [`Cluster::restart`] boots them.
+    pub standby: Vec<Addr>,
 }
 
 /// One client to start: its settings, workload and random stream.
@@ -93,7 +101,8 @@ impl<O: Observer> Cluster<O> {
             let client = Client::new((n + i) as Addr, c.cfg, c.workload, c.rng);
             endpoints.push(Endpoint::new(Actor::Client(client)));
         }
-        Cluster::start(endpoints, &cfg.node_zones, cfg.net, cfg.net_seed, observer)
+        let service = cfg.service.map(|(c, rng)| Service::new(c, rng, n));
+        Cluster::start(endpoints, &cfg.node_zones, (cfg.net, cfg.net_seed), service, &cfg.standby, observer)
     }
 
     /// Builds a cluster of echo endpoints that keep `in_flight` messages each circulating, for
@@ -107,16 +116,17 @@ impl<O: Observer> Cluster<O> {
     ) -> Cluster<O> {
         let n = node_zones.len() as u32;
         let endpoints = (0..n).map(|a| Endpoint::new(Actor::Echo(Echo::new(a, n, in_flight)))).collect();
-        Cluster::start(endpoints, &node_zones, net, net_seed, observer)
+        Cluster::start(endpoints, &node_zones, (net, net_seed), None, &[], observer)
     }
 
-    /// Boots the first endpoints (one per zone entry) as storage nodes (or echoes), then
-    /// starts the clients.
+    /// Boots the first endpoints (one per zone entry) as storage nodes (or echoes), except the
+    /// `standby` ones, then starts the clients.
     fn start(
         endpoints: Vec<Endpoint>,
         node_zones: &[u16],
-        net: NetConfig,
-        net_seed: ChaCha8Rng,
+        (net, net_seed): (NetConfig, ChaCha8Rng),
+        service: Option<Service>,
+        standby: &[Addr],
         observer: O,
     ) -> Cluster<O> {
         let nodes: Vec<Addr> = (0..node_zones.len() as Addr).collect();
@@ -128,8 +138,13 @@ impl<O: Observer> Cluster<O> {
             let w = &mut *guard;
             // Every process starts at once: none is down to the others' first messages.
             w.endpoints.iter_mut().for_each(|ep| ep.up = true);
+            w.service = service;
             for id in w.nodes.clone() {
-                boot_node(w, id);
+                if standby.contains(&id) {
+                    w.endpoints[id as usize].up = false; // its machine is off
+                } else {
+                    boot_node(w, id);
+                }
             }
             boot_clients(w);
         }
@@ -373,6 +388,25 @@ impl<O: Observer> Cluster<O> {
         total
     }
 
+    /// Each node's worker counters and queue length now, and the workers per node; `None`
+    /// when requests cost nothing (no service times).
+    pub fn service_stats(&self) -> Option<(u32, Vec<(WorkerStats, usize)>)> {
+        let mut w = lock(&self.world);
+        let now = w.now;
+        w.service.as_mut().map(|s| (s.workers(), s.stats(now)))
+    }
+
+    /// Points every client at `coordinators` (a load balancer's targets changed: a node was
+    /// added or is being removed).
+    pub fn set_coordinators(&self, coordinators: &[Addr]) {
+        let list: Arc<[Addr]> = coordinators.into();
+        for e in &mut lock(&self.world).endpoints {
+            if let Actor::Client(c) = &mut e.actor {
+                c.set_coordinators(list.clone());
+            }
+        }
+    }
+
     /// True while any client still has an operation outstanding.
     pub fn clients_busy(&self) -> bool {
         lock(&self.world).endpoints.iter().any(|e| matches!(&e.actor, Actor::Client(c) if c.busy()))
@@ -397,6 +431,22 @@ impl<O: Observer> Cluster<O> {
                 Actor::Client(_) | Actor::Echo(_) => None,
             })
             .collect()
+    }
+
+    /// `node`'s standing in the newest map any running node holds (by epoch), and whether
+    /// `node`'s own map already says so: the autoscaler's view of a join or drain.
+    pub fn standing(&self, node: Addr) -> Option<(Standing, bool)> {
+        let w = lock(&self.world);
+        fn map_of(e: &Endpoint) -> Option<&ShardMap> {
+            match &e.actor {
+                Actor::Node(n) if e.up => Some(n.control().map()),
+                _ => None,
+            }
+        }
+        let newest = w.endpoints.iter().filter_map(map_of).max_by_key(|m| m.epoch)?;
+        let standing = newest.standing_of(node);
+        let own = map_of(&w.endpoints[node as usize]).is_some_and(|m| m.standing_of(node) == standing);
+        Some((standing, own))
     }
 
     /// Lets `f` work with the observer (the driver records what it did there too, and takes

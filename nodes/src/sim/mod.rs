@@ -8,6 +8,7 @@ mod echo;
 pub mod latency;
 pub mod links;
 pub mod log;
+pub mod service;
 mod stats;
 mod transport;
 pub mod wars;

@@ -15,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use super::clock::Clock;
 use super::echo::Echo;
 use super::links::{Fate, Links};
+use super::service::{Served, Service, Work};
 use super::stats::NetStats;
 use super::wheel::Wheel;
 use crate::actor::{Addr, Input};
@@ -97,6 +98,8 @@ pub(super) struct World<O> {
     logging: bool,
     /// Endpoint names for logs, by address (`Cluster::name_nodes`).
     pub(super) names: Vec<String>,
+    /// Nodes' workers and service times (`None`: requests cost nothing but network time).
+    pub(super) service: Option<Service>,
 }
 
 impl<O: Observer> World<O> {
@@ -120,6 +123,7 @@ impl<O: Observer> World<O> {
             wheel: Wheel::default(),
             batch: Vec::new(),
             order: Vec::new(),
+            service: None,
         }
     }
 }
@@ -128,6 +132,8 @@ impl<O: Observer> World<O> {
 pub(super) struct Queued {
     to: Addr,
     incarnation: u32,
+    /// Its service is done (it waited for a worker): deliver it as it is.
+    served: bool,
     input: NodeInput,
 }
 
@@ -137,6 +143,9 @@ pub(super) fn boot_node<O: Observer>(w: &mut World<O>, node: Addr) {
     let ep = &mut w.endpoints[node as usize];
     ep.up = true;
     let (incarnation, local) = (ep.incarnation, ep.clock.local(real));
+    if let Some(s) = &mut w.service {
+        s.reset(node);
+    }
     match &mut ep.actor {
         Actor::Node(n) => n.boot(local, incarnation, &mut w.outbox),
         Actor::Echo(e) => e.boot(&mut w.outbox),
@@ -182,6 +191,22 @@ pub(super) fn fire<O: Observer>(w: &mut World<O>, tick: u64) {
             }
             continue;
         }
+        if let (Some(service), false, false, Actor::Node(_)) = (&mut w.service, q.served, ep.paused, &ep.actor) {
+            if let Some(work) = Work::of(&q.input) {
+                match service.admit(q.to, tick, work) {
+                    Served::Now => {}
+                    Served::At(done) => {
+                        w.wheel.push(done, Queued { served: true, ..q });
+                        continue;
+                    }
+                    Served::Rejected => {
+                        rejected(w, q, tick);
+                        continue;
+                    }
+                }
+            }
+        }
+        let ep = &mut w.endpoints[q.to as usize];
         if ep.seen != tick {
             ep.seen = tick;
             order.push(q.to);
@@ -357,8 +382,23 @@ fn watch_input<O: Observer>(w: &mut World<O>, now: u64, to: Addr, input: &NodeIn
     }
 }
 
+/// A node's queue was full: a client's request is refused (as a real server answers 503,
+/// and the client tries another coordinator); any other request is dropped, and its sender
+/// times out.
+#[cold]
+fn rejected<O: Observer>(w: &mut World<O>, q: Queued, tick: u64) {
+    if let Input::Msg { from, msg } = &q.input {
+        if let Some(op) = msg.client_request_op() {
+            transmit(w, q.to, *from, Msg::Answer(ClientAnswer::Refused { op }), tick);
+        }
+    }
+    if w.watching {
+        watch_input(w, tick, q.to, &q.input, HopEvent::Dropped(DropReason::Overloaded));
+    }
+}
+
 /// Queues `input` for `to` at `tick` (at least one tick after now: nothing is instantaneous).
 fn schedule<O: Observer>(w: &mut World<O>, to: Addr, tick: u64, input: NodeInput) {
     let incarnation = w.endpoints[to as usize].incarnation;
-    w.wheel.push(tick.max(w.now + 1), Queued { to, incarnation, input });
+    w.wheel.push(tick.max(w.now + 1), Queued { to, incarnation, served: false, input });
 }

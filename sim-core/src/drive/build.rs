@@ -15,7 +15,8 @@ use super::workload::{ClientWorkload, Zipf};
 use crate::scenario::model::{FaultAction, KeyDist, Scenario, Target};
 use crate::seed::{stream, Stream};
 
-/// The declared nodes that start outside the gossip membership: those a `join` action names.
+/// The declared nodes that start outside the gossip membership: those a `join` action names,
+/// and the autoscaler's spares.
 pub fn outside_members(scenario: &Scenario) -> Vec<Addr> {
     let mut outside: Vec<Addr> = scenario
         .faults
@@ -30,9 +31,16 @@ pub fn outside_members(scenario: &Scenario) -> Vec<Addr> {
             _ => None,
         })
         .collect();
+    outside.extend(standby(scenario));
     outside.sort_unstable();
     outside.dedup();
     outside
+}
+
+/// The autoscaler's spares: declared nodes beyond the ones it starts with, machines off.
+pub fn standby(scenario: &Scenario) -> Vec<Addr> {
+    let nodes = scenario.cluster.nodes.len() as Addr;
+    scenario.autoscaler.as_ref().map_or(vec![], |a| (a.initial..nodes).collect())
 }
 
 /// The cluster config and clients of `scenario` for root seed `seed`.
@@ -67,6 +75,8 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
         },
         net_seed: stream(seed, Stream::Network, 0),
         node_seeds: (0..c.nodes.len() as u32).map(|i| stream(seed, Stream::Node, i)).collect(),
+        service: c.service.clone().map(|s| (s, stream(seed, Stream::Service, 0))),
+        standby: standby(scenario),
     };
     let coordinators = CoordinatorChoice::new(addrs.into());
     let mut clients = vec![];

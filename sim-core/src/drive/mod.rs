@@ -7,6 +7,7 @@ mod build;
 mod injector;
 pub mod probe;
 mod recorder;
+mod scaler;
 pub mod workload;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use crate::scenario::model::Scenario;
 use crate::seed::{stream, Stream};
 use injector::Injector;
 use recorder::{replica_state, Recorder};
+use scaler::Scaler;
 
 /// What runs for one seed: the scenario with its swarm (if any) drawn into concrete faults.
 #[derive(Clone, Debug)]
@@ -166,11 +168,25 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
             cluster.name_nodes(&scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>());
         }
         let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), seed);
-        // The cluster and the injector advance as peers: the cluster runs up to the injector's
-        // next action, the injector acts, until the end of the fault phase.
-        while let Some(at) = injector.next_at().filter(|&t| t < scenario.duration_ms) {
-            cluster.run_to(at);
-            injector.step();
+        let mut scaler = Scaler::new(cluster.clone(), scenario);
+        // The cluster, the injector and the autoscaler advance as peers: the cluster runs up
+        // to the next action of either, which acts (a fault first at a tie), until the end of
+        // the fault phase.
+        let end = scenario.duration_ms;
+        loop {
+            let fault = injector.next_at().filter(|&t| t < end);
+            let scale = scaler.as_ref().map(Scaler::next_at).filter(|&t| t < end);
+            match (fault, scale) {
+                (Some(f), s) if s.is_none_or(|s| f <= s) => {
+                    cluster.run_to(f);
+                    injector.step();
+                }
+                (_, Some(s)) => {
+                    cluster.run_to(s);
+                    scaler.as_mut().expect("a scale time comes from the scaler").step();
+                }
+                _ => break,
+            }
         }
         cluster.run_to(scenario.duration_ms);
         injector.heal_all(scenario.duration_ms);
@@ -197,6 +213,10 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
             outside: build::outside_members(scenario),
         });
         h.record_final_state(FinalState { at_ms: end_ms, replicas, replica_sets });
+        if let Some(log) = scaler.map(Scaler::finish) {
+            h.mix_into_trace(&[log.decisions.len() as u64, log.machines.len() as u64, log.samples.len() as u64]);
+            h.capacity = Some(log);
+        }
         h.mix_into_trace(&[net.sent, net.delivered, net.partitioned, net.lost, net.to_down_node, net.duplicated]);
         h.mix_into_trace(&storage.counters().map(|(_, n)| n));
         (h, net, storage)

@@ -4,6 +4,7 @@
 //! can be checked too. The trace hash summarises everything recorded, in order.
 
 mod acts;
+pub mod capacity;
 pub mod event_log;
 pub mod fault_span;
 pub mod import;
@@ -138,6 +139,8 @@ pub struct History {
     pub start_replica_sets: Vec<Vec<u32>>,
     /// Each node's zone name, by address (empty when not recorded).
     pub node_zones: Vec<String>,
+    /// What the autoscaler saw and did (`None`: no autoscaler).
+    pub capacity: Option<capacity::CapacityLog>,
     trace: TraceHasher,
 }
 

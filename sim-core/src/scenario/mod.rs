@@ -6,6 +6,7 @@
 //! validation errors need because serde keeps no positions once it is done.
 
 pub mod budget;
+mod capacity;
 mod cluster;
 mod error;
 mod expect;

@@ -39,6 +39,27 @@ pub struct Scenario {
     pub swarm: Option<Swarm>,
     /// The most work the scenario may ask for (`budget:`; the defaults unless raised).
     pub budget: Budget,
+    /// Who sizes the cluster (`autoscaler:`; `None`: the declared nodes, all running).
+    pub autoscaler: Option<AutoscalerSpec>,
+}
+
+/// `autoscaler:` the autoscaler's rule and bounds, the nodes it starts with, and the SLO a run
+/// is judged by. Nodes beyond `initial` (by declaration order) are its spares: their machines
+/// are off until it starts them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoscalerSpec {
+    /// Mode, bounds, interval, cooldowns, start-up time.
+    pub config: nodes::capacity::AutoScalerConfig,
+    /// Nodes running at the start.
+    pub initial: u32,
+    /// How often node stats are sampled.
+    pub sample_ms: u64,
+    /// The predictor's seasonal period (`None`: the workload's daily period, else the duration).
+    pub period_ms: Option<u64>,
+    /// A window whose p99 latency is above this violates the SLO.
+    pub slo_p99_ms: u64,
+    /// Length of the SLO's windows.
+    pub slo_window_ms: u64,
 }
 
 /// Limits on the work one run may take, checked against an estimate made from the scenario as
@@ -94,6 +115,8 @@ pub struct ClusterSpec {
     pub storage: StorageSpec,
     /// SWIM gossip membership (`None`: off).
     pub membership: Option<nodes::membership::GossipConfig>,
+    /// What a request costs a node: workers, queue, service times (`None`: only network time).
+    pub service: Option<nodes::sim::service::ServiceConfig>,
 }
 
 /// One storage node.

@@ -23,6 +23,8 @@ pub struct ScenarioSpec {
     pub expect: Option<Vec<Value>>,
     pub swarm: Option<RawSwarm>,
     pub budget: Option<RawBudget>,
+    #[serde(default, deserialize_with = "present")]
+    pub autoscaler: Option<Value>,
 }
 
 /// `budget:` the work a scenario may ask for, raised above the defaults.
@@ -53,6 +55,9 @@ pub struct RawCluster {
     /// `{ gossip: on, probe_period: 500ms, ... }`.
     #[serde(default, deserialize_with = "present")]
     pub membership: Option<Value>,
+    /// `{ workers: 4, queue: 64, service: { read: 0.5ms } }`.
+    #[serde(default, deserialize_with = "present")]
+    pub capacity: Option<Value>,
 }
 
 /// `cluster.storage:` conflict resolution, sibling bound, repair mechanisms and the disk.

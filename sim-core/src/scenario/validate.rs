@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use super::budget::{budget, check as check_budget};
+use super::capacity::autoscaler;
 use super::cluster::cluster;
 use super::error::Invalid;
 use super::expect::expectations;
@@ -55,6 +56,8 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
     let swarm = spec.swarm.as_ref().map(|raw| swarm(raw, &cluster, duration_ms, index)).transpose()?;
     let expect = expectations(spec.expect.as_deref().unwrap_or_default(), cluster.n, duration_ms + heal_ms)?;
     let budget = budget(spec.budget.as_ref())?;
+    let has_capacity = cluster.service.is_some();
+    let autoscaler = autoscaler(spec.autoscaler.as_ref(), cluster.nodes.len(), cluster.n, has_capacity)?;
     let scenario = Scenario {
         path: path.to_path_buf(),
         name: name.clone(),
@@ -69,6 +72,7 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
         expect,
         swarm,
         budget,
+        autoscaler,
     };
     // Last: the budget judges the scenario as a whole.
     check_budget(&scenario)?;
