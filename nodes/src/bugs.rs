@@ -48,6 +48,8 @@ pub enum Bug {
     /// Leaders record a draining node drained once it is primary of no shard, not once no
     /// replica set names it: it leaves while it still stores its standby replicas' writes.
     DrainEarly,
+    /// The autoscaler ignores its cooldowns: it acts at every interval the rule asks it to.
+    CooldownIgnored,
 }
 
 /// How long after acknowledging a replica with [`Bug::AckBeforeSync`] on syncs (an fsync
@@ -66,7 +68,7 @@ pub struct Planted {
 }
 
 /// Every planted bug: its name, the bug, and what it breaks.
-pub const PLANTED: [Planted; 13] = [
+pub const PLANTED: [Planted; 14] = [
     Planted { name: "early-ack", bug: Bug::EarlyAck, breaks: "writes acknowledged after W-1 replicas" },
     Planted {
         name: "false-dominance",
@@ -128,6 +130,7 @@ pub const PLANTED: [Planted; 13] = [
         bug: Bug::DrainEarly,
         breaks: "nodes recorded drained while still holding standby replicas",
     },
+    Planted { name: "cooldown-ignored", bug: Bug::CooldownIgnored, breaks: "the autoscaler acts inside its cooldowns" },
 ];
 
 /// Whether this build can plant bugs (it was built with `--features clustersim-nodes/planted-bugs`).

@@ -262,6 +262,9 @@ impl AutoScaler {
 
     /// Whether a scale-out (`up`) or scale-in at `now` falls inside its cooldown.
     fn cooling(&self, now: u64, up: bool) -> bool {
+        if crate::bugs::on(crate::bugs::Bug::CooldownIgnored) {
+            return false;
+        }
         let cooldown = if up { self.config.scale_up_cooldown_ms } else { self.config.scale_down_cooldown_ms };
         self.last_action_ms.is_some_and(|last| now < last.saturating_add(cooldown))
     }

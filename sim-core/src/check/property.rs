@@ -8,7 +8,7 @@ use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
 use super::{
     convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, membership, migrations,
-    ownership, primaries, siblings, sometimes, stale_reads, standing,
+    ownership, primaries, scaling, siblings, sometimes, stale_reads, standing,
 };
 use crate::history::{History, MigrationStep};
 use sometimes::Interleaving;
@@ -27,7 +27,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 31] = [
+pub static PROPERTIES: [Property; 34] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -203,6 +203,25 @@ pub static PROPERTIES: [Property; 31] = [
         class: Liveness,
         holds_when: "every node that joined before the heal holds data on its disk at the end",
         check: |e| standing::joined_nodes_hold_data(e.history),
+    },
+    Property {
+        name: "node_count_within_bounds",
+        class: Safety,
+        holds_when: "the machines the autoscaler had on never numbered outside its min..max",
+        check: |e| scaling::judge(e.history, scaling::Rule::Bounds),
+    },
+    Property {
+        name: "no_scale_in_cooldown",
+        class: Safety,
+        holds_when: "no scale action came sooner after the previous one than its direction's cooldown",
+        check: |e| scaling::judge(e.history, scaling::Rule::Cooldown),
+    },
+    Property {
+        name: "no_flapping",
+        class: Safety,
+        holds_when:
+            "the node count never reversed direction within the flapping window (3 decision intervals, at least 1 min)",
+        check: |e| scaling::judge(e.history, scaling::Rule::Flapping),
     },
     Property {
         name: "membership_converged",

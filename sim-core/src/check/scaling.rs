@@ -10,6 +10,7 @@
 
 use super::describe::secs;
 use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
+use crate::history::History;
 
 /// One scale action as the history records it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,6 +130,36 @@ pub fn no_flapping(actions: &[ScaleAction], limits: &ScaleLimits, window_ms: u64
     safety("no_flapping", violations, acts.len() as u64, detail, bad)
 }
 
+/// Which scaling property to judge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// `node_count_within_bounds`, from the machines turned on and off.
+    Bounds,
+    /// `no_scale_in_cooldown`, from the scale actions carried out.
+    Cooldown,
+    /// `no_flapping`, from the scale actions carried out.
+    Flapping,
+}
+
+/// Judges `rule` on a run's capacity log: bounds from what machines ran (not from what the
+/// autoscaler decided), cooldowns and flapping from the actions it carried out. A run without
+/// an autoscaler fails: the scenario expects a property of something it does not have.
+pub fn judge(history: &History, rule: Rule) -> Verdict {
+    let name = match rule {
+        Rule::Bounds => "node_count_within_bounds",
+        Rule::Cooldown => "no_scale_in_cooldown",
+        Rule::Flapping => "no_flapping",
+    };
+    let Some((log, limits)) = history.capacity.as_ref().and_then(|l| l.limits.map(|x| (l, x))) else {
+        return safety(name, 1, 0, "no autoscaler ran: the scenario has no `autoscaler:`".into(), vec![]);
+    };
+    match rule {
+        Rule::Bounds => node_count_within_bounds(&log.machine_counts(), &limits),
+        Rule::Cooldown => no_scale_in_cooldown(&log.decisions, &limits),
+        Rule::Flapping => no_flapping(&log.decisions, &limits, log.flap_window_ms),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +215,27 @@ mod tests {
         let v = no_flapping(&h, &LIMITS, 120_000);
         assert_eq!((v.passed, v.violations), (false, 1), "{v:?}");
         assert!(v.examples[0].contains("reverses 5 -> 4 at 360.000s"), "{:?}", v.examples);
+    }
+
+    #[test]
+    fn bounds_are_judged_from_the_machines_that_ran_not_from_the_decisions() {
+        use crate::history::capacity::{CapacityLog, MachineRecord};
+        let on = |at_s: u64, node: u32, on: bool| MachineRecord { at_ms: at_s * 1000, node, on };
+        let mut h = History::new();
+        assert!(!judge(&h, Rule::Bounds).passed, "no autoscaler: nothing to judge is a mistake");
+        // Decisions within bounds, but a drain still running when four more machines started.
+        h.capacity = Some(CapacityLog {
+            limits: Some(LIMITS),
+            initial: 4,
+            decisions: vec![act(0, 4, 3), act(100, 3, 6)],
+            machines: vec![on(100, 4, true), on(100, 5, true), on(101, 6, true), on(120, 3, false)],
+            flap_window_ms: 60_000,
+            ..CapacityLog::default()
+        });
+        let v = judge(&h, Rule::Bounds);
+        assert_eq!((v.passed, v.violations), (false, 1), "{v:?}");
+        assert!(v.examples[0].starts_with("6 -> 7 at 101.000s (machine 6 on)"), "{:?}", v.examples);
+        assert!(judge(&h, Rule::Cooldown).passed);
+        assert!(judge(&h, Rule::Flapping).passed, "100 s apart: outside the window");
     }
 }

@@ -85,6 +85,7 @@ impl<'a> Scaler<'a> {
             initial: spec.initial,
             slo_p99_ms: spec.slo_p99_ms,
             slo_window_ms: spec.slo_window_ms,
+            flap_window_ms: flap_window_ms(c.interval_ms),
             ..CapacityLog::default()
         };
         let scaler = Scaler {
@@ -300,6 +301,12 @@ impl<'a> Scaler<'a> {
             .map(|e| e.pulse.factor)
             .fold(1.0, f64::max)
     }
+}
+
+/// The flapping window: three decision intervals, at least a minute (a reversal sooner than
+/// that undoes an action before it could have been judged).
+pub fn flap_window_ms(interval_ms: u64) -> u64 {
+    (3 * interval_ms).max(60_000)
 }
 
 /// The predictor's period: the workload's daily cycle if it has one, else the run.

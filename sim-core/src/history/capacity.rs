@@ -86,6 +86,8 @@ pub struct CapacityLog {
     pub decisions: Vec<ScaleAction>,
     /// Machines turned on and off, in time order.
     pub machines: Vec<MachineRecord>,
+    /// A reversal of direction within this long is flapping.
+    pub flap_window_ms: u64,
 }
 
 impl CapacityLog {

@@ -74,7 +74,7 @@ pub fn capacity(raw: Option<&Value>) -> Result<Option<ServiceConfig>, Invalid> {
 /// `autoscaler: { mode: hpa, min: 3, max: 12, initial: 3, startup: 30s, target: 0.6, ... }`.
 pub fn autoscaler(
     raw: Option<&Value>,
-    nodes: usize,
+    (nodes, zones): (usize, usize),
     n: u8,
     has_capacity: bool,
 ) -> Result<Option<AutoscalerSpec>, Invalid> {
@@ -121,7 +121,9 @@ pub fn autoscaler(
     let target = fraction("target", 0.6)?;
     let mode = match mode_name {
         "threshold" => {
-            let t = ThresholdConfig { high: fraction("high", 0.8)?, low: fraction("low", 0.3)?, step_nodes: 1 };
+            // A step is a whole round of zones: the scaler carries counts out in rounds.
+            let step_nodes = zones.max(1) as u32;
+            let t = ThresholdConfig { high: fraction("high", 0.8)?, low: fraction("low", 0.3)?, step_nodes };
             if t.low >= t.high {
                 return Err(Invalid::new(
                     fields.field("low"),

@@ -57,7 +57,8 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
     let expect = expectations(spec.expect.as_deref().unwrap_or_default(), cluster.n, duration_ms + heal_ms)?;
     let budget = budget(spec.budget.as_ref())?;
     let has_capacity = cluster.service.is_some();
-    let autoscaler = autoscaler(spec.autoscaler.as_ref(), cluster.nodes.len(), cluster.n, has_capacity)?;
+    let autoscaler =
+        autoscaler(spec.autoscaler.as_ref(), (cluster.nodes.len(), cluster.zones.len()), cluster.n, has_capacity)?;
     let scenario = Scenario {
         path: path.to_path_buf(),
         name: name.clone(),
