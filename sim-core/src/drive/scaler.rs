@@ -124,10 +124,7 @@ impl<'a> Scaler<'a> {
         // pods that are not ready yet as idle on a scale-up).
         let active = self.active();
         let busy = self.recent.iter().sum::<f64>() / self.recent.len() as f64 / f64::from(active.max(1));
-        let forecast = self.predictor.as_ref().map(|p| {
-            let f = p.forecast(now, self.scaler.lead_ms(), self.spec.sample_ms);
-            DemandForecast { peak_demand: f.peak() * self.event_factor(now), confidence: f.confidence }
-        });
+        let forecast = self.predictor.as_ref().map(|p| self.demand_forecast(p, now));
         let obs = Observation { now_ms: now, nodes: active, busy, forecast };
         let Some(decision) = self.scaler.decide(&obs) else { return };
         self.recent.clear();
@@ -289,17 +286,38 @@ impl<'a> Scaler<'a> {
         });
     }
 
-    /// The largest factor of a scheduled event known now that overlaps the lead window: the
-    /// anticipated-event schedule a predictive autoscaler reads.
+    /// What the `predictive` mode reads: the regression's peak over the lead time, times the
+    /// factor of an announced event in it. A schedule is a fact, not a fit: with an event
+    /// ahead, a model too unsure to count (a flat load explains nothing) is replaced by the
+    /// load observed since the last decision, and the forecast is taken as certain.
+    fn demand_forecast(&self, p: &ScalingPredictor, now: u64) -> DemandForecast {
+        let f = p.forecast(now, self.scaler.lead_ms(), self.spec.sample_ms);
+        let factor = self.event_factor(now);
+        let sure = match &self.spec.config.mode {
+            Mode::Predictive(c) => f.confidence >= c.confidence_min,
+            _ => false,
+        };
+        if factor > 1.0 && !sure {
+            let observed = self.recent.iter().sum::<f64>() / self.recent.len().max(1) as f64;
+            return DemandForecast { peak_demand: observed * factor, confidence: 1.0 };
+        }
+        DemandForecast { peak_demand: f.peak() * factor, confidence: f.confidence }
+    }
+
+    /// How much more load announced events bring over the lead window than they bring now:
+    /// the observed load (and the model fitted on it) already holds the events under way.
     fn event_factor(&self, now: u64) -> f64 {
         let end = now + self.scaler.lead_ms();
-        self.scenario
-            .workload
-            .iter()
-            .flat_map(|g| g.rate.shape.known_events(now))
+        let known = || self.scenario.workload.iter().flat_map(|g| g.rate.shape.known_events(now));
+        let ahead = known()
             .filter(|e| e.pulse.at_ms < end && e.pulse.at_ms + e.pulse.for_ms > now)
             .map(|e| e.pulse.factor)
-            .fold(1.0, f64::max)
+            .fold(1.0, f64::max);
+        let current = known()
+            .filter(|e| e.pulse.at_ms <= now && now < e.pulse.at_ms + e.pulse.for_ms)
+            .map(|e| e.pulse.factor)
+            .fold(1.0, f64::max);
+        (ahead / current).max(1.0)
     }
 }
 
