@@ -159,6 +159,10 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     if let Some(m) = membership_text(c.membership) {
         let _ = writeln!(out, "  membership: {m}");
     }
+    // Written only when not the default, so scenarios without one are written as before.
+    if c.balancer != nodes::client::BalancerConfig::default() {
+        let _ = writeln!(out, "  balancer: {}", crate::scenario::balancer::balancer_yaml(&c.balancer));
+    }
 }
 
 fn latency(l: &Latency) -> String {

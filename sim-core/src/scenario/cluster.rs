@@ -95,6 +95,7 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
         writes_via_primary,
         storage,
         membership: membership(raw.membership.as_ref())?,
+        balancer: super::balancer::balancer(raw.balancer.as_ref())?,
     })
 }
 

@@ -94,6 +94,8 @@ pub struct ClusterSpec {
     pub storage: StorageSpec,
     /// SWIM gossip membership (`None`: off).
     pub membership: Option<nodes::membership::GossipConfig>,
+    /// How clients choose coordinators (default `random`).
+    pub balancer: nodes::client::BalancerConfig,
 }
 
 /// One storage node.

@@ -53,6 +53,9 @@ pub struct RawCluster {
     /// `{ gossip: on, probe_period: 500ms, ... }`.
     #[serde(default, deserialize_with = "present")]
     pub membership: Option<Value>,
+    /// A strategy name, or `{ strategy: power_of_two, window: 32, backoff: { base: 100ms, max: 5s } }`.
+    #[serde(default, deserialize_with = "present")]
+    pub balancer: Option<Value>,
 }
 
 /// `cluster.storage:` conflict resolution, sibling bound, repair mechanisms and the disk.
