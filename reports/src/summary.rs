@@ -112,6 +112,9 @@ pub struct Summary {
     /// daily cycle (...)`); steady groups are not listed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load: Vec<String>,
+    /// Operations coordinated per node under the run's balancer strategy, and their spread.
+    #[serde(default)]
+    pub spread: crate::spread::LoadSpread,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -366,9 +369,7 @@ impl Summary {
         for l in &self.load {
             let _ = writeln!(s, "- offered load: {l}");
         }
-        if !self.load.is_empty() {
-            s.push('\n');
-        }
+        let _ = writeln!(s, "- {}\n", self.spread.text());
         let _ = writeln!(
             s,
             "## Properties\n\n| property | result | violations | checked | detail |\n|---|---|---|---|---|"
@@ -498,6 +499,7 @@ impl Summary {
         );
         s.push_str(&crate::migrations::text(&self.migrations));
         s.push_str(&crate::placement::text(&self.placement, self.voters.as_ref(), self.simulated_ms));
+        let _ = writeln!(s, "{}", self.spread.text());
         if !self.interleavings.is_empty() {
             let seen: Vec<String> = self.interleavings.iter().map(|(k, n)| format!("{k} {n}")).collect();
             let _ = writeln!(s, "interleavings reached: {}", seen.join(", "));
@@ -578,6 +580,7 @@ pub(crate) mod tests_support {
             placement: Default::default(),
             voters: None,
             load: vec![],
+            spread: Default::default(),
         }
     }
 }
@@ -658,6 +661,7 @@ mod tests {
             placement: Default::default(),
             voters: None,
             load: vec![],
+            spread: Default::default(),
         }
     }
 

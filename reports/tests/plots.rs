@@ -93,6 +93,7 @@ fn summary(simulated_ms: u64) -> Summary {
         placement: Default::default(),
         voters: None,
         load: vec![],
+        spread: Default::default(),
     }
 }
 

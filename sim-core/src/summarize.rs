@@ -108,7 +108,19 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         placement: placement(&result.history, result.simulated_ms),
         voters: voters(&result.history),
         load: load_shapes(scenario),
+        spread: spread(scenario, &result.history),
     }
+}
+
+/// Operations coordinated per declared node (from each operation's record) and their spread.
+fn spread(scenario: &Scenario, history: &History) -> reports::LoadSpread {
+    let mut per_node = vec![0u64; scenario.cluster.nodes.len()];
+    for c in history.ops.iter().filter_map(|op| op.coordinator) {
+        if let Some(count) = per_node.get_mut(c as usize) {
+            *count += 1;
+        }
+    }
+    reports::LoadSpread::new(scenario.cluster.balancer.strategy.name(), per_node)
 }
 
 /// Shard placement over the run (see [`crate::placement`]): the moved shards, the first
