@@ -5,8 +5,8 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use super::config::{BalancerConfig, Strategy};
 use super::window::Window;
-use super::{BalancerConfig, Strategy};
 use crate::actor::Addr;
 
 /// Error fraction at or above which `zone_aware` no longer counts a coordinator as healthy.
