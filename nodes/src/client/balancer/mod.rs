@@ -50,6 +50,18 @@ impl Balancer {
         Balancer { shared, ..Balancer::random(addrs) }
     }
 
+    /// Sends later operations to `coordinators` (ascending; the cluster's nodes changed). The
+    /// group's shared state keeps what it knew of the nodes that stay; a node it never saw
+    /// gets zone `u16::MAX` (no client's own zone, so `zone_aware` uses it only to fall back).
+    /// Every client of the group may call it with the same list: the first one retargets.
+    pub fn set_coordinators(&mut self, coordinators: Arc<[Addr]>) {
+        assert!(!coordinators.is_empty(), "a client needs a coordinator");
+        if let Some(shared) = &self.shared {
+            Self::lock(shared).set_coordinators(&coordinators, |_| u16::MAX);
+        }
+        self.coordinators = coordinators;
+    }
+
     /// The same balancer for a client in `zone`.
     pub fn for_zone(&self, zone: u16) -> Self {
         Balancer { zone, ..self.clone() }

@@ -233,6 +233,33 @@ impl LoadBalancer {
         }
     }
 
+    /// Chooses among `coordinators` (ascending) from now on: those it knew keep their window,
+    /// requests in flight and back-off; new ones start fresh, in the zone `zone_of` gives.
+    pub fn set_coordinators(&mut self, coordinators: &[Addr], zone_of: impl Fn(Addr) -> u16) {
+        assert!(!coordinators.is_empty(), "a balancer needs a coordinator");
+        if self.coords.iter().map(|c| c.addr).eq(coordinators.iter().copied()) {
+            return;
+        }
+        let (window, window_ms) = (self.cfg.window, self.cfg.window_ms);
+        let mut old = std::mem::take(&mut self.coords).into_iter().peekable();
+        for &addr in coordinators {
+            while old.peek().is_some_and(|c| c.addr < addr) {
+                old.next();
+            }
+            let kept = old.next_if(|c| c.addr == addr);
+            self.coords.push(kept.unwrap_or_else(|| Coordinator {
+                addr,
+                zone: zone_of(addr),
+                window: Window::new(window, window_ms),
+                outstanding: 0,
+                failures: 0,
+                backoff_until: 0,
+            }));
+        }
+        assert!(self.coords.windows(2).all(|w| w[0].addr < w[1].addr), "coordinators ascending by address");
+        self.cursor %= self.coords.len();
+    }
+
     /// Requests in flight at `addr` (for tests and reports).
     pub fn outstanding(&self, addr: Addr) -> u32 {
         self.index(addr).map_or(0, |i| self.coords[i].outstanding)

@@ -134,3 +134,18 @@ fn the_shared_balancer_sees_every_clients_requests() {
     c1.done(3, a, Answer::Replied { latency_ms: 3 });
     assert_eq!(c2.pick(3, &mut r), a);
 }
+
+#[test]
+fn retargeting_keeps_what_it_knew_of_the_nodes_that_stay() {
+    let mut group = Balancer::group(cfg(Strategy::LeastOutstanding), &[(0, 0), (1, 0), (2, 1)]);
+    let mut r = rng();
+    let busy = group.pick(0, &mut r);
+    group.set_coordinators(Arc::from([busy, 5]));
+    let shared = group.shared.clone().expect("shared");
+    assert_eq!(Balancer::lock(&shared).outstanding(busy), 1, "kept its request in flight");
+    assert_eq!(group.pick(1, &mut r), 5, "the new node has none");
+    assert_eq!(group.len(), 2);
+    let mut plain = Balancer::random(Arc::from([0, 1]));
+    plain.set_coordinators(Arc::from([4]));
+    assert_eq!(plain.pick(0, &mut r), 4);
+}
