@@ -15,6 +15,7 @@ pub mod placement;
 pub mod plot;
 pub mod run_data;
 pub mod run_folder;
+pub mod spread;
 pub mod staleness;
 pub mod summary;
 pub mod timeline;
@@ -32,6 +33,7 @@ pub use run_folder::{
     default_compare_dir, read_run_folder, write_compare_folder, write_run_folder, RenderStats, ReportError,
     COMPARE_FOLDER_MARKER, RUN_FOLDER_MARKER,
 };
+pub use spread::LoadSpread;
 pub use staleness::{LevelStaleness, ProbeRow, Staleness, TBucket};
 pub use summary::{
     ControlSummary, FaultSummary, LeaderSpan, LevelStats, NetSummary, PlotFile, Summary, VerdictSummary, WindowSummary,

@@ -115,6 +115,9 @@ pub struct Summary {
     /// The autoscaler's figures and series, when the scenario has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<crate::capacity::CapacitySummary>,
+    /// Operations coordinated per node under the run's balancer strategy, and their spread.
+    #[serde(default)]
+    pub spread: crate::spread::LoadSpread,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -372,6 +375,7 @@ impl Summary {
         if !self.load.is_empty() {
             s.push('\n');
         }
+        let _ = writeln!(s, "- {}\n", self.spread.text());
         if let Some(c) = &self.capacity {
             s.push_str(&c.markdown());
         }
@@ -504,6 +508,7 @@ impl Summary {
         );
         s.push_str(&crate::migrations::text(&self.migrations));
         s.push_str(&crate::placement::text(&self.placement, self.voters.as_ref(), self.simulated_ms));
+        let _ = writeln!(s, "{}", self.spread.text());
         if !self.interleavings.is_empty() {
             let seen: Vec<String> = self.interleavings.iter().map(|(k, n)| format!("{k} {n}")).collect();
             let _ = writeln!(s, "interleavings reached: {}", seen.join(", "));
@@ -588,6 +593,7 @@ pub(crate) mod tests_support {
             voters: None,
             load: vec![],
             capacity: None,
+            spread: Default::default(),
         }
     }
 }
@@ -669,6 +675,7 @@ mod tests {
             voters: None,
             load: vec![],
             capacity: None,
+            spread: Default::default(),
         }
     }
 

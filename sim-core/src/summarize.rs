@@ -109,6 +109,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         voters: voters(&result.history),
         load: load_shapes(scenario),
         capacity: capacity(&result.history, scenario.duration_ms),
+        spread: spread(scenario, &result.history),
     }
 }
 
@@ -171,6 +172,17 @@ pub fn capacity(history: &History, end_ms: u64) -> Option<reports::capacity::Cap
             .map(|d| ScaleDecision { at_ms: d.at_ms, from: d.from, to: d.to, reason: d.reason.clone() })
             .collect(),
     })
+}
+
+/// Operations coordinated per declared node (from each operation's record) and their spread.
+fn spread(scenario: &Scenario, history: &History) -> reports::LoadSpread {
+    let mut per_node = vec![0u64; scenario.cluster.nodes.len()];
+    for c in history.ops.iter().filter_map(|op| op.coordinator) {
+        if let Some(count) = per_node.get_mut(c as usize) {
+            *count += 1;
+        }
+    }
+    reports::LoadSpread::new(scenario.cluster.balancer.strategy.name(), per_node)
 }
 
 /// Shard placement over the run (see [`crate::placement`]): the moved shards, the first

@@ -520,6 +520,20 @@ swarm:
         }
     }
 
+    #[test]
+    fn the_balancer_mode_reaches_every_strategy() {
+        let s = wide("  modes: [balancer]\n");
+        let mut seen = std::collections::BTreeSet::new();
+        for seed in 0..100 {
+            let b = resolve(&s, seed).cluster.balancer;
+            assert_eq!(b, resolve(&s, seed).cluster.balancer, "deterministic");
+            assert!((4..=64).contains(&b.window) && b.backoff_base_ms <= b.backoff_max_ms, "{b:?}");
+            seen.insert(b.strategy);
+        }
+        assert_eq!(seen.len(), nodes::client::Strategy::ALL.len(), "{seen:?}");
+        assert_eq!(resolve(&wide(""), 1).cluster.balancer, Default::default(), "not listed, not drawn");
+    }
+
     const LEVELS_DRAWN: [crate::history::Level; 3] =
         [crate::history::Level::One, crate::history::Level::Quorum, crate::history::Level::All];
 }

@@ -162,6 +162,10 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     if let Some(m) = membership_text(c.membership) {
         let _ = writeln!(out, "  membership: {m}");
     }
+    // Written only when not the default, so scenarios without one are written as before.
+    if c.balancer != nodes::client::BalancerConfig::default() {
+        let _ = writeln!(out, "  balancer: {}", crate::scenario::balancer::balancer_yaml(&c.balancer));
+    }
     if let Some(svc) = &c.service {
         let times: Vec<String> =
             nodes::sim::service::Work::ALL.iter().map(|&w| format!("{}: {}", w.name(), latency(svc.time(w)))).collect();

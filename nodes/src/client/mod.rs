@@ -13,7 +13,7 @@ use crate::actor::{Addr, Input, Outbox, Wake};
 use crate::coordinator::{ClientAnswer, ClientRequest, Reply};
 use crate::storage::{Context, Dot, Versioned};
 
-pub use balancer::CoordinatorChoice;
+pub use balancer::{Answer, Balancer, BalancerConfig, LoadBalancer, Strategy};
 pub use record::{FailReason, OpKind, OpRecord, Outcome};
 pub use workload::{PlannedOp, Workload};
 
@@ -60,8 +60,8 @@ pub struct ClientConfig {
     pub group: u16,
     /// How long to wait for a coordinator's answer.
     pub timeout_ms: u64,
-    /// The nodes it may send operations to, and how it chooses.
-    pub coordinators: CoordinatorChoice,
+    /// The nodes it may send operations to, and how it chooses (its group's balancer).
+    pub coordinators: Balancer,
     /// Replication factor N, to resolve levels into answer counts.
     pub n: u8,
     /// Pass the version context of the last read (or write) of a key with the next write to it.
@@ -74,6 +74,8 @@ struct InFlight {
     op: PlannedOp,
     invoke_ms: u64,
     coordinator: Addr,
+    /// When the attempt at `coordinator` was sent (after a refusal, the retry's time).
+    sent_ms: u64,
     tried: u32,
     value: Option<u64>,
     context: Context,
@@ -111,7 +113,7 @@ impl Ending {
 impl Client {
     /// Sends later operations to `coordinators` (the balancer's targets changed).
     pub fn set_coordinators(&mut self, coordinators: Arc<[Addr]>) {
-        self.cfg.coordinators = CoordinatorChoice::new(coordinators);
+        self.cfg.coordinators.set_coordinators(coordinators);
     }
 
     /// A client at `addr` drawing its operations from `workload` and its choices from `rng`.
@@ -158,6 +160,8 @@ impl Client {
                 let Some(c) = &self.current else { return };
                 let deadline = c.invoke_ms + self.cfg.timeout_ms;
                 if now_ms >= deadline {
+                    let latency_ms = now_ms - c.sent_ms;
+                    self.cfg.coordinators.done(now_ms, c.coordinator, Answer::Failed { latency_ms });
                     let outcome = if c.op.kind == OpKind::Write { Outcome::Indeterminate } else { Outcome::Fail };
                     self.finish(now_ms, Ending::failed(outcome, FailReason::ClientTimeout), out);
                 } else if let Some(delay) = self.due.ensure(now_ms, deadline) {
@@ -173,9 +177,15 @@ impl Client {
         match answer {
             ClientAnswer::Refused { op } => self.refused(now_ms, from, op, out),
             ClientAnswer::Reply { op, reply } => {
-                if self.current.as_ref().is_none_or(|c| c.seq != op) {
+                let Some(c) = self.current.as_ref().filter(|c| c.seq == op) else {
                     return; // an answer to an operation we gave up on
-                }
+                };
+                let latency_ms = now_ms - c.sent_ms;
+                let answer = match reply {
+                    Reply::Timeout { .. } => Answer::Failed { latency_ms },
+                    _ => Answer::Replied { latency_ms },
+                };
+                self.cfg.coordinators.done(now_ms, c.coordinator, answer);
                 let ending = match reply {
                     Reply::WriteOk { dot, stand_ins } => {
                         Ending { outcome: Outcome::Ok, reason: None, dot: Some(dot), read: Vec::new(), stand_ins }
@@ -202,10 +212,12 @@ impl Client {
             return;
         };
         c.tried += 1;
+        self.cfg.coordinators.done(now_ms, from, Answer::Refused);
         if c.tried as usize >= self.cfg.coordinators.len() {
             self.finish(now_ms, Ending::failed(Outcome::Fail, FailReason::NoCoordinator), out);
         } else {
-            c.coordinator = self.cfg.coordinators.after(c.coordinator);
+            c.coordinator = self.cfg.coordinators.after(now_ms, from, &mut self.rng);
+            c.sent_ms = now_ms;
             let (to, request) = self.request();
             out.request(to, request);
         }
@@ -252,8 +264,17 @@ impl Client {
             (OpKind::Write, true) => self.contexts.get(&op.key).cloned().unwrap_or_default(),
             _ => Context::new(),
         };
-        let coordinator = self.cfg.coordinators.pick(&mut self.rng);
-        self.current = Some(InFlight { seq: self.seq, op, invoke_ms: now_ms, coordinator, tried: 0, value, context });
+        let coordinator = self.cfg.coordinators.pick(now_ms, &mut self.rng);
+        self.current = Some(InFlight {
+            seq: self.seq,
+            op,
+            invoke_ms: now_ms,
+            coordinator,
+            sent_ms: now_ms,
+            tried: 0,
+            value,
+            context,
+        });
         let (to, request) = self.request();
         out.request(to, request);
         let deadline = now_ms + self.cfg.timeout_ms;
@@ -338,7 +359,7 @@ mod tests {
         let cfg = ClientConfig {
             group: 0,
             timeout_ms: 50,
-            coordinators: CoordinatorChoice::new(Arc::from([0, 1, 2])),
+            coordinators: Balancer::random(Arc::from([0, 1, 2])),
             n: 3,
             send_context: true,
         };

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use nodes::client::{ClientConfig, CoordinatorChoice};
+use nodes::client::{Balancer, ClientConfig};
 use nodes::coordinator::CoordinatorConfig;
 use nodes::membership::Members;
 use nodes::node::NodeConfig;
@@ -52,7 +52,7 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
     let placed: Vec<(Addr, u16)> = addrs.iter().copied().zip(zones.iter().copied()).collect();
     // Nodes that join later hold no replica until the leader moves some onto them.
     let outside = outside_members(scenario);
-    let (later, from_start): (Vec<_>, Vec<_>) = placed.into_iter().partition(|(a, _)| outside.contains(a));
+    let (later, from_start): (Vec<_>, Vec<_>) = placed.iter().copied().partition(|(a, _)| outside.contains(a));
     let cfg = ClusterConfig {
         node_zones: zones,
         map: ShardMap::ring(&from_start, c.shards, c.n).with_outside(&later),
@@ -78,7 +78,9 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
         service: c.service.clone().map(|s| (s, stream(seed, Stream::Service, 0))),
         standby: standby(scenario),
     };
-    let coordinators = CoordinatorChoice::new(addrs.into());
+    // One balancer per workload group (and per probe); clients take zones round-robin.
+    let balancer = || Balancer::group(c.balancer, &placed);
+    let client_zone = |index: u32| (index % c.zones.len() as u32) as u16;
     let mut clients = vec![];
     // Groups with the same key space and exponent share one sampler.
     let mut samplers: BTreeMap<(u64, u64), Arc<Zipf>> = BTreeMap::new();
@@ -90,13 +92,14 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
             ),
             KeyDist::Uniform => None,
         };
+        let coordinators = balancer();
         for _ in 0..group.clients {
             let index = clients.len() as u32;
             clients.push(ClientSetup {
                 cfg: ClientConfig {
                     group: gi as u16,
                     timeout_ms: c.client_timeout_ms,
-                    coordinators: coordinators.clone(),
+                    coordinators: coordinators.for_zone(client_zone(index)),
                     n: c.n,
                     send_context: group.send_context,
                 },
@@ -113,13 +116,14 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
     // probes builds exactly what it did before).
     for (i, p) in scenario.probes.iter().enumerate() {
         let (writer, reader) = super::probe::pair(p, i as u32);
+        let coordinators = balancer();
         for workload in [writer, reader] {
             let index = clients.len() as u32;
             clients.push(ClientSetup {
                 cfg: ClientConfig {
                     group: (scenario.workload.len() + i) as u16,
                     timeout_ms: c.client_timeout_ms,
-                    coordinators: coordinators.clone(),
+                    coordinators: coordinators.for_zone(client_zone(index)),
                     n: c.n,
                     send_context: false,
                 },

@@ -96,6 +96,7 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
         storage,
         membership: membership(raw.membership.as_ref())?,
         service: super::capacity::capacity(raw.capacity.as_ref())?,
+        balancer: super::balancer::balancer(raw.balancer.as_ref())?,
     })
 }
 

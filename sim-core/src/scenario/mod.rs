@@ -5,6 +5,7 @@
 //! unknown fields and types), and yaml-rust2 into a [`locate::Index`] of field positions, which
 //! validation errors need because serde keeps no positions once it is done.
 
+pub mod balancer;
 pub mod budget;
 mod capacity;
 mod cluster;

@@ -117,6 +117,8 @@ pub struct ClusterSpec {
     pub membership: Option<nodes::membership::GossipConfig>,
     /// What a request costs a node: workers, queue, service times (`None`: only network time).
     pub service: Option<nodes::sim::service::ServiceConfig>,
+    /// How clients choose coordinators (default `random`).
+    pub balancer: nodes::client::BalancerConfig,
 }
 
 /// One storage node.
@@ -479,11 +481,13 @@ pub enum SwarmMode {
     /// `cluster.control.voters`: 3, 5 or 7, at most the node count, so some members do not
     /// vote and the leader's voter changes replace lost voters with them.
     Voters,
+    /// `cluster.balancer`: any strategy, with a random window and back-off.
+    Balancer,
 }
 
 impl SwarmMode {
     /// Every mode, in the order the scenario format documents them.
-    pub const ALL: [SwarmMode; 10] = [
+    pub const ALL: [SwarmMode; 11] = [
         SwarmMode::ReadRepair,
         SwarmMode::HintedHandoff,
         SwarmMode::SiblingBound,
@@ -494,6 +498,7 @@ impl SwarmMode {
         SwarmMode::MixedLevels,
         SwarmMode::N5,
         SwarmMode::Voters,
+        SwarmMode::Balancer,
     ];
 
     /// The name scenario files use, like `read_repair`.
@@ -509,6 +514,7 @@ impl SwarmMode {
             SwarmMode::MixedLevels => "mixed_levels",
             SwarmMode::N5 => "n5",
             SwarmMode::Voters => "voters",
+            SwarmMode::Balancer => "balancer",
         }
     }
 }

@@ -58,6 +58,9 @@ pub struct RawCluster {
     /// `{ workers: 4, queue: 64, service: { read: 0.5ms } }`.
     #[serde(default, deserialize_with = "present")]
     pub capacity: Option<Value>,
+    /// A strategy name, or `{ strategy: power_of_two, window: 32, backoff: { base: 100ms, max: 5s } }`.
+    #[serde(default, deserialize_with = "present")]
+    pub balancer: Option<Value>,
 }
 
 /// `cluster.storage:` conflict resolution, sibling bound, repair mechanisms and the disk.

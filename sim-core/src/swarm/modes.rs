@@ -3,6 +3,7 @@
 //! shift no fault.
 
 use nodes::anti_entropy::AntiEntropyConfig;
+use nodes::client::{BalancerConfig, Strategy};
 use nodes::coordinator::{BreakerConfig, Hedge, HedgeDelay, ReadRepair};
 use nodes::handoff::HandoffConfig;
 use rand::RngExt;
@@ -65,7 +66,22 @@ pub fn draw_modes(modes: &[SwarmMode], scenario: &mut Scenario, seed: u64) {
                 let most = cluster.nodes.len().max(1) as u32;
                 cluster.control.voters_max = [3, 5, 7][rng.random_range(0..3)].min(most);
             }
+            SwarmMode::Balancer => cluster.balancer = draw_balancer(&mut rng),
         }
+    }
+}
+
+/// A balancer: any strategy (`random` among them), a window of 4 to 64 answers kept 1 to 10 s,
+/// a first back-off of 10 to 500 ms and a longest of that to 5 s.
+fn draw_balancer(rng: &mut ChaCha8Rng) -> BalancerConfig {
+    let strategy = Strategy::ALL[rng.random_range(0..Strategy::ALL.len())];
+    let backoff_base_ms = rng.random_range(10..=500);
+    BalancerConfig {
+        strategy,
+        window: rng.random_range(4..=64),
+        window_ms: rng.random_range(1_000..=10_000),
+        backoff_base_ms,
+        backoff_max_ms: rng.random_range(backoff_base_ms..=5_000),
     }
 }
 
