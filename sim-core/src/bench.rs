@@ -25,8 +25,8 @@ use crate::seed::{stream, Stream};
 use crate::sweep::jobs::{run_all, Job};
 
 /// Benchmark names, in the order they run.
-pub const NAMES: [&str; 9] =
-    ["floor", "transport", "r1", "r2", "scale", "sweep", "checkers", "linearizability", "r1-repair"];
+pub const NAMES: [&str; 10] =
+    ["floor", "transport", "r1", "r2", "scale", "sweep", "checkers", "linearizability", "r1-repair", "capacity"];
 
 /// The figures of one benchmark.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -159,6 +159,10 @@ pub fn run_suite(smoke: bool, wanted: &dyn Fn(&str) -> bool) -> Vec<Figures> {
         out.push(measure("linearizable 1 key 10k ops", || linearizability(hot, 2, false)));
         out.push(measure("not linearizable 1 key 10k ops", || linearizability(hot, 2, true)));
     }
+    if wanted("capacity") {
+        // Issue 13's capacity benchmark: 100 nodes, a day compressed to 10 simulated minutes.
+        out.push(measure("capacity 100 nodes, day in 10 min", || full_stack(&capacity(s(600)), 1)));
+    }
     if wanted("r1-repair") {
         // R1 with each repair mechanism, then both: each row's cost over R1's is the mechanism's.
         for (name, storage) in REPAIR_VARIANTS {
@@ -238,6 +242,22 @@ pub fn peak_kib() -> u64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// The capacity benchmark: up to 100 nodes (10 at the start) sized by the HPA rule under a
+/// daily cycle compressed to 10 minutes; requests cost worker time.
+pub fn capacity(duration_s: u64) -> Arc<Scenario> {
+    let text = format!(
+        "name: bench-capacity\ndescription: benchmark capacity shape\nseed: 1\nduration: {duration_s}s\ncluster:\n  zones: [az-a, az-b, az-c]\n  nodes: 100\n  \
+         replication: {{ n: 3 }}\n  shards: 300\n  network: {{ latency: {{ uniform: [1ms, 3ms] }} }}\n  \
+         capacity: {{ workers: 1, queue: 64, service: {{ coordinate: {{ exponential: {{ min: 1ms, mean: 1ms }} }}, \
+         read: {{ exponential: {{ min: 4ms, mean: 4ms }} }}, write: {{ exponential: {{ min: 8ms, mean: 8ms }} }} }} }}\n\
+         workload:\n  - {{ clients: 400, rate: 1200/s, keys: 100000, reads: 0.7, consistency: QUORUM, shape: {{ daily: {{ period: 10m, low: 0.2, peak_at: 5m }} }} }}\n\
+         autoscaler: {{ mode: hpa, min: 10, max: 100, initial: 10, startup: 30s, target: 0.6 }}\n\
+         expect: [no_lost_acknowledged_writes, node_count_within_bounds]\n\
+         budget: {{ operations: 100000000, messages: 10000000000, clients: 100000, memory: 64GiB }}\n",
+    );
+    Arc::new(scenario::parse(Path::new("bench/capacity.yaml"), &text).expect("the benchmark scenario is valid"))
 }
 
 /// A scenario shaped like R1: three zones, N=3 QUORUM, a crash, a restart and a partition.

@@ -219,8 +219,7 @@ pub static PROPERTIES: [Property; 34] = [
     Property {
         name: "no_flapping",
         class: Safety,
-        holds_when:
-            "the node count never reversed direction within the flapping window (3 decision intervals, at least 1 min)",
+        holds_when: "the node count never reversed direction within three decision intervals",
         check: |e| scaling::judge(e.history, scaling::Rule::Flapping),
     },
     Property {

@@ -13,7 +13,7 @@ use crate::outcome::{EXIT_BAD_INPUT, EXIT_SIM_CRASH};
 /// Arguments of `bench`.
 #[derive(Args, Debug, Default)]
 pub struct BenchArgs {
-    /// Run only these benchmarks (floor, transport, r1, r2, scale, sweep, checkers); default all.
+    /// Run only these benchmarks (floor, transport, r1, r2, scale, sweep, checkers, linearizability, r1-repair, capacity); default all.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Shrink every benchmark to about one simulated second (a smoke run of the machinery).

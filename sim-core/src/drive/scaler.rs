@@ -33,6 +33,9 @@ enum Life {
     Serving,
     /// Being drained: off once drained.
     Draining,
+    /// Drained and off for good: a machine that left is not brought back (its disk holds
+    /// what it held; a new one would start empty), so spares are the nodes never started.
+    Retired,
 }
 
 /// The autoscaler in the run loop.
@@ -169,7 +172,7 @@ impl<'a> Scaler<'a> {
                     if let Some((Standing::Drained, _)) = self.cluster.standing(node) {
                         self.cluster.crash(node);
                         self.log.machines.push(MachineRecord { at_ms: now, node, on: false });
-                        *life = Life::Off;
+                        *life = Life::Retired;
                     }
                 }
                 _ => {}
@@ -185,7 +188,7 @@ impl<'a> Scaler<'a> {
     /// kept even, as a zone-balancing cluster autoscaler does: each replica set keeps one
     /// replica per zone, so a zone left with fewer nodes carries more of the work per node.
     fn carry_out(&mut self, now: u64) -> u32 {
-        let on = self.life.values().filter(|l| **l != Life::Off).count() as u32;
+        let on = self.life.values().filter(|l| !matches!(l, Life::Off | Life::Retired)).count() as u32;
         let active = self.active();
         // Whole rounds of zones, within the maximum.
         let zones = (self.scenario.cluster.zones.len() as u32).max(1);
@@ -210,7 +213,7 @@ impl<'a> Scaler<'a> {
 
     /// Machines on that are not being drained.
     fn active(&self) -> u32 {
-        self.life.values().filter(|l| !matches!(l, Life::Off | Life::Draining)).count() as u32
+        self.life.values().filter(|l| !matches!(l, Life::Off | Life::Draining | Life::Retired)).count() as u32
     }
 
     /// A node whose life passes `eligible`, in the zone with the fewest active nodes (the most,
@@ -220,7 +223,7 @@ impl<'a> Scaler<'a> {
         let zone = |a: Addr| self.scenario.cluster.nodes[a as usize].zone;
         let mut active = vec![0u32; self.scenario.cluster.zones.len()];
         for (&a, &l) in &self.life {
-            if !matches!(l, Life::Off | Life::Draining) {
+            if !matches!(l, Life::Off | Life::Draining | Life::Retired) {
                 active[zone(a) as usize] += 1;
             }
         }
@@ -247,7 +250,7 @@ impl<'a> Scaler<'a> {
         let mut demand = 0.0;
         for (node, (s, queue)) in stats.iter().enumerate() {
             let prev = std::mem::replace(&mut self.last[node], *s);
-            if self.life.get(&(node as Addr)).is_none_or(|l| *l == Life::Off) {
+            if self.life.get(&(node as Addr)).is_none_or(|l| matches!(l, Life::Off | Life::Retired)) {
                 continue;
             }
             demand += (s.offered_us - prev.offered_us) as f64 / capacity_us;
@@ -259,7 +262,7 @@ impl<'a> Scaler<'a> {
                 rejected: s.rejected - prev.rejected,
             });
         }
-        let machines = self.life.values().filter(|l| **l != Life::Off).count() as u32;
+        let machines = self.life.values().filter(|l| !matches!(l, Life::Off | Life::Retired)).count() as u32;
         let serving = self.life.values().filter(|l| **l == Life::Serving).count() as u32;
         self.log.samples.push(LoadSample { at_ms: now, demand, machines, serving });
         demand
@@ -321,10 +324,10 @@ impl<'a> Scaler<'a> {
     }
 }
 
-/// The flapping window: three decision intervals, at least a minute (a reversal sooner than
-/// that undoes an action before it could have been judged).
+/// The flapping window: three decision intervals (a reversal sooner than that undoes an
+/// action before its effect could have been judged).
 pub fn flap_window_ms(interval_ms: u64) -> u64 {
-    (3 * interval_ms).max(60_000)
+    3 * interval_ms
 }
 
 /// The predictor's period: the workload's daily cycle if it has one, else the run.
