@@ -163,10 +163,8 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
         let _ = writeln!(out, "  membership: {m}");
     }
     if let Some(svc) = &c.service {
-        let times: Vec<String> = nodes::sim::service::Work::ALL
-            .iter()
-            .map(|&w| format!("{}: {}", w.name(), latency(svc.time(w))))
-            .collect();
+        let times: Vec<String> =
+            nodes::sim::service::Work::ALL.iter().map(|&w| format!("{}: {}", w.name(), latency(svc.time(w)))).collect();
         let _ = writeln!(
             out,
             "  capacity: {{ workers: {}, queue: {}, service: {{ {} }} }}",
