@@ -86,7 +86,7 @@ impl CapacityComparison {
     /// The comparison of two runs' capacity sections, when both have one.
     pub fn of(a: Option<&CapacitySummary>, b: Option<&CapacitySummary>) -> Option<Self> {
         let (a, b) = (a?, b?);
-        let figures: [(&'static str, fn(&CapacitySummary) -> Option<f64>); 5] = [
+        let figures: [(&'static str, Pick); 5] = [
             ("SLO-violation s", |c| Some(c.slo_violation_s)),
             ("node-seconds", |c| Some(c.node_seconds)),
             ("peak nodes", |c| Some(f64::from(c.peak_machines))),
@@ -121,6 +121,9 @@ impl CapacityComparison {
         s
     }
 }
+
+/// Reads one figure from a capacity section.
+type Pick = fn(&CapacitySummary) -> Option<f64>;
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,6 @@
 //! The axes of the capacity plot, shared by every run drawn together: demand (node-equivalents),
 //! node count and p99 latency per SLO window.
 
-use super::scope::fit_log_axis;
 use crate::capacity::CapacitySummary;
 use crate::run_data::RunData;
 
@@ -36,8 +35,12 @@ impl CapacityScale {
         let all: Vec<f64> = p99s.chain(slos).collect();
         let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = all.iter().copied().fold(0.0, f64::max);
-        let (p99_lo_ms, p99_hi_ms) = if all.is_empty() { fit_log_axis(1.0, 1.0) } else { fit_log_axis(lo, hi) };
-        // Room above the slowest window for the marks of failed windows.
-        CapacityScale { demand_hi, nodes_hi, p99_lo_ms, p99_hi_ms: p99_hi_ms * 2.0 }
+        let (lo, hi) = if all.is_empty() { (1.0, 1.0) } else { (lo, hi) };
+        // Down to a power of ten below the fastest window (at least 0.5 ms), so the log axis has
+        // a labelled decade; room above the slowest for the marks of failed windows.
+        let p99_lo_ms = (lo / 1.5).max(0.5);
+        let p99_lo_ms = p99_lo_ms.min(10f64.powf(p99_lo_ms.log10().floor()));
+        let p99_hi_ms = (hi * 1.5).max(p99_lo_ms * 4.0) * 2.0;
+        CapacityScale { demand_hi, nodes_hi, p99_lo_ms, p99_hi_ms }
     }
 }
