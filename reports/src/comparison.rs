@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::capacity_comparison::CapacityComparison;
 use crate::summary::{LevelStats, Summary, VerdictSummary};
 
 /// A figure compared between run A and run B.
@@ -48,6 +49,8 @@ pub struct Comparison {
     pub a_scenario: String,
     /// Run B's scenario name.
     pub b_scenario: String,
+    /// The capacity figures, when both runs ran an autoscaler.
+    pub capacity: Option<CapacityComparison>,
 }
 
 /// A latency change smaller than this many milliseconds is noise.
@@ -164,6 +167,7 @@ impl Comparison {
             verdicts,
             a_scenario: a.scenario.clone(),
             b_scenario: b.scenario.clone(),
+            capacity: CapacityComparison::of(a.capacity.as_ref(), b.capacity.as_ref()),
         }
     }
 
@@ -218,6 +222,9 @@ impl Comparison {
                 r.format(r.b),
                 r.change()
             );
+        }
+        if let Some(c) = &self.capacity {
+            let _ = write!(s, "\n{}", c.to_text());
         }
         let _ = writeln!(s, "\n  {:<48} {:<6} B", "property", "A");
         for v in &self.verdicts {

@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use crate::capacity_comparison::CapacityComparison;
 use crate::comparison::Comparison;
 use crate::plot::PlotKind;
 use crate::summary::{PlotFile, Summary, VerdictSummary};
@@ -166,7 +167,11 @@ pub fn compare_page(c: &Comparison, a: &Summary, b: &Summary, a_dir: &str, b_dir
             escape(&r.change())
         );
     }
-    let _ = writeln!(h, "</table>\n<h2>Properties</h2>\n<table>\n<tr><th>property</th><th>A</th><th>B</th></tr>");
+    let _ = writeln!(h, "</table>");
+    if let Some(cap) = &c.capacity {
+        capacity_table(&mut h, cap);
+    }
+    let _ = writeln!(h, "<h2>Properties</h2>\n<table>\n<tr><th>property</th><th>A</th><th>B</th></tr>");
     for v in &c.verdicts {
         let class = if v.differs() { " class=\"changed\"" } else { "" };
         let cell = |w: Option<&str>| match w {
@@ -182,6 +187,32 @@ pub fn compare_page(c: &Comparison, a: &Summary, b: &Summary, a_dir: &str, b_dir
     }
     tail(&mut h);
     h
+}
+
+/// The capacity figures of two runs that both ran an autoscaler.
+fn capacity_table(h: &mut String, c: &CapacityComparison) {
+    let _ = writeln!(
+        h,
+        "<h2>Capacity</h2>\n<p>{}</p>\n<table>\n<tr><th>figure</th><th>A</th><th>B</th><th>B − A</th><th></th></tr>",
+        escape(&c.heading())
+    );
+    for r in &c.rows {
+        let class = if r.significant() { " class=\"changed\"" } else { "" };
+        let verdict = match r.verdict() {
+            "better" => "<td class=\"pass\">better</td>",
+            "worse" => "<td class=\"fail\">worse</td>",
+            _ => "<td></td>",
+        };
+        let _ = writeln!(
+            h,
+            "<tr{class}><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{verdict}</tr>",
+            r.figure,
+            r.format(r.a),
+            r.format(r.b),
+            escape(&r.change())
+        );
+    }
+    let _ = writeln!(h, "</table>");
 }
 
 fn head(h: &mut String, title: &str) {

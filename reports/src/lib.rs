@@ -3,6 +3,7 @@
 //! two run folders. Knows nothing of madsim: it renders plain data the simulator hands over.
 
 pub mod capacity;
+pub mod capacity_comparison;
 pub mod comparison;
 pub mod fault_window;
 pub mod files;

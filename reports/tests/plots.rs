@@ -269,3 +269,81 @@ fn very_large_runs_are_thinned_deterministically_and_say_so() {
     assert!(circles <= 50_000 + 10, "{circles} circles drawn");
     assert_eq!(render_run(&data).unwrap()[0].png, figures[0].png);
 }
+
+/// A daily cycle over `simulated_ms`: demand and a forecast with a band, machines that scale
+/// out then in, and SLO windows of which two violate (one slow, one failed).
+fn capacity(mode: &str, simulated_ms: u64) -> reports::capacity::CapacitySummary {
+    use reports::capacity::{CapacityPoint, CapacitySummary, ScaleDecision, SloPoint};
+    let series: Vec<CapacityPoint> = (1..simulated_ms / 1000)
+        .map(|s| {
+            let demand = 2.0 + 1.5 * (s as f64 / 10.0).sin();
+            let machines = if (12..30).contains(&s) { 6 } else { 3 };
+            CapacityPoint {
+                at_ms: s * 1000,
+                demand,
+                machines,
+                serving: if (15..30).contains(&s) { 6 } else { 3 },
+                forecast: (mode == "predictive" && s > 5).then_some(demand * 1.1),
+                spread: 0.4,
+                ..CapacityPoint::default()
+            }
+        })
+        .collect();
+    let windows = (0..simulated_ms / 5000)
+        .map(|w| SloPoint {
+            from_ms: w * 5000,
+            p99_ms: (w != 3).then_some(if w == 2 { 180.0 } else { 20.0 + w as f64 }),
+            failed: w == 3,
+            violated: w == 2 || w == 3,
+        })
+        .collect();
+    let decision = |at_ms, from, to| ScaleDecision { at_ms, from, to, reason: "synthetic".into() };
+    CapacitySummary {
+        mode: mode.into(),
+        slo_p99_ms: 100,
+        slo_window_ms: 5000,
+        slo_violation_s: 10.0,
+        node_seconds: 180.0,
+        peak_machines: 6,
+        scale_outs: 1,
+        scale_ins: 1,
+        rejected: 3,
+        forecast_mape: (mode == "predictive").then_some(12.5),
+        series,
+        windows,
+        decisions: vec![decision(12_000, 3, 6), decision(30_000, 6, 3)],
+    }
+}
+
+#[test]
+fn capacity_is_drawn_only_with_an_autoscaler_and_compared_side_by_side() {
+    let mut data = run(3_000, 45_000);
+    assert!(render_run(&data).unwrap().iter().all(|f| f.kind != PlotKind::Capacity));
+    data.summary.capacity = Some(capacity("predictive", 45_000));
+    let figures = render_run(&data).expect("renders");
+    let plot = figures.iter().find(|f| f.kind == PlotKind::Capacity).expect("a capacity plot");
+    assert!(plot.png.starts_with(b"\x89PNG\r\n\x1a\n") && plot.svg.starts_with("<svg"));
+    for label in ["predictive autoscaler; SLO p99", "forecast ± spread", "scale-out (to)"] {
+        assert!(plot.svg.contains(label), "{label} in the plot");
+    }
+    assert!(plot.svg.contains("\ncrash\n"), "fault windows in the band above");
+    assert_eq!(render_run(&data).unwrap(), figures, "byte-identical for the same data");
+
+    let dir = temp_dir("capacity");
+    let mut b = data.clone();
+    b.summary.capacity = Some(capacity("hpa", 45_000));
+    write_run_folder(&dir.join("a"), &mut data).expect("writes A");
+    write_run_folder(&dir.join("b"), &mut b).expect("writes B");
+    let out = dir.join("compare");
+    let (comparison, _) = write_compare_folder(&out, (&data, &dir.join("a")), (&b, &dir.join("b"))).expect("compares");
+    let text = comparison.to_text();
+    assert!(text.contains("capacity (A: predictive autoscaler, B: hpa autoscaler"), "{text}");
+    assert!(text.contains("forecast MAPE %"), "{text}");
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(page.contains("<h2>Capacity</h2>") && page.contains("SLO-violation s"), "{page}");
+    assert!(out.join("plots/capacity.png").is_file() && out.join("plots/capacity.svg").is_file());
+    if let Ok(keep) = std::env::var("CAPACITY_PLOT_OUT") {
+        std::fs::copy(out.join("plots/capacity.png"), keep).unwrap();
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

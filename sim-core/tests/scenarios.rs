@@ -45,9 +45,12 @@ fn every_shipped_scenario_meets_its_expectations() {
         let figures = reports::render_run(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         // Four data-plane plots, the control-plane timelines (every cluster elects a leader),
         // staleness (every scenario reads keys it wrote) and the per-node plot; the placement
-        // plot when a shard moved.
+        // plot when a shard moved; the capacity plot when an autoscaler ran.
         let placement = usize::from(data.summary.placement.moved > 0);
-        assert_eq!(figures.len(), 7 + placement, "{}: every plot drawn", path.display());
+        let capacity = usize::from(data.summary.capacity.is_some());
+        assert_eq!(figures.len(), 7 + placement + capacity, "{}: every plot drawn", path.display());
+        let drawn = figures.iter().any(|f| f.kind == reports::PlotKind::Capacity);
+        assert_eq!(drawn, capacity == 1, "{}: capacity drawn when an autoscaler ran", path.display());
         let drawn = figures.iter().any(|f| f.kind == reports::PlotKind::Placement);
         assert_eq!(drawn, placement == 1, "{}: placement drawn when a shard moved", path.display());
     }

@@ -41,11 +41,13 @@ pub enum PlotKind {
     Nodes,
     /// Moved shards' primaries over time, coloured by zone, when a shard moved.
     Placement,
+    /// Demand, forecast, node count and p99 per SLO window, when the run had an autoscaler.
+    Capacity,
 }
 
 impl PlotKind {
     /// Every plot, in the order the report shows them.
-    pub const ALL: [PlotKind; 8] = [
+    pub const ALL: [PlotKind; 9] = [
         PlotKind::LatencyRaw,
         PlotKind::LatencyQuantiles,
         PlotKind::LatencyDistribution,
@@ -54,6 +56,7 @@ impl PlotKind {
         PlotKind::Staleness,
         PlotKind::Nodes,
         PlotKind::Placement,
+        PlotKind::Capacity,
     ];
 
     /// File stem: `latency-raw`.
@@ -67,6 +70,7 @@ impl PlotKind {
             PlotKind::Staleness => "staleness",
             PlotKind::Nodes => "nodes",
             PlotKind::Placement => "placement",
+            PlotKind::Capacity => "capacity",
         }
     }
 
@@ -81,6 +85,7 @@ impl PlotKind {
             PlotKind::Staleness => "Staleness: t-visibility (PBS)",
             PlotKind::Nodes => "Operations by coordinator node",
             PlotKind::Placement => "Shard placement",
+            PlotKind::Capacity => "Capacity and autoscaling",
         }
     }
 
@@ -114,6 +119,13 @@ impl PlotKind {
                 "One row per shard that moved (its primary or replica set changed; the first 40): each bar a \
                  stretch under one primary, coloured by the primary's zone and labelled with its node; gaps are \
                  times nobody held the shard, dark ticks where the replica set changed; faults in the band above."
+            }
+            PlotKind::Capacity => {
+                "Top: the demand offered each second in busy node-equivalents, the serving nodes (what they \
+                 serve at 100% busy) and, in predictive mode, the forecast with its confidence band (± the \
+                 residual spread). Middle: machines on and nodes serving, with each scale decision marked at \
+                 the size it asked for. Bottom: p99 latency per SLO window (log scale) against the SLO, \
+                 violated windows shaded; faults in the band above."
             }
             PlotKind::Staleness => {
                 "Share of consistent reads (every write acknowledged before the read began returned, or \

@@ -5,6 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub mod availability;
+pub mod capacity;
+pub mod capacity_scale;
 pub mod fault_band;
 pub mod figure;
 mod kind;
@@ -87,6 +89,7 @@ impl PlotKind {
             PlotKind::Staleness => runs.iter().any(|r| !r.summary.staleness.is_empty()),
             PlotKind::Nodes => !scope::nodes(runs).is_empty(),
             PlotKind::Placement => runs.iter().any(|r| placement::applies(r)),
+            PlotKind::Capacity => capacity::applies(runs),
             _ => true,
         }
     }
@@ -106,6 +109,7 @@ impl PlotKind {
             PlotKind::Placement => {
                 placement::HEADER_PX + band + runs.iter().map(|r| placement::height(r)).max().unwrap_or(0)
             }
+            PlotKind::Capacity => band + capacity::height(),
             PlotKind::Nodes => {
                 nodes::HEADER_PX + band + nodes::PANEL_PX * scope.nodes.len().clamp(1, nodes::NODES_MAX) as u32
             }
@@ -127,6 +131,7 @@ impl PlotKind {
             PlotKind::Staleness => staleness::draw(area, p.run),
             PlotKind::Nodes => nodes::draw(area, p, scope),
             PlotKind::Placement => placement::draw(area, p.run, scope),
+            PlotKind::Capacity => capacity::draw(area, p, scope),
         }
     }
 }

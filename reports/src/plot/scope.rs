@@ -2,6 +2,7 @@
 //! runs side by side are drawn on the same scales), and each run's data prepared once for all
 //! plots and both file formats.
 
+use super::capacity_scale::CapacityScale;
 use crate::op_point::{OpPoint, Outcome};
 use crate::run_data::RunData;
 use crate::window::{window_ms_for, windows, Window};
@@ -34,6 +35,8 @@ pub struct Scope {
     pub band_px: u32,
     /// Coordinator nodes, one panel each in the per-node plot, in natural order.
     pub nodes: Vec<String>,
+    /// The capacity plot's axes.
+    pub capacity: CapacityScale,
 }
 
 /// Latency axis floor, ms: latencies are whole milliseconds and a zero is drawn here.
@@ -128,6 +131,7 @@ impl Scope {
             ok_hi_ms,
             band_px,
             nodes: nodes(runs),
+            capacity: CapacityScale::of(runs),
         };
         (scope, prepared)
     }
