@@ -5,7 +5,31 @@
 //! seconds) come from the machines and the clients' operations, never from the autoscaler's
 //! own accounting.
 
-use crate::check::scaling::{ScaleAction, ScaleLimits};
+/// One scale action as the history records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScaleAction {
+    /// When it was decided.
+    pub at_ms: u64,
+    /// Nodes before.
+    pub from: u32,
+    /// Nodes after.
+    pub to: u32,
+    /// Why, as the autoscaler said (quoted in examples only).
+    pub reason: String,
+}
+
+/// The bounds and cooldowns a run was configured with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScaleLimits {
+    /// Fewest nodes.
+    pub min_nodes: u32,
+    /// Most nodes.
+    pub max_nodes: u32,
+    /// No scale-out sooner than this after the previous action (either direction).
+    pub scale_up_cooldown_ms: u64,
+    /// No scale-in sooner than this after the previous action (either direction).
+    pub scale_down_cooldown_ms: u64,
+}
 
 /// One sample of the whole cluster's load.
 #[derive(Clone, Copy, Debug, PartialEq)]

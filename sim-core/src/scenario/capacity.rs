@@ -108,39 +108,7 @@ pub fn autoscaler(
         let field = fields.field(key);
         Ok(Some(duration(&duration_text(v, &field)?, &field)?))
     };
-    let fraction = |key: &str, default: f64| -> Result<f64, Invalid> {
-        let Some(v) = fields.get(key) else { return Ok(default) };
-        let field = fields.field(key);
-        let x = number(v, &field)?;
-        if !(x > 0.0 && x <= 4.0) {
-            return Err(Invalid::new(field, format!("{x}: a busy fraction above 0 (at most 4)")));
-        }
-        Ok(x)
-    };
-    let mode_name = string(fields.required("mode")?, &fields.field("mode"), "a mode")?;
-    let target = fraction("target", 0.6)?;
-    let mode = match mode_name {
-        "threshold" => {
-            // A step is a whole round of zones: the scaler carries counts out in rounds.
-            let step_nodes = zones.max(1) as u32;
-            let t = ThresholdConfig { high: fraction("high", 0.8)?, low: fraction("low", 0.3)?, step_nodes };
-            if t.low >= t.high {
-                return Err(Invalid::new(
-                    fields.field("low"),
-                    format!("low ({}) must be below high ({})", t.low, t.high),
-                ));
-            }
-            Mode::Threshold(t)
-        }
-        "hpa" => Mode::Hpa(HpaConfig { target, ..HpaConfig::default() }),
-        "predictive" => Mode::Predictive(PredictiveConfig { target, ..PredictiveConfig::default() }),
-        other => {
-            return Err(Invalid::new(
-                fields.field("mode"),
-                format!("`{other}`: use {}", one_of(&["threshold", "hpa", "predictive"])),
-            ))
-        }
-    };
+    let mode = mode(&fields, zones)?;
     let max = count("max")?.unwrap_or(nodes as u32);
     let min = count("min")?.unwrap_or(1.max(u32::from(n)));
     if min > max {
@@ -174,6 +142,44 @@ pub fn autoscaler(
     }
     let (slo_p99_ms, slo_window_ms) = slo(fields.get("slo"), &fields.field("slo"))?;
     Ok(Some(AutoscalerSpec { config, initial, sample_ms, period_ms: ms("period")?, slo_p99_ms, slo_window_ms }))
+}
+
+/// The `mode` with its own settings (`target`; `high` and `low` for `threshold`).
+fn mode(fields: &Fields, zones: usize) -> Result<Mode, Invalid> {
+    let fraction = |key: &str, default: f64| -> Result<f64, Invalid> {
+        let Some(v) = fields.get(key) else { return Ok(default) };
+        let field = fields.field(key);
+        let x = number(v, &field)?;
+        if !(x > 0.0 && x <= 4.0) {
+            return Err(Invalid::new(field, format!("{x}: a busy fraction above 0 (at most 4)")));
+        }
+        Ok(x)
+    };
+    let mode_name = string(fields.required("mode")?, &fields.field("mode"), "a mode")?;
+    let target = fraction("target", 0.6)?;
+    let mode = match mode_name {
+        "threshold" => {
+            // A step is a whole round of zones: the scaler carries counts out in rounds.
+            let step_nodes = zones.max(1) as u32;
+            let t = ThresholdConfig { high: fraction("high", 0.8)?, low: fraction("low", 0.3)?, step_nodes };
+            if t.low >= t.high {
+                return Err(Invalid::new(
+                    fields.field("low"),
+                    format!("low ({}) must be below high ({})", t.low, t.high),
+                ));
+            }
+            Mode::Threshold(t)
+        }
+        "hpa" => Mode::Hpa(HpaConfig { target, ..HpaConfig::default() }),
+        "predictive" => Mode::Predictive(PredictiveConfig { target, ..PredictiveConfig::default() }),
+        other => {
+            return Err(Invalid::new(
+                fields.field("mode"),
+                format!("`{other}`: use {}", one_of(&["threshold", "hpa", "predictive"])),
+            ))
+        }
+    };
+    Ok(mode)
 }
 
 /// `slo: { p99: 100ms, window: 10s }` (defaults 100 ms over 10 s windows).
