@@ -294,7 +294,12 @@ impl<'a> Scaler<'a> {
     /// ahead, a model too unsure to count (a flat load explains nothing) is replaced by the
     /// load observed since the last decision, and the forecast is taken as certain.
     fn demand_forecast(&self, p: &ScalingPredictor, now: u64) -> DemandForecast {
-        let f = p.forecast(now, self.scaler.lead_ms(), self.spec.sample_ms);
+        let mut f = p.forecast(now, self.scaler.lead_ms(), self.spec.sample_ms);
+        // Before a whole period is in the window the fit is a straight line, which carries a
+        // daily ramp on into the night: it is not counted until the cycle itself can be fitted.
+        if p.model().harmonics_used == 0 && p.config().period_ms < self.scenario.duration_ms {
+            f.confidence = 0.0;
+        }
         let factor = self.event_factor(now);
         let sure = match &self.spec.config.mode {
             Mode::Predictive(c) => f.confidence >= c.confidence_min,
