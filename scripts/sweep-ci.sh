@@ -10,7 +10,9 @@ bin=$target/release/clustersim
 status=0
 # Scenarios whose verdict varies by seed are run at their pinned seed only (check-scenarios.sh):
 # expected violations beyond the clock bound, caught on most seeds but not all.
-varying=" swarm-skew-beyond clock-skew-fast-leader-beyond "
+# Long capacity scenarios (10 and 20 simulated minutes, seconds of wall each) too: their many
+# seeds are scripts/compare-autoscalers.sh's; swarm-capacity sweeps the autoscaler here.
+varying=" swarm-skew-beyond clock-skew-fast-leader-beyond capacity-daily-cycle capacity-scheduled-event "
 args=()
 for f in scenarios/*.yaml; do
   name=$(basename "$f" .yaml)
