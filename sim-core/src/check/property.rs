@@ -219,7 +219,8 @@ pub static PROPERTIES: [Property; 34] = [
     Property {
         name: "no_flapping",
         class: Safety,
-        holds_when: "the node count never reversed direction within three decision intervals",
+        holds_when:
+            "the node count never reversed direction within a start-up plus one decision interval of the last action",
         check: |e| scaling::judge(e.history, scaling::Rule::Flapping),
     },
     Property {

@@ -88,7 +88,7 @@ impl<'a> Scaler<'a> {
             initial: spec.initial,
             slo_p99_ms: spec.slo_p99_ms,
             slo_window_ms: spec.slo_window_ms,
-            flap_window_ms: flap_window_ms(c.interval_ms),
+            flap_window_ms: flap_window_ms(c.startup_ms, c.interval_ms),
             ..CapacityLog::default()
         };
         let scaler = Scaler {
@@ -329,10 +329,10 @@ impl<'a> Scaler<'a> {
     }
 }
 
-/// The flapping window: three decision intervals (a reversal sooner than that undoes an
-/// action before its effect could have been judged).
-pub fn flap_window_ms(interval_ms: u64) -> u64 {
-    3 * interval_ms
+/// The flapping window: a node's start-up plus one decision interval. A reversal sooner than
+/// that undoes an action before a decision could have seen its effect (new nodes serving).
+pub fn flap_window_ms(startup_ms: u64, interval_ms: u64) -> u64 {
+    startup_ms + interval_ms
 }
 
 /// The predictor's period: the workload's daily cycle if it has one, else the run.
