@@ -376,7 +376,7 @@ mod tests {
     }
 
     fn client_write(w: u8) -> NodeInput {
-        let request = ClientRequest::Write { op: 1, key: 5, w, value: 77, context: Context::new() };
+        let request = ClientRequest::Write { op: 1, key: 5, w, value: 77, context: Context::new(), attempt: 0 };
         Input::Msg { from: 9, msg: Msg::Request(request) }
     }
 

@@ -273,6 +273,7 @@ mod tests {
             p99_ms: p99,
             max_ms: 20.0,
             worst_window_rate: rate,
+            retried: 0,
         }
     }
 

@@ -160,6 +160,9 @@ pub struct LevelStats {
     pub max_ms: f64,
     /// Lowest success rate over the one-second windows that had operations of this row.
     pub worst_window_rate: f64,
+    /// Operations sent again after a refusal (the group's `retry:` policy), however they ended.
+    #[serde(default)]
+    pub retried: u64,
 }
 
 /// Operations invoked in one window at one level, and how many succeeded.
@@ -478,6 +481,10 @@ impl Summary {
                 l.max_ms
             );
         }
+        let retried: u64 = self.ops.iter().filter(|l| l.kind == "all").map(|l| l.retried).sum();
+        if retried > 0 {
+            let _ = writeln!(s, "retried: {retried} operations sent again after a refusal (ShardMoving, NotPrimary)");
+        }
         let _ = writeln!(s);
         let word_width = self.verdicts.iter().map(|v| verdict_word(v).len()).max().unwrap_or(4);
         for v in &self.verdicts {
@@ -628,6 +635,7 @@ mod tests {
                 p99_ms: 7.0,
                 max_ms: 9.0,
                 worst_window_rate: 0.5,
+                retried: 0,
             }],
             availability_windows: vec![WindowSummary {
                 start_ms: 0,

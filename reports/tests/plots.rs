@@ -48,6 +48,7 @@ fn summary(simulated_ms: u64) -> Summary {
                 p99_ms: 1.0,
                 max_ms: 1.0,
                 worst_window_rate: 1.0,
+                retried: 0,
             })
             .collect(),
         availability_windows: vec![],

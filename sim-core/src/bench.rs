@@ -455,6 +455,7 @@ fn synthetic_history(ops: u64, sc: &Scenario) -> History {
             read: vec![],
             primary_saw: vec![],
             stand_ins: 0,
+            retries: 0,
         };
         let slot = &mut latest[key as usize];
         if i % 2 == 0 {

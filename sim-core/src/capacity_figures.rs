@@ -134,6 +134,7 @@ mod tests {
             read: vec![],
             primary_saw: vec![],
             stand_ins: 0,
+            retries: 0,
         }
     }
 

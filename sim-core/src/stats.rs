@@ -55,6 +55,7 @@ pub fn level_stats(ops: &[Op]) -> Vec<LevelStats> {
                 p99_ms: quantile(&lat, 0.99),
                 max_ms: lat.last().copied().unwrap_or(0) as f64,
                 worst_window_rate,
+                retried: ops.iter().filter(|op| op.retries > 0).count() as u64,
             }
         })
         .collect()

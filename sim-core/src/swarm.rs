@@ -534,6 +534,25 @@ swarm:
         assert_eq!(resolve(&wide(""), 1).cluster.balancer, Default::default(), "not listed, not drawn");
     }
 
+    #[test]
+    fn the_retry_mode_turns_retries_on_and_off_within_the_client_timeout() {
+        let s = wide("  modes: [retry]\n");
+        let timeout = s.cluster.client_timeout_ms;
+        let (mut on, mut off) = (0, 0);
+        for seed in 0..100 {
+            let r = resolve(&s, seed).workload[0].retry;
+            assert_eq!(r, resolve(&s, seed).workload[0].retry, "deterministic");
+            if r.attempts == 0 {
+                off += 1;
+            } else {
+                on += 1;
+                assert!(r.attempts <= 5 && r.backoff_ms >= 1 && r.backoff_ms < timeout, "{r:?}");
+            }
+        }
+        assert!(on > 20 && off > 20, "{on} on, {off} off");
+        assert_eq!(resolve(&wide(""), 1).workload[0].retry, Default::default(), "not listed, not drawn");
+    }
+
     const LEVELS_DRAWN: [crate::history::Level; 3] =
         [crate::history::Level::One, crate::history::Level::Quorum, crate::history::Level::All];
 }

@@ -236,6 +236,7 @@ fn workload_group(g: &WorkloadGroup) -> String {
     if !g.send_context {
         fields.push("context: false".into());
     }
+    fields.extend(crate::scenario::retry_text(&g.retry));
     fields.push(format!("start: {}", format_ms(g.start_ms)));
     fields.push(format!("stop: {}", format_ms(g.stop_ms)));
     if !g.rate.changes.is_empty() {

@@ -7,6 +7,7 @@ mod workload;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Addr, Input, Outbox, Wake};
@@ -26,6 +27,8 @@ pub enum ClientTimer {
     Due { at: u64 },
     /// Ask the workload again (it had nothing to do yet; see `Workload::ask_again_at`).
     AskAgain,
+    /// Send operation `seq` again (its last attempt was refused as `ShardMoving` or `NotPrimary`).
+    Retry { seq: u64 },
 }
 
 /// Where a client writes: requests to coordinators, its timers, and the record of each
@@ -66,6 +69,28 @@ pub struct ClientConfig {
     pub n: u8,
     /// Pass the version context of the last read (or write) of a key with the next write to it.
     pub send_context: bool,
+    /// Whether and how an operation refused as not applied is sent again.
+    pub retry: RetryPolicy,
+}
+
+/// Retries of an operation that a coordinator refused before applying it anywhere (the shard
+/// was being cut over, or the coordinator was not its primary): like a driver's retry policy,
+/// after an exponential, jittered back-off, never past the client's own timeout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts after the first; 0 turns retries off (the refusal fails the operation).
+    pub attempts: u8,
+    /// Back-off before the first retry; each further retry waits twice as long. The wait is
+    /// drawn uniformly from its upper half, so clients refused together do not return together.
+    pub backoff_ms: u64,
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (0-based), drawn from `rng`.
+    fn backoff(&self, retry: u8, rng: &mut ChaCha8Rng) -> u64 {
+        let full = self.backoff_ms.saturating_mul(1 << retry.min(16)).max(1);
+        full - rng.random_range(0..=full / 2)
+    }
 }
 
 #[derive(Debug)]
@@ -77,6 +102,8 @@ struct InFlight {
     /// When the attempt at `coordinator` was sent (after a refusal, the retry's time).
     sent_ms: u64,
     tried: u32,
+    /// Retries made after refusals (see [`RetryPolicy`]).
+    retries: u8,
     value: Option<u64>,
     context: Context,
 }
@@ -155,6 +182,7 @@ impl Client {
         match timer {
             ClientTimer::Issue => self.issue(now_ms, out),
             ClientTimer::AskAgain => self.ask_again(now_ms, out),
+            ClientTimer::Retry { seq } => self.retry(now_ms, seq, out),
             ClientTimer::Due { at } => {
                 self.due.fired(at);
                 let Some(c) = &self.current else { return };
@@ -186,6 +214,9 @@ impl Client {
                     _ => Answer::Replied { latency_ms },
                 };
                 self.cfg.coordinators.done(now_ms, c.coordinator, answer);
+                if matches!(reply, Reply::NotPrimary | Reply::ShardMoving) && self.retry_later(now_ms, out) {
+                    return;
+                }
                 let ending = match reply {
                     Reply::WriteOk { dot, stand_ins } => {
                         Ending { outcome: Outcome::Ok, reason: None, dot: Some(dot), read: Vec::new(), stand_ins }
@@ -221,6 +252,38 @@ impl Client {
             let (to, request) = self.request();
             out.request(to, request);
         }
+    }
+
+    /// Arms a retry of the operation in flight, refused before it was applied anywhere, when the
+    /// policy allows one more and its back-off ends before the client's timeout; true if armed.
+    fn retry_later(&mut self, now_ms: u64, out: &mut impl ClientOut) -> bool {
+        let policy = self.cfg.retry;
+        let Some(c) = self.current.as_mut() else { return false };
+        if c.retries >= policy.attempts {
+            return false;
+        }
+        let delay = policy.backoff(c.retries, &mut self.rng);
+        if now_ms + delay >= c.invoke_ms + self.cfg.timeout_ms {
+            return false;
+        }
+        c.retries += 1;
+        out.timer(delay, ClientTimer::Retry { seq: c.seq });
+        true
+    }
+
+    /// Sends the operation in flight again, to a coordinator its balancer picks afresh (a
+    /// refusal may have come from a node whose map was behind).
+    fn retry(&mut self, now_ms: u64, seq: u64, out: &mut impl ClientOut) {
+        if self.current.as_ref().is_none_or(|c| c.seq != seq) {
+            return; // it ended meanwhile (a late answer to an earlier attempt, or its timeout)
+        }
+        let coordinator = self.cfg.coordinators.pick(now_ms, &mut self.rng);
+        let c = self.current.as_mut().expect("checked above");
+        c.coordinator = coordinator;
+        c.sent_ms = now_ms;
+        c.tried = 0;
+        let (to, request) = self.request();
+        out.request(to, request);
     }
 
     fn plan(&mut self, now_ms: u64, out: &mut impl ClientOut) {
@@ -272,6 +335,7 @@ impl Client {
             coordinator,
             sent_ms: now_ms,
             tried: 0,
+            retries: 0,
             value,
             context,
         });
@@ -294,6 +358,7 @@ impl Client {
                 w: required,
                 value: c.value.expect("writes carry a value"),
                 context: c.context.clone(),
+                attempt: c.retries,
             },
         };
         (c.coordinator, request)
@@ -332,6 +397,7 @@ impl Client {
             dot,
             read,
             stand_ins,
+            retries: c.retries,
         });
         self.plan(now_ms, out);
     }
@@ -362,6 +428,7 @@ mod tests {
             coordinators: Balancer::random(Arc::from([0, 1, 2])),
             n: 3,
             send_context: true,
+            retry: RetryPolicy::default(),
         };
         Client::new(10, cfg, Box::new(Script(ops)), ChaCha8Rng::seed_from_u64(1))
     }
@@ -467,5 +534,90 @@ mod tests {
             _ => None,
         });
         assert_eq!(sent, Some(seen.with(Dot { node: 2, counter: 1 })), "what the version saw, and itself");
+    }
+
+    fn retrying(ops: Vec<PlannedOp>, attempts: u8, backoff_ms: u64) -> Client {
+        let mut c = client(ops);
+        c.cfg.retry = RetryPolicy { attempts, backoff_ms };
+        c
+    }
+
+    fn answer(c: &mut Client, now_ms: u64, reply: Reply, out: &mut Out) {
+        let from = c.current.as_ref().expect("in flight").coordinator;
+        c.on_input(now_ms, Input::Msg { from, msg: ClientAnswer::Reply { op: c.seq, reply } }, out);
+    }
+
+    fn retry_timers(out: &Out) -> Vec<(u64, ClientTimer)> {
+        out.timers.iter().copied().filter(|(_, t)| matches!(t, ClientTimer::Retry { .. })).collect()
+    }
+
+    #[test]
+    fn a_refused_write_is_sent_again_after_a_jittered_back_off_and_counts_its_retries() {
+        let mut c = retrying(vec![op(OpKind::Write)], 3, 8);
+        let mut out = Out::default();
+        c.start(0, &mut out);
+        c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
+        answer(&mut c, 7, Reply::ShardMoving, &mut out);
+        assert!(records(&out).is_empty(), "not failed: a retry is due");
+        let [(delay, timer)] = retry_timers(&out)[..] else { panic!("one retry armed: {:?}", out.timers) };
+        assert!((4..=8).contains(&delay), "within the upper half of the back-off: {delay}");
+        c.on_input(7 + delay, Input::Timer(timer), &mut out);
+        let sent: Vec<_> = out.sends.iter().map(|(_, m)| format!("{m:?}")).collect();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[0], sent[1], "the same operation, value and context");
+        answer(&mut c, 7 + delay, Reply::NotPrimary, &mut out);
+        let second = retry_timers(&out)[1].0;
+        assert!((8..=16).contains(&second), "the back-off doubles: {second}");
+        c.on_input(30, Input::Timer(retry_timers(&out)[1].1), &mut out);
+        answer(&mut c, 32, Reply::WriteOk { dot: Dot { node: 0, counter: 1 }, stand_ins: 0 }, &mut out);
+        let r = records(&out);
+        assert_eq!((r.len(), r[0].outcome, r[0].retries, r[0].invoke_ms), (1, Outcome::Ok, 2, 5));
+    }
+
+    #[test]
+    fn retries_stop_at_the_policy_limit_and_before_the_client_timeout() {
+        let mut c = retrying(vec![op(OpKind::Read), PlannedOp { at_ms: 100, ..op(OpKind::Read) }], 1, 4);
+        let mut out = Out::default();
+        c.start(0, &mut out);
+        c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
+        answer(&mut c, 6, Reply::ShardMoving, &mut out);
+        c.on_input(10, Input::Timer(retry_timers(&out)[0].1), &mut out);
+        answer(&mut c, 11, Reply::ShardMoving, &mut out);
+        let r = records(&out);
+        assert_eq!((r[0].outcome, r[0].reason, r[0].retries), (Outcome::Fail, Some(FailReason::ShardMoving), 1));
+        // The second read is refused 2 ms before its deadline (100 + 50): no back-off fits.
+        let mut c2 = retrying(vec![op(OpKind::Read)], 3, 4);
+        let mut out = Out::default();
+        c2.start(0, &mut out);
+        c2.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
+        answer(&mut c2, 53, Reply::ShardMoving, &mut out);
+        assert!(retry_timers(&out).is_empty());
+        assert_eq!(records(&out)[0].reason, Some(FailReason::ShardMoving));
+    }
+
+    #[test]
+    fn a_retry_timer_of_an_operation_that_ended_sends_nothing() {
+        let mut c = retrying(vec![op(OpKind::Read)], 2, 10);
+        let mut out = Out::default();
+        c.start(0, &mut out);
+        c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
+        answer(&mut c, 6, Reply::ShardMoving, &mut out);
+        // A duplicate of the first request was served meanwhile: its answer ends the read.
+        answer(&mut c, 8, Reply::ReadOk { versions: vec![] }, &mut out);
+        let sends = out.sends.len();
+        c.on_input(16, Input::Timer(ClientTimer::Retry { seq: 1 }), &mut out);
+        assert_eq!(out.sends.len(), sends);
+        assert_eq!(records(&out)[0].outcome, Outcome::Ok);
+    }
+
+    #[test]
+    fn without_a_policy_a_refusal_fails_at_once() {
+        let mut c = client(vec![op(OpKind::Write)]);
+        let mut out = Out::default();
+        c.start(0, &mut out);
+        c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
+        answer(&mut c, 6, Reply::NotPrimary, &mut out);
+        assert!(retry_timers(&out).is_empty());
+        assert_eq!(records(&out)[0].reason, Some(FailReason::NotPrimary));
     }
 }

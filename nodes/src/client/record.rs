@@ -79,6 +79,8 @@ pub struct OpRecord {
     /// For ok writes: how many of the W answers came from stand-ins holding a hint (hinted
     /// handoff), not from the key's own replicas.
     pub stand_ins: u8,
+    /// How many times it was sent again after a refusal (see `RetryPolicy`).
+    pub retries: u8,
 }
 
 impl OpRecord {

@@ -14,6 +14,7 @@ mod linearizable;
 mod msg;
 mod primary;
 mod read_repair;
+mod refused;
 mod requests;
 mod targets;
 
@@ -38,6 +39,7 @@ pub use msg::{
 
 use breaker::Breakers;
 use latencies::Latencies;
+use refused::{Arrival, Attempts};
 use requests::{Got, Pending, PendingKind, ReadPhase, Requests, WriteReq};
 
 /// A coordinator's volatile state: the requests it waits on and their deadlines. A crash
@@ -66,6 +68,8 @@ pub struct Coordinator {
     latencies: Latencies,
     /// Per-replica circuit breakers, when on.
     breakers: Option<Breakers>,
+    /// Clients' write attempts taken and refused here, so refusals stay definite under copies.
+    attempts: Attempts,
 }
 
 /// Where a coordinator writes: requests to replicas, answers to clients, writes forwarded to a
@@ -157,6 +161,7 @@ impl Coordinator {
             hedges: BinaryHeap::new(),
             wake: Wake::default(),
             latencies: Latencies::new(),
+            attempts: Attempts::default(),
         }
     }
 
@@ -168,12 +173,26 @@ impl Coordinator {
 
     /// A client's request.
     pub fn on_request<O: CoordinatorOut>(&mut self, from: Addr, request: ClientRequest, cx: &mut Ctx<'_, O>) {
+        let mut copy = false;
+        if let ClientRequest::Write { op, key, attempt, .. } = request {
+            copy = match self.attempts.arrive((from, op, attempt)) {
+                Arrival::New => false,
+                Arrival::CopyOfTaken => true,
+                Arrival::CopyOfRefused => return cx.stats.refused_copies_dropped += 1,
+            };
+            if copy && moving(key, cx) {
+                return cx.stats.refused_copies_dropped += 1; // the first copy will be answered
+            }
+        }
         if refuse_moving(from, request.op(), request.key(), cx) {
+            if let ClientRequest::Write { op, attempt, .. } = request {
+                self.attempts.refuse(cx.now, (from, op, attempt));
+            }
             return;
         }
         match request {
-            ClientRequest::Write { op, key, w, value, context } => {
-                let write = WriteReq { client: from, op, key, w, value, context };
+            ClientRequest::Write { op, key, w, value, context, attempt } => {
+                let write = WriteReq { client: from, op, key, w, value, context, attempt, copy };
                 if self.cfg.writes_via_primary {
                     self.route_write(write, false, cx);
                 } else if self.cfg.linearizable {
@@ -201,10 +220,20 @@ impl Coordinator {
 
     /// A write another coordinator forwarded to this node as the shard's primary.
     pub fn on_forward<O: CoordinatorOut>(&mut self, f: ForwardWrite, cx: &mut Ctx<'_, O>) {
+        let copy = match self.attempts.arrive((f.client, f.op, f.attempt)) {
+            Arrival::New => false,
+            Arrival::CopyOfTaken => true,
+            Arrival::CopyOfRefused => return cx.stats.refused_copies_dropped += 1,
+        };
+        if copy && moving(f.key, cx) {
+            return cx.stats.refused_copies_dropped += 1; // the first copy will be answered
+        }
         if refuse_moving(f.client, f.op, f.key, cx) {
+            self.attempts.refuse(cx.now, (f.client, f.op, f.attempt));
             return;
         }
-        let write = WriteReq { client: f.client, op: f.op, key: f.key, w: f.w, value: f.value, context: f.context };
+        let ForwardWrite { client, op, key, w, value, context, attempt } = f;
+        let write = WriteReq { client, op, key, w, value, context, attempt, copy };
         self.route_write(write, true, cx);
     }
 
@@ -243,7 +272,7 @@ impl Coordinator {
     /// context (exactly what it supersedes) and fans it out to the key's replicas. Its stamp
     /// is `tag` in linearizable mode, else this node's clock (what last-write-wins orders by).
     fn write<O: CoordinatorOut>(&mut self, write: WriteReq, fence: Option<u64>, tag: Option<u64>, cx: &mut Ctx<'_, O>) {
-        let WriteReq { client, op, key, w, value, context } = write;
+        let WriteReq { client, op, key, w, value, context, .. } = write;
         if let Some(epoch) = fence {
             // A fenced write is an act as primary: it must fall inside the node's grant and lease.
             let shard = cx.control.map().shard_of(key);
@@ -483,13 +512,18 @@ impl Coordinator {
 /// a migration's new replicas (no replica serves it until the cut-over ends); true when refused.
 /// The request is known not applied anywhere, so the client may retry it.
 fn refuse_moving<O: CoordinatorOut>(client: Addr, op: u64, key: u64, cx: &mut Ctx<'_, O>) -> bool {
-    let map = cx.control.map();
-    if bugs::on(Bug::OpenCutover) || !map.moving(map.shard_of(key)) {
+    if !moving(key, cx) {
         return false;
     }
     cx.stats.moving_refused += 1;
     cx.out.to_client(client, ClientAnswer::Reply { op, reply: Reply::ShardMoving });
     true
+}
+
+/// True when this node's map has `key`'s shard being cut over (requests for it are refused).
+fn moving<O>(key: u64, cx: &Ctx<'_, O>) -> bool {
+    let map = cx.control.map();
+    !bugs::on(Bug::OpenCutover) && map.moving(map.shard_of(key))
 }
 
 /// True when this node, a replica of `key` by its map, may answer for it itself: the same rule

@@ -10,8 +10,9 @@ pub enum ClientRequest {
     /// Read `key` and wait for `r` replica answers.
     Read { op: u64, key: u64, r: u8 },
     /// Write `value` to `key` with `w` acks, superseding the writes in `context` (what the
-    /// client had seen of the key).
-    Write { op: u64, key: u64, w: u8, value: u64, context: Context },
+    /// client had seen of the key). `attempt` counts the client's retries of the operation, so
+    /// a retry is told apart from a network copy of an attempt that was refused.
+    Write { op: u64, key: u64, w: u8, value: u64, context: Context, attempt: u8 },
 }
 
 impl ClientRequest {
@@ -74,6 +75,8 @@ pub struct ForwardWrite {
     pub value: u64,
     /// What the client had seen.
     pub context: Context,
+    /// The client's attempt (see `ClientRequest::Write`).
+    pub attempt: u8,
 }
 
 /// The coordinator's one timer: some request may have reached its timeout.

@@ -36,10 +36,10 @@ impl Coordinator {
         }
         match primary {
             Some(p) if p != cx.id && !forwarded => {
-                let WriteReq { client, op, key, w, value, context } = write;
-                cx.out.to_primary(p, ForwardWrite { client, op, key, w, value, context });
+                let WriteReq { client, op, key, w, value, context, attempt, .. } = write;
+                cx.out.to_primary(p, ForwardWrite { client, op, key, w, value, context, attempt });
             }
-            _ => cx.out.to_client(write.client, ClientAnswer::Reply { op: write.op, reply: Reply::NotPrimary }),
+            _ => self.refuse_write(&write, Reply::NotPrimary, cx),
         }
     }
 
@@ -84,7 +84,7 @@ impl Coordinator {
     ) {
         let shard = cx.control.map().shard_of(write.key);
         if !cx.control.is_primary(shard, cx.now) || cx.control.map().granted_at(shard) != fence {
-            cx.out.to_client(write.client, ClientAnswer::Reply { op: write.op, reply: Reply::NotPrimary });
+            self.refuse_write(&write, Reply::NotPrimary, cx);
             return;
         }
         for v in versions {
@@ -113,5 +113,17 @@ impl Coordinator {
                 _ => {}
             }
         }
+    }
+
+    /// Tells the client its write was applied nowhere, and remembers this attempt so a late
+    /// network copy of it is dropped rather than applied behind the client's back.
+    /// A copy of an attempt already taken is dropped instead: the first copy will be answered.
+    pub(super) fn refuse_write<O: CoordinatorOut>(&mut self, write: &WriteReq, reply: Reply, cx: &mut Ctx<'_, O>) {
+        if write.copy {
+            cx.stats.refused_copies_dropped += 1;
+            return;
+        }
+        self.attempts.refuse(cx.now, (write.client, write.op, write.attempt));
+        cx.out.to_client(write.client, ClientAnswer::Reply { op: write.op, reply });
     }
 }

@@ -17,6 +17,11 @@ pub(super) struct WriteReq {
     pub(super) value: u64,
     /// What the client had seen; the new version supersedes exactly that.
     pub(super) context: Context,
+    /// The client's attempt (see `ClientRequest::Write`).
+    pub(super) attempt: u8,
+    /// A network copy of an attempt this node took already: refusing it would contradict the
+    /// first copy, which will be answered.
+    pub(super) copy: bool,
 }
 
 /// A request this node coordinates, waiting for replica answers.

@@ -56,6 +56,9 @@ pub struct StorageStats {
     /// no replica of the shard since a migration, the shard is being cut over, or the final copy
     /// order fenced it.
     pub stale_routes_refused: u64,
+    /// Late copies of client writes dropped because this coordinator had refused that very
+    /// attempt (`ShardMoving`, `NotPrimary`): the client was told it was not applied.
+    pub refused_copies_dropped: u64,
 }
 
 impl StorageStats {
@@ -67,7 +70,7 @@ impl StorageStats {
     }
 
     /// Every counter with its name, in a fixed order (summary.json and the trace use it).
-    pub fn counters(&self) -> [(&'static str, u64); 23] {
+    pub fn counters(&self) -> [(&'static str, u64); 24] {
         [
             ("sibling_cap_hits", self.sibling_cap_hits),
             ("lww_discarded", self.lww_discarded),
@@ -92,10 +95,11 @@ impl StorageStats {
             ("breaker_probes", self.breaker_probes),
             ("moving_refused", self.moving_refused),
             ("stale_routes_refused", self.stale_routes_refused),
+            ("refused_copies_dropped", self.refused_copies_dropped),
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut u64; 23] {
+    fn fields_mut(&mut self) -> [&mut u64; 24] {
         [
             &mut self.sibling_cap_hits,
             &mut self.lww_discarded,
@@ -120,6 +124,7 @@ impl StorageStats {
             &mut self.breaker_probes,
             &mut self.moving_refused,
             &mut self.stale_routes_refused,
+            &mut self.refused_copies_dropped,
         ]
     }
 }

@@ -102,6 +102,7 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
                     coordinators: coordinators.for_zone(client_zone(index)),
                     n: c.n,
                     send_context: group.send_context,
+                    retry: group.retry,
                 },
                 workload: Box::new(ClientWorkload::new(
                     group.clone(),
@@ -126,6 +127,7 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
                     coordinators: coordinators.for_zone(client_zone(index)),
                     n: c.n,
                     send_context: false,
+                    retry: Default::default(),
                 },
                 workload,
                 rng: stream(seed, Stream::Client, index),

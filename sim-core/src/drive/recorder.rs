@@ -106,6 +106,7 @@ impl Recorder {
             read: if r.read.is_empty() { Vec::new() } else { r.read.into_iter().map(versioned).collect() },
             primary_saw: self.primary_saw.remove(&(r.client, r.seq)).unwrap_or_default(),
             stand_ins: r.stand_ins,
+            retries: r.retries,
         }
     }
 }

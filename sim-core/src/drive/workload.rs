@@ -251,6 +251,7 @@ mod tests {
             read_consistency: Level::One,
             write_consistency: Level::All,
             send_context: true,
+            retry: Default::default(),
             start_ms: 0,
             stop_ms: 100_000,
         })

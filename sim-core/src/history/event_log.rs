@@ -279,6 +279,9 @@ fn op_line(names: &Names, filter: &LineFilter, op: &Op) -> Option<Value> {
     if let Some(reason) = &op.reason {
         fields.insert("reason".into(), json!(reason));
     }
+    if op.retries > 0 {
+        fields.insert("retries".into(), json!(op.retries));
+    }
     match op.kind {
         OpKind::Write => {
             fields.insert("write".into(), json!(format!("c{}#{}", op.client, op.seq)));

@@ -110,6 +110,8 @@ pub struct Op {
     /// than the key's replicas, as the coordinator counted them. Such a write is not strictly
     /// quorum-acknowledged: only `required - stand_ins` replicas are known to hold it.
     pub stand_ins: u8,
+    /// How many times the client sent it again after a refusal (its `retry:` policy).
+    pub retries: u8,
 }
 
 impl Op {
@@ -148,6 +150,7 @@ impl Op {
             read: vec![],
             primary_saw: vec![],
             stand_ins: 0,
+            retries: 0,
         }
     }
 }

@@ -485,6 +485,7 @@ mod tests {
             read_consistency: crate::history::Level::One,
             write_consistency: crate::history::Level::One,
             send_context: true,
+            retry: Default::default(),
             start_ms: 10_000,
             stop_ms: 40_000,
         };

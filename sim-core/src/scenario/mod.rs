@@ -22,6 +22,7 @@ pub mod migration;
 pub mod model;
 mod overrides;
 mod probe;
+mod retry;
 pub mod shape;
 mod spec;
 pub mod storage;
@@ -37,6 +38,7 @@ mod workload_shape;
 pub use error::ScenarioError;
 pub use file::{load, parse, FILE_BYTES_MAX};
 pub use overrides::{load_with, Override};
+pub use retry::retry_text;
 pub use units::{duration_ms, format_ms, rate_per_s, DURATION_MS_MAX, RATE_PER_S_MAX};
 
 #[cfg(test)]

@@ -149,6 +149,8 @@ pub struct WorkloadGroup {
     pub write_consistency: Level,
     /// Writes carry the context of the client's last read of the key.
     pub send_context: bool,
+    /// How its clients resend an operation refused before it was applied (off by default).
+    pub retry: nodes::client::RetryPolicy,
     /// Simulated time the group starts at.
     pub start_ms: u64,
     /// Simulated time the group stops at (at most the scenario's duration).
@@ -483,11 +485,14 @@ pub enum SwarmMode {
     Voters,
     /// `cluster.balancer`: any strategy, with a random window and back-off.
     Balancer,
+    /// Each workload group's `retry:` policy: off, or 1 to 5 attempts after a back-off of
+    /// 1 ms to half the client timeout (at most 100 ms).
+    Retry,
 }
 
 impl SwarmMode {
     /// Every mode, in the order the scenario format documents them.
-    pub const ALL: [SwarmMode; 11] = [
+    pub const ALL: [SwarmMode; 12] = [
         SwarmMode::ReadRepair,
         SwarmMode::HintedHandoff,
         SwarmMode::SiblingBound,
@@ -499,6 +504,7 @@ impl SwarmMode {
         SwarmMode::N5,
         SwarmMode::Voters,
         SwarmMode::Balancer,
+        SwarmMode::Retry,
     ];
 
     /// The name scenario files use, like `read_repair`.
@@ -515,6 +521,7 @@ impl SwarmMode {
             SwarmMode::N5 => "n5",
             SwarmMode::Voters => "voters",
             SwarmMode::Balancer => "balancer",
+            SwarmMode::Retry => "retry",
         }
     }
 }

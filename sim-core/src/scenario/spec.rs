@@ -147,6 +147,7 @@ pub struct RawGroup {
     #[serde(default, deserialize_with = "present")]
     pub write_consistency: Option<Value>,
     pub context: Option<bool>,
+    pub retry: Option<Value>,
     pub start: Option<String>,
     pub stop: Option<String>,
     pub rate_changes: Option<Vec<RawRateChange>>,

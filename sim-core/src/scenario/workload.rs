@@ -9,6 +9,7 @@ use super::error::Invalid;
 use super::fields::{consistency, duration, probability, rate, required};
 use super::locate::{item, join};
 use super::model::{ClusterSpec, KeyDist, RateSchedule, WorkloadGroup};
+use super::retry::retry;
 use super::shape::{Base, Shape};
 use super::spec::RawGroup;
 use super::units::format_ms;
@@ -37,7 +38,14 @@ pub fn workload(
     }
     // Probe items are read by `probe.rs`.
     let groups = groups.iter().enumerate().filter(|(_, g)| g.probe.is_none());
-    groups.map(|(i, g)| group(g, &item("workload", i), cluster.n, duration_ms, scenario)).collect()
+    groups
+        .map(|(i, g)| {
+            let path = item("workload", i);
+            let mut group = group(g, &path, cluster.n, duration_ms, scenario)?;
+            group.retry = retry(g.retry.as_ref(), &join(&path, "retry"), cluster.client_timeout_ms)?;
+            Ok(group)
+        })
+        .collect()
 }
 
 fn group(raw: &RawGroup, path: &str, n: u8, duration_ms: u64, scenario: &Path) -> Result<WorkloadGroup, Invalid> {
@@ -94,6 +102,7 @@ fn group(raw: &RawGroup, path: &str, n: u8, duration_ms: u64, scenario: &Path) -
         read_consistency,
         write_consistency,
         send_context: raw.context.unwrap_or(true),
+        retry: Default::default(),
         start_ms,
         stop_ms,
     })

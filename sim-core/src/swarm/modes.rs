@@ -3,7 +3,7 @@
 //! shift no fault.
 
 use nodes::anti_entropy::AntiEntropyConfig;
-use nodes::client::{BalancerConfig, Strategy};
+use nodes::client::{BalancerConfig, RetryPolicy, Strategy};
 use nodes::coordinator::{BreakerConfig, Hedge, HedgeDelay, ReadRepair};
 use nodes::handoff::HandoffConfig;
 use rand::RngExt;
@@ -67,6 +67,17 @@ pub fn draw_modes(modes: &[SwarmMode], scenario: &mut Scenario, seed: u64) {
                 cluster.control.voters_max = [3, 5, 7][rng.random_range(0..3)].min(most);
             }
             SwarmMode::Balancer => cluster.balancer = draw_balancer(&mut rng),
+            SwarmMode::Retry => {
+                let most = (cluster.client_timeout_ms / 2).clamp(1, 100);
+                for group in &mut scenario.workload {
+                    group.retry = match rng.random_bool(0.5) {
+                        true => {
+                            RetryPolicy { attempts: rng.random_range(1..=5), backoff_ms: rng.random_range(1..=most) }
+                        }
+                        false => RetryPolicy::default(),
+                    };
+                }
+            }
         }
     }
 }
