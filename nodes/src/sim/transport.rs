@@ -191,6 +191,9 @@ pub(super) fn fire<O: Observer>(w: &mut World<O>, tick: u64) {
             }
             continue;
         }
+        if let (Some(service), false, Input::Msg { .. }) = (&mut w.service, q.served, &q.input) {
+            service.received(q.to);
+        }
         if let (Some(service), false, false, Actor::Node(_)) = (&mut w.service, q.served, ep.paused, &ep.actor) {
             if let Some(work) = Work::of(&q.input) {
                 match service.admit(q.to, tick, work) {
@@ -315,6 +318,9 @@ pub(super) fn flush<O: Observer>(w: &mut World<O>, from: Addr, now: u64) {
 
 fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: u64) {
     w.stats.sent += 1;
+    if let Some(s) = &mut w.service {
+        s.sent(from, &msg);
+    }
     match w.links.fate(from, to, &msg, &mut w.rng) {
         Fate::Partitioned => {
             w.stats.partitioned += 1;
