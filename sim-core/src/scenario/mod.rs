@@ -255,7 +255,11 @@ workload:
         assert_eq!(ok(MINIMAL).cluster.node_stats, None, "no capacity, no node stats");
         let default = NodeStatsConfig { interval_ms: 1_000, window: 60, max_nodes: 3 };
         assert_eq!(ok(&text).cluster.node_stats, Some(default), "every node by default");
-        let text = format!("{text}    stats: {{ interval: 500ms, window: 10, nodes: 2 }}\n");
+        let text = with(
+            MINIMAL,
+            "  replication: { n: 3 }\n",
+            &format!("{plain}    stats: {{ interval: 500ms, window: 10, nodes: 2 }}\n"),
+        );
         let set = NodeStatsConfig { interval_ms: 500, window: 10, max_nodes: 2 };
         assert_eq!(ok(&text).cluster.node_stats, Some(set));
         let unknown = with(&text, "nodes: 2 }", "nodes: 2, every: 1s }");
