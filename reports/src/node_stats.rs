@@ -31,9 +31,9 @@ pub struct NodeStatsRow {
     pub sent: u64,
     /// Messages received.
     pub received: u64,
-    /// Store reads.
+    /// Replica reads served (store reads).
     pub disk_reads: u64,
-    /// Versions written to its store.
+    /// Replica writes, repairs and migration chunks served (store writes).
     pub disk_writes: u64,
     /// Syncs of its store.
     pub fsyncs: u64,

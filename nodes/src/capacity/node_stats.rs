@@ -71,9 +71,9 @@ pub struct NodeCounters {
     pub sent: u64,
     /// Messages that reached it.
     pub received: u64,
-    /// Store reads.
+    /// Replica reads served (each reads its store).
     pub disk_reads: u64,
-    /// Versions written to its store.
+    /// Replica writes, repairs and migration chunks served (each writes its store).
     pub disk_writes: u64,
     /// Syncs of its store to disk.
     pub fsyncs: u64,
@@ -102,9 +102,9 @@ pub struct NodeSample {
     pub sent: u64,
     /// Messages received in the interval.
     pub received: u64,
-    /// Store reads in the interval.
+    /// Replica reads served in the interval.
     pub disk_reads: u64,
-    /// Versions written in the interval.
+    /// Replica writes (repairs, migration chunks) served in the interval.
     pub disk_writes: u64,
     /// Syncs in the interval.
     pub fsyncs: u64,
@@ -242,9 +242,9 @@ pub struct NodeTotals {
     pub sent: u64,
     /// Messages received.
     pub received: u64,
-    /// Store reads.
+    /// Replica reads served.
     pub disk_reads: u64,
-    /// Versions written.
+    /// Replica writes served.
     pub disk_writes: u64,
     /// Syncs.
     pub fsyncs: u64,

@@ -410,7 +410,6 @@ impl<O: Observer> Cluster<O> {
             let ep = &w.endpoints[addr];
             let Actor::Node(n) = &ep.actor else { continue };
             let (store, storage) = (n.store(), n.stats());
-            let io = store.io();
             out.push(NodeCounters {
                 up: ep.up,
                 busy_us: workers.busy_us,
@@ -421,8 +420,8 @@ impl<O: Observer> Cluster<O> {
                 versions: store.versions() as u64,
                 sent: t.sent,
                 received: t.received,
-                disk_reads: io.reads,
-                disk_writes: io.writes,
+                disk_reads: t.reads,
+                disk_writes: t.writes,
                 fsyncs: storage.fsyncs,
                 errors: t.error_answers + storage.stale_routes_refused,
             });

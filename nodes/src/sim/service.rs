@@ -109,6 +109,10 @@ pub struct Traffic {
     pub received: u64,
     /// Answers it gave clients that were errors: timeouts, no primary, shard moving.
     pub error_answers: u64,
+    /// Replica reads its workers admitted (its store's reads).
+    pub reads: u64,
+    /// Replica writes, repairs and migration chunks its workers admitted (its store's writes).
+    pub writes: u64,
 }
 
 impl Service {
@@ -149,7 +153,15 @@ impl Service {
     /// of the tick is delivered in it: ticks are milliseconds, service times microseconds.
     pub(super) fn admit(&mut self, node: Addr, now_ms: u64, work: Work) -> Served {
         let us = (self.cfg.time(work).sample_ms(&mut self.rng) * 1_000.0).round().max(1.0) as u64;
-        match self.pools[node as usize].admit(now_ms * 1_000, us) {
+        let done = self.pools[node as usize].admit(now_ms * 1_000, us);
+        if let (Some(t), Some(_)) = (self.traffic.get_mut(node as usize), done) {
+            match work {
+                Work::Read => t.reads += 1,
+                Work::Write | Work::Repair | Work::Migration => t.writes += 1,
+                Work::Coordinate => {}
+            }
+        }
+        match done {
             None => Served::Rejected,
             Some(done_us) if done_us / 1_000 <= now_ms => Served::Now,
             Some(done_us) => Served::At(done_us / 1_000),

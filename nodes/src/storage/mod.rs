@@ -16,5 +16,5 @@ pub use conflict::{ConflictPolicy, Merged};
 pub use fsync::FsyncPolicy;
 pub use merkle::Digest;
 pub use stats::StorageStats;
-pub use store::{Damaged, DiskIo, Store};
+pub use store::{Damaged, Store};
 pub use version::{Context, Dot, Versioned};

@@ -55,17 +55,6 @@ pub struct Store {
     /// The hash tree anti-entropy compares, kept up to date by every change of the data
     /// (`None` while anti-entropy is off: then changes pay nothing for it).
     digest: Option<Digest>,
-    /// Reads served from the store and versions written to it (node stats' disk I/O).
-    io: DiskIo,
-}
-
-/// A store's reads and writes so far (not in [`StorageStats`]: those feed the trace hash).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DiskIo {
-    /// Reads of a key ([`Store::read`]).
-    pub reads: u64,
-    /// Versions stored.
-    pub writes: u64,
 }
 
 impl Default for Store {
@@ -93,7 +82,6 @@ impl Store {
             unrepaired: BTreeSet::new(),
             detected: false,
             digest: None,
-            io: DiskIo::default(),
         }
     }
 
@@ -134,7 +122,6 @@ impl Store {
         match merged {
             Merged::Stored => {
                 record.seal();
-                self.io.writes += 1;
                 if let Some(digest) = &mut self.digest {
                     digest.update(key, before, set_hash(key, &record.versions), new_key);
                 }
@@ -176,11 +163,6 @@ impl Store {
         self.stats
     }
 
-    /// Reads and writes so far.
-    pub fn io(&self) -> DiskIo {
-        self.io
-    }
-
     /// Versions held over all keys, damaged records included (what the store takes in memory).
     pub fn versions(&self) -> usize {
         self.data.values().map(|r| r.versions.len()).sum()
@@ -201,7 +183,6 @@ impl Store {
     /// and until that repair is done the key is refused (answering "nothing" would claim
     /// less than this replica acknowledged, and break the quorum's intersection).
     pub fn read(&mut self, key: u64) -> Result<Option<Arc<Vec<Versioned>>>, Damaged> {
-        self.io.reads += 1;
         if self.unrepaired.contains(&key) {
             return Err(Damaged);
         }
