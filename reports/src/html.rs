@@ -85,6 +85,9 @@ pub fn run_page(summary: &Summary) -> String {
     if let Some(c) = &summary.capacity {
         let _ = writeln!(h, "<tr><th>capacity</th><td>{}</td></tr>", escape(&c.headline()));
     }
+    if let Some(n) = &summary.node_stats {
+        let _ = writeln!(h, "<tr><th>node stats</th><td>{}</td></tr>", escape(&n.headline()));
+    }
     let _ = writeln!(h, "</table>");
     if !summary.plots.is_empty() {
         let _ = write!(h, "<nav>");
@@ -97,6 +100,9 @@ pub fn run_page(summary: &Summary) -> String {
     operations(&mut h, summary);
     faults(&mut h, summary);
     control(&mut h, summary);
+    if let Some(n) = &summary.node_stats {
+        h.push_str(&n.html(escape));
+    }
     let _ = writeln!(h, "<h2>Plots</h2>");
     for p in &summary.plots {
         plot(&mut h, p);

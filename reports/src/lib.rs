@@ -11,6 +11,7 @@ pub mod font;
 pub mod html;
 pub mod marks;
 pub mod migrations;
+pub mod node_stats;
 pub mod op_point;
 pub mod placement;
 pub mod plot;

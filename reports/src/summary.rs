@@ -115,6 +115,9 @@ pub struct Summary {
     /// The autoscaler's figures and series, when the scenario has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<crate::capacity::CapacitySummary>,
+    /// Each node's stats (seed 000's NodeStats), when nodes have a capacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_stats: Option<crate::node_stats::NodeStatsSummary>,
     /// Operations coordinated per node under the run's balancer strategy, and their spread.
     #[serde(default)]
     pub spread: crate::spread::LoadSpread,
@@ -379,9 +382,8 @@ impl Summary {
             s.push('\n');
         }
         let _ = writeln!(s, "- {}\n", self.spread.text());
-        if let Some(c) = &self.capacity {
-            s.push_str(&c.markdown());
-        }
+        let sections = [self.capacity.as_ref().map(|c| c.markdown()), self.node_stats.as_ref().map(|n| n.markdown())];
+        sections.into_iter().flatten().for_each(|m| s.push_str(&m));
         let _ = writeln!(
             s,
             "## Properties\n\n| property | result | violations | checked | detail |\n|---|---|---|---|---|"
@@ -523,6 +525,9 @@ impl Summary {
         if let Some(c) = &self.capacity {
             let _ = writeln!(s, "capacity: {}", c.headline());
         }
+        if let Some(n) = &self.node_stats {
+            let _ = writeln!(s, "node stats: {}", n.headline());
+        }
         let _ = writeln!(
             s,
             "simulated {:.1}s in {:.0} ms ({:.0}x real time, {:.0} ops/s wall); messages: {} sent, {} partitioned, {} lost; {} inputs delivered in {} batches",
@@ -600,6 +605,7 @@ pub(crate) mod tests_support {
             voters: None,
             load: vec![],
             capacity: None,
+            node_stats: None,
             spread: Default::default(),
         }
     }
@@ -683,6 +689,7 @@ mod tests {
             voters: None,
             load: vec![],
             capacity: None,
+            node_stats: None,
             spread: Default::default(),
         }
     }

@@ -95,6 +95,7 @@ fn summary(simulated_ms: u64) -> Summary {
         voters: None,
         load: vec![],
         capacity: None,
+        node_stats: None,
         spread: Default::default(),
     }
 }

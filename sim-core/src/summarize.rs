@@ -109,6 +109,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         voters: voters(&result.history),
         load: load_shapes(scenario),
         capacity: capacity(&result.history, scenario.duration_ms),
+        node_stats: result.history.node_stats.clone(),
         spread: spread(scenario, &result.history),
     }
 }

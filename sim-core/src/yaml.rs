@@ -166,12 +166,32 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
     if c.balancer != nodes::client::BalancerConfig::default() {
         let _ = writeln!(out, "  balancer: {}", crate::scenario::balancer::balancer_yaml(&c.balancer));
     }
+    capacity(out, c);
+}
+
+/// `capacity:`, with its node stats settings when not the defaults.
+fn capacity(out: &mut String, c: &ClusterSpec) {
     if let Some(svc) = &c.service {
         let times: Vec<String> =
             nodes::sim::service::Work::ALL.iter().map(|&w| format!("{}: {}", w.name(), latency(svc.time(w)))).collect();
+        // Node stats written only when not the defaults, so scenarios without them read as before.
+        let stats = c
+            .node_stats
+            .filter(|s| {
+                let d = nodes::capacity::NodeStatsConfig::default();
+                (s.interval_ms, s.window, s.max_nodes) != (d.interval_ms, d.window, c.nodes.len().clamp(1, 1_024))
+            })
+            .map_or(String::new(), |s| {
+                format!(
+                    ", stats: {{ interval: {}, window: {}, nodes: {} }}",
+                    format_ms(s.interval_ms),
+                    s.window,
+                    s.max_nodes
+                )
+            });
         let _ = writeln!(
             out,
-            "  capacity: {{ workers: {}, queue: {}, service: {{ {} }} }}",
+            "  capacity: {{ workers: {}, queue: {}, service: {{ {} }}{stats} }}",
             svc.workers,
             svc.queue,
             times.join(", ")

@@ -1,12 +1,14 @@
 //! Capacity: the pure decision logic that sizes the cluster. [`predictor`] forecasts load by
 //! linear regression (trend and Fourier terms), [`hpa`] is the Kubernetes Horizontal Pod
 //! Autoscaler's rule, [`autoscaler`] puts the three modes (threshold, hpa, predictive) behind
-//! one type with bounds and cooldowns, and [`cost`] accounts node-seconds. Nothing here knows
+//! one type with bounds and cooldowns, [`cost`] accounts node-seconds, and [`node_stats`] keeps each node's
+//! CPU, memory, I/O, errors and health in bounded windows. Nothing here knows
 //! madsim or a clock: callers pass simulated time in, decisions come out.
 
 pub mod autoscaler;
 pub mod cost;
 pub mod hpa;
+pub mod node_stats;
 pub mod predictor;
 pub mod workers;
 
@@ -16,5 +18,6 @@ pub use autoscaler::{
 };
 pub use cost::NodeSeconds;
 pub use hpa::{Hpa, HpaConfig, HpaStep, Limit};
+pub use node_stats::{NodeCounters, NodeSample, NodeStats, NodeStatsConfig, NodeTotals, Refused};
 pub use predictor::{mape, Fallback, Forecast, Model, PredictorConfig, RejectedSample, ScalingPredictor};
 pub use workers::{WorkerStats, Workers};

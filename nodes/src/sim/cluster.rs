@@ -22,7 +22,7 @@ use super::service::{Service, ServiceConfig};
 use super::stats::NetStats;
 use super::transport::{boot_clients, boot_node, fire, handle, Actor, Endpoint, World};
 use crate::actor::{Addr, Input};
-use crate::capacity::WorkerStats;
+use crate::capacity::{NodeCounters, WorkerStats};
 use crate::client::{Client, ClientConfig, Workload};
 use crate::control::{Ctl, MemberChange, MigrateMsg};
 use crate::message::Msg;
@@ -394,6 +394,39 @@ impl<O: Observer> Cluster<O> {
         let mut w = lock(&self.world);
         let now = w.now;
         w.service.as_mut().map(|s| (s.workers(), s.stats(now)))
+    }
+
+    /// Each storage node's counters for node stats, by address; `None` when requests cost
+    /// nothing (no workers to be busy). Reads only: the simulation does not see it.
+    pub fn node_counters(&self) -> Option<Vec<NodeCounters>> {
+        let mut w = lock(&self.world);
+        let now = w.now;
+        let w = &mut *w;
+        let service = w.service.as_mut()?;
+        let pools = service.stats(now);
+        let traffic = service.traffic();
+        let mut out = Vec::with_capacity(pools.len());
+        for (addr, ((workers, queue), t)) in pools.into_iter().zip(traffic).enumerate() {
+            let ep = &w.endpoints[addr];
+            let Actor::Node(n) = &ep.actor else { continue };
+            let (store, storage) = (n.store(), n.stats());
+            out.push(NodeCounters {
+                up: ep.up,
+                busy_us: workers.busy_us,
+                admitted: workers.admitted,
+                rejected: workers.rejected,
+                queue: queue as u64,
+                keys: store.len() as u64,
+                versions: store.versions() as u64,
+                sent: t.sent,
+                received: t.received,
+                disk_reads: t.reads,
+                disk_writes: t.writes,
+                fsyncs: storage.fsyncs,
+                errors: t.error_answers + storage.stale_routes_refused,
+            });
+        }
+        Some(out)
     }
 
     /// Points every client at `coordinators` (a load balancer's targets changed: a node was

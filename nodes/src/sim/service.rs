@@ -10,6 +10,7 @@ use crate::actor::Addr;
 use crate::actor::Input;
 use crate::capacity::workers::{WorkerStats, Workers};
 use crate::control::Ctl;
+use crate::coordinator::{ClientAnswer, Reply};
 use crate::handoff::HandoffMsg;
 use crate::message::{Msg, NodeInput};
 use crate::replica::ReplicaRequest;
@@ -94,19 +95,73 @@ pub(super) struct Service {
     rng: ChaCha8Rng,
     /// By node address.
     pools: Vec<Workers>,
+    /// Per node address: messages sent, messages received, error answers sent to clients
+    /// (node stats; counted only when nodes have a capacity, so other runs pay nothing).
+    traffic: Vec<Traffic>,
+}
+
+/// A node's message counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Messages it sent.
+    pub sent: u64,
+    /// Messages that reached it (before admission: rejected ones included).
+    pub received: u64,
+    /// Answers it gave clients that were errors: timeouts, no primary, shard moving.
+    pub error_answers: u64,
+    /// Replica reads its workers admitted (its store's reads).
+    pub reads: u64,
+    /// Replica writes, repairs and migration chunks its workers admitted (its store's writes).
+    pub writes: u64,
 }
 
 impl Service {
     pub(super) fn new(cfg: ServiceConfig, rng: ChaCha8Rng, nodes: usize) -> Self {
         let pools = (0..nodes).map(|_| Workers::new(cfg.workers, cfg.queue)).collect();
-        Service { cfg, rng, pools }
+        Service { cfg, rng, pools, traffic: vec![Traffic::default(); nodes] }
+    }
+
+    /// `from` sent `msg` (anything but a node is not counted).
+    #[inline]
+    pub(super) fn sent(&mut self, from: Addr, msg: &Msg) {
+        if let Some(t) = self.traffic.get_mut(from as usize) {
+            t.sent += 1;
+            if let Msg::Answer(ClientAnswer::Reply {
+                reply: Reply::Timeout { .. } | Reply::NotPrimary | Reply::ShardMoving,
+                ..
+            }) = msg
+            {
+                t.error_answers += 1;
+            }
+        }
+    }
+
+    /// A message reached `to` (anything but a node is not counted).
+    #[inline]
+    pub(super) fn received(&mut self, to: Addr) {
+        if let Some(t) = self.traffic.get_mut(to as usize) {
+            t.received += 1;
+        }
+    }
+
+    /// Each node's message counts, by node address.
+    pub(super) fn traffic(&self) -> &[Traffic] {
+        &self.traffic
     }
 
     /// Admits `work` arriving at `node` at tick `now_ms`. A service shorter than what is left
     /// of the tick is delivered in it: ticks are milliseconds, service times microseconds.
     pub(super) fn admit(&mut self, node: Addr, now_ms: u64, work: Work) -> Served {
         let us = (self.cfg.time(work).sample_ms(&mut self.rng) * 1_000.0).round().max(1.0) as u64;
-        match self.pools[node as usize].admit(now_ms * 1_000, us) {
+        let done = self.pools[node as usize].admit(now_ms * 1_000, us);
+        if let (Some(t), Some(_)) = (self.traffic.get_mut(node as usize), done) {
+            match work {
+                Work::Read => t.reads += 1,
+                Work::Write | Work::Repair | Work::Migration => t.writes += 1,
+                Work::Coordinate => {}
+            }
+        }
+        match done {
             None => Served::Rejected,
             Some(done_us) if done_us / 1_000 <= now_ms => Served::Now,
             Some(done_us) => Served::At(done_us / 1_000),

@@ -192,6 +192,11 @@ pub(super) fn fire<O: Observer>(w: &mut World<O>, tick: u64) {
             continue;
         }
         if let (Some(service), false, false, Actor::Node(_)) = (&mut w.service, q.served, ep.paused, &ep.actor) {
+            // Counted here, where only runs with a capacity look: messages held by a pause are
+            // not counted (node stats).
+            if let Input::Msg { .. } = q.input {
+                service.received(q.to);
+            }
             if let Some(work) = Work::of(&q.input) {
                 match service.admit(q.to, tick, work) {
                     Served::Now => {}
@@ -306,6 +311,9 @@ pub(super) fn flush<O: Observer>(w: &mut World<O>, from: Addr, now: u64) {
     }
     if !w.outbox.sends.is_empty() {
         let mut sends = std::mem::take(&mut w.outbox.sends);
+        if let Some(s) = &mut w.service {
+            sends.iter().for_each(|(_, msg)| s.sent(from, msg));
+        }
         for (to, msg) in sends.drain(..) {
             transmit(w, from, to, msg, now);
         }
@@ -389,7 +397,11 @@ fn watch_input<O: Observer>(w: &mut World<O>, now: u64, to: Addr, input: &NodeIn
 fn rejected<O: Observer>(w: &mut World<O>, q: Queued, tick: u64) {
     if let Input::Msg { from, msg } = &q.input {
         if let Some(op) = msg.client_request_op() {
-            transmit(w, q.to, *from, Msg::Answer(ClientAnswer::Refused { op }), tick);
+            let refused = Msg::Answer(ClientAnswer::Refused { op });
+            if let Some(s) = &mut w.service {
+                s.sent(q.to, &refused);
+            }
+            transmit(w, q.to, *from, refused, tick);
         }
     }
     if w.watching {

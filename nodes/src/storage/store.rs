@@ -163,6 +163,11 @@ impl Store {
         self.stats
     }
 
+    /// Versions held over all keys, damaged records included (what the store takes in memory).
+    pub fn versions(&self) -> usize {
+        self.data.values().map(|r| r.versions.len()).sum()
+    }
+
     /// The versions held for `key` (empty when none, or when its record is damaged).
     pub fn get(&self, key: u64) -> &[Versioned] {
         self.data.get(&key).filter(|r| r.intact()).map_or(&[], |r| r.versions.as_slice())

@@ -8,6 +8,7 @@ mod injector;
 pub mod probe;
 mod recorder;
 mod scaler;
+mod stats;
 pub mod workload;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use crate::seed::{stream, Stream};
 use injector::Injector;
 use recorder::{replica_state, Recorder};
 use scaler::Scaler;
+use stats::StatsSampler;
 
 /// What runs for one seed: the scenario with its swarm (if any) drawn into concrete faults.
 #[derive(Clone, Debug)]
@@ -169,23 +171,23 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
         }
         let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), seed);
         let mut scaler = Scaler::new(cluster.clone(), scenario);
-        // The cluster, the injector and the autoscaler advance as peers: the cluster runs up
-        // to the next action of either, which acts (a fault first at a tie), until the end of
-        // the fault phase.
+        let mut sampler = StatsSampler::new(cluster.clone(), scenario);
+        // The cluster, the injector, the autoscaler and node stats advance as peers: the
+        // cluster runs up to the next action of any, which acts (at a tie a fault first, then
+        // the autoscaler, then node stats, which only read), until the end of the fault phase.
         let end = scenario.duration_ms;
         loop {
             let fault = injector.next_at().filter(|&t| t < end);
             let scale = scaler.as_ref().map(Scaler::next_at).filter(|&t| t < end);
-            match (fault, scale) {
-                (Some(f), s) if s.is_none_or(|s| f <= s) => {
-                    cluster.run_to(f);
-                    injector.step();
-                }
-                (_, Some(s)) => {
-                    cluster.run_to(s);
-                    scaler.as_mut().expect("a scale time comes from the scaler").step();
-                }
-                _ => break,
+            let sample = sampler.as_ref().map(StatsSampler::next_at).filter(|&t| t < end);
+            let Some(t) = [fault, scale, sample].into_iter().flatten().min() else { break };
+            cluster.run_to(t);
+            if fault == Some(t) {
+                injector.step();
+            } else if scale == Some(t) {
+                scaler.as_mut().expect("a scale time comes from the scaler").step();
+            } else if let Some(s) = &mut sampler {
+                s.step();
             }
         }
         cluster.run_to(scenario.duration_ms);
@@ -213,6 +215,8 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
             outside: build::outside_members(scenario),
         });
         h.record_final_state(FinalState { at_ms: end_ms, replicas, replica_sets });
+        // Not in the trace: node stats only read, and a run is the same run without them.
+        h.node_stats = sampler.map(StatsSampler::finish);
         if let Some(log) = scaler.map(Scaler::finish) {
             h.mix_into_trace(&[log.decisions.len() as u64, log.machines.len() as u64, log.samples.len() as u64]);
             h.capacity = Some(log);

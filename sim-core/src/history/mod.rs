@@ -141,6 +141,8 @@ pub struct History {
     pub node_zones: Vec<String>,
     /// What the autoscaler saw and did (`None`: no autoscaler).
     pub capacity: Option<capacity::CapacityLog>,
+    /// Each node's stats, when nodes had a capacity (not part of the trace hash).
+    pub node_stats: Option<reports::node_stats::NodeStatsSummary>,
     trace: TraceHasher,
 }
 

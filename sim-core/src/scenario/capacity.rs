@@ -1,7 +1,8 @@
 //! `cluster.capacity:` (what a request costs a node: workers, queue, service times) and
 //! `autoscaler:` (who sizes the cluster, within which bounds, judged by which SLO).
 
-use nodes::capacity::{AutoScalerConfig, HpaConfig, Mode, PredictiveConfig, ThresholdConfig};
+use nodes::capacity::node_stats::{NODES_MAX, SAMPLES_MAX, WINDOW_MAX};
+use nodes::capacity::{AutoScalerConfig, HpaConfig, Mode, NodeStatsConfig, PredictiveConfig, ThresholdConfig};
 use nodes::sim::service::{ServiceConfig, Work};
 use nodes::Latency;
 use serde_yaml::Value;
@@ -38,7 +39,7 @@ pub fn capacity(raw: Option<&Value>) -> Result<Option<ServiceConfig>, Invalid> {
     if !raw.is_mapping() {
         return Err(expected(FIELD, "a mapping like `{ workers: 4, queue: 64 }`", raw));
     }
-    let fields = Fields::new(raw, FIELD, &["workers", "queue", "service"])?;
+    let fields = Fields::new(raw, FIELD, &["workers", "queue", "service", "stats"])?;
     let whole = |key: &str, lo: u64, hi: u64| -> Result<u64, Invalid> {
         let field = fields.field(key);
         let v = number(fields.required(key)?, &field)?;
@@ -69,6 +70,55 @@ pub fn capacity(raw: Option<&Value>) -> Result<Option<ServiceConfig>, Invalid> {
         }
     }
     Ok(Some(ServiceConfig { workers, queue, times }))
+}
+
+/// Longest node stats interval.
+pub const STATS_INTERVAL_MAX_MS: u64 = 3_600_000;
+
+/// `cluster.capacity.stats: { interval: 1s, window: 60, nodes: 128 }`: how often each node's
+/// stats are sampled, how many samples each keeps, how many nodes are tracked (default all
+/// declared, at most 1,024; window × nodes at most 262,144). `Some` whenever nodes have a
+/// capacity: every capacity run keeps node stats.
+pub fn node_stats(raw: Option<&Value>, declared_nodes: usize) -> Result<Option<NodeStatsConfig>, Invalid> {
+    const FIELD: &str = "cluster.capacity.stats";
+    let Some(capacity) = raw else { return Ok(None) };
+    let nodes_default = declared_nodes.clamp(1, NODES_MAX);
+    let mut cfg = NodeStatsConfig { max_nodes: nodes_default, ..NodeStatsConfig::default() };
+    let Some(raw) = capacity.get("stats") else { return Ok(Some(cfg)) };
+    if !raw.is_mapping() {
+        return Err(expected(FIELD, "a mapping like `{ interval: 1s, window: 60 }`", raw));
+    }
+    let fields = Fields::new(raw, FIELD, &["interval", "window", "nodes"])?;
+    let whole = |key: &str, hi: usize| -> Result<Option<usize>, Invalid> {
+        let Some(v) = fields.get(key) else { return Ok(None) };
+        let field = fields.field(key);
+        let x = number(v, &field)?;
+        if x.fract() != 0.0 || x < 1.0 || x > hi as f64 {
+            return Err(Invalid::new(field, format!("{x}: use a whole number from 1 to {hi}")));
+        }
+        Ok(Some(x as usize))
+    };
+    if let Some(v) = fields.get("interval") {
+        let field = fields.field("interval");
+        let ms = duration(&duration_text(v, &field)?, &field)?;
+        if !(1..=STATS_INTERVAL_MAX_MS).contains(&ms) {
+            return Err(Invalid::new(field, format!("{}: sample every 1ms to 1h", format_ms(ms))));
+        }
+        cfg.interval_ms = ms;
+    }
+    cfg.window = whole("window", WINDOW_MAX)?.unwrap_or(cfg.window);
+    cfg.max_nodes = whole("nodes", NODES_MAX)?.unwrap_or(nodes_default);
+    let held = cfg.window * cfg.max_nodes.min(declared_nodes.max(1));
+    if held > SAMPLES_MAX {
+        return Err(Invalid::new(
+            fields.field("window"),
+            format!(
+                "{} samples × {} nodes is {held}: at most {SAMPLES_MAX} samples are kept",
+                cfg.window, cfg.max_nodes
+            ),
+        ));
+    }
+    Ok(Some(cfg))
 }
 
 /// `autoscaler: { mode: hpa, min: 3, max: 12, initial: 3, startup: 30s, target: 0.6, ... }`.

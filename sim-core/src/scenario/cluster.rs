@@ -83,6 +83,7 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
              orders them at the primary: choose one",
         ));
     }
+    let node_stats = super::capacity::node_stats(raw.capacity.as_ref(), nodes.len())?;
     Ok(ClusterSpec {
         zones,
         nodes,
@@ -96,6 +97,7 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
         storage,
         membership: membership(raw.membership.as_ref())?,
         service: super::capacity::capacity(raw.capacity.as_ref())?,
+        node_stats,
         balancer: super::balancer::balancer(raw.balancer.as_ref())?,
     })
 }

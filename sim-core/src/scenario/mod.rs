@@ -250,6 +250,31 @@ workload:
     }
 
     #[test]
+    fn node_stats_settings_are_checked_where_they_are_written() {
+        use nodes::capacity::NodeStatsConfig;
+        let plain = "  replication: { n: 3 }\n  capacity:\n    workers: 2\n    queue: 8\n";
+        let text = with(MINIMAL, "  replication: { n: 3 }\n", plain);
+        assert_eq!(ok(MINIMAL).cluster.node_stats, None, "no capacity, no node stats");
+        let default = NodeStatsConfig { interval_ms: 1_000, window: 60, max_nodes: 3 };
+        assert_eq!(ok(&text).cluster.node_stats, Some(default), "every node by default");
+        let text = with(
+            MINIMAL,
+            "  replication: { n: 3 }\n",
+            &format!("{plain}    stats: {{ interval: 500ms, window: 10, nodes: 2 }}\n"),
+        );
+        let set = NodeStatsConfig { interval_ms: 500, window: 10, max_nodes: 2 };
+        assert_eq!(ok(&text).cluster.node_stats, Some(set));
+        let unknown = with(&text, "nodes: 2 }", "nodes: 2, every: 1s }");
+        assert_error(&unknown, "every", "cluster.capacity.stats.every", "unknown field `every`");
+        let window = with(&text, "window: 10", "window: 0");
+        assert_error(&window, "window: 0", "cluster.capacity.stats.window", "whole number from 1 to 3600");
+        let nodes = with(&text, "nodes: 2", "nodes: 2.5");
+        assert_error(&nodes, "nodes: 2.5", "cluster.capacity.stats.nodes", "whole number from 1 to 1024");
+        let interval = with(&text, "interval: 500ms", "interval: 120m");
+        assert_error(&interval, "interval", "cluster.capacity.stats.interval", "sample every 1ms to 1h");
+    }
+
+    #[test]
     fn unknown_top_level_field_is_named_at_its_line() {
         let text = with(FULL, "seed: 42\n", "seed: 42\ncolour: blue\n");
         assert_error(&text, "colour", "colour", "unknown field `colour`");

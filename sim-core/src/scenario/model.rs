@@ -117,6 +117,8 @@ pub struct ClusterSpec {
     pub membership: Option<nodes::membership::GossipConfig>,
     /// What a request costs a node: workers, queue, service times (`None`: only network time).
     pub service: Option<nodes::sim::service::ServiceConfig>,
+    /// Node stats' interval, window and node cap (`Some` exactly when `service` is).
+    pub node_stats: Option<nodes::capacity::NodeStatsConfig>,
     /// How clients choose coordinators (default `random`).
     pub balancer: nodes::client::BalancerConfig,
 }
