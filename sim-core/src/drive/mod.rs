@@ -6,6 +6,7 @@
 mod build;
 mod injector;
 pub mod probe;
+mod rebalancer;
 mod recorder;
 mod scaler;
 pub mod workload;
@@ -28,6 +29,7 @@ use crate::scenario::model::Scenario;
 use crate::seed::{stream, Stream};
 use injector::Injector;
 use recorder::{replica_state, Recorder};
+use rebalancer::Rebalancer;
 use scaler::Scaler;
 
 /// What runs for one seed: the scenario with its swarm (if any) drawn into concrete faults.
@@ -169,23 +171,23 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
         }
         let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), seed);
         let mut scaler = Scaler::new(cluster.clone(), scenario);
-        // The cluster, the injector and the autoscaler advance as peers: the cluster runs up
-        // to the next action of either, which acts (a fault first at a tie), until the end of
-        // the fault phase.
+        let mut rebalancer = Rebalancer::new(cluster.clone(), scenario);
+        // The cluster, the injector, the autoscaler and the zone rebalancer advance as peers:
+        // the cluster runs up to the next action of any, which acts (at a tie a fault first,
+        // then the autoscaler), until the end of the fault phase.
         let end = scenario.duration_ms;
         loop {
             let fault = injector.next_at().filter(|&t| t < end);
             let scale = scaler.as_ref().map(Scaler::next_at).filter(|&t| t < end);
-            match (fault, scale) {
-                (Some(f), s) if s.is_none_or(|s| f <= s) => {
-                    cluster.run_to(f);
-                    injector.step();
-                }
-                (_, Some(s)) => {
-                    cluster.run_to(s);
-                    scaler.as_mut().expect("a scale time comes from the scaler").step();
-                }
-                _ => break,
+            let zones = rebalancer.as_ref().map(Rebalancer::next_at).filter(|&t| t < end);
+            let Some(t) = [fault, scale, zones].into_iter().flatten().min() else { break };
+            cluster.run_to(t);
+            if fault == Some(t) {
+                injector.step();
+            } else if let (Some(s), true) = (scaler.as_mut(), scale == Some(t)) {
+                s.step();
+            } else if let Some(r) = rebalancer.as_mut() {
+                r.step();
             }
         }
         cluster.run_to(scenario.duration_ms);
@@ -216,6 +218,10 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
         if let Some(log) = scaler.map(Scaler::finish) {
             h.mix_into_trace(&[log.decisions.len() as u64, log.machines.len() as u64, log.samples.len() as u64]);
             h.capacity = Some(log);
+        }
+        if let Some(log) = rebalancer.map(Rebalancer::finish) {
+            h.mix_into_trace(&[log.rounds.len() as u64, log.requested.len() as u64]);
+            h.zones = Some(log);
         }
         h.mix_into_trace(&[net.sent, net.delivered, net.partitioned, net.lost, net.to_down_node, net.duplicated]);
         h.mix_into_trace(&storage.counters().map(|(_, n)| n));

@@ -16,6 +16,7 @@ mod op;
 pub mod trace;
 pub mod trace_filter;
 mod version;
+pub mod zones;
 
 use std::collections::BTreeMap;
 
@@ -141,6 +142,8 @@ pub struct History {
     pub node_zones: Vec<String>,
     /// What the autoscaler saw and did (`None`: no autoscaler).
     pub capacity: Option<capacity::CapacityLog>,
+    /// What the zone rebalancer scored and requested (`None`: no `rebalance:`).
+    pub zones: Option<zones::ZoneLog>,
     trace: TraceHasher,
 }
 

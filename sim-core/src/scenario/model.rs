@@ -41,6 +41,8 @@ pub struct Scenario {
     pub budget: Budget,
     /// Who sizes the cluster (`autoscaler:`; `None`: the declared nodes, all running).
     pub autoscaler: Option<AutoscalerSpec>,
+    /// Zone scores and primaries moved off zones predicted hot (`rebalance:`; `None`: off).
+    pub rebalance: Option<nodes::capacity::RebalanceConfig>,
 }
 
 /// `autoscaler:` the autoscaler's rule and bounds, the nodes it starts with, and the SLO a run
