@@ -85,6 +85,9 @@ pub fn run_page(summary: &Summary) -> String {
     if let Some(c) = &summary.capacity {
         let _ = writeln!(h, "<tr><th>capacity</th><td>{}</td></tr>", escape(&c.headline()));
     }
+    if let Some(z) = &summary.zones {
+        let _ = writeln!(h, "<tr><th>zones</th><td>{}</td></tr>", escape(&z.headline()));
+    }
     let _ = writeln!(h, "</table>");
     if !summary.plots.is_empty() {
         let _ = write!(h, "<nav>");

@@ -118,6 +118,9 @@ pub struct Summary {
     /// Operations coordinated per node under the run's balancer strategy, and their spread.
     #[serde(default)]
     pub spread: crate::spread::LoadSpread,
+    /// The zone rebalancer's scores and moves, when the scenario has `rebalance:`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<crate::zones::ZoneSummary>,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -379,6 +382,9 @@ impl Summary {
         if let Some(c) = &self.capacity {
             s.push_str(&c.markdown());
         }
+        if let Some(z) = &self.zones {
+            s.push_str(&z.markdown());
+        }
         let _ = writeln!(
             s,
             "## Properties\n\n| property | result | violations | checked | detail |\n|---|---|---|---|---|"
@@ -516,6 +522,9 @@ impl Summary {
         if let Some(c) = &self.capacity {
             let _ = writeln!(s, "capacity: {}", c.headline());
         }
+        if let Some(z) = &self.zones {
+            let _ = writeln!(s, "zones: {}", z.headline());
+        }
         let _ = writeln!(
             s,
             "simulated {:.1}s in {:.0} ms ({:.0}x real time, {:.0} ops/s wall); messages: {} sent, {} partitioned, {} lost; {} inputs delivered in {} batches",
@@ -594,6 +603,7 @@ pub(crate) mod tests_support {
             load: vec![],
             capacity: None,
             spread: Default::default(),
+            zones: None,
         }
     }
 }
@@ -676,6 +686,7 @@ mod tests {
             load: vec![],
             capacity: None,
             spread: Default::default(),
+            zones: None,
         }
     }
 

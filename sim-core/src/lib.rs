@@ -19,6 +19,7 @@ compile_error!(
 
 pub mod bench;
 pub mod capacity_figures;
+pub mod zone_figures;
 pub mod check;
 pub mod cmd;
 pub mod console;

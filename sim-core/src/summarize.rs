@@ -110,6 +110,10 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         load: load_shapes(scenario),
         capacity: capacity(&result.history, scenario.duration_ms),
         spread: spread(scenario, &result.history),
+        zones: scenario
+            .rebalance
+            .as_ref()
+            .and_then(|r| crate::zone_figures::summary(&result.history, r.interval_ms, scenario.duration_ms)),
     }
 }
 
