@@ -9,7 +9,11 @@
 //! - **Forecast**: the mean of the zone's fitted model over `[now, now + horizon]`.
 //! - **Load Prediction Score**: a zone's forecast divided by the mean forecast over all zones:
 //!   1.0 is an average zone, 1.5 a zone predicted to carry half again the average. Its
-//!   confidence is the predictor's (R² on the held-out tail of the window, in `[0, 1]`).
+//!   confidence is the predictor's (R² on the held-out tail of the window, in `[0, 1]`) or,
+//!   when higher, the forecast's relative accuracy on that tail, `1 − RMS error / forecast`:
+//!   R² judges whether the model explains the load's variation, and a level load has only
+//!   noise to explain (R² near 0) while its level is forecast well, which is what a score
+//!   needs. A fallback model (too few samples, a singular fit) has confidence 0.
 //! - **Recommendation**: zones with score ≥ 1 + `threshold` relinquish, zones with score
 //!   ≤ 1 − `threshold` receive (when none is that cool, the coolest zone below 1 receives).
 //!   A relinquishing zone gives `round(primaries × (score − 1) / score)` primaries (its excess
@@ -199,7 +203,9 @@ impl ZoneBalancer {
             let f = p.forecast(now_ms, self.config.horizon_ms, step);
             let forecast = f.points.iter().map(|x| x.1).sum::<f64>() / f.points.len().max(1) as f64;
             let load = self.last[zone];
-            out.push(ZoneScore { zone: zone as u32, load, forecast, score: 1.0, confidence: f.confidence });
+            let level = if p.model().fallback.is_some() || forecast <= 0.0 { 0.0 } else { 1.0 - f.spread / forecast };
+            let confidence = f.confidence.max(level.clamp(0.0, 1.0));
+            out.push(ZoneScore { zone: zone as u32, load, forecast, score: 1.0, confidence });
         }
         let mean = out.iter().map(|s| s.forecast).sum::<f64>() / out.len().max(1) as f64;
         for s in &mut out {
@@ -306,15 +312,29 @@ mod tests {
     #[test]
     fn low_confidence_recommends_nothing() {
         let mut b = ZoneBalancer::new(config(), 3);
-        // Noise without a trend: R² on the held-out tail is about zero.
+        // Noise without a trend and as large as the level: R² on the held-out tail is about
+        // zero, and so is the relative accuracy.
         for t in 0..60u64 {
-            let noise = [0.3, -0.2, 0.5, -0.4, 0.1][(t % 5) as usize];
+            let noise = [0.9, -0.8, 0.7, -0.9, 0.5][(t % 5) as usize];
             b.observe(t * 1_000, &[1.0 + noise, 3.0 + noise, 1.0 - noise]);
         }
         let e = b.evaluate(60_000, &[4, 4, 4], false);
         assert!(e.scores[1].score > 1.2);
         assert_eq!(e.quiet, Some(Quiet::LowConfidence));
         assert!(e.moves.is_empty());
+    }
+
+    #[test]
+    fn a_level_hot_zone_is_scored_with_confidence_from_its_accuracy() {
+        let mut b = ZoneBalancer::new(config(), 3);
+        for t in 0..60u64 {
+            let ripple = if t % 2 == 0 { 0.02 } else { -0.02 };
+            b.observe(t * 1_000, &[2.0 + ripple, 1.0 - ripple, 1.0 + ripple]);
+        }
+        let e = b.evaluate(60_000, &[8, 2, 2], false);
+        assert!(e.scores.iter().all(|s| s.confidence > 0.9), "{:?}", e.scores);
+        assert!((e.scores[0].score - 1.5).abs() < 0.05);
+        assert_eq!(e.moves.first().map(|m| m.from), Some(0));
     }
 
     #[test]
