@@ -48,6 +48,9 @@ pub struct RebalanceConfig {
     pub settle_rounds: u32,
     /// Evaluations during which a zone keeps the direction it last moved in.
     pub hold_rounds: u32,
+    /// Whether the caller carries recommendations out (false: scores and recommendations are
+    /// only recorded, a dry run to compare against).
+    pub act: bool,
 }
 
 impl Default for RebalanceConfig {
@@ -61,6 +64,7 @@ impl Default for RebalanceConfig {
             window_samples_max: 60,
             settle_rounds: 1,
             hold_rounds: 4,
+            act: true,
         }
     }
 }

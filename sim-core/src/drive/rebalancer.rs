@@ -140,7 +140,8 @@ impl<'a> Rebalancer<'a> {
         });
         let moves = e.moves.iter().map(|m| (m.from, m.to, m.primaries)).collect();
         self.log.rounds.push(ZoneRound { at_ms: now, scores, moves, quiet });
-        for m in &e.moves {
+        let act = self.balancer.config().act;
+        for m in e.moves.iter().filter(|_| act) {
             for _ in 0..m.primaries {
                 let Some((shard, to)) = self.pick(now, map, m.from as usize, m.to as usize) else { break };
                 let id = ZONE_IDS + self.log.requested.len() as u32;

@@ -19,7 +19,7 @@ pub fn rebalance(raw: Option<&Value>, has_capacity: bool, zones: usize) -> Resul
     if !raw.is_mapping() {
         return Err(expected(FIELD, "a mapping like `{ interval: 15s, threshold: 0.2 }`", raw));
     }
-    let fields = Fields::new(raw, FIELD, &["interval", "horizon", "threshold", "max_moves", "confidence"])?;
+    let fields = Fields::new(raw, FIELD, &["interval", "horizon", "threshold", "max_moves", "confidence", "act"])?;
     if !has_capacity {
         return Err(Invalid::new(
             FIELD,
@@ -60,6 +60,9 @@ pub fn rebalance(raw: Option<&Value>, has_capacity: bool, zones: usize) -> Resul
         }
         c.max_moves = x as u32;
     }
+    if let Some(v) = fields.get("act") {
+        c.act = v.as_bool().ok_or_else(|| expected(&fields.field("act"), "true or false", v))?;
+    }
     // The window: four horizons of one-second samples, at least a minute.
     c.window_samples_max = (4 * c.horizon_ms / 1_000).clamp(60, 1_024) as usize;
     Ok(Some(c))
@@ -69,12 +72,13 @@ pub fn rebalance(raw: Option<&Value>, has_capacity: bool, zones: usize) -> Resul
 pub fn rebalance_text(c: &RebalanceConfig) -> String {
     use super::units::format_ms;
     format!(
-        "rebalance: {{ interval: {}, horizon: {}, threshold: {}, max_moves: {}, confidence: {} }}",
+        "rebalance: {{ interval: {}, horizon: {}, threshold: {}, max_moves: {}, confidence: {}, act: {} }}",
         format_ms(c.interval_ms),
         format_ms(c.horizon_ms),
         c.threshold,
         c.max_moves,
-        c.confidence_min
+        c.confidence_min,
+        c.act
     )
 }
 
@@ -103,6 +107,7 @@ mod tests {
         assert!(e("{ max_moves: 0 }").contains("rebalance.max_moves"));
         assert!(e("{ interval: 10ms }").contains("rebalance.interval"));
         assert!(e("{ confidence: 2 }").contains("rebalance.confidence"));
+        assert!(e("{ act: maybe }").contains("rebalance.act"));
         let v: Value = serde_yaml::from_str("{ interval: 10s }").unwrap();
         assert!(format!("{:?}", rebalance(Some(&v), false, 3).unwrap_err()).contains("cluster.capacity"));
         assert!(format!("{:?}", rebalance(Some(&v), true, 1).unwrap_err()).contains("two"));
@@ -110,7 +115,7 @@ mod tests {
 
     #[test]
     fn the_text_reads_back() {
-        let c = parse("{ interval: 20s, horizon: 40s, threshold: 0.25, max_moves: 3, confidence: 0.4 }").unwrap().unwrap();
+        let c = parse("{ interval: 20s, horizon: 40s, threshold: 0.25, max_moves: 3, confidence: 0.4, act: false }").unwrap().unwrap();
         let text = rebalance_text(&c);
         let v: Value = serde_yaml::from_str(&text).unwrap();
         let again = rebalance(v.get("rebalance"), true, 3).unwrap().unwrap();
