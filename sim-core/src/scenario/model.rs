@@ -485,11 +485,13 @@ pub enum SwarmMode {
     Voters,
     /// `cluster.balancer`: any strategy, with a random window and back-off.
     Balancer,
+    /// `rebalance`: off, or on with a random interval, horizon, threshold and moves per round.
+    Rebalance,
 }
 
 impl SwarmMode {
     /// Every mode, in the order the scenario format documents them.
-    pub const ALL: [SwarmMode; 11] = [
+    pub const ALL: [SwarmMode; 12] = [
         SwarmMode::ReadRepair,
         SwarmMode::HintedHandoff,
         SwarmMode::SiblingBound,
@@ -501,6 +503,7 @@ impl SwarmMode {
         SwarmMode::N5,
         SwarmMode::Voters,
         SwarmMode::Balancer,
+        SwarmMode::Rebalance,
     ];
 
     /// The name scenario files use, like `read_repair`.
@@ -517,6 +520,7 @@ impl SwarmMode {
             SwarmMode::N5 => "n5",
             SwarmMode::Voters => "voters",
             SwarmMode::Balancer => "balancer",
+            SwarmMode::Rebalance => "rebalance",
         }
     }
 }
