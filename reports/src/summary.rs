@@ -379,12 +379,8 @@ impl Summary {
             s.push('\n');
         }
         let _ = writeln!(s, "- {}\n", self.spread.text());
-        if let Some(c) = &self.capacity {
-            s.push_str(&c.markdown());
-        }
-        if let Some(z) = &self.zones {
-            s.push_str(&z.markdown());
-        }
+        s.push_str(&self.capacity.as_ref().map(|c| c.markdown()).unwrap_or_default());
+        s.push_str(&self.zones.as_ref().map(|z| z.markdown()).unwrap_or_default());
         let _ = writeln!(
             s,
             "## Properties\n\n| property | result | violations | checked | detail |\n|---|---|---|---|---|"

@@ -100,7 +100,12 @@ mod tests {
             spread_after: 1.1,
             p99_before_ms: Some(20.0),
             p99_after_ms: None,
-            rounds: vec![ZoneRoundRow { at_ms: 10_000, scores: vec![1.4, 0.6], confidence: 0.8, recommendation: "x".into() }],
+            rounds: vec![ZoneRoundRow {
+                at_ms: 10_000,
+                scores: vec![1.4, 0.6],
+                confidence: 0.8,
+                recommendation: "x".into(),
+            }],
         };
         assert_eq!(
             z.headline(),

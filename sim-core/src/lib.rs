@@ -19,7 +19,6 @@ compile_error!(
 
 pub mod bench;
 pub mod capacity_figures;
-pub mod zone_figures;
 pub mod check;
 pub mod cmd;
 pub mod console;
@@ -43,3 +42,4 @@ pub mod summarize;
 pub mod swarm;
 pub mod sweep;
 pub mod yaml;
+pub mod zone_figures;

@@ -37,7 +37,11 @@ pub fn summary(history: &History, interval_ms: u64, end_ms: u64) -> Option<ZoneS
 }
 
 fn round_row(log: &ZoneLog, r: &crate::history::zones::ZoneRound) -> ZoneRoundRow {
-    let moves: Vec<String> = r.moves.iter().map(|m| format!("{} -> {} x{}", log.zones[m.0 as usize], log.zones[m.1 as usize], m.2)).collect();
+    let moves: Vec<String> = r
+        .moves
+        .iter()
+        .map(|m| format!("{} -> {} x{}", log.zones[m.0 as usize], log.zones[m.1 as usize], m.2))
+        .collect();
     ZoneRoundRow {
         at_ms: r.at_ms,
         scores: r.scores.iter().map(|s| s.score).collect(),

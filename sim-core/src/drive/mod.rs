@@ -28,8 +28,8 @@ use crate::outcome::{EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY};
 use crate::scenario::model::Scenario;
 use crate::seed::{stream, Stream};
 use injector::Injector;
-use recorder::{replica_state, Recorder};
 use rebalancer::Rebalancer;
+use recorder::{replica_state, Recorder};
 use scaler::Scaler;
 
 /// What runs for one seed: the scenario with its swarm (if any) drawn into concrete faults.

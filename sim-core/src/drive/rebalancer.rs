@@ -16,8 +16,8 @@
 
 use std::collections::BTreeMap;
 
-use nodes::capacity::{Quiet, ZoneBalancer};
 use nodes::capacity::WorkerStats;
+use nodes::capacity::{Quiet, ZoneBalancer};
 use nodes::shard_map::ShardMap;
 use nodes::{Addr, Cluster};
 

@@ -115,7 +115,9 @@ mod tests {
 
     #[test]
     fn the_text_reads_back() {
-        let c = parse("{ interval: 20s, horizon: 40s, threshold: 0.25, max_moves: 3, confidence: 0.4, act: false }").unwrap().unwrap();
+        let c = parse("{ interval: 20s, horizon: 40s, threshold: 0.25, max_moves: 3, confidence: 0.4, act: false }")
+            .unwrap()
+            .unwrap();
         let text = rebalance_text(&c);
         let v: Value = serde_yaml::from_str(&text).unwrap();
         let again = rebalance(v.get("rebalance"), true, 3).unwrap().unwrap();
