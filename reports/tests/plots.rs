@@ -95,6 +95,7 @@ fn summary(simulated_ms: u64) -> Summary {
         load: vec![],
         capacity: None,
         spread: Default::default(),
+        zones: None,
     }
 }
 
