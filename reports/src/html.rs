@@ -88,6 +88,9 @@ pub fn run_page(summary: &Summary) -> String {
     if let Some(n) = &summary.node_stats {
         let _ = writeln!(h, "<tr><th>node stats</th><td>{}</td></tr>", escape(&n.headline()));
     }
+    if let Some(z) = &summary.zones {
+        let _ = writeln!(h, "<tr><th>zones</th><td>{}</td></tr>", escape(&z.headline()));
+    }
     let _ = writeln!(h, "</table>");
     if !summary.plots.is_empty() {
         let _ = write!(h, "<nav>");

@@ -22,6 +22,7 @@ pub mod staleness;
 pub mod summary;
 pub mod timeline;
 pub mod window;
+pub mod zones;
 
 pub use comparison::Comparison;
 pub use fault_window::FaultWindow;

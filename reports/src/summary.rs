@@ -121,6 +121,9 @@ pub struct Summary {
     /// Operations coordinated per node under the run's balancer strategy, and their spread.
     #[serde(default)]
     pub spread: crate::spread::LoadSpread,
+    /// The zone rebalancer's scores and moves, when the scenario has `rebalance:`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<crate::zones::ZoneSummary>,
 }
 
 /// One plot of the run folder, as a PNG and an SVG file of the same picture.
@@ -361,6 +364,16 @@ impl Summary {
         std::fs::write(dir.join("summary.md"), self.to_markdown())
     }
 
+    /// The optional sections (capacity, node stats, zones) as markdown, in that order.
+    fn sections_markdown(&self) -> String {
+        let sections = [
+            self.capacity.as_ref().map(|c| c.markdown()),
+            self.node_stats.as_ref().map(|n| n.markdown()),
+            self.zones.as_ref().map(|z| z.markdown()),
+        ];
+        sections.into_iter().flatten().collect()
+    }
+
     /// The summary as Markdown.
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();
@@ -382,8 +395,7 @@ impl Summary {
             s.push('\n');
         }
         let _ = writeln!(s, "- {}\n", self.spread.text());
-        let sections = [self.capacity.as_ref().map(|c| c.markdown()), self.node_stats.as_ref().map(|n| n.markdown())];
-        sections.into_iter().flatten().for_each(|m| s.push_str(&m));
+        s.push_str(&self.sections_markdown());
         let _ = writeln!(
             s,
             "## Properties\n\n| property | result | violations | checked | detail |\n|---|---|---|---|---|"
@@ -528,6 +540,9 @@ impl Summary {
         if let Some(n) = &self.node_stats {
             let _ = writeln!(s, "node stats: {}", n.headline());
         }
+        if let Some(z) = &self.zones {
+            let _ = writeln!(s, "zones: {}", z.headline());
+        }
         let _ = writeln!(
             s,
             "simulated {:.1}s in {:.0} ms ({:.0}x real time, {:.0} ops/s wall); messages: {} sent, {} partitioned, {} lost; {} inputs delivered in {} batches",
@@ -607,6 +622,7 @@ pub(crate) mod tests_support {
             capacity: None,
             node_stats: None,
             spread: Default::default(),
+            zones: None,
         }
     }
 }
@@ -691,6 +707,7 @@ mod tests {
             capacity: None,
             node_stats: None,
             spread: Default::default(),
+            zones: None,
         }
     }
 

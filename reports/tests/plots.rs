@@ -97,6 +97,7 @@ fn summary(simulated_ms: u64) -> Summary {
         capacity: None,
         node_stats: None,
         spread: Default::default(),
+        zones: None,
     }
 }
 

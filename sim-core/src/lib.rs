@@ -42,3 +42,4 @@ pub mod summarize;
 pub mod swarm;
 pub mod sweep;
 pub mod yaml;
+pub mod zone_figures;

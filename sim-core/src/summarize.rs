@@ -111,7 +111,14 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         capacity: capacity(&result.history, scenario.duration_ms),
         node_stats: result.history.node_stats.clone(),
         spread: spread(scenario, &result.history),
+        zones: zones(scenario, result),
     }
+}
+
+/// The zone rebalancer's section, when the scenario has `rebalance:`.
+fn zones(scenario: &Scenario, result: &RunResult) -> Option<reports::zones::ZoneSummary> {
+    let r = scenario.rebalance.as_ref()?;
+    crate::zone_figures::summary(&result.history, r.interval_ms, scenario.duration_ms)
 }
 
 /// The capacity section: figures from what clients saw and which machines ran, and the series

@@ -67,6 +67,9 @@ pub fn to_yaml(scenario: &Scenario, comments: &[String]) -> String {
     if let Some(a) = &scenario.autoscaler {
         autoscaler(&mut out, a);
     }
+    if let Some(r) = &scenario.rebalance {
+        let _ = writeln!(out, "{}", crate::scenario::rebalance::rebalance_text(r));
+    }
     if scenario.budget != Budget::DEFAULT {
         let b = &scenario.budget;
         let _ = writeln!(

@@ -6,6 +6,7 @@
 mod build;
 mod injector;
 pub mod probe;
+mod rebalancer;
 mod recorder;
 mod scaler;
 mod stats;
@@ -28,6 +29,7 @@ use crate::outcome::{EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY};
 use crate::scenario::model::Scenario;
 use crate::seed::{stream, Stream};
 use injector::Injector;
+use rebalancer::Rebalancer;
 use recorder::{replica_state, Recorder};
 use scaler::Scaler;
 use stats::StatsSampler;
@@ -171,21 +173,26 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
         }
         let mut injector = Injector::new(cluster.clone(), scenario, stream(seed, Stream::Faults, 0), seed);
         let mut scaler = Scaler::new(cluster.clone(), scenario);
+        let mut rebalancer = Rebalancer::new(cluster.clone(), scenario);
         let mut sampler = StatsSampler::new(cluster.clone(), scenario);
-        // The cluster, the injector, the autoscaler and node stats advance as peers: the
-        // cluster runs up to the next action of any, which acts (at a tie a fault first, then
-        // the autoscaler, then node stats, which only read), until the end of the fault phase.
+        // The cluster, the injector, the autoscaler, the zone rebalancer and node stats advance
+        // as peers: the cluster runs up to the next action of any, which acts (at a tie a fault
+        // first, then the autoscaler, then the rebalancer, then node stats, which only read),
+        // until the end of the fault phase.
         let end = scenario.duration_ms;
         loop {
             let fault = injector.next_at().filter(|&t| t < end);
             let scale = scaler.as_ref().map(Scaler::next_at).filter(|&t| t < end);
+            let zones = rebalancer.as_ref().map(Rebalancer::next_at).filter(|&t| t < end);
             let sample = sampler.as_ref().map(StatsSampler::next_at).filter(|&t| t < end);
-            let Some(t) = [fault, scale, sample].into_iter().flatten().min() else { break };
+            let Some(t) = [fault, scale, zones, sample].into_iter().flatten().min() else { break };
             cluster.run_to(t);
             if fault == Some(t) {
                 injector.step();
-            } else if scale == Some(t) {
-                scaler.as_mut().expect("a scale time comes from the scaler").step();
+            } else if let (Some(s), true) = (scaler.as_mut(), scale == Some(t)) {
+                s.step();
+            } else if let (Some(r), true) = (rebalancer.as_mut(), zones == Some(t)) {
+                r.step();
             } else if let Some(s) = &mut sampler {
                 s.step();
             }
@@ -220,6 +227,10 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
         if let Some(log) = scaler.map(Scaler::finish) {
             h.mix_into_trace(&[log.decisions.len() as u64, log.machines.len() as u64, log.samples.len() as u64]);
             h.capacity = Some(log);
+        }
+        if let Some(log) = rebalancer.map(Rebalancer::finish) {
+            h.mix_into_trace(&[log.rounds.len() as u64, log.requested.len() as u64]);
+            h.zones = Some(log);
         }
         h.mix_into_trace(&[net.sent, net.delivered, net.partitioned, net.lost, net.to_down_node, net.duplicated]);
         h.mix_into_trace(&storage.counters().map(|(_, n)| n));

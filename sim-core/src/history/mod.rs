@@ -16,6 +16,7 @@ mod op;
 pub mod trace;
 pub mod trace_filter;
 mod version;
+pub mod zones;
 
 use std::collections::BTreeMap;
 
@@ -143,6 +144,8 @@ pub struct History {
     pub capacity: Option<capacity::CapacityLog>,
     /// Each node's stats, when nodes had a capacity (not part of the trace hash).
     pub node_stats: Option<reports::node_stats::NodeStatsSummary>,
+    /// What the zone rebalancer scored and requested (`None`: no `rebalance:`).
+    pub zones: Option<zones::ZoneLog>,
     trace: TraceHasher,
 }
 

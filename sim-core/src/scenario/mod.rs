@@ -22,6 +22,7 @@ pub mod migration;
 pub mod model;
 mod overrides;
 mod probe;
+pub(crate) mod rebalance;
 mod retry;
 pub mod shape;
 mod spec;

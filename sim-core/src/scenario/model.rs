@@ -41,6 +41,8 @@ pub struct Scenario {
     pub budget: Budget,
     /// Who sizes the cluster (`autoscaler:`; `None`: the declared nodes, all running).
     pub autoscaler: Option<AutoscalerSpec>,
+    /// Zone scores and primaries moved off zones predicted hot (`rebalance:`; `None`: off).
+    pub rebalance: Option<nodes::capacity::RebalanceConfig>,
 }
 
 /// `autoscaler:` the autoscaler's rule and bounds, the nodes it starts with, and the SLO a run
@@ -490,11 +492,13 @@ pub enum SwarmMode {
     /// Each workload group's `retry:` policy: off, or 1 to 5 attempts after a back-off of
     /// 1 ms to half the client timeout (at most 100 ms).
     Retry,
+    /// `rebalance`: off, or on with a random interval, horizon, threshold and moves per round.
+    Rebalance,
 }
 
 impl SwarmMode {
     /// Every mode, in the order the scenario format documents them.
-    pub const ALL: [SwarmMode; 12] = [
+    pub const ALL: [SwarmMode; 13] = [
         SwarmMode::ReadRepair,
         SwarmMode::HintedHandoff,
         SwarmMode::SiblingBound,
@@ -507,6 +511,7 @@ impl SwarmMode {
         SwarmMode::Voters,
         SwarmMode::Balancer,
         SwarmMode::Retry,
+        SwarmMode::Rebalance,
     ];
 
     /// The name scenario files use, like `read_repair`.
@@ -524,6 +529,7 @@ impl SwarmMode {
             SwarmMode::Voters => "voters",
             SwarmMode::Balancer => "balancer",
             SwarmMode::Retry => "retry",
+            SwarmMode::Rebalance => "rebalance",
         }
     }
 }

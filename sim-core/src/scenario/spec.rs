@@ -25,6 +25,8 @@ pub struct ScenarioSpec {
     pub budget: Option<RawBudget>,
     #[serde(default, deserialize_with = "present")]
     pub autoscaler: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub rebalance: Option<Value>,
 }
 
 /// `budget:` the work a scenario may ask for, raised above the defaults.

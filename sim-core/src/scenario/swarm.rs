@@ -187,6 +187,9 @@ fn modes(value: Option<&Value>, cluster: &ClusterSpec) -> Result<Vec<SwarmMode>,
                 ),
             ));
         }
+        if mode == SwarmMode::Rebalance && (cluster.service.is_none() || cluster.zones.len() < 2) {
+            return Err(Invalid::new(at, "`rebalance` needs `cluster.capacity` and at least two zones"));
+        }
         if mode == SwarmMode::PrimaryWrites && cluster.storage.linearizable {
             return Err(Invalid::new(
                 at,

@@ -59,6 +59,7 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
     let has_capacity = cluster.service.is_some();
     let autoscaler =
         autoscaler(spec.autoscaler.as_ref(), (cluster.nodes.len(), cluster.zones.len()), cluster.n, has_capacity)?;
+    let rebalance = super::rebalance::rebalance(spec.rebalance.as_ref(), has_capacity, cluster.zones.len())?;
     let scenario = Scenario {
         path: path.to_path_buf(),
         name: name.clone(),
@@ -74,6 +75,7 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
         swarm,
         budget,
         autoscaler,
+        rebalance,
     };
     // Last: the budget judges the scenario as a whole.
     check_budget(&scenario)?;

@@ -78,8 +78,28 @@ pub fn draw_modes(modes: &[SwarmMode], scenario: &mut Scenario, seed: u64) {
                     };
                 }
             }
+            SwarmMode::Rebalance => scenario.rebalance = draw_rebalance(&mut rng),
         }
     }
+}
+
+/// Off half the time; else every 5 to 20 s over a horizon of 1 to 3 intervals, a threshold of
+/// 0.1 to 0.3, 1 to 3 moves a round, a confidence of 0 to 0.5.
+fn draw_rebalance(rng: &mut ChaCha8Rng) -> Option<nodes::capacity::RebalanceConfig> {
+    if !rng.random_bool(0.5) {
+        return None;
+    }
+    let interval_ms = rng.random_range(5..=20) * 1_000;
+    let horizon_ms = interval_ms * rng.random_range(1..=3);
+    Some(nodes::capacity::RebalanceConfig {
+        interval_ms,
+        horizon_ms,
+        threshold: rng.random_range(0.1..0.3),
+        max_moves: rng.random_range(1..=3),
+        confidence_min: rng.random_range(0.0..0.5),
+        window_samples_max: (4 * horizon_ms / 1_000).clamp(60, 1_024) as usize,
+        ..nodes::capacity::RebalanceConfig::default()
+    })
 }
 
 /// A balancer: any strategy (`random` among them), a window of 4 to 64 answers kept 1 to 10 s,
