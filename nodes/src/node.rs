@@ -998,6 +998,36 @@ mod tests {
     }
 
     #[test]
+    fn network_copies_of_a_write_attempt_never_contradict_its_first_copy() {
+        use crate::migration_msg::Step;
+        let retry = |attempt| {
+            let request = ClientRequest::Write { op: 1, key: 5, w: 1, value: 77, context: Context::new(), attempt };
+            Input::Msg { from: 9, msg: Msg::Request(request) }
+        };
+        // Refused while the shard is cut over: a late copy is dropped, the client's retry is not.
+        let mut n = migrating_node(0, Step::Route);
+        let mut out = NodeOut::default();
+        n.on_input(0, retry(0), &mut out);
+        n.on_input(1, retry(0), &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::ShardMoving]), "{:?}", replies(&out));
+        assert_eq!(n.stats().refused_copies_dropped, 1);
+        n.on_input(2, retry(1), &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::ShardMoving, Reply::ShardMoving]), "the retry is answered");
+        // Taken before the cut-over: a copy arriving during it is dropped, not refused.
+        let mut n = migrating_node(0, Step::Sync);
+        let mut out = NodeOut::default();
+        n.on_input(0, retry(0), &mut out);
+        let mut moving = migrating_node(0, Step::Route);
+        moving.coordinator.take_attempts_of(&mut n.coordinator); // as if n's map had moved on
+        moving.on_input(1, retry(0), &mut out);
+        assert!(
+            matches!(replies(&out)[..], [Reply::WriteOk { .. }]),
+            "no ShardMoving for the copy: {:?}",
+            replies(&out)
+        );
+    }
+
+    #[test]
     fn the_final_copy_fences_its_replica_against_stale_routes_its_own_coordinator_included() {
         use crate::migration_msg::Step;
         let mut n = migrating_node(1, Step::Sync);

@@ -171,6 +171,12 @@ impl Coordinator {
         self.pending.len()
     }
 
+    /// For tests: takes over what `other` knows of clients' write attempts.
+    #[cfg(test)]
+    pub(crate) fn take_attempts_of(&mut self, other: &mut Coordinator) {
+        std::mem::swap(&mut self.attempts, &mut other.attempts);
+    }
+
     /// A client's request.
     pub fn on_request<O: CoordinatorOut>(&mut self, from: Addr, request: ClientRequest, cx: &mut Ctx<'_, O>) {
         let mut copy = false;
