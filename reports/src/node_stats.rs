@@ -45,6 +45,30 @@ pub struct NodeStatsRow {
     pub health_mean: f64,
 }
 
+impl NodeStatsRow {
+    /// The row's cells as the node stats table shows them.
+    pub fn cells(&self) -> [String; 15] {
+        let f2 = |x: f64| format!("{x:.2}");
+        [
+            self.node.clone(),
+            f2(self.cpu_mean),
+            f2(self.cpu_max),
+            self.peak_keys.to_string(),
+            self.peak_versions.to_string(),
+            self.peak_queue.to_string(),
+            self.sent.to_string(),
+            self.received.to_string(),
+            self.disk_reads.to_string(),
+            self.disk_writes.to_string(),
+            self.fsyncs.to_string(),
+            self.errors.to_string(),
+            f2(self.health_min),
+            f2(self.health_mean),
+            self.refused.to_string(),
+        ]
+    }
+}
+
 /// The lowest and mean health over the nodes sampled at one time.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct HealthPoint {
@@ -106,36 +130,37 @@ impl NodeStatsSummary {
         }
     }
 
+    /// The table's column names, in the order of [`NodeStatsRow::cells`].
+    const COLUMNS: [&'static str; 15] = [
+        "node",
+        "cpu mean",
+        "cpu max",
+        "keys",
+        "versions",
+        "queue",
+        "sent",
+        "received",
+        "disk reads",
+        "disk writes",
+        "fsyncs",
+        "errors",
+        "health min",
+        "health mean",
+        "refused",
+    ];
+
     /// The Markdown section: the headline and a row per node.
     pub fn markdown(&self) -> String {
         let mut s = format!(
-            "## Node stats\n\nEvery {} ms, last {} samples per node. Worst: {}\n\n\
-             | node | cpu mean | cpu max | keys | versions | queue | sent | received | disk reads | disk writes | fsyncs | errors | health min | health mean | refused |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+            "## Node stats\n\nEvery {} ms, last {} samples per node. Worst: {}\n\n| {} |\n|{}\n",
             self.interval_ms,
             self.window,
-            self.headline()
+            self.headline(),
+            Self::COLUMNS.join(" | "),
+            "---|".repeat(Self::COLUMNS.len())
         );
         for n in &self.nodes {
-            let _ = writeln!(
-                s,
-                "| {} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} | {:.2} | {} |",
-                n.node,
-                n.cpu_mean,
-                n.cpu_max,
-                n.peak_keys,
-                n.peak_versions,
-                n.peak_queue,
-                n.sent,
-                n.received,
-                n.disk_reads,
-                n.disk_writes,
-                n.fsyncs,
-                n.errors,
-                n.health_min,
-                n.health_mean,
-                n.refused
-            );
+            let _ = writeln!(s, "| {} |", n.cells().join(" | "));
         }
         s.push('\n');
         s
@@ -143,33 +168,11 @@ impl NodeStatsSummary {
 
     /// The HTML table (cells escaped by `escape`).
     pub fn html(&self, escape: impl Fn(&str) -> String) -> String {
-        let mut h = String::from(
-            "<h2>Node stats</h2>\n<table>\n<tr><th>node</th><th>cpu mean</th><th>cpu max</th><th>keys</th>\
-             <th>versions</th><th>queue</th><th>sent</th><th>received</th><th>disk reads</th>\
-             <th>disk writes</th><th>fsyncs</th><th>errors</th><th>health min</th><th>health mean</th>\
-             <th>refused</th></tr>\n",
-        );
+        let head: String = Self::COLUMNS.iter().map(|c| format!("<th>{c}</th>")).collect();
+        let mut h = format!("<h2>Node stats</h2>\n<table>\n<tr>{head}</tr>\n");
         for n in &self.nodes {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-                 <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{}</td></tr>",
-                escape(&n.node),
-                n.cpu_mean,
-                n.cpu_max,
-                n.peak_keys,
-                n.peak_versions,
-                n.peak_queue,
-                n.sent,
-                n.received,
-                n.disk_reads,
-                n.disk_writes,
-                n.fsyncs,
-                n.errors,
-                n.health_min,
-                n.health_mean,
-                n.refused
-            );
+            let cells: String = n.cells().iter().map(|c| format!("<td>{}</td>", escape(c))).collect();
+            let _ = writeln!(h, "<tr>{cells}</tr>");
         }
         h.push_str("</table>\n");
         h
