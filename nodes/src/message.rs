@@ -64,8 +64,8 @@ impl Msg {
                 Reply::WriteOk { .. } => f("write_ok", Some(*op), None),
                 Reply::ReadOk { versions } => MsgFacts { versions: Some(versions), ..f("read_ok", Some(*op), None) },
                 Reply::Timeout { .. } => f("timeout", Some(*op), None),
-                Reply::NotPrimary => f("not_primary", Some(*op), None),
-                Reply::ShardMoving => f("shard_moving", Some(*op), None),
+                Reply::NotPrimary { .. } => f("not_primary", Some(*op), None),
+                Reply::ShardMoving { .. } => f("shard_moving", Some(*op), None),
             },
             Msg::Forward(w) => MsgFacts { value: Some(w.value), ..f("forward", Some(w.op), Some(w.key)) },
             Msg::Replica(ReplicaRequest::Write { req, key, item, .. }) => {

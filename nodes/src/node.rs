@@ -497,7 +497,11 @@ mod tests {
     fn read_merges_answers_into_siblings() {
         let mut n = node(0);
         let mut out = NodeOut::default();
-        n.on_input(0, Input::Msg { from: 9, msg: Msg::Request(ClientRequest::Read { op: 2, key: 5, r: 3 }) }, &mut out);
+        n.on_input(
+            0,
+            Input::Msg { from: 9, msg: Msg::Request(ClientRequest::Read { op: 2, key: 5, r: 3, attempt: 0 }) },
+            &mut out,
+        );
         let req = first_request(&out);
         let a = Versioned { dot: Dot { node: 1, counter: 1 }, context: Context::new(), stamp: 0, value: 1 };
         let b = Versioned { dot: Dot { node: 2, counter: 1 }, context: Context::new(), stamp: 0, value: 2 };
@@ -534,7 +538,7 @@ mod tests {
     }
 
     fn client_read(r: u8) -> NodeInput {
-        Input::Msg { from: 9, msg: Msg::Request(ClientRequest::Read { op: 2, key: 5, r }) }
+        Input::Msg { from: 9, msg: Msg::Request(ClientRequest::Read { op: 2, key: 5, r, attempt: 0 }) }
     }
 
     /// The repair writes in `out`: (replica, value).
@@ -784,7 +788,7 @@ mod tests {
             let answer = ReplicaAnswer::ReadReply { req, versions: None };
             n.on_input(2_010, Input::Msg { from, msg: Msg::Replied(answer) }, &mut out);
         }
-        assert!(matches!(replies(&out)[..], [Reply::NotPrimary]), "{:?}", replies(&out));
+        assert!(matches!(replies(&out)[..], [Reply::NotPrimary { .. }]), "{:?}", replies(&out));
         assert!(
             !out.sends.iter().any(|(_, m)| matches!(m, Msg::Replica(ReplicaRequest::Write { .. }))),
             "nothing was written as primary without a lease"
@@ -988,7 +992,11 @@ mod tests {
         let mut out = NodeOut::default();
         n.on_input(0, client_write(1), &mut out);
         n.on_input(0, client_read(1), &mut out);
-        assert!(matches!(replies(&out)[..], [Reply::ShardMoving, Reply::ShardMoving]), "{:?}", replies(&out));
+        assert!(
+            matches!(replies(&out)[..], [Reply::ShardMoving { .. }, Reply::ShardMoving { .. }]),
+            "{:?}",
+            replies(&out)
+        );
         assert!(!out.sends.iter().any(|(_, m)| matches!(m, Msg::Replica(_))), "nothing sent to replicas");
         assert_eq!((n.stats().moving_refused, n.replica.store().iter().count()), (2, 0));
         let mut n = migrating_node(0, Step::Sync);
@@ -1009,10 +1017,13 @@ mod tests {
         let mut out = NodeOut::default();
         n.on_input(0, retry(0), &mut out);
         n.on_input(1, retry(0), &mut out);
-        assert!(matches!(replies(&out)[..], [Reply::ShardMoving]), "{:?}", replies(&out));
+        assert!(matches!(replies(&out)[..], [Reply::ShardMoving { .. }]), "{:?}", replies(&out));
         assert_eq!(n.stats().refused_copies_dropped, 1);
         n.on_input(2, retry(1), &mut out);
-        assert!(matches!(replies(&out)[..], [Reply::ShardMoving, Reply::ShardMoving]), "the retry is answered");
+        assert!(
+            matches!(replies(&out)[..], [Reply::ShardMoving { .. }, Reply::ShardMoving { .. }]),
+            "the retry is answered"
+        );
         // Taken before the cut-over: a copy arriving during it is dropped, not refused.
         let mut n = migrating_node(0, Step::Sync);
         let mut out = NodeOut::default();

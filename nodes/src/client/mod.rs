@@ -208,13 +208,20 @@ impl Client {
                 let Some(c) = self.current.as_ref().filter(|c| c.seq == op) else {
                     return; // an answer to an operation we gave up on
                 };
+                if let Reply::NotPrimary { attempt } | Reply::ShardMoving { attempt } = reply {
+                    if attempt != c.retries {
+                        return; // a late copy of an earlier attempt's refusal, not this attempt's
+                    }
+                }
                 let latency_ms = now_ms - c.sent_ms;
                 let answer = match reply {
                     Reply::Timeout { .. } => Answer::Failed { latency_ms },
                     _ => Answer::Replied { latency_ms },
                 };
                 self.cfg.coordinators.done(now_ms, c.coordinator, answer);
-                if matches!(reply, Reply::NotPrimary | Reply::ShardMoving) && self.retry_later(now_ms, out) {
+                if matches!(reply, Reply::NotPrimary { .. } | Reply::ShardMoving { .. })
+                    && self.retry_later(now_ms, out)
+                {
                     return;
                 }
                 let ending = match reply {
@@ -224,8 +231,8 @@ impl Client {
                     Reply::ReadOk { versions } => {
                         Ending { outcome: Outcome::Ok, reason: None, dot: None, read: versions, stand_ins: 0 }
                     }
-                    Reply::NotPrimary => Ending::failed(Outcome::Fail, FailReason::NotPrimary),
-                    Reply::ShardMoving => Ending::failed(Outcome::Fail, FailReason::ShardMoving),
+                    Reply::NotPrimary { .. } => Ending::failed(Outcome::Fail, FailReason::NotPrimary),
+                    Reply::ShardMoving { .. } => Ending::failed(Outcome::Fail, FailReason::ShardMoving),
                     Reply::Timeout { dot, .. } => {
                         let write = self.current.as_ref().is_some_and(|c| c.op.kind == OpKind::Write);
                         let outcome = if write { Outcome::Indeterminate } else { Outcome::Fail };
@@ -351,7 +358,7 @@ impl Client {
         let c = self.current.as_ref().expect("an operation is in flight");
         let required = c.op.consistency.required(self.cfg.n);
         let request = match c.op.kind {
-            OpKind::Read => ClientRequest::Read { op: c.seq, key: c.op.key, r: required },
+            OpKind::Read => ClientRequest::Read { op: c.seq, key: c.op.key, r: required, attempt: c.retries },
             OpKind::Write => ClientRequest::Write {
                 op: c.seq,
                 key: c.op.key,
@@ -557,7 +564,7 @@ mod tests {
         let mut out = Out::default();
         c.start(0, &mut out);
         c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
-        answer(&mut c, 7, Reply::ShardMoving, &mut out);
+        answer(&mut c, 7, Reply::ShardMoving { attempt: 0 }, &mut out);
         assert!(records(&out).is_empty(), "not failed: a retry is due");
         let [(delay, timer)] = retry_timers(&out)[..] else { panic!("one retry armed: {:?}", out.timers) };
         assert!((4..=8).contains(&delay), "within the upper half of the back-off: {delay}");
@@ -567,7 +574,7 @@ mod tests {
         assert!(sent[0].ends_with("attempt: 0 }") && sent[1].ends_with("attempt: 1 }"), "{sent:?}");
         let same = |m: &str| m.replace("attempt: 1 }", "attempt: 0 }");
         assert_eq!(sent[0], same(&sent[1]), "the same operation, value and context; the next attempt");
-        answer(&mut c, 7 + delay, Reply::NotPrimary, &mut out);
+        answer(&mut c, 7 + delay, Reply::NotPrimary { attempt: 1 }, &mut out);
         let second = retry_timers(&out)[1].0;
         assert!((8..=16).contains(&second), "the back-off doubles: {second}");
         c.on_input(30, Input::Timer(retry_timers(&out)[1].1), &mut out);
@@ -582,9 +589,9 @@ mod tests {
         let mut out = Out::default();
         c.start(0, &mut out);
         c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
-        answer(&mut c, 6, Reply::ShardMoving, &mut out);
+        answer(&mut c, 6, Reply::ShardMoving { attempt: 0 }, &mut out);
         c.on_input(10, Input::Timer(retry_timers(&out)[0].1), &mut out);
-        answer(&mut c, 11, Reply::ShardMoving, &mut out);
+        answer(&mut c, 11, Reply::ShardMoving { attempt: 1 }, &mut out);
         let r = records(&out);
         assert_eq!((r[0].outcome, r[0].reason, r[0].retries), (Outcome::Fail, Some(FailReason::ShardMoving), 1));
         // The second read is refused 2 ms before its deadline (100 + 50): no back-off fits.
@@ -592,7 +599,7 @@ mod tests {
         let mut out = Out::default();
         c2.start(0, &mut out);
         c2.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
-        answer(&mut c2, 53, Reply::ShardMoving, &mut out);
+        answer(&mut c2, 53, Reply::ShardMoving { attempt: 0 }, &mut out);
         assert!(retry_timers(&out).is_empty());
         assert_eq!(records(&out)[0].reason, Some(FailReason::ShardMoving));
     }
@@ -603,7 +610,7 @@ mod tests {
         let mut out = Out::default();
         c.start(0, &mut out);
         c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
-        answer(&mut c, 6, Reply::ShardMoving, &mut out);
+        answer(&mut c, 6, Reply::ShardMoving { attempt: 0 }, &mut out);
         // A duplicate of the first request was served meanwhile: its answer ends the read.
         answer(&mut c, 8, Reply::ReadOk { versions: vec![] }, &mut out);
         let sends = out.sends.len();
@@ -613,12 +620,28 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_of_an_earlier_attempts_refusal_neither_arms_another_retry_nor_ends_the_operation() {
+        let mut c = retrying(vec![op(OpKind::Write)], 3, 8);
+        let mut out = Out::default();
+        c.start(0, &mut out);
+        c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
+        answer(&mut c, 7, Reply::NotPrimary { attempt: 0 }, &mut out);
+        answer(&mut c, 7, Reply::NotPrimary { attempt: 0 }, &mut out); // the network's copy
+        assert_eq!(retry_timers(&out).len(), 1, "one retry: {:?}", out.timers);
+        c.on_input(15, Input::Timer(retry_timers(&out)[0].1), &mut out);
+        answer(&mut c, 16, Reply::NotPrimary { attempt: 0 }, &mut out); // a late copy
+        assert!(records(&out).is_empty() && retry_timers(&out).len() == 1, "attempt 1 is still in flight");
+        answer(&mut c, 18, Reply::WriteOk { dot: Dot { node: 0, counter: 1 }, stand_ins: 0 }, &mut out);
+        assert_eq!((records(&out)[0].outcome, records(&out)[0].retries), (Outcome::Ok, 1));
+    }
+
+    #[test]
     fn without_a_policy_a_refusal_fails_at_once() {
         let mut c = client(vec![op(OpKind::Write)]);
         let mut out = Out::default();
         c.start(0, &mut out);
         c.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
-        answer(&mut c, 6, Reply::NotPrimary, &mut out);
+        answer(&mut c, 6, Reply::NotPrimary { attempt: 0 }, &mut out);
         assert!(retry_timers(&out).is_empty());
         assert_eq!(records(&out)[0].reason, Some(FailReason::NotPrimary));
     }

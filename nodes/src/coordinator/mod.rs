@@ -190,7 +190,7 @@ impl Coordinator {
                 return cx.stats.refused_copies_dropped += 1; // the first copy will be answered
             }
         }
-        if refuse_moving(from, request.op(), request.key(), cx) {
+        if refuse_moving(from, (request.op(), request.attempt()), request.key(), cx) {
             if let ClientRequest::Write { op, attempt, .. } = request {
                 self.attempts.refuse(cx.now, (from, op, attempt));
             }
@@ -207,7 +207,7 @@ impl Coordinator {
                     self.write(write, None, None, cx);
                 }
             }
-            ClientRequest::Read { op, key, r } => {
+            ClientRequest::Read { op, key, r, .. } => {
                 let kind =
                     PendingKind::Read { key, versions: Vec::new(), answers: Vec::new(), phase: ReadPhase::Collecting };
                 let req = self.begin(from, op, key, r, kind, cx);
@@ -234,7 +234,7 @@ impl Coordinator {
         if copy && moving(f.key, cx) {
             return cx.stats.refused_copies_dropped += 1; // the first copy will be answered
         }
-        if refuse_moving(f.client, f.op, f.key, cx) {
+        if refuse_moving(f.client, (f.op, f.attempt), f.key, cx) {
             self.attempts.refuse(cx.now, (f.client, f.op, f.attempt));
             return;
         }
@@ -517,12 +517,12 @@ impl Coordinator {
 /// Refuses a client's request at once when this node's map has the key's shard being cut over to
 /// a migration's new replicas (no replica serves it until the cut-over ends); true when refused.
 /// The request is known not applied anywhere, so the client may retry it.
-fn refuse_moving<O: CoordinatorOut>(client: Addr, op: u64, key: u64, cx: &mut Ctx<'_, O>) -> bool {
+fn refuse_moving<O: CoordinatorOut>(client: Addr, (op, attempt): (u64, u8), key: u64, cx: &mut Ctx<'_, O>) -> bool {
     if !moving(key, cx) {
         return false;
     }
     cx.stats.moving_refused += 1;
-    cx.out.to_client(client, ClientAnswer::Reply { op, reply: Reply::ShardMoving });
+    cx.out.to_client(client, ClientAnswer::Reply { op, reply: Reply::ShardMoving { attempt } });
     true
 }
 

@@ -8,7 +8,7 @@ use crate::storage::{Context, Dot, Versioned};
 #[derive(Clone, Debug)]
 pub enum ClientRequest {
     /// Read `key` and wait for `r` replica answers.
-    Read { op: u64, key: u64, r: u8 },
+    Read { op: u64, key: u64, r: u8, attempt: u8 },
     /// Write `value` to `key` with `w` acks, superseding the writes in `context` (what the
     /// client had seen of the key). `attempt` counts the client's retries of the operation, so
     /// a retry is told apart from a network copy of an attempt that was refused.
@@ -20,6 +20,13 @@ impl ClientRequest {
     pub fn op(&self) -> u64 {
         match self {
             ClientRequest::Read { op, .. } | ClientRequest::Write { op, .. } => *op,
+        }
+    }
+
+    /// The client's attempt at the operation (0, then one more per retry).
+    pub fn attempt(&self) -> u8 {
+        match self {
+            ClientRequest::Read { attempt, .. } | ClientRequest::Write { attempt, .. } => *attempt,
         }
     }
 
@@ -52,11 +59,12 @@ pub enum Reply {
     /// been applied on some replicas, so its `dot` is reported.
     Timeout { dot: Option<Dot>, answers: u8 },
     /// With writes through primaries: no node could act as the shard's primary, so the write
-    /// was not applied anywhere.
-    NotPrimary,
+    /// was not applied anywhere. `attempt` is the refused attempt's (a late copy of an earlier
+    /// attempt's refusal says nothing of the attempt in flight).
+    NotPrimary { attempt: u8 },
     /// The key's shard is being cut over to a migration's new replicas: the request was refused
-    /// at once and applied nowhere.
-    ShardMoving,
+    /// at once and applied nowhere (`attempt` as for `NotPrimary`).
+    ShardMoving { attempt: u8 },
 }
 
 /// A client write handed by a coordinator that is not the shard's primary to the primary,

@@ -39,7 +39,7 @@ impl Coordinator {
                 let WriteReq { client, op, key, w, value, context, attempt, .. } = write;
                 cx.out.to_primary(p, ForwardWrite { client, op, key, w, value, context, attempt });
             }
-            _ => self.refuse_write(&write, Reply::NotPrimary, cx),
+            _ => self.refuse_write(&write, Reply::NotPrimary { attempt: write.attempt }, cx),
         }
     }
 
@@ -84,7 +84,7 @@ impl Coordinator {
     ) {
         let shard = cx.control.map().shard_of(write.key);
         if !cx.control.is_primary(shard, cx.now) || cx.control.map().granted_at(shard) != fence {
-            self.refuse_write(&write, Reply::NotPrimary, cx);
+            self.refuse_write(&write, Reply::NotPrimary { attempt: write.attempt }, cx);
             return;
         }
         for v in versions {
