@@ -302,13 +302,15 @@ impl StorageNode {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     use rand::SeedableRng;
 
     use super::*;
     use crate::coordinator::{
-        BreakerConfig, ClientAnswer, ClientRequest, CoordinatorTimer, Hedge, HedgeDelay, ReadRepair, Reply,
+        BreakerConfig, ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, Hedge, HedgeDelay, ReadRepair,
+        Reply,
     };
     use crate::handoff::{HandoffConfig, HandoffTimer};
     use crate::replica::{ReplicaAnswer, ReplicaRequest};
@@ -755,8 +757,8 @@ mod tests {
         assert!(n.store().digest().is_some_and(|d| d.root(0) != empty), "the tree holds the write");
     }
 
-    #[test]
-    fn a_primary_whose_lease_ran_out_during_its_first_read_refuses_the_write() {
+    /// Node 0 as the primary of the one shard, its lease renewed by leader 1 until local 2,000.
+    fn primary_node() -> StorageNode {
         use crate::control::{Append, Ctl};
         let placed = [(0, 0), (1, 0), (2, 0)];
         let mut map = ShardMap::ring(&placed, 1, 3);
@@ -773,11 +775,60 @@ mod tests {
         let mut n = StorageNode::new(0, cfg, ShardMap::ring(&placed, 1, 3), Store::new(), ChaCha8Rng::seed_from_u64(1));
         let mut out = NodeOut::default();
         n.boot(0, 0, &mut out);
-        // The leader (node 1) commits the map and renews node 0's lease until local 2,000.
         let map = Some(Box::new((1, map)));
         let append = Ctl::Append(Append { term: 1, map, commit_epoch: 1, lease_echo: Some(0), sent: 0 });
         n.on_input(10, Input::Msg { from: 1, msg: Msg::Ctl(append) }, &mut out);
         assert!(n.control().is_primary(0, 1_950));
+        n
+    }
+
+    #[test]
+    fn a_primary_versions_each_write_once_whatever_copies_and_late_operations_arrive() {
+        let mut n = primary_node();
+        // The tenure's first write reads a quorum first; the replicas hold nothing.
+        let mut out = NodeOut::default();
+        n.on_input(20, client_write(2), &mut out);
+        let req = first_request(&out);
+        for from in [1, 2] {
+            let answer = ReplicaAnswer::ReadReply { req, versions: None };
+            n.on_input(21, Input::Msg { from, msg: Msg::Replied(answer) }, &mut out);
+        }
+        // A paused forwarder lets go of its queue at once: twelve clients' writes, then a copy
+        // of the first (more writes apart than any per-key memory of recent values held) and an
+        // older operation of the same client, given up on by it.
+        let forward = |client: Addr, op: u64| {
+            let f = ForwardWrite {
+                client,
+                op,
+                key: 5,
+                w: 2,
+                value: 1_000 * client as u64 + op,
+                context: Context::new(),
+                attempt: 0,
+            };
+            Input::Msg { from: 1, msg: Msg::Forward(f) }
+        };
+        let mut out = NodeOut::default();
+        for client in 30..42 {
+            n.on_input(30, forward(client, 7), &mut out);
+        }
+        n.on_input(31, forward(30, 7), &mut out);
+        n.on_input(31, forward(30, 6), &mut out);
+        n.on_input(31, forward(31, 8), &mut out); // the client's next operation: taken
+        let mut versioned: BTreeMap<u64, usize> = BTreeMap::new();
+        for (to, m) in &out.sends {
+            if let (1, Msg::Replica(ReplicaRequest::Write { item, .. })) = (*to, m) {
+                *versioned.entry(item.value).or_default() += 1;
+            }
+        }
+        assert_eq!(versioned.len(), 13, "every write once, the late operation never: {versioned:?}");
+        assert!(versioned.values().all(|&c| c == 1), "no write versioned twice: {versioned:?}");
+        assert!(!versioned.contains_key(&30_006), "an operation its client gave up on is not versioned late");
+    }
+
+    #[test]
+    fn a_primary_whose_lease_ran_out_during_its_first_read_refuses_the_write() {
+        let mut n = primary_node();
         // A client write just before the lease ends: the first write of the tenure reads first.
         let mut out = NodeOut::default();
         n.on_input(1_950, client_write(2), &mut out);

@@ -81,6 +81,3 @@ pub struct BreakerConfig {
     /// How long an open breaker waits before a probe.
     pub probe_ms: u64,
 }
-
-/// How many recent writes per key a primary remembers, to drop duplicates of them.
-pub(super) const PRIMARY_TAKEN: usize = 8;

@@ -31,7 +31,6 @@ use crate::replica::{Replica, ReplicaAnswer, ReplicaRequest};
 use crate::storage::{Context, Merged, StorageStats, Versioned};
 
 pub use breaker::BREAKER_TIMEOUTS_MAX;
-use config::PRIMARY_TAKEN;
 pub use config::{BreakerConfig, CoordinatorConfig, Hedge, HedgeDelay, ReadRepair};
 pub use msg::{
     ClientAnswer, ClientRequest, CoordinatorTimer, ForwardWrite, PrimaryAct, PrimaryActKind, PrimarySaw, Reply,
@@ -52,10 +51,11 @@ pub struct Coordinator {
     /// As primary: the latest version written per key, tagged with the tenure's fence, so
     /// only the first write to a key in a tenure needs a quorum read.
     primary_cache: BTreeMap<u64, (u64, Context, u64)>,
-    /// As primary, per key, the values of the last writes it took to version (a ring): a
-    /// duplicated request or forward of one of them is dropped, not versioned again over newer
+    /// As primary, per client, the latest write attempt (operation, attempt) it took to
+    /// version. A client's operations are sequential, so anything not after it is a network
+    /// copy or an operation its client gave up on: dropped, never versioned again over newer
     /// writes (which put an old value back on top and made newer acknowledged writes vanish).
-    primary_taken: BTreeMap<u64, ([u64; PRIMARY_TAKEN], usize)>,
+    primary_taken: BTreeMap<Addr, (u64, u8)>,
     /// Timeout of every request begun, earliest first (completed ones are skipped lazily).
     deadlines: BinaryHeap<Reverse<(u64, u64)>>,
     /// When each write may turn to stand-ins (hinted handoff on), earliest first.

@@ -3,7 +3,6 @@
 //! later grant refuse them: fencing), and reads a quorum before its first write to a key in its
 //! tenure, so its versions descend from every acknowledged write, the previous primary's too.
 
-use super::config::PRIMARY_TAKEN;
 use super::requests::{PendingKind, WriteReq};
 use super::{
     ClientAnswer, Coordinator, CoordinatorOut, Ctx, ForwardWrite, PrimaryAct, PrimaryActKind, PrimarySaw, Reply,
@@ -20,8 +19,8 @@ impl Coordinator {
         let shard = map.shard_of(key);
         let (fence, primary) = (map.granted_at(shard), map.primary_of(shard));
         if cx.control.is_primary(shard, cx.now) {
-            if !self.take_once(key, write.value) {
-                return; // a duplicate: the first copy is versioned and will be answered
+            if !self.take_once(&write) {
+                return; // a copy, or a write its client gave up on: never versioned twice
             }
             match self.primary_cache.get(&key) {
                 Some((f, latest, value)) if *f == fence => {
@@ -43,16 +42,23 @@ impl Coordinator {
         }
     }
 
-    /// Notes that this primary takes the write of `value` to `key`; false when it already took
-    /// it (values are unique per write), among the key's last `PRIMARY_TAKEN` writes.
-    fn take_once(&mut self, key: u64, value: u64) -> bool {
-        let (ring, next) = self.primary_taken.entry(key).or_insert(([u64::MAX; PRIMARY_TAKEN], 0));
-        if ring.contains(&value) {
-            return false;
+    /// Notes that this primary takes `write`; false when it already took this attempt or a
+    /// later one of the same client. A per-key ring of recent values missed copies that a
+    /// paused forwarder released in a burst of 20 writes (swarm-primary-writes seed 360: one
+    /// write versioned twice, 20 versions apart, hid an acknowledged write behind it).
+    fn take_once(&mut self, write: &WriteReq) -> bool {
+        let attempt = (write.op, write.attempt);
+        match self.primary_taken.get_mut(&write.client) {
+            Some(last) if *last >= attempt => false,
+            Some(last) => {
+                *last = attempt;
+                true
+            }
+            None => {
+                self.primary_taken.insert(write.client, attempt);
+                true
+            }
         }
-        ring[*next] = value;
-        *next = (*next + 1) % PRIMARY_TAKEN;
-        true
     }
 
     /// First write to this key in this tenure: read a quorum so the new version descends from
