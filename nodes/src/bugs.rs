@@ -50,6 +50,12 @@ pub enum Bug {
     DrainEarly,
     /// The autoscaler ignores its cooldowns: it acts at every interval the rule asks it to.
     CooldownIgnored,
+    /// Replicas skip the fence check: a deposed primary's write, fenced with an older epoch
+    /// than a newer primary's read announced, is stored and acknowledged.
+    FenceIgnored,
+    /// A leader that sees a higher term adopts it and goes on leading, without an election:
+    /// two nodes then act as leader of one term.
+    LeaderLingers,
 }
 
 /// How long after acknowledging a replica with [`Bug::AckBeforeSync`] on syncs (an fsync
@@ -68,7 +74,7 @@ pub struct Planted {
 }
 
 /// Every planted bug: its name, the bug, and what it breaks.
-pub const PLANTED: [Planted; 14] = [
+pub const PLANTED: [Planted; 16] = [
     Planted { name: "early-ack", bug: Bug::EarlyAck, breaks: "writes acknowledged after W-1 replicas" },
     Planted {
         name: "false-dominance",
@@ -131,6 +137,16 @@ pub const PLANTED: [Planted; 14] = [
         breaks: "nodes recorded drained while still holding standby replicas",
     },
     Planted { name: "cooldown-ignored", bug: Bug::CooldownIgnored, breaks: "the autoscaler acts inside its cooldowns" },
+    Planted {
+        name: "fence-ignored",
+        bug: Bug::FenceIgnored,
+        breaks: "replicas store writes fenced older than a grant they have seen",
+    },
+    Planted {
+        name: "leader-lingers",
+        bug: Bug::LeaderLingers,
+        breaks: "leaders adopt a higher term and go on leading without an election",
+    },
 ];
 
 /// Whether this build can plant bugs (it was built with `--features clustersim-nodes/planted-bugs`).

@@ -8,6 +8,7 @@ use rand::RngExt;
 use super::state::LeaderState;
 use super::{Control, ControlEvent, ControlOut, Ctl, Role, StepDownReason};
 use crate::actor::Addr;
+use crate::bugs::{self, Bug};
 
 impl Control {
     /// Votes needed to win, and acknowledgements needed to commit.
@@ -82,7 +83,9 @@ impl Control {
     /// Adopts a higher term seen in any message, stepping down if leading.
     pub(super) fn observe_term(&mut self, term: u64, now: u64, out: &mut impl ControlOut) {
         if term > self.durable.term {
-            self.step_down(now, StepDownReason::HigherTerm, out);
+            if !(bugs::on(Bug::LeaderLingers) && self.is_leader()) {
+                self.step_down(now, StepDownReason::HigherTerm, out);
+            }
             self.durable.term = term;
             self.durable.voted_for = None;
         }

@@ -43,6 +43,9 @@ impl Control {
             out.send(from, Ctl::AppendAck(ack));
             return;
         }
+        if bugs::on(Bug::LeaderLingers) && self.is_leader() {
+            return; // the lingering leader of the adopted term takes no other leader's word
+        }
         if !matches!(self.role, Role::Follower { leader: Some(l) } if l == from) {
             self.role = Role::Follower { leader: Some(from) };
         }
