@@ -25,9 +25,32 @@ fn load(path: &Path) -> Arc<scenario::model::Scenario> {
     Arc::new(scenario::load(path).unwrap_or_else(|e| panic!("{e}")))
 }
 
+// Every shipped scenario in four parts, so the test harness runs them on every core and a
+// failing run (a mutant, in scripts/mutants.sh) stops the rest sooner.
 #[test]
-fn every_shipped_scenario_meets_its_expectations() {
-    for path in scenario_files() {
+fn every_shipped_scenario_meets_its_expectations_part_1() {
+    shipped_scenarios_meet_their_expectations(0);
+}
+
+#[test]
+fn every_shipped_scenario_meets_its_expectations_part_2() {
+    shipped_scenarios_meet_their_expectations(1);
+}
+
+#[test]
+fn every_shipped_scenario_meets_its_expectations_part_3() {
+    shipped_scenarios_meet_their_expectations(2);
+}
+
+#[test]
+fn every_shipped_scenario_meets_its_expectations_part_4() {
+    shipped_scenarios_meet_their_expectations(3);
+}
+
+const PARTS: usize = 4;
+
+fn shipped_scenarios_meet_their_expectations(part: usize) {
+    for path in scenario_files().into_iter().skip(part).step_by(PARTS) {
         let sc = load(&path);
         let seed = sc.seed.expect("shipped scenarios pin their seed");
         let result =
