@@ -35,7 +35,7 @@ fi
 # so every survivor would time out and count as caught.
 cargo mutants "${args[@]}" --in-place --baseline skip --timeout "${TIMEOUT:-120}" || true
 dir="$out/mutants.out"
-count() { [ -f "$dir/$1.txt" ] && grep -c . "$dir/$1.txt" || echo 0; }
+count() { if [ -s "$dir/$1.txt" ]; then grep -c . "$dir/$1.txt"; else echo 0; fi; }
 caught=$(count caught); missed=$(count missed); timeout=$(count timeout); unviable=$(count unviable)
 viable=$((caught + missed + timeout))
 echo "mutants: $viable viable ($caught caught, $timeout timed out, $missed missed), $unviable unviable"

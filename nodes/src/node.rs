@@ -783,6 +783,32 @@ mod tests {
     }
 
     #[test]
+    fn a_replica_refuses_a_write_fenced_older_than_a_fence_it_has_seen() {
+        let mut n = node(1);
+        let mut out = NodeOut::default();
+        // A new primary's first read fences the replica at epoch 5.
+        let fenced_read = ReplicaRequest::Read { req: 1, key: 5, fence: Some(5) };
+        n.on_input(1, Input::Msg { from: 0, msg: Msg::Replica(fenced_read) }, &mut out);
+        let write = |req: u64, fence| {
+            let item = Arc::new(Versioned { dot: Dot { node: 2, counter: req }, ..version(2, 70 + req) });
+            Input::Msg { from: 2, msg: Msg::Replica(ReplicaRequest::Write { req, key: 5, item, fence: Some(fence) }) }
+        };
+        let mut out = NodeOut::default();
+        n.on_input(2, write(2, 4), &mut out); // the deposed primary's late write
+        n.on_input(3, write(3, 5), &mut out); // the new primary's
+        let acked: Vec<u64> = out
+            .sends
+            .iter()
+            .filter_map(|(_, m)| match m {
+                Msg::Replied(ReplicaAnswer::WriteAck { req }) => Some(*req),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(acked, vec![3], "epoch 4 refused after the epoch-5 fence, epoch 5 taken");
+        assert!(n.store().iter().all(|(_, vs)| vs.iter().all(|v| v.value != 72)), "the refused write is not stored");
+    }
+
+    #[test]
     fn a_primary_versions_each_write_once_whatever_copies_and_late_operations_arrive() {
         let mut n = primary_node();
         // The tenure's first write reads a quorum first; the replicas hold nothing.
