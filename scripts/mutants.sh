@@ -9,6 +9,8 @@
 #   SHARD=3/20 bash scripts/mutants.sh      # another sample
 #   SHARD=  bash scripts/mutants.sh         # every mutant (about 3,250: days on 2 cores)
 #   LIST=1 bash scripts/mutants.sh          # only count and list the mutants
+#   RESUME=1 bash scripts/mutants.sh        # go on from the last run of the same sample: skip
+#                                           # mutants it caught or found unviable, test the rest
 #
 # Prints the kill rate over viable mutants (caught / (caught + missed); unviable ones do not
 # build, timeouts count as caught) and the survivors, which are in target/mutants/mutants.out/.
@@ -33,6 +35,7 @@ fi
 # No baseline run: cargo-mutants tests only the mutated package there and would size the
 # timeout from it (20 s), below the workspace tests the mutants run (about 33 s with nextest),
 # so every survivor would time out and count as caught.
+if [ -n "${RESUME:-}" ]; then args+=(--iterate); fi
 cargo mutants "${args[@]}" --in-place --baseline skip --timeout "${TIMEOUT:-120}" || true
 dir="$out/mutants.out"
 count() { if [ -s "$dir/$1.txt" ]; then grep -c . "$dir/$1.txt"; else echo 0; fi; }
