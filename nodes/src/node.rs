@@ -530,6 +530,25 @@ mod tests {
         }
     }
 
+    /// The injector records what `corrupt` reports as ground truth for the corruption
+    /// checkers, so the report must name exactly the records the disk can no longer serve.
+    #[test]
+    fn corrupt_reports_exactly_the_records_it_damaged() {
+        let mut n = node(0);
+        for key in 1..=20 {
+            n.replica.store_mut().apply(key, &version(1, 100 + key));
+        }
+        let damaged = n.corrupt(0.25, &mut rand_chacha::ChaCha8Rng::seed_from_u64(7));
+        let unreadable: Vec<u64> = (1..=20).filter(|&k| n.store().get(k).is_empty()).collect();
+        assert_eq!(damaged.iter().map(|d| d.0).collect::<Vec<_>>(), unreadable);
+        assert_eq!(unreadable.len(), 5, "a quarter of 20 records");
+        for (key, values) in &damaged {
+            assert_eq!(values.len(), 1, "key {key} held one version");
+            assert_ne!(values[0], 100 + key, "the reported value is the damaged one");
+            assert!(values[0] >> 63 == 1, "damaged values carry the top bit");
+        }
+    }
+
     fn version(node: u32, value: u64) -> Versioned {
         Versioned { dot: Dot { node, counter: 1 }, context: Context::new(), stamp: 0, value }
     }

@@ -53,6 +53,11 @@ fn a_traced_run_records_dropped_messages_with_why_and_keeps_its_trace_hash() {
     assert_eq!(crashed["to"], "n2", "{crashed}");
     let reply = all.iter().find(|l| l["kind"] == "read_reply" && l["event"] == "deliver").expect("a read reply");
     assert!(reply["req"].is_u64() && reply["key"].is_u64() && reply["versions"].is_array(), "{reply}");
+    // A written value can be followed from the client's request to the replicas that store it.
+    let write = all.iter().find(|l| l["kind"] == "write_request" && l["event"] == "deliver").expect("a write");
+    assert!(write["write"].as_str().is_some_and(|w| w.contains('#')), "{write}");
+    let stored = |l: &&Value| l["kind"] == "replica_write" && l["key"] == write["key"] && l["write"] == write["write"];
+    assert!(all.iter().any(|l| stored(&l)), "no replica_write carries {write}");
     assert!(all.iter().any(|l| l["event"] == "fault"), "faults are in the trace");
     let command = std::fs::read_to_string(traced.join("command.txt")).unwrap();
     assert!(command.contains(&format!("--trace {}", trace.display())), "{command}");

@@ -257,3 +257,30 @@ fn a_completed_migration_is_not_undone_by_rebalancing() {
     let map = net.nodes[leader as usize].map();
     assert_eq!(map.primary_of(shard), Some(to), "the migrated primary stays where it was sent: {map:?}");
 }
+
+#[test]
+fn a_primary_reports_its_roles_gone_when_its_lease_runs_out_not_at_its_election_deadline() {
+    let placed: Vec<(Addr, u16)> = (0..3).map(|a| (a, 0)).collect();
+    let mut map = ShardMap::ring(&placed, 1, 3);
+    map.set_primary(0, Some(1), 3);
+    map.epoch = 3;
+    // A lease shorter than the election timeout, so the lease runs out first.
+    let cfg = ControlConfig { lease_ms: 100, ..ControlConfig::default() };
+    let durable = ControlDurable::new(ShardMap::ring(&placed, 1, 3));
+    let mut node = Control::new(1, Members::new(0..3), cfg.clone(), durable, ChaCha8Rng::seed_from_u64(1), 0);
+    let mut out = Out::default();
+    node.on_input(10, append(1, &map, 3), &mut out);
+    assert!(node.is_primary(0, 10));
+    let lease_until = node.lease_until();
+    assert!(lease_until > 10 && lease_until < 10 + cfg.election_timeout_ms.0, "lease ends at {lease_until}");
+    node.arm(10, &mut out);
+    let wakes: Vec<u64> = out.timers.iter().map(|(delay, _)| 10 + delay).collect();
+    assert_eq!(wakes.last(), Some(&lease_until), "the node wakes when its lease runs out");
+    let mut out = Out::default();
+    node.on_input(lease_until, Input::Timer(ControlTimer::Tick { at: lease_until }), &mut out);
+    let reported = out.events.iter().rev().find_map(|e| match e {
+        ControlEvent::Roles { shards, .. } => Some(shards.clone()),
+        _ => None,
+    });
+    assert_eq!(reported, Some(vec![]), "it reports holding nothing from then on");
+}

@@ -1,14 +1,14 @@
 //! Gossip membership: after the last fault heals plus a bound derived from the gossip settings,
 //! every live node's view agrees with the truth (liveness), and a false suspicion was refuted
 //! (sometimes). The truth is what the simulator recorded nodes doing (crashes, restarts, joins,
-//! leaves); the views are rebuilt from the recorded view changes, never taken from the
-//! membership module's own claims.
+//! leaves) and the drains leaders committed; the views are rebuilt from the recorded view
+//! changes, never taken from the membership module's own claims.
 
 use std::collections::BTreeMap;
 
 use super::describe::secs;
 use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
-use crate::history::{History, MemberState, NodeChange};
+use crate::history::{ControlEvent, History, MemberState, NodeChange, Standing};
 
 /// Where a node stands by the simulator's record at the end of the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,9 +21,14 @@ struct Truth {
     life_from_ms: u64,
 }
 
-fn truths(history: &History, outside: &[u32]) -> Vec<Truth> {
+/// Each node's truth at the end, and when the last drain a leader committed was recorded. A
+/// node a leader's committed map records drained (and that did not join again since) must
+/// have left: it counts as outside whether or not it reported leaving, since the drained node
+/// leaving by itself is what is judged.
+fn truths(history: &History, outside: &[u32]) -> (Vec<Truth>, u64) {
     let mut t: Vec<Truth> =
         (0..history.nodes).map(|n| Truth { up: true, inside: !outside.contains(&n), life_from_ms: 0 }).collect();
+    let mut joined_ms = vec![0u64; t.len()];
     for e in &history.node_events {
         let Some(n) = t.get_mut(e.node as usize) else { continue };
         match e.change {
@@ -32,12 +37,29 @@ fn truths(history: &History, outside: &[u32]) -> Vec<Truth> {
                 n.up = true;
                 n.life_from_ms = e.at_ms;
             }
-            NodeChange::Joined => n.inside = true,
+            NodeChange::Joined => {
+                n.inside = true;
+                joined_ms[e.node as usize] = e.at_ms;
+            }
             NodeChange::Left => n.inside = false,
             NodeChange::Paused | NodeChange::Resumed => {}
         }
     }
-    t
+    let mut last_standing: BTreeMap<u32, (u64, Standing)> = BTreeMap::new();
+    for c in &history.control {
+        if let ControlEvent::Standing { node, standing } = c.event {
+            last_standing.insert(node, (c.at_ms, standing));
+        }
+    }
+    let mut drained_ms = 0;
+    for (&node, &(at_ms, standing)) in &last_standing {
+        let Some(n) = t.get_mut(node as usize) else { continue };
+        if standing == Standing::Drained && at_ms >= joined_ms[node as usize] {
+            n.inside = false;
+            drained_ms = drained_ms.max(at_ms);
+        }
+    }
+    (t, drained_ms)
 }
 
 /// When the last fault was applied or undone: the end-of-run heal counts when it restarted
@@ -47,8 +69,8 @@ fn last_heal_ms(history: &History) -> u64 {
 }
 
 /// Judges `membership_converged`: at the end of the run, at least the bound after the last
-/// fault healed, every live member's view holds every live member alive and every crashed or
-/// departed node down.
+/// fault healed (or the last drain was committed), every live member's view holds every live
+/// member alive and every crashed, departed or drained node down.
 pub fn converged(history: &History) -> Verdict {
     let verdict = |violations: u64, checked: u64, detail: String, examples: Vec<String>| Verdict {
         name: "membership_converged".into(),
@@ -64,17 +86,18 @@ pub fn converged(history: &History) -> Verdict {
         return verdict(1, 0, "gossip membership is off: set `cluster.membership: { gossip: on }`".into(), vec![]);
     };
     let end_ms = history.final_state.as_ref().map_or(0, |s| s.at_ms);
-    let healed = last_heal_ms(history);
+    let (truth, drained_ms) = truths(history, &setup.outside);
+    // A drain committed late settles the membership later than the last fault.
+    let healed = last_heal_ms(history).max(drained_ms);
     if end_ms < healed + setup.bound_ms {
         let detail = format!(
-            "the run ends {} after the last heal ({}), before the bound of {}: lengthen `heal:`",
+            "the run ends {} after the last heal or committed drain ({}), before the bound of {}: lengthen `heal:`",
             secs(end_ms.saturating_sub(healed)),
             secs(healed),
             secs(setup.bound_ms)
         );
         return verdict(1, 0, detail, vec![]);
     }
-    let truth = truths(history, &setup.outside);
     let live = |n: u32| truth.get(n as usize).is_some_and(|t| t.up && t.inside);
     // Each viewer's view in its current life: the initial members alive, the rest down, then
     // the changes it recorded since its life began.
@@ -234,6 +257,22 @@ mod tests {
         assert!(!v.passed && v.detail.contains("lengthen `heal:`"), "{v:?}");
         h.membership = None;
         assert!(!converged(&h).passed, "nothing to judge without gossip");
+    }
+
+    #[test]
+    fn a_drained_node_that_never_left_fails_whatever_it_reported() {
+        let mut h = history();
+        let drained = ControlEvent::Standing { node: 1, standing: Standing::Drained };
+        h.record_control(15_000, 0, drained.clone());
+        let v = converged(&h);
+        assert!(!v.passed && v.violations == 2, "nodes 0 and 2 still hold the drained node 1 alive: {v:?}");
+        for viewer in [0, 2] {
+            h.record_member_view(saw(21_000, viewer, 1, MemberState::Down, 0));
+        }
+        assert!(converged(&h).passed);
+        h.record_control(26_000, 0, drained);
+        let v = converged(&h);
+        assert!(!v.passed && v.detail.contains("lengthen `heal:`"), "a drain 4 s before the end: {v:?}");
     }
 
     #[test]
