@@ -87,6 +87,9 @@ impl StorageNode {
         let (durable, rng) = self.control.take().expect("control present").into_parts();
         let control = Control::new(self.id, self.cfg.members.clone(), self.cfg.control.clone(), durable, rng, now);
         let control = self.control.insert(control);
+        if incarnation > 0 {
+            control.doubt_map();
+        }
         control.arm(now, out);
         if let Some(ae) = &mut self.anti_entropy {
             ae.boot(control.map(), out);
@@ -475,13 +478,16 @@ mod tests {
         n.on_input(0, client_write(1), &mut out);
         n.boot(3, 1, &mut NodeOut::default());
         n.on_input(5, client_write(1), &mut out);
-        let dots: Vec<Dot> = replies(&out)
-            .into_iter()
-            .map(|r| match r {
-                Reply::WriteOk { dot, .. } => *dot,
-                r => panic!("{r:?}"),
+        // The versions sent to the other replicas (after the restart, the only copies).
+        let mut dots: Vec<Dot> = out
+            .sends
+            .iter()
+            .filter_map(|(_, m)| match m {
+                Msg::Replica(ReplicaRequest::Write { item, .. }) => Some(item.dot),
+                _ => None,
             })
             .collect();
+        dots.dedup();
         assert_eq!(dots, [Dot { node: 0, counter: 1 }, Dot { node: 0, counter: 2 }], "dense per key, durable");
     }
 
@@ -528,6 +534,21 @@ mod tests {
             [Reply::ReadOk { versions }] => assert_eq!(versions, &vec![a, b]),
             ref r => panic!("unexpected {r:?}"),
         }
+    }
+
+    #[test]
+    fn a_restarted_node_coordinates_without_its_own_copy_until_a_leader_confirms_its_map() {
+        let mut n = node(0);
+        let mut out = NodeOut::default();
+        n.boot(10, 1, &mut out);
+        let mut out = NodeOut::default();
+        n.on_input(20, client_write(3), &mut out);
+        assert!(n.store().get(5).is_empty(), "its booted map may be stale: no local copy");
+        let asked = out.sends.iter().filter(|(_, m)| matches!(m, Msg::Replica(ReplicaRequest::Write { .. }))).count();
+        assert_eq!(asked, 2, "the other replicas are asked as before");
+        let mut first_life = node(0);
+        first_life.on_input(20, client_write(3), &mut NodeOut::default());
+        assert_eq!(first_life.store().get(5).len(), 1, "a node in its first life stores its copy");
     }
 
     /// The injector records what `corrupt` reports as ground truth for the corruption

@@ -129,13 +129,16 @@ impl AntiEntropy {
     }
 
     /// Another replica's anti-entropy message; messages about shards this node does not
-    /// replicate are ignored.
+    /// replicate, or from a node this node's map does not name a replica of the shard, are
+    /// ignored: a node restarted with a map from before it lost its replicas (drained while
+    /// down) would otherwise be sent writes it must no longer store.
     pub fn on_msg<M: From<AeMsg>, T, E>(&mut self, from: Addr, msg: AeMsg, cx: &mut AeCtx<'_, M, T, E>) {
         let shard = match &msg {
             AeMsg::Root { shard, .. } | AeMsg::Leaves { shard, .. } => *shard,
             AeMsg::Push { shard, .. } | AeMsg::Pull { shard, .. } => *shard,
         };
-        let replicates = cx.map.replica_sets().get(shard as usize).is_some_and(|r| r.contains(&self.id));
+        let replicates =
+            cx.map.replica_sets().get(shard as usize).is_some_and(|r| r.contains(&self.id) && r.contains(&from));
         if !replicates || cx.store.digest().is_none() {
             return;
         }
@@ -391,6 +394,27 @@ mod tests {
         ];
         assert_eq!(deliver(&mut s, sent, |_| false), 3, "nothing answered");
         assert!(s[3].store.is_empty());
+    }
+
+    #[test]
+    fn messages_from_a_node_that_no_longer_replicates_the_shard_are_ignored() {
+        let mut s = sides(AntiEntropyConfig::default());
+        let m = map();
+        let (shard, outsider) = (0..4)
+            .find_map(|sh| {
+                let set = &m.replica_sets()[sh as usize];
+                let outsider = (0..4).find(|n| !set.contains(n))?;
+                set.contains(&3).then_some((sh, outsider))
+            })
+            .expect("a shard node 3 replicates and another node does not");
+        let k = keys_of(shard, 1)[0];
+        write(&mut s[3].store, k, 3, 1);
+        let entries: Arc<[Entry]> = Arc::from(vec![(k, Arc::new(vec![]))]);
+        let sent = vec![
+            (outsider, 3, AeMsg::Root { shard, root: 1 }),
+            (outsider, 3, AeMsg::Push { shard, buckets: Arc::from(vec![0]), entries }),
+        ];
+        assert_eq!(deliver(&mut s, sent, |_| false), 2, "the outsider is sent no leaves and no versions");
     }
 
     impl AntiEntropy {

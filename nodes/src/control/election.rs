@@ -60,6 +60,7 @@ impl Control {
         let grant_ready_at = if term <= 1 { now } else { now + self.cfg.election_wait_ms() };
         let shards = self.durable.map.shards() as usize;
         self.role = Role::Leader(Box::new(LeaderState::new(now, self.members.len(), shards, grant_ready_at)));
+        self.map_confirmed = true; // elected: its map is at least as new as any committed one
         out.event(ControlEvent::BecameLeader { term });
         // Re-propose the map under this term (Raft's no-op entry): it commits once a majority
         // accepts it, which also commits everything before it.

@@ -103,6 +103,9 @@ pub struct Control {
     rng: ChaCha8Rng,
     election_deadline: u64,
     last_leader_contact: Option<u64>,
+    /// False from a restart until a leader's heartbeat (or leading): the map this life booted
+    /// with may name this node a replica of shards moved off it while it was down.
+    map_confirmed: bool,
     cooldown_until: u64,
     commit_epoch: u64,
     lease_until: u64,
@@ -159,6 +162,7 @@ impl Control {
             rng,
             election_deadline: 0,
             last_leader_contact: None,
+            map_confirmed: true,
             cooldown_until: 0,
             commit_epoch: 0,
             lease_until: 0,
@@ -221,6 +225,18 @@ impl Control {
     /// The shard map this node accepted: replica sets, primaries and their grant epochs.
     pub fn map(&self) -> &ShardMap {
         &self.durable.map
+    }
+
+    /// After a restart: the booted map is not trusted for this node's own replica sets until a
+    /// leader is heard from (see [`map_confirmed`](Self::map_confirmed)).
+    pub fn doubt_map(&mut self) {
+        self.map_confirmed = false;
+    }
+
+    /// False from a restart until this life heard from a leader or became one: until then its
+    /// map may be older than moves made while it was down.
+    pub fn map_confirmed(&self) -> bool {
+        self.map_confirmed
     }
 
     /// True when the map this node accepted is known to be committed.

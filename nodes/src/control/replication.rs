@@ -50,6 +50,7 @@ impl Control {
             self.role = Role::Follower { leader: Some(from) };
         }
         self.last_leader_contact = Some(now);
+        self.map_confirmed = true; // the leader's heartbeat brings any newer map with it
         self.reset_election_timer(now);
         let mut replaced = false;
         if let Some((acc_term, map)) = a.map.map(|b| *b) {

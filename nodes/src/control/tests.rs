@@ -200,7 +200,10 @@ fn a_delayed_heartbeat_never_rolls_a_follower_back_to_an_older_map() {
     let durable = ControlDurable::new(ShardMap::ring(&placed, 1, 3));
     let mut follower = Control::new(1, Members::new(0..3), ControlConfig::default(), durable, rng, 0);
     let mut out = Out::default();
+    follower.doubt_map();
+    assert!(!follower.map_confirmed());
     follower.on_input(10, append(1, &old, 3), &mut out);
+    assert!(follower.map_confirmed(), "a leader's heartbeat confirms the map");
     assert!(follower.is_primary(0, 10), "the committed map gives shard 0 to node 1");
     follower.on_input(20, append(1, &new, 4), &mut out);
     assert!(!follower.is_primary(0, 20), "revoked");

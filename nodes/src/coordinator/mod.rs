@@ -533,8 +533,10 @@ fn moving<O>(key: u64, cx: &Ctx<'_, O>) -> bool {
 }
 
 /// True when this node, a replica of `key` by its map, may answer for it itself: the same rule
-/// its replica applies to requests from other coordinators.
+/// its replica applies to requests from other coordinators, once its map is confirmed.
 fn serves_locally<O>(key: u64, cx: &Ctx<'_, O>) -> bool {
     let map = cx.control.map();
-    cx.replica.serves(cx.id, map, map.shard_of(key))
+    // A restarted node whose map may be stale coordinates without its own copy: counting it
+    // let a drained node store writes and stand for a replica it no longer was.
+    cx.control.map_confirmed() && cx.replica.serves(cx.id, map, map.shard_of(key))
 }
