@@ -75,16 +75,6 @@ pub struct Migration {
     pub next_replicas: Vec<Addr>,
     /// Why it rolled back, if it did.
     pub failure: Option<Failure>,
-    /// The replaced replica, when it was down as the leader planned the move (draining a dead
-    /// node): it is no copy source, the other old replicas are.
-    pub lost: Option<Addr>,
-}
-
-impl Migration {
-    /// The old replicas the target copies from and verifies against: all of them but a lost one.
-    pub fn sources(&self) -> impl Iterator<Item = Addr> + '_ {
-        self.prev_replicas.iter().copied().filter(move |&r| Some(r) != self.lost)
-    }
 }
 
 /// Why a migration was rolled back.

@@ -1086,7 +1086,6 @@ mod tests {
             next_replicas: vec![3, 0, 1],
             replaces: None,
             failure: None,
-            lost: None,
         };
         map.put_migration(m);
         map.epoch = 2;

@@ -164,7 +164,7 @@ impl Control {
                 continue;
             }
             *last = now.max(1);
-            for r in m.sources().filter(|r| !ev.copied.contains(r)) {
+            for &r in m.prev_replicas.iter().filter(|r| !ev.copied.contains(r)) {
                 // The final round fences: the shard is closed in every map from this commit on.
                 let fence = if round == 1 { commit_epoch } else { 0 };
                 let order = MigrateMsg::Copy { id: m.id, shard: m.shard, to: m.to, round, leader: id_self, fence };

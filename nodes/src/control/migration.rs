@@ -89,16 +89,14 @@ pub fn request(map: &ShardMap, id: u32, shard: u32, to: Addr) -> Option<Migratio
         next_replicas: next,
         replaces: None,
         failure: None,
-        lost: None,
     })
 }
 
 /// A new migration that puts `to` in `replaces`' place in `shard`'s replica set (a drain, or a
 /// rebalance onto a joined node), queued; `None` when the map already holds `id`, `replaces` is
 /// no replica of the shard, `to` already is one, or the shard has a migration under way. The
-/// primary moves only if `replaces` holds it when the migration transfers. `lost`: `replaces`
-/// is down, so the target copies from the other old replicas only.
-pub fn replace(map: &ShardMap, id: u32, shard: u32, to: Addr, replaces: Addr, lost: bool) -> Option<Migration> {
+/// primary moves only if `replaces` holds it when the migration transfers.
+pub fn replace(map: &ShardMap, id: u32, shard: u32, to: Addr, replaces: Addr) -> Option<Migration> {
     let prev = map.replica_sets().get(shard as usize)?.clone();
     if map.migration(id).is_some() || !prev.contains(&replaces) || prev.contains(&to) {
         return None;
@@ -117,7 +115,6 @@ pub fn replace(map: &ShardMap, id: u32, shard: u32, to: Addr, replaces: Addr, lo
         next_replicas: next,
         replaces: Some(replaces),
         failure: None,
-        lost: lost.then_some(replaces),
     })
 }
 
@@ -146,7 +143,6 @@ pub fn refused(map: &ShardMap, id: u32, shard: u32, to: Addr) -> Option<Migratio
         prev_replicas: prev,
         replaces: None,
         failure: None,
-        lost: None,
     })
 }
 
@@ -178,7 +174,7 @@ pub fn decide(
     elapsed_ms: u64,
     policy: &MigrationPolicy,
 ) -> Option<(Step, Option<Failure>)> {
-    let all_copied = bugs::on(Bug::SkipSync) || m.sources().all(|r| ev.copied.contains(&r));
+    let all_copied = bugs::on(Bug::SkipSync) || m.prev_replicas.iter().all(|r| ev.copied.contains(r));
     let ready = match m.step {
         Step::Queued | Step::Done | Step::RolledBack | Step::Refused => return None,
         Step::Sync | Step::Verify if ev.corrupt => return Some((Step::RolledBack, Some(Failure::VerifyMismatch))),

@@ -74,8 +74,7 @@ pub fn finish_drains(map: &mut ShardMap) -> bool {
 /// first every draining node's replicas (those it leads first) to the live serving node that
 /// adds a zone to the set (then the least loaded), then replicas onto live joined nodes below the mean, from the most
 /// loaded replica whose place it can take without the set losing a zone. Shards with an unfinished migration or a
-/// replica not `live` wait (a copy needs every old replica), except that a draining node that is
-/// down is replaced from the other replicas (an operator drains a dead node to be rid of it).
+/// replica not `live` wait (a copy needs every old replica).
 pub fn plan(map: &ShardMap, live: impl Fn(Addr) -> bool, free: usize, next_id: u32) -> Vec<Migration> {
     if free == 0 {
         return Vec::new();
@@ -106,8 +105,7 @@ pub fn plan(map: &ShardMap, live: impl Fn(Addr) -> bool, free: usize, next_id: u
             if out.len() == free {
                 return out;
             }
-            // A dead draining node is no copy source: the other replicas must all be up.
-            if !set.contains(&d) || busy(s) || taken[s] || !set.iter().all(|&r| r == d || live(r)) {
+            if !set.contains(&d) || busy(s) || taken[s] || !set.iter().all(|&r| live(r)) {
                 continue;
             }
             let covered = |z: u16| set.iter().any(|&r| r != d && zone(r) == z);
@@ -115,7 +113,7 @@ pub fn plan(map: &ShardMap, live: impl Fn(Addr) -> bool, free: usize, next_id: u
                 .filter(|&c| serving(c) && !set.contains(&c))
                 .min_by_key(|&c| (covered(zone(c)), count[c as usize], c));
             let Some(to) = best else { continue };
-            if let Some(m) = migration::replace(map, id, s as u32, to, d, !live(d)) {
+            if let Some(m) = migration::replace(map, id, s as u32, to, d) {
                 out.push(m);
                 id += 1;
                 taken[s] = true;
@@ -149,7 +147,7 @@ pub fn plan(map: &ShardMap, live: impl Fn(Addr) -> bool, free: usize, next_id: u
             }
         }
         let Some((_, s, x)) = best else { break };
-        match migration::replace(map, id, s as u32, r, x, false) {
+        match migration::replace(map, id, s as u32, r, x) {
             Some(m) => {
                 out.push(m);
                 id += 1;
@@ -269,26 +267,6 @@ mod tests {
         assert!(planned.iter().all(|p| p.replaces == Some(0)));
         let ids: Vec<u32> = planned.iter().map(|p| p.id).collect();
         assert_eq!(ids, (AUTO_IDS..AUTO_IDS + ids.len() as u32).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn a_dead_draining_node_is_replaced_from_the_other_replicas() {
-        let mut m = map();
-        apply_requests(&mut m, &[(0, MemberChange::Drain)]);
-        let planned = plan(&m, |a| a != 0, 100, AUTO_IDS);
-        let held = m.replica_sets().iter().filter(|set| set.contains(&0)).count();
-        assert_eq!(planned.len(), held, "every shard it replicates moves, although it is down");
-        for p in &planned {
-            assert_eq!((p.replaces, p.lost), (Some(0), Some(0)), "{p:?}");
-            let sources: Vec<Addr> = p.sources().collect();
-            assert_eq!(sources.len(), p.prev_replicas.len() - 1);
-            assert!(!sources.contains(&0), "the dead node is no copy source: {p:?}");
-        }
-        let alive = plan(&m, |_| true, 100, AUTO_IDS);
-        assert!(alive.iter().all(|p| p.lost.is_none() && p.sources().count() == p.prev_replicas.len()));
-        m.set_primary(0, Some(0), 1);
-        settle(&mut m, |a| a != 0);
-        assert_eq!(m.standing_of(0), Standing::Drained, "the drain of a dead node ends");
     }
 
     #[test]

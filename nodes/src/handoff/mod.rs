@@ -162,7 +162,7 @@ mod tests {
         hints.on_hinted(0, 7, (3, 42, item(1), 2), &CFG, &mut stats, &mut out);
         // Node 2 was drained: node 3 took its place in the shard's replica set.
         let mut moved = map();
-        let m = crate::control::migration::replace(&moved, 9, 0, 3, 2, false).expect("a replacement");
+        let m = crate::control::migration::replace(&moved, 9, 0, 3, 2).expect("a replacement");
         moved.put_migration(m);
         for step in [Step::Sync, Step::Transfer] {
             crate::control::migration::apply(&mut moved, 9, step, None, 2).expect("legal");

@@ -165,7 +165,6 @@ mod tests {
             next_replicas: next.clone(),
             replaces: None,
             failure: None,
-            lost: None,
         };
         if step >= Step::Transfer && step != Step::RolledBack {
             map.set_replicas(0, next);
