@@ -828,7 +828,15 @@ mod tests {
         let mut out = NodeOut::default();
         // A new primary's first read fences the replica at epoch 5.
         let fenced_read = ReplicaRequest::Read { req: 1, key: 5, fence: Some(5) };
+        let fenced = |out: &NodeOut| {
+            let is_fence =
+                |e: &&Event| matches!(e, Event::FenceAct(f) if f.kind == crate::replica::FenceActKind::Fenced);
+            out.events.iter().filter(is_fence).count()
+        };
+        n.on_input(1, Input::Msg { from: 0, msg: Msg::Replica(fenced_read.clone()) }, &mut out);
+        assert_eq!(fenced(&out), 1, "the fence is recorded when it rises");
         n.on_input(1, Input::Msg { from: 0, msg: Msg::Replica(fenced_read) }, &mut out);
+        assert_eq!(fenced(&out), 1, "and not again for the same epoch");
         let write = |req: u64, fence| {
             let item = Arc::new(Versioned { dot: Dot { node: 2, counter: req }, ..version(2, 70 + req) });
             Input::Msg { from: 2, msg: Msg::Replica(ReplicaRequest::Write { req, key: 5, item, fence: Some(fence) }) }
