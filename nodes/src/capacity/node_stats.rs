@@ -459,8 +459,22 @@ mod tests {
         let times: Vec<u64> = st.window(1).map(|s| s.at_ms).collect();
         assert_eq!(times, vec![8_000, 9_000, 10_000]);
         assert_eq!(st.totals(1).unwrap().samples, 10);
+
         assert_eq!(st.totals(1).unwrap().sent, 100);
         assert_eq!(st.window(0).count(), 0, "node 0 was never read");
+    }
+
+    #[test]
+    fn totals_keep_the_mean_and_the_lowest_health() {
+        let mut st = NodeStats::new(cfg(3, 8), 2, 10);
+        st.observe(0, 0, &at(0)).unwrap();
+        let base = st.observe(0, 1_000, &at(1)).unwrap().expect("a sample");
+        let mut t = NodeTotals::default();
+        assert_eq!((t.health_mean(), t.samples), (1.0, 0), "healthy before any sample");
+        for health in [0.5, 1.0, 0.75] {
+            t.add(&NodeSample { health, ..base });
+        }
+        assert_eq!((t.health_mean(), t.health_min), (0.75, 0.5));
     }
 
     #[test]
