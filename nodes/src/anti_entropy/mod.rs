@@ -130,8 +130,8 @@ impl AntiEntropy {
 
     /// Another replica's anti-entropy message; messages about shards this node does not
     /// replicate, or from a node this node's map does not name a replica of the shard, are
-    /// ignored: a node restarted with a map from before it lost its replicas (drained while
-    /// down) would otherwise be sent writes it must no longer store.
+    /// ignored: a node still on a map from before its replicas moved (restarted, or cut off)
+    /// would otherwise be sent writes it must no longer store.
     pub fn on_msg<M: From<AeMsg>, T, E>(&mut self, from: Addr, msg: AeMsg, cx: &mut AeCtx<'_, M, T, E>) {
         let shard = match &msg {
             AeMsg::Root { shard, .. } | AeMsg::Leaves { shard, .. } => *shard,

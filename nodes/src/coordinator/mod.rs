@@ -536,7 +536,7 @@ fn moving<O>(key: u64, cx: &Ctx<'_, O>) -> bool {
 /// its replica applies to requests from other coordinators, once its map is confirmed.
 fn serves_locally<O>(key: u64, cx: &Ctx<'_, O>) -> bool {
     let map = cx.control.map();
-    // A restarted node whose map may be stale coordinates without its own copy: counting it
-    // let a drained node store writes and stand for a replica it no longer was.
+    // A restarted node whose map may be stale coordinates without its own copy: counted, it
+    // could stand in a write's W for a replica it no longer is.
     cx.control.map_confirmed() && cx.replica.serves(cx.id, map, map.shard_of(key))
 }
