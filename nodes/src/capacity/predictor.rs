@@ -469,6 +469,16 @@ mod tests {
     }
 
     #[test]
+    fn a_model_short_of_samples_is_refit_before_its_schedule() {
+        let cfg = PredictorConfig { retrain_every_ms: 10_000, ..config(64, P, 0) };
+        let mut p = ScalingPredictor::new(cfg);
+        p.observe(0, 1.0).unwrap();
+        assert!(!p.refit_due(100), "one sample: nothing to fit yet");
+        p.observe(100, 2.0).unwrap();
+        assert!(p.refit_due(100), "with two, a fit is tried at once, not 10 s later");
+    }
+
+    #[test]
     fn retraining_follows_its_schedule() {
         let cfg = PredictorConfig { retrain_every_ms: 10_000, ..config(64, P, 0) };
         let mut p = fed(cfg, (0..20).map(|i| i * 1_000), |t| t as f64);
