@@ -287,3 +287,15 @@ fn a_primary_reports_its_roles_gone_when_its_lease_runs_out_not_at_its_election_
     });
     assert_eq!(reported, Some(vec![]), "it reports holding nothing from then on");
 }
+
+#[test]
+fn a_late_pre_vote_reply_from_a_higher_term_catches_the_node_up_to_the_term_before_it() {
+    let rng = ChaCha8Rng::seed_from_u64(1);
+    let placed: Vec<(Addr, u16)> = (0..3).map(|a| (a, 0)).collect();
+    let durable = ControlDurable::new(ShardMap::ring(&placed, 1, 3));
+    let mut node = Control::new(1, Members::new(0..3), ControlConfig::default(), durable, rng, 0);
+    let mut out = Out::default();
+    // A reply names the term it was asked about: the replier's own term is at least the one before.
+    node.on_input(10, Input::Msg { from: 2, msg: Ctl::PreVoteReply { term: 5, granted: false } }, &mut out);
+    assert_eq!(node.term(), 4, "its next pre-vote then asks for term 5, not past it");
+}
