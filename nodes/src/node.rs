@@ -616,6 +616,24 @@ mod tests {
     }
 
     #[test]
+    fn async_read_repair_repairs_with_the_answers_that_came_when_a_replica_never_answers() {
+        let mut n = node_with(0, ReadRepair::Async, StorageConfig::default());
+        n.replica.store_mut().apply(5, &version(1, 1));
+        let mut out = NodeOut::default();
+        n.on_input(0, client_read(2), &mut out);
+        let req = first_request(&out);
+        let mut out = NodeOut::default();
+        n.on_input(1, read_reply(req, 1, &[version(1, 1), version(2, 2)]), &mut out);
+        assert_eq!(replies(&out).len(), 1, "answered at R");
+        // Replica 2 never answers: at the deadline the answers that came are repaired.
+        let mut out = NodeOut::default();
+        n.on_input(100, due(100), &mut out);
+        assert!(replies(&out).is_empty(), "no second answer (a timeout) for a read already answered");
+        assert_eq!(n.store().get(5).len(), 2, "the local replica repaired in place");
+        assert_eq!(n.stats().read_repairs, 1);
+    }
+
+    #[test]
     fn blocking_read_repair_answers_after_the_repaired_replicas_acknowledge() {
         let mut n = node_with(1, ReadRepair::Blocking, StorageConfig::default());
         let mut out = NodeOut::default();
