@@ -256,6 +256,13 @@ fn a_completed_migration_is_not_undone_by_rebalancing() {
     net.run_until(6_000);
     let map = net.nodes[leader as usize].map();
     assert_eq!(map.migration(1).map(|m| m.step), Some(Step::Done), "{map:?}");
+    // Each of the three old replicas copies once to sync and once to verify (1 byte each here):
+    // the bytes reported for the migration add both rounds up.
+    let done_bytes = net.events.iter().find_map(|(_, _, e)| match e {
+        ControlEvent::Migration(m) if m.id == 1 && m.step == Step::Done => Some(m.bytes),
+        _ => None,
+    });
+    assert_eq!(done_bytes, Some(6));
     net.run_until(10_000);
     let map = net.nodes[leader as usize].map();
     assert_eq!(map.primary_of(shard), Some(to), "the migrated primary stays where it was sent: {map:?}");
