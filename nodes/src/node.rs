@@ -1149,6 +1149,18 @@ mod tests {
     }
 
     #[test]
+    fn a_network_copy_of_a_refused_forward_is_dropped_and_counted() {
+        use crate::migration_msg::Step;
+        let forward = ForwardWrite { client: 9, op: 1, key: 5, w: 1, value: 77, context: Context::new(), attempt: 0 };
+        let mut n = migrating_node(0, Step::Route);
+        let mut out = NodeOut::default();
+        n.on_input(0, Input::Msg { from: 1, msg: Msg::Forward(forward.clone()) }, &mut out);
+        n.on_input(1, Input::Msg { from: 1, msg: Msg::Forward(forward) }, &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::ShardMoving { .. }]), "{:?}", replies(&out));
+        assert_eq!(n.stats().refused_copies_dropped, 1);
+    }
+
+    #[test]
     fn network_copies_of_a_write_attempt_never_contradict_its_first_copy() {
         use crate::migration_msg::Step;
         let retry = |attempt| {
