@@ -383,6 +383,16 @@ mod tests {
     }
 
     #[test]
+    fn a_hot_zone_with_no_zone_cool_enough_moves_to_the_coolest_below_average() {
+        let b = ZoneBalancer::new(RebalanceConfig { threshold: 0.25, max_moves: 4, ..config() }, 3);
+        let score = |zone, score| ZoneScore { zone, load: score, forecast: score, score, confidence: 1.0 };
+        // Zone 0 is hot; zones 1 and 2 are below average but neither below 1 - threshold.
+        let scores = [score(0, 1.4), score(1, 0.85), score(2, 0.75)];
+        let moves = b.recommend(&scores, &[6, 6, 6]);
+        assert_eq!(moves.iter().map(|m| (m.from, m.to)).collect::<Vec<_>>(), [(0, 2)], "{moves:?}");
+    }
+
+    #[test]
     fn spread_is_max_over_mean() {
         assert_eq!(spread(&[1.0, 1.0, 1.0]), 1.0);
         assert!((spread(&[2.0, 1.0, 0.0]) - 2.0).abs() < 1e-12);
