@@ -387,7 +387,7 @@ mod tests {
         let b = ZoneBalancer::new(RebalanceConfig { threshold: 0.25, max_moves: 4, ..config() }, 3);
         let score = |zone, score| ZoneScore { zone, load: score, forecast: score, score, confidence: 1.0 };
         // Zone 0 is hot; zones 1 and 2 are below average but neither below 1 - threshold.
-        let scores = [score(0, 1.4), score(1, 0.85), score(2, 0.75)];
+        let scores = [score(0, 1.4), score(1, 0.9), score(2, 0.8)];
         let moves = b.recommend(&scores, &[6, 6, 6]);
         assert_eq!(moves.iter().map(|m| (m.from, m.to)).collect::<Vec<_>>(), [(0, 2)], "{moves:?}");
     }
