@@ -265,6 +265,23 @@ mod tests {
         map
     }
 
+    #[test]
+    fn a_replacement_needs_a_new_id_a_replica_to_replace_and_a_target_outside_the_set() {
+        let mut map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0), (3, 0), (4, 0)], 4, 3);
+        map.epoch = 1;
+        let set = map.replica_sets()[1].clone();
+        let outside = (0..5).find(|a| !set.contains(a)).expect("a node outside shard 1's set");
+        let m = replace(&map, 20, 1, outside, set[1]).expect("a valid replacement");
+        assert_eq!(m.next_replicas.iter().filter(|&&r| r == outside).count(), 1);
+        assert!(replace(&map, 20, 1, set[0], set[1]).is_none(), "the target already replicates the shard");
+        assert!(replace(&map, 20, 1, outside, outside).is_none(), "the replaced node is no replica");
+        map.put_migration(m);
+        let s = (0..4).find(|&s| s != 1 && !map.replica_sets()[s as usize].contains(&outside)).expect("another shard");
+        let r = map.replica_sets()[s as usize][0];
+        assert!(replace(&map, 21, s, outside, r).is_some());
+        assert!(replace(&map, 20, s, outside, r).is_none(), "id 20 is taken");
+    }
+
     fn copied(from: &[Addr]) -> Evidence {
         Evidence { copied: from.iter().copied().collect(), ..Evidence::default() }
     }
