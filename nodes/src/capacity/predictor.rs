@@ -469,6 +469,14 @@ mod tests {
     }
 
     #[test]
+    fn a_trend_needs_two_held_out_samples_and_four_more_to_train_on() {
+        // No harmonics: intercept and trend, two columns; the held-out tail is at least 2.
+        let line = |n: u64| fed(config(64, P, 0), (0..n).map(|i| i * 1_000), |t| 1.0 + t as f64 / 1_000.0);
+        assert_eq!(line(5).fit().fallback, Some(Fallback::TooFewSamples));
+        assert_eq!(line(6).fit().fallback, None);
+    }
+
+    #[test]
     fn a_model_short_of_samples_is_refit_before_its_schedule() {
         let cfg = PredictorConfig { retrain_every_ms: 10_000, ..config(64, P, 0) };
         let mut p = ScalingPredictor::new(cfg);
