@@ -1091,6 +1091,18 @@ mod tests {
     }
 
     #[test]
+    fn a_read_is_pending_from_its_request_until_it_is_answered_and_its_deadline_passes() {
+        let mut n = hedging(Hedge::Off, None);
+        let asked = targeted_read(&mut n, 0, 2);
+        assert_eq!(n.pending_requests(), 1, "a read in flight is pending");
+        for (to, req) in asked {
+            n.on_input(2, read_reply(req, to, &[]), &mut NodeOut::default());
+        }
+        n.on_input(100, due(100), &mut NodeOut::default());
+        assert_eq!(n.pending_requests(), 0);
+    }
+
+    #[test]
     fn with_the_breaker_off_a_late_replica_never_counts() {
         let mut n = hedging(AFTER_20MS, None);
         reads_with_replica_1_silent(&mut n, 0, 2_000);

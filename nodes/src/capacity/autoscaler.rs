@@ -394,6 +394,15 @@ mod tests {
     }
 
     #[test]
+    fn predictive_holds_within_its_tolerance_above_the_target_too() {
+        let mut a = scaler(Mode::Predictive(PredictiveConfig::default()), 2, 20);
+        // 64% on 8 nodes is within 10% of the 60% target: no scale-out to ceil(8 × 0.64 / 0.6) = 9.
+        assert_eq!(at(&mut a, obs(0, 8, 0.64)), (8, Reason::Steady));
+        // 67% is not: 9 nodes.
+        assert_eq!(at(&mut a, obs(15, 8, 0.67)), (9, Reason::Observed { demand: 8.0 * 0.67 }));
+    }
+
+    #[test]
     fn predictive_never_scales_in_on_the_forecast_alone() {
         let mut a = scaler(Mode::Predictive(PredictiveConfig::default()), 2, 20);
         // On target, the forecast says load will fall to 1 node-equivalent: hold.

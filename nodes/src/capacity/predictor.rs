@@ -477,6 +477,14 @@ mod tests {
     }
 
     #[test]
+    fn samples_at_one_instant_count_once_towards_the_rows_a_fit_needs() {
+        // Eight samples, two per instant: four distinct rows fit two columns; three do not.
+        let line = |per: u64| fed(config(64, P, 0), (0..8).map(|i| i / per * 1_000), |t| 1.0 + t as f64 / 1_000.0);
+        assert_eq!(line(2).fit().fallback, None);
+        assert_eq!(line(3).fit().fallback, Some(Fallback::TooFewSamples));
+    }
+
+    #[test]
     fn a_model_short_of_samples_is_refit_before_its_schedule() {
         let cfg = PredictorConfig { retrain_every_ms: 10_000, ..config(64, P, 0) };
         let mut p = ScalingPredictor::new(cfg);

@@ -393,6 +393,16 @@ mod tests {
     }
 
     #[test]
+    fn hot_zones_share_the_cool_zones_and_never_send_to_a_zone_near_average() {
+        let b = ZoneBalancer::new(RebalanceConfig { threshold: 0.25, max_moves: 8, ..config() }, 4);
+        let score = |zone, score| ZoneScore { zone, load: score, forecast: score, score, confidence: 1.0 };
+        // Zones 0 and 1 are hot; only zone 2 is below 1 - threshold; zone 3 (0.8) is near average.
+        let scores = [score(0, 1.5), score(1, 1.4), score(2, 0.3), score(3, 0.8)];
+        let moves = b.recommend(&scores, &[6, 6, 6, 6]);
+        assert_eq!(moves.iter().map(|m| (m.from, m.to)).collect::<Vec<_>>(), [(0, 2), (1, 2)], "{moves:?}");
+    }
+
+    #[test]
     fn spread_is_max_over_mean() {
         assert_eq!(spread(&[1.0, 1.0, 1.0]), 1.0);
         assert!((spread(&[2.0, 1.0, 0.0]) - 2.0).abs() < 1e-12);

@@ -481,22 +481,39 @@ mod tests {
         assert_eq!(records(&out)[0].reason, Some(FailReason::ClientTimeout));
     }
 
-    /// Nothing to do until asked at 20; then a read due at once.
-    struct Waiter(u32);
+    /// Nothing to do until asked at 20; then a read due at `at`.
+    struct Waiter {
+        asked: u32,
+        at: u64,
+    }
     impl Workload for Waiter {
         fn next_op(&mut self, now_ms: u64) -> Option<PlannedOp> {
-            self.0 += 1;
-            (now_ms == 20 && self.0 == 2).then_some(PlannedOp { at_ms: 20, ..op(OpKind::Read) })
+            self.asked += 1;
+            (now_ms == 20 && self.asked == 2).then_some(PlannedOp { at_ms: self.at, ..op(OpKind::Read) })
         }
         fn ask_again_at(&mut self, _now_ms: u64) -> Option<u64> {
-            (self.0 < 2).then_some(20)
+            (self.asked < 2).then_some(20)
         }
+    }
+
+    fn waiting_client(at: u64) -> Client {
+        let cfg = client(vec![]).cfg;
+        Client::new(10, cfg, Box::new(Waiter { asked: 0, at }), ChaCha8Rng::seed_from_u64(1))
+    }
+
+    #[test]
+    fn a_waiting_workload_whose_operation_is_later_gets_it_issued_at_its_time() {
+        let mut c = waiting_client(35);
+        let mut out = Out::default();
+        c.start(0, &mut out);
+        c.on_input(20, Input::Timer(ClientTimer::AskAgain), &mut out);
+        assert!(!c.busy(), "nothing is issued before 35");
+        assert_eq!(out.timers.last(), Some(&(15, ClientTimer::Issue)));
     }
 
     #[test]
     fn a_waiting_workload_is_asked_again_and_its_due_operation_issued_at_once() {
-        let cfg = client(vec![]).cfg;
-        let mut c = Client::new(10, cfg, Box::new(Waiter(0)), ChaCha8Rng::seed_from_u64(1));
+        let mut c = waiting_client(20);
         let mut out = Out::default();
         c.start(0, &mut out);
         assert_eq!(out.timers, [(20, ClientTimer::AskAgain)]);

@@ -188,6 +188,30 @@ fn append(term: u64, map: &ShardMap, commit_epoch: u64) -> Input<Ctl, ControlTim
 }
 
 #[test]
+fn a_follower_forwards_a_request_to_its_leader_at_most_once_a_second() {
+    let placed: Vec<(Addr, u16)> = (0..3).map(|a| (a, 0)).collect();
+    let map = ShardMap::ring(&placed, 1, 3);
+    let durable = ControlDurable::new(map.clone());
+    let mut node =
+        Control::new(1, Members::new(0..3), ControlConfig::default(), durable, ChaCha8Rng::seed_from_u64(1), 0);
+    let mut out = Out::default();
+    node.on_input(
+        5,
+        Input::Msg { from: 9, msg: Ctl::Migrate(MigrateMsg::Request { id: 1, shard: 0, to: 2 }) },
+        &mut out,
+    );
+    let mut forwarded_at = vec![];
+    for now in (10..=2_100).step_by(50) {
+        let mut out = Out::default();
+        node.on_input(now, append(1, &map, 0), &mut out);
+        if out.sends.iter().any(|(to, m)| *to == 0 && matches!(m, Ctl::Migrate(MigrateMsg::Request { id: 1, .. }))) {
+            forwarded_at.push(now);
+        }
+    }
+    assert_eq!(forwarded_at, [10, 1_010, 2_010], "the leader's map never takes it: resent every second");
+}
+
+#[test]
 fn a_delayed_heartbeat_never_rolls_a_follower_back_to_an_older_map() {
     let placed: Vec<(Addr, u16)> = (0..3).map(|a| (a, 0)).collect();
     let mut old = ShardMap::ring(&placed, 1, 3);
@@ -266,6 +290,86 @@ fn a_completed_migration_is_not_undone_by_rebalancing() {
     net.run_until(10_000);
     let map = net.nodes[leader as usize].map();
     assert_eq!(map.primary_of(shard), Some(to), "the migrated primary stays where it was sent: {map:?}");
+}
+
+#[test]
+fn a_leader_bounds_each_followers_lease_one_lease_wait_after_echoing_it() {
+    let mut net = Net::new(5, 8);
+    net.run_until(2_000);
+    let leader = net.leaders()[0];
+    let wait = ControlConfig::default().lease_wait_ms();
+    let bounds: Vec<(u64, u64)> = net
+        .events
+        .iter()
+        .filter_map(|(at, n, e)| match e {
+            ControlEvent::LeaseBound { node, until_local } if *n == leader && *node != leader => {
+                Some((*at, *until_local))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!bounds.is_empty());
+    assert!(bounds.iter().all(|&(at, until)| until == at + wait), "{bounds:?}");
+}
+
+#[test]
+fn a_migration_routes_only_once_every_member_heard_from_lately_accepted_its_map() {
+    let mut net = Net::new(5, 8);
+    net.run_until(2_000);
+    let leader = net.leaders()[0];
+    // One follower 60 ms away each way: still heard from within an election timeout.
+    let slow = (0..5).find(|&a| a != leader).unwrap();
+    net.delay[slow as usize] = 60;
+    let map = net.nodes[leader as usize].map().clone();
+    let shard = 0;
+    let to = (0..5).find(|&a| a != leader && a != slow && Some(a) != map.primary_of(shard)).unwrap();
+    let mut out = Out::default();
+    net.nodes[leader as usize].on_msg(
+        net.now,
+        leader,
+        Ctl::Migrate(MigrateMsg::Request { id: 1, shard, to }),
+        &mut out,
+    );
+    net.absorb(leader, out);
+    net.run_until(8_000);
+    let at = |step: Step| {
+        net.events.iter().find_map(|(t, n, e)| match e {
+            ControlEvent::Migration(m) if m.id == 1 && m.step == step && *n == leader => Some(*t),
+            _ => None,
+        })
+    };
+    let (route, verify) = (at(Step::Route).expect("routed"), at(Step::Verify).expect("verified"));
+    assert!(verify >= route + 2 * 60, "the slow follower's acceptance takes a round trip: {route} -> {verify}");
+}
+
+#[test]
+fn a_leader_migrating_its_own_primary_away_does_not_report_itself_dead() {
+    let mut net = Net::new(5, 8);
+    net.run_until(2_000);
+    let leader = net.leaders()[0];
+    let map = net.nodes[leader as usize].map().clone();
+    let shard = (0..8).find(|&s| map.primary_of(s) == Some(leader)).expect("the leader is a primary");
+    let to = (0..5).find(|&a| a != leader).unwrap();
+    let mut out = Out::default();
+    net.nodes[leader as usize].on_msg(
+        net.now,
+        leader,
+        Ctl::Migrate(MigrateMsg::Request { id: 1, shard, to }),
+        &mut out,
+    );
+    net.absorb(leader, out);
+    net.run_until(6_000);
+    assert_eq!(net.nodes[leader as usize].map().migration(1).map(|m| m.step), Some(Step::Done));
+    // The revoke is the leader's own: it knows it is alive, whenever it last heard from itself.
+    let revokes: Vec<bool> = net
+        .events
+        .iter()
+        .filter_map(|(_, _, e)| match e {
+            ControlEvent::Revoked { shard: s, node, dead, .. } if *s == shard && *node == leader => Some(*dead),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(revokes, [false]);
 }
 
 #[test]

@@ -5,6 +5,9 @@
 //! - `primary_acts_within_grant`: every act carries a grant the leader made to that node, not
 //!   yet released, not yet superseded by a grant of the shard to another node, and falls
 //!   before the leader's bound on the node's lease (its last echo plus the revoke wait).
+//!   With writes through primaries, every acknowledged write was also stamped by a node acting
+//!   as primary of its shard while its client waited: a write acknowledged without one went
+//!   around ownership (and a history missing the acts would otherwise be judged on nothing).
 //! - Interleavings for `one_primary_per_shard`: once a node acted under a shard's newer grant,
 //!   no other node acts under an older (or the same) one.
 
@@ -12,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::describe::secs;
 use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
-use crate::history::{Act, GrantChange, History};
+use crate::history::{Act, GrantChange, History, OpKind, Outcome, PrimaryActKind};
 
 /// Judges `primary_acts_within_grant`.
 pub fn within_grant(history: &History) -> Verdict {
@@ -81,16 +84,54 @@ pub fn within_grant(history: &History) -> Verdict {
             }
         }
     }
+    let outside = violations;
+    let (writes, unstamped) =
+        if history.writes_via_primary { unstamped_writes(history, &mut examples) } else { (0, 0) };
+    violations += unstamped;
+    let mut detail = format!("{checked} acts as primary, {outside} outside their node's grant or lease");
+    if history.writes_via_primary {
+        detail += &format!("; {writes} writes acknowledged through primaries, {unstamped} stamped by none");
+    }
     Verdict {
         name: "primary_acts_within_grant".into(),
         class: PropertyClass::Safety,
         expected_violation: false,
         violations,
-        checked,
+        checked: checked + writes,
         passed: violations == 0,
-        detail: format!("{checked} acts as primary, {violations} outside their node's grant or lease"),
+        detail,
         examples,
     }
+}
+
+/// Acknowledged writes with no stamp by a primary of their shard between their invocation and
+/// their acknowledgement. Returns how many writes were judged and how many had none.
+fn unstamped_writes(history: &History, examples: &mut Vec<String>) -> (u64, u64) {
+    let mut stamps: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
+    for a in &history.acts {
+        if let Act::Primary { shard, kind: PrimaryActKind::Stamp, .. } = a.act {
+            stamps.entry(shard).or_default().push(a.at_ms); // in time order, as recorded
+        }
+    }
+    let (mut writes, mut unstamped) = (0, 0);
+    for op in history.ops.iter().filter(|o| o.kind == OpKind::Write && o.outcome == Outcome::Ok) {
+        let Some(shard) = op.shard else { continue };
+        writes += 1;
+        let times = stamps.get(&shard).map_or(&[][..], Vec::as_slice);
+        let first = times.partition_point(|&t| t < op.invoke_ms);
+        if times.get(first).is_none_or(|&t| t > op.complete_ms) {
+            unstamped += 1;
+            if examples.len() < EXAMPLES_MAX {
+                examples.push(format!(
+                    "a write of key {} (shard {shard}) was acknowledged at {} with no node stamping it as primary since {}",
+                    op.key,
+                    secs(op.complete_ms),
+                    secs(op.invoke_ms)
+                ));
+            }
+        }
+    }
+    (writes, unstamped)
 }
 
 /// Acts that interleave across grants: a node acting under an older (or the same) grant of a
@@ -129,7 +170,7 @@ pub fn interleaved(history: &History) -> (u64, u64, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{GrantRecord, LeaseBoundRecord, PrimaryActKind};
+    use crate::history::{GrantRecord, LeaseBoundRecord};
 
     fn grant(h: &mut History, at_ms: u64, shard: u32, node: u32, epoch: u64, change: GrantChange) {
         h.record_grant(GrantRecord { at_ms, leader: 0, shard, node, epoch, change });
@@ -196,6 +237,24 @@ mod tests {
         let (n, _, ex) = interleaved(&h);
         assert_eq!(n, 1, "{ex:?}");
         assert!(ex[0].contains("n2") || ex[0].contains("#2"), "{ex:?}");
+    }
+
+    #[test]
+    fn through_primaries_an_acknowledged_write_nobody_stamped_fails() {
+        use crate::history::Op;
+        let mut h = handover();
+        let write = |at: u64| Op { shard: Some(0), value: Some(at), ..Op::blank(OpKind::Write, 1, (at, at + 100)) };
+        h.ops = vec![write(1_450), write(3_450)]; // stamped at 1,500 and 3,500
+        assert!(within_grant(&h).passed, "not judged unless writes went through primaries");
+        h.writes_via_primary = true;
+        let v = within_grant(&h);
+        assert!(v.passed && v.checked == 4, "{v:?}");
+        h.ops.push(write(2_000)); // nothing stamped shard 0 between 2,000 and 2,100
+        h.ops.push(Op { outcome: Outcome::Indeterminate, ..write(2_500) }); // never acknowledged
+        let v = within_grant(&h);
+        assert_eq!(v.violations, 1, "{v:?}");
+        assert!(v.examples[0].contains("stamping it"), "{:?}", v.examples);
+        assert!(v.detail.contains("3 writes acknowledged through primaries, 1 stamped by none"), "{}", v.detail);
     }
 
     #[test]

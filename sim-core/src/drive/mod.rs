@@ -214,6 +214,7 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
         h.node_names = scenario.cluster.nodes.iter().map(|n| n.name.clone()).collect();
         h.nodes = scenario.cluster.nodes.len() as u32;
         h.shards = scenario.cluster.shards;
+        h.writes_via_primary = scenario.cluster.writes_via_primary;
         h.start_replica_sets = map.replica_sets().to_vec();
         let zones = &scenario.cluster.zones;
         h.node_zones = scenario.cluster.nodes.iter().map(|n| zones[n.zone as usize].clone()).collect();

@@ -110,6 +110,9 @@ pub struct History {
     pub nodes: u32,
     /// Number of shards.
     pub shards: u32,
+    /// Whether writes went through each shard's primary (`writes: primary`): every
+    /// acknowledged write was then stamped by a node acting as primary (false when not known).
+    pub writes_via_primary: bool,
     /// Applied faults and undos.
     pub faults: Vec<FaultRecord>,
     /// When the end-of-run heal happened (faults are healed from then on).
