@@ -73,6 +73,7 @@ mod tests {
         assert_eq!(c.local(1_000), 1_000);
         c.adjust(1_000, 0, 0.5);
         assert_eq!(c.local(3_000), 2_000, "half speed after t=1s");
+        assert_eq!(c.rate(), 0.5);
         assert_eq!(c.real_delay(100), 200);
         assert_eq!(c.real_at(2_000), 3_000);
         c.adjust(3_000, 500, 1.0);

@@ -554,6 +554,19 @@ mod tests {
     }
 
     #[test]
+    fn what_is_sent_to_a_node_that_is_down_is_counted_and_never_delivered() {
+        run(|c| {
+            c.run_to(12);
+            c.crash(1);
+            c.run_to(30);
+            // Tick 15: a's message to b, sent before the crash, is dropped on arrival; a gets
+            // b's last bounce and answers, and that send finds b down. Then nothing moves.
+            let s = c.stats();
+            assert_eq!((s.to_down_node, s.delivered, s.sent), (2, 5, 7), "{s:?}");
+        });
+    }
+
+    #[test]
     fn a_crash_drops_what_was_sent_to_the_old_life() {
         run(|c| {
             c.run_to(12);

@@ -197,6 +197,23 @@ mod tests {
     }
 
     #[test]
+    fn replica_reads_and_writes_cost_their_own_kinds_of_work() {
+        let replica = |request| Input::Msg { from: 0, msg: Msg::Replica(request) };
+        let read = replica(ReplicaRequest::Read { req: 1, key: 1, fence: None });
+        assert_eq!(Work::of(&read), Some(Work::Read));
+        use crate::storage::version::{Context, Dot, Versioned};
+        let item = std::sync::Arc::new(Versioned {
+            dot: Dot { node: 0, counter: 1 },
+            context: Context::new(),
+            stamp: 0,
+            value: 1,
+        });
+        let write = replica(ReplicaRequest::Write { req: 2, key: 1, item: item.clone(), fence: None });
+        assert_eq!(Work::of(&write), Some(Work::Write));
+        assert_eq!(Work::of(&replica(ReplicaRequest::Repair { req: 3, key: 1, item })), Some(Work::Repair));
+    }
+
+    #[test]
     fn sub_millisecond_work_is_served_in_its_tick_until_the_workers_fall_behind() {
         let mut s = service(0.4, 1, 8);
         assert_eq!(s.admit(0, 10, Work::Read), Served::Now); // 10.000-10.400
