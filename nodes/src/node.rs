@@ -1075,6 +1075,9 @@ mod tests {
             let (_, req) = asked[0];
             n.on_input(t + 2, read_reply(req, 2, &[]), &mut NodeOut::default());
             n.on_input(t + 100, due(t + 100), &mut NodeOut::default());
+            if t == 0 {
+                assert_eq!(n.stats().breaker_opened, 0, "one missed deadline of two: still closed");
+            }
         }
         assert_eq!(n.stats().breaker_opened, 1, "replica 1 missed two deadlines");
         assert_eq!(targeted_read(&mut n, 400, 2).iter().map(|a| a.0).collect::<Vec<_>>(), [2]);

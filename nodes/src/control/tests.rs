@@ -343,6 +343,24 @@ fn a_migration_routes_only_once_every_member_heard_from_lately_accepted_its_map(
 }
 
 #[test]
+fn a_voter_lost_is_replaced_by_a_member_heard_from_lately_not_by_one_gone_quiet() {
+    let mut net = Net::new(9, 8);
+    net.run_until(2_000);
+    let leader = net.leaders()[0];
+    let voters = net.nodes[leader as usize].map().voters().to_vec();
+    assert_eq!(voters, [0, 1, 2, 3, 4, 5, 6], "one zone: the seven lowest addresses");
+    let gone = (0..7).find(|&v| v != leader).unwrap();
+    net.down.insert(gone);
+    net.run_until(3_500);
+    // n7 goes quiet too: by the time the lost voter is replaced (after the 2 s lease), n7 has
+    // been silent for about 0.5 s, longer than an election timeout but not yet down.
+    net.down.insert(7);
+    net.run_until(4_400);
+    let voters = net.nodes[leader as usize].map().voters().to_vec();
+    assert!(!voters.contains(&gone) && voters.contains(&8) && !voters.contains(&7), "{voters:?}");
+}
+
+#[test]
 fn a_leader_migrating_its_own_primary_away_does_not_report_itself_dead() {
     let mut net = Net::new(5, 8);
     net.run_until(2_000);

@@ -85,5 +85,7 @@ mod tests {
         assert!(c.convergence_bound_ms(1000) > small && c.convergence_bound_ms(1000) < 2 * small);
         let slow = GossipConfig { suspicion_ms: 10_000, ..c };
         assert!(slow.convergence_bound_ms(5) > small);
+        // The README's bound: foca forgets a down identity after three suspicion periods.
+        assert_eq!(slow.forget_down_ms(), 30_000);
     }
 }

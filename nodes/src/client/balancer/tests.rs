@@ -145,6 +145,14 @@ fn retargeting_keeps_what_it_knew_of_the_nodes_that_stay() {
     assert_eq!(Balancer::lock(&shared).outstanding(busy), 1, "kept its request in flight");
     assert_eq!(group.pick(1, &mut r), 5, "the new node has none");
     assert_eq!(group.len(), 2);
+    // A node that stays is found after skipping the ones that left before it.
+    let mut group = Balancer::group(cfg(Strategy::LeastOutstanding), &[(0, 0), (1, 0), (2, 1)]);
+    let mut picked: Vec<Addr> = (0..3).map(|_| group.pick(0, &mut r)).collect();
+    picked.sort_unstable();
+    assert_eq!(picked, [0, 1, 2], "one request in flight on each");
+    group.set_coordinators(Arc::from([2, 5]));
+    let shared = group.shared.clone().expect("shared");
+    assert_eq!(Balancer::lock(&shared).outstanding(2), 1, "kept its request in flight");
     let mut plain = Balancer::random(Arc::from([0, 1]));
     plain.set_coordinators(Arc::from([4]));
     assert_eq!(plain.pick(0, &mut r), 4);

@@ -129,6 +129,8 @@ mod tests {
         w.push(50, 10, false);
         w.expire(120);
         assert_eq!((w.len(), w.error_fraction()), (1, 0.0));
+        w.expire(150);
+        assert_eq!(w.len(), 1, "an answer exactly the window's age old still counts");
         w.expire(151);
         assert!(w.is_empty());
         assert_eq!(w.health(5.0), 1.0, "an empty window is presumed healthy");
