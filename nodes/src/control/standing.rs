@@ -244,6 +244,33 @@ mod tests {
     }
 
     #[test]
+    fn a_joiner_stops_one_below_its_donors_rather_than_trade_places_with_them() {
+        let nodes: Vec<(Addr, u16)> = (0..6).map(|a| (a, (a % 3) as u16)).collect();
+        let mut m = ShardMap::ring(&nodes, 14, 3).with_outside(&[(6, 0)]);
+        assert!(apply_requests(&mut m, &[(6, MemberChange::Join)]));
+        settle(&mut m, |_| true);
+        // Zone a's 14 replicas: moving a fifth to the joiner would only swap which node holds 5.
+        let c = counts(&m);
+        assert_eq!((c[0], c[3], c[6]), (5, 5, 4), "{c:?}");
+    }
+
+    #[test]
+    fn planning_one_at_a_time_counts_unfinished_migrations_as_done() {
+        let nodes: Vec<(Addr, u16)> = (0..6).map(|a| (a, (a % 3) as u16)).collect();
+        let mut m = ShardMap::ring(&nodes, 14, 3).with_outside(&[(6, 0)]);
+        apply_requests(&mut m, &[(6, MemberChange::Join)]);
+        let batch: Vec<(u32, Option<Addr>)> =
+            plan(&m, |_| true, 10, AUTO_IDS).iter().map(|p| (p.shard, p.replaces)).collect();
+        assert_eq!(batch.len(), 4, "the joiner takes four of zone a's replicas");
+        let mut one_by_one = vec![];
+        while let Some(p) = plan(&m, |_| true, 1, next_auto_id(&m)).pop() {
+            one_by_one.push((p.shard, p.replaces));
+            m.put_migration(p);
+        }
+        assert_eq!(one_by_one, batch, "a plan made while others run ends where one plan would");
+    }
+
+    #[test]
     fn a_drained_node_gives_every_replica_away_keeping_zones_then_is_drained() {
         let mut m = map();
         m.set_primary(0, Some(0), 1);
