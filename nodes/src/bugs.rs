@@ -56,6 +56,9 @@ pub enum Bug {
     /// A leader that sees a higher term adopts it and goes on leading, without an election:
     /// two nodes then act as leader of one term.
     LeaderLingers,
+    /// A node the leader committed as drained never leaves the gossip membership: it stays
+    /// alive in every view although it serves nothing and no map names it.
+    DrainedStays,
 }
 
 /// How long after acknowledging a replica with [`Bug::AckBeforeSync`] on syncs (an fsync
@@ -74,7 +77,7 @@ pub struct Planted {
 }
 
 /// Every planted bug: its name, the bug, and what it breaks.
-pub const PLANTED: [Planted; 16] = [
+pub const PLANTED: [Planted; 17] = [
     Planted { name: "early-ack", bug: Bug::EarlyAck, breaks: "writes acknowledged after W-1 replicas" },
     Planted {
         name: "false-dominance",
@@ -146,6 +149,11 @@ pub const PLANTED: [Planted; 16] = [
         name: "leader-lingers",
         bug: Bug::LeaderLingers,
         breaks: "leaders adopt a higher term and go on leading without an election",
+    },
+    Planted {
+        name: "drained-stays",
+        bug: Bug::DrainedStays,
+        breaks: "drained nodes never leave the gossip membership",
     },
 ];
 

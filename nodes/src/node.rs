@@ -5,6 +5,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Addr, Input};
 use crate::anti_entropy::{AeCtx, AntiEntropy, AntiEntropyConfig};
+use crate::bugs::{self, Bug};
 use crate::control::{Control, ControlConfig, ControlDurable, Ctl, MigrateMsg};
 use crate::coordinator::{Coordinator, CoordinatorConfig, Ctx};
 use crate::handoff::{HandoffMsg, Hints};
@@ -223,7 +224,9 @@ impl StorageNode {
                 control.on_input(now, Input::Msg { from, msg }, out);
                 control.arm(now, out);
                 // A node the committed map records drained leaves the gossip membership.
-                let drained = control.map().standing_of(self.id) == Standing::Drained && control.map_committed();
+                let drained = control.map().standing_of(self.id) == Standing::Drained
+                    && control.map_committed()
+                    && !bugs::on(Bug::DrainedStays);
                 if let (true, Some(g)) = (drained, &mut self.gossip) {
                     if g.leave(out) {
                         out.event(Event::Node(NodeChange::Left));
