@@ -79,6 +79,18 @@ impl Net {
         }
     }
 
+    /// The operator asks `leader` to move `shard` to `to`.
+    fn request_migration(&mut self, leader: Addr, id: u32, shard: u32, to: Addr) {
+        let mut out = Out::default();
+        self.nodes[leader as usize].on_msg(
+            self.now,
+            leader,
+            Ctl::Migrate(MigrateMsg::Request { id, shard, to }),
+            &mut out,
+        );
+        self.absorb(leader, out);
+    }
+
     fn leaders(&self) -> Vec<Addr> {
         (0..self.nodes.len() as u32)
             .filter(|&i| !self.down.contains(&i) && self.nodes[i as usize].is_leader())
@@ -269,14 +281,7 @@ fn a_completed_migration_is_not_undone_by_rebalancing() {
     // Move a shard onto the node with the most primaries, so the spread exceeds one after.
     let to = (0..5).max_by_key(|&n| (on(n), n)).unwrap();
     let shard = (0..8).find(|&s| map.primary_of(s) != Some(to)).unwrap();
-    let mut out = Out::default();
-    net.nodes[leader as usize].on_msg(
-        net.now,
-        leader,
-        Ctl::Migrate(MigrateMsg::Request { id: 1, shard, to }),
-        &mut out,
-    );
-    net.absorb(leader, out);
+    net.request_migration(leader, 1, shard, to);
     net.run_until(6_000);
     let map = net.nodes[leader as usize].map();
     assert_eq!(map.migration(1).map(|m| m.step), Some(Step::Done), "{map:?}");
@@ -323,14 +328,7 @@ fn a_migration_routes_only_once_every_member_heard_from_lately_accepted_its_map(
     let map = net.nodes[leader as usize].map().clone();
     let shard = 0;
     let to = (0..5).find(|&a| a != leader && a != slow && Some(a) != map.primary_of(shard)).unwrap();
-    let mut out = Out::default();
-    net.nodes[leader as usize].on_msg(
-        net.now,
-        leader,
-        Ctl::Migrate(MigrateMsg::Request { id: 1, shard, to }),
-        &mut out,
-    );
-    net.absorb(leader, out);
+    net.request_migration(leader, 1, shard, to);
     net.run_until(8_000);
     let at = |step: Step| {
         net.events.iter().find_map(|(t, n, e)| match e {
@@ -368,14 +366,7 @@ fn a_leader_migrating_its_own_primary_away_does_not_report_itself_dead() {
     let map = net.nodes[leader as usize].map().clone();
     let shard = (0..8).find(|&s| map.primary_of(s) == Some(leader)).expect("the leader is a primary");
     let to = (0..5).find(|&a| a != leader).unwrap();
-    let mut out = Out::default();
-    net.nodes[leader as usize].on_msg(
-        net.now,
-        leader,
-        Ctl::Migrate(MigrateMsg::Request { id: 1, shard, to }),
-        &mut out,
-    );
-    net.absorb(leader, out);
+    net.request_migration(leader, 1, shard, to);
     net.run_until(6_000);
     assert_eq!(net.nodes[leader as usize].map().migration(1).map(|m| m.step), Some(Step::Done));
     // The revoke is the leader's own: it knows it is alive, whenever it last heard from itself.
