@@ -597,16 +597,22 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn async_read_repair_answers_at_r_then_repairs_every_replica_behind() {
+    /// Async read repair on node 0, which holds value 1 of key 5 locally: a read at R = 2 that
+    /// replica 1 answers with values 1 and 2. Returns the node, the request and what it did.
+    fn async_read_answered_by_replica_1() -> (StorageNode, u64, NodeOut) {
         let mut n = node_with(0, ReadRepair::Async, StorageConfig::default());
-        // Node 0 (the coordinator, a replica) holds value 1 locally; replica 1 holds 1 and 2.
         n.replica.store_mut().apply(5, &version(1, 1));
         let mut out = NodeOut::default();
         n.on_input(0, client_read(2), &mut out);
         let req = first_request(&out);
         let mut out = NodeOut::default();
         n.on_input(1, read_reply(req, 1, &[version(1, 1), version(2, 2)]), &mut out);
+        (n, req, out)
+    }
+
+    #[test]
+    fn async_read_repair_answers_at_r_then_repairs_every_replica_behind() {
+        let (mut n, req, out) = async_read_answered_by_replica_1();
         assert!(matches!(replies(&out)[..], [Reply::ReadOk { versions }] if versions.len() == 2), "answered at R");
         assert_eq!(n.store().get(5).len(), 1, "not repaired before every replica answered");
         // Replica 2 answers late with nothing: it and this node's own store get repaired.
@@ -620,13 +626,7 @@ mod tests {
 
     #[test]
     fn async_read_repair_repairs_with_the_answers_that_came_when_a_replica_never_answers() {
-        let mut n = node_with(0, ReadRepair::Async, StorageConfig::default());
-        n.replica.store_mut().apply(5, &version(1, 1));
-        let mut out = NodeOut::default();
-        n.on_input(0, client_read(2), &mut out);
-        let req = first_request(&out);
-        let mut out = NodeOut::default();
-        n.on_input(1, read_reply(req, 1, &[version(1, 1), version(2, 2)]), &mut out);
+        let (mut n, _, out) = async_read_answered_by_replica_1();
         assert_eq!(replies(&out).len(), 1, "answered at R");
         // Replica 2 never answers: at the deadline the answers that came are repaired.
         let mut out = NodeOut::default();
