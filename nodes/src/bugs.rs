@@ -59,6 +59,9 @@ pub enum Bug {
     /// A node the leader committed as drained never leaves the gossip membership: it stays
     /// alive in every view although it serves nothing and no map names it.
     DrainedStays,
+    /// Leaders ignore the migration rate and the per-zone data budget: they start queued
+    /// migrations as fast as the concurrency limit allows.
+    PolicyIgnored,
 }
 
 /// How long after acknowledging a replica with [`Bug::AckBeforeSync`] on syncs (an fsync
@@ -77,7 +80,7 @@ pub struct Planted {
 }
 
 /// Every planted bug: its name, the bug, and what it breaks.
-pub const PLANTED: [Planted; 17] = [
+pub const PLANTED: [Planted; 18] = [
     Planted { name: "early-ack", bug: Bug::EarlyAck, breaks: "writes acknowledged after W-1 replicas" },
     Planted {
         name: "false-dominance",
@@ -154,6 +157,11 @@ pub const PLANTED: [Planted; 17] = [
         name: "drained-stays",
         bug: Bug::DrainedStays,
         breaks: "drained nodes never leave the gossip membership",
+    },
+    Planted {
+        name: "policy-ignored",
+        bug: Bug::PolicyIgnored,
+        breaks: "leaders start migrations faster than the rate and past a zone's data budget",
     },
 ];
 

@@ -37,11 +37,33 @@ pub struct MigrationPolicy {
     /// A fault for tests and scenarios: every copy a target receives loses its last key in
     /// transit, so its checksum no longer matches and the migration must roll back.
     pub corrupt_copies: bool,
+    /// At least this long between two starts by one leader (the scenario's `rate`, as the
+    /// spacing it implies); 0: no limit. See [`throttle`](super::throttle).
+    pub start_spacing_ms: u64,
+    /// A cap on the bytes migrations copy into one zone (`None`: none).
+    pub zone_budget: Option<ZoneBudget>,
+}
+
+/// The per-zone data budget: a migration into a zone starts only while the migrations into
+/// that zone that started within the last `window_ms` have copied fewer than `bytes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZoneBudget {
+    /// Bytes a zone may take within a window.
+    pub bytes: u64,
+    /// The window.
+    pub window_ms: u64,
 }
 
 impl Default for MigrationPolicy {
     fn default() -> Self {
-        MigrationPolicy { concurrency: 2, step_timeout_ms: 10_000, resend_ms: 500, corrupt_copies: false }
+        MigrationPolicy {
+            concurrency: 2,
+            step_timeout_ms: 10_000,
+            resend_ms: 500,
+            corrupt_copies: false,
+            start_spacing_ms: 0,
+            zone_budget: None,
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use super::migration::{self, Evidence};
 use super::msg::MigrateMsg;
 use super::standing;
 use super::state::Revoke;
+use super::throttle;
 use super::{Control, ControlEvent, ControlOut, Ctl, Role};
 use crate::actor::Addr;
 use crate::migration_msg::{MigrationStep, Step};
@@ -107,7 +108,8 @@ impl Control {
                 changed = true;
             }
         }
-        for id in migration::admit(&next, &policy) {
+        let gate = throttle::gate(&policy, &l.migrating.starts, &l.migrating.evidence, now);
+        for id in migration::admit(&next, &policy, &gate) {
             changed |= migration::apply(&mut next, id, Step::Sync, None, epoch).is_some();
         }
         // Routing is learned when every member heard from lately accepted the committed map.
@@ -215,8 +217,9 @@ impl Control {
     }
 
     /// After a commit: reports every migration whose committed step this leader has not
-    /// reported yet (a new leader reports them all once).
-    pub(super) fn report_migrations(&mut self, out: &mut impl ControlOut) {
+    /// reported yet (a new leader reports them all once), and logs starts for the rate and
+    /// the zone budgets.
+    pub(super) fn report_migrations(&mut self, now: u64, out: &mut impl ControlOut) {
         let map = &self.durable.map;
         let Role::Leader(l) = &mut self.role else { return };
         for m in map.migrations() {
@@ -224,6 +227,9 @@ impl Control {
                 continue;
             }
             l.migrating.reported.insert(m.id, m.step);
+            if !matches!(m.step, Step::Queued | Step::Refused) {
+                l.migrating.starts.committed(m.id, map.zone_of(m.to), m.step == Step::Sync, now);
+            }
             let bytes = l.migrating.evidence.get(&m.id).map_or(0, |e| e.bytes);
             let step = MigrationStep {
                 id: m.id,

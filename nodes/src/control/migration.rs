@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::MigrationPolicy;
+use super::throttle::{Gate, StartLog};
 use crate::actor::Addr;
 use crate::bugs::{self, Bug};
 use crate::migration_msg::{Failure, Migration, Step};
@@ -43,6 +44,8 @@ pub struct LeaderMigrations {
     pub standing: BTreeMap<Addr, crate::shard_map::Standing>,
     /// Local time joins and drains were last planned.
     pub standing_checked: u64,
+    /// Starts, for the rate and the zone budgets.
+    pub starts: StartLog,
 }
 
 /// What applying a step does beyond the map: a primary to revoke and where the shard should go.
@@ -147,17 +150,18 @@ pub fn refused(map: &ShardMap, id: u32, shard: u32, to: Addr) -> Option<Migratio
 }
 
 /// The queued migrations that may start now, ascending by id: while fewer than the policy's
-/// concurrency run, and never two at once on one shard.
-pub fn admit(map: &ShardMap, policy: &MigrationPolicy) -> Vec<u32> {
+/// concurrency run, as many as the `gate`'s rate allows, none into a zone whose budget is
+/// spent, and never two at once on one shard.
+pub fn admit(map: &ShardMap, policy: &MigrationPolicy, gate: &Gate) -> Vec<u32> {
     let running = |m: &Migration| !m.step.is_terminal() && m.step != Step::Queued;
     let mut busy: BTreeSet<u32> = map.migrations().iter().filter(|m| running(m)).map(|m| m.shard).collect();
-    let mut free = (policy.concurrency as usize).saturating_sub(busy.len());
+    let mut free = (policy.concurrency as usize).saturating_sub(busy.len()).min(gate.starts);
     let mut out = Vec::new();
     for m in map.migrations().iter().filter(|m| m.step == Step::Queued) {
         if free == 0 {
             break;
         }
-        if busy.insert(m.shard) {
+        if gate.admits(map.zone_of(m.to)) && busy.insert(m.shard) {
             out.push(m.id);
             free -= 1;
         }
@@ -251,7 +255,12 @@ mod tests {
     use super::*;
 
     fn policy() -> MigrationPolicy {
-        MigrationPolicy { concurrency: 1, step_timeout_ms: 1_000, resend_ms: 100, corrupt_copies: false }
+        MigrationPolicy { concurrency: 1, step_timeout_ms: 1_000, resend_ms: 100, ..MigrationPolicy::default() }
+    }
+
+    /// A gate with no rate and no spent zone.
+    fn open() -> Gate {
+        Gate { starts: usize::MAX, full: BTreeSet::new() }
     }
 
     /// Five nodes in one zone, four shards on three replicas each, shard 0 on 0,1,2 with
@@ -290,7 +299,7 @@ mod tests {
     /// target during the transfer as the reconciliation loop would; `twice` applies every step message twice.
     fn drive(mut map: ShardMap, twice: bool) -> ShardMap {
         let p = policy();
-        for id in admit(&map, &p) {
+        for id in admit(&map, &p, &open()) {
             for _ in 0..1 + twice as usize {
                 let epoch = map.epoch + 1;
                 apply(&mut map, id, Step::Sync, None, epoch);
@@ -389,11 +398,30 @@ mod tests {
         assert_eq!(request(&map, 8, 0, 3), None, "shard 0 already migrating");
         assert_eq!(request(&map, 8, 9, 3), None, "no such shard");
         map.put_migration(request(&map, 8, 1, 4).unwrap());
-        assert_eq!(admit(&map, &policy()), vec![7], "one at a time");
+        assert_eq!(admit(&map, &policy(), &open()), vec![7], "one at a time");
         apply(&mut map, 7, Step::Sync, None, 2).unwrap();
-        assert_eq!(admit(&map, &policy()), Vec::<u32>::new(), "the limit is taken");
+        assert_eq!(admit(&map, &policy(), &open()), Vec::<u32>::new(), "the limit is taken");
         apply(&mut map, 7, Step::RolledBack, None, 3).unwrap();
-        assert_eq!(admit(&map, &policy()), vec![8]);
+        assert_eq!(admit(&map, &policy(), &open()), vec![8]);
+    }
+
+    #[test]
+    fn the_gate_limits_how_many_start_and_keeps_spent_zones_waiting() {
+        // Zones alternate on the ring: nodes 0, 2, 4 in zone 0 and 1, 3 in zone 1.
+        let mut map = ShardMap::ring(&[(0, 0), (1, 1), (2, 0), (3, 1), (4, 0)], 4, 3);
+        map.epoch = 1;
+        for (id, shard) in [(7, 0), (8, 1), (9, 2)] {
+            let to = (0..5).find(|a| !map.replica_sets()[shard as usize].contains(a)).expect("a node outside the set");
+            map.put_migration(request(&map, id, shard, to).expect("accepted"));
+        }
+        let zone = |id: u32| map.zone_of(map.migration(id).unwrap().to).unwrap();
+        let p = MigrationPolicy { concurrency: 3, ..policy() };
+        assert_eq!(admit(&map, &p, &open()), vec![7, 8, 9]);
+        assert_eq!(admit(&map, &p, &Gate { starts: 1, ..open() }), vec![7], "one start left");
+        assert_eq!(admit(&map, &p, &Gate { starts: 0, ..open() }), Vec::<u32>::new());
+        let full = Gate { full: BTreeSet::from([zone(7)]), ..open() };
+        let expect: Vec<u32> = [7, 8, 9].into_iter().filter(|&id| zone(id) != zone(7)).collect();
+        assert_eq!(admit(&map, &p, &full), expect, "none into the spent zone");
     }
 
     #[test]
@@ -405,7 +433,7 @@ mod tests {
         after.put_migration(busy);
         assert_eq!(after.replica_sets(), map.replica_sets());
         assert_eq!(after.primaries(), map.primaries());
-        assert_eq!(admit(&after, &policy()), vec![7], "never admitted");
+        assert_eq!(admit(&after, &policy(), &open()), vec![7], "never admitted");
         assert_eq!(refused(&after, 9, 0, 3), None, "known by id");
         assert_eq!(refused(&map, 10, 99, 3), None, "no such shard");
     }

@@ -35,6 +35,7 @@ mod reconcile;
 mod replication;
 mod standing;
 mod state;
+pub mod throttle;
 mod voters;
 
 use std::collections::BTreeSet;
@@ -46,7 +47,7 @@ use crate::bugs::{self, Bug};
 use crate::membership::Members;
 use crate::shard_map::ShardMap;
 
-pub use config::{ControlConfig, MigrationPolicy};
+pub use config::{ControlConfig, MigrationPolicy, ZoneBudget};
 pub use durable::ControlDurable;
 pub use msg::{Append, AppendAck, ControlEvent, ControlTimer, Ctl, Entry, MemberChange, MigrateMsg, StepDownReason};
 pub use standing::AUTO_IDS;

@@ -135,7 +135,7 @@ impl Control {
             self.commit_epoch = epoch;
             self.take_committed_roles();
             out.event(ControlEvent::Committed { epoch, assigned: self.durable.map.assigned() });
-            self.report_migrations(out);
+            self.report_migrations(now, out);
             self.report_standing(out);
         }
         if let Some(anchor) = anchor {

@@ -2,6 +2,7 @@
 //! waits on; its plan for revoked shards.
 
 use super::migration::LeaderMigrations;
+use super::throttle::StartLog;
 use crate::actor::Addr;
 
 /// What the leader knows of one member.
@@ -73,7 +74,7 @@ impl LeaderState {
             grants_open: false,
             voters_checked: 0,
             scratch: Vec::new(),
-            migrating: LeaderMigrations::default(),
+            migrating: LeaderMigrations { starts: StartLog::since(now), ..LeaderMigrations::default() },
         }
     }
 }

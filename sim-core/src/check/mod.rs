@@ -16,6 +16,7 @@ pub mod linear;
 pub mod linearizable;
 pub mod lost_writes;
 pub mod membership;
+pub mod migration_limits;
 pub mod migrations;
 pub mod ownership;
 pub mod primaries;

@@ -7,8 +7,8 @@ use super::availability::{self, AvailabilityBound};
 use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
 use super::{
-    convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, membership, migrations,
-    ownership, primaries, scaling, siblings, sometimes, stale_reads, standing,
+    convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, membership, migration_limits,
+    migrations, ownership, primaries, scaling, siblings, sometimes, stale_reads, standing,
 };
 use crate::history::{History, MigrationStep};
 use sometimes::Interleaving;
@@ -27,7 +27,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 34] = [
+pub static PROPERTIES: [Property; 35] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -173,6 +173,12 @@ pub static PROPERTIES: [Property; 34] = [
         class: Safety,
         holds_when: "no migration is reported entering a step it already passed, nor both completed and rolled back",
         check: |e| migrations::steps_in_order(e.history),
+    },
+    Property {
+        name: "migration_limits_held",
+        class: Safety,
+        holds_when: "no map ran more migrations than the limit, and no leader started one faster than the rate or into a zone past its data budget",
+        check: |e| migration_limits::held(e.history),
     },
     Property {
         name: "migration_completed",

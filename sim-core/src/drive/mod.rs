@@ -24,7 +24,7 @@ pub use recorder::{consistency, level};
 
 use crate::check::{check_all, PropertyClass, Verdict};
 use crate::history::trace_filter::LineFilter;
-use crate::history::{FinalState, History, MembershipSetup};
+use crate::history::{FinalState, History, MembershipSetup, MigrationLimits};
 use crate::outcome::{EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY};
 use crate::scenario::model::Scenario;
 use crate::seed::{stream, Stream};
@@ -215,6 +215,13 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
         h.nodes = scenario.cluster.nodes.len() as u32;
         h.shards = scenario.cluster.shards;
         h.writes_via_primary = scenario.cluster.writes_via_primary;
+        let control = &scenario.cluster.control;
+        h.migration_limits = Some(MigrationLimits {
+            concurrency: control.migration.concurrency,
+            start_spacing_ms: control.migration.start_spacing_ms,
+            zone_budget: control.migration.zone_budget.map(|b| (b.bytes, b.window_ms)),
+            max_drift: control.max_drift,
+        });
         h.start_replica_sets = map.replica_sets().to_vec();
         let zones = &scenario.cluster.zones;
         h.node_zones = scenario.cluster.nodes.iter().map(|n| zones[n.zone as usize].clone()).collect();

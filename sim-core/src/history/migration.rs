@@ -70,3 +70,16 @@ pub struct MigrationRecord {
     /// The shard's replica set in the map that committed the step (empty when not recorded).
     pub replicas: Vec<u32>,
 }
+
+/// The limits leaders were given for starting migrations, as the run's checkers judge them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MigrationLimits {
+    /// At most this many migrations run at once.
+    pub concurrency: u32,
+    /// At least this long (on the leader's clock) between two starts by one leader; 0: no rate.
+    pub start_spacing_ms: u64,
+    /// Bytes migrations into one zone may copy within a window, and the window (`None`: no budget).
+    pub zone_budget: Option<(u64, u64)>,
+    /// The promised bound on clock drift: a leader's clock measures spans this much short at most.
+    pub max_drift: f64,
+}

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 pub use acts::{Act, ActRecord, GrantChange, GrantRecord, LeaseBoundRecord, PrimaryActKind};
 pub use message::{MessageEvent, MessageRecord};
-pub use migration::{MigrationRecord, MigrationStep};
+pub use migration::{MigrationLimits, MigrationRecord, MigrationStep};
 pub use node_event::{
     ControlEvent, ControlRecord, LeaseRecord, MemberState, MemberViewRecord, MembershipSetup, NodeChange,
     NodeEventRecord, Standing, StepDownReason,
@@ -138,6 +138,8 @@ pub struct History {
     pub messages: Vec<MessageRecord>,
     /// Migration steps as leaders reported them, in time order.
     pub migrations: Vec<MigrationRecord>,
+    /// The limits leaders were given for starting migrations (`None`: not recorded).
+    pub migration_limits: Option<MigrationLimits>,
     /// The replica set of every shard in the map the run started with, by shard (empty when
     /// not recorded, as in an imported history).
     pub start_replica_sets: Vec<Vec<u32>>,

@@ -380,7 +380,7 @@ pub(crate) fn budget(raw: Option<&RawBudget>) -> Result<Budget, Invalid> {
 }
 
 /// A memory size: `512MiB`, `4GiB` (units B, KiB, MiB, GiB, TiB) or a number of bytes.
-fn memory_size(value: &Value, field: &str) -> Result<u64, Invalid> {
+pub(super) fn memory_size(value: &Value, field: &str) -> Result<u64, Invalid> {
     let bytes = match value {
         Value::Number(n) => {
             n.as_u64().ok_or_else(|| expected(field, "a whole number of bytes or a size like `4GiB`", value))?

@@ -494,11 +494,14 @@ pub enum SwarmMode {
     Retry,
     /// `rebalance`: off, or on with a random interval, horizon, threshold and moves per round.
     Rebalance,
+    /// `cluster.control.migration`: a concurrency of 1 to 4, a start rate (off, or one start
+    /// every 100 ms to 1 s) and a per-zone data budget (off, or 64 to 256 KiB per 1 to 5 s).
+    MigrationLimits,
 }
 
 impl SwarmMode {
     /// Every mode, in the order the scenario format documents them.
-    pub const ALL: [SwarmMode; 13] = [
+    pub const ALL: [SwarmMode; 14] = [
         SwarmMode::ReadRepair,
         SwarmMode::HintedHandoff,
         SwarmMode::SiblingBound,
@@ -512,6 +515,7 @@ impl SwarmMode {
         SwarmMode::Balancer,
         SwarmMode::Retry,
         SwarmMode::Rebalance,
+        SwarmMode::MigrationLimits,
     ];
 
     /// The name scenario files use, like `read_repair`.
@@ -530,6 +534,7 @@ impl SwarmMode {
             SwarmMode::Balancer => "balancer",
             SwarmMode::Retry => "retry",
             SwarmMode::Rebalance => "rebalance",
+            SwarmMode::MigrationLimits => "migration_limits",
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use nodes::anti_entropy::AntiEntropyConfig;
 use nodes::client::{BalancerConfig, RetryPolicy, Strategy};
+use nodes::control::ZoneBudget;
 use nodes::coordinator::{BreakerConfig, Hedge, HedgeDelay, ReadRepair};
 use nodes::handoff::HandoffConfig;
 use rand::RngExt;
@@ -79,6 +80,17 @@ pub fn draw_modes(modes: &[SwarmMode], scenario: &mut Scenario, seed: u64) {
                 }
             }
             SwarmMode::Rebalance => scenario.rebalance = draw_rebalance(&mut rng),
+            SwarmMode::MigrationLimits => {
+                let m = &mut cluster.control.migration;
+                m.concurrency = rng.random_range(1..=4);
+                // Limits a drain can finish under within a swarm's heal (a drain moves about 8
+                // replicas of 15 to 40 KiB each): they bind now and then, never for long.
+                m.start_spacing_ms = if rng.random_bool(0.5) { rng.random_range(100..=1_000) } else { 0 };
+                m.zone_budget = rng.random_bool(0.5).then(|| ZoneBudget {
+                    bytes: rng.random_range(64..=256) * 1_024,
+                    window_ms: rng.random_range(1..=5) * 1_000,
+                });
+            }
         }
     }
 }
