@@ -62,6 +62,10 @@ pub enum Bug {
     /// Leaders ignore the migration rate and the per-zone data budget: they start queued
     /// migrations as fast as the concurrency limit allows.
     PolicyIgnored,
+    /// With `writes: primary`, a node asked to write a key whose shard has no primary just now
+    /// coordinates the write itself, unstamped, instead of refusing it: writes go around
+    /// ownership whenever a grant is vacant (a leader change, a revoke before an assign).
+    VacancyWrites,
 }
 
 /// How long after acknowledging a replica with [`Bug::AckBeforeSync`] on syncs (an fsync
@@ -80,7 +84,7 @@ pub struct Planted {
 }
 
 /// Every planted bug: its name, the bug, and what it breaks.
-pub const PLANTED: [Planted; 18] = [
+pub const PLANTED: [Planted; 19] = [
     Planted { name: "early-ack", bug: Bug::EarlyAck, breaks: "writes acknowledged after W-1 replicas" },
     Planted {
         name: "false-dominance",
@@ -162,6 +166,11 @@ pub const PLANTED: [Planted; 18] = [
         name: "policy-ignored",
         bug: Bug::PolicyIgnored,
         breaks: "leaders start migrations faster than the rate and past a zone's data budget",
+    },
+    Planted {
+        name: "vacancy-writes",
+        bug: Bug::VacancyWrites,
+        breaks: "with primary writes, a shard without a primary takes writes unstamped, around ownership",
     },
 ];
 

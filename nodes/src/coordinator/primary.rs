@@ -7,6 +7,7 @@ use super::requests::{PendingKind, WriteReq};
 use super::{
     ClientAnswer, Coordinator, CoordinatorOut, Ctx, ForwardWrite, PrimaryAct, PrimaryActKind, PrimarySaw, Reply,
 };
+use crate::bugs::{self, Bug};
 use crate::replica::ReplicaRequest;
 use crate::storage::Versioned;
 
@@ -38,6 +39,7 @@ impl Coordinator {
                 let WriteReq { client, op, key, w, value, context, attempt, .. } = write;
                 cx.out.to_primary(p, ForwardWrite { client, op, key, w, value, context, attempt });
             }
+            None if !forwarded && bugs::on(Bug::VacancyWrites) => self.write(write, None, None, cx),
             _ => self.refuse_write(&write, Reply::NotPrimary { attempt: write.attempt }, cx),
         }
     }
