@@ -251,7 +251,7 @@ impl Client {
         };
         c.tried += 1;
         self.cfg.coordinators.done(now_ms, from, Answer::Refused);
-        if c.tried as usize >= self.cfg.coordinators.len() {
+        if c.tried as usize >= self.cfg.coordinators.coordinator_count() {
             self.finish(now_ms, Ending::failed(Outcome::Fail, FailReason::NoCoordinator), out);
         } else {
             c.coordinator = self.cfg.coordinators.after(now_ms, from, &mut self.rng);

@@ -67,14 +67,9 @@ impl Balancer {
         Balancer { zone, ..self.clone() }
     }
 
-    /// Number of coordinators to choose from.
-    pub fn len(&self) -> usize {
+    /// Number of coordinators to choose from (never 0: the constructors refuse none).
+    pub fn coordinator_count(&self) -> usize {
         self.coordinators.len()
-    }
-
-    /// True when there is none (never, see `random`).
-    pub fn is_empty(&self) -> bool {
-        self.coordinators.is_empty()
     }
 
     fn lock(shared: &Mutex<LoadBalancer>) -> MutexGuard<'_, LoadBalancer> {

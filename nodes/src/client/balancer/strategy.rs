@@ -68,16 +68,6 @@ impl LoadBalancer {
         LoadBalancer { cfg, coords, cursor: 0, candidates: Vec::new() }
     }
 
-    /// Number of coordinators.
-    pub fn len(&self) -> usize {
-        self.coords.len()
-    }
-
-    /// True when there is none (never, see `new`).
-    pub fn is_empty(&self) -> bool {
-        self.coords.is_empty()
-    }
-
     fn index(&self, addr: Addr) -> Option<usize> {
         self.coords.binary_search_by_key(&addr, |c| c.addr).ok()
     }
