@@ -66,6 +66,9 @@ pub enum Bug {
     /// coordinates the write itself, unstamped, instead of refusing it: writes go around
     /// ownership whenever a grant is vacant (a leader change, a revoke before an assign).
     VacancyWrites,
+    /// Clients never learn the autoscaler's changes of serving machines: they keep the list
+    /// they were built with, spares it never started and nodes it turned off included.
+    StaleCoordinators,
 }
 
 /// How long after acknowledging a replica with [`Bug::AckBeforeSync`] on syncs (an fsync
@@ -84,7 +87,7 @@ pub struct Planted {
 }
 
 /// Every planted bug: its name, the bug, and what it breaks.
-pub const PLANTED: [Planted; 19] = [
+pub const PLANTED: [Planted; 20] = [
     Planted { name: "early-ack", bug: Bug::EarlyAck, breaks: "writes acknowledged after W-1 replicas" },
     Planted {
         name: "false-dominance",
@@ -171,6 +174,11 @@ pub const PLANTED: [Planted; 19] = [
         name: "vacancy-writes",
         bug: Bug::VacancyWrites,
         breaks: "with primary writes, a shard without a primary takes writes unstamped, around ownership",
+    },
+    Planted {
+        name: "stale-coordinators",
+        bug: Bug::StaleCoordinators,
+        breaks: "clients never learn which machines the autoscaler serves with, and send to machines it has off",
     },
 ];
 

@@ -23,6 +23,10 @@ pub trait Observer: Send {
     /// Records what happened to one message at simulated time `now_ms` (only called when
     /// [`Observer::traces_messages`] said so).
     fn message(&mut self, _now_ms: u64, _hop: Hop<'_>) {}
+
+    /// A client's request, sent at simulated time `now_ms`, reached `node` while it was down
+    /// (the node refuses the connection): what the network saw, whatever the client believed.
+    fn client_refused(&mut self, _now_ms: u64, _client: Addr, _node: Addr) {}
 }
 
 /// An observable event.

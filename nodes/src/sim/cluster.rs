@@ -22,6 +22,7 @@ use super::service::{Service, ServiceConfig};
 use super::stats::NetStats;
 use super::transport::{boot_clients, boot_node, fire, handle, Actor, Endpoint, World};
 use crate::actor::{Addr, Input};
+use crate::bugs::{self, Bug};
 use crate::capacity::{NodeCounters, WorkerStats};
 use crate::client::{Client, ClientConfig, Workload};
 use crate::control::{Ctl, MemberChange, MigrateMsg};
@@ -432,6 +433,9 @@ impl<O: Observer> Cluster<O> {
     /// Points every client at `coordinators` (a load balancer's targets changed: a node was
     /// added or is being removed).
     pub fn set_coordinators(&self, coordinators: &[Addr]) {
+        if bugs::on(Bug::StaleCoordinators) {
+            return;
+        }
         let list: Arc<[Addr]> = coordinators.into();
         for e in &mut lock(&self.world).endpoints {
             if let Actor::Client(c) = &mut e.actor {

@@ -354,6 +354,7 @@ fn transmit<O: Observer>(w: &mut World<O>, from: Addr, to: Addr, msg: Msg, now: 
             if !w.endpoints[to as usize].up {
                 w.stats.to_down_node += 1;
                 if let Some(op) = msg.client_request_op() {
+                    w.observer.client_refused(now, from, to);
                     // A process that is down refuses connections: the client hears so after a round trip.
                     let refused = Input::Msg { from: to, msg: Msg::Answer(ClientAnswer::Refused { op }) };
                     schedule(w, from, now + 2 * delay_ms, refused);

@@ -15,6 +15,7 @@ pub mod leaders;
 pub mod linear;
 pub mod linearizable;
 pub mod lost_writes;
+pub mod machines;
 pub mod membership;
 pub mod migration_limits;
 pub mod migrations;

@@ -7,8 +7,8 @@ use super::availability::{self, AvailabilityBound};
 use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
 use super::{
-    convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, membership, migration_limits,
-    migrations, ownership, primaries, scaling, siblings, sometimes, stale_reads, standing,
+    convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, machines, membership,
+    migration_limits, migrations, ownership, primaries, scaling, siblings, sometimes, stale_reads, standing,
 };
 use crate::history::{History, MigrationStep};
 use sometimes::Interleaving;
@@ -27,7 +27,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 35] = [
+pub static PROPERTIES: [Property; 36] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -228,6 +228,12 @@ pub static PROPERTIES: [Property; 35] = [
         holds_when:
             "the node count never reversed direction within a start-up plus one decision interval of the last action",
         check: |e| scaling::judge(e.history, scaling::Rule::Flapping),
+    },
+    Property {
+        name: "clients_avoid_stopped_machines",
+        class: Safety,
+        holds_when: "no client request reached a machine the autoscaler had off (a spare not started, or a node drained and turned off)",
+        check: |e| machines::clients_avoid_stopped_machines(e.history),
     },
     Property {
         name: "membership_converged",

@@ -12,6 +12,7 @@ use nodes::shard_map::ShardMap;
 use nodes::storage::Store;
 use nodes::{Addr, Consistency, Event, FailReason, Hop, HopEvent, Observer, OpRecord};
 
+use crate::history::capacity::RefusedRequest;
 use crate::history::trace_filter::LineFilter;
 use crate::history::{
     Act, ControlEvent, GrantChange, GrantRecord, History, LeaseBoundRecord, Level, MemberState, MemberViewRecord,
@@ -158,6 +159,10 @@ impl Observer for Recorder {
 
     fn traces_messages(&self) -> bool {
         self.messages.is_some()
+    }
+
+    fn client_refused(&mut self, now_ms: u64, client: Addr, node: Addr) {
+        self.history.refused_by_down.push(RefusedRequest { at_ms: now_ms, client, node });
     }
 
     fn message(&mut self, now_ms: u64, hop: Hop<'_>) {

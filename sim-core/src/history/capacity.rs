@@ -87,6 +87,18 @@ pub struct MachineRecord {
     pub on: bool,
 }
 
+/// A client's request that reached a node while it was down, as the network saw it (the node
+/// refused the connection).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefusedRequest {
+    /// When the client sent it.
+    pub at_ms: u64,
+    /// The client.
+    pub client: u32,
+    /// The node that was down.
+    pub node: u32,
+}
+
 /// Everything capacity-related a run recorded.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityLog {

@@ -147,6 +147,9 @@ pub struct History {
     pub node_zones: Vec<String>,
     /// What the autoscaler saw and did (`None`: no autoscaler).
     pub capacity: Option<capacity::CapacityLog>,
+    /// Client requests that reached a node while it was down, in time order (not part of the
+    /// trace hash).
+    pub refused_by_down: Vec<capacity::RefusedRequest>,
     /// Each node's stats, when nodes had a capacity (not part of the trace hash).
     pub node_stats: Option<reports::node_stats::NodeStatsSummary>,
     /// What the zone rebalancer scored and requested (`None`: no `rebalance:`).
