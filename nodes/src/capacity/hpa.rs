@@ -332,6 +332,17 @@ mod tests {
     }
 
     #[test]
+    fn a_recommendation_exactly_at_a_limit_is_within_range() {
+        // As upstream: a limit is reported only when it cut the recommendation.
+        // 3 nodes at 7/6 of a 0.5 target: ceil(3 × 7/3) = 7, and the rate allows max(3 + 4, 6) = 7.
+        let mut h = hpa(1, 20);
+        assert_eq!(run(&mut h, &mut 3, 0, 7.0 / 6.0), (7, 7, 7, Limit::DesiredWithinRange));
+        // 5 nodes at 0.7: ceil(5 × 1.4) = 7 = max_nodes.
+        let mut h = hpa(1, 7);
+        assert_eq!(run(&mut h, &mut 5, 0, 0.7), (7, 7, 7, Limit::DesiredWithinRange));
+    }
+
+    #[test]
     fn float_dust_does_not_add_a_node() {
         let mut h = Hpa::new(HpaConfig { target: 0.6, max_nodes: 50, ..HpaConfig::default() });
         // 0.66 / 0.6 × 10 = 11.000000000000016: a plain ceil would ask for 12.

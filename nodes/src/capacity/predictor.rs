@@ -414,6 +414,24 @@ mod tests {
     }
 
     #[test]
+    fn forecasts_a_day_with_a_morning_and_an_evening_peak() {
+        // Two peaks a day that are not symmetric about midnight: the second harmonic needs its
+        // sine as well as its cosine.
+        const DAY: u64 = 86_400_000;
+        const STEP: u64 = 900_000;
+        let load = |t: u64| {
+            let x = TAU * t as f64 / DAY as f64;
+            100.0 + 20.0 * x.sin() + 50.0 * (2.0 * x - 0.7).sin() + 10.0 * (3.0 * x).sin()
+        };
+        let mut p = fed(config(256, DAY, 3), (0..2 * 96).map(|i| i * STEP), load);
+        assert!(p.fit().confidence > 0.99, "{:?}", p.fit());
+        let f = p.forecast(191 * STEP, 12 * 3_600_000, STEP);
+        let pairs: Vec<(f64, f64)> = f.points.iter().map(|&(t, v)| (v, load(t))).collect();
+        let err = mape(&pairs).unwrap();
+        assert!(err < 1.0, "MAPE {err}%");
+    }
+
+    #[test]
     fn mape_matches_a_hand_computation() {
         // |100-90|/100 + |100-110|/100 + |40-50|/40 = 0.1 + 0.1 + 0.25; mean 0.15.
         let e = mape(&[(90.0, 100.0), (110.0, 100.0), (50.0, 40.0)]).unwrap();
