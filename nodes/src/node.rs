@@ -1002,6 +1002,26 @@ mod tests {
     }
 
     #[test]
+    fn a_hedge_beaten_by_the_replica_first_asked_wins_nothing_and_is_waited_for() {
+        // With the breaker on, a done read waits for its stragglers (each that stays silent times out).
+        let breaker = BreakerConfig { timeouts: 2, window_ms: 2_000, probe_ms: 1_000 };
+        let mut n = hedging(AFTER_20MS, Some(breaker));
+        let first = targeted_read(&mut n, 0, 2);
+        let mut out = NodeOut::default();
+        n.on_input(20, due(20), &mut out);
+        let hedge = reads_sent(&out);
+        assert_eq!(hedge.len(), 1);
+        let mut out = NodeOut::default();
+        n.on_input(21, read_reply(first[0].1, first[0].0, &[]), &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::ReadOk { .. }]), "the replica first asked completes it");
+        assert_eq!((n.stats().hedges, n.stats().hedges_won), (1, 0), "the hedge was not needed");
+        assert_eq!(n.pending_requests(), 1, "the hedge is still out: its answer is a straggler to wait for");
+        n.on_input(23, read_reply(hedge[0].1, hedge[0].0, &[]), &mut NodeOut::default());
+        assert_eq!(n.pending_requests(), 0, "every replica asked has answered");
+        assert_eq!(n.stats().hedges_won, 0);
+    }
+
+    #[test]
     fn targeted_reads_never_hedge_when_told_so_and_time_out_instead() {
         let mut n = hedging(Hedge::Targeted(HedgeDelay::Never), None);
         let asked = targeted_read(&mut n, 0, 3);
