@@ -175,4 +175,34 @@ mod tests {
         let mut full = [0u8; 10];
         assert!(WireCodec.encode_member(&member, &mut full[..]).is_err(), "a full packet refuses the update");
     }
+
+    #[test]
+    fn every_truncated_header_is_refused_not_misread() {
+        let (a, b) = (NodeId { addr: 1, gen: 7 }, NodeId { addr: 9, gen: 0 });
+        for message in [Message::Ack(1), Message::IndirectPing { origin: b, probe_number: 2 }, Message::Feed] {
+            let header = Header { src: a, src_incarnation: 300, dst: b, message };
+            let mut buf = Vec::new();
+            WireCodec.encode_header(&header, &mut buf).expect("encodes");
+            for len in 0..buf.len() {
+                assert!(decode_header(&buf[..len]).is_err(), "{len} of {} bytes decoded", buf.len());
+            }
+        }
+    }
+
+    #[test]
+    fn a_header_is_written_whole_or_refused_when_the_packet_is_nearly_full() {
+        // The longest header (a target and a probe number) is HEADER_MAX bytes.
+        let header = Header {
+            src: NodeId { addr: 1, gen: 7 },
+            src_incarnation: 1,
+            dst: NodeId { addr: 2, gen: 0 },
+            message: Message::PingReq { target: NodeId { addr: 3, gen: 1 }, probe_number: 4 },
+        };
+        let mut exact = [0u8; 28];
+        WireCodec.encode_header(&header, &mut exact[..]).expect("fits exactly");
+        assert_eq!(decode_header(&exact[..]).expect("decodes"), header);
+        let mut short = [0u8; 27];
+        assert!(WireCodec.encode_header(&header, &mut short[..]).is_err());
+        assert_eq!(short, [0u8; 27], "nothing written");
+    }
 }
