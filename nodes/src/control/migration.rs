@@ -291,6 +291,26 @@ mod tests {
         assert!(replace(&map, 20, s, outside, r).is_none(), "id 20 is taken");
     }
 
+    #[test]
+    fn a_replaced_standby_leaves_the_primary_serving_and_a_replaced_primary_is_revoked() {
+        let mut map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0), (3, 0), (4, 0)], 4, 3);
+        map.set_primary(0, Some(0), 1);
+        map.epoch = 1;
+        assert_eq!(map.replica_sets()[0], vec![0, 1, 2]);
+        let mut standby = map.clone();
+        standby.put_migration(replace(&standby, 20, 0, 4, 2).expect("replaces standby 2"));
+        apply(&mut standby, 20, Step::Sync, None, 2).expect("starts");
+        let applied = apply(&mut standby, 20, Step::Transfer, None, 3).expect("transfers");
+        assert_eq!((applied.revoked, applied.plan), (None, None));
+        assert_eq!((standby.primary_of(0), standby.granted_at(0)), (Some(0), 1), "the grant stands");
+        let mut primary = map.clone();
+        primary.put_migration(replace(&primary, 21, 0, 4, 0).expect("replaces primary 0"));
+        apply(&mut primary, 21, Step::Sync, None, 2).expect("starts");
+        let applied = apply(&mut primary, 21, Step::Transfer, None, 3).expect("transfers");
+        assert_eq!((applied.revoked, applied.plan), (Some(0), Some(4)));
+        assert_eq!((primary.primary_of(0), primary.granted_at(0)), (None, 3), "vacant from the transfer's epoch");
+    }
+
     fn copied(from: &[Addr]) -> Evidence {
         Evidence { copied: from.iter().copied().collect(), ..Evidence::default() }
     }
