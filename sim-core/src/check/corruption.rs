@@ -57,16 +57,7 @@ pub fn no_corrupt_reads(history: &History) -> Verdict {
     } else {
         format!("{violations} of {checked} ok reads of damaged keys returned a damaged value")
     };
-    Verdict {
-        name: "no_corrupt_reads".to_string(),
-        class: PropertyClass::Safety,
-        expected_violation: false,
-        violations,
-        checked,
-        passed: violations == 0,
-        detail,
-        examples,
-    }
+    Verdict::judged("no_corrupt_reads", PropertyClass::Safety, violations, checked, detail, examples)
 }
 
 /// Judges `eventually_corruption_repaired`: after the heal, no disk holds a damaged value,

@@ -64,16 +64,7 @@ fn judge(
 }
 
 fn verdict(violations: u64, checked: u64, detail: String, examples: Vec<String>) -> Verdict {
-    Verdict {
-        name: "clients_avoid_stopped_machines".into(),
-        class: PropertyClass::Safety,
-        expected_violation: false,
-        violations,
-        checked,
-        passed: violations == 0,
-        detail,
-        examples,
-    }
+    Verdict::judged("clients_avoid_stopped_machines", PropertyClass::Safety, violations, checked, detail, examples)
 }
 
 #[cfg(test)]

@@ -75,15 +75,8 @@ fn last_heal_ms(history: &History) -> u64 {
 /// fault healed (or the last drain was committed), every live member's view holds every live
 /// member alive and every crashed, departed or drained node down.
 pub fn converged(history: &History) -> Verdict {
-    let verdict = |violations: u64, checked: u64, detail: String, examples: Vec<String>| Verdict {
-        name: "membership_converged".into(),
-        class: PropertyClass::Liveness,
-        expected_violation: false,
-        violations,
-        checked,
-        passed: violations == 0,
-        detail,
-        examples,
+    let verdict = |violations: u64, checked: u64, detail: String, examples: Vec<String>| {
+        Verdict::judged("membership_converged", PropertyClass::Liveness, violations, checked, detail, examples)
     };
     let Some(setup) = &history.membership else {
         return verdict(1, 0, "gossip membership is off: set `cluster.membership: { gossip: on }`".into(), vec![]);

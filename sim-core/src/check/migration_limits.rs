@@ -179,16 +179,7 @@ fn over_budget(
 }
 
 fn verdict(violations: u64, checked: u64, detail: String, examples: Vec<String>) -> Verdict {
-    Verdict {
-        name: "migration_limits_held".into(),
-        class: PropertyClass::Safety,
-        expected_violation: false,
-        violations,
-        checked,
-        passed: violations == 0,
-        detail,
-        examples,
-    }
+    Verdict::judged("migration_limits_held", PropertyClass::Safety, violations, checked, detail, examples)
 }
 
 #[cfg(test)]

@@ -33,16 +33,7 @@ fn effective(actions: &[ScaleAction]) -> Vec<&ScaleAction> {
 }
 
 fn safety(name: &str, violations: u64, checked: u64, detail: String, examples: Vec<String>) -> Verdict {
-    Verdict {
-        name: name.into(),
-        class: PropertyClass::Safety,
-        expected_violation: false,
-        violations,
-        checked,
-        passed: violations == 0,
-        detail,
-        examples,
-    }
+    Verdict::judged(name, PropertyClass::Safety, violations, checked, detail, examples)
 }
 
 /// Judges `node_count_within_bounds`: every action leaves the count within

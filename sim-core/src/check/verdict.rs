@@ -36,3 +36,27 @@ pub struct Verdict {
 
 /// How many offending operations a verdict lists.
 pub const EXAMPLES_MAX: usize = 5;
+
+impl Verdict {
+    /// The verdict of a property not declared an expected violation: it passes with no
+    /// violation.
+    pub fn judged(
+        name: &str,
+        class: PropertyClass,
+        violations: u64,
+        checked: u64,
+        detail: String,
+        examples: Vec<String>,
+    ) -> Verdict {
+        Verdict {
+            name: name.into(),
+            class,
+            expected_violation: false,
+            violations,
+            checked,
+            passed: violations == 0,
+            detail,
+            examples,
+        }
+    }
+}
