@@ -506,6 +506,35 @@ faults:
     }
 
     #[test]
+    fn a_primary_target_follows_the_primary_when_it_moves() {
+        // n1 would be shard 0's primary; down from the start, another node takes the shard.
+        let text = "\
+name: aimed-moved
+description: a fault aimed at the primary after the first choice of primary is down
+duration: 12s
+cluster: { zones: [az-a, az-b, az-c], nodes: 5, replication: { n: 3 }, shards: 1 }
+workload:
+  - { clients: 2, rate: 50/s, keys: 10 }
+faults:
+  - { at: 1ms, for: 11s, crash: [n1] }
+  - { at: 6s, for: 1s, pause: primary }
+";
+        let scenario = Arc::new(parse(Path::new("a.yaml"), text).expect("valid"));
+        let run = crate::drive::run_seed(&scenario, 3).expect("runs");
+        let h = &run.history;
+        let paused = h.faults.iter().find(|f| !f.undo && f.label.starts_with("pause")).expect("applied");
+        assert_eq!(paused.nodes.len(), 1, "{paused:?}");
+        assert_ne!(paused.nodes[0], 0, "n1 is down: {paused:?}");
+        let roles = h.control.iter().rev().filter(|c| c.node == paused.nodes[0] && c.at_ms <= 6_000).find_map(|c| {
+            match &c.event {
+                ControlEvent::Roles { shards, .. } => Some(shards.clone()),
+                _ => None,
+            }
+        });
+        assert_eq!(roles, Some(vec![0]), "{paused:?} was primary of shard 0");
+    }
+
+    #[test]
     fn overlapping_loss_faults_ending_out_of_order_leave_no_loss_behind() {
         // The first ends while the second runs (loss must stay on), then the second ends
         // (loss must be off): restoring each one's previous rate left 0.5 on for good.
