@@ -157,3 +157,16 @@ fn retargeting_keeps_what_it_knew_of_the_nodes_that_stay() {
     plain.set_coordinators(Arc::from([4]));
     assert_eq!(plain.pick(0, &mut r), 4);
 }
+
+#[test]
+fn power_of_two_sends_to_the_less_busy_of_two_equally_healthy_coordinators() {
+    // Two coordinators, so both are always drawn: the one with requests in flight loses.
+    let mut b = LoadBalancer::new(cfg(Strategy::PowerOfTwo), &[(10, 0), (20, 0)]);
+    let mut r = rng();
+    let first = b.pick(0, 0, None, &mut r);
+    let idle = if first == 10 { 20 } else { 10 };
+    for _ in 0..5 {
+        assert_eq!(b.pick(0, 0, None, &mut r), idle, "{first} has a request in flight");
+        b.done(0, idle, Answer::Replied { latency_ms: 1 });
+    }
+}
