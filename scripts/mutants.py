@@ -44,13 +44,20 @@ def run(cmd, timeout=None):
         out, _ = p.communicate(timeout=timeout)
         return p.returncode, out.decode(errors="replace")
     except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
+        kill_session(p.pid)
         out, _ = p.communicate()
         return None, out.decode(errors="replace")
     except BaseException:
-        os.killpg(p.pid, signal.SIGKILL)
+        kill_session(p.pid)
         p.wait()
         raise
+
+
+def kill_session(sid):
+    """Kills every process of the session cmd started: nextest runs each test in a process
+    group of its own, so killing cmd's group left a mutant's endless test running."""
+    os.killpg(sid, signal.SIGKILL)
+    subprocess.run(["pkill", "-KILL", "-s", str(sid)], check=False)
 
 
 def sample(shard):
