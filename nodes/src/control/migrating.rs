@@ -5,7 +5,8 @@
 //! reconciling, the commit calls [`Control::report_migrations`], and reconciliation's placement
 //! target is pinned by [`Control::pin_migrations`].
 
-use super::migration::{self, Evidence};
+use super::config::MigrationPolicy;
+use super::migration::{self, Evidence, LeaderMigrations};
 use super::msg::MigrateMsg;
 use super::standing;
 use super::state::Revoke;
@@ -99,19 +100,8 @@ impl Control {
         let epoch = next.epoch + 1;
         let mut changed = self.plan_standing(&mut next, now, standing_due);
         let Role::Leader(l) = &mut self.role else { return false };
-        // A request the map cannot take (the target is already primary, the shard is migrating)
-        // is recorded refused, so every node drops it and the reports say why.
-        for (id, shard, to) in std::mem::take(&mut self.requested) {
-            let m = migration::request(&next, id, shard, to).or_else(|| migration::refused(&next, id, shard, to));
-            if let Some(m) = m {
-                next.put_migration(m);
-                changed = true;
-            }
-        }
-        let gate = throttle::gate(&policy, &l.migrating.starts, &l.migrating.evidence, now);
-        for id in migration::admit(&next, &policy, &gate) {
-            changed |= migration::apply(&mut next, id, Step::Sync, None, epoch).is_some();
-        }
+        let requested = std::mem::take(&mut self.requested);
+        changed |= queue_and_start(&mut next, requested, &policy, &l.migrating, (epoch, now));
         // Routing is learned when every member heard from lately accepted the committed map.
         let routed = self.members.addrs().iter().zip(&l.peers).all(|(&a, p)| {
             a == id_self || p.last_ack.is_none_or(|t| now >= t + election_max) || p.accepted.1 >= commit_epoch
@@ -275,4 +265,30 @@ impl Control {
             }
         }
     }
+}
+
+/// Records the operator's `requested` migrations in `next` and starts the queued ones the
+/// policy's limits allow at `now`, at `epoch`; true when `next` changed. A request the map
+/// cannot take (the target is already primary, the shard is migrating) is recorded refused, so
+/// every node drops it and the reports say why.
+fn queue_and_start(
+    next: &mut ShardMap,
+    requested: Vec<(u32, u32, Addr)>,
+    policy: &MigrationPolicy,
+    ml: &LeaderMigrations,
+    (epoch, now): (u64, u64),
+) -> bool {
+    let mut changed = false;
+    for (id, shard, to) in requested {
+        let m = migration::request(next, id, shard, to).or_else(|| migration::refused(next, id, shard, to));
+        if let Some(m) = m {
+            next.put_migration(m);
+            changed = true;
+        }
+    }
+    let gate = throttle::gate(policy, &ml.starts, |id| ml.evidence.get(&id).map_or(0, |e| e.bytes), now);
+    for id in migration::admit(next, policy, &gate) {
+        changed |= migration::apply(next, id, Step::Sync, None, epoch).is_some();
+    }
+    changed
 }

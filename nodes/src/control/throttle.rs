@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::MigrationPolicy;
-use super::migration::Evidence;
 use crate::bugs::{self, Bug};
 
 /// A leader's record of migration starts.
@@ -60,8 +59,9 @@ impl Gate {
 }
 
 /// The limits at `now`: one start when the spacing since the last start has passed (none
-/// before), and the zones whose migrations started within the window copied the budget.
-pub fn gate(policy: &MigrationPolicy, log: &StartLog, evidence: &BTreeMap<u32, Evidence>, now: u64) -> Gate {
+/// before), and the zones whose migrations started within the window copied the budget
+/// (`bytes`: what a migration copied so far, as the leader counted it).
+pub fn gate(policy: &MigrationPolicy, log: &StartLog, bytes: impl Fn(u32) -> u64, now: u64) -> Gate {
     if bugs::on(Bug::PolicyIgnored) {
         return Gate { starts: usize::MAX, full: BTreeSet::new() };
     }
@@ -74,7 +74,7 @@ pub fn gate(policy: &MigrationPolicy, log: &StartLog, evidence: &BTreeMap<u32, E
         let mut spent: BTreeMap<u16, u64> = BTreeMap::new();
         for (id, &(at, zone)) in &log.started {
             if let Some(z) = zone.filter(|_| now < at + budget.window_ms) {
-                *spent.entry(z).or_default() += evidence.get(id).map_or(0, |e| e.bytes);
+                *spent.entry(z).or_default() += bytes(*id);
             }
         }
         full.extend(spent.into_iter().filter(|&(_, b)| b >= budget.bytes).map(|(z, _)| z));
@@ -95,13 +95,18 @@ mod tests {
         }
     }
 
-    fn bytes(pairs: &[(u32, u64)]) -> BTreeMap<u32, Evidence> {
-        pairs.iter().map(|&(id, bytes)| (id, Evidence { bytes, ..Evidence::default() })).collect()
+    /// What each migration copied, as `gate` asks for it.
+    fn bytes(pairs: &[(u32, u64)]) -> impl Fn(u32) -> u64 + '_ {
+        move |id| pairs.iter().find(|p| p.0 == id).map_or(0, |p| p.1)
+    }
+
+    fn none(_: u32) -> u64 {
+        0
     }
 
     #[test]
     fn without_limits_everything_may_start() {
-        let g = gate(&policy(0, None), &StartLog::since(5_000), &BTreeMap::new(), 5_000);
+        let g = gate(&policy(0, None), &StartLog::since(5_000), none, 5_000);
         assert_eq!(g, Gate { starts: usize::MAX, full: BTreeSet::new() });
     }
 
@@ -109,11 +114,11 @@ mod tests {
     fn a_new_leader_waits_one_spacing_and_then_one_start_at_a_time() {
         let p = policy(2_000, None);
         let mut log = StartLog::since(10_000);
-        assert_eq!(gate(&p, &log, &BTreeMap::new(), 11_999).starts, 0, "within a spacing of the election");
-        assert_eq!(gate(&p, &log, &BTreeMap::new(), 12_000).starts, 1);
+        assert_eq!(gate(&p, &log, none, 11_999).starts, 0, "within a spacing of the election");
+        assert_eq!(gate(&p, &log, none, 12_000).starts, 1);
         log.committed(4, Some(0), true, 12_050);
-        assert_eq!(gate(&p, &log, &BTreeMap::new(), 14_049).starts, 0, "spaced from the start's commit");
-        assert_eq!(gate(&p, &log, &BTreeMap::new(), 14_050).starts, 1);
+        assert_eq!(gate(&p, &log, none, 14_049).starts, 0, "spaced from the start's commit");
+        assert_eq!(gate(&p, &log, none, 14_050).starts, 1);
     }
 
     #[test]
@@ -126,7 +131,7 @@ mod tests {
         log.committed(2, Some(0), true, 6_000);
         log.committed(2, Some(0), true, 7_000); // reported again by a later commit
         assert_eq!(log.last, 6_000);
-        assert_eq!(gate(&p, &log, &BTreeMap::new(), 7_999).starts, 0);
+        assert_eq!(gate(&p, &log, none, 7_999).starts, 0);
     }
 
     #[test]
@@ -137,7 +142,8 @@ mod tests {
         log.committed(2, Some(1), true, 3_000);
         log.committed(3, Some(2), true, 3_000);
         log.committed(4, None, true, 3_000);
-        let ev = bytes(&[(1, 60), (2, 40), (3, 99), (4, 1_000)]);
+        let copied = [(1, 60), (2, 40), (3, 99), (4, 1_000)];
+        let ev = bytes(&copied);
         let g = gate(&p, &log, &ev, 5_000);
         assert_eq!(g.full, BTreeSet::from([1]), "zone 1 took 100 bytes; zone 2 only 99");
         assert!(!g.admits(Some(1)) && g.admits(Some(2)) && g.admits(None) && g.admits(Some(0)));
