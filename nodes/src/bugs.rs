@@ -69,6 +69,9 @@ pub enum Bug {
     /// Clients never learn the autoscaler's changes of serving machines: they keep the list
     /// they were built with, spares it never started and nodes it turned off included.
     StaleCoordinators,
+    /// Replicas refuse a stale route silently, as they once did: the coordinator, routing by
+    /// an older map, waits out its deadline and the client's request times out.
+    SilentStaleRoute,
 }
 
 /// How long after acknowledging a replica with [`Bug::AckBeforeSync`] on syncs (an fsync
@@ -87,7 +90,7 @@ pub struct Planted {
 }
 
 /// Every planted bug: its name, the bug, and what it breaks.
-pub const PLANTED: [Planted; 20] = [
+pub const PLANTED: [Planted; 21] = [
     Planted { name: "early-ack", bug: Bug::EarlyAck, breaks: "writes acknowledged after W-1 replicas" },
     Planted {
         name: "false-dominance",
@@ -179,6 +182,11 @@ pub const PLANTED: [Planted; 20] = [
         name: "stale-coordinators",
         bug: Bug::StaleCoordinators,
         breaks: "clients never learn which machines the autoscaler serves with, and send to machines it has off",
+    },
+    Planted {
+        name: "silent-stale-route",
+        bug: Bug::SilentStaleRoute,
+        breaks: "a replica drops a request routed by a stale map without a word: it times out instead of being retried",
     },
 ];
 

@@ -76,6 +76,7 @@ impl Msg {
             }
             Msg::Replica(ReplicaRequest::Read { req, key, .. }) => f("replica_read", Some(*req), Some(*key)),
             Msg::Replied(ReplicaAnswer::WriteAck { req }) => f("write_ack", Some(*req), None),
+            Msg::Replied(ReplicaAnswer::StaleRoute { req, .. }) => f("stale_route", Some(*req), None),
             Msg::Replied(ReplicaAnswer::ReadReply { req, versions }) => MsgFacts {
                 versions: Some(versions.as_deref().map_or(&[], Vec::as_slice)),
                 ..f("read_reply", Some(*req), None)

@@ -6,7 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::actor::{Addr, Input};
 use crate::anti_entropy::{AeCtx, AntiEntropy, AntiEntropyConfig};
 use crate::bugs::{self, Bug};
-use crate::control::{Control, ControlConfig, ControlDurable, Ctl, MigrateMsg};
+use crate::control::{Control, ControlConfig, ControlDurable, ControlTimer, Ctl, MigrateMsg};
 use crate::coordinator::{Coordinator, CoordinatorConfig, Ctx};
 use crate::handoff::{HandoffMsg, Hints};
 use crate::membership::{Gossip, GossipConfig, Members, View};
@@ -207,37 +207,61 @@ impl StorageNode {
         }
     }
 
+    /// A control-plane input (election, map replication, migration orders).
+    fn on_control(&mut self, now: u64, input: Input<Ctl, ControlTimer>, out: &mut NodeOut) {
+        let control = self.control.as_mut().expect("control present");
+        let epoch = control.map().epoch;
+        let from_peer = matches!(input, Input::Msg { .. });
+        control.on_input(now, input, out);
+        // Its next deadline may have moved (a heartbeat pushes back the election, a vote makes
+        // a leader); other inputs change nothing it depends on.
+        control.arm(now, out);
+        // A node the committed map records drained leaves the gossip membership.
+        let drained = from_peer
+            && control.map().standing_of(self.id) == Standing::Drained
+            && control.map_committed()
+            && !bugs::on(Bug::DrainedStays);
+        if let (true, Some(g)) = (drained, &mut self.gossip) {
+            if g.leave(out) {
+                out.event(Event::Node(NodeChange::Left));
+            }
+        }
+        if control.map().epoch == epoch {
+            return;
+        }
+        // A new map serves the requests held for it, and routes again those refused as routed
+        // by a stale one.
+        let control = self.control.as_ref().expect("control present");
+        self.replica.on_map(self.id, control.map(), &mut self.stats, out);
+        if self.coordinator.has_parked() {
+            let mut cx = Ctx {
+                id: self.id,
+                now,
+                control,
+                replica: &mut self.replica,
+                out,
+                stats: &mut self.stats,
+                members: &self.cfg.members,
+            };
+            self.coordinator.on_map(&mut cx);
+        }
+    }
+
     /// Handles one input at the node's local time `now`: routes it to the part that owns it.
     pub fn on_input(&mut self, now: u64, input: NodeInput, out: &mut NodeOut) {
         let control = self.control.as_mut().expect("control present");
         match input {
-            // After a control input its next deadline may have moved (a heartbeat pushes back
-            // the election, a vote makes a leader); other inputs change nothing it depends on.
-            Input::Timer(Timer::Control(t)) => {
-                control.on_input(now, Input::Timer(t), out);
-                control.arm(now, out);
-            }
+            Input::Timer(Timer::Control(t)) => self.on_control(now, Input::Timer(t), out),
             Input::Msg { from, msg: Msg::Ctl(Ctl::Migrate(m)) } if m.is_data() => {
                 self.on_migrate_data(from, m, out);
             }
-            Input::Msg { from, msg: Msg::Ctl(msg) } => {
-                control.on_input(now, Input::Msg { from, msg }, out);
-                control.arm(now, out);
-                // A node the committed map records drained leaves the gossip membership.
-                let drained = control.map().standing_of(self.id) == Standing::Drained
-                    && control.map_committed()
-                    && !bugs::on(Bug::DrainedStays);
-                if let (true, Some(g)) = (drained, &mut self.gossip) {
-                    if g.leave(out) {
-                        out.event(Event::Node(NodeChange::Left));
-                    }
-                }
-            }
+            Input::Msg { from, msg: Msg::Ctl(msg) } => self.on_control(now, Input::Msg { from, msg }, out),
             Input::Msg {
-                msg: Msg::Replica(ReplicaRequest::Write { key, .. } | ReplicaRequest::Read { key, .. }),
-                ..
+                from,
+                msg: Msg::Replica(request @ (ReplicaRequest::Write { key, .. } | ReplicaRequest::Read { key, .. })),
             } if !self.replica.serves(self.id, control.map(), control.map().shard_of(key)) => {
-                self.stats.stale_routes_refused += 1; // routed by a stale map: never served
+                // Routed by another map than this node's: never served as it stands.
+                self.replica.stale_route(from, request, control.map(), &mut self.stats, out);
             }
             Input::Msg { from, msg: Msg::Replica(request) } => {
                 self.replica.on_request(from, request, control.map(), out);
@@ -319,7 +343,7 @@ mod tests {
         Reply,
     };
     use crate::handoff::{HandoffConfig, HandoffTimer};
-    use crate::replica::{ReplicaAnswer, ReplicaRequest};
+    use crate::replica::ReplicaAnswer;
     use crate::storage::{ConflictPolicy, Context, Dot, Versioned};
 
     /// The coordinator settings the tests start from: 100 ms timeout, every mechanism off.
@@ -848,7 +872,7 @@ mod tests {
         let mut n = node(1);
         let mut out = NodeOut::default();
         // A new primary's first read fences the replica at epoch 5.
-        let fenced_read = ReplicaRequest::Read { req: 1, key: 5, fence: Some(5) };
+        let fenced_read = ReplicaRequest::Read { req: 1, key: 5, fence: Some(5), epoch: 0 };
         let fenced = |out: &NodeOut| {
             let is_fence =
                 |e: &&Event| matches!(e, Event::FenceAct(f) if f.kind == crate::replica::FenceActKind::Fenced);
@@ -860,7 +884,10 @@ mod tests {
         assert_eq!(fenced(&out), 1, "and not again for the same epoch");
         let write = |req: u64, fence| {
             let item = Arc::new(Versioned { dot: Dot { node: 2, counter: req }, ..version(2, 70 + req) });
-            Input::Msg { from: 2, msg: Msg::Replica(ReplicaRequest::Write { req, key: 5, item, fence: Some(fence) }) }
+            Input::Msg {
+                from: 2,
+                msg: Msg::Replica(ReplicaRequest::Write { req, key: 5, item, fence: Some(fence), epoch: 0 }),
+            }
         };
         let mut out = NodeOut::default();
         n.on_input(2, write(2, 4), &mut out); // the deposed primary's late write
@@ -1244,20 +1271,138 @@ mod tests {
             .any(|(to, m)| *to == 3 && matches!(m, Msg::Ctl(Ctl::Migrate(MigrateMsg::Chunk { .. })))));
         // A coordinator on the old map writes here: refused, not acknowledged.
         let item = Arc::new(version(7, 70));
-        let stale = ReplicaRequest::Write { req: 1, key: 5, item, fence: None };
+        let stale = ReplicaRequest::Write { req: 1, key: 5, item, fence: None, epoch: 0 };
         let mut out = NodeOut::default();
         n.on_input(1, Input::Msg { from: 0, msg: Msg::Replica(stale) }, &mut out);
         n.on_input(
             1,
-            Input::Msg { from: 0, msg: Msg::Replica(ReplicaRequest::Read { req: 2, key: 5, fence: None }) },
+            Input::Msg { from: 0, msg: Msg::Replica(ReplicaRequest::Read { req: 2, key: 5, fence: None, epoch: 0 }) },
             &mut out,
         );
-        assert!(out.sends.is_empty(), "neither acknowledged nor answered: {:?}", out.sends);
+        // Neither acknowledged nor answered: refused, naming the map the cut-over waits for.
+        let refusals: Vec<_> = out
+            .sends
+            .iter()
+            .map(|(to, m)| match m {
+                Msg::Replied(ReplicaAnswer::StaleRoute { req, epoch }) => (*to, *req, *epoch),
+                other => panic!("only refusals: {other:?}"),
+            })
+            .collect();
+        assert_eq!(refusals, [(0, 1, 5), (0, 2, 5)]);
         assert_eq!(n.stats().stale_routes_refused, 2);
         // Its own coordinator, on the same old map, does not count itself toward W = 1.
         let mut out = NodeOut::default();
         n.on_input(2, client_write(1), &mut out);
         assert!(replies(&out).is_empty(), "the local copy is refused too: {:?}", replies(&out));
         assert_eq!(n.replica.store().iter().count(), 0);
+    }
+
+    /// Installs `map` on node `n` as a heartbeat of leader 0 in term 1 would.
+    fn install(n: &mut StorageNode, now: u64, map: ShardMap, out: &mut NodeOut) {
+        use crate::control::Append;
+        let epoch = map.epoch;
+        let map = Some(Box::new((1, map)));
+        let append = Ctl::Append(Append { term: 1, map, commit_epoch: epoch, lease_echo: None, sent: now });
+        n.on_input(now, Input::Msg { from: 0, msg: Msg::Ctl(append) }, out);
+        assert_eq!(n.control().map().epoch, epoch, "the map was taken");
+    }
+
+    /// The replica writes node `n` sent: (to, request id, route epoch).
+    fn replica_writes(out: &NodeOut) -> Vec<(Addr, u64, u64)> {
+        let write = |(to, m): &(Addr, Msg)| match m {
+            Msg::Replica(ReplicaRequest::Write { req, epoch, .. }) => Some((*to, *req, *epoch)),
+            _ => None,
+        };
+        out.sends.iter().filter_map(write).collect()
+    }
+
+    #[test]
+    fn a_write_refused_as_routed_by_a_stale_map_goes_to_the_new_replicas_once_the_map_comes() {
+        // Node 4 coordinates for a shard on 0, 1, 2; a migration moved it to 3, 1, 2 at epoch 3.
+        let mut n = node_in(4, 5, ReadRepair::Off, None, StorageConfig::default());
+        let mut out = NodeOut::default();
+        n.on_input(0, client_write(2), &mut out);
+        let req = first_request(&out);
+        assert_eq!(replica_writes(&out), [(0, req, 0), (1, req, 0), (2, req, 0)]);
+        let refused = |epoch| Input::Msg { from: 0, msg: Msg::Replied(ReplicaAnswer::StaleRoute { req, epoch }) };
+        let ack = |from| Input::Msg { from, msg: Msg::Replied(ReplicaAnswer::WriteAck { req }) };
+        let mut out = NodeOut::default();
+        n.on_input(3, refused(3), &mut out);
+        n.on_input(3, ack(1), &mut out);
+        assert!(out.sends.is_empty(), "it waits for the map the refusal named: {:?}", out.sends);
+        let mut moved = n.control().map().clone();
+        moved.set_replicas(0, vec![3, 1, 2]);
+        moved.epoch = 2;
+        install(&mut n, 5, moved.clone(), &mut out);
+        assert!(replica_writes(&out).is_empty(), "epoch 2 is older than the refusal's 3");
+        moved.epoch = 3;
+        let mut out = NodeOut::default();
+        install(&mut n, 6, moved, &mut out);
+        assert_eq!(replica_writes(&out), [(3, req, 3), (1, req, 3), (2, req, 3)], "the same request, by the new map");
+        assert_eq!(n.stats().stale_routes_retried, 1);
+        // Answers under the old route are dropped: two new acknowledgements complete it.
+        let mut out = NodeOut::default();
+        n.on_input(7, ack(3), &mut out);
+        assert!(replies(&out).is_empty(), "one answer of the new set is not W = 2: {:?}", replies(&out));
+        n.on_input(8, ack(1), &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::WriteOk { .. }]), "{:?}", replies(&out));
+        // A refusal from a replica whose map is behind the route changes nothing.
+        let mut out = NodeOut::default();
+        n.on_input(9, client_write(2), &mut out);
+        let again = first_request(&out);
+        let behind = Input::Msg { from: 3, msg: Msg::Replied(ReplicaAnswer::StaleRoute { req: again, epoch: 2 }) };
+        n.on_input(10, behind, &mut out);
+        assert_eq!(n.stats().stale_routes_retried, 1);
+        assert!(!n.coordinator.has_parked());
+    }
+
+    #[test]
+    fn answers_count_against_the_replica_set_the_request_was_sent_to() {
+        // Node 4 sends a write to 0, 1, 2; before the acknowledgements come, its map moves the
+        // shard to 3, 0, 1 (positions shift): the acknowledgements of 1 and 2 are still W = 2.
+        let mut n = node_in(4, 5, ReadRepair::Off, None, StorageConfig::default());
+        let mut out = NodeOut::default();
+        n.on_input(0, client_write(2), &mut out);
+        let req = first_request(&out);
+        let mut moved = n.control().map().clone();
+        moved.set_replicas(0, vec![3, 0, 1]);
+        moved.epoch = 1;
+        install(&mut n, 2, moved, &mut out);
+        let mut out = NodeOut::default();
+        for from in [1, 2] {
+            n.on_input(3, Input::Msg { from, msg: Msg::Replied(ReplicaAnswer::WriteAck { req }) }, &mut out);
+        }
+        assert!(matches!(replies(&out)[..], [Reply::WriteOk { .. }]), "{:?}", replies(&out));
+    }
+
+    #[test]
+    fn a_replica_behind_the_route_holds_the_request_until_its_map_catches_up() {
+        use crate::migration_msg::Step;
+        // Node 3 is a migration's target, still syncing by its map (epoch 2).
+        let mut n = migrating_node(3, Step::Sync);
+        let mut out = NodeOut::default();
+        let item = Arc::new(version(7, 70));
+        let write = |req, epoch| ReplicaRequest::Write { req, key: 5, item: item.clone(), fence: None, epoch };
+        n.on_input(1, Input::Msg { from: 2, msg: Msg::Replica(write(1, 5)) }, &mut out);
+        assert!(out.sends.is_empty(), "routed by epoch 5, held: {:?}", out.sends);
+        n.on_input(1, Input::Msg { from: 2, msg: Msg::Replica(write(2, 1)) }, &mut out);
+        assert!(
+            matches!(out.sends[..], [(2, Msg::Replied(ReplicaAnswer::StaleRoute { req: 2, epoch: 2 }))]),
+            "routed by epoch 1, refused: {:?}",
+            out.sends
+        );
+        assert_eq!((n.stats().routes_held, n.stats().stale_routes_refused), (1, 1));
+        // Its map catches up: the migration is done and the node one of the shard's replicas.
+        let mut done = n.control().map().clone();
+        let mut m = done.migration(0).expect("migration").clone();
+        m.step = Step::Done;
+        done.put_migration(m);
+        done.set_replicas(0, vec![3, 0, 1]);
+        done.epoch = 5;
+        let mut out = NodeOut::default();
+        install(&mut n, 4, done, &mut out);
+        let acks: Vec<_> = out.sends.iter().filter(|(_, m)| matches!(m, Msg::Replied(_))).collect();
+        assert!(matches!(acks[..], [(2, Msg::Replied(ReplicaAnswer::WriteAck { req: 1 }))]), "{acks:?}");
+        assert_eq!(n.store().get(5).len(), 1, "stored");
     }
 }

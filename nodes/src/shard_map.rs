@@ -179,6 +179,11 @@ impl ShardMap {
         &self.replicas[self.shard_of(key) as usize]
     }
 
+    /// The replica sets, shared: what a request keeps of the map it was routed by.
+    pub fn replica_table(&self) -> Arc<Vec<Vec<Addr>>> {
+        self.replicas.clone()
+    }
+
     /// The replica set of every shard, by shard.
     pub fn replica_sets(&self) -> &[Vec<Addr>] {
         &self.replicas

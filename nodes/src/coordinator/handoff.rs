@@ -24,7 +24,7 @@ impl Coordinator {
     fn hand_off<O: CoordinatorOut>(&mut self, req: u64, cx: &mut Ctx<'_, O>) {
         let Some(p) = self.pending.get(req) else { return };
         let PendingKind::Write { key, item, .. } = &p.kind else { return };
-        let set = &cx.control.map().replica_sets()[p.shard as usize];
+        let set = p.replicas();
         let silent: Vec<Addr> =
             set.iter().enumerate().filter(|(i, _)| p.answered & (1 << i) == 0).map(|(_, &r)| r).collect();
         let stand_ins = stand_ins(cx.members.addrs(), set, cx.id, silent.len());
@@ -40,7 +40,7 @@ impl Coordinator {
         if !matches!(p.kind, PendingKind::Write { .. }) {
             return;
         }
-        if p.mark(&cx.control.map().replica_sets()[p.shard as usize], intended) {
+        if p.mark(intended) {
             if let PendingKind::Write { stand_ins, .. } = &mut p.kind {
                 *stand_ins += 1;
             }

@@ -26,8 +26,7 @@ impl Coordinator {
     /// request was already done and this was a straggler it waited for.
     pub(super) fn heard<O: CoordinatorOut>(&mut self, req: u64, replica: u32, cx: &mut Ctx<'_, O>) -> bool {
         let Some(p) = self.pending.get_mut(req) else { return false };
-        let replicas = &cx.control.map().replica_sets()[p.shard as usize];
-        let Some(i) = replicas.iter().position(|&r| r == replica) else { return false };
+        let Some(i) = p.replicas().iter().position(|&r| r == replica) else { return false };
         let bit = 1u64 << i;
         let first = p.asked & bit != 0 && p.heard & bit == 0;
         p.heard |= bit;
@@ -59,8 +58,9 @@ impl Coordinator {
     /// when this node is among them (it answers itself without a message).
     pub(super) fn ask_readers<O: CoordinatorOut>(&mut self, req: u64, key: u64, cx: &mut Ctx<'_, O>) -> bool {
         let Some(p) = self.pending.get(req) else { return false };
-        let (required, all) = (p.required as usize, p.asked);
-        let replicas = &cx.control.map().replica_sets()[p.shard as usize];
+        let (required, all, epoch) = (p.required as usize, p.asked, p.routed);
+        let sets = p.sets.clone();
+        let replicas = &sets[p.shard as usize];
         let healthy = |r: u32| self.breakers.as_ref().is_none_or(|b| b.healthy(r));
         let any_unhealthy = self.breakers.as_ref().is_some_and(|b| b.any_unhealthy());
         let mut asked = match self.cfg.hedge {
@@ -99,7 +99,7 @@ impl Coordinator {
             if replica == cx.id {
                 local = true;
             } else {
-                cx.out.to_replica(replica, ReplicaRequest::Read { req, key, fence: None });
+                cx.out.to_replica(replica, ReplicaRequest::Read { req, key, fence: None, epoch });
             }
         }
         local
@@ -113,7 +113,7 @@ impl Coordinator {
             return 0;
         }
         let mut probes = 0;
-        for (i, &replica) in cx.control.map().replica_sets()[p.shard as usize].iter().enumerate() {
+        for (i, &replica) in p.replicas().iter().enumerate() {
             if b.probe_due(replica, cx.now) {
                 b.probe(replica, req);
                 cx.stats.breaker_probes += 1;
@@ -138,7 +138,7 @@ impl Coordinator {
     /// replica is left to ask and the hedge would come before its deadline.
     pub(super) fn schedule_hedge<O: CoordinatorOut>(&mut self, req: u64, cx: &mut Ctx<'_, O>) {
         let Some(p) = self.pending.get(req) else { return };
-        let replicas = cx.control.map().replica_sets()[p.shard as usize].len();
+        let replicas = p.replicas().len();
         if !p.hedgeable() || p.asked.count_ones() as usize >= replicas {
             return;
         }
@@ -161,7 +161,8 @@ impl Coordinator {
         if !p.hedgeable() {
             return;
         }
-        let replicas = &cx.control.map().replica_sets()[p.shard as usize];
+        let (sets, epoch) = (p.sets.clone(), p.routed);
+        let replicas = &sets[p.shard as usize];
         let start = (req % replicas.len() as u64) as usize;
         let healthy = |r: u32| self.breakers.as_ref().is_none_or(|b| b.healthy(r));
         let Some(i) = next_target(replicas, cx.id, start, p.asked, healthy) else { return };
@@ -171,7 +172,7 @@ impl Coordinator {
         if replicas[i] == cx.id {
             self.answer_locally(req, key, cx);
         } else {
-            cx.out.to_replica(replicas[i], ReplicaRequest::Read { req, key, fence: None });
+            cx.out.to_replica(replicas[i], ReplicaRequest::Read { req, key, fence: None, epoch });
         }
         self.schedule_hedge(req, cx);
     }
@@ -191,7 +192,7 @@ impl Coordinator {
         }
         let p = self.pending.remove(req)?;
         if missing != 0 {
-            let replicas = &cx.control.map().replica_sets()[p.shard as usize];
+            let replicas = p.replicas();
             let b = self.breakers.as_mut().expect("breakers on");
             for (i, &replica) in replicas.iter().enumerate() {
                 if missing & (1 << i) != 0 && replica != cx.id && b.timed_out(replica, req, cx.now) == Change::Opened {

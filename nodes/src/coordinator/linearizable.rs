@@ -17,7 +17,7 @@ impl Coordinator {
         let quorum = cx.control.map().n() / 2 + 1;
         let kind = PendingKind::PrimaryRead { write: Box::new(write), fence: None, versions: Vec::new() };
         let req = self.begin(client, op, key, quorum, kind, cx);
-        let local = self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: None });
+        let local = self.fan_out(req, key, cx, |req, key, epoch| ReplicaRequest::Read { req, key, fence: None, epoch });
         self.probe_due_replicas(req, cx);
         if local {
             self.answer_locally(req, key, cx);

@@ -16,6 +16,7 @@ mod primary;
 mod read_repair;
 mod refused;
 mod requests;
+mod reroute;
 mod targets;
 
 use std::cmp::Reverse;
@@ -70,6 +71,8 @@ pub struct Coordinator {
     breakers: Option<Breakers>,
     /// Clients' write attempts taken and refused here, so refusals stay definite under copies.
     attempts: Attempts,
+    /// Requests a replica refused as routed by a stale map, with the map epoch each waits for.
+    parked: BTreeMap<u64, u64>,
 }
 
 /// Where a coordinator writes: requests to replicas, answers to clients, writes forwarded to a
@@ -162,6 +165,7 @@ impl Coordinator {
             wake: Wake::default(),
             latencies: Latencies::new(),
             attempts: Attempts::default(),
+            parked: BTreeMap::new(),
         }
     }
 
@@ -211,14 +215,7 @@ impl Coordinator {
                 let kind =
                     PendingKind::Read { key, versions: Vec::new(), answers: Vec::new(), phase: ReadPhase::Collecting };
                 let req = self.begin(from, op, key, r, kind, cx);
-                let local = if self.cfg.hedge == Hedge::Off && self.breakers.is_none() {
-                    self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: None })
-                } else {
-                    self.ask_readers(req, key, cx)
-                };
-                if local {
-                    self.answer_locally(req, key, cx);
-                }
+                self.send_read(req, key, cx);
                 self.schedule_hedge(req, cx);
             }
         }
@@ -248,6 +245,7 @@ impl Coordinator {
         match answer {
             ReplicaAnswer::WriteAck { req } => self.answered(req, from, Got::Ack, cx),
             ReplicaAnswer::ReadReply { req, versions } => self.answered(req, from, Got::Held(versions), cx),
+            ReplicaAnswer::StaleRoute { req, epoch } => self.stale_route(req, from, epoch, cx),
         }
     }
 
@@ -296,15 +294,51 @@ impl Coordinator {
             // acknowledged or not (superseding a write that may fail loses nothing acknowledged).
             self.primary_cache.insert(key, (fence, item.history(), value));
         }
-        let req = self.begin(client, op, key, w, PendingKind::Write { key, item: item.clone(), stand_ins: 0 }, cx);
-        let local =
-            self.fan_out(req, key, cx, |req, key| ReplicaRequest::Write { req, key, item: item.clone(), fence });
+        let req =
+            self.begin(client, op, key, w, PendingKind::Write { key, item: item.clone(), stand_ins: 0, fence }, cx);
+        self.send_write(req, key, &item, fence, cx);
+    }
+
+    /// Sends write `req` to the key's replicas by this node's map.
+    fn send_write<O: CoordinatorOut>(
+        &mut self,
+        req: u64,
+        key: u64,
+        item: &Arc<Versioned>,
+        fence: Option<u64>,
+        cx: &mut Ctx<'_, O>,
+    ) {
+        let local = self.fan_out(req, key, cx, |req, key, epoch| ReplicaRequest::Write {
+            req,
+            key,
+            item: item.clone(),
+            fence,
+            epoch,
+        });
         // Writes go to every replica, those behind an open breaker too: a due probe rides along.
         self.probe_due_replicas(req, cx);
         // This node is a replica too: it stores the write itself (unless at the sibling bound, or
-        // a migration's final copy fenced the shard here since the request began).
-        if local && serves_locally(key, cx) && cx.replica.store_mut().apply_new(key, &item) != Merged::Refused {
+        // a migration's final copy fenced the shard here: then its route is stale).
+        if !local {
+            return;
+        }
+        if !serves_locally(key, cx) {
+            self.refused_locally(req, key, cx);
+        } else if cx.replica.store_mut().apply_new(key, item) != Merged::Refused {
             self.answered(req, cx.id, Got::Ack, cx);
+        }
+    }
+
+    /// Sends read `req` to the key's replicas by this node's map: all of them, or with hedging
+    /// or the breaker on, the ones chosen to answer first.
+    fn send_read<O: CoordinatorOut>(&mut self, req: u64, key: u64, cx: &mut Ctx<'_, O>) {
+        let local = if self.cfg.hedge == Hedge::Off && self.breakers.is_none() {
+            self.fan_out(req, key, cx, |req, key, epoch| ReplicaRequest::Read { req, key, fence: None, epoch })
+        } else {
+            self.ask_readers(req, key, cx)
+        };
+        if local {
+            self.answer_locally(req, key, cx);
         }
     }
 
@@ -312,6 +346,7 @@ impl Coordinator {
     /// shared, not copied) instead of messaging itself. A damaged record is not answered for.
     fn answer_locally<O: CoordinatorOut>(&mut self, req: u64, key: u64, cx: &mut Ctx<'_, O>) {
         if !serves_locally(key, cx) {
+            self.refused_locally(req, key, cx);
             return;
         }
         if let Ok(held) = cx.replica.store_mut().read(key) {
@@ -331,11 +366,26 @@ impl Coordinator {
         self.next_req += 1;
         let req = self.next_req;
         let shard = cx.control.map().shard_of(key);
-        let replicas = cx.control.map().replica_sets()[shard as usize].len();
+        let sets = cx.control.map().replica_table();
+        let replicas = sets[shard as usize].len();
         debug_assert!(replicas <= 64, "the answer bitmask holds 64 replicas");
         let deadline = cx.now + self.cfg.request_timeout_ms;
         let asked = u64::MAX >> (64 - replicas.max(1)); // every replica, until a read narrows it
-        let p = Pending { client, op, shard, required, answered: 0, kind, asked, heard: 0, hedged: 0, deadline };
+        let routed = cx.control.map().epoch;
+        let p = Pending {
+            client,
+            op,
+            shard,
+            required,
+            answered: 0,
+            kind,
+            asked,
+            heard: 0,
+            hedged: 0,
+            deadline,
+            routed,
+            sets,
+        };
         self.pending.insert(req, p);
         self.deadlines.push(Reverse((deadline, req)));
         let mut due = deadline;
@@ -357,15 +407,15 @@ impl Coordinator {
         req: u64,
         key: u64,
         cx: &mut Ctx<'_, O>,
-        make: impl Fn(u64, u64) -> ReplicaRequest,
+        make: impl Fn(u64, u64, u64) -> ReplicaRequest,
     ) -> bool {
         let Some(p) = self.pending.get(req) else { return false };
         let mut local = false;
-        for &replica in &cx.control.map().replica_sets()[p.shard as usize] {
+        for &replica in p.replicas() {
             if replica == cx.id {
                 local = true;
             } else {
-                cx.out.to_replica(replica, make(req, key));
+                cx.out.to_replica(replica, make(req, key, p.routed));
             }
         }
         local
@@ -462,9 +512,7 @@ impl Coordinator {
         if wants_ack != matches!(got, Got::Ack) {
             return;
         }
-        // The shard map's replica sets do not change yet, so the set is the one the request
-        // fanned out to.
-        if !p.mark(&cx.control.map().replica_sets()[p.shard as usize], replica) {
+        if !p.mark(replica) {
             return;
         }
         if let Got::Held(held) = got {

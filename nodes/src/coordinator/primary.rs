@@ -73,7 +73,8 @@ impl Coordinator {
         cx.out.primary_act(PrimaryAct { shard, epoch: fence, kind: PrimaryActKind::Fence });
         let kind = PendingKind::PrimaryRead { write: Box::new(write), fence: Some(fence), versions: Vec::new() };
         let req = self.begin(client, op, key, n, kind, cx);
-        let local = self.fan_out(req, key, cx, |req, key| ReplicaRequest::Read { req, key, fence: Some(fence) });
+        let local =
+            self.fan_out(req, key, cx, |req, key, epoch| ReplicaRequest::Read { req, key, fence: Some(fence), epoch });
         self.probe_due_replicas(req, cx);
         if local {
             self.answer_locally(req, key, cx);

@@ -45,13 +45,20 @@ pub(super) struct Pending {
     pub(super) hedged: u64,
     /// Local time of its timeout (it began one request timeout earlier).
     pub(super) deadline: u64,
+    /// Epoch of the map it was last routed by (a replica refusing a route older than its own
+    /// map sends it to the replicas of a newer one).
+    pub(super) routed: u64,
+    /// The replica sets of that map (shared with it): answers count against the set the
+    /// request was sent to, even after a migration changed the set in this node's map.
+    pub(super) sets: Arc<Vec<Vec<Addr>>>,
 }
 
 #[derive(Debug)]
 pub(super) enum PendingKind {
     /// A write: the version it was given (the client learns its dot with the acknowledgement;
     /// stand-ins get the version itself), and how many stand-ins' answers count toward W.
-    Write { key: u64, item: Arc<Versioned>, stand_ins: u8 },
+    /// A primary's write carries its fence (replicas refuse it once they know a newer grant).
+    Write { key: u64, item: Arc<Versioned>, stand_ins: u8, fence: Option<u64> },
     /// A read: the versions merged so far and, with read repair on, each replica's answer.
     Read { key: u64, versions: Vec<Versioned>, answers: Vec<(Addr, Option<Arc<Vec<Versioned>>>)>, phase: ReadPhase },
     /// A primary's quorum read before its first write to a key in this tenure (the write is
@@ -88,18 +95,25 @@ impl Pending {
         self.answered.count_ones() as u8
     }
 
-    /// Marks `replica` as answered; false for a replica outside the key's replica set
-    /// (`replicas`) or a repeat answer.
-    pub(super) fn mark(&mut self, replicas: &[Addr], replica: Addr) -> bool {
+    /// The replica set the request was routed to.
+    pub(super) fn replicas(&self) -> &[Addr] {
+        &self.sets[self.shard as usize]
+    }
+
+    /// Marks `replica` as answered; false for a replica outside the replica set it was routed
+    /// to, or a repeat answer.
+    pub(super) fn mark(&mut self, replica: Addr) -> bool {
+        let replicas = &self.sets[self.shard as usize];
         let Some(i) = replicas.iter().position(|&r| r == replica) else {
             return false;
         };
+        let len = replicas.len();
         let bit = 1u64 << i;
         let fresh = self.answered & bit == 0;
         self.answered |= bit;
         // Paired with the replica set's bound where requests begin: answers are counted per
         // distinct replica, never beyond the set.
-        assert!(self.answers() as usize <= replicas.len(), "a request counts at most one answer per replica");
+        assert!(self.answers() as usize <= len, "a request counts at most one answer per replica");
         fresh
     }
 
@@ -131,7 +145,7 @@ impl Pending {
     /// A stub standing for this request once it is done: the same ids and replica bits, no
     /// data.
     pub(super) fn settled(&self) -> Pending {
-        Pending { kind: PendingKind::Settled, ..*self }
+        Pending { kind: PendingKind::Settled, sets: self.sets.clone(), ..*self }
     }
 }
 
@@ -208,6 +222,8 @@ mod tests {
             heard: 0,
             hedged: 0,
             deadline: 100,
+            routed: 0,
+            sets: Arc::new(vec![vec![4, 7, 9]]),
         };
         let mut t = Requests::default();
         for req in 100..105 {
@@ -243,10 +259,12 @@ mod tests {
             heard: 0,
             hedged: 0,
             deadline: 100,
+            routed: 0,
+            sets: Arc::new(vec![vec![4, 7, 9]]),
         };
-        assert!(p.mark(&[4, 7, 9], 7));
-        assert!(!p.mark(&[4, 7, 9], 7), "a duplicate");
-        assert!(!p.mark(&[4, 7, 9], 5), "not a replica of the key");
+        assert!(p.mark(7));
+        assert!(!p.mark(7), "a duplicate");
+        assert!(!p.mark(5), "not a replica of the key");
         assert_eq!(p.answers(), 1);
     }
 }

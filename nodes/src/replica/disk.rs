@@ -46,6 +46,7 @@ impl Replica {
     pub fn crash(&mut self) {
         self.store.crash();
         self.repairs.clear();
+        self.held.clear();
     }
 
     /// A disk timer of node `me`, whose shard map is `map`.
@@ -174,12 +175,12 @@ mod tests {
 
     fn write(r: &mut Replica, key: u64, value: u64, out: &mut NodeOut) {
         let item = Arc::new(version(value));
-        r.on_request(1, ReplicaRequest::Write { req: value, key, item, fence: None }, &map(), out);
+        r.on_request(1, ReplicaRequest::Write { req: value, key, item, fence: None, epoch: 0 }, &map(), out);
     }
 
     fn read(r: &mut Replica, key: u64) -> NodeOut {
         let mut out = NodeOut::default();
-        r.on_request(2, ReplicaRequest::Read { req: 7, key, fence: None }, &map(), &mut out);
+        r.on_request(2, ReplicaRequest::Read { req: 7, key, fence: None, epoch: 0 }, &map(), &mut out);
         out
     }
 

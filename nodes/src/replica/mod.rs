@@ -6,12 +6,12 @@ pub mod copy;
 mod disk;
 mod msg;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::actor::{Addr, Outbox};
 use crate::bugs::{self, Bug};
 use crate::shard_map::ShardMap;
-use crate::storage::{Merged, Store};
+use crate::storage::{Merged, StorageStats, Store};
 
 pub use msg::{DiskTimer, FenceAct, FenceActKind, RepairMsg, ReplicaAnswer, ReplicaRequest};
 
@@ -33,7 +33,14 @@ pub struct Replica {
     repair_armed: bool,
     /// Volatile: the key the next scrub round starts at.
     scrub_from: u64,
+    /// Volatile: requests routed by a newer map than this node's, held (in arrival order)
+    /// until its map is that new.
+    held: VecDeque<(Addr, ReplicaRequest)>,
 }
+
+/// Requests a replica holds for a newer map at most; more are refused (the coordinator's
+/// deadline then decides), so a node cut off from the leader does not pile them up.
+const HELD_MAX: usize = 1024;
 
 impl Replica {
     /// A replica over `store`, knowing no fence yet.
@@ -45,6 +52,7 @@ impl Replica {
             repairs: BTreeMap::new(),
             repair_armed: false,
             scrub_from: 0,
+            held: VecDeque::new(),
         }
     }
 
@@ -78,6 +86,61 @@ impl Replica {
         !map.ever_migrated(shard) || (!map.moving(shard) && map.replica_sets()[shard as usize].contains(&me))
     }
 
+    /// The newest map epoch this node knows `shard` by: its map's, or the cut-over epoch a final
+    /// copy order fenced the shard until (what a refused stale route is told to wait for).
+    pub fn route_epoch(&self, map: &ShardMap, shard: u32) -> u64 {
+        map.epoch.max(self.route_fences.get(&shard).copied().unwrap_or(0))
+    }
+
+    /// A read or write this node does not serve by its map (`serves` said no). Routed by a
+    /// newer map than this node's, it is held until this node's map is that new; routed by an
+    /// older one, it is refused, naming the map to route by ([`ReplicaAnswer::StaleRoute`]).
+    pub fn stale_route<M, T, E>(
+        &mut self,
+        from: Addr,
+        request: ReplicaRequest,
+        map: &ShardMap,
+        stats: &mut StorageStats,
+        out: &mut Outbox<M, T, E>,
+    ) where
+        M: From<ReplicaAnswer>,
+    {
+        let Some((req, key, epoch)) = request.route() else { return };
+        if epoch > map.epoch && self.held.len() < HELD_MAX {
+            stats.routes_held += 1;
+            self.held.push_back((from, request));
+            return;
+        }
+        stats.stale_routes_refused += 1;
+        if !bugs::on(Bug::SilentStaleRoute) {
+            let epoch = self.route_epoch(map, map.shard_of(key));
+            out.send(from, ReplicaAnswer::StaleRoute { req, epoch });
+        }
+    }
+
+    /// This node's map changed: the held requests it is now new enough for are served, or
+    /// refused if they are stale by it after all.
+    pub fn on_map<M, T, E>(&mut self, me: Addr, map: &ShardMap, stats: &mut StorageStats, out: &mut Outbox<M, T, E>)
+    where
+        M: From<ReplicaAnswer>,
+        E: From<FenceAct>,
+    {
+        if self.held.iter().all(|(_, r)| r.route().is_some_and(|(_, _, epoch)| epoch > map.epoch)) {
+            return;
+        }
+        let held = std::mem::take(&mut self.held);
+        for (from, request) in held {
+            let Some((_, key, epoch)) = request.route() else { continue };
+            if epoch > map.epoch {
+                self.held.push_back((from, request));
+            } else if self.serves(me, map, map.shard_of(key)) {
+                self.on_request(from, request, map, out);
+            } else {
+                self.stale_route(from, request, map, stats, out);
+            }
+        }
+    }
+
     /// Fences `shard` for a migration's cut-over: refused until this node's map reaches `epoch`.
     pub fn fence_route(&mut self, shard: u32, epoch: u64) {
         let f = self.route_fences.entry(shard).or_insert(0);
@@ -104,7 +167,7 @@ impl Replica {
         E: From<FenceAct>,
     {
         match request {
-            ReplicaRequest::Write { req, key, item, fence } => {
+            ReplicaRequest::Write { req, key, item, fence, .. } => {
                 let shard = map.shard_of(key);
                 if let Some(epoch) = fence {
                     let known = self.fence_of(shard, map);
@@ -129,7 +192,7 @@ impl Replica {
                 self.store.apply(key, &item);
                 out.send(from, ReplicaAnswer::WriteAck { req });
             }
-            ReplicaRequest::Read { req, key, fence } => {
+            ReplicaRequest::Read { req, key, fence, .. } => {
                 if let Some(epoch) = fence {
                     let shard = map.shard_of(key);
                     if self.raise_fence(shard, epoch) {

@@ -10,14 +10,30 @@ pub enum ReplicaRequest {
     /// Store a version. A shard's primary fences its writes with the epoch it was granted the
     /// shard at; replicas that know a later grant refuse.
     /// The version is shared by every replica's copy of the message.
-    Write { req: u64, key: u64, item: Arc<Versioned>, fence: Option<u64> },
+    /// `epoch` is the map the coordinator routed it by: a replica whose map is older holds it
+    /// until its map is that new.
+    Write { req: u64, key: u64, item: Arc<Versioned>, fence: Option<u64>, epoch: u64 },
     /// Store a version read repair found missing here. Never refused (it may be an
     /// acknowledged write that other replicas hold); acknowledged like a write.
     Repair { req: u64, key: u64, item: Arc<Versioned> },
     /// Send the versions held for a key. A new primary's read carries its fence: the replica
     /// then refuses writes fenced with an older epoch, so a deposed primary's late writes
     /// cannot land behind the new one's read.
-    Read { req: u64, key: u64, fence: Option<u64> },
+    /// `epoch` as for writes.
+    Read { req: u64, key: u64, fence: Option<u64>, epoch: u64 },
+}
+
+impl ReplicaRequest {
+    /// A read's or write's request id, key and route epoch (`None` for a repair, which any
+    /// holder of the key takes).
+    pub fn route(&self) -> Option<(u64, u64, u64)> {
+        match *self {
+            ReplicaRequest::Write { req, key, epoch, .. } | ReplicaRequest::Read { req, key, epoch, .. } => {
+                Some((req, key, epoch))
+            }
+            ReplicaRequest::Repair { .. } => None,
+        }
+    }
 }
 
 /// A replica's answer to the coordinator of request `req`.
@@ -28,6 +44,12 @@ pub enum ReplicaAnswer {
     /// The versions the replica holds for the key (its siblings; `None` when it holds none),
     /// shared with its store rather than copied.
     ReadReply { req: u64, versions: Option<Arc<Vec<Versioned>>> },
+    /// The replica does not serve the key's shard: the request was routed by a map older than
+    /// `epoch` (the shard moved, or is being cut over), or the replica's own map is behind.
+    /// `epoch` is the newest map the replica knows the shard by (its map's, or the epoch a
+    /// cut-over fenced it until); a coordinator that routed by an older map routes again once
+    /// its map is that new.
+    StaleRoute { req: u64, epoch: u64 },
 }
 
 /// A replica's disk work, on its own clock.

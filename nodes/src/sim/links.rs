@@ -316,7 +316,7 @@ mod kind_tests {
             Fate::Deliver { delay_ms, .. } => delay_ms,
             other => panic!("{other:?}"),
         };
-        let read = Msg::Replica(ReplicaRequest::Read { req: 1, key: 1, fence: None });
+        let read = Msg::Replica(ReplicaRequest::Read { req: 1, key: 1, fence: None, epoch: 0 });
         let reply = Msg::Replied(ReplicaAnswer::ReadReply { req: 1, versions: Some(Arc::new(vec![])) });
         let ack = Msg::Replied(ReplicaAnswer::WriteAck { req: 1 });
         let write = Msg::Replica(ReplicaRequest::Write {
@@ -329,6 +329,7 @@ mod kind_tests {
                 value: 1,
             }),
             fence: None,
+            epoch: 0,
         });
         assert_eq!(delay(&l, 2, &write, &mut rng), 7);
         // A read request has no latency of its own: the link's (same zone, then cross zone).

@@ -199,7 +199,7 @@ mod tests {
     #[test]
     fn replica_reads_and_writes_cost_their_own_kinds_of_work() {
         let replica = |request| Input::Msg { from: 0, msg: Msg::Replica(request) };
-        let read = replica(ReplicaRequest::Read { req: 1, key: 1, fence: None });
+        let read = replica(ReplicaRequest::Read { req: 1, key: 1, fence: None, epoch: 0 });
         assert_eq!(Work::of(&read), Some(Work::Read));
         use crate::storage::version::{Context, Dot, Versioned};
         let item = std::sync::Arc::new(Versioned {
@@ -208,7 +208,7 @@ mod tests {
             stamp: 0,
             value: 1,
         });
-        let write = replica(ReplicaRequest::Write { req: 2, key: 1, item: item.clone(), fence: None });
+        let write = replica(ReplicaRequest::Write { req: 2, key: 1, item: item.clone(), fence: None, epoch: 0 });
         assert_eq!(Work::of(&write), Some(Work::Write));
         assert_eq!(Work::of(&replica(ReplicaRequest::Repair { req: 3, key: 1, item })), Some(Work::Repair));
     }

@@ -56,6 +56,12 @@ pub struct StorageStats {
     /// no replica of the shard since a migration, the shard is being cut over, or the final copy
     /// order fenced it.
     pub stale_routes_refused: u64,
+    /// Requests a coordinator routed again to its shard's replicas by a newer map, after a
+    /// replica refused them as routed by a stale one.
+    pub stale_routes_retried: u64,
+    /// Replica reads and writes routed by a newer map than this node's, held until its map
+    /// caught up.
+    pub routes_held: u64,
     /// Late copies of client writes dropped because this coordinator had refused that very
     /// attempt (`ShardMoving`, `NotPrimary`): the client was told it was not applied.
     pub refused_copies_dropped: u64,
@@ -70,7 +76,7 @@ impl StorageStats {
     }
 
     /// Every counter with its name, in a fixed order (summary.json and the trace use it).
-    pub fn counters(&self) -> [(&'static str, u64); 24] {
+    pub fn counters(&self) -> [(&'static str, u64); 26] {
         [
             ("sibling_cap_hits", self.sibling_cap_hits),
             ("lww_discarded", self.lww_discarded),
@@ -95,11 +101,13 @@ impl StorageStats {
             ("breaker_probes", self.breaker_probes),
             ("moving_refused", self.moving_refused),
             ("stale_routes_refused", self.stale_routes_refused),
+            ("stale_routes_retried", self.stale_routes_retried),
+            ("routes_held", self.routes_held),
             ("refused_copies_dropped", self.refused_copies_dropped),
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut u64; 24] {
+    fn fields_mut(&mut self) -> [&mut u64; 26] {
         [
             &mut self.sibling_cap_hits,
             &mut self.lww_discarded,
@@ -124,6 +132,8 @@ impl StorageStats {
             &mut self.breaker_probes,
             &mut self.moving_refused,
             &mut self.stale_routes_refused,
+            &mut self.stale_routes_retried,
+            &mut self.routes_held,
             &mut self.refused_copies_dropped,
         ]
     }

@@ -27,6 +27,7 @@ pub mod siblings;
 pub mod sometimes;
 pub mod stale_reads;
 pub mod standing;
+pub mod timeouts;
 pub mod verdict;
 
 pub use availability::AvailabilityBound;

@@ -8,7 +8,7 @@ use super::evidence::Evidence;
 use super::verdict::{PropertyClass, Verdict};
 use super::{
     convergence, corruption, fencing, leader_change, leaders, linearizable, lost_writes, machines, membership,
-    migration_limits, migrations, ownership, primaries, scaling, siblings, sometimes, stale_reads, standing,
+    migration_limits, migrations, ownership, primaries, scaling, siblings, sometimes, stale_reads, standing, timeouts,
 };
 use crate::history::{History, MigrationStep};
 use sometimes::Interleaving;
@@ -27,7 +27,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 36] = [
+pub static PROPERTIES: [Property; 37] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -234,6 +234,12 @@ pub static PROPERTIES: [Property; 36] = [
         class: Safety,
         holds_when: "no client request reached a machine the autoscaler had off (a spare not started, or a node drained and turned off)",
         check: |e| machines::clients_avoid_stopped_machines(e.history),
+    },
+    Property {
+        name: "no_timeouts_without_faults",
+        class: Liveness,
+        holds_when: "no operation timed out without a fault in effect (or ended under 2 s before it); migrations, joins and drains are not faults",
+        check: |e| timeouts::no_timeouts_without_faults(e.history),
     },
     Property {
         name: "membership_converged",
