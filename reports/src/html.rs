@@ -382,6 +382,9 @@ fn control(h: &mut String, s: &Summary) {
     }
     let _ = writeln!(h, "</table>");
     h.push_str(&migrations(&s.migrations));
+    if !s.migrations.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", escape(&crate::migrations::routing_text(&s.storage)));
+    }
     h.push_str(&placement(s));
     h.push_str(&voters(s));
 }

@@ -1,6 +1,7 @@
 //! The per-migration status table: state, when each step began, bytes moved; as summary.json
 //! rows and terminal text (`html.rs` draws it as a table).
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,19 @@ pub fn steps_text(r: &MigrationSummary) -> String {
     steps.join(", ")
 }
 
+/// What routing did around the migrations, from the storage counters summed over the nodes:
+/// requests refused during cut-overs, stale routes refused, routed again and held.
+pub fn routing_text(storage: &BTreeMap<String, u64>) -> String {
+    let n = |name: &str| storage.get(name).copied().unwrap_or(0);
+    format!(
+        "routing: {} requests refused while their shard was cut over (ShardMoving: applied nowhere); {} replica requests refused as routed by a stale map, {} requests routed again by a newer map, {} held until the replica's map caught up",
+        n("moving_refused"),
+        n("stale_routes_refused"),
+        n("stale_routes_retried"),
+        n("routes_held"),
+    )
+}
+
 /// The table as terminal text (empty when the run had no migration).
 pub fn text(rows: &[MigrationSummary]) -> String {
     let mut s = String::new();
@@ -104,6 +118,14 @@ mod tests {
     fn the_table_counts_outcomes_and_lists_each_step() {
         let t = text(&[row("done"), row("rolled_back"), row("transfer")]);
         assert!(t.contains("3 started, 1 completed, 1 rolled back"), "{t}");
+        let storage =
+            BTreeMap::from([("stale_routes_refused".to_string(), 4), ("stale_routes_retried".to_string(), 3)]);
+        let routing = routing_text(&storage);
+        assert!(routing.starts_with("routing: 0 requests refused while their shard was cut over"), "{routing}");
+        assert!(
+            routing.contains("4 replica requests refused as routed by a stale map, 3 requests routed again"),
+            "{routing}"
+        );
         assert!(t.contains("n1,n2,n3 -> n6") && t.contains("sync 5.012, done 7.250"), "{t}");
         assert_eq!(text(&[]), String::new(), "nothing when nothing migrated");
     }

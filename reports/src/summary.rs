@@ -528,6 +528,9 @@ impl Summary {
             unowned_max
         );
         s.push_str(&crate::migrations::text(&self.migrations));
+        if !self.migrations.is_empty() {
+            let _ = writeln!(s, "{}", crate::migrations::routing_text(&self.storage));
+        }
         s.push_str(&crate::placement::text(&self.placement, self.voters.as_ref(), self.simulated_ms));
         let _ = writeln!(s, "{}", self.spread.text());
         if !self.interleavings.is_empty() {

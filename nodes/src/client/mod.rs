@@ -262,7 +262,9 @@ impl Client {
     }
 
     /// Arms a retry of the operation in flight, refused before it was applied anywhere, when the
-    /// policy allows one more and its back-off ends before the client's timeout; true if armed.
+    /// policy allows one more and the retry could be answered before the client's timeout (its
+    /// back-off plus the round trip the refusal just took); true if armed. A retry sent too late
+    /// to be answered would turn a definite refusal into a timeout, which may have been applied.
     fn retry_later(&mut self, now_ms: u64, out: &mut impl ClientOut) -> bool {
         let policy = self.cfg.retry;
         let Some(c) = self.current.as_mut() else { return false };
@@ -270,7 +272,8 @@ impl Client {
             return false;
         }
         let delay = policy.backoff(c.retries, &mut self.rng);
-        if now_ms + delay >= c.invoke_ms + self.cfg.timeout_ms {
+        let round_trip = now_ms.saturating_sub(c.sent_ms);
+        if now_ms + delay + round_trip >= c.invoke_ms + self.cfg.timeout_ms {
             return false;
         }
         c.retries += 1;
@@ -619,6 +622,15 @@ mod tests {
         answer(&mut c2, 53, Reply::ShardMoving { attempt: 0 }, &mut out);
         assert!(retry_timers(&out).is_empty());
         assert_eq!(records(&out)[0].reason, Some(FailReason::ShardMoving));
+        // Refused 40 ms after it was sent (deadline 55): a retry at 47 to 49 would be answered
+        // about 40 ms later, after the timeout. The refusal stands, a definite failure.
+        let mut c3 = retrying(vec![op(OpKind::Write)], 3, 4);
+        let mut out = Out::default();
+        c3.start(0, &mut out);
+        c3.on_input(5, Input::Timer(ClientTimer::Issue), &mut out);
+        answer(&mut c3, 45, Reply::ShardMoving { attempt: 0 }, &mut out);
+        assert!(retry_timers(&out).is_empty(), "{:?}", out.timers);
+        assert_eq!((records(&out)[0].outcome, records(&out)[0].reason), (Outcome::Fail, Some(FailReason::ShardMoving)));
     }
 
     #[test]

@@ -239,12 +239,18 @@ impl Control {
     /// Keeps the placement target from undoing a migration: a shard being synced keeps its
     /// primary, one transferred goes to its target (when live), and, while the leader may
     /// rebalance, a completed migration keeps its target as primary: rebalancing moved migrated
-    /// primaries straight back (migrate-many's shard 0 to n1 at 4.25 s). The latest migration of
-    /// a shard that was not rolled back or refused decides.
+    /// primaries straight back (migrate-many's shard 0 to n1 at 4.25 s). A shard's running
+    /// migration decides (at most one runs), else its queued one, else its latest finished one
+    /// that was not rolled back or refused (by id: leaders' ids come after operators', so a
+    /// done drain would otherwise outrank the operator's migration running now, which then
+    /// never got its primary and rolled back).
     pub(super) fn pin_migrations(&self, target: &mut [Option<Addr>], live: &[bool], rebalance: bool) {
         let is_live = |a: Addr| self.members.slot(a).is_some_and(|s| live[s]);
         let mut decided = std::collections::BTreeSet::new();
-        for m in self.durable.map.migrations().iter().rev() {
+        let all = self.durable.map.migrations();
+        let running = all.iter().filter(|m| !m.step.is_terminal() && m.step != Step::Queued);
+        let queued = all.iter().filter(|m| m.step == Step::Queued);
+        for m in running.chain(queued).chain(all.iter().rev().filter(|m| m.step.is_terminal())) {
             let pinned = match m.step {
                 Step::RolledBack | Step::Refused => continue,
                 _ if !decided.insert(m.shard) => continue,

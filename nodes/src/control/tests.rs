@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::*;
 use crate::actor::{Addr, Input};
-use crate::migration_msg::Step;
+use crate::migration_msg::{Migration, Step};
 
 type Out = Outbox<Ctl, ControlTimer, ControlEvent>;
 
@@ -295,6 +295,32 @@ fn a_completed_migration_is_not_undone_by_rebalancing() {
     net.run_until(10_000);
     let map = net.nodes[leader as usize].map();
     assert_eq!(map.primary_of(shard), Some(to), "the migrated primary stays where it was sent: {map:?}");
+}
+
+#[test]
+fn a_running_migration_pins_its_target_though_a_leaders_migration_of_the_shard_is_done() {
+    let net = Net::new(5, 8);
+    let mut c = net.nodes.into_iter().next().unwrap();
+    let migration = |id, to, replaces, step| Migration {
+        id,
+        shard: 3,
+        to,
+        replaces,
+        step,
+        prev_replicas: vec![3, 4, 0],
+        prev_primary: Some(3),
+        next_replicas: vec![to, 3, 4],
+        failure: None,
+    };
+    // A drain replaced a standby earlier (done; leaders' ids come after operators'), and the
+    // operator's migration of the same shard to node 2 is in its transfer now.
+    c.durable.map.put_migration(migration(AUTO_IDS + 3, 4, Some(1), Step::Done));
+    c.durable.map.put_migration(migration(1, 2, None, Step::Transfer));
+    for rebalance in [true, false] {
+        let mut target = vec![Some(0); 8];
+        c.pin_migrations(&mut target, &[true; 5], rebalance);
+        assert_eq!(target[3], Some(2), "the running migration decides (rebalance {rebalance})");
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! When each applied fault was in effect: the spans that reports shade and that checkers ask
 //! whether a node was touched by a fault.
 
+use std::collections::BTreeMap;
+
 use reports::FaultWindow;
 
 use super::{History, NodeChange};
@@ -36,6 +38,7 @@ impl FaultSpan {
 /// final heal), else at its scheduled end, else when the run healed, else at `end_ms`.
 pub fn fault_spans(history: &History, end_ms: u64) -> Vec<FaultSpan> {
     let fallback = history.healed_at_ms.unwrap_or(end_ms);
+    let undone = undo_times(history);
     let mut windows = vec![];
     for (i, f) in history.faults.iter().enumerate() {
         let kind = FaultWindow::kind_of(&f.label);
@@ -61,8 +64,7 @@ pub fn fault_spans(history: &History, end_ms: u64) -> Vec<FaultSpan> {
                 .collect();
             ends.and_then(|e| e.into_iter().max())
         });
-        let undo_label = format!("end {}", f.label);
-        let by_undo = || history.faults[i + 1..].iter().find(|u| u.undo && u.label == undo_label).map(|u| u.at_ms);
+        let by_undo = || undone[i];
         // Damage to a disk is done at once: its window is an instant.
         let end = if kind == "corrupt" {
             f.at_ms
@@ -72,4 +74,56 @@ pub fn fault_spans(history: &History, end_ms: u64) -> Vec<FaultSpan> {
         windows.push(FaultSpan { fault: i, start_ms: f.at_ms, end_ms: end, kind });
     }
     windows
+}
+
+/// When each fault's `end <label>` undo came, pairing every undo with one fault of its label
+/// still open: the one scheduled to end just then (its `until_ms`), else the earliest opened.
+/// Two faults with one label can overlap (a swarm draws the same partition twice): the first
+/// undo ends only one of them.
+fn undo_times(history: &History) -> Vec<Option<u64>> {
+    let mut ends = vec![None; history.faults.len()];
+    let mut open: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, f) in history.faults.iter().enumerate() {
+        if !f.undo {
+            open.entry(f.label.as_str()).or_default().push(i);
+            continue;
+        }
+        let Some(list) = f.label.strip_prefix("end ").and_then(|label| open.get_mut(label)) else { continue };
+        if list.is_empty() {
+            continue;
+        }
+        let pick = list.iter().position(|&j| history.faults[j].until_ms == Some(f.at_ms)).unwrap_or(0);
+        ends[list.remove(pick)] = Some(f.at_ms);
+    }
+    ends
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::FaultRecord;
+
+    fn record(h: &mut History, at_ms: u64, label: &str, until_ms: Option<u64>, undo: bool) {
+        h.record_fault(FaultRecord { at_ms, label: label.into(), nodes: vec![1, 2], until_ms, undo });
+    }
+
+    #[test]
+    fn two_overlapping_faults_with_one_label_each_end_at_their_own_undo() {
+        let mut h = History::new();
+        let cut = "partition [n2,n6] | [n1,n3]";
+        record(&mut h, 21_000, cut, Some(27_700), false);
+        record(&mut h, 27_500, cut, Some(32_800), false);
+        record(&mut h, 27_700, &format!("end {cut}"), None, true);
+        record(&mut h, 32_800, &format!("end {cut}"), None, true);
+        let spans = fault_spans(&h, 60_000);
+        let ends: Vec<(u64, u64)> = spans.iter().map(|s| (s.start_ms, s.end_ms)).collect();
+        assert_eq!(ends, [(21_000, 27_700), (27_500, 32_800)]);
+        // Without durations, undos close the earliest fault of the label still open.
+        let mut h = History::new();
+        record(&mut h, 1_000, "loss 0.2", None, false);
+        record(&mut h, 2_000, "loss 0.2", None, false);
+        record(&mut h, 3_000, "end loss 0.2", None, true);
+        let ends: Vec<(u64, u64)> = fault_spans(&h, 9_000).iter().map(|s| (s.start_ms, s.end_ms)).collect();
+        assert_eq!(ends, [(1_000, 3_000), (2_000, 9_000)], "the second lasts to the end of the run");
+    }
 }
