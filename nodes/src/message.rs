@@ -66,6 +66,7 @@ impl Msg {
                 Reply::Timeout { .. } => f("timeout", Some(*op), None),
                 Reply::NotPrimary { .. } => f("not_primary", Some(*op), None),
                 Reply::ShardMoving { .. } => f("shard_moving", Some(*op), None),
+                Reply::SiblingBound { .. } => f("sibling_bound", Some(*op), None),
             },
             Msg::Forward(w) => MsgFacts { value: Some(w.value), ..f("forward", Some(w.op), Some(w.key)) },
             Msg::Replica(ReplicaRequest::Write { req, key, item, .. }) => {
@@ -77,6 +78,7 @@ impl Msg {
             Msg::Replica(ReplicaRequest::Read { req, key, .. }) => f("replica_read", Some(*req), Some(*key)),
             Msg::Replied(ReplicaAnswer::WriteAck { req }) => f("write_ack", Some(*req), None),
             Msg::Replied(ReplicaAnswer::StaleRoute { req, .. }) => f("stale_route", Some(*req), None),
+            Msg::Replied(ReplicaAnswer::Refused { req }) => f("write_refused", Some(*req), None),
             Msg::Replied(ReplicaAnswer::ReadReply { req, versions }) => MsgFacts {
                 versions: Some(versions.as_deref().map_or(&[], Vec::as_slice)),
                 ..f("read_reply", Some(*req), None)

@@ -743,10 +743,24 @@ mod tests {
         let mut n = node_with(0, ReadRepair::Off, storage);
         let mut out = NodeOut::default();
         n.on_input(0, client_write(1), &mut out);
-        n.on_input(1, client_write(1), &mut out);
+        let mut second = NodeOut::default();
+        n.on_input(1, client_write(1), &mut second);
         assert!(matches!(replies(&out)[..], [Reply::WriteOk { .. }]), "only the first is acknowledged");
+        assert!(replies(&second).is_empty(), "the other replicas may still store it");
         assert_eq!(n.store().get(5).len(), 1);
         assert_eq!(n.stats().sibling_cap_hits, 1);
+        // Both other replicas refuse too: W is out of reach, the write is given up at once (its
+        // timeout would only come at 101 ms).
+        let req = first_request(&second);
+        for from in [1, 2] {
+            n.on_input(3, Input::Msg { from, msg: Msg::Replied(ReplicaAnswer::Refused { req }) }, &mut second);
+        }
+        assert!(matches!(replies(&second)[..], [Reply::SiblingBound { answers: 0, .. }]), "{:?}", replies(&second));
+        // As a replica, it answers another coordinator's write past the bound with a refusal.
+        let write = ReplicaRequest::Write { req: 9, key: 5, item: Arc::new(version(2, 98)), fence: None, epoch: 0 };
+        let mut out = NodeOut::default();
+        n.on_input(4, Input::Msg { from: 2, msg: Msg::Replica(write) }, &mut out);
+        assert!(matches!(out.sends[..], [(2, Msg::Replied(ReplicaAnswer::Refused { req: 9 }))]), "{:?}", out.sends);
         // A hinted write may have been acknowledged through stand-ins: never refused.
         let item = Arc::new(version(3, 99));
         n.on_input(2, Input::Msg { from: 3, msg: Msg::Handoff(HandoffMsg::Deliver { key: 5, item }) }, &mut out);

@@ -233,6 +233,9 @@ impl Client {
                     }
                     Reply::NotPrimary { .. } => Ending::failed(Outcome::Fail, FailReason::NotPrimary),
                     Reply::ShardMoving { .. } => Ending::failed(Outcome::Fail, FailReason::ShardMoving),
+                    Reply::SiblingBound { dot, .. } => {
+                        Ending { dot, ..Ending::failed(Outcome::Indeterminate, FailReason::SiblingBound) }
+                    }
                     Reply::Timeout { dot, .. } => {
                         let write = self.current.as_ref().is_some_and(|c| c.op.kind == OpKind::Write);
                         let outcome = if write { Outcome::Indeterminate } else { Outcome::Fail };

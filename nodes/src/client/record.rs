@@ -37,6 +37,9 @@ pub enum FailReason {
     NotPrimary,
     /// The shard was being cut over to a migration's new replicas.
     ShardMoving,
+    /// Replicas refused the write at their sibling bound, leaving W out of reach (it may be
+    /// stored on fewer than W).
+    SiblingBound,
 }
 
 /// One client operation from invocation to completion.

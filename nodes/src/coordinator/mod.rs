@@ -246,6 +246,7 @@ impl Coordinator {
             ReplicaAnswer::WriteAck { req } => self.answered(req, from, Got::Ack, cx),
             ReplicaAnswer::ReadReply { req, versions } => self.answered(req, from, Got::Held(versions), cx),
             ReplicaAnswer::StaleRoute { req, epoch } => self.stale_route(req, from, epoch, cx),
+            ReplicaAnswer::Refused { req } => self.write_refused(req, from, cx),
         }
     }
 
@@ -324,7 +325,9 @@ impl Coordinator {
         }
         if !serves_locally(key, cx) {
             self.refused_locally(req, key, cx);
-        } else if cx.replica.store_mut().apply_new(key, item) != Merged::Refused {
+        } else if cx.replica.store_mut().apply_new(key, item) == Merged::Refused {
+            self.write_refused(req, cx.id, cx);
+        } else {
             self.answered(req, cx.id, Got::Ack, cx);
         }
     }
@@ -382,6 +385,7 @@ impl Coordinator {
             asked,
             heard: 0,
             hedged: 0,
+            refused: 0,
             deadline,
             routed,
             sets,
@@ -534,6 +538,34 @@ impl Coordinator {
             }
         }
         self.complete_if_done(req, cx);
+    }
+
+    /// `replica` refused write `req` at its sibling bound. That is an answer (its breaker hears
+    /// it); once the replicas left cannot make W, the write is given up at once (`SiblingBound`:
+    /// it may be stored on fewer than W), where its timeout would only have come later. With
+    /// hinted handoff on, stand-ins may still make W: the write waits for them.
+    fn write_refused<O: CoordinatorOut>(&mut self, req: u64, replica: Addr, cx: &mut Ctx<'_, O>) {
+        if self.tracks_replicas() && self.heard(req, replica, cx) {
+            return; // a done request's straggler
+        }
+        let handoff = self.cfg.handoff.is_some();
+        let Some(p) = self.pending.get_mut(req) else { return };
+        if !matches!(p.kind, PendingKind::Write { .. }) {
+            return;
+        }
+        let Some(i) = p.replicas().iter().position(|&r| r == replica) else { return };
+        p.refused |= 1 << i;
+        let open = p.replicas().len() as u32 - (p.answered | p.refused).count_ones();
+        if handoff || u32::from(p.answers()) + open >= u32::from(p.required_answers()) {
+            return;
+        }
+        if let Some(p) = self.retire(req, cx) {
+            let (dot, answers) = match p.kind {
+                PendingKind::Write { item, .. } => (Some(item.dot), p.answered.count_ones() as u8),
+                _ => (None, 0),
+            };
+            cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::SiblingBound { dot, answers } });
+        }
     }
 
     /// Completes request `req` if it has its W or R answers.

@@ -65,6 +65,9 @@ pub enum Reply {
     /// The key's shard is being cut over to a migration's new replicas: the request was refused
     /// at once and applied nowhere (`attempt` as for `NotPrimary`).
     ShardMoving { attempt: u8 },
+    /// Replicas refused the write at their sibling bound, so many that W was out of reach: given
+    /// up at once. It may be stored on fewer than W replicas (`dot`, as for a timeout).
+    SiblingBound { dot: Option<Dot>, answers: u8 },
 }
 
 /// A client write handed by a coordinator that is not the shard's primary to the primary,

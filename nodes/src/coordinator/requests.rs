@@ -43,6 +43,8 @@ pub(super) struct Pending {
     pub(super) heard: u64,
     /// Bit i set when replica i was asked by a hedge.
     pub(super) hedged: u64,
+    /// Bit i set when replica i refused the write at its sibling bound.
+    pub(super) refused: u64,
     /// Local time of its timeout (it began one request timeout earlier).
     pub(super) deadline: u64,
     /// Epoch of the map it was last routed by (a replica refusing a route older than its own
@@ -221,6 +223,7 @@ mod tests {
             asked: 0b111,
             heard: 0,
             hedged: 0,
+            refused: 0,
             deadline: 100,
             routed: 0,
             sets: Arc::new(vec![vec![4, 7, 9]]),
@@ -258,6 +261,7 @@ mod tests {
             asked: 0b111,
             heard: 0,
             hedged: 0,
+            refused: 0,
             deadline: 100,
             routed: 0,
             sets: Arc::new(vec![vec![4, 7, 9]]),

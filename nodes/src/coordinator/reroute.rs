@@ -83,6 +83,7 @@ impl Coordinator {
         p.answered = 0;
         p.heard = 0;
         p.hedged = 0;
+        p.refused = 0;
         p.asked = u64::MAX >> (64 - replicas.max(1));
         cx.stats.stale_routes_retried += 1;
         match &mut p.kind {

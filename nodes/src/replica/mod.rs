@@ -179,14 +179,16 @@ impl Replica {
                 }
                 // Refused at the sibling bound: not stored, so not acknowledged. Under
                 // `fsync: always` a stored write is synced before `apply_new` returns.
-                if self.store.apply_new(key, &item) != Merged::Refused {
-                    if let Some(epoch) = fence {
-                        // A write fenced newer than any read announced fences what follows too.
-                        self.raise_fence(shard, epoch);
-                        out.event(FenceAct { shard, epoch, kind: FenceActKind::Accepted });
-                    }
-                    out.send(from, ReplicaAnswer::WriteAck { req });
+                if self.store.apply_new(key, &item) == Merged::Refused {
+                    out.send(from, ReplicaAnswer::Refused { req });
+                    return;
                 }
+                if let Some(epoch) = fence {
+                    // A write fenced newer than any read announced fences what follows too.
+                    self.raise_fence(shard, epoch);
+                    out.event(FenceAct { shard, epoch, kind: FenceActKind::Accepted });
+                }
+                out.send(from, ReplicaAnswer::WriteAck { req });
             }
             ReplicaRequest::Repair { req, key, item } => {
                 self.store.apply(key, &item);

@@ -50,6 +50,9 @@ pub enum ReplicaAnswer {
     /// cut-over fenced it until); a coordinator that routed by an older map routes again once
     /// its map is that new.
     StaleRoute { req: u64, epoch: u64 },
+    /// The replica did not store the version: the key holds as many siblings as the store
+    /// allows. Not stored, so never acknowledged; the coordinator gives up once W is out of reach.
+    Refused { req: u64 },
 }
 
 /// A replica's disk work, on its own clock.

@@ -127,7 +127,11 @@ impl Service {
         if let Some(t) = self.traffic.get_mut(from as usize) {
             t.sent += 1;
             if let Msg::Answer(ClientAnswer::Reply {
-                reply: Reply::Timeout { .. } | Reply::NotPrimary { .. } | Reply::ShardMoving { .. },
+                reply:
+                    Reply::Timeout { .. }
+                    | Reply::NotPrimary { .. }
+                    | Reply::ShardMoving { .. }
+                    | Reply::SiblingBound { .. },
                 ..
             }) = msg
             {

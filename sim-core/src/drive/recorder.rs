@@ -266,6 +266,7 @@ fn reason(r: FailReason) -> Cow<'static, str> {
         FailReason::NoCoordinator => "NoCoordinator",
         FailReason::NotPrimary => "NotPrimary",
         FailReason::ShardMoving => "ShardMoving",
+        FailReason::SiblingBound => "SiblingBound",
     })
 }
 
