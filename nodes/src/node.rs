@@ -234,17 +234,23 @@ impl StorageNode {
         let control = self.control.as_ref().expect("control present");
         self.replica.on_map(self.id, control.map(), &mut self.stats, out);
         if self.coordinator.has_parked() {
-            let mut cx = Ctx {
-                id: self.id,
-                now,
-                control,
-                replica: &mut self.replica,
-                out,
-                stats: &mut self.stats,
-                members: &self.cfg.members,
-            };
-            self.coordinator.on_map(&mut cx);
+            let (coordinator, mut cx) = self.coordinator_and_cx(now, out);
+            coordinator.on_map(&mut cx);
         }
+    }
+
+    /// The coordinator, and the parts of this node it works with (borrowed apart).
+    fn coordinator_and_cx<'a>(&'a mut self, now: u64, out: &'a mut NodeOut) -> (&'a mut Coordinator, Ctx<'a, NodeOut>) {
+        let cx = Ctx {
+            id: self.id,
+            now,
+            control: self.control.as_ref().expect("control present"),
+            replica: &mut self.replica,
+            out,
+            stats: &mut self.stats,
+            members: &self.cfg.members,
+        };
+        (&mut self.coordinator, cx)
     }
 
     /// Handles one input at the node's local time `now`: routes it to the part that owns it.
@@ -299,25 +305,15 @@ impl StorageNode {
             }
             Input::Timer(Timer::Disk(t)) => self.replica.on_timer(t, self.id, control.map(), out),
             input => {
-                let mut cx = Ctx {
-                    id: self.id,
-                    now,
-                    control,
-                    replica: &mut self.replica,
-                    out,
-                    stats: &mut self.stats,
-                    members: &self.cfg.members,
-                };
+                let (coordinator, mut cx) = self.coordinator_and_cx(now, out);
                 match input {
-                    Input::Msg { from, msg: Msg::Request(request) } => {
-                        self.coordinator.on_request(from, request, &mut cx)
-                    }
-                    Input::Msg { msg: Msg::Forward(write), .. } => self.coordinator.on_forward(write, &mut cx),
-                    Input::Msg { from, msg: Msg::Replied(answer) } => self.coordinator.on_answer(from, answer, &mut cx),
+                    Input::Msg { from, msg: Msg::Request(request) } => coordinator.on_request(from, request, &mut cx),
+                    Input::Msg { msg: Msg::Forward(write), .. } => coordinator.on_forward(write, &mut cx),
+                    Input::Msg { from, msg: Msg::Replied(answer) } => coordinator.on_answer(from, answer, &mut cx),
                     Input::Msg { msg: Msg::Handoff(HandoffMsg::HintAck { req, intended }), .. } => {
-                        self.coordinator.on_hint_ack(req, intended, &mut cx)
+                        coordinator.on_hint_ack(req, intended, &mut cx)
                     }
-                    Input::Timer(Timer::Coordinator(t)) => self.coordinator.on_timer(t, &mut cx),
+                    Input::Timer(Timer::Coordinator(t)) => coordinator.on_timer(t, &mut cx),
                     Input::Msg { .. } | Input::Timer(_) => {} // not for a storage node
                 }
             }
