@@ -72,6 +72,9 @@ pub enum Bug {
     /// Replicas refuse a stale route silently, as they once did: the coordinator, routing by
     /// an older map, waits out its deadline and the client's request times out.
     SilentStaleRoute,
+    /// Coordinators serve a strong shard's reads and writes at the levels clients ask, as if
+    /// every shard were eventual: a read at ONE on a strong shard can miss an acknowledged write.
+    StrongAsAsked,
 }
 
 /// How long after acknowledging a replica with [`Bug::AckBeforeSync`] on syncs (an fsync
@@ -90,7 +93,7 @@ pub struct Planted {
 }
 
 /// Every planted bug: its name, the bug, and what it breaks.
-pub const PLANTED: [Planted; 21] = [
+pub const PLANTED: [Planted; 22] = [
     Planted { name: "early-ack", bug: Bug::EarlyAck, breaks: "writes acknowledged after W-1 replicas" },
     Planted {
         name: "false-dominance",
@@ -187,6 +190,11 @@ pub const PLANTED: [Planted; 21] = [
         name: "silent-stale-route",
         bug: Bug::SilentStaleRoute,
         breaks: "a replica drops a request routed by a stale map without a word: it times out instead of being retried",
+    },
+    Planted {
+        name: "strong-as-asked",
+        bug: Bug::StrongAsAsked,
+        breaks: "strong shards are read and written at the levels clients ask, like eventual ones",
     },
 ];
 

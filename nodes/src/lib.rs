@@ -39,6 +39,7 @@ pub mod node;
 pub mod observer;
 pub mod replica;
 pub mod shard_map;
+pub mod shard_spec;
 pub mod sim;
 pub mod storage;
 
@@ -48,6 +49,7 @@ pub use consistency::Consistency;
 pub use coordinator::{PrimaryAct, PrimaryActKind, PrimarySaw};
 pub use hop::{DropReason, Hop, HopEvent, MsgFacts};
 pub use observer::{Event, NodeChange, Observer};
+pub use shard_spec::{Requirement, ShardSpec};
 pub use sim::latency::Latency;
 pub use sim::{ClientSetup, Cluster, ClusterConfig, NetStats};
 pub use storage::{Context, Dot, Versioned};

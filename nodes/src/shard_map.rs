@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::actor::Addr;
 use crate::migration_msg::{Migration, Step};
+use crate::shard_spec::{shard_of_key, Requirement, ShardSpec};
 
 /// Keys to shards, shards to replica sets and primaries, versioned by `epoch`.
 ///
@@ -24,8 +25,9 @@ pub struct ShardMap {
     /// Per shard, the epoch its current primary (or vacancy) was set at: the fencing token a
     /// primary stamps its writes with.
     granted_at: Arc<Vec<u64>>,
-    /// Replication factor N.
-    n: u8,
+    /// Per shard, its consistency requirement (a shard's N is its replica set's size: a
+    /// migration replaces replicas one for one).
+    requirements: Arc<Vec<Requirement>>,
     /// Each member's zone, by address (`NO_ZONE` for an address that is no member).
     zones: Arc<Vec<u16>>,
     /// The members that vote and may lead, ascending; empty until the control plane chose
@@ -81,7 +83,15 @@ impl ShardMap {
     /// shard `s` takes N consecutive ring positions starting at `s`, so each replica set spans
     /// as many zones as it can.
     pub fn ring(nodes: &[(Addr, u16)], shards: u32, n: u8) -> Self {
-        assert!(n as usize <= nodes.len() && n > 0, "N must be in 1..=nodes");
+        Self::placed(nodes, &ShardSpec::uniform(shards, n, Requirement::Eventual))
+    }
+
+    /// As [`ring`](Self::ring), with each shard's N and requirement from `spec`: shard `s`
+    /// takes its N consecutive ring positions starting at `s`.
+    pub fn placed(nodes: &[(Addr, u16)], spec: &ShardSpec) -> Self {
+        let (lo, hi) = spec.n_range();
+        assert!(hi as usize <= nodes.len() && lo > 0, "N must be in 1..=nodes");
+        let shards = spec.shards();
         let zones = nodes.iter().map(|&(_, z)| z).max().map_or(0, |z| z + 1);
         let mut per_zone: Vec<Vec<Addr>> = vec![vec![]; zones as usize];
         for &(node, zone) in nodes {
@@ -101,13 +111,13 @@ impl ShardMap {
         }
         let zone_table = zone_table(nodes);
         let replicas =
-            (0..shards as usize).map(|s| (0..n as usize).map(|i| ring[(s + i) % ring.len()]).collect()).collect();
+            (0..shards).map(|s| (0..spec.n_of(s) as usize).map(|i| ring[(s as usize + i) % ring.len()]).collect());
         ShardMap {
             epoch: 0,
-            replicas: Arc::new(replicas),
+            replicas: Arc::new(replicas.collect()),
             primaries: Arc::new(vec![None; shards as usize]),
             granted_at: Arc::new(vec![0; shards as usize]),
-            n,
+            requirements: Arc::new(spec.requirements().to_vec()),
             standing: Arc::new(
                 zone_table.iter().map(|&z| if z == NO_ZONE { Standing::Outside } else { Standing::Member }).collect(),
             ),
@@ -171,7 +181,7 @@ impl ShardMap {
 
     /// The shard a key belongs to: a fixed hash of the key, modulo the shard count.
     pub fn shard_of(&self, key: u64) -> u32 {
-        (mix64(key) % self.replicas.len() as u64) as u32
+        shard_of_key(key, self.shards())
     }
 
     /// The replica set of `key`'s shard.
@@ -258,9 +268,14 @@ impl ShardMap {
         self.primaries.iter().filter(|p| p.is_some()).count() as u32
     }
 
-    /// Replication factor N.
-    pub fn n(&self) -> u8 {
-        self.n
+    /// Replication factor N of `shard`: its replica set's size (0: no such shard).
+    pub fn n_of(&self, shard: u32) -> u8 {
+        self.replicas.get(shard as usize).map_or(0, |r| r.len() as u8)
+    }
+
+    /// The consistency requirement of `shard`.
+    pub fn requirement_of(&self, shard: u32) -> Requirement {
+        self.requirements.get(shard as usize).copied().unwrap_or_default()
     }
 
     /// Number of shards.

@@ -34,7 +34,14 @@ pub fn mode(scenario: &Scenario) -> String {
     levels.dedup();
     let levels = if levels.len() == 1 { levels[0].to_string() } else { "mixed".to_string() };
     let writes = if scenario.cluster.writes_via_primary { "primary" } else { "any" };
-    let mut mode = format!("writes={writes} N={} levels={levels}", scenario.cluster.n);
+    let n = match scenario.cluster.n_range() {
+        (lo, hi) if lo == hi => lo.to_string(),
+        (lo, hi) => format!("{lo}..{hi}"),
+    };
+    let mut mode = format!("writes={writes} N={n} levels={levels}");
+    if scenario.cluster.shard_spec().requirements().contains(&nodes::Requirement::Strong) {
+        mode.push_str(" strong");
+    }
     // Named only when some members do not vote: then lost voters are replaced.
     let voters = scenario.cluster.control.voters_max as usize;
     if voters < scenario.cluster.nodes.len() {

@@ -117,7 +117,7 @@ pub fn without_faults(scenario: &Scenario, drop: &[usize]) -> Scenario {
 /// their targets on it, and faults left with nothing to hit are dropped.
 pub fn without_last_node(scenario: &Scenario) -> Option<Scenario> {
     let nodes = scenario.cluster.nodes.len();
-    if nodes <= scenario.cluster.n as usize || nodes <= 1 {
+    if nodes <= scenario.cluster.n_range().1 as usize || nodes <= 1 {
         return None;
     }
     let gone = (nodes - 1) as u32;

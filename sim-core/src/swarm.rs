@@ -31,8 +31,11 @@ pub fn resolve(scenario: &Arc<Scenario>, seed: u64) -> Arc<Scenario> {
         return scenario.clone();
     };
     let mut concrete = Scenario::clone(scenario);
-    concrete.faults.extend(draw(swarm, &scenario.cluster, seed));
+    // Modes first: faults are drawn for the cluster as it runs (a drawn N bounds the drains).
+    // Each draws from its own sub-stream, so neither shifts the other.
     draw_modes(&swarm.modes, &mut concrete, seed);
+    let faults = draw(swarm, &concrete.cluster, seed);
+    concrete.faults.extend(faults);
     expect_membership(&mut concrete);
     // A stable sort keeps scripted faults (listed first) ahead of swarm faults at the same time.
     concrete.faults.sort_by_key(|f| f.at_ms);
@@ -61,7 +64,7 @@ pub fn draw(swarm: &Swarm, cluster: &ClusterSpec, seed: u64) -> Vec<Fault> {
     let mut disk_quiet_until = 0u64;
     // Joins and drains: one join a run, and drains of distinct nodes while N + 1 serve.
     let (mut joined, mut drained): (bool, Vec<Vec<Target>>) = (false, Vec::new());
-    let drains_max = (cluster.nodes.len()).saturating_sub(cluster.n as usize + 1);
+    let drains_max = (cluster.nodes.len()).saturating_sub(cluster.n_range().1 as usize + 1);
     let mean_gap_ms = 1_000.0 / swarm.rate_per_s;
     let mut t_ms = swarm.start_ms as f64;
     for _ in 0..ARRIVALS_MAX {
@@ -518,6 +521,28 @@ swarm:
                 assert!(levels.contains(&(kind, level)), "{kind} {level:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_shard_classes_mode_draws_valid_classes_of_every_kind() {
+        let s = wide("  modes: [shard_classes]\n");
+        let (mut off, mut strong, mut eventual, mut ns) = (0, 0, 0, std::collections::BTreeSet::new());
+        for seed in 0..200 {
+            let r = resolve(&s, seed);
+            assert_eq!(r.cluster.classes, resolve(&s, seed).cluster.classes, "deterministic");
+            off += usize::from(r.cluster.classes.is_empty());
+            let mut end = 0;
+            for c in &r.cluster.classes {
+                assert!(c.first >= end && c.first <= c.last && c.last < r.cluster.shards, "disjoint: {c:?}");
+                assert!((2..=5).contains(&c.n) && c.n as usize <= r.cluster.nodes.len(), "{c:?}");
+                end = c.last + 1;
+                ns.insert(c.n);
+                *(if c.requirement == nodes::Requirement::Strong { &mut strong } else { &mut eventual }) += 1;
+            }
+        }
+        assert!((60..=140).contains(&off), "off half the time: {off}");
+        assert!(strong > 50 && eventual > 50 && ns.len() == 4, "{strong} {eventual} {ns:?}");
+        assert!(resolve(&wide(""), 1).cluster.classes.is_empty(), "not listed, not drawn");
     }
 
     #[test]

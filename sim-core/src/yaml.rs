@@ -15,6 +15,7 @@ use crate::scenario::membership::membership_text;
 use crate::scenario::model::{AutoscalerSpec, Budget, Swarm};
 use crate::scenario::model::{ClusterSpec, Fault, FaultAction, KeyDist, RateSchedule, Scenario, Target, WorkloadGroup};
 use crate::scenario::shape::{Base, Pulse, Shape};
+use crate::scenario::shard_classes::replication_text;
 use crate::scenario::storage::{anti_entropy_text, conflicts_word, fsync_word, read_repair_word, scrub_word};
 use crate::scenario::{format_ms, rate_per_s};
 
@@ -99,7 +100,7 @@ fn cluster(out: &mut String, c: &ClusterSpec) {
             let _ = writeln!(out, "    - {{ name: {}, zone: {} }}", plain(&n.name), plain(&c.zones[n.zone as usize]));
         }
     }
-    let _ = writeln!(out, "  replication: {{ n: {} }}", c.n);
+    let _ = writeln!(out, "  replication: {}", replication_text(c.n, c.requirement, &c.classes));
     let _ = writeln!(out, "  shards: {}", c.shards);
     out.push_str("  network:\n");
     let _ = writeln!(out, "    latency: {}", latency(&c.net.latency));
@@ -486,7 +487,7 @@ cluster:
     - { name: a1, zone: az-a }
     - { name: \"123\", zone: \"true\" }
     - { name: b.2, zone: \"true\" }
-  replication: { n: 3 }
+  replication: { n: 2, requirement: strong, classes: [{ shards: 0..2, n: 2, requirement: eventual }, { shards: 5, requirement: eventual }] }
   shards: 8
   network:
     latency:

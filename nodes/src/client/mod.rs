@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Addr, Input, Outbox, Wake};
 use crate::coordinator::{ClientAnswer, ClientRequest, Reply};
+use crate::shard_spec::ShardSpec;
 use crate::storage::{Context, Dot, Versioned};
 
 pub use balancer::{Answer, Balancer, BalancerConfig, LoadBalancer, Strategy};
@@ -65,8 +66,8 @@ pub struct ClientConfig {
     pub timeout_ms: u64,
     /// The nodes it may send operations to, and how it chooses (its group's balancer).
     pub coordinators: Balancer,
-    /// Replication factor N, to resolve levels into answer counts.
-    pub n: u8,
+    /// Each shard's replication factor N, to resolve levels into answer counts.
+    pub shards: Arc<ShardSpec>,
     /// Pass the version context of the last read (or write) of a key with the next write to it.
     pub send_context: bool,
     /// Whether and how an operation refused as not applied is sent again.
@@ -362,7 +363,7 @@ impl Client {
 
     fn request(&self) -> (Addr, ClientRequest) {
         let c = self.current.as_ref().expect("an operation is in flight");
-        let required = c.op.consistency.required(self.cfg.n);
+        let required = c.op.consistency.required(self.cfg.shards.n_of_key(c.op.key));
         let request = match c.op.kind {
             OpKind::Read => ClientRequest::Read { op: c.seq, key: c.op.key, r: required, attempt: c.retries },
             OpKind::Write => ClientRequest::Write {
@@ -398,8 +399,8 @@ impl Client {
             kind: c.op.kind,
             key: c.op.key,
             consistency: c.op.consistency,
-            required: c.op.consistency.required(self.cfg.n),
-            n: self.cfg.n,
+            required: c.op.consistency.required(self.cfg.shards.n_of_key(c.op.key)),
+            n: self.cfg.shards.n_of_key(c.op.key),
             invoke_ms: c.invoke_ms,
             complete_ms: now_ms,
             outcome,
@@ -421,6 +422,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::shard_spec::Requirement;
     use rand::SeedableRng;
 
     use crate::consistency::Consistency;
@@ -439,7 +441,7 @@ mod tests {
             group: 0,
             timeout_ms: 50,
             coordinators: Balancer::random(Arc::from([0, 1, 2])),
-            n: 3,
+            shards: Arc::new(ShardSpec::uniform(16, 3, Requirement::Eventual)),
             send_context: true,
             retry: RetryPolicy::default(),
         };

@@ -74,8 +74,9 @@ pub fn request(map: &ShardMap, id: u32, shard: u32, to: Addr) -> Option<Migratio
     let primary = map.primary_of(shard);
     let mut next = vec![to];
     let mut others: Vec<Addr> = prev.iter().copied().filter(|&r| r != to).collect();
-    // Cut to N by dropping the last standby that is not the old primary (it stays a standby).
-    while next.len() + others.len() > map.n() as usize {
+    // Cut to the shard's N (its old set's size) by dropping the last standby that is not the old
+    // primary (it stays a standby).
+    while next.len() + others.len() > prev.len() {
         match others.iter().rposition(|&r| Some(r) != primary) {
             Some(i) => others.remove(i),
             None => others.pop().expect("more replicas than N"),

@@ -14,7 +14,8 @@ impl Coordinator {
     /// answered (see [`write_tagged`](Self::write_tagged)).
     pub(super) fn read_tag_then_write<O: CoordinatorOut>(&mut self, write: WriteReq, cx: &mut Ctx<'_, O>) {
         let (client, op, key) = (write.client, write.op, write.key);
-        let quorum = cx.control.map().n() / 2 + 1;
+        let map = cx.control.map();
+        let quorum = map.n_of(map.shard_of(key)) / 2 + 1;
         let kind = PendingKind::PrimaryRead { write: Box::new(write), fence: None, versions: Vec::new() };
         let req = self.begin(client, op, key, quorum, kind, cx);
         let local = self.fan_out(req, key, cx, |req, key, epoch| ReplicaRequest::Read { req, key, fence: None, epoch });

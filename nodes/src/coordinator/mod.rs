@@ -29,6 +29,7 @@ use crate::control::Control;
 use crate::handoff::HandoffMsg;
 use crate::membership::Members;
 use crate::replica::{Replica, ReplicaAnswer, ReplicaRequest};
+use crate::shard_spec::Requirement;
 use crate::storage::{Context, Merged, StorageStats, Versioned};
 
 pub use breaker::BREAKER_TIMEOUTS_MAX;
@@ -202,6 +203,7 @@ impl Coordinator {
         }
         match request {
             ClientRequest::Write { op, key, w, value, context, attempt } => {
+                let w = required_for(w, key, cx);
                 let write = WriteReq { client: from, op, key, w, value, context, attempt, copy };
                 if self.cfg.writes_via_primary {
                     self.route_write(write, false, cx);
@@ -212,6 +214,7 @@ impl Coordinator {
                 }
             }
             ClientRequest::Read { op, key, r, .. } => {
+                let r = required_for(r, key, cx);
                 let kind =
                     PendingKind::Read { key, versions: Vec::new(), answers: Vec::new(), phase: ReadPhase::Collecting };
                 let req = self.begin(from, op, key, r, kind, cx);
@@ -236,6 +239,7 @@ impl Coordinator {
             return;
         }
         let ForwardWrite { client, op, key, w, value, context, attempt } = f;
+        let w = required_for(w, key, cx);
         let write = WriteReq { client, op, key, w, value, context, attempt, copy };
         self.route_write(write, true, cx);
     }
@@ -393,8 +397,8 @@ impl Coordinator {
         self.pending.insert(req, p);
         self.deadlines.push(Reverse((deadline, req)));
         let mut due = deadline;
-        if let (Some(h), PendingKind::Write { .. }) = (self.cfg.handoff, &self.pending.get(req).expect("inserted").kind)
-        {
+        let handoff = self.cfg.handoff.filter(|_| sloppy(true, shard, cx));
+        if let (Some(h), PendingKind::Write { .. }) = (handoff, &self.pending.get(req).expect("inserted").kind) {
             due = due.min(cx.now + h.after_ms);
             self.handoff_due.push(Reverse((cx.now + h.after_ms, req)));
         }
@@ -460,12 +464,9 @@ impl Coordinator {
             self.retire(req, cx);
             return;
         }
-        let quorum = cx.control.map().n() / 2 + 1;
-        if self
-            .pending
-            .get(req)
-            .is_some_and(|p| matches!(p.kind, PendingKind::PrimaryRead { .. }) && p.answers() >= quorum)
-        {
+        if self.pending.get(req).is_some_and(|p| {
+            matches!(p.kind, PendingKind::PrimaryRead { .. }) && p.answers() > p.replicas().len() as u8 / 2
+        }) {
             // Not every replica answered, but a quorum did: enough to descend from
             // every acknowledged write.
             self.finish_primary_read(req, cx);
@@ -548,7 +549,8 @@ impl Coordinator {
         if self.tracks_replicas() && self.heard(req, replica, cx) {
             return; // a done request's straggler
         }
-        let handoff = self.cfg.handoff.is_some();
+        let Some(shard) = self.pending.get(req).map(|p| p.shard) else { return };
+        let handoff = sloppy(self.cfg.handoff.is_some(), shard, cx);
         let Some(p) = self.pending.get_mut(req) else { return };
         if !matches!(p.kind, PendingKind::Write { .. }) {
             return;
@@ -597,6 +599,24 @@ impl Coordinator {
 /// Refuses a client's request at once when this node's map has the key's shard being cut over to
 /// a migration's new replicas (no replica serves it until the cut-over ends); true when refused.
 /// The request is known not applied anywhere, so the client may retry it.
+/// The answers a request on `key` waits for: the client's W or R, raised to a quorum of the
+/// shard's replicas when the shard is strong, so every read meets every acknowledged write.
+fn required_for<O>(asked: u8, key: u64, cx: &Ctx<'_, O>) -> u8 {
+    let map = cx.control.map();
+    let shard = map.shard_of(key);
+    if map.requirement_of(shard) == Requirement::Strong && !bugs::on(Bug::StrongAsAsked) {
+        asked.max(map.n_of(shard) / 2 + 1)
+    } else {
+        asked
+    }
+}
+
+/// Whether writes to `shard` may turn to stand-ins: hinted handoff is on and the shard is not
+/// strong (a stand-in is no replica a quorum read asks, so it cannot count toward a strong W).
+fn sloppy<O>(handoff: bool, shard: u32, cx: &Ctx<'_, O>) -> bool {
+    handoff && (cx.control.map().requirement_of(shard) != Requirement::Strong || bugs::on(Bug::StrongAsAsked))
+}
+
 fn refuse_moving<O: CoordinatorOut>(client: Addr, (op, attempt): (u64, u8), key: u64, cx: &mut Ctx<'_, O>) -> bool {
     if !moving(key, cx) {
         return false;

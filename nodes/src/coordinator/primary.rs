@@ -68,8 +68,8 @@ impl Coordinator {
     /// fences them all); the timeout settles for a quorum.
     fn read_before_first_write<O: CoordinatorOut>(&mut self, write: WriteReq, fence: u64, cx: &mut Ctx<'_, O>) {
         let (client, op, key) = (write.client, write.op, write.key);
-        let n = cx.control.map().n();
         let shard = cx.control.map().shard_of(key);
+        let n = cx.control.map().n_of(shard);
         cx.out.primary_act(PrimaryAct { shard, epoch: fence, kind: PrimaryActKind::Fence });
         let kind = PendingKind::PrimaryRead { write: Box::new(write), fence: Some(fence), versions: Vec::new() };
         let req = self.begin(client, op, key, n, kind, cx);

@@ -27,7 +27,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 37] = [
+pub static PROPERTIES: [Property; 38] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -39,6 +39,12 @@ pub static PROPERTIES: [Property; 37] = [
         class: Safety,
         holds_when: "no read at any level misses a write acknowledged before it began",
         check: |e| stale_reads::check_with(e.history, e.causality(), false),
+    },
+    Property {
+        name: "strong_shards_read_fresh",
+        class: Safety,
+        holds_when: "no read of a shard the scenario declared strong misses a write acknowledged before it began, whatever level it asked",
+        check: |e| stale_reads::strong_shards(e.history, e.causality()),
     },
     Property {
         name: "no_lost_acknowledged_writes",

@@ -97,9 +97,39 @@ pub fn check_with(history: &History, causality: &Causality, quorum_only: bool) -
     }
 }
 
+/// Judges `strong_shards_read_fresh`: no ok read of a shard the scenario declared `strong`
+/// misses a write acknowledged before it began, whatever levels the clients asked. Which
+/// shards are strong comes from the scenario, never from the system's map.
+pub fn strong_shards(history: &History, causality: &Causality) -> Verdict {
+    let strong = |op: &Op| op.shard.is_some_and(|s| history.strong_shards.binary_search(&s).is_ok());
+    let scan = scan_reads(history, causality, false, strong);
+    let detail = format!(
+        "{} of {} ok reads of the {} strong shards stale, whatever level they asked; {} acknowledged writes",
+        scan.stale_any,
+        scan.checked,
+        history.strong_shards.len(),
+        scan.writes
+    );
+    Verdict {
+        name: "strong_shards_read_fresh".to_string(),
+        class: PropertyClass::Safety,
+        expected_violation: false,
+        violations: scan.stale_any,
+        checked: scan.checked,
+        passed: scan.stale_any == 0,
+        detail,
+        examples: describe(history, causality, &scan.examples),
+    }
+}
+
 /// Sweeps the history for stale reads (`quorum_only`: only against writes with W+R>N for
 /// the examples).
 pub fn scan(history: &History, causality: &Causality, quorum_only: bool) -> Scan {
+    scan_reads(history, causality, quorum_only, |_| true)
+}
+
+/// [`scan`] over the ok reads `judged` keeps.
+fn scan_reads(history: &History, causality: &Causality, quorum_only: bool, judged: impl Fn(&Op) -> bool) -> Scan {
     let ops = &history.ops;
     let mut writes: Vec<usize> = Vec::new();
     let mut reads: Vec<usize> = Vec::new();
@@ -108,7 +138,7 @@ pub fn scan(history: &History, causality: &Causality, quorum_only: bool) -> Scan
         match (op.kind, op.outcome) {
             (OpKind::Write, Outcome::Ok) if op.value.is_some() => writes.push(i),
             (OpKind::Write, Outcome::Ok) => valueless_writes += 1,
-            (OpKind::Read, Outcome::Ok) => reads.push(i),
+            (OpKind::Read, Outcome::Ok) if judged(op) => reads.push(i),
             _ => {}
         }
     }
@@ -360,6 +390,29 @@ mod tests {
             h.record_op(op.complete_ms, op);
         }
         h
+    }
+
+    #[test]
+    fn a_read_at_one_missing_a_write_fails_on_a_strong_shard_only() {
+        // Keys 7 and 8 are in shards 0 and 1; shard 0 is strong. Both reads ask ONE after
+        // writes at ONE and miss them: only the strong shard's read is a violation.
+        let on = |shard: u32, op: Op| Op { shard: Some(shard), ..op };
+        let mut h = history(vec![
+            on(0, write(10, 7, 1, (0, 10), 1)),
+            on(0, read(11, 7, 1, (20, 30), &[])),
+            on(1, write(10, 8, 1, (40, 50), 2)),
+            on(1, read(11, 8, 1, (60, 70), &[])),
+            on(0, read(12, 7, 1, (80, 90), &[1])),
+        ]);
+        h.strong_shards = vec![0];
+        let v = strong_shards(&h, &Causality::of(&h.ops));
+        assert_eq!((v.name.as_str(), v.violations, v.checked, v.passed), ("strong_shards_read_fresh", 1, 2, false));
+        assert!(v.examples[0].contains("key 7"), "{:?}", v.examples);
+        h.strong_shards = vec![1];
+        assert_eq!(strong_shards(&h, &Causality::of(&h.ops)).violations, 1);
+        h.strong_shards = vec![];
+        let v = strong_shards(&h, &Causality::of(&h.ops));
+        assert_eq!((v.violations, v.checked, v.passed), (0, 0, true));
     }
 
     #[test]

@@ -12,36 +12,8 @@ use nodes::shard_map::ShardMap;
 use nodes::{Addr, ClientSetup, ClusterConfig};
 
 use super::workload::{ClientWorkload, Zipf};
-use crate::scenario::model::{FaultAction, KeyDist, Scenario, Target};
+use crate::scenario::model::{KeyDist, Scenario};
 use crate::seed::{stream, Stream};
-
-/// The declared nodes that start outside the gossip membership: those a `join` action names,
-/// and the autoscaler's spares.
-pub fn outside_members(scenario: &Scenario) -> Vec<Addr> {
-    let mut outside: Vec<Addr> = scenario
-        .faults
-        .iter()
-        .filter_map(|f| match &f.action {
-            FaultAction::Join(targets) => Some(targets),
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|t| match t {
-            Target::Node(i) => Some(*i as Addr),
-            _ => None,
-        })
-        .collect();
-    outside.extend(standby(scenario));
-    outside.sort_unstable();
-    outside.dedup();
-    outside
-}
-
-/// The autoscaler's spares: declared nodes beyond the ones it starts with, machines off.
-pub fn standby(scenario: &Scenario) -> Vec<Addr> {
-    let nodes = scenario.cluster.nodes.len() as Addr;
-    scenario.autoscaler.as_ref().map_or(vec![], |a| (a.initial..nodes).collect())
-}
 
 /// The cluster config and clients of `scenario` for root seed `seed`.
 pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<ClientSetup>) {
@@ -51,11 +23,12 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
     let addrs: Vec<Addr> = (0..c.nodes.len() as Addr).collect();
     let placed: Vec<(Addr, u16)> = addrs.iter().copied().zip(zones.iter().copied()).collect();
     // Nodes that join later hold no replica until the leader moves some onto them.
-    let outside = outside_members(scenario);
+    let outside = scenario.outside_at_start();
     let (later, from_start): (Vec<_>, Vec<_>) = placed.iter().copied().partition(|(a, _)| outside.contains(a));
+    let shards = Arc::new(c.shard_spec());
     let cfg = ClusterConfig {
         node_zones: zones,
-        map: ShardMap::ring(&from_start, c.shards, c.n).with_outside(&later),
+        map: ShardMap::placed(&from_start, &shards).with_outside(&later),
         net: c.net.clone(),
         node: NodeConfig {
             coordinator: CoordinatorConfig {
@@ -76,7 +49,7 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
         net_seed: stream(seed, Stream::Network, 0),
         node_seeds: (0..c.nodes.len() as u32).map(|i| stream(seed, Stream::Node, i)).collect(),
         service: c.service.clone().map(|s| (s, stream(seed, Stream::Service, 0))),
-        standby: standby(scenario),
+        standby: scenario.standby(),
     };
     // One balancer per workload group (and per probe); clients take zones round-robin.
     let balancer = || Balancer::group(c.balancer, &placed);
@@ -100,7 +73,7 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
                     group: gi as u16,
                     timeout_ms: c.client_timeout_ms,
                     coordinators: coordinators.for_zone(client_zone(index)),
-                    n: c.n,
+                    shards: shards.clone(),
                     send_context: group.send_context,
                     retry: group.retry,
                 },
@@ -125,7 +98,7 @@ pub fn build_config(scenario: &Scenario, seed: u64) -> (ClusterConfig, Vec<Clien
                     group: (scenario.workload.len() + i) as u16,
                     timeout_ms: c.client_timeout_ms,
                     coordinators: coordinators.for_zone(client_zone(index)),
-                    n: c.n,
+                    shards: shards.clone(),
                     send_context: false,
                     retry: Default::default(),
                 },

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant as WallInstant};
 
 use madsim::runtime::Runtime;
 use nodes::storage::StorageStats;
-use nodes::{Cluster, NetStats};
+use nodes::{Cluster, NetStats, Requirement};
 
 pub use build::build_config;
 pub use recorder::{consistency, level};
@@ -223,11 +223,13 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
             max_drift: control.max_drift,
         });
         h.start_replica_sets = map.replica_sets().to_vec();
+        let spec = scenario.cluster.shard_spec();
+        h.strong_shards = (0..spec.shards()).filter(|&s| spec.requirement_of(s) == Requirement::Strong).collect();
         let zones = &scenario.cluster.zones;
         h.node_zones = scenario.cluster.nodes.iter().map(|n| zones[n.zone as usize].clone()).collect();
         h.membership = scenario.cluster.membership.map(|g| MembershipSetup {
             bound_ms: g.convergence_bound_ms(scenario.cluster.nodes.len()),
-            outside: build::outside_members(scenario),
+            outside: scenario.outside_at_start(),
         });
         h.record_final_state(FinalState { at_ms: end_ms, replicas, replica_sets });
         // Not in the trace: node stats only read, and a run is the same run without them.

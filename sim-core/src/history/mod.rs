@@ -145,6 +145,9 @@ pub struct History {
     pub start_replica_sets: Vec<Vec<u32>>,
     /// Each node's zone name, by address (empty when not recorded).
     pub node_zones: Vec<String>,
+    /// The shards the scenario declared `strong` (a fact of the scenario, not of the system's
+    /// map), ascending.
+    pub strong_shards: Vec<u32>,
     /// What the autoscaler saw and did (`None`: no autoscaler).
     pub capacity: Option<capacity::CapacityLog>,
     /// Client requests that reached a node while it was down, in time order (not part of the

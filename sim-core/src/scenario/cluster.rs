@@ -3,7 +3,7 @@
 
 use nodes::control::ControlConfig;
 use nodes::sim::links::NetConfig;
-use nodes::Latency;
+use nodes::{Latency, Requirement};
 use serde_yaml::Value;
 
 use super::error::Invalid;
@@ -47,6 +47,18 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
     if shards == 0 || shards > SHARDS_MAX {
         return Err(Invalid::new("cluster.shards", format!("{shards} shards: use 1 to {SHARDS_MAX}")));
     }
+    let n = u8::try_from(n).map_err(|_| Invalid::new("cluster.replication.n", "too large"))?;
+    let requirement = match &replication.requirement {
+        Some(v) => super::shard_classes::requirement(v, "cluster.replication.requirement")?,
+        None => Requirement::Eventual,
+    };
+    let classes = super::shard_classes::classes(
+        replication.classes.as_ref(),
+        shards,
+        nodes.len(),
+        REPLICATION_MAX,
+        (n, requirement),
+    )?;
     let net = match &raw.network {
         Some(network) => net(network)?,
         None => default_net(),
@@ -87,7 +99,9 @@ pub fn cluster(raw: &RawCluster) -> Result<ClusterSpec, Invalid> {
     Ok(ClusterSpec {
         zones,
         nodes,
-        n: u8::try_from(n).map_err(|_| Invalid::new("cluster.replication.n", "too large"))?,
+        n,
+        requirement,
+        classes,
         shards,
         net,
         request_timeout_ms,

@@ -82,7 +82,7 @@ pub fn consistency(value: &Value, field: &str, n: u8) -> Result<Level, Invalid> 
             Some(k) if k <= u64::from(n) => Ok(Level::Count(k as u8)),
             Some(k) => Err(Invalid::new(
                 field,
-                format!("{k} replicas is more than the replication factor (cluster.replication.n = {n})"),
+                format!("{k} replicas is more than the replication factor of some shard (the smallest N is {n})"),
             )),
             None => Err(Invalid::new(field, format!("{k} is not a replica count: expected {levels}"))),
         },

@@ -25,6 +25,7 @@ mod probe;
 pub(crate) mod rebalance;
 mod retry;
 pub mod shape;
+pub mod shard_classes;
 mod spec;
 pub mod storage;
 mod swarm;
@@ -316,6 +317,28 @@ workload:
     fn consistency_above_the_replication_factor_is_rejected() {
         let text = with(FULL, "consistency: 2,", "consistency: 7,");
         assert_error(&text, "consistency: 7", "workload[1].consistency", "more than the replication factor");
+    }
+
+    #[test]
+    fn shard_classes_are_read_and_checked_against_levels_and_start_members() {
+        let classes = "  replication:\n    n: 3\n    requirement: strong\n    classes:\n      - { shards: 0..3, n: 2, requirement: eventual }\n";
+        let s = ok(&with(MINIMAL, "  replication: { n: 3 }\n", classes));
+        let spec = s.cluster.shard_spec();
+        assert_eq!((spec.n_of(0), spec.n_of(4), s.cluster.n_range()), (2, 3, (2, 3)));
+        assert_eq!(
+            (spec.requirement_of(3), spec.requirement_of(4)),
+            (nodes::Requirement::Eventual, nodes::Requirement::Strong)
+        );
+        // A count level must be reachable on the smallest class.
+        let counted =
+            with(&with(MINIMAL, "  replication: { n: 3 }\n", classes), "keys: 5 }", "keys: 5, consistency: 3 }");
+        assert_error(&counted, "consistency: 3", "workload[0].consistency", "the smallest N is 2");
+        let unknown = with(MINIMAL, "  replication: { n: 3 }\n", "  replication: { n: 3, requirement: linear }\n");
+        assert_error(&unknown, "requirement: linear", "cluster.replication.requirement", "`strong`");
+        // A node that joins later holds no replica at the start: N = 3 does not fit on two.
+        let joins = format!("{}  nodes: 3\n  membership: {{ gossip: on }}\n", "");
+        let late = with(MINIMAL, "  nodes: 3\n", &joins) + "faults:\n  - { at: 2s, join: n3 }\n";
+        assert_error(&late, "replication", "cluster.replication.n", "2 of the 3 are");
     }
 
     #[test]

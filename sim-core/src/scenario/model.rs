@@ -99,8 +99,12 @@ pub struct ClusterSpec {
     pub zones: Vec<String>,
     /// Storage nodes, index = network address.
     pub nodes: Vec<NodeSpec>,
-    /// Replication factor N (1..=nodes).
+    /// Replication factor N (1..=nodes) of every shard no class names.
     pub n: u8,
+    /// Consistency requirement of every shard no class names.
+    pub requirement: nodes::Requirement,
+    /// Shards with their own N and requirement (`cluster.replication.classes`), disjoint.
+    pub classes: Vec<super::shard_classes::ShardClass>,
     /// Number of shards.
     pub shards: u32,
     /// Link conditions.
@@ -123,6 +127,47 @@ pub struct ClusterSpec {
     pub node_stats: Option<nodes::capacity::NodeStatsConfig>,
     /// How clients choose coordinators (default `random`).
     pub balancer: nodes::client::BalancerConfig,
+}
+
+impl Scenario {
+    /// The declared nodes that start outside the cluster (and its gossip membership): those a
+    /// `join` action names, and the autoscaler's spares.
+    pub fn outside_at_start(&self) -> Vec<u32> {
+        let joins = self.faults.iter().filter_map(|f| match &f.action {
+            FaultAction::Join(targets) => Some(targets),
+            _ => None,
+        });
+        let named = joins.flatten().filter_map(|t| match t {
+            Target::Node(i) => Some(*i as u32),
+            _ => None,
+        });
+        let mut outside: Vec<u32> = named.chain(self.standby()).collect();
+        outside.sort_unstable();
+        outside.dedup();
+        outside
+    }
+
+    /// The autoscaler's spares: declared nodes beyond the ones it starts with, machines off.
+    pub fn standby(&self) -> Vec<u32> {
+        let nodes = self.cluster.nodes.len() as u32;
+        self.autoscaler.as_ref().map_or(vec![], |a| (a.initial..nodes).collect())
+    }
+}
+
+impl ClusterSpec {
+    /// Every shard's N and requirement.
+    pub fn shard_spec(&self) -> nodes::ShardSpec {
+        super::shard_classes::shard_spec(self.shards, self.n, self.requirement, &self.classes)
+    }
+
+    /// Smallest and largest N over the shards.
+    pub fn n_range(&self) -> (u8, u8) {
+        let ns = self.classes.iter().map(|c| c.n);
+        // Every shard may be in a class: then `n` is nobody's, unless the classes leave a gap.
+        let covered: u32 = self.classes.iter().map(|c| c.last - c.first + 1).sum();
+        let ns: Vec<u8> = if covered < self.shards { ns.chain([self.n]).collect() } else { ns.collect() };
+        (ns.iter().copied().min().unwrap_or(self.n), ns.iter().copied().max().unwrap_or(self.n))
+    }
 }
 
 /// One storage node.
@@ -497,11 +542,15 @@ pub enum SwarmMode {
     /// `cluster.control.migration`: a concurrency of 1 to 4, a start rate (off, or one start
     /// every 100 ms to 1 s) and a per-zone data budget (off, or 64 to 256 KiB per 1 to 5 s).
     MigrationLimits,
+    /// `cluster.replication.classes`: off half the time, else consecutive runs of shards each
+    /// given (two times in three) its own N, from 2 (or the largest replica count a level asks)
+    /// to 5 (at most the node count), strong or eventual.
+    ShardClasses,
 }
 
 impl SwarmMode {
     /// Every mode, in the order the scenario format documents them.
-    pub const ALL: [SwarmMode; 14] = [
+    pub const ALL: [SwarmMode; 15] = [
         SwarmMode::ReadRepair,
         SwarmMode::HintedHandoff,
         SwarmMode::SiblingBound,
@@ -516,6 +565,7 @@ impl SwarmMode {
         SwarmMode::Retry,
         SwarmMode::Rebalance,
         SwarmMode::MigrationLimits,
+        SwarmMode::ShardClasses,
     ];
 
     /// The name scenario files use, like `read_repair`.
@@ -535,6 +585,7 @@ impl SwarmMode {
             SwarmMode::Retry => "retry",
             SwarmMode::Rebalance => "rebalance",
             SwarmMode::MigrationLimits => "migration_limits",
+            SwarmMode::ShardClasses => "shard_classes",
         }
     }
 }

@@ -108,6 +108,10 @@ pub struct RawControl {
 #[serde(deny_unknown_fields)]
 pub struct RawReplication {
     pub n: Option<u32>,
+    pub requirement: Option<Value>,
+    /// `[{ shards: 0..3, n: 5, requirement: strong }]`.
+    #[serde(default, deserialize_with = "present")]
+    pub classes: Option<Value>,
 }
 
 /// `cluster.network:`.

@@ -51,14 +51,18 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
     }
     let groups = required(&spec.workload, "workload")?;
     let workload = workload(groups, &cluster, duration_ms, path)?;
-    let probes = super::probe::probes(groups, cluster.n, duration_ms)?;
+    let probes = super::probe::probes(groups, cluster.n_range().0, duration_ms)?;
     let faults = faults(spec.faults.as_deref().unwrap_or_default(), &cluster, duration_ms, index)?;
     let swarm = spec.swarm.as_ref().map(|raw| swarm(raw, &cluster, duration_ms, index)).transpose()?;
-    let expect = expectations(spec.expect.as_deref().unwrap_or_default(), cluster.n, duration_ms + heal_ms)?;
+    let expect = expectations(spec.expect.as_deref().unwrap_or_default(), cluster.n_range().0, duration_ms + heal_ms)?;
     let budget = budget(spec.budget.as_ref())?;
     let has_capacity = cluster.service.is_some();
-    let autoscaler =
-        autoscaler(spec.autoscaler.as_ref(), (cluster.nodes.len(), cluster.zones.len()), cluster.n, has_capacity)?;
+    let autoscaler = autoscaler(
+        spec.autoscaler.as_ref(),
+        (cluster.nodes.len(), cluster.zones.len()),
+        cluster.n_range().1,
+        has_capacity,
+    )?;
     let rebalance = super::rebalance::rebalance(spec.rebalance.as_ref(), has_capacity, cluster.zones.len())?;
     let scenario = Scenario {
         path: path.to_path_buf(),
@@ -77,7 +81,28 @@ pub fn scenario(path: &Path, spec: &ScenarioSpec, index: &Index) -> Result<Scena
         autoscaler,
         rebalance,
     };
+    replicas_fit_at_start(&scenario)?;
     // Last: the budget judges the scenario as a whole.
     check_budget(&scenario)?;
     Ok(scenario)
+}
+
+/// Every shard's replicas must fit on the nodes in the cluster from the start: nodes a `join`
+/// names, and the autoscaler's spares, hold no replica until later.
+fn replicas_fit_at_start(scenario: &Scenario) -> Result<(), Invalid> {
+    let c = &scenario.cluster;
+    let members = c.nodes.len() - scenario.outside_at_start().len();
+    let class = c.classes.iter().enumerate().find(|(_, k)| k.n as usize > members);
+    let (field, n) = match class {
+        Some((i, k)) => (format!("{}.n", super::locate::item("cluster.replication.classes", i)), k.n),
+        None if c.n as usize > members && c.n_range().1 == c.n => ("cluster.replication.n".to_string(), c.n),
+        None => return Ok(()),
+    };
+    Err(Invalid::new(
+        field,
+        format!(
+            "n = {n} needs {n} nodes in the cluster from the start, and {members} of the {} are (nodes that `join` later or the autoscaler starts hold no replica until then)",
+            c.nodes.len()
+        ),
+    ))
 }

@@ -41,7 +41,7 @@ pub fn workload(
     groups
         .map(|(i, g)| {
             let path = item("workload", i);
-            let mut group = group(g, &path, cluster.n, duration_ms, scenario)?;
+            let mut group = group(g, &path, cluster.n_range().0, duration_ms, scenario)?;
             group.retry = retry(g.retry.as_ref(), &join(&path, "retry"), cluster.client_timeout_ms)?;
             Ok(group)
         })

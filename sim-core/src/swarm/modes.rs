@@ -11,8 +11,10 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::history::Level;
-use crate::scenario::model::{Scenario, SwarmMode, N5_REPLICATION};
+use crate::scenario::model::{Scenario, SwarmFault, SwarmMode, N5_REPLICATION};
+use crate::scenario::shard_classes::ShardClass;
 use crate::seed::{stream, Stream};
+use nodes::Requirement;
 
 /// The levels `mixed_levels` draws from.
 const LEVELS: [Level; 3] = [Level::One, Level::Quorum, Level::All];
@@ -21,6 +23,10 @@ const LEVELS: [Level; 3] = [Level::One, Level::Quorum, Level::All];
 /// its own, so modes shift no fault draws).
 pub fn draw_modes(modes: &[SwarmMode], scenario: &mut Scenario, seed: u64) {
     let mut rng = stream(seed, Stream::Swarm, 1);
+    // Nodes holding replicas from the start: not those that join later (the swarm's join
+    // takes one) or the autoscaler's spares.
+    let joining = scenario.swarm.as_ref().is_some_and(|s| s.kinds.contains(&SwarmFault::Join));
+    let members = scenario.cluster.nodes.len() - scenario.outside_at_start().len() - usize::from(joining);
     let cluster = &mut scenario.cluster;
     let storage = &mut cluster.storage;
     for mode in modes {
@@ -59,7 +65,7 @@ pub fn draw_modes(modes: &[SwarmMode], scenario: &mut Scenario, seed: u64) {
             }
             // Levels are ONE, QUORUM, ALL or counts up to the scenario's N: valid at 5 too.
             SwarmMode::N5 => {
-                if rng.random_bool(0.5) {
+                if rng.random_bool(0.5) && members >= N5_REPLICATION as usize {
                     cluster.n = cluster.n.max(N5_REPLICATION);
                 }
             }
@@ -91,8 +97,38 @@ pub fn draw_modes(modes: &[SwarmMode], scenario: &mut Scenario, seed: u64) {
                     window_ms: rng.random_range(1..=5) * 1_000,
                 });
             }
+            SwarmMode::ShardClasses => {
+                let counts = scenario.workload.iter().flat_map(|g| [g.read_consistency, g.write_consistency]);
+                let probes = scenario.probes.iter().flat_map(|p| [p.read_consistency, p.write_consistency]);
+                // A count level must stay reachable on every shard.
+                let floor = counts.chain(probes).map(|l| if let Level::Count(k) = l { k } else { 1 }).max();
+                if rng.random_bool(0.5) {
+                    cluster.classes = draw_classes((members, cluster.shards), floor.unwrap_or(1), &mut rng);
+                }
+            }
         }
     }
+}
+
+/// Consecutive runs of shards, each given its own class two times in three: N from 2 (at
+/// least `floor`) to 5 (at most the `nodes` holding replicas from the start), strong or
+/// eventual.
+fn draw_classes((nodes, shards): (usize, u32), floor: u8, rng: &mut ChaCha8Rng) -> Vec<ShardClass> {
+    let top = (nodes.min(5) as u8).max(floor);
+    let low = floor.max(2).min(top);
+    let mut out = Vec::new();
+    let mut first = 0;
+    while first < shards {
+        let len = rng.random_range(1..=shards.div_ceil(2)).min(shards - first);
+        let last = first + len - 1;
+        if rng.random_bool(2.0 / 3.0) {
+            let n = rng.random_range(low..=top);
+            let requirement = if rng.random_bool(0.5) { Requirement::Strong } else { Requirement::Eventual };
+            out.push(ShardClass { first, last, n, requirement });
+        }
+        first = last + 1;
+    }
+    out
 }
 
 /// Off half the time; else every 5 to 20 s over a horizon of 1 to 3 intervals, a threshold of
