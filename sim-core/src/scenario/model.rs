@@ -138,7 +138,7 @@ impl Scenario {
             _ => None,
         });
         let named = joins.flatten().filter_map(|t| match t {
-            Target::Node(i) => Some(*i as u32),
+            Target::Node(i) => Some(*i),
             _ => None,
         });
         let mut outside: Vec<u32> = named.chain(self.standby()).collect();
