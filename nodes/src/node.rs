@@ -764,6 +764,35 @@ mod tests {
     }
 
     #[test]
+    fn with_hinted_handoff_a_write_refused_at_the_bound_is_given_up_and_nobody_stands_in_for_a_refusal() {
+        let storage = StorageConfig { max_siblings: 1, ..StorageConfig::default() };
+        let handoff = Some(HandoffConfig { after_ms: 50, retry_ms: 200 });
+        let mut n = node_in(0, 5, ReadRepair::Off, handoff, storage);
+        n.on_input(0, client_write(1), &mut NodeOut::default());
+        let mut out = NodeOut::default();
+        n.on_input(1, client_write(1), &mut out);
+        let req = first_request(&out);
+        // Replica 1 refuses too; replica 2 is silent. At 51 ms only replica 2 gets a stand-in.
+        n.on_input(3, Input::Msg { from: 1, msg: Msg::Replied(ReplicaAnswer::Refused { req }) }, &mut out);
+        assert!(replies(&out).is_empty(), "replica 2 or its stand-in may still make W=1");
+        let mut out = NodeOut::default();
+        n.on_input(51, due(51), &mut out);
+        let hinted: Vec<Addr> = out
+            .sends
+            .iter()
+            .filter_map(|(_, m)| match m {
+                Msg::Handoff(HandoffMsg::Hinted { intended, .. }) => Some(*intended),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(hinted, [2], "no stand-in for the replicas that refused");
+        // Replica 2 refuses as well: no replica is left open, so the write is given up at once.
+        let mut out = NodeOut::default();
+        n.on_input(60, Input::Msg { from: 2, msg: Msg::Replied(ReplicaAnswer::Refused { req }) }, &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::SiblingBound { .. }]), "{:?}", replies(&out));
+    }
+
+    #[test]
     fn a_write_short_of_w_turns_to_stand_ins_whose_hints_count_sloppily_and_reach_the_replica() {
         let handoff = Some(HandoffConfig { after_ms: 50, retry_ms: 200 });
         let mut n = node_in(0, 5, ReadRepair::Off, handoff, StorageConfig::default());

@@ -397,7 +397,7 @@ impl Coordinator {
         self.pending.insert(req, p);
         self.deadlines.push(Reverse((deadline, req)));
         let mut due = deadline;
-        let handoff = self.cfg.handoff.filter(|_| sloppy(true, shard, cx));
+        let handoff = self.cfg.handoff.filter(|_| sloppy(shard, cx));
         if let (Some(h), PendingKind::Write { .. }) = (handoff, &self.pending.get(req).expect("inserted").kind) {
             due = due.min(cx.now + h.after_ms);
             self.handoff_due.push(Reverse((cx.now + h.after_ms, req)));
@@ -543,14 +543,13 @@ impl Coordinator {
 
     /// `replica` refused write `req` at its sibling bound. That is an answer (its breaker hears
     /// it); once the replicas left cannot make W, the write is given up at once (`SiblingBound`:
-    /// it may be stored on fewer than W), where its timeout would only have come later. With
-    /// hinted handoff on, stand-ins may still make W: the write waits for them.
+    /// it may be stored on fewer than W), where its timeout would only have come later. Hinted
+    /// handoff changes nothing: a stand-in stands in for a silent replica, never for one that
+    /// refused, so the replicas still open bound what the write can reach either way.
     fn write_refused<O: CoordinatorOut>(&mut self, req: u64, replica: Addr, cx: &mut Ctx<'_, O>) {
         if self.tracks_replicas() && self.heard(req, replica, cx) {
             return; // a done request's straggler
         }
-        let Some(shard) = self.pending.get(req).map(|p| p.shard) else { return };
-        let handoff = sloppy(self.cfg.handoff.is_some(), shard, cx);
         let Some(p) = self.pending.get_mut(req) else { return };
         if !matches!(p.kind, PendingKind::Write { .. }) {
             return;
@@ -558,7 +557,7 @@ impl Coordinator {
         let Some(i) = p.replicas().iter().position(|&r| r == replica) else { return };
         p.refused |= 1 << i;
         let open = p.replicas().len() as u32 - (p.answered | p.refused).count_ones();
-        if handoff || u32::from(p.answers()) + open >= u32::from(p.required_answers()) {
+        if u32::from(p.answers()) + open >= u32::from(p.required_answers()) {
             return;
         }
         if let Some(p) = self.retire(req, cx) {
@@ -611,10 +610,10 @@ fn required_for<O>(asked: u8, key: u64, cx: &Ctx<'_, O>) -> u8 {
     }
 }
 
-/// Whether writes to `shard` may turn to stand-ins: hinted handoff is on and the shard is not
+/// Whether writes to `shard` may turn to stand-ins when hinted handoff is on: the shard is not
 /// strong (a stand-in is no replica a quorum read asks, so it cannot count toward a strong W).
-fn sloppy<O>(handoff: bool, shard: u32, cx: &Ctx<'_, O>) -> bool {
-    handoff && (cx.control.map().requirement_of(shard) != Requirement::Strong || bugs::on(Bug::StrongAsAsked))
+fn sloppy<O>(shard: u32, cx: &Ctx<'_, O>) -> bool {
+    cx.control.map().requirement_of(shard) != Requirement::Strong || bugs::on(Bug::StrongAsAsked)
 }
 
 fn refuse_moving<O: CoordinatorOut>(client: Addr, (op, attempt): (u64, u8), key: u64, cx: &mut Ctx<'_, O>) -> bool {
