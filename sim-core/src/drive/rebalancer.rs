@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use nodes::capacity::WorkerStats;
 use nodes::capacity::{Quiet, ZoneBalancer};
 use nodes::shard_map::ShardMap;
-use nodes::{Addr, Cluster};
+use nodes::{Addr, Cluster, Requirement};
 
 use super::recorder::Recorder;
 use crate::history::zones::{ZoneLog, ZoneMove, ZoneRound, ZoneScoreRecord, ZONE_IDS};
@@ -171,18 +171,49 @@ impl<'a> Rebalancer<'a> {
             .filter(|&a| self.zone(a) == to && self.serving(Some(map), a))
             .collect();
         let coolest = targets.iter().copied().min_by_key(|&a| (load[a as usize], a))?;
-        let mut best: Option<(bool, u32, Addr)> = None;
+        let mut best: Option<(Preference, Addr)> = None;
         for shard in 0..map.shards() {
             let Some(p) = map.primary_of(shard) else { continue };
             if self.zone(p) != from || moving(shard) || picked_now(shard) || !fresh(shard) {
                 continue;
             }
             let replica = map.replica_sets()[shard as usize].iter().copied().find(|r| targets.contains(r));
-            let candidate = (replica.is_none(), shard, replica.unwrap_or(coolest));
-            if best.is_none_or(|b| (candidate.0, candidate.1) < (b.0, b.1)) {
+            let candidate = (preference(map, shard, replica.is_some()), replica.unwrap_or(coolest));
+            if best.is_none_or(|b| candidate.0 < b.0) {
                 best = Some(candidate);
             }
         }
-        best.map(|(_, shard, to)| (shard, to))
+        best.map(|(p, to)| (p.3, to))
+    }
+}
+
+/// Which shard moves first, smallest first: fewer replicas (less to copy and fence), eventual
+/// before strong (a strong shard's cut-over refuses its reads and writes), a replica already in
+/// the target zone (promoted, not copied), then the lowest shard.
+type Preference = (u8, Requirement, bool, u32);
+
+fn preference(map: &ShardMap, shard: u32, replica_in_target: bool) -> Preference {
+    (map.n_of(shard), map.requirement_of(shard), !replica_in_target, shard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nodes::ShardSpec;
+
+    #[test]
+    fn shards_with_fewer_replicas_then_eventual_ones_move_first() {
+        let nodes: Vec<(Addr, u16)> = (0..6).map(|a| (a, (a % 3) as u16)).collect();
+        let spec = ShardSpec::uniform(4, 3, Requirement::Eventual)
+            .with_class((0, 0), 5, Requirement::Eventual)
+            .with_class((1, 1), 2, Requirement::Strong)
+            .with_class((2, 2), 2, Requirement::Eventual);
+        let map = ShardMap::placed(&nodes, &spec);
+        let mut order: Vec<Preference> = (0..4).map(|s| preference(&map, s, s == 3)).collect();
+        order.sort();
+        let shards: Vec<u32> = order.iter().map(|p| p.3).collect();
+        assert_eq!(shards, [2, 1, 3, 0], "N=2 eventual, N=2 strong, N=3, N=5");
+        // Equal otherwise, a replica already in the target zone goes first.
+        assert!(preference(&map, 3, true) < preference(&map, 3, false));
     }
 }
