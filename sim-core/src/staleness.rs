@@ -40,7 +40,7 @@ pub fn analyze(history: &History) -> Staleness {
             _ => {}
         }
     }
-    let mut groups: BTreeMap<(Level, Level), LevelStaleness> = BTreeMap::new();
+    let mut groups: BTreeMap<(Level, Level, u8), LevelStaleness> = BTreeMap::new();
     let mut probes: BTreeMap<(Level, Level, u64), (u64, u64)> = BTreeMap::new();
     for (key, (writes, reads)) in by_key {
         if key >= PROBE_KEY_BASE {
@@ -88,7 +88,7 @@ fn workload_key(
     causality: &Causality,
     mut writes: Vec<usize>,
     mut reads: Vec<usize>,
-    groups: &mut BTreeMap<(Level, Level), LevelStaleness>,
+    groups: &mut BTreeMap<(Level, Level, u8), LevelStaleness>,
 ) {
     writes.retain(|&i| ops[i].outcome == Outcome::Ok && ops[i].value.is_some());
     writes.sort_unstable_by_key(|&i| (ops[i].complete_ms, i));
@@ -102,11 +102,11 @@ fn workload_key(
             next += 1;
         }
         let Some(&newest) = acked.writes.last() else {
-            groups.entry((r.level, r.level)).or_insert_with(|| empty_group(r, r.level, r.required)).unjudged += 1;
+            groups.entry((r.level, r.level, r.n)).or_insert_with(|| empty_group(r, r.level, r.required)).unjudged += 1;
             continue;
         };
         let w = &ops[newest];
-        let g = groups.entry((r.level, w.level)).or_insert_with(|| empty_group(r, w.level, w.required));
+        let g = groups.entry((r.level, w.level, r.n)).or_insert_with(|| empty_group(r, w.level, w.required));
         let k = acked.missed(ops, causality, r);
         let t_ms = r.invoke_ms - w.complete_ms;
         let bucket = T_EDGES_MS.partition_point(|&e| e <= t_ms) - 1;

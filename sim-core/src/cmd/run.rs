@@ -137,6 +137,9 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
         }
     };
     let scenario = plan.scenario();
+    if let Some(line) = scenario::shard_classes::classes_text(&scenario.cluster) {
+        say!("shards: {line}");
+    }
     let result = match run_plan(&plan) {
         Ok(r) => r,
         Err(crash) => {
