@@ -67,6 +67,7 @@ impl Msg {
                 Reply::NotPrimary { .. } => f("not_primary", Some(*op), None),
                 Reply::ShardMoving { .. } => f("shard_moving", Some(*op), None),
                 Reply::SiblingBound { .. } => f("sibling_bound", Some(*op), None),
+                Reply::Fenced { .. } => f("fenced", Some(*op), None),
             },
             Msg::Forward(w) => MsgFacts { value: Some(w.value), ..f("forward", Some(w.op), Some(w.key)) },
             Msg::Replica(ReplicaRequest::Write { req, key, item, .. }) => {
@@ -79,6 +80,7 @@ impl Msg {
             Msg::Replied(ReplicaAnswer::WriteAck { req }) => f("write_ack", Some(*req), None),
             Msg::Replied(ReplicaAnswer::StaleRoute { req, .. }) => f("stale_route", Some(*req), None),
             Msg::Replied(ReplicaAnswer::Refused { req }) => f("write_refused", Some(*req), None),
+            Msg::Replied(ReplicaAnswer::Fenced { req }) => f("write_fenced", Some(*req), None),
             Msg::Replied(ReplicaAnswer::ReadReply { req, versions }) => MsgFacts {
                 versions: Some(versions.as_deref().map_or(&[], Vec::as_slice)),
                 ..f("read_reply", Some(*req), None)

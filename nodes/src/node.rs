@@ -941,6 +941,23 @@ mod tests {
             .collect();
         assert_eq!(acked, vec![3], "epoch 4 refused after the epoch-5 fence, epoch 5 taken");
         assert!(n.store().iter().all(|(_, vs)| vs.iter().all(|v| v.value != 72)), "the refused write is not stored");
+        let told =
+            out.sends.iter().any(|(to, m)| *to == 2 && matches!(m, Msg::Replied(ReplicaAnswer::Fenced { req: 2 })));
+        assert!(told, "the deposed primary hears its write refused: {:?}", out.sends);
+    }
+
+    #[test]
+    fn a_write_whose_replicas_refuse_it_as_fenced_is_given_up_once_w_is_out_of_reach() {
+        let mut n = node_with(0, ReadRepair::Off, StorageConfig::default());
+        let mut out = NodeOut::default();
+        n.on_input(0, client_write(3), &mut out);
+        let req = first_request(&out);
+        n.on_input(2, Input::Msg { from: 1, msg: Msg::Replied(ReplicaAnswer::Fenced { req }) }, &mut out);
+        assert!(
+            matches!(replies(&out)[..], [Reply::Fenced { answers: 1, .. }]),
+            "W=3 with one replica fenced: given up at once, this node's own copy stored: {:?}",
+            replies(&out)
+        );
     }
 
     #[test]

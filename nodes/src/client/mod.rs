@@ -237,6 +237,9 @@ impl Client {
                     Reply::SiblingBound { dot, .. } => {
                         Ending { dot, ..Ending::failed(Outcome::Indeterminate, FailReason::SiblingBound) }
                     }
+                    Reply::Fenced { dot, .. } => {
+                        Ending { dot, ..Ending::failed(Outcome::Indeterminate, FailReason::Fenced) }
+                    }
                     Reply::Timeout { dot, .. } => {
                         let write = self.current.as_ref().is_some_and(|c| c.op.kind == OpKind::Write);
                         let outcome = if write { Outcome::Indeterminate } else { Outcome::Fail };

@@ -40,6 +40,9 @@ pub enum FailReason {
     /// Replicas refused the write at their sibling bound, leaving W out of reach (it may be
     /// stored on fewer than W).
     SiblingBound,
+    /// Replicas refused the primary's write as fenced by a newer grant, leaving W out of reach
+    /// (it may be stored on fewer than W).
+    Fenced,
 }
 
 /// One client operation from invocation to completion.

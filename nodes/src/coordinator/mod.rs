@@ -250,7 +250,8 @@ impl Coordinator {
             ReplicaAnswer::WriteAck { req } => self.answered(req, from, Got::Ack, cx),
             ReplicaAnswer::ReadReply { req, versions } => self.answered(req, from, Got::Held(versions), cx),
             ReplicaAnswer::StaleRoute { req, epoch } => self.stale_route(req, from, epoch, cx),
-            ReplicaAnswer::Refused { req } => self.write_refused(req, from, cx),
+            ReplicaAnswer::Refused { req } => self.write_refused(req, from, false, cx),
+            ReplicaAnswer::Fenced { req } => self.write_refused(req, from, true, cx),
         }
     }
 
@@ -330,7 +331,7 @@ impl Coordinator {
         if !serves_locally(key, cx) {
             self.refused_locally(req, key, cx);
         } else if cx.replica.store_mut().apply_new(key, item) == Merged::Refused {
-            self.write_refused(req, cx.id, cx);
+            self.write_refused(req, cx.id, false, cx);
         } else {
             self.answered(req, cx.id, Got::Ack, cx);
         }
@@ -541,12 +542,13 @@ impl Coordinator {
         self.complete_if_done(req, cx);
     }
 
-    /// `replica` refused write `req` at its sibling bound. That is an answer (its breaker hears
-    /// it); once the replicas left cannot make W, the write is given up at once (`SiblingBound`:
-    /// it may be stored on fewer than W), where its timeout would only have come later. Hinted
-    /// handoff changes nothing: a stand-in stands in for a silent replica, never for one that
-    /// refused, so the replicas still open bound what the write can reach either way.
-    fn write_refused<O: CoordinatorOut>(&mut self, req: u64, replica: Addr, cx: &mut Ctx<'_, O>) {
+    /// `replica` refused write `req`: at its sibling bound, or as `fenced` by a newer grant than
+    /// this deposed primary's. That is an answer (its breaker hears it); once the replicas left
+    /// cannot make W, the write is given up at once (`SiblingBound` or `Fenced`: it may be
+    /// stored on fewer than W), where its timeout would only have come later. Hinted handoff
+    /// changes nothing: a stand-in stands in for a silent replica, never for one that refused,
+    /// so the replicas still open bound what the write can reach either way.
+    fn write_refused<O: CoordinatorOut>(&mut self, req: u64, replica: Addr, fenced: bool, cx: &mut Ctx<'_, O>) {
         if self.tracks_replicas() && self.heard(req, replica, cx) {
             return; // a done request's straggler
         }
@@ -565,7 +567,8 @@ impl Coordinator {
                 PendingKind::Write { item, .. } => (Some(item.dot), p.answered.count_ones() as u8),
                 _ => (None, 0),
             };
-            cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply: Reply::SiblingBound { dot, answers } });
+            let reply = if fenced { Reply::Fenced { dot, answers } } else { Reply::SiblingBound { dot, answers } };
+            cx.out.to_client(p.client, ClientAnswer::Reply { op: p.op, reply });
         }
     }
 

@@ -68,6 +68,9 @@ pub enum Reply {
     /// Replicas refused the write at their sibling bound, so many that W was out of reach: given
     /// up at once. It may be stored on fewer than W replicas (`dot`, as for a timeout).
     SiblingBound { dot: Option<Dot>, answers: u8 },
+    /// Replicas refused a primary's write as fenced by a newer grant (the primary was deposed),
+    /// so many that W was out of reach: given up at once (`dot`, as for a timeout).
+    Fenced { dot: Option<Dot>, answers: u8 },
 }
 
 /// A client write handed by a coordinator that is not the shard's primary to the primary,

@@ -174,6 +174,7 @@ impl Replica {
                     if epoch < known && !bugs::on(Bug::FenceIgnored) {
                         // A deposed primary's write: refused, so it cannot reach W.
                         out.event(FenceAct { shard, epoch, kind: FenceActKind::Refused { known } });
+                        out.send(from, ReplicaAnswer::Fenced { req });
                         return;
                     }
                 }

@@ -53,6 +53,10 @@ pub enum ReplicaAnswer {
     /// The replica did not store the version: the key holds as many siblings as the store
     /// allows. Not stored, so never acknowledged; the coordinator gives up once W is out of reach.
     Refused { req: u64 },
+    /// The replica did not store a primary's write: it knows a newer grant of the shard than
+    /// the write's fence (the writer was deposed). An answer, so the deposed primary gives the
+    /// write up once W is out of reach instead of waiting out its timeout.
+    Fenced { req: u64 },
 }
 
 /// A replica's disk work, on its own clock.

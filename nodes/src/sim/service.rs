@@ -131,7 +131,8 @@ impl Service {
                     Reply::Timeout { .. }
                     | Reply::NotPrimary { .. }
                     | Reply::ShardMoving { .. }
-                    | Reply::SiblingBound { .. },
+                    | Reply::SiblingBound { .. }
+                    | Reply::Fenced { .. },
                 ..
             }) = msg
             {

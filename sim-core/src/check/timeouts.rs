@@ -27,7 +27,10 @@ pub fn no_timeouts_without_faults(history: &History) -> Verdict {
     let (mut timeouts, mut violations, mut examples) = (0u64, 0u64, Vec::new());
     // A write given up because replicas refused it at their sibling bound was answered, not
     // timed out.
-    let timed_out = |op: &&Op| op.outcome == Outcome::Indeterminate && op.reason.as_deref() != Some("SiblingBound");
+    // Writes given up on refusals (sibling bound, fenced) were answered, not timed out.
+    let timed_out = |op: &&Op| {
+        op.outcome == Outcome::Indeterminate && !matches!(op.reason.as_deref(), Some("SiblingBound" | "Fenced"))
+    };
     for op in history.ops.iter().filter(timed_out) {
         timeouts += 1;
         let excused =
@@ -103,7 +106,8 @@ mod tests {
     #[test]
     fn a_timeout_with_no_fault_near_it_fails() {
         let refused = Op { reason: Some("SiblingBound".into()), ..timed_out(3_000, 3_010) };
-        let ops = vec![timed_out(1_000, 2_000), refused, timed_out(10_001, 11_001)];
+        let fenced = Op { reason: Some("Fenced".into()), ..timed_out(3_100, 3_110) };
+        let ops = vec![timed_out(1_000, 2_000), refused, fenced, timed_out(10_001, 11_001)];
         let v = no_timeouts_without_faults(&history(ops, vec![fault(5_000, "crash n2", 8_000)]));
         assert_eq!((v.passed, v.violations, v.checked), (false, 2, 2), "a refusal is no timeout: {v:?}");
         assert_eq!(

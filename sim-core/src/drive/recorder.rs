@@ -267,6 +267,7 @@ fn reason(r: FailReason) -> Cow<'static, str> {
         FailReason::NotPrimary => "NotPrimary",
         FailReason::ShardMoving => "ShardMoving",
         FailReason::SiblingBound => "SiblingBound",
+        FailReason::Fenced => "Fenced",
     })
 }
 
