@@ -1,5 +1,6 @@
 //! `no_timeouts_without_faults`: no client operation timed out unless a fault was in effect
-//! while it ran, or had ended less than [`AFTERMATH_MS`] before it began. Moving data is not a
+//! while it ran, or had ended less than its aftermath before it began: [`AFTERMATH_MS`], or
+//! longer when a new leader may take longer to grant (its election and post-election wait). Moving data is not a
 //! fault: a migration, a join or a drain must cost clients no timeout (a request routed by a
 //! stale map is refused and routed again; a shard being cut over is refused at once, which the
 //! client knows was not applied). Judged from the operations' outcomes and the faults the run
@@ -13,9 +14,16 @@ use super::verdict::{PropertyClass, Verdict, EXAMPLES_MAX};
 use crate::history::fault_span::{fault_spans, FaultSpan};
 use crate::history::{History, Op, Outcome};
 
-/// How long after a fault ends a timeout is still put down to it: an election and a lease
-/// renewal can outlast the fault itself.
+/// How long after a fault ends a timeout is still put down to it, at least: an election and a
+/// lease renewal can outlast the fault itself.
 pub const AFTERMATH_MS: u64 = 2_000;
+
+/// The aftermath of a fault in `history`'s run: [`AFTERMATH_MS`], or the time a new leader may
+/// need before its first grant if longer (a fault that deposed the leader leaves shards without
+/// a primary until then). Taken from the scenario's control settings, not from what leaders did.
+pub fn aftermath_ms(history: &History) -> u64 {
+    history.leader_grant_wait_ms.map_or(AFTERMATH_MS, |w| w.max(AFTERMATH_MS))
+}
 
 /// Timeline actions that move data or members: not faults.
 const ACTIONS: [&str; 3] = ["migrate", "join", "drain"];
@@ -25,8 +33,7 @@ pub fn no_timeouts_without_faults(history: &History) -> Verdict {
     let spans: Vec<FaultSpan> =
         fault_spans(history, u64::MAX).into_iter().filter(|s| !ACTIONS.contains(&s.kind.as_str())).collect();
     let (mut timeouts, mut violations, mut examples) = (0u64, 0u64, Vec::new());
-    // A write given up because replicas refused it at their sibling bound was answered, not
-    // timed out.
+    let aftermath = aftermath_ms(history);
     // Writes given up on refusals (sibling bound, fenced) were answered, not timed out.
     let timed_out = |op: &&Op| {
         op.outcome == Outcome::Indeterminate && !matches!(op.reason.as_deref(), Some("SiblingBound" | "Fenced"))
@@ -34,7 +41,7 @@ pub fn no_timeouts_without_faults(history: &History) -> Verdict {
     for op in history.ops.iter().filter(timed_out) {
         timeouts += 1;
         let excused =
-            spans.iter().any(|s| s.start_ms <= op.complete_ms && s.end_ms.saturating_add(AFTERMATH_MS) >= op.invoke_ms);
+            spans.iter().any(|s| s.start_ms <= op.complete_ms && s.end_ms.saturating_add(aftermath) >= op.invoke_ms);
         if excused {
             continue;
         }
@@ -53,7 +60,7 @@ pub fn no_timeouts_without_faults(history: &History) -> Verdict {
     }
     let detail = format!(
         "{violations} of {timeouts} timed-out operations ran with no fault in effect (nor within {} after one); {} faults applied",
-        secs(AFTERMATH_MS),
+        secs(aftermath),
         spans.len()
     );
     Verdict::judged("no_timeouts_without_faults", PropertyClass::Liveness, violations, timeouts, detail, examples)
@@ -114,6 +121,18 @@ mod tests {
             v.examples[0],
             "c1#0 key 7 ONE W=1 timed out through n3, 1.000s to 2.000s (quorum timeout), no fault in effect"
         );
+    }
+
+    #[test]
+    fn the_aftermath_lasts_as_long_as_a_new_leader_may_take_to_grant() {
+        // The crash ends at 8 s; the timeout begins 2.5 s later.
+        let mut h = history(vec![timed_out(10_500, 11_500)], vec![fault(5_000, "crash n2", 8_000)]);
+        assert!(!no_timeouts_without_faults(&h).passed, "past the 2 s floor");
+        h.leader_grant_wait_ms = Some(2_842);
+        let v = no_timeouts_without_faults(&h);
+        assert!(v.passed && v.detail.contains("2.842s"), "{v:?}");
+        h.leader_grant_wait_ms = Some(500);
+        assert!(!no_timeouts_without_faults(&h).passed, "never below the floor");
     }
 
     #[test]

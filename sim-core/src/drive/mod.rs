@@ -223,6 +223,7 @@ fn simulate(scenario: &Scenario, seed: u64, trace: Option<LineFilter>) -> (Histo
             max_drift: control.max_drift,
         });
         h.start_replica_sets = map.replica_sets().to_vec();
+        h.leader_grant_wait_ms = Some(control.election_timeout_ms.1 + control.election_wait_ms());
         let spec = scenario.cluster.shard_spec();
         h.strong_shards = (0..spec.shards()).filter(|&s| spec.requirement_of(s) == Requirement::Strong).collect();
         let zones = &scenario.cluster.zones;

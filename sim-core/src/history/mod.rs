@@ -145,6 +145,10 @@ pub struct History {
     pub start_replica_sets: Vec<Vec<u32>>,
     /// Each node's zone name, by address (empty when not recorded).
     pub node_zones: Vec<String>,
+    /// The longest a new leader may take to grant after a fault, by the scenario's control
+    /// settings: its election timeout's upper bound plus its post-election wait (`None`: not
+    /// recorded, as in an imported history).
+    pub leader_grant_wait_ms: Option<u64>,
     /// The shards the scenario declared `strong` (a fact of the scenario, not of the system's
     /// map), ascending.
     pub strong_shards: Vec<u32>,
