@@ -543,6 +543,17 @@ swarm:
         assert!((60..=140).contains(&off), "off half the time: {off}");
         assert!(strong > 50 && eventual > 50 && ns.len() == 4, "{strong} {eventual} {ns:?}");
         assert!(resolve(&wide(""), 1).cluster.classes.is_empty(), "not listed, not drawn");
+        // With drains drawn, no class outgrows the scenario's N (the migration limits fit it).
+        let draining = Arc::new(Scenario {
+            swarm: s.swarm.clone().map(|mut w| {
+                w.kinds.push(SwarmFault::Drain);
+                w
+            }),
+            ..Scenario::clone(&s)
+        });
+        let drawn: Vec<u8> =
+            (0..100).flat_map(|seed| resolve(&draining, seed).cluster.classes.clone()).map(|c| c.n).collect();
+        assert!(!drawn.is_empty() && drawn.iter().all(|&n| (2..=3).contains(&n)), "{drawn:?}");
     }
 
     #[test]

@@ -544,7 +544,8 @@ pub enum SwarmMode {
     MigrationLimits,
     /// `cluster.replication.classes`: off half the time, else consecutive runs of shards each
     /// given (two times in three) its own N, from 2 (or the largest replica count a level asks)
-    /// to 5 (at most the node count), strong or eventual.
+    /// to 5 (at most the nodes present from the start, and the scenario's N in swarms that draw
+    /// joins or drains), strong or eventual.
     ShardClasses,
 }
 

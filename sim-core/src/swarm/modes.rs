@@ -25,8 +25,13 @@ pub fn draw_modes(modes: &[SwarmMode], scenario: &mut Scenario, seed: u64) {
     let mut rng = stream(seed, Stream::Swarm, 1);
     // Nodes holding replicas from the start: not those that join later (the swarm's join
     // takes one) or the autoscaler's spares.
-    let joining = scenario.swarm.as_ref().is_some_and(|s| s.kinds.contains(&SwarmFault::Join));
+    let draws = |kind: SwarmFault| scenario.swarm.as_ref().is_some_and(|s| s.kinds.contains(&kind));
+    let joining = draws(SwarmFault::Join);
     let members = scenario.cluster.nodes.len() - scenario.outside_at_start().len() - usize::from(joining);
+    // A join or a drain moves about N replicas per shard it touches, each copied from N old
+    // replicas: classes above the scenario's N would outgrow the heal that the migration
+    // limits are drawn to fit (swarm-migrations seed 686 left a late join's moves queued).
+    let most_n = if joining || draws(SwarmFault::Drain) { scenario.cluster.n } else { 5 };
     let cluster = &mut scenario.cluster;
     let storage = &mut cluster.storage;
     for mode in modes {
@@ -103,18 +108,17 @@ pub fn draw_modes(modes: &[SwarmMode], scenario: &mut Scenario, seed: u64) {
                 // A count level must stay reachable on every shard.
                 let floor = counts.chain(probes).map(|l| if let Level::Count(k) = l { k } else { 1 }).max();
                 if rng.random_bool(0.5) {
-                    cluster.classes = draw_classes((members, cluster.shards), floor.unwrap_or(1), &mut rng);
+                    let top = (members.min(usize::from(most_n)) as u8).max(floor.unwrap_or(1));
+                    cluster.classes = draw_classes(cluster.shards, (floor.unwrap_or(1), top), &mut rng);
                 }
             }
         }
     }
 }
 
-/// Consecutive runs of shards, each given its own class two times in three: N from 2 (at
-/// least `floor`) to 5 (at most the `nodes` holding replicas from the start), strong or
-/// eventual.
-fn draw_classes((nodes, shards): (usize, u32), floor: u8, rng: &mut ChaCha8Rng) -> Vec<ShardClass> {
-    let top = (nodes.min(5) as u8).max(floor);
+/// Consecutive runs of `shards`, each given its own class two times in three: N from 2 (at
+/// least `floor`) to `top`, strong or eventual.
+fn draw_classes(shards: u32, (floor, top): (u8, u8), rng: &mut ChaCha8Rng) -> Vec<ShardClass> {
     let low = floor.max(2).min(top);
     let mut out = Vec::new();
     let mut first = 0;
