@@ -395,6 +395,7 @@ impl Client {
             self.contexts.insert(c.op.key, seen);
         }
         let coordinator = (reason != Some(FailReason::NoCoordinator)).then_some(c.coordinator);
+        let n = self.cfg.shards.n_of_key(c.op.key);
         out.record(OpRecord {
             client: self.addr,
             group: self.cfg.group,
@@ -402,8 +403,8 @@ impl Client {
             kind: c.op.kind,
             key: c.op.key,
             consistency: c.op.consistency,
-            required: c.op.consistency.required(self.cfg.shards.n_of_key(c.op.key)),
-            n: self.cfg.shards.n_of_key(c.op.key),
+            required: c.op.consistency.required(n),
+            n,
             invoke_ms: c.invoke_ms,
             complete_ms: now_ms,
             outcome,

@@ -25,7 +25,7 @@ impl Coordinator {
         let Some(p) = self.pending.get(req) else { return };
         let PendingKind::Write { key, item, .. } = &p.kind else { return };
         let set = p.replicas();
-        // A replica that refused (at its sibling bound) answered: nobody stands in for it.
+        // A replica that refused (at its sibling bound, or as fenced) answered: nobody stands in for it.
         let silent: Vec<Addr> =
             set.iter().enumerate().filter(|(i, _)| (p.answered | p.refused) & (1 << i) == 0).map(|(_, &r)| r).collect();
         let stand_ins = stand_ins(cx.members.addrs(), set, cx.id, silent.len());
