@@ -345,6 +345,15 @@ workload:
     }
 
     #[test]
+    fn a_leave_needs_gossip_and_a_join_does_not() {
+        let nodes = with(MINIMAL, "  nodes: 3\n", "  nodes: 4\n");
+        let joins = ok(&(nodes.clone() + "faults:\n  - { at: 2s, join: n4 }\n"));
+        assert!(matches!(joins.faults[0].action, FaultAction::Join(_)));
+        let leaves = nodes + "faults:\n  - { at: 2s, leave: n4 }\n";
+        assert_error(&leaves, "leave: n4", "faults[0].leave", "set `cluster.membership: { gossip: on }`");
+    }
+
+    #[test]
     fn negative_and_zero_durations_are_rejected() {
         assert_error(&with(FULL, "duration: 60s", "duration: -5s"), "duration", "duration", "negative");
         assert_error(&with(FULL, "duration: 60s", "duration: 0s"), "duration", "duration", "greater than 0");
