@@ -393,7 +393,11 @@ fn control(h: &mut String, s: &Summary) {
 fn placement(s: &Summary) -> String {
     let mut h = String::new();
     let p = &s.placement;
+    let classes = p.classes.as_deref().map_or(String::new(), |c| format!("<p>Shard classes: {}.</p>\n", escape(c)));
     if p.moved == 0 {
+        if !classes.is_empty() {
+            let _ = write!(h, "<h2>Shard placement</h2>\n{classes}");
+        }
         return h;
     }
     let listed = if p.moved as usize > p.listed.len() {
@@ -404,7 +408,7 @@ fn placement(s: &Summary) -> String {
     let _ = writeln!(
         h,
         "<h2>Shard placement</h2>\n<p>{} of {} shards moved: their primary or replica set changed after the start{listed}.</p>\n\
-         <table>\n<tr><th>shard</th><th>primary (zone) over time (s)</th><th>replica set</th></tr>",
+         {classes}<table>\n<tr><th>shard</th><th>primary (zone) over time (s)</th><th>replica set</th></tr>",
         p.moved, p.shards
     );
     for shard in &p.listed {
@@ -545,6 +549,7 @@ mod tests {
             shards: 16,
             moved: 1,
             listed: vec![crate::placement::tests::moved_shard()],
+            classes: Some("0-5 strong N=5, the other 10 eventual N=3".into()),
         };
         let set =
             |at_ms, v: &[&str]| crate::placement::VoterSet { at_ms, set: v.iter().map(|x| x.to_string()).collect() };
@@ -556,6 +561,7 @@ mod tests {
         });
         let page = run_page(&s);
         assert!(page.contains("<h2>Shard placement</h2>") && page.contains("1 of 16 shards moved"), "{page}");
+        assert!(page.contains("Shard classes: 0-5 strong N=5, the other 10 eventual N=3."), "{page}");
         assert!(
             page.contains("n1(az-a) 0.31-6.03s, n5(az-c) 6.11-end") && page.contains("n1,n2,n3 -&gt; n5,n1,n2"),
             "{page}"
@@ -563,6 +569,9 @@ mod tests {
         assert!(page.contains("<h2>Voters</h2>") && page.contains("<td>n1, n3, n4</td>"), "{page}");
         s.placement.moved = 0;
         s.voters = None;
+        let page = run_page(&s);
+        assert!(page.contains("Shard classes") && !page.contains("<table>\n<tr><th>shard"), "classes alone: {page}");
+        s.placement.classes = None;
         let page = run_page(&s);
         assert!(!page.contains("Shard placement") && !page.contains("<h2>Voters</h2>"), "{page}");
     }

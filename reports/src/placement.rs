@@ -25,6 +25,10 @@ pub struct PlacementSummary {
     pub moved: u32,
     /// The first [`LISTED_SHARDS_MAX`] moved shards, by shard number.
     pub listed: Vec<ShardPlacement>,
+    /// The shards' classes as they ran, when they differ (`0-5 strong N=5, the other 10
+    /// eventual N=3`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<String>,
 }
 
 /// One shard's placement over time.
@@ -186,7 +190,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_moved_shard_reads_as_its_primaries_and_replica_sets() {
-        let p = PlacementSummary { shards: 16, moved: 1, listed: vec![moved_shard()] };
+        let p = PlacementSummary { shards: 16, moved: 1, listed: vec![moved_shard()], classes: None };
         let set = |at_ms, s: &[&str]| VoterSet { at_ms, set: s.iter().map(|x| x.to_string()).collect() };
         let v = VotersSummary {
             first: set(350, &["n1", "n2", "n3"]),
@@ -202,7 +206,7 @@ pub(crate) mod tests {
 
     #[test]
     fn nothing_moved_prints_no_block_and_no_voters_no_line() {
-        let p = PlacementSummary { shards: 16, moved: 0, listed: vec![] };
+        let p = PlacementSummary { shards: 16, moved: 0, listed: vec![], classes: None };
         assert_eq!(text(&p, None, 10_000), "");
         assert_eq!(seconds(0), "0");
         assert_eq!(seconds(12_500), "12.5");
@@ -210,7 +214,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_sections_round_trip_through_json() {
-        let p = PlacementSummary { shards: 16, moved: 1, listed: vec![moved_shard()] };
+        let p = PlacementSummary { shards: 16, moved: 1, listed: vec![moved_shard()], classes: None };
         let json = serde_json::to_string(&p).unwrap();
         assert_eq!(serde_json::from_str::<PlacementSummary>(&json).unwrap(), p);
     }

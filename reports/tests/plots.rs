@@ -227,8 +227,12 @@ fn placement_is_drawn_only_when_a_shard_moved() {
     };
     let spans =
         vec![span(0, 300, None), span(300, 12_000, Some(("n1", "az-a"))), span(12_200, 30_000, Some(("n5", "az-c")))];
-    data.summary.placement =
-        PlacementSummary { shards: 16, moved: 1, listed: vec![ShardPlacement { shard: 5, spans, spans_more: 0 }] };
+    data.summary.placement = PlacementSummary {
+        shards: 16,
+        moved: 1,
+        listed: vec![ShardPlacement { shard: 5, spans, spans_more: 0 }],
+        classes: None,
+    };
     let figures = render_run(&data).unwrap();
     let plot = figures.iter().find(|f| f.kind == PlotKind::Placement).expect("a placement plot");
     assert!(plot.svg.contains("\nshard 5\n") && plot.svg.contains("\nn5\n"), "lanes and bars labelled");

@@ -105,7 +105,7 @@ pub fn summarize(scenario: &Scenario, result: &RunResult, replay: &str) -> Summa
         trace_file: None,
         story: None,
         migrations: migrations(&result.history),
-        placement: placement(&result.history, result.simulated_ms),
+        placement: placement(&result.history, result.simulated_ms, scenario),
         voters: voters(&result.history),
         load: load_shapes(scenario),
         capacity: capacity(&result.history, scenario.duration_ms),
@@ -195,7 +195,7 @@ fn spread(scenario: &Scenario, history: &History) -> reports::LoadSpread {
 
 /// Shard placement over the run (see [`crate::placement`]): the moved shards, the first
 /// [`reports::placement::LISTED_SHARDS_MAX`] of them with their spans.
-fn placement(history: &History, end_ms: u64) -> reports::PlacementSummary {
+fn placement(history: &History, end_ms: u64, scenario: &Scenario) -> reports::PlacementSummary {
     use reports::placement::{LISTED_SHARDS_MAX, SPANS_MAX};
     let moved: Vec<crate::placement::ShardPlacement> =
         crate::placement::placements(history, end_ms).into_iter().filter(|p| p.moved()).collect();
@@ -220,7 +220,8 @@ fn placement(history: &History, end_ms: u64) -> reports::PlacementSummary {
             spans_more: p.spans.len().saturating_sub(SPANS_MAX) as u32,
         })
         .collect();
-    reports::PlacementSummary { shards: history.shards, moved: moved.len() as u32, listed }
+    let classes = crate::scenario::shard_classes::classes_text(&scenario.cluster);
+    reports::PlacementSummary { shards: history.shards, moved: moved.len() as u32, listed, classes }
 }
 
 /// The voter set over time, when leaders proposed any (see [`crate::placement::voter_sets`]).
