@@ -71,10 +71,12 @@ pub fn finish_drains(map: &mut ShardMap) -> bool {
 }
 
 /// The replacement migrations to queue now, at most `free` of them, ids from `next_id` up:
-/// first every draining node's replicas (those it leads first) to the live serving node that
-/// adds a zone to the set (then the least loaded), then replicas onto live joined nodes below the mean, from the most
-/// loaded replica whose place it can take without the set losing a zone. Shards with an unfinished migration or a
-/// replica not `live` wait (a copy needs every old replica).
+/// first every draining node's replicas (those it leads first, then those of shards with fewer
+/// replicas) to the live serving node that adds a zone to the set (then the least loaded), then
+/// replicas onto live joined nodes below the mean, from the most loaded replica whose place it
+/// can take without the set losing a zone (among equal donors, shards with fewer replicas, then
+/// eventual ones, first). Shards with an unfinished migration or a replica not `live` wait (a
+/// copy needs every old replica).
 pub fn plan(map: &ShardMap, live: impl Fn(Addr) -> bool, free: usize, next_id: u32) -> Vec<Migration> {
     if free == 0 {
         return Vec::new();
@@ -98,10 +100,11 @@ pub fn plan(map: &ShardMap, live: impl Fn(Addr) -> bool, free: usize, next_id: u
     let busy = |s: usize| running.contains_key(&(s as u32));
     let mut taken = vec![false; map.shards() as usize];
     for d in addrs_with(map, Standing::Draining) {
-        // The shards it leads first: were the node lost mid-drain, those would cost the most.
-        let sets = map.replica_sets().iter().enumerate();
-        let (led, rest): (Vec<_>, Vec<_>) = sets.partition(|(s, _)| map.primary_of(*s as u32) == Some(d));
-        for (s, set) in led.into_iter().chain(rest) {
+        // The shards it leads first, then those with fewer replicas: were the node lost
+        // mid-drain, those would cost the most.
+        let mut sets: Vec<_> = map.replica_sets().iter().enumerate().collect();
+        sets.sort_by_key(|(s, set)| (map.primary_of(*s as u32) != Some(d), set.len(), *s));
+        for (s, set) in sets {
             if out.len() == free {
                 return out;
             }
@@ -130,7 +133,8 @@ pub fn plan(map: &ShardMap, live: impl Fn(Addr) -> bool, free: usize, next_id: u
             .filter(|&r| live(r) && count[r as usize] < floor)
             .min_by_key(|&r| (count[r as usize], r));
         let Some(r) = receiver else { break };
-        let mut best: Option<((std::cmp::Reverse<usize>, usize), usize, Addr)> = None;
+        type Key = (std::cmp::Reverse<usize>, usize, crate::shard_spec::Requirement, usize);
+        let mut best: Option<(Key, usize, Addr)> = None;
         for (s, set) in map.replica_sets().iter().enumerate() {
             if set.contains(&r) || busy(s) || taken[s] || !set.iter().all(|&x| live(x)) {
                 continue;
@@ -140,7 +144,7 @@ pub fn plan(map: &ShardMap, live: impl Fn(Addr) -> bool, free: usize, next_id: u
                 if zone(r) != zone(x) && !set.iter().any(|&o| o != x && zone(o) == zone(x)) {
                     continue;
                 }
-                let key = (std::cmp::Reverse(count[x as usize]), s);
+                let key = (std::cmp::Reverse(count[x as usize]), set.len(), map.requirement_of(s as u32), s);
                 if best.as_ref().is_none_or(|b| key < b.0) {
                     best = Some((key, s, x));
                 }
@@ -241,6 +245,28 @@ mod tests {
         assert_eq!((c[0], c[3], c[6]), (4, 4, 4), "{c:?}");
         assert!(zones_per_set(&m).iter().all(|&z| z == 3), "sets keep their three zones");
         assert!(!apply_requests(&mut m, &[(6, MemberChange::Join)]), "a repeated join changes nothing");
+    }
+
+    #[test]
+    fn drains_and_joins_move_shards_with_fewer_replicas_first() {
+        use crate::shard_spec::{Requirement, ShardSpec};
+        let nodes: Vec<(Addr, u16)> = (0..6).map(|a| (a, (a % 3) as u16)).collect();
+        let spec = ShardSpec::uniform(12, 3, Requirement::Eventual).with_class((6, 6), 2, Requirement::Eventual);
+        // Node 0 holds shards 0, 4, 5, 10, 11 (N=3) and 6 (N=2), leading none: shard 6 goes first.
+        let mut m = ShardMap::placed(&nodes, &spec).with_outside(&[(6, 0)]);
+        assert!(apply_requests(&mut m, &[(0, MemberChange::Drain)]));
+        let first = plan(&m, |_| true, 1, next_auto_id(&m));
+        assert_eq!(first.iter().map(|x| x.shard).collect::<Vec<_>>(), [6], "{first:?}");
+        // The joiner (zone a) takes from zone a's donors, nodes 0 and 3 (six replicas each):
+        // first node 0's N=2 shard 11, then from node 3, now the most loaded, its eventual
+        // shard 7 before its strong ones.
+        let spec = ShardSpec::uniform(12, 3, Requirement::Strong)
+            .with_class((7, 7), 3, Requirement::Eventual)
+            .with_class((11, 11), 2, Requirement::Strong);
+        let mut m = ShardMap::placed(&nodes, &spec).with_outside(&[(6, 0)]);
+        assert!(apply_requests(&mut m, &[(6, MemberChange::Join)]));
+        let planned: Vec<u32> = plan(&m, |_| true, 2, next_auto_id(&m)).iter().map(|x| x.shard).collect();
+        assert_eq!(planned, [11, 7], "N=2, then the eventual N=3");
     }
 
     #[test]
