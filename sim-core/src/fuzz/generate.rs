@@ -18,7 +18,7 @@ heal: 1s
 cluster:
   zones: [az-a, az-b, az-c]
   nodes: 5
-  replication: { n: 3 }
+  replication: { n: 3, requirement: eventual, classes: [{ shards: 0..2, n: 2, requirement: strong }, { shards: 5, n: 4 }] }
   shards: 8
   network:
     latency: { uniform: [1ms, 5ms] }
@@ -326,6 +326,7 @@ const GROWTH: &[(&[&str], f64, f64, &str)] = &[
     (&["cluster", "nodes"], 1.0, 1_024.0, ""),
     (&["cluster", "shards"], 1.0, 65_536.0, ""),
     (&["cluster", "replication", "n"], 1.0, 64.0, ""),
+    (&["cluster", "replication", "classes", "*", "n"], 1.0, 64.0, ""),
     (&["cluster", "control", "heartbeat"], 1.0, 1_000.0, "ms"),
     (&["workload", "*", "clients"], 1.0, 100_000.0, ""),
     (&["workload", "*", "rate"], 0.01, 1_000_000.0, "/s"),
