@@ -380,7 +380,17 @@ mod tests {
     }
 
     fn node_cfg_in(id: Addr, members: u32, coordinator: CoordinatorConfig, storage: StorageConfig) -> StorageNode {
-        let map = ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3);
+        node_on(id, members, coordinator, storage, ShardMap::ring(&[(0, 0), (1, 0), (2, 0)], 1, 3))
+    }
+
+    /// [`node_cfg_in`] with its own map.
+    fn node_on(
+        id: Addr,
+        members: u32,
+        coordinator: CoordinatorConfig,
+        storage: StorageConfig,
+        map: ShardMap,
+    ) -> StorageNode {
         let control = ControlConfig::default();
         let cfg = NodeConfig {
             coordinator,
@@ -761,6 +771,51 @@ mod tests {
         let item = Arc::new(version(3, 99));
         n.on_input(2, Input::Msg { from: 3, msg: Msg::Handoff(HandoffMsg::Deliver { key: 5, item }) }, &mut out);
         assert_eq!(n.store().get(5).len(), 2, "repairs may carry a key past the bound");
+    }
+
+    #[test]
+    fn a_strong_shard_raises_one_to_a_quorum_and_asks_no_stand_in() {
+        use crate::shard_spec::{Requirement, ShardSpec};
+        let handoff = Some(HandoffConfig { after_ms: 50, retry_ms: 200 });
+        let strong = ShardMap::placed(&[(0, 0), (1, 0), (2, 0)], &ShardSpec::uniform(1, 3, Requirement::Strong));
+        let coordinator = CoordinatorConfig { handoff, ..coordinator_cfg() };
+        let mut n = node_on(0, 5, coordinator, StorageConfig::default(), strong);
+        // A write at ONE: this node's own copy is not enough on a strong shard.
+        let mut out = NodeOut::default();
+        n.on_input(0, client_write(1), &mut out);
+        let req = first_request(&out);
+        assert!(replies(&out).is_empty(), "W=1 raised to 2: {:?}", replies(&out));
+        // Replicas 1 and 2 stay silent past the hand-off time: no stand-in is asked.
+        let mut out = NodeOut::default();
+        n.on_input(50, due(50), &mut out);
+        assert!(!out.sends.iter().any(|(_, m)| matches!(m, Msg::Handoff(_))), "{:?}", out.sends);
+        n.on_input(60, Input::Msg { from: 1, msg: Msg::Replied(ReplicaAnswer::WriteAck { req }) }, &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::WriteOk { stand_ins: 0, .. }]), "{:?}", replies(&out));
+        // A read at ONE waits for a second answer too.
+        let mut out = NodeOut::default();
+        n.on_input(70, client_read(1), &mut out);
+        assert!(replies(&out).is_empty(), "R=1 raised to 2: {:?}", replies(&out));
+        let req = first_request(&out);
+        n.on_input(72, read_reply(req, 2, &[]), &mut out);
+        assert!(matches!(replies(&out)[..], [Reply::ReadOk { .. }]), "{:?}", replies(&out));
+    }
+
+    #[test]
+    fn a_primary_reading_before_its_first_write_goes_on_at_its_timeout_with_a_quorum_only() {
+        for (answering, writes) in [(&[][..], false), (&[1][..], true)] {
+            let mut n = primary_node();
+            let mut out = NodeOut::default();
+            n.on_input(100, client_write(2), &mut out);
+            let req = first_request(&out);
+            for &from in answering {
+                let answer = ReplicaAnswer::ReadReply { req, versions: None };
+                n.on_input(110, Input::Msg { from, msg: Msg::Replied(answer) }, &mut out);
+            }
+            let mut out = NodeOut::default();
+            n.on_input(200, due(200), &mut out);
+            let wrote = out.sends.iter().any(|(_, m)| matches!(m, Msg::Replica(ReplicaRequest::Write { .. })));
+            assert_eq!(wrote, writes, "{} of 3 answered: {:?}", answering.len() + 1, out.sends);
+        }
     }
 
     #[test]

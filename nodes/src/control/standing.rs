@@ -257,6 +257,10 @@ mod tests {
         assert!(apply_requests(&mut m, &[(0, MemberChange::Drain)]));
         let first = plan(&m, |_| true, 1, next_auto_id(&m));
         assert_eq!(first.iter().map(|x| x.shard).collect::<Vec<_>>(), [6], "{first:?}");
+        // A shard it leads goes before them all.
+        m.set_primary(10, Some(0), m.epoch);
+        let first = plan(&m, |_| true, 2, next_auto_id(&m));
+        assert_eq!(first.iter().map(|x| x.shard).collect::<Vec<_>>(), [10, 6], "{first:?}");
         // The joiner (zone a) takes from zone a's donors, nodes 0 and 3 (six replicas each):
         // first node 0's N=2 shard 11, then from node 3, now the most loaded, its eventual
         // shard 7 before its strong ones.
