@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::actor::Addr;
 use crate::migration_msg::{Migration, Step};
+pub use crate::shard_spec::mix64;
 use crate::shard_spec::{shard_of_key, Requirement, ShardSpec};
 
 /// Keys to shards, shards to replica sets and primaries, versioned by `epoch`.
@@ -292,14 +293,6 @@ fn zone_table(nodes: &[(Addr, u16)]) -> Vec<u16> {
         zones[a as usize] = z;
     }
     zones
-}
-
-/// SplitMix64 finalizer: a fixed, well-spread hash that never changes across Rust versions.
-pub fn mix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
 }
 
 #[cfg(test)]

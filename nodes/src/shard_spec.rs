@@ -2,8 +2,6 @@
 //! requirement. Fixed for a run (a migration replaces replicas one for one, so a shard keeps its
 //! N); the leader's map starts from it, and clients resolve their levels by it.
 
-use crate::shard_map::mix64;
-
 /// How fresh a shard's reads must be.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Requirement {
@@ -88,6 +86,14 @@ impl ShardSpec {
 /// The shard of `key` among `shards`: a fixed hash of the key, modulo the shard count.
 pub fn shard_of_key(key: u64, shards: u32) -> u32 {
     (mix64(key) % u64::from(shards.max(1))) as u32
+}
+
+/// SplitMix64 finalizer: a fixed, well-spread hash that never changes across Rust versions.
+pub fn mix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
 }
 
 #[cfg(test)]

@@ -220,7 +220,7 @@ fn placement(history: &History, end_ms: u64, scenario: &Scenario) -> reports::Pl
             spans_more: p.spans.len().saturating_sub(SPANS_MAX) as u32,
         })
         .collect();
-    let classes = crate::scenario::shard_classes::classes_text(&scenario.cluster);
+    let classes = scenario.cluster.classes_text();
     reports::PlacementSummary { shards: history.shards, moved: moved.len() as u32, listed, classes }
 }
 

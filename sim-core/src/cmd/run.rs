@@ -137,7 +137,7 @@ fn run_command(scenario: Arc<Scenario>, args: &RunArgs) -> i32 {
         }
     };
     let scenario = plan.scenario();
-    if let Some(line) = scenario::shard_classes::classes_text(&scenario.cluster) {
+    if let Some(line) = scenario.cluster.classes_text() {
         say!("shards: {line}");
     }
     let result = match run_plan(&plan) {

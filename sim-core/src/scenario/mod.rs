@@ -325,9 +325,9 @@ workload:
         let s = ok(&with(MINIMAL, "  replication: { n: 3 }\n", classes));
         let spec = s.cluster.shard_spec();
         assert_eq!((spec.n_of(0), spec.n_of(4), s.cluster.n_range()), (2, 3, (2, 3)));
-        let line = shard_classes::classes_text(&s.cluster);
+        let line = s.cluster.classes_text();
         assert_eq!(line.as_deref(), Some("0-3 eventual N=2, the other 12 strong N=3"));
-        assert_eq!(shard_classes::classes_text(&ok(MINIMAL).cluster), None, "one class: no line");
+        assert_eq!(ok(MINIMAL).cluster.classes_text(), None, "one class: no line");
         assert_eq!(
             (spec.requirement_of(3), spec.requirement_of(4)),
             (nodes::Requirement::Eventual, nodes::Requirement::Strong)

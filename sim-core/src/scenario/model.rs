@@ -160,6 +160,11 @@ impl ClusterSpec {
         super::shard_classes::shard_spec(self.shards, self.n, self.requirement, &self.classes)
     }
 
+    /// The shards' classes in one line (`None`: every shard has the same N and requirement).
+    pub fn classes_text(&self) -> Option<String> {
+        super::shard_classes::classes_text(self.shards, self.n, self.requirement, &self.classes)
+    }
+
     /// Smallest and largest N over the shards.
     pub fn n_range(&self) -> (u8, u8) {
         let ns = self.classes.iter().map(|c| c.n);

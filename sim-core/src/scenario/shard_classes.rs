@@ -121,24 +121,20 @@ fn range(value: &Value, field: &str, shards: u32) -> Result<(u32, u32), Invalid>
 
 /// The shards' classes in one line, as they run (`None`: every shard has the same N and
 /// requirement): `0-5 strong N=5, 6-9 eventual N=2, the other 6 eventual N=3`.
-pub fn classes_text(cluster: &super::model::ClusterSpec) -> Option<String> {
-    let (lo, hi) = cluster.n_range();
-    let spec = cluster.shard_spec();
-    let mixed = spec.requirements().iter().any(|&r| r != cluster.requirement);
-    if cluster.classes.is_empty() || (lo == hi && !mixed) {
+pub fn classes_text(shards: u32, n: u8, requirement: Requirement, classes: &[ShardClass]) -> Option<String> {
+    if !classes.iter().any(|c| c.n != n || c.requirement != requirement) {
         return None;
     }
-    let mut parts: Vec<String> = cluster
-        .classes
+    let mut parts: Vec<String> = classes
         .iter()
         .map(|c| {
             let shards = if c.first == c.last { c.first.to_string() } else { format!("{}-{}", c.first, c.last) };
             format!("{shards} {} N={}", c.requirement.name(), c.n)
         })
         .collect();
-    let covered: u32 = cluster.classes.iter().map(|c| c.last - c.first + 1).sum();
-    if covered < cluster.shards {
-        parts.push(format!("the other {} {} N={}", cluster.shards - covered, cluster.requirement.name(), cluster.n));
+    let covered: u32 = classes.iter().map(|c| c.last - c.first + 1).sum();
+    if covered < shards {
+        parts.push(format!("the other {} {} N={}", shards - covered, requirement.name(), n));
     }
     Some(parts.join(", "))
 }
