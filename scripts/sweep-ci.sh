@@ -12,7 +12,8 @@ status=0
 # expected violations beyond the clock bound, caught on most seeds but not all.
 # Long capacity scenarios (10 and 20 simulated minutes, seconds of wall each) too: their many
 # seeds are scripts/compare-autoscalers.sh's; swarm-capacity sweeps the autoscaler here.
-varying=" swarm-skew-beyond clock-skew-fast-leader-beyond capacity-daily-cycle capacity-scheduled-event "
+# membership-large (1,000 nodes, about 3 s of wall time a seed) too.
+varying=" swarm-skew-beyond clock-skew-fast-leader-beyond capacity-daily-cycle capacity-scheduled-event membership-large "
 args=()
 for f in scenarios/*.yaml; do
   name=$(basename "$f" .yaml)

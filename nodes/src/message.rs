@@ -104,7 +104,9 @@ impl Msg {
                 versions: Some(versions.as_deref().map_or(&[], Vec::as_slice)),
                 ..f("repair_fetched", None, Some(*key))
             },
-            Msg::Gossip(_) => f("gossip", None, None),
+            Msg::Gossip(GossipMsg::Swim(_)) => f("gossip", None, None),
+            Msg::Gossip(GossipMsg::RosterAsk) => f("roster_ask", None, None),
+            Msg::Gossip(GossipMsg::Roster(_)) => f("roster", None, None),
         }
     }
 }

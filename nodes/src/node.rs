@@ -293,9 +293,9 @@ impl StorageNode {
                 }
             }
             Input::Msg { from, msg: Msg::Repair(msg) } => self.replica.on_repair(from, msg, out),
-            Input::Msg { msg: Msg::Gossip(msg), .. } => {
+            Input::Msg { from, msg: Msg::Gossip(msg) } => {
                 if let Some(g) = &mut self.gossip {
-                    g.on_msg(&msg, out);
+                    g.on_msg(from, &msg, out);
                 }
             }
             Input::Timer(Timer::Gossip(t)) => {

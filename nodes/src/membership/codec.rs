@@ -8,7 +8,7 @@ use super::identity::NodeId;
 
 /// A malformed gossip packet (only a bug in the encoder can make one).
 #[derive(Debug)]
-pub struct DecodeError(&'static str);
+pub struct DecodeError(pub(super) &'static str);
 
 impl core::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

@@ -14,6 +14,7 @@ use super::config::GossipConfig;
 use super::identity::NodeId;
 use super::members::Members;
 use super::msg::{GossipMsg, GossipTimer, MemberSaw, MemberState};
+use super::roster;
 use super::view::View;
 use crate::actor::{Addr, Outbox};
 use crate::bugs::{self, Bug};
@@ -47,6 +48,17 @@ pub struct Gossip {
     life: Life,
 }
 
+/// What a node that (re)joined still waits for before its view stands on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Awaiting {
+    /// Nothing: the view follows foca.
+    Nothing,
+    /// A feed: the first member to answer its announcement.
+    Feed,
+    /// The roster it asked of a member that answered.
+    Roster,
+}
+
 /// The volatile part of gossip: one life of the node.
 struct Life {
     number: u32,
@@ -57,8 +69,9 @@ struct Life {
     view: View,
     /// The member the last probe went to: the next probe round may suspect it.
     last_probed: Option<Addr>,
-    /// A node that (re)joined takes the living from the first feed, and holds the rest down.
-    awaiting_feed: bool,
+    /// A node that (re)joined asks the first member it hears from for the roster, takes the
+    /// members from it, and holds the rest down.
+    awaiting: Awaiting,
     /// foca's current timer token, as seen on the last timer it set.
     token: foca::TimerToken,
 }
@@ -80,7 +93,7 @@ impl Gossip {
             next_timer: 0,
             view,
             last_probed: None,
-            awaiting_feed: false,
+            awaiting: Awaiting::Nothing,
             token: 0,
         };
         Gossip { id, cfg, initial, rng, standing, life }
@@ -112,7 +125,7 @@ impl Gossip {
             next_timer: 0,
             view: View::new(members, &self.initial),
             last_probed: None,
-            awaiting_feed: false,
+            awaiting: Awaiting::Nothing,
             token: 0,
         };
         if self.standing != Standing::Inside {
@@ -170,18 +183,40 @@ impl Gossip {
         true
     }
 
-    /// A gossip packet from `from`.
-    pub fn on_msg<M, T, E>(&mut self, msg: &GossipMsg, out: &mut Outbox<M, T, E>)
+    /// A gossip message from `from`.
+    pub fn on_msg<M, T, E>(&mut self, from: Addr, msg: &GossipMsg, out: &mut Outbox<M, T, E>)
     where
         M: From<GossipMsg>,
         T: From<GossipTimer>,
         E: From<MemberSaw>,
     {
-        if self.life.swim.is_none() {
-            return;
+        let Some(swim) = &self.life.swim else { return };
+        match msg {
+            GossipMsg::Swim(data) => {
+                let touched = self.touched_by(data);
+                let active = self.with_swim(out, touched, |swim, rt| swim.handle_data(data, rt));
+                if active && self.life.awaiting == Awaiting::Feed {
+                    self.ask_roster(from, out);
+                }
+            }
+            GossipMsg::RosterAsk => {
+                // Itself first (at incarnation 0: any newer one the asker knows wins), then every
+                // member it knows, down ones included, so foca holds their identities down.
+                let me = foca::Member::alive(*swim.identity());
+                let known = swim.iter_membership_state().filter(|m| m.id().addr != from);
+                out.send(from, GossipMsg::Roster(roster::encode(std::iter::once(&me).chain(known))));
+            }
+            GossipMsg::Roster(data) if self.life.awaiting == Awaiting::Roster => {
+                let Ok(members) = roster::decode(data) else { return };
+                let members: Vec<_> = members.into_iter().filter(|m| m.id().addr != self.id).collect();
+                let touched = members.iter().map(|m| m.id().addr).collect();
+                // Not re-gossiped: the cluster knows all this already.
+                self.with_swim(out, touched, |swim, rt| swim.apply_many(members.into_iter(), false, rt));
+                self.life.awaiting = Awaiting::Nothing;
+                self.hold_unknown_down(out);
+            }
+            GossipMsg::Roster(_) => {} // a duplicate, or an answer to an earlier ask
         }
-        let touched = self.touched_by(&msg.0);
-        self.with_swim(out, touched, |swim, rt| swim.handle_data(&msg.0, rt));
     }
 
     /// A gossip timer fired.
@@ -203,6 +238,17 @@ impl Gossip {
                 }
                 self.with_swim(out, touched, |swim, rt| swim.handle_timer(event, rt));
             }
+            GossipTimer::Roster { life } if life == self.life.number && self.life.awaiting == Awaiting::Roster => {
+                // The ask or its answer was lost, or the member went down: ask another.
+                let alive: Vec<Addr> =
+                    self.life.swim.iter().flat_map(|s| s.iter_members()).map(|m| m.id().addr).collect();
+                if alive.is_empty() {
+                    out.timer(self.cfg.rejoin_ms, GossipTimer::Roster { life });
+                } else {
+                    let to = alive[self.rng.random_range(0..alive.len())];
+                    self.ask_roster(to, out);
+                }
+            }
             GossipTimer::Rejoin { life } if life == self.life.number => {
                 if self.life.swim.as_ref().is_some_and(|s| s.num_members() == 0) {
                     self.announce(out);
@@ -222,7 +268,9 @@ impl Gossip {
         T: From<GossipTimer>,
         E: From<MemberSaw>,
     {
-        self.life.awaiting_feed = true;
+        if self.life.awaiting == Awaiting::Nothing {
+            self.life.awaiting = Awaiting::Feed;
+        }
         let addrs = self.life.view.members().addrs();
         let others: Vec<Addr> = addrs.iter().copied().filter(|&a| a != self.id).collect();
         let mut to = Vec::with_capacity(ANNOUNCE_TO);
@@ -237,6 +285,34 @@ impl Gossip {
             self.with_swim(out, Vec::new(), |swim, rt| swim.announce(NodeId::first_of_life(dst, 0), rt));
         }
         out.timer(self.cfg.rejoin_ms, GossipTimer::Rejoin { life: self.life.number });
+    }
+
+    /// Asks `to` for the roster, and asks again (someone else) a rejoin period later if none came.
+    fn ask_roster<M, T, E>(&mut self, to: Addr, out: &mut Outbox<M, T, E>)
+    where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+    {
+        self.life.awaiting = Awaiting::Roster;
+        out.send(to, GossipMsg::RosterAsk);
+        out.timer(self.cfg.rejoin_ms, GossipTimer::Roster { life: self.life.number });
+    }
+
+    /// After the roster: every declared member foca does not know is down as far as we know.
+    fn hold_unknown_down<M, T, E>(&mut self, out: &mut Outbox<M, T, E>)
+    where
+        E: From<MemberSaw>,
+    {
+        let life = &mut self.life;
+        let Some(swim) = &life.swim else { return };
+        let mut known: Vec<Addr> = swim.iter_membership_state().map(|m| m.id().addr).collect();
+        known.sort_unstable();
+        let addrs = life.view.members().addrs().to_vec();
+        for addr in addrs.into_iter().filter(|&a| a != self.id && known.binary_search(&a).is_err()) {
+            if life.view.set(addr, MemberState::Down, 0) {
+                out.event(MemberSaw { member: addr, state: MemberState::Down, incarnation: 0 });
+            }
+        }
     }
 
     /// Announces this node to one declared member its view holds down, and checks again a
@@ -283,19 +359,21 @@ impl Gossip {
     }
 
     /// Runs `f` on foca with a runtime writing into `out`, then brings the view up to date for
-    /// the members `touched` (and those foca reported), reporting each change of state.
+    /// the members `touched` (and those foca reported), reporting each change of state. True
+    /// when foca became active (it had no member, and now has one).
     fn with_swim<M, T, E>(
         &mut self,
         out: &mut Outbox<M, T, E>,
         mut touched: Vec<Addr>,
         f: impl FnOnce(&mut Swim, &mut Rt<'_, M, T, E>) -> Result<(), foca::Error>,
-    ) where
+    ) -> bool
+    where
         M: From<GossipMsg>,
         T: From<GossipTimer>,
         E: From<MemberSaw>,
     {
         let life = &mut self.life;
-        let Some(swim) = life.swim.as_mut() else { return };
+        let Some(swim) = life.swim.as_mut() else { return false };
         let mut active = false;
         let mut rt = Rt {
             out,
@@ -346,17 +424,7 @@ impl Gossip {
                 }
             }
         }
-        if active && life.awaiting_feed {
-            // The feed named the living: whoever it did not name is down as far as we know.
-            life.awaiting_feed = false;
-            let known: Vec<Addr> = swim.iter_membership_state().map(|m| m.id().addr).collect();
-            let addrs = life.view.members().addrs().to_vec();
-            for addr in addrs.into_iter().filter(|&a| a != self.id && !known.contains(&a)) {
-                if life.view.set(addr, MemberState::Down, 0) {
-                    out.event(MemberSaw { member: addr, state: MemberState::Down, incarnation: 0 });
-                }
-            }
-        }
+        active
     }
 }
 
@@ -387,7 +455,7 @@ impl<M: From<GossipMsg>, T: From<GossipTimer>, E> Runtime<NodeId> for Rt<'_, M, 
             // A ping (tag 0 after two identities and an incarnation): a probe of `to`.
             *self.last_probed = Some(to.addr);
         }
-        self.out.send(to.addr, GossipMsg(data.into()));
+        self.out.send(to.addr, GossipMsg::Swim(data.into()));
     }
 
     fn submit_after(&mut self, event: foca::Timer<NodeId>, after: core::time::Duration) {
@@ -416,11 +484,15 @@ mod tests {
     /// A tiny network of gossip nodes: every packet takes 1 ms; `dead` nodes take nothing.
     struct Net {
         nodes: Vec<Gossip>,
-        queue: BTreeMap<(u64, u64), (Addr, Result<GossipMsg, GossipTimer>)>,
+        queue: BTreeMap<(u64, u64), (Addr, Result<(Addr, GossipMsg), GossipTimer>)>,
         seq: u64,
         now: u64,
         dead: Vec<Addr>,
         saw: Vec<(Addr, MemberSaw)>,
+        /// How many roster asks still to lose on the way.
+        lose_asks: usize,
+        /// Roster asks sent, by asker and asked.
+        asks: Vec<(Addr, Addr)>,
     }
 
     impl Net {
@@ -431,7 +503,16 @@ mod tests {
             let nodes = (0..n)
                 .map(|a| Gossip::new(a, cfg, members.clone(), initial.clone(), &ChaCha8Rng::seed_from_u64(a as u64)))
                 .collect();
-            let mut net = Net { nodes, queue: BTreeMap::new(), seq: 0, now: 0, dead: vec![], saw: vec![] };
+            let mut net = Net {
+                nodes,
+                queue: BTreeMap::new(),
+                seq: 0,
+                now: 0,
+                dead: vec![],
+                saw: vec![],
+                lose_asks: 0,
+                asks: vec![],
+            };
             for a in 0..n {
                 net.act(a, |g, out| g.boot(0, out));
             }
@@ -442,8 +523,15 @@ mod tests {
             let mut out = Out::default();
             f(&mut self.nodes[a as usize], &mut out);
             for (to, msg) in out.sends {
+                if msg == GossipMsg::RosterAsk {
+                    self.asks.push((a, to));
+                    if self.lose_asks > 0 {
+                        self.lose_asks -= 1;
+                        continue;
+                    }
+                }
                 self.seq += 1;
-                self.queue.insert((self.now + 1, self.seq), (to, Ok(msg)));
+                self.queue.insert((self.now + 1, self.seq), (to, Ok((a, msg))));
             }
             for (delay, t) in out.timers {
                 self.seq += 1;
@@ -463,7 +551,7 @@ mod tests {
                     continue;
                 }
                 match input {
-                    Ok(msg) => self.act(to, |g, out| g.on_msg(&msg, out)),
+                    Ok((from, msg)) => self.act(to, |g, out| g.on_msg(from, &msg, out)),
                     Err(t) => self.act(to, |g, out| g.on_timer(t, out)),
                 }
             }
@@ -503,6 +591,57 @@ mod tests {
             assert_eq!(net.nodes[a].view().state(1), MemberState::Down, "node {a}");
         }
         assert!(!net.nodes[1].is_inside());
+    }
+
+    /// Restarts node `a` into life `life` at the current time.
+    fn restart(net: &mut Net, a: Addr, life: u32) {
+        net.dead.retain(|&d| d != a);
+        net.act(a, |g, out| g.boot(life, out));
+    }
+
+    /// Members `viewer`'s view gets wrong: the dead ones not down, the others not alive.
+    fn wrong_in_view(net: &Net, viewer: Addr) -> Vec<(Addr, MemberState)> {
+        let view = net.nodes[viewer as usize].view();
+        let wrong = |&(a, s): &(Addr, MemberState)| a != viewer && (s == MemberState::Down) != net.dead.contains(&a);
+        view.iter().filter(wrong).collect()
+    }
+
+    #[test]
+    fn a_restarted_node_learns_every_member_from_one_roster_more_than_a_feed_holds() {
+        // 200 members: a feed holds about 120 of them.
+        let mut net = Net::new(200, &[]);
+        net.run_to(2_000);
+        net.dead.extend([0, 9]);
+        net.run_to(15_000);
+        assert_eq!(net.nodes[1].view().state(9), MemberState::Down, "9 is known down before the restart");
+        let seen = net.saw.len();
+        restart(&mut net, 0, 1);
+        net.run_to(15_100);
+        assert_eq!(net.asks.len(), 1, "one ask, of the member that fed it");
+        assert_eq!(wrong_in_view(&net, 0), vec![], "right 100 ms after the restart");
+        let false_downs: Vec<Addr> = net.saw[seen..]
+            .iter()
+            .filter(|(v, s)| *v == 0 && s.state == MemberState::Down && s.member != 9)
+            .map(|(_, s)| s.member)
+            .collect();
+        assert_eq!(false_downs, vec![], "no live member was held down on the way");
+    }
+
+    #[test]
+    fn a_lost_roster_ask_is_sent_again_a_rejoin_period_later() {
+        let mut net = Net::new(6, &[]);
+        net.run_to(2_000);
+        net.dead.push(0);
+        net.run_to(10_000);
+        net.lose_asks = 1;
+        restart(&mut net, 0, 1);
+        net.run_to(10_100);
+        assert_eq!(net.asks.len(), 1);
+        net.run_to(10_000 + GossipConfig::default().rejoin_ms + 100);
+        assert_eq!(net.asks.len(), 2, "asked again a rejoin period later");
+        assert_eq!(wrong_in_view(&net, 0), vec![]);
+        net.run_to(30_000);
+        assert_eq!(net.asks.len(), 2, "and no more once it came");
     }
 
     #[test]

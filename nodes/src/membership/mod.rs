@@ -8,6 +8,7 @@ mod gossip;
 mod identity;
 mod members;
 mod msg;
+mod roster;
 mod view;
 
 pub use config::GossipConfig;

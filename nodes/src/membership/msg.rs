@@ -2,9 +2,16 @@
 
 use crate::actor::Addr;
 
-/// One foca packet on the simulated network (encoded by `codec.rs`).
+/// What gossip sends on the simulated network.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GossipMsg(pub Box<[u8]>);
+pub enum GossipMsg {
+    /// One foca packet (encoded by `codec.rs`).
+    Swim(Box<[u8]>),
+    /// A node that (re)joined asks a member it heard from for every member that one knows.
+    RosterAsk,
+    /// The answer: every member the sender knows, itself included (encoded by `roster.rs`).
+    Roster(Box<[u8]>),
+}
 
 /// A gossip timer. foca's own timers carry identities and are not `Copy`: the node keeps them
 /// in a table and the shell carries only their number.
@@ -14,6 +21,8 @@ pub enum GossipTimer {
     Foca { life: u32, seq: u32 },
     /// Time to announce again if the node still knows no live member.
     Rejoin { life: u32 },
+    /// Time to ask again for the roster if none came.
+    Roster { life: u32 },
 }
 
 /// A member's state in a node's view.
