@@ -226,6 +226,14 @@ impl StorageNode {
                 out.event(Event::Node(NodeChange::Left));
             }
         }
+        // A node the committed map records joined joins the gossip membership if it never has:
+        // the join reached the cluster while the node was down.
+        let joined = from_peer && control.map().standing_of(self.id) == Standing::Joined && control.map_committed();
+        if let (true, Some(g)) = (joined, &mut self.gossip) {
+            if g.is_outside() {
+                g.join(out);
+            }
+        }
         if control.map().epoch == epoch {
             return;
         }

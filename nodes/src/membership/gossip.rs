@@ -150,14 +150,20 @@ impl Gossip {
         }
     }
 
-    /// The node joins the cluster now (a `join` action): it announces itself to a few members.
+    /// True when the node has never been inside (declared outside, and not joined yet).
+    pub fn is_outside(&self) -> bool {
+        self.standing == Standing::Outside
+    }
+
+    /// The node joins the cluster now (a `join` action, also after it left): it announces
+    /// itself to a few members. Nothing when it is inside already.
     pub fn join<M, T, E>(&mut self, out: &mut Outbox<M, T, E>)
     where
         M: From<GossipMsg>,
         T: From<GossipTimer>,
         E: From<MemberSaw>,
     {
-        if self.standing != Standing::Outside {
+        if self.standing == Standing::Inside {
             return;
         }
         self.standing = Standing::Inside;
@@ -590,7 +596,14 @@ mod tests {
         for a in [0, 2, 3] {
             assert_eq!(net.nodes[a].view().state(1), MemberState::Down, "node {a}");
         }
-        assert!(!net.nodes[1].is_inside());
+        assert!(!net.nodes[1].is_inside() && !net.nodes[1].is_outside());
+        // Asked to join again (a drained node may be), it comes back under a newer identity.
+        net.act(1, |g, out| g.join(out));
+        net.run_to(50_000);
+        for a in [0, 2, 3] {
+            assert_eq!(net.nodes[a].view().state(1), MemberState::Alive, "node {a}");
+        }
+        assert_eq!(wrong_in_view(&net, 1), vec![]);
     }
 
     /// Restarts node `a` into life `life` at the current time.
