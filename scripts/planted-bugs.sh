@@ -38,7 +38,8 @@ echo "planted bugs caught: $caught of $count"
 # With no bug on, the test build must run exactly as the production build: the same trace hash
 # and exit code for every run (scenarios chosen to pass through every planted bug's code).
 harmless=(lossy-network concurrent-writers hinted-handoff fsync-policies disk-corruption quorum-linearizable
-  leader-isolated migrate-partition-cutover membership-partition membership-drain primary-writes shard-classes)
+  leader-isolated migrate-partition-cutover membership-partition membership-drain membership-join-while-down
+  primary-writes shard-classes)
 sweep_args=(--seeds 1..2 --keep-failures 0)
 for s in "${harmless[@]}"; do sweep_args+=(--scenario "scenarios/$s.yaml"); done
 out="$target/clustersim/planted-bugs-off"

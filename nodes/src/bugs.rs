@@ -75,6 +75,9 @@ pub enum Bug {
     /// Coordinators serve a strong shard's reads and writes at the levels clients ask, as if
     /// every shard were eventual: a read at ONE on a strong shard can miss an acknowledged write.
     StrongAsAsked,
+    /// A node declared outside the cluster takes part in gossip from its first boot, as if it
+    /// had joined: the members learn it before any join lets it in.
+    EarlyGossip,
 }
 
 /// How long after acknowledging a replica with [`Bug::AckBeforeSync`] on syncs (an fsync
@@ -93,7 +96,7 @@ pub struct Planted {
 }
 
 /// Every planted bug: its name, the bug, and what it breaks.
-pub const PLANTED: [Planted; 22] = [
+pub const PLANTED: [Planted; 23] = [
     Planted { name: "early-ack", bug: Bug::EarlyAck, breaks: "writes acknowledged after W-1 replicas" },
     Planted {
         name: "false-dominance",
@@ -195,6 +198,11 @@ pub const PLANTED: [Planted; 22] = [
         name: "strong-as-asked",
         bug: Bug::StrongAsAsked,
         breaks: "strong shards are read and written at the levels clients ask, like eventual ones",
+    },
+    Planted {
+        name: "early-gossip",
+        bug: Bug::EarlyGossip,
+        breaks: "nodes declared outside the cluster gossip from their first boot, before they join",
     },
 ];
 

@@ -43,15 +43,18 @@ pub fn resolve(scenario: &Arc<Scenario>, seed: u64) -> Arc<Scenario> {
     Arc::new(concrete)
 }
 
-/// With gossip on, a swarm run expects every view to converge after the heal, and its heal
-/// phase lasts at least the convergence bound (else the checker could not judge it).
+/// With gossip on, a swarm run expects every view to converge after the heal and no node to
+/// be seen before it joined, and its heal phase lasts at least the convergence bound (else the
+/// checker could not judge it).
 fn expect_membership(scenario: &mut Scenario) {
     let Some(gossip) = scenario.cluster.membership else { return };
     scenario.heal_ms = scenario.heal_ms.max(gossip.convergence_bound_ms(scenario.cluster.nodes.len()));
-    let property = crate::check::Property::named("membership_converged").expect("registered");
-    let expected = Expectation::Holds(property);
-    if !scenario.expect.contains(&expected) {
-        scenario.expect.push(expected);
+    for name in ["membership_converged", "no_member_before_join"] {
+        let property = crate::check::Property::named(name).expect("registered");
+        let expected = Expectation::Holds(property);
+        if !scenario.expect.contains(&expected) {
+            scenario.expect.push(expected);
+        }
     }
 }
 

@@ -84,7 +84,8 @@ impl Gossip {
         // Node streams are numbered `kind << 32 | index` with small kinds, and anti-entropy
         // takes the complement: this one flips only the top bit, which is none of them.
         rng.set_stream(node_rng.get_stream() ^ (1 << 63));
-        let standing = if initial.contains(id) { Standing::Inside } else { Standing::Outside };
+        let inside = initial.contains(id) || bugs::on(Bug::EarlyGossip);
+        let standing = if inside { Standing::Inside } else { Standing::Outside };
         let view = View::new(members, &initial);
         let life = Life {
             number: 0,
@@ -655,6 +656,22 @@ mod tests {
         assert_eq!(wrong_in_view(&net, 0), vec![]);
         net.run_to(30_000);
         assert_eq!(net.asks.len(), 2, "and no more once it came");
+    }
+
+    #[test]
+    fn a_roster_nobody_asked_for_is_ignored() {
+        // Node 3 crashed long ago: everyone holds it down and foca has forgotten it. A roster
+        // from before (a late duplicate) that names it alive must not bring it back.
+        let mut net = Net::new(4, &[]);
+        net.run_to(2_000);
+        net.dead.push(3);
+        net.run_to(40_000);
+        assert_eq!(net.nodes[0].view().state(3), MemberState::Down);
+        let stale = foca::Member::alive(NodeId::first_of_life(3, 0));
+        let roster = GossipMsg::Roster(roster::encode(std::iter::once(&stale)));
+        net.act(0, |g, out| g.on_msg(1, &roster, out));
+        net.run_to(40_100);
+        assert_eq!(net.nodes[0].view().state(3), MemberState::Down, "an unasked roster changes nothing");
     }
 
     #[test]

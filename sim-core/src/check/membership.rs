@@ -149,6 +149,47 @@ pub fn converged(history: &History) -> Verdict {
     verdict(wrong, checked, detail, examples)
 }
 
+/// Judges `no_member_before_join`: no view held a node declared outside the cluster alive or
+/// suspect before the simulator recorded it joining. A node outside talks gossip with no one,
+/// so a view naming it is a member nobody let in (or a join that went out early).
+pub fn no_member_before_join(history: &History) -> Verdict {
+    let verdict = |violations: u64, checked: u64, detail: String, examples: Vec<String>| {
+        Verdict::judged("no_member_before_join", PropertyClass::Safety, violations, checked, detail, examples)
+    };
+    let Some(setup) = &history.membership else {
+        return verdict(1, 0, "gossip membership is off: set `cluster.membership: { gossip: on }`".into(), vec![]);
+    };
+    let mut joined: BTreeMap<u32, u64> = BTreeMap::new();
+    for e in history.node_events.iter().filter(|e| e.change == NodeChange::Joined) {
+        joined.entry(e.node).or_insert(e.at_ms);
+    }
+    let (mut early, mut checked, mut examples) = (0u64, 0u64, Vec::new());
+    for r in history.member_views.iter().filter(|r| setup.outside.contains(&r.member)) {
+        checked += 1;
+        let before = joined.get(&r.member).is_none_or(|&at| r.at_ms < at);
+        if r.state != MemberState::Down && before {
+            early += 1;
+            if examples.len() < EXAMPLES_MAX {
+                let when = joined
+                    .get(&r.member)
+                    .map_or("it never joined".to_string(), |&at| format!("it joined at {}", secs(at)));
+                examples.push(format!(
+                    "{} saw {} {:?} at {}, but {when}",
+                    history.node_name(r.viewer),
+                    history.node_name(r.member),
+                    r.state,
+                    secs(r.at_ms)
+                ));
+            }
+        }
+    }
+    let detail = format!(
+        "{early} of {checked} view changes about the {} nodes declared outside came before they joined",
+        setup.outside.len()
+    );
+    verdict(early, checked, detail, examples)
+}
+
 /// Judges `suspicion_refuted`: some node's view held a member suspect and then alive at a newer
 /// incarnation, while that member's process never went down in between (a false suspicion
 /// the member refuted).
@@ -300,5 +341,25 @@ mod tests {
         h.record_member_view(saw(9_000, 0, 2, MemberState::Suspect, 0));
         h.record_member_view(saw(21_000, 0, 2, MemberState::Alive, 1 << 32));
         assert!(!suspicion_refuted(&h).passed, "node 2 crashed in between: not a false suspicion");
+    }
+
+    #[test]
+    fn a_node_declared_outside_seen_before_it_joined_fails() {
+        let mut h = history();
+        h.membership = Some(MembershipSetup { bound_ms: 5_000, outside: vec![2] });
+        h.record_node(8_000, 2, NodeChange::Joined);
+        h.record_member_view(saw(9_000, 0, 2, MemberState::Alive, 0));
+        h.record_member_view(saw(9_500, 1, 1, MemberState::Suspect, 0));
+        let v = no_member_before_join(&h);
+        assert!(v.passed && v.checked == 1, "{v:?}");
+        h.record_member_view(saw(7_000, 1, 2, MemberState::Suspect, 0));
+        h.record_member_view(saw(7_500, 1, 2, MemberState::Down, 0));
+        let v = no_member_before_join(&h);
+        assert!(!v.passed && v.violations == 1, "suspect before its join at 8 s: {v:?}");
+        assert!(v.examples[0].contains("it joined at 8"), "{:?}", v.examples);
+        let mut h = history();
+        h.membership = Some(MembershipSetup { bound_ms: 5_000, outside: vec![2] });
+        h.record_member_view(saw(9_000, 0, 2, MemberState::Alive, 0));
+        assert!(!no_member_before_join(&h).passed, "it never joined");
     }
 }

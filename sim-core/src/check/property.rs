@@ -27,7 +27,7 @@ pub struct Property {
 use PropertyClass::{Liveness, Safety, Sometimes};
 
 /// Every property, in the order the scenario format documents them.
-pub static PROPERTIES: [Property; 38] = [
+pub static PROPERTIES: [Property; 39] = [
     Property {
         name: "no_stale_quorum_reads",
         class: Safety,
@@ -253,6 +253,12 @@ pub static PROPERTIES: [Property; 38] = [
         holds_when:
             "a bound after the last heal, every live node's gossip view holds the live nodes alive and the rest down",
         check: |e| membership::converged(e.history),
+    },
+    Property {
+        name: "no_member_before_join",
+        class: Safety,
+        holds_when: "no gossip view held a node declared outside the cluster alive or suspect before it joined",
+        check: |e| membership::no_member_before_join(e.history),
     },
     Property {
         name: "suspicion_refuted",
