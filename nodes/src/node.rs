@@ -222,7 +222,7 @@ impl StorageNode {
             && control.map_committed()
             && !bugs::on(Bug::DrainedStays);
         if let (true, Some(g)) = (drained, &mut self.gossip) {
-            if g.leave(out) {
+            if g.leave_drained(out) {
                 out.event(Event::Node(NodeChange::Left));
             }
         }

@@ -27,7 +27,7 @@ const ANNOUNCE_TO: usize = 3;
 /// Where the node stands in the cluster: durable, it survives crashes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Standing {
-    /// Declared but not joined yet: it neither gossips nor answers.
+    /// Declared but not joined yet (or drained since): it neither gossips nor answers.
     Outside,
     /// A member.
     Inside,
@@ -151,7 +151,8 @@ impl Gossip {
         }
     }
 
-    /// True when the node has never been inside (declared outside, and not joined yet).
+    /// True when the node is outside the cluster: declared outside and not joined yet, or
+    /// drained since (not when it left by a `leave` action).
     pub fn is_outside(&self) -> bool {
         self.standing == Standing::Outside
     }
@@ -173,8 +174,29 @@ impl Gossip {
     }
 
     /// The node leaves the cluster now (a `leave` action): it gossips its own departure and
-    /// stops taking part. True when it left now (false: it was not inside).
+    /// stops taking part, even after a restart. True when it left now (false: it was not inside).
     pub fn leave<M, T, E>(&mut self, out: &mut Outbox<M, T, E>) -> bool
+    where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+        E: From<MemberSaw>,
+    {
+        self.depart(Standing::Left, out)
+    }
+
+    /// The node leaves the cluster because its leader drained it: as `leave`, but it is then
+    /// outside as before it first joined, so a later join (also one that reached the cluster
+    /// while it was down) lets it in again. True when it left now.
+    pub fn leave_drained<M, T, E>(&mut self, out: &mut Outbox<M, T, E>) -> bool
+    where
+        M: From<GossipMsg>,
+        T: From<GossipTimer>,
+        E: From<MemberSaw>,
+    {
+        self.depart(Standing::Outside, out)
+    }
+
+    fn depart<M, T, E>(&mut self, standing: Standing, out: &mut Outbox<M, T, E>) -> bool
     where
         M: From<GossipMsg>,
         T: From<GossipTimer>,
@@ -184,7 +206,7 @@ impl Gossip {
             return false;
         }
         self.with_swim(out, Vec::new(), |swim, rt| swim.leave_cluster(rt));
-        self.standing = Standing::Left;
+        self.standing = standing;
         self.life.swim = None;
         self.life.timers.clear();
         true
@@ -488,10 +510,13 @@ mod tests {
 
     type Out = Outbox<GossipMsg, GossipTimer, MemberSaw>;
 
+    /// What the tiny network delivers to a node: a message with its sender, or a timer.
+    type Queued = (Addr, Result<(Addr, GossipMsg), GossipTimer>);
+
     /// A tiny network of gossip nodes: every packet takes 1 ms; `dead` nodes take nothing.
     struct Net {
         nodes: Vec<Gossip>,
-        queue: BTreeMap<(u64, u64), (Addr, Result<(Addr, GossipMsg), GossipTimer>)>,
+        queue: BTreeMap<(u64, u64), Queued>,
         seq: u64,
         now: u64,
         dead: Vec<Addr>,
@@ -656,6 +681,22 @@ mod tests {
         assert_eq!(wrong_in_view(&net, 0), vec![]);
         net.run_to(30_000);
         assert_eq!(net.asks.len(), 2, "and no more once it came");
+    }
+
+    #[test]
+    fn a_drained_node_is_outside_again_after_a_restart_and_a_leave_is_not() {
+        let mut net = Net::new(4, &[]);
+        net.run_to(2_000);
+        net.act(1, |g, out| assert!(g.leave_drained(out), "it was inside"));
+        net.act(2, |g, out| assert!(g.leave(out), "it was inside"));
+        net.run_to(20_000);
+        assert_eq!(net.nodes[0].view().state(1), MemberState::Down);
+        for (a, outside) in [(1, true), (2, false)] {
+            net.dead.push(a);
+            restart(&mut net, a, 1);
+            assert!(!net.nodes[a as usize].is_inside(), "node {a} stays out across its restart");
+            assert_eq!(net.nodes[a as usize].is_outside(), outside, "node {a}");
+        }
     }
 
     #[test]
