@@ -212,12 +212,15 @@ impl StorageNode {
         let control = self.control.as_mut().expect("control present");
         let epoch = control.map().epoch;
         let from_peer = matches!(input, Input::Msg { .. });
+        let was_drained = control.map().standing_of(self.id) == Standing::Drained && control.map_committed();
         control.on_input(now, input, out);
         // Its next deadline may have moved (a heartbeat pushes back the election, a vote makes
         // a leader); other inputs change nothing it depends on.
         control.arm(now, out);
-        // A node the committed map records drained leaves the gossip membership.
+        // A node leaves the gossip membership when its committed map comes to record it drained
+        // (once: a join asked for since, before its map says so, must not undo it).
         let drained = from_peer
+            && !was_drained
             && control.map().standing_of(self.id) == Standing::Drained
             && control.map_committed()
             && !bugs::on(Bug::DrainedStays);

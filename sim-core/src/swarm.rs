@@ -23,6 +23,9 @@ const ARRIVALS_MAX: u64 = SWARM_FAULTS_MAX * 8;
 /// A `long_pause` lasts this many leases, at least and at most: longer than any lease, so the
 /// paused node's grants surely run out while it is frozen (the fencing case).
 const LONG_PAUSE_LEASES: (f64, f64) = (1.5, 4.0);
+/// How long after draining the node that joined a swarm asks it to join again: long enough for
+/// a drain of a small cluster's share to finish (a join during the drain would be dropped).
+const REJOIN_AFTER_MS: u64 = 8_000;
 
 /// The scenario as it runs with `seed`: its swarm (if any) drawn into concrete faults, merged
 /// with the scripted ones in time order (scripted first on ties), and the swarm removed.
@@ -65,8 +68,10 @@ pub fn draw(swarm: &Swarm, cluster: &ClusterSpec, seed: u64) -> Vec<Fault> {
     let mut active_until: Vec<u64> = Vec::new();
     // Damaged disks, one at a time: until the last `corrupt`'s window has passed, no other.
     let mut disk_quiet_until = 0u64;
-    // Joins and drains: one join a run, and drains of distinct nodes while N + 1 serve.
-    let (mut joined, mut drained): (bool, Vec<Vec<Target>>) = (false, Vec::new());
+    // Joins and drains: one join a run, and drains of distinct nodes while N + 1 serve. A
+    // second join drawn drains the node that joined and asks it to join again a while later
+    // (once per run), so a drained node's return is reached too.
+    let (mut joined, mut rejoined, mut drained): (bool, bool, Vec<Vec<Target>>) = (false, false, Vec::new());
     let drains_max = (cluster.nodes.len()).saturating_sub(cluster.n_range().1 as usize + 1);
     let mean_gap_ms = 1_000.0 / swarm.rate_per_s;
     let mut t_ms = swarm.start_ms as f64;
@@ -91,6 +96,17 @@ pub fn draw(swarm: &Swarm, cluster: &ClusterSpec, seed: u64) -> Vec<Fault> {
                     true
                 }
                 FaultAction::Drain(_) => false,
+                FaultAction::Join(t) if joined => {
+                    let again_ms = at_ms + REJOIN_AFTER_MS;
+                    if !rejoined && drained.len() < drains_max && again_ms < swarm.stop_ms {
+                        rejoined = true;
+                        drained.push(t.clone());
+                        let drain = FaultAction::Drain(t.clone());
+                        faults.push(Fault { at_ms, for_ms: None, action: drain, line: swarm.line });
+                        faults.push(Fault { at_ms: again_ms, for_ms: None, action, line: swarm.line });
+                    }
+                    continue;
+                }
                 _ => !std::mem::replace(&mut joined, true),
             };
             if fresh {
@@ -124,6 +140,8 @@ pub fn draw(swarm: &Swarm, cluster: &ClusterSpec, seed: u64) -> Vec<Fault> {
         active_until.push(at_ms + for_ms);
         faults.push(Fault { at_ms, for_ms: Some(for_ms), action, line: swarm.line });
     }
+    // A rejoin's join comes later than the arrivals drawn after it; a stable sort keeps the rest.
+    faults.sort_by_key(|f| f.at_ms);
     faults
 }
 

@@ -44,6 +44,10 @@ pub struct Gossip {
     /// Durable: seeds each life's foca, and picks whom to announce to.
     rng: ChaCha8Rng,
     standing: Standing,
+    /// Durable: the lowest life number the next boot may take. A join after a leave or a drain
+    /// boots a new life within the same process life, and each life is a new identity that
+    /// must win over every earlier one (the members hold the old one down).
+    next_life: u32,
     /// Volatile, rebuilt at every boot.
     life: Life,
 }
@@ -97,7 +101,7 @@ impl Gossip {
             awaiting: Awaiting::Nothing,
             token: 0,
         };
-        Gossip { id, cfg, initial, rng, standing, life }
+        Gossip { id, cfg, initial, rng, standing, next_life: 0, life }
     }
 
     /// This node's current view of the members.
@@ -110,8 +114,10 @@ impl Gossip {
         self.standing == Standing::Inside
     }
 
-    /// Starts life `life` of the node: a fresh foca under a new identity. The first life of
-    /// an initial member knows the initial members; any later life announces itself instead.
+    /// Starts a life of the node numbered `life`, or above every earlier one if that is higher
+    /// (a join after a leave started one within the process life): a fresh foca under a new
+    /// identity. The first life of an initial member knows the initial members; any later life
+    /// announces itself instead.
     pub fn boot<M, T, E>(&mut self, life: u32, out: &mut Outbox<M, T, E>)
     where
         M: From<GossipMsg>,
@@ -119,6 +125,8 @@ impl Gossip {
         E: From<MemberSaw>,
     {
         let members = self.life.view.members().clone();
+        let life = life.max(self.next_life);
+        self.next_life = life + 1;
         self.life = Life {
             number: life,
             swim: None,
@@ -169,8 +177,16 @@ impl Gossip {
             return;
         }
         self.standing = Standing::Inside;
-        let life = self.life.number;
-        self.boot(life.max(1), out);
+        // A join after a leave or a drain starts a new view within the same process life: the
+        // entries the fresh view changes are reported like any change, or the record would go
+        // on from the old view.
+        let before = self.life.view.clone();
+        self.boot(self.next_life.max(1), out);
+        let view = &self.life.view;
+        for (member, state) in view.iter().filter(|&(m, s)| m != self.id && before.state(m) != s) {
+            let incarnation = view.entry(member).map_or(0, |e| e.1);
+            out.event(MemberSaw { member, state, incarnation });
+        }
     }
 
     /// The node leaves the cluster now (a `leave` action): it gossips its own departure and
@@ -696,6 +712,27 @@ mod tests {
             restart(&mut net, a, 1);
             assert!(!net.nodes[a as usize].is_inside(), "node {a} stays out across its restart");
             assert_eq!(net.nodes[a as usize].is_outside(), outside, "node {a}");
+        }
+    }
+
+    #[test]
+    fn the_recorded_changes_replay_a_view_across_a_leave_and_a_join_again() {
+        // Node 1 leaves holding node 3 down; node 3 comes back; node 1 joins again with a
+        // fresh view. Rebuilt from what node 1 reported, its view must be what it holds.
+        let mut net = Net::new(4, &[]);
+        net.run_to(2_000);
+        net.dead.push(3);
+        net.run_to(15_000);
+        assert_eq!(net.nodes[1].view().state(3), MemberState::Down);
+        net.act(1, |g, out| assert!(g.leave(out)));
+        restart(&mut net, 3, 1);
+        net.run_to(25_000);
+        net.act(1, |g, out| g.join(out));
+        net.run_to(25_001);
+        for m in [0, 2, 3] {
+            let recorded = net.saw.iter().rev().find(|(v, s)| *v == 1 && s.member == m).map(|(_, s)| s.state);
+            let held = net.nodes[1].view().state(m);
+            assert_eq!(recorded.unwrap_or(MemberState::Alive), held, "node 1's record of node {m}");
         }
     }
 

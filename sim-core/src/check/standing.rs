@@ -40,8 +40,10 @@ fn requested(history: &History, kind: &str) -> Vec<(u32, u64)> {
 }
 
 /// Judges `drained_nodes_idle`: from the moment a node is recorded drained (until it joins
-/// again), it acts as no primary, stores no fenced write, and its disk ends up holding no value
-/// of a write issued after that moment.
+/// again), it acts as no primary, stores no fenced write, and, when it is still drained at the
+/// end, its disk holds no value of a write issued after that moment. (A node that joined again
+/// may be sent any value after its join, those written while it was drained included: its acts
+/// judge it for the time it was drained.)
 pub fn drained_nodes_idle(history: &History) -> Verdict {
     let spans = drained_spans(history);
     let inside = |node: u32, t: u64| spans.get(&node).is_some_and(|l| l.iter().any(|&(a, b)| t > a && t < b));
@@ -69,7 +71,9 @@ pub fn drained_nodes_idle(history: &History) -> Verdict {
     if let Some(state) = &history.final_state {
         for op in history.ops.iter().filter(|o| o.kind == OpKind::Write) {
             let Some(value) = op.value else { continue };
-            for (&node, _) in spans.iter().filter(|(&n, _)| inside(n, op.invoke_ms)) {
+            let drained_at_end =
+                |l: &Vec<(u64, u64)>| l.last().is_some_and(|&(a, b)| b == u64::MAX && op.invoke_ms > a);
+            for (&node, _) in spans.iter().filter(|(_, l)| drained_at_end(l)) {
                 let held =
                     state.replicas.get(node as usize).is_some_and(|r| r.get(op.key).iter().any(|v| v.value == value));
                 if held {
@@ -217,6 +221,26 @@ mod tests {
         standing(&mut h, 4_000, 2, Standing::Joined);
         hold(&mut h, 2, 7, 70);
         assert!(drained_nodes_idle(&h).passed);
+    }
+
+    #[test]
+    fn a_node_joined_again_may_be_sent_writes_from_its_drained_time_but_not_store_them_then() {
+        // Drained 3-6 s, joined again at 6 s: the 5 s write may reach its disk after the join.
+        let mut h = drained();
+        standing(&mut h, 6_000, 2, Standing::Joined);
+        hold(&mut h, 2, 7, 70);
+        assert!(drained_nodes_idle(&h).passed, "{:?}", drained_nodes_idle(&h));
+        h.record_act(5_020, 2, Act::Accepted { shard: 1, epoch: 3 });
+        assert_eq!(drained_nodes_idle(&h).violations, 1, "stored while drained");
+        // Drained again at 8 s and still at the end: a write after that must not be on its disk.
+        let mut h = drained();
+        standing(&mut h, 6_000, 2, Standing::Joined);
+        standing(&mut h, 8_000, 2, Standing::Drained);
+        h.record_op(8_510, write(9, 90, 8_500));
+        hold(&mut h, 2, 7, 70);
+        assert!(drained_nodes_idle(&h).passed, "the 5 s write came in its joined time");
+        hold(&mut h, 2, 9, 90);
+        assert_eq!(drained_nodes_idle(&h).violations, 1);
     }
 
     #[test]
