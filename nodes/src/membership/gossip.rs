@@ -724,16 +724,24 @@ mod tests {
         net.dead.push(3);
         net.run_to(15_000);
         assert_eq!(net.nodes[1].view().state(3), MemberState::Down);
+        let identity = |net: &Net| *net.nodes[1].life.swim.as_ref().expect("inside").identity();
+        let old = identity(&net);
         net.act(1, |g, out| assert!(g.leave(out)));
         restart(&mut net, 3, 1);
         net.run_to(25_000);
         net.act(1, |g, out| g.join(out));
         net.run_to(25_001);
+        let new = identity(&net);
+        assert!(new.gen > old.gen, "a new identity, above the one the members hold down");
         for m in [0, 2, 3] {
             let recorded = net.saw.iter().rev().find(|(v, s)| *v == 1 && s.member == m).map(|(_, s)| s.state);
             let held = net.nodes[1].view().state(m);
             assert_eq!(recorded.unwrap_or(MemberState::Alive), held, "node 1's record of node {m}");
         }
+        // And again: every join takes an identity above all earlier ones.
+        net.act(1, |g, out| assert!(g.leave(out)));
+        net.act(1, |g, out| g.join(out));
+        assert!(identity(&net).gen > new.gen);
     }
 
     #[test]

@@ -42,8 +42,19 @@ fn truths(history: &History, outside: &[u32], judge_until: u64) -> (Vec<Truth>, 
                 n.inside = true;
                 joined_ms[e.node as usize] = e.at_ms;
             }
-            NodeChange::Left => n.inside = false,
-            NodeChange::Paused | NodeChange::Resumed => {}
+            // What a node reports of its own leaving is its claim, not the truth: the
+            // timeline's `leave` actions (below) and the leaders' drained records are.
+            NodeChange::Left | NodeChange::Paused | NodeChange::Resumed => {}
+        }
+    }
+    let leaves = history.faults.iter().filter(|f| !f.undo && f.label.starts_with("leave "));
+    for f in leaves {
+        for &node in &f.nodes {
+            if let Some(n) = t.get_mut(node as usize) {
+                if f.at_ms >= joined_ms[node as usize] {
+                    n.inside = false;
+                }
+            }
         }
     }
     let mut last_standing: BTreeMap<u32, (u64, Standing)> = BTreeMap::new();
@@ -63,6 +74,29 @@ fn truths(history: &History, outside: &[u32], judge_until: u64) -> (Vec<Truth>, 
         }
     }
     (t, late)
+}
+
+/// Nodes that reported leaving the membership with neither a `leave` asked of them nor a
+/// drained record from a leader before (a member that walked out on its own: its frozen view
+/// may look right, but it no longer takes part).
+fn unasked_leaves(history: &History) -> Vec<(u32, u64)> {
+    let asked = |node: u32, at: u64| {
+        let left = history
+            .faults
+            .iter()
+            .any(|f| !f.undo && f.label.starts_with("leave ") && f.nodes.contains(&node) && f.at_ms <= at);
+        let drained = history.control.iter().any(|c| {
+            c.at_ms <= at
+                && matches!(c.event, ControlEvent::Standing { node: n, standing: Standing::Drained } if n == node)
+        });
+        left || drained
+    };
+    history
+        .node_events
+        .iter()
+        .filter(|e| e.change == NodeChange::Left && !asked(e.node, e.at_ms))
+        .map(|e| (e.node, e.at_ms))
+        .collect()
 }
 
 /// When the last fault was applied or undone: the end-of-run heal counts when it restarted
@@ -111,6 +145,16 @@ pub fn converged(history: &History) -> Verdict {
         }
     }
     let (mut wrong, mut checked, mut examples) = (0u64, 0u64, Vec::new());
+    for (node, at_ms) in unasked_leaves(history) {
+        (wrong, checked) = (wrong + 1, checked + 1);
+        if examples.len() < EXAMPLES_MAX {
+            let name = history.node_name(node);
+            examples.push(format!(
+                "{name} left the membership at {} with no leave asked and no drain recorded",
+                secs(at_ms)
+            ));
+        }
+    }
     for (&viewer, view) in &views {
         for (&member, &state) in view.iter().filter(|(m, _)| !late.contains(m)) {
             checked += 1;
@@ -288,7 +332,22 @@ mod tests {
     #[test]
     fn a_left_node_still_alive_in_a_view_fails_and_a_short_heal_cannot_be_judged() {
         let mut h = history();
+        // A node's own report of leaving is no truth: judged as a member, it must be alive,
+        // and a leave nobody asked for is itself wrong.
         h.record_node(15_000, 1, NodeChange::Left);
+        let v = converged(&h);
+        assert!(!v.passed && v.violations == 1, "node 1 left with no leave asked: {v:?}");
+        assert!(v.examples[0].contains("no leave asked"), "{:?}", v.examples);
+        h.record_member_view(saw(16_000, 0, 1, MemberState::Down, 0));
+        assert_eq!(converged(&h).violations, 2, "and node 0 holds it down");
+        let mut h = history();
+        h.record_fault(FaultRecord {
+            at_ms: 15_000,
+            label: "leave n2".into(),
+            nodes: vec![1],
+            until_ms: None,
+            undo: false,
+        });
         let v = converged(&h);
         assert!(!v.passed && v.violations == 2, "nodes 0 and 2 still hold the departed node 1 alive: {v:?}");
         h.record_member_view(saw(16_000, 0, 1, MemberState::Down, 0));
